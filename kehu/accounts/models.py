@@ -1,0 +1,154 @@
+"""Users, teams, roles (rights per module × record scope) and API tokens."""
+
+import hashlib
+import secrets
+import zoneinfo
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kehu.core.visibility import ACTIONS, SCOPE_ALL, SCOPE_OWN, SCOPE_TEAM
+
+#: permission modules; later apps add theirs here
+MODULES = {"customers": _("Customers")}
+ACTION_LABELS = {
+    "read": _("read"),
+    "create": _("create"),
+    "edit": _("edit"),
+    "delete": _("delete"),
+    "export": _("export"),
+}
+TIME_ZONES = sorted(zoneinfo.available_timezones())
+
+
+class Team(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("team")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.Model):
+    class Scope(models.TextChoices):
+        OWN = SCOPE_OWN, _("Own records")
+        TEAM = SCOPE_TEAM, _("Team's records")
+        ALL = SCOPE_ALL, _("All records")
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    scope = models.CharField(_("record scope"), max_length=8, choices=Scope.choices)
+    #: {module: [action, ...]}
+    permissions = models.JSONField(_("rights"), default=dict, blank=True)
+    #: may manage users, teams, roles and custom fields
+    is_admin = models.BooleanField(_("administrator"), default=False)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("role")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def allows(self, module: str, action: str) -> bool:
+        return action in self.permissions.get(module, [])
+
+    @classmethod
+    def full_rights(cls) -> dict:
+        return {module: list(ACTIONS) for module in MODULES}
+
+
+class User(AbstractUser):
+    team = models.ForeignKey(
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+        verbose_name=_("team"),
+    )
+    role = models.ForeignKey(
+        Role,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+        verbose_name=_("role"),
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text=_("Empty: follow the browser."),
+    )
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
+    failed_logins = models.PositiveIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    objects = UserManager()
+
+    class Meta:
+        ordering = ["username"]
+        verbose_name = _("user")
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    @property
+    def is_admin(self) -> bool:
+        return self.is_active and (self.is_superuser or bool(self.role and self.role.is_admin))
+
+    @property
+    def zone(self) -> str:
+        return self.time_zone or settings.TIME_ZONE
+
+
+class ApiToken(models.Model):
+    """A Bearer token for the API. Only its SHA-256 is stored; the secret is shown once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(max_length=12)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def hash(secret: str) -> str:
+        return hashlib.sha256(secret.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, user: User, name: str) -> tuple["ApiToken", str]:
+        secret = "kehu_" + secrets.token_urlsafe(32)
+        token = cls.objects.create(
+            user=user, name=name, prefix=secret[:12], key_hash=cls.hash(secret)
+        )
+        return token, secret
+
+    @classmethod
+    def authenticate(cls, secret: str) -> User | None:
+        token = (
+            cls.objects.select_related("user", "user__role")
+            .filter(key_hash=cls.hash(secret), revoked_at__isnull=True)
+            .first()
+        )
+        if token is None or not token.user.is_active:
+            return None
+        now = timezone.now()
+        if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+            cls.objects.filter(pk=token.pk).update(last_used_at=now)
+        return token.user

@@ -1,0 +1,73 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone, translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kehu.accounts.forms import LoginForm, ProfileForm, TokenForm
+from kehu.accounts.models import ApiToken
+
+
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+
+@require_POST
+def set_language(request):
+    """Switch language; remembered on the user's profile and in a cookie."""
+    code = request.POST.get("language", "")
+    next_url = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
+        next_url = "/"
+    response = HttpResponseRedirect(next_url)
+    if code in dict(settings.LANGUAGES):
+        translation.activate(code)
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME, code, max_age=365 * 86400, samesite="Lax"
+        )
+        if request.user.is_authenticated:
+            request.user.language = code
+            request.user.save(update_fields=["language"])
+    return response
+
+
+@login_required
+def profile(request):
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Your profile is saved."))
+        return redirect("profile")
+    return render(request, "accounts/profile.html", {"form": form, "nav": "profile"})
+
+
+@login_required
+def token_list(request):
+    form = TokenForm(request.POST or None)
+    new_secret = None
+    if request.method == "POST" and form.is_valid():
+        _token, new_secret = ApiToken.issue(request.user, form.cleaned_data["name"])
+        form = TokenForm()
+    tokens = request.user.api_tokens.filter(revoked_at__isnull=True)
+    return render(
+        request,
+        "accounts/tokens.html",
+        {"form": form, "tokens": tokens, "new_secret": new_secret, "nav": "tokens"},
+    )
+
+
+@login_required
+@require_POST
+def token_revoke(request, pk: int):
+    token = get_object_or_404(request.user.api_tokens, pk=pk, revoked_at__isnull=True)
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    messages.success(request, _("The token is revoked."))
+    return redirect("token-list")

@@ -1,0 +1,3 @@
+from kehu.api import api
+
+urlpatterns = api.urls[0]

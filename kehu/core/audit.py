@@ -1,0 +1,64 @@
+"""Writing the audit trail: the record's field changes, as display strings."""
+
+import datetime
+import decimal
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from kehu.core.models import AuditEntry
+
+
+def display_value(value) -> object:
+    """A JSON-safe, human-readable form of a field value."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, decimal.Decimal | float):
+        return str(value)
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.isoformat()
+    if isinstance(value, models.Model):
+        return str(value)
+    if isinstance(value, list | tuple | set):
+        return ", ".join(str(display_value(v)) for v in value)
+    if isinstance(value, dict):
+        return {k: display_value(v) for k, v in value.items()}
+    return str(value)
+
+
+def snapshot(record, fields: list[str]) -> dict:
+    """The displayable values of `fields` on `record`, for diffing before/after a change."""
+    values = {}
+    for name in fields:
+        value = getattr(record, name)
+        if isinstance(value, dict):
+            for key, sub in value.items():
+                values[f"{name}.{key}"] = display_value(sub)
+        else:
+            values[name] = display_value(value)
+    return values
+
+
+def diff(before: dict, after: dict) -> dict:
+    keys = list(before) + [k for k in after if k not in before]
+    return {k: [before.get(k), after.get(k)] for k in keys if before.get(k) != after.get(k)}
+
+
+def record(actor, obj, action: str, changes: dict | None = None) -> AuditEntry:
+    return AuditEntry.objects.create(
+        content_type=ContentType.objects.get_for_model(obj.__class__),
+        object_id=obj.pk,
+        action=action,
+        actor=actor if actor and actor.is_authenticated else None,
+        changes=changes or {},
+    )
+
+
+def history(obj):
+    return (
+        AuditEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(obj.__class__), object_id=obj.pk
+        )
+        .select_related("actor")
+        .order_by("-at", "-id")
+    )

@@ -1,0 +1,58 @@
+"""Normalising contact details: phones to E.164 (phonenumbers), emails to lower-case."""
+
+import phonenumbers
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils.translation import gettext as _
+
+
+def normalize_phone(raw: str, region: str | None = None) -> str:
+    """E.164 form of a phone number; '' for empty input; ValidationError if it is not a number."""
+    raw = (raw or "").strip()
+    if not raw:
+        return ""
+    try:
+        number = phonenumbers.parse(raw, region or settings.PHONE_DEFAULT_REGION)
+    except phonenumbers.NumberParseException as exc:
+        raise ValidationError(
+            _("“%(value)s” is not a phone number."), params={"value": raw}
+        ) from exc
+    if not phonenumbers.is_possible_number(number) or not phonenumbers.is_valid_number(number):
+        raise ValidationError(_("“%(value)s” is not a valid phone number."), params={"value": raw})
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def display_phone(e164: str) -> str:
+    """A stored phone shown national-style at home, international-style abroad."""
+    if not e164:
+        return ""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    home = phonenumbers.country_code_for_region(settings.PHONE_DEFAULT_REGION)
+    fmt = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if number.country_code == home
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    return phonenumbers.format_number(number, fmt)
+
+
+def national_digits(e164: str) -> str:
+    try:
+        return str(phonenumbers.parse(e164, None).national_number)
+    except phonenumbers.NumberParseException:
+        return ""
+
+
+def normalize_email(raw: str) -> str:
+    email = (raw or "").strip()
+    if not email:
+        return ""
+    if len(email) > 254:
+        raise ValidationError(_("Enter a valid email address."))
+    validate_email(email)
+    local, _sep, domain = email.rpartition("@")
+    return f"{local}@{domain.lower()}"

@@ -1,0 +1,88 @@
+"""Base model every editable CRM record uses, and the audit trail."""
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kehu.core import visibility
+
+
+class RecordQuerySet(models.QuerySet):
+    def visible_to(self, user, action: str = "read") -> "RecordQuerySet":
+        """The one door for reads: the records `user` may see (or act on) under their role."""
+        return visibility.filter_visible(self, user, action)
+
+    def in_recycle_bin(self) -> "RecordQuerySet":
+        return self.filter(deleted_at__isnull=False)
+
+
+class LiveRecordManager(models.Manager.from_queryset(RecordQuerySet)):
+    """Hides records that sit in the recycle bin."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
+class Record(models.Model):
+    """An owned, versioned, soft-deletable CRM record."""
+
+    #: permission module the record belongs to (see accounts.models.MODULES)
+    module = "customers"
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("owner"),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    version = models.PositiveIntegerField(default=1)
+    deleted_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = LiveRecordManager()
+    all_objects = RecordQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        base_manager_name = "all_objects"
+
+
+class AuditEntry(models.Model):
+    """One change to one record: who, when, what, and each field's old and new value."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("created")
+        UPDATE = "update", _("updated")
+        DELETE = "delete", _("deleted")
+        RESTORE = "restore", _("restored")
+        MERGE = "merge", _("merged")
+        IMPORT = "import", _("imported")
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    object_id = models.BigIntegerField()
+    action = models.CharField(max_length=16, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    #: {field: [old, new]} as display strings; extra facts under keys starting with "_"
+    changes = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["content_type", "object_id", "-at", "-id"])]
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.content_type_id}:{self.object_id}"
+
+    def visible_changes(self) -> list[tuple[str, object, object]]:
+        return [(k, v[0], v[1]) for k, v in self.changes.items() if not k.startswith("_")]

@@ -1,0 +1,116 @@
+"""The write path every record service shares: permission, validation, version, audit, event.
+
+Domain services (e.g. `customers.services`) describe their fields and call these functions;
+nothing else saves a Record.
+"""
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kehu.core import audit, events, visibility
+
+
+class VersionConflict(Exception):
+    """The record changed since the caller read it; `current` is the record as it is now."""
+
+    def __init__(self, current, changes: dict):
+        super().__init__("version conflict")
+        self.current = current
+        self.changes = changes
+
+
+@dataclass
+class RecordSpec:
+    """What a service tells the shared write path about one kind of record."""
+
+    model: type
+    event_prefix: str  # "person" -> person.created, person.updated, ...
+    audited_fields: list[str]
+    prepare: callable  # (actor, instance, changes) -> None: validate + apply to instance
+    after_save: callable = None  # (actor, instance, changes, created) -> None (m2m etc.)
+    m2m_snapshot: dict = field(default_factory=dict)  # name -> callable(instance) -> display
+
+
+def _snapshot(spec: RecordSpec, instance) -> dict:
+    values = audit.snapshot(instance, spec.audited_fields)
+    if instance.pk:
+        for name, getter in spec.m2m_snapshot.items():
+            values[name] = getter(instance)
+    return values
+
+
+def create(spec: RecordSpec, actor, data: dict):
+    visibility.require(actor, spec.model.module, "create")
+    data = dict(data)
+    data.setdefault("owner", actor)
+    with transaction.atomic():
+        instance = spec.model(created_by=actor)
+        spec.prepare(actor, instance, data)
+        instance.full_clean(exclude=["search_text", "created_by"])
+        instance.save()
+        if spec.after_save:
+            spec.after_save(actor, instance, data, True)
+        after = _snapshot(spec, instance)
+        audit.record(actor, instance, "create", {k: [None, v] for k, v in after.items() if v})
+        events.emit(f"{spec.event_prefix}.created", actor=actor, record=instance)
+    return instance
+
+
+def update(spec: RecordSpec, actor, instance, changes: dict, expected_version: int | None = None):
+    """Apply `changes`; raise VersionConflict if `expected_version` is stale."""
+    visibility.require_record(actor, instance, "edit")
+    with transaction.atomic():
+        current = spec.model.objects.select_for_update().filter(pk=instance.pk).first()
+        if current is None:
+            raise ValidationError(_("This record has been deleted."))
+        if expected_version is not None and current.version != int(expected_version):
+            raise VersionConflict(current, changes)
+        before = _snapshot(spec, current)
+        spec.prepare(actor, current, dict(changes))
+        current.full_clean(exclude=["search_text", "created_by"])
+        after_fields = audit.snapshot(current, spec.audited_fields)
+        if spec.after_save:
+            spec.after_save(actor, current, changes, False)
+        after = {**after_fields, **{n: g(current) for n, g in spec.m2m_snapshot.items()}}
+        delta = audit.diff(before, after)
+        if delta:
+            current.version += 1
+            current.updated_at = timezone.now()
+            current.save()
+            audit.record(actor, current, "update", delta)
+            events.emit(f"{spec.event_prefix}.updated", actor=actor, record=current, changes=delta)
+    return current
+
+
+def soft_delete(spec: RecordSpec, actor, instance, facts: dict | None = None):
+    """Move a record to the recycle bin. `facts` (e.g. unlinked people) go into the audit entry."""
+    visibility.require_record(actor, instance, "delete")
+    with transaction.atomic():
+        instance.deleted_at = timezone.now()
+        instance.deleted_by = actor
+        instance.version += 1
+        instance.save(update_fields=["deleted_at", "deleted_by", "version"])
+        audit.record(actor, instance, "delete", facts or {})
+        events.emit(f"{spec.event_prefix}.deleted", actor=actor, record=instance)
+    return instance
+
+
+def restore(spec: RecordSpec, actor, instance):
+    if not visibility.can(actor, spec.model.module, "delete"):
+        visibility.require(actor, spec.model.module, "delete")
+    if not visibility.in_scope(actor, instance):
+        from django.http import Http404
+
+        raise Http404
+    with transaction.atomic():
+        instance.deleted_at = None
+        instance.deleted_by = None
+        instance.version += 1
+        instance.save(update_fields=["deleted_at", "deleted_by", "version"])
+        audit.record(actor, instance, "restore", {})
+        events.emit(f"{spec.event_prefix}.restored", actor=actor, record=instance)
+    return instance

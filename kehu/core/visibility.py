@@ -1,0 +1,72 @@
+"""Who may see and change which records: role rights per module × record scope.
+
+Every list, detail, search, export and API route filters through `filter_visible`
+(via `Model.objects.visible_to(user)`); every service checks `require` / `require_record`.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404
+
+ACTIONS = ("read", "create", "edit", "delete", "export")
+SCOPE_OWN, SCOPE_TEAM, SCOPE_ALL = "own", "team", "all"
+
+
+def _is_live(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+def can(user, module: str, action: str) -> bool:
+    """Whether the user's role grants `action` on `module` (scope aside)."""
+    if not _is_live(user):
+        return False
+    if user.is_superuser:
+        return True
+    role = user.role
+    return bool(role and action in role.permissions.get(module, []))
+
+
+def scope_of(user) -> str:
+    if user.is_superuser:
+        return SCOPE_ALL
+    return user.role.scope if user.role else SCOPE_OWN
+
+
+def filter_visible(qs: QuerySet, user, action: str = "read") -> QuerySet:
+    module = qs.model.module
+    if not can(user, module, action):
+        return qs.none()
+    scope = scope_of(user)
+    if scope == SCOPE_ALL:
+        return qs
+    if scope == SCOPE_TEAM and user.team_id:
+        from kehu.accounts.models import User
+
+        return qs.filter(owner_id__in=User.objects.filter(team_id=user.team_id).values("id"))
+    return qs.filter(owner_id=user.pk)
+
+
+def in_scope(user, record) -> bool:
+    """Whether `record` falls inside the user's record scope (role rights aside)."""
+    scope = scope_of(user)
+    if scope == SCOPE_ALL:
+        return True
+    if record.owner_id == user.pk:
+        return True
+    if scope == SCOPE_TEAM and user.team_id:
+        from kehu.accounts.models import User
+
+        return User.objects.filter(pk=record.owner_id, team_id=user.team_id).exists()
+    return False
+
+
+def require(user, module: str, action: str) -> None:
+    if not can(user, module, action):
+        raise PermissionDenied(f"{action} on {module}")
+
+
+def require_record(user, record, action: str) -> None:
+    """Raise 404 for a record the user cannot see, PermissionDenied when seen but not allowed."""
+    if not (can(user, record.module, "read") and in_scope(user, record)):
+        raise Http404
+    require(user, record.module, action)

@@ -1,0 +1,119 @@
+"""Validating and converting custom field values (stored as JSON in the record's `custom`)."""
+
+import datetime
+import decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.utils.translation import gettext as _
+
+from kehu.core.contact import normalize_email, normalize_phone
+from kehu.customers.models import CustomField
+
+EMPTY = (None, "", [])
+
+
+def active_fields(entity: str) -> list[CustomField]:
+    return list(CustomField.objects.filter(entity=entity, active=True))
+
+
+def clean_value(definition: CustomField, value):
+    """The JSON-storable value for `definition`, or ValidationError with a clear message."""
+    kind = CustomField.Type
+    if value in EMPTY:
+        if definition.required:
+            raise ValidationError(_("This field is required."))
+        return None
+    if definition.type in (kind.TEXT, kind.LONG_TEXT):
+        text = str(value).strip()
+        limit = 255 if definition.type == kind.TEXT else 10000
+        if len(text) > limit:
+            raise ValidationError(_("At most %(n)d characters.") % {"n": limit})
+        return text
+    if definition.type == kind.NUMBER:
+        try:
+            number = int(str(value).strip())
+        except ValueError as exc:
+            raise ValidationError(_("Enter a whole number.")) from exc
+        if abs(number) > 2**53:
+            raise ValidationError(_("This number is too large."))
+        return number
+    if definition.type == kind.DECIMAL:
+        try:
+            number = decimal.Decimal(str(value).strip())
+        except decimal.InvalidOperation as exc:
+            raise ValidationError(_("Enter a number.")) from exc
+        if not number.is_finite() or abs(number) >= 10**15:
+            raise ValidationError(_("Enter a number."))
+        return str(number)
+    if definition.type == kind.DATE:
+        if isinstance(value, datetime.date):
+            return value.isoformat()
+        try:
+            return datetime.date.fromisoformat(str(value).strip()).isoformat()
+        except ValueError as exc:
+            raise ValidationError(_("Enter a date as YYYY-MM-DD.")) from exc
+    if definition.type == kind.BOOLEAN:
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in {"1", "true", "yes", "y", "on", "是"}:
+            return True
+        if text in {"0", "false", "no", "n", "off", "否"}:
+            return False
+        raise ValidationError(_("Enter yes or no."))
+    if definition.type == kind.CHOICE:
+        if str(value) not in definition.choices:
+            raise ValidationError(
+                _("“%(value)s” is not one of the choices."), params={"value": value}
+            )
+        return str(value)
+    if definition.type == kind.MULTI_CHOICE:
+        values = value if isinstance(value, list) else [v.strip() for v in str(value).split(",")]
+        values = [str(v) for v in values if str(v)]
+        wrong = [v for v in values if v not in definition.choices]
+        if wrong:
+            raise ValidationError(
+                _("“%(value)s” is not one of the choices."), params={"value": ", ".join(wrong)}
+            )
+        if definition.required and not values:
+            raise ValidationError(_("This field is required."))
+        return values
+    if definition.type == kind.URL:
+        url = str(value).strip()
+        URLValidator(schemes=["http", "https"])(url)
+        return url
+    if definition.type == kind.EMAIL:
+        return normalize_email(str(value))
+    if definition.type == kind.PHONE:
+        return normalize_phone(str(value))
+    raise ValidationError(_("Unknown field type."))
+
+
+def clean_custom(entity: str, values: dict, current: dict | None = None) -> dict:
+    """Merge `values` into `current`, validating each; unknown keys are an error."""
+    if not isinstance(values, dict):
+        raise ValidationError({"custom": [_("Expected an object of custom field values.")]})
+    definitions = {d.key: d for d in active_fields(entity)}
+    result = dict(current or {})
+    errors = {}
+    for key, value in values.items():
+        definition = definitions.get(key)
+        if definition is None:
+            errors[f"custom.{key}"] = [_("There is no custom field “%(key)s”.") % {"key": key}]
+            continue
+        try:
+            cleaned = clean_value(definition, value)
+        except ValidationError as exc:
+            errors[f"custom.{key}"] = exc.messages
+            continue
+        if cleaned is None:
+            result.pop(key, None)
+        else:
+            result[key] = cleaned
+    for key, definition in definitions.items():
+        if definition.required and result.get(key) in EMPTY and f"custom.{key}" not in errors:
+            errors[f"custom.{key}"] = [_("This field is required.")]
+    if errors:
+        raise ValidationError(errors)
+    return result

@@ -1,0 +1,145 @@
+"""People and companies: one record each, with tags, owner and admin-defined custom fields."""
+
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from kehu.core.models import Record
+
+ALIVE = Q(deleted_at__isnull=True)
+
+
+class Tag(models.Model):
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    color = models.CharField(_("colour"), max_length=7, default="#64748b")
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("tag")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CustomField(models.Model):
+    """An admin-defined field for people or companies; values live in the record's `custom`."""
+
+    class Entity(models.TextChoices):
+        PERSON = "person", _("People")
+        COMPANY = "company", _("Companies")
+
+    class Type(models.TextChoices):
+        TEXT = "text", _("Text")
+        LONG_TEXT = "long_text", _("Long text")
+        NUMBER = "number", _("Whole number")
+        DECIMAL = "decimal", _("Decimal")
+        DATE = "date", _("Date")
+        BOOLEAN = "boolean", _("Yes/no")
+        CHOICE = "choice", _("Choice")
+        MULTI_CHOICE = "multi_choice", _("Multiple choice")
+        URL = "url", _("URL")
+        EMAIL = "email", _("Email")
+        PHONE = "phone", _("Phone")
+
+    entity = models.CharField(_("for"), max_length=10, choices=Entity.choices)
+    key = models.SlugField(
+        _("key"), max_length=40, help_text=_("Lower-case letters, digits and underscores.")
+    )
+    label = models.CharField(_("label"), max_length=100)
+    label_zh = models.CharField(_("label (简体中文)"), max_length=100, blank=True)
+    type = models.CharField(_("type"), max_length=16, choices=Type.choices)
+    choices = models.JSONField(_("choices"), default=list, blank=True)
+    required = models.BooleanField(_("required"), default=False)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["entity", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["entity", "key"], name="custom_field_unique_key")
+        ]
+        verbose_name = _("custom field")
+
+    def __str__(self) -> str:
+        return self.display_label
+
+    @property
+    def display_label(self) -> str:
+        if self.label_zh and (get_language() or "").startswith("zh"):
+            return self.label_zh
+        return self.label
+
+
+class Company(Record):
+    name = models.CharField(_("name"), max_length=200)
+    website = models.URLField(_("website"), max_length=300, blank=True, default="")
+    email = models.EmailField(_("email"), blank=True, default="")
+    phone = models.CharField(_("phone"), max_length=32, blank=True, default="")
+    industry = models.CharField(_("industry"), max_length=100, blank=True, default="")
+    city = models.CharField(_("city"), max_length=100, blank=True, default="")
+    address = models.CharField(_("address"), max_length=300, blank=True, default="")
+    notes = models.TextField(_("description"), blank=True, default="")
+    tags = models.ManyToManyField(Tag, blank=True, related_name="companies", verbose_name=_("tags"))
+    custom = models.JSONField(default=dict, blank=True)
+    search_text = models.TextField(default="", editable=False)
+
+    class Meta:
+        verbose_name = _("company")
+        verbose_name_plural = _("companies")
+        indexes = [
+            models.Index(fields=["name", "id"], condition=ALIVE, name="company_name_idx"),
+            models.Index(fields=["created_at", "id"], condition=ALIVE, name="company_created_idx"),
+            models.Index(fields=["updated_at", "id"], condition=ALIVE, name="company_updated_idx"),
+            models.Index(fields=["owner", "name", "id"], condition=ALIVE, name="company_owner_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("company-detail", args=[self.pk])
+
+
+class Person(Record):
+    name = models.CharField(_("name"), max_length=150)
+    email = models.EmailField(_("email"), blank=True, default="")
+    phone = models.CharField(_("phone"), max_length=32, blank=True, default="")
+    title = models.CharField(_("job title"), max_length=100, blank=True, default="")
+    company = models.ForeignKey(
+        Company,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="people",
+        verbose_name=_("company"),
+    )
+    birthday = models.DateField(_("birthday"), null=True, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True, default="")
+    address = models.CharField(_("address"), max_length=300, blank=True, default="")
+    notes = models.TextField(_("background"), blank=True, default="")
+    tags = models.ManyToManyField(Tag, blank=True, related_name="people", verbose_name=_("tags"))
+    custom = models.JSONField(default=dict, blank=True)
+    search_text = models.TextField(default="", editable=False)
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+        indexes = [
+            models.Index(fields=["name", "id"], condition=ALIVE, name="person_name_idx"),
+            models.Index(fields=["created_at", "id"], condition=ALIVE, name="person_created_idx"),
+            models.Index(fields=["updated_at", "id"], condition=ALIVE, name="person_updated_idx"),
+            models.Index(fields=["owner", "name", "id"], condition=ALIVE, name="person_owner_idx"),
+            models.Index(
+                fields=["company", "name", "id"], condition=ALIVE, name="person_company_idx"
+            ),
+            models.Index(fields=["email"], condition=ALIVE, name="person_email_idx"),
+            models.Index(fields=["phone"], condition=ALIVE, name="person_phone_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("person-detail", args=[self.pk])

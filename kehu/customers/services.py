@@ -1,0 +1,226 @@
+"""The only writers of people, companies and tags."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from kehu.accounts.models import User
+from kehu.core import audit, records, search, visibility
+from kehu.core.contact import national_digits, normalize_email, normalize_phone
+from kehu.core.records import VersionConflict  # noqa: F401  (re-exported for callers)
+from kehu.customers.custom_fields import clean_custom
+from kehu.customers.models import Company, Person, Tag
+
+PERSON_FIELDS = ["name", "email", "phone", "title", "company", "birthday", "city", "address",
+                 "notes", "owner", "custom"]  # fmt: skip
+COMPANY_FIELDS = ["name", "website", "email", "phone", "industry", "city", "address", "notes",
+                  "owner", "custom"]  # fmt: skip
+
+
+def person_document(person: Person) -> str:
+    company = person.company.name if person.company_id else ""
+    return search.build_document(
+        search.name_tokens(person.name, is_person_name=True),
+        search.plain_tokens(person.email),
+        search.phone_tokens(person.phone, national_digits(person.phone)),
+        search.name_tokens(company),
+    )
+
+
+def company_document(company: Company) -> str:
+    return search.build_document(
+        search.name_tokens(company.name),
+        search.plain_tokens(company.email),
+        search.plain_tokens(company.website.split("://")[-1]),
+        search.phone_tokens(company.phone, national_digits(company.phone)),
+    )
+
+
+def _resolve_owner(actor, value):
+    if isinstance(value, User):
+        value = value.pk
+    owner = User.objects.filter(pk=value, is_active=True).first() if value else None
+    if owner is None:
+        raise ValidationError({"owner": [_("Choose an active user.")]})
+    if owner.pk != actor.pk and visibility.scope_of(actor) == visibility.SCOPE_OWN:
+        raise ValidationError({"owner": [_("You can only own records yourself.")]})
+    if (
+        owner.pk != actor.pk
+        and visibility.scope_of(actor) == visibility.SCOPE_TEAM
+        and owner.team_id != actor.team_id
+    ):
+        raise ValidationError({"owner": [_("Choose a member of your team.")]})
+    return owner
+
+
+def _resolve_company(actor, value):
+    if value in (None, ""):
+        return None
+    pk = value.pk if isinstance(value, Company) else value
+    try:
+        company = Company.objects.visible_to(actor).filter(pk=int(pk)).first()
+    except (TypeError, ValueError):
+        company = None
+    if company is None:
+        raise ValidationError({"company": [_("Choose a company you can see.")]})
+    return company
+
+
+def _apply_common(actor, instance, changes: dict, entity: str) -> None:
+    errors = {}
+    for name in ("email",):
+        if name in changes:
+            try:
+                changes[name] = normalize_email(changes[name] or "")
+            except ValidationError as exc:
+                errors[name] = exc.messages
+    if "phone" in changes:
+        try:
+            changes["phone"] = normalize_phone(changes["phone"] or "")
+        except ValidationError as exc:
+            errors["phone"] = exc.messages
+    if "owner" in changes:
+        try:
+            changes["owner"] = _resolve_owner(actor, changes["owner"])
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    if "custom" in changes:
+        try:
+            changes["custom"] = clean_custom(entity, changes["custom"] or {}, instance.custom)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    if "name" in changes:
+        changes["name"] = (changes["name"] or "").strip()
+        if not changes["name"]:
+            errors["name"] = [_("This field is required.")]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _set_fields(instance, changes: dict, allowed: list[str]) -> None:
+    for name, value in changes.items():
+        if name in allowed:
+            if isinstance(value, str) and name not in ("notes",):
+                value = value.strip()
+            setattr(instance, name, value)
+
+
+def _prepare_person(actor, person: Person, changes: dict) -> None:
+    _apply_common(actor, person, changes, "person")
+    if "company" in changes:
+        changes["company"] = _resolve_company(actor, changes["company"])
+    _set_fields(person, changes, PERSON_FIELDS)
+    person.search_text = person_document(person)
+
+
+def _prepare_company(actor, company: Company, changes: dict) -> None:
+    _apply_common(actor, company, changes, "company")
+    _set_fields(company, changes, COMPANY_FIELDS)
+    company.search_text = company_document(company)
+
+
+def resolve_tags(values) -> list[Tag]:
+    """Tags by id or name; names not yet known become new tags."""
+    tags = []
+    for value in values or []:
+        if isinstance(value, Tag):
+            tags.append(value)
+        elif isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
+            tag = Tag.objects.filter(pk=int(value)).first()
+            if tag is None:
+                raise ValidationError({"tags": [_("Unknown tag %(id)s.") % {"id": value}]})
+            tags.append(tag)
+        else:
+            name = str(value).strip()[:50]
+            if name:
+                tags.append(Tag.objects.get_or_create(name=name)[0])
+    return tags
+
+
+def _save_tags(actor, instance, changes: dict, created: bool) -> None:
+    if "tags" in changes:
+        instance.tags.set(resolve_tags(changes["tags"]))
+
+
+def _tag_names(instance) -> str:
+    return ", ".join(sorted(t.name for t in instance.tags.all()))
+
+
+PERSON = records.RecordSpec(
+    model=Person,
+    event_prefix="person",
+    audited_fields=PERSON_FIELDS,
+    prepare=_prepare_person,
+    after_save=_save_tags,
+    m2m_snapshot={"tags": _tag_names},
+)
+COMPANY = records.RecordSpec(
+    model=Company,
+    event_prefix="company",
+    audited_fields=COMPANY_FIELDS,
+    prepare=_prepare_company,
+    after_save=_save_tags,
+    m2m_snapshot={"tags": _tag_names},
+)
+
+
+def create_person(actor, data: dict) -> Person:
+    return records.create(PERSON, actor, data)
+
+
+def update_person(actor, person: Person, changes: dict, expected_version=None) -> Person:
+    return records.update(PERSON, actor, person, changes, expected_version)
+
+
+def delete_person(actor, person: Person) -> Person:
+    return records.soft_delete(PERSON, actor, person)
+
+
+def restore_person(actor, person: Person) -> Person:
+    if person.company_id and person.company.deleted_at:
+        Person.all_objects.filter(pk=person.pk).update(company=None)
+        person.company = None
+    return records.restore(PERSON, actor, person)
+
+
+def create_company(actor, data: dict) -> Company:
+    return records.create(COMPANY, actor, data)
+
+
+def update_company(actor, company: Company, changes: dict, expected_version=None) -> Company:
+    company = records.update(COMPANY, actor, company, changes, expected_version)
+    if "name" in changes:
+        _reindex_people_of(company)
+    return company
+
+
+def _reindex_people_of(company: Company) -> None:
+    for person in Person.all_objects.filter(company=company).select_related("company"):
+        Person.all_objects.filter(pk=person.pk).update(search_text=person_document(person))
+
+
+def delete_company(actor, company: Company) -> Company:
+    """Bin the company; its people stay, unlinked, and are linked again on restore."""
+    visibility.require_record(actor, company, "delete")
+    with transaction.atomic():
+        people = list(Person.all_objects.filter(company=company).values_list("id", flat=True))
+        Person.all_objects.filter(id__in=people).update(company=None)
+        for person in Person.all_objects.filter(id__in=people):
+            person.search_text = person_document(person)
+            person.save(update_fields=["search_text"])
+            audit.record(actor, person, "update", {"company": [company.name, None]})
+        return records.soft_delete(COMPANY, actor, company, {"_unlinked_people": people})
+
+
+def restore_company(actor, company: Company) -> Company:
+    with transaction.atomic():
+        company = records.restore(COMPANY, actor, company)
+        last_delete = audit.history(company).filter(action="delete").first()
+        people = (last_delete.changes.get("_unlinked_people", []) if last_delete else []) or []
+        relinked = Person.all_objects.filter(id__in=people, company__isnull=True)
+        for person in relinked:
+            person.company = company
+            person.search_text = person_document(person)
+            person.save(update_fields=["company", "search_text"])
+            audit.record(actor, person, "update", {"company": [None, company.name]})
+    return company

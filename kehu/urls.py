@@ -1,0 +1,8 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("kehu.web.urls")),
+    path("", include("kehu.accounts.urls")),
+    path("", include("kehu.customers.urls")),
+    path("api/v1/", include("kehu.api_urls")),
+]

@@ -1,0 +1,40 @@
+import pytest
+
+from tests.factories import make_company, make_person, make_team, make_user  # noqa: F401
+
+
+@pytest.fixture
+def admin_user(db):
+    return make_user("admin", role="Administrator", superuser=True)
+
+
+@pytest.fixture
+def team_a(db):
+    return make_team("Team A")
+
+
+@pytest.fixture
+def team_b(db):
+    return make_team("Team B")
+
+
+@pytest.fixture
+def rep(db, team_a):
+    """A sales rep in team A: sees only their own records."""
+    return make_user("rep", role="Sales rep", team=team_a)
+
+
+@pytest.fixture
+def teammate(db, team_a):
+    return make_user("teammate", role="Sales rep", team=team_a)
+
+
+@pytest.fixture
+def manager(db, team_a):
+    """Team A's manager: sees the team's records."""
+    return make_user("manager", role="Manager", team=team_a)
+
+
+@pytest.fixture
+def outsider(db, team_b):
+    return make_user("outsider", role="Sales rep", team=team_b)
