@@ -61,8 +61,9 @@ def paginate(qs: QuerySet, sort: str, cursor: str | None, limit: int) -> Page:
         except ValidationError as exc:
             raise BadCursor("invalid cursor") from exc
         op = "<" if descending else ">"
-        qs = qs.extra(where=[f'("{table}"."{column}", "{table}"."id") {op} (%s, %s)'],
-                      params=[value, pk])  # noqa: S610 (column names come from the model)  # fmt: skip
+        # column names come from the model, values are parameters
+        row_value = f'("{table}"."{column}", "{table}"."id") {op} (%s, %s)'
+        qs = qs.extra(where=[row_value], params=[value, pk])  # noqa: S610
     limit = max(1, min(int(limit or 50), MAX_LIMIT))
     rows = list(qs[: limit + 1])
     next_cursor = None
