@@ -4,5 +4,7 @@ urlpatterns = [
     path("", include("kehu.web.urls")),
     path("", include("kehu.accounts.urls")),
     path("", include("kehu.customers.urls")),
+    path("", include("kehu.customers.import_urls")),
+    path("", include("kehu.customers.field_urls")),
     path("api/v1/", include("kehu.api_urls")),
 ]
