@@ -1,8 +1,8 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kehu.accounts.auth import AccountLocked
 from kehu.accounts.models import TIME_ZONES, User
 
 
@@ -16,10 +16,17 @@ class LoginForm(AuthenticationForm):
     }
 
     def clean(self):
+        # django.contrib.auth.authenticate() swallows the backend's AccountLocked, so look again.
         try:
             return super().clean()
-        except AccountLocked:
-            raise forms.ValidationError(self.error_messages["locked"], code="locked") from None
+        except forms.ValidationError:
+            username = self.cleaned_data.get("username") or ""
+            locked = User.objects.filter(
+                username__iexact=username, locked_until__gt=timezone.now()
+            ).exists()
+            if locked:
+                raise forms.ValidationError(self.error_messages["locked"], code="locked") from None
+            raise
 
 
 class ProfileForm(forms.ModelForm):

@@ -106,9 +106,18 @@ def _set_fields(instance, changes: dict, allowed: list[str]) -> None:
 
 
 def _prepare_person(actor, person: Person, changes: dict) -> None:
-    _apply_common(actor, person, changes, "person")
+    errors = {}
+    try:
+        _apply_common(actor, person, changes, "person")
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
     if "company" in changes:
-        changes["company"] = _resolve_company(actor, changes["company"])
+        try:
+            changes["company"] = _resolve_company(actor, changes["company"])
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
     _set_fields(person, changes, PERSON_FIELDS)
     person.search_text = person_document(person)
 
