@@ -53,7 +53,6 @@ class Record(models.Model):
 
     class Meta:
         abstract = True
-        base_manager_name = "all_objects"
 
 
 class AuditEntry(models.Model):
