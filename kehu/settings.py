@@ -47,11 +47,13 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "ninja",  # serves the API docs (Swagger UI) from local static files, no CDN
     "django_tasks",
     "django_tasks_db",
     "kehu.core",
     "kehu.accounts",
     "kehu.customers",
+    "kehu.activities",
     "kehu.web",
 ]
 

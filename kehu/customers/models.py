@@ -143,3 +143,6 @@ class Person(Record):
 
     def get_absolute_url(self) -> str:
         return reverse("person-detail", args=[self.pk])
+
+
+from kehu.customers.import_models import ImportJob  # noqa: E402,F401

@@ -1,22 +1,90 @@
-// Small behaviours shared by every page: the "/" shortcut to search, the phone menu.
+// Small behaviours shared by every page: the "/" shortcut and keyboard use of the search popup,
+// the phone menu, confirmation before destructive actions, and the company picker.
+function closeSearch() {
+  const popup = document.getElementById("search-popup");
+  if (popup) popup.innerHTML = "";
+}
+
+function moveFocus(list, current, step) {
+  const options = Array.from(list.querySelectorAll("a[role=option], button[role=option]"));
+  if (!options.length) return false;
+  const index = options.indexOf(current);
+  const next = index === -1 ? (step > 0 ? 0 : options.length - 1) : index + step;
+  if (next < 0 || next >= options.length) return false;
+  options[next].focus();
+  return true;
+}
+
 document.addEventListener("keydown", (event) => {
   const target = event.target;
   const typing = target.closest("input, textarea, select, [contenteditable]");
   if (event.key === "/" && !typing) {
     event.preventDefault();
     document.getElementById("global-search")?.focus();
+    return;
   }
-  if (event.key === "Escape" && target.id === "global-search") {
-    document.getElementById("search-popup").innerHTML = "";
-    target.blur();
+  const inSearch = target.closest(".global-search");
+  if (inSearch) {
+    const popup = document.getElementById("search-popup");
+    if (event.key === "Escape") {
+      closeSearch();
+      document.getElementById("global-search").blur();
+    } else if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      if (moveFocus(popup, target, event.key === "ArrowDown" ? 1 : -1)) event.preventDefault();
+      else if (event.key === "ArrowUp" && target.getAttribute("role") === "option") {
+        document.getElementById("global-search").focus();
+        event.preventDefault();
+      }
+    }
+  }
+  const picker = target.closest("[data-company-picker]");
+  if (picker) {
+    const options = picker.querySelector(".company-options");
+    if (event.key === "Escape") {
+      options.innerHTML = "";
+    } else if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      if (moveFocus(options, target, event.key === "ArrowDown" ? 1 : -1)) event.preventDefault();
+    } else if (event.key === "Enter" && target.matches("[data-company-search]")) {
+      event.preventDefault();  // choosing happens from the list; Enter must not submit half-typed
+    }
   }
 });
+
+document.addEventListener("input", (event) => {
+  const search = event.target.closest("[data-company-search]");
+  if (search) {
+    // Typing un-chooses the company until a suggestion is picked (or the box is left empty).
+    search.closest("[data-company-picker]").querySelector("[data-company-id]").value = "";
+  }
+});
+
 document.addEventListener("click", (event) => {
   if (event.target.closest("[data-nav-toggle]")) {
     document.querySelector("[data-nav]")?.classList.toggle("open");
   }
-  if (!event.target.closest(".global-search")) {
-    const popup = document.getElementById("search-popup");
-    if (popup) popup.innerHTML = "";
+  if (!event.target.closest(".global-search")) closeSearch();
+  const option = event.target.closest("[data-company-option]");
+  if (option) {
+    const picker = option.closest("[data-company-picker]");
+    picker.querySelector("[data-company-id]").value = option.dataset.companyOption;
+    picker.querySelector("[data-company-search]").value = option.dataset.label;
+    picker.querySelector(".company-options").innerHTML = "";
+  } else {
+    document.querySelectorAll("[data-company-picker] .company-options").forEach((list) => {
+      if (!list.closest("[data-company-picker]").contains(event.target)) list.innerHTML = "";
+    });
   }
 });
+
+// Ask before destructive actions: <form data-confirm="Really?">. Runs before htmx sees the submit.
+document.addEventListener(
+  "submit",
+  (event) => {
+    const form = event.target.closest("form[data-confirm]");
+    if (form && !window.confirm(form.dataset.confirm)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  },
+  true,
+);

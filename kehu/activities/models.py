@@ -1,0 +1,52 @@
+"""Activities around a customer record. For now: notes on a person or company."""
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+NOTE_MAX_LENGTH = 10_000
+
+
+class NoteQuerySet(models.QuerySet):
+    def alive(self) -> "NoteQuerySet":
+        return self.filter(deleted_at__isnull=True)
+
+    def on(self, record) -> "NoteQuerySet":
+        """The notes attached to `record` (a person or a company)."""
+        return self.filter(
+            content_type=ContentType.objects.get_for_model(record.__class__), object_id=record.pk
+        )
+
+
+class Note(models.Model):
+    """A free-text note someone wrote about a person or a company."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    object_id = models.BigIntegerField()
+    record = GenericForeignKey("content_type", "object_id")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    body = models.TextField(_("note"), max_length=NOTE_MAX_LENGTH)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NoteQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("note")
+        indexes = [
+            models.Index(
+                fields=["content_type", "object_id", "-created_at", "-id"], name="note_record_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.body[:60]

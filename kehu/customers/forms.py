@@ -1,0 +1,321 @@
+"""Forms for people and companies. They only shape input; the services validate and save."""
+
+import datetime
+import decimal
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from kehu.accounts.models import User
+from kehu.activities.models import NOTE_MAX_LENGTH
+from kehu.core import visibility
+from kehu.core.contact import display_phone, normalize_email, normalize_phone
+from kehu.customers.custom_fields import active_fields, clean_value
+from kehu.customers.models import Company, CustomField
+
+#: above this many visible companies the company field becomes a type-ahead search
+COMPANY_SELECT_LIMIT = 200
+CUSTOM_PREFIX = "cf_"
+TAG_SEPARATORS = re.compile(r"[,，;；、]")
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class CompanyLookupWidget(forms.Widget):
+    """A hidden company id plus a text box that searches visible companies as you type."""
+
+    template_name = "customers/widgets/company_lookup.html"
+    selected_label = ""
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["selected_label"] = self.selected_label
+        return context
+
+
+def split_tags(text: str) -> list[str]:
+    """Tag names from a comma-separated text (Chinese commas too), without duplicates."""
+    names = []
+    for part in TAG_SEPARATORS.split(text or ""):
+        name = part.strip()
+        if name and name.lower() not in {n.lower() for n in names}:
+            names.append(name)
+    return names
+
+
+def owner_choices(user, current_owner=None) -> list[tuple[str, str]]:
+    """The users `user` may give a record to, as the services allow it."""
+    scope = visibility.scope_of(user)
+    users = User.objects.filter(is_active=True).order_by("username")
+    if scope == visibility.SCOPE_OWN:
+        users = users.filter(pk=user.pk)
+    elif scope == visibility.SCOPE_TEAM:
+        users = users.filter(team_id=user.team_id) if user.team_id else users.filter(pk=user.pk)
+    choices = [(str(u.pk), str(u)) for u in users]
+    if current_owner is not None and str(current_owner.pk) not in dict(choices):
+        choices.append((str(current_owner.pk), str(current_owner)))
+    return choices
+
+
+def custom_form_field(definition: CustomField) -> forms.Field:
+    """A form field of the right kind for one custom field definition."""
+    kind = CustomField.Type
+    label = definition.display_label
+    required = definition.required and definition.type != kind.BOOLEAN
+    common = {"label": label, "required": required}
+    choices = [(c, c) for c in definition.choices or []]
+    if definition.type == kind.TEXT:
+        return forms.CharField(max_length=255, **common)
+    if definition.type == kind.LONG_TEXT:
+        return forms.CharField(max_length=10000, widget=forms.Textarea(attrs={"rows": 3}), **common)
+    if definition.type == kind.NUMBER:
+        return forms.IntegerField(**common)
+    if definition.type == kind.DECIMAL:
+        return forms.DecimalField(max_digits=30, decimal_places=10, **common)
+    if definition.type == kind.DATE:
+        return forms.DateField(widget=DateInput(), **common)
+    if definition.type == kind.BOOLEAN:
+        return forms.BooleanField(**common)
+    if definition.type == kind.CHOICE:
+        return forms.ChoiceField(choices=[("", "—")] + choices, **common)
+    if definition.type == kind.MULTI_CHOICE:
+        return forms.MultipleChoiceField(
+            choices=choices, widget=forms.CheckboxSelectMultiple, **common
+        )
+    if definition.type == kind.URL:
+        return forms.CharField(widget=forms.URLInput, max_length=500, **common)
+    if definition.type == kind.EMAIL:
+        return forms.CharField(widget=forms.EmailInput, max_length=254, **common)
+    return forms.CharField(widget=forms.TextInput(attrs={"type": "tel"}), max_length=40, **common)
+
+
+def _custom_initial(definition: CustomField, value):
+    if value is None:
+        return None
+    if definition.type == CustomField.Type.PHONE:
+        return display_phone(str(value))
+    return value
+
+
+def _custom_for_service(value):
+    if value in (None, "", []):
+        return None
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    return value
+
+
+class RecordForm(forms.Form):
+    """Shared by people and companies: built for one entity, one user and maybe one record."""
+
+    entity = ""
+
+    def __init__(self, *args, user, instance=None, **kwargs):
+        self.user = user
+        self.instance = instance
+        self.custom_definitions = active_fields(self.entity)
+        kwargs.setdefault("initial", {})
+        if instance is not None:
+            kwargs["initial"] = {**self.initial_from(instance), **kwargs["initial"]}
+        else:
+            kwargs["initial"].setdefault("owner", str(user.pk))
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].choices = owner_choices(user, instance.owner if instance else None)
+        for definition in self.custom_definitions:
+            field = custom_form_field(definition)
+            stored = (instance.custom or {}).get(definition.key) if instance else None
+            if isinstance(field, forms.ChoiceField) and stored not in (None, "", []):
+                # keep a stored value that is no longer a choice, so saving does not drop it
+                known = {str(value) for value, _label in field.choices}
+                extra = stored if isinstance(stored, list) else [stored]
+                field.choices = list(field.choices) + [
+                    (str(v), str(v)) for v in extra if str(v) not in known
+                ]
+            self.fields[CUSTOM_PREFIX + definition.key] = field
+        if instance is None:
+            del self.fields["version"]
+
+    def initial_from(self, instance) -> dict:
+        initial = {name: getattr(instance, name) for name in self.plain_fields}
+        initial["phone"] = display_phone(instance.phone)
+        initial["owner"] = str(instance.owner_id)
+        initial["version"] = instance.version
+        initial["tags"] = ", ".join(sorted(t.name for t in instance.tags.all()))
+        for definition in active_fields(self.entity):
+            value = (instance.custom or {}).get(definition.key)
+            initial[CUSTOM_PREFIX + definition.key] = _custom_initial(definition, value)
+        return initial
+
+    def clean(self):
+        """Check contact details and custom values with the services' own rules, so every
+        mistake shows at once; the services check again when saving."""
+        cleaned = super().clean()
+        checks = {"email": normalize_email, "phone": normalize_phone}
+        for name, check in checks.items():
+            if cleaned.get(name):
+                try:
+                    check(cleaned[name])
+                except ValidationError as exc:
+                    self.add_error(name, exc.messages)
+        for definition in self.custom_definitions:
+            name = CUSTOM_PREFIX + definition.key
+            if name in cleaned and (self.instance is None or name in self.changed_data):
+                try:
+                    clean_value(definition, _custom_for_service(cleaned[name]))
+                except ValidationError as exc:
+                    self.add_error(name, exc.messages)
+        return cleaned
+
+    @property
+    def custom_field_names(self) -> list[str]:
+        return [CUSTOM_PREFIX + d.key for d in self.custom_definitions]
+
+    def service_data(self, only_changed: bool = False) -> dict:
+        """The cleaned input as the services take it (all fields, or only the changed ones)."""
+        names = set(self.changed_data) if only_changed else set(self.fields)
+        data, custom = {}, {}
+        for name in names:
+            if name == "version" or name not in self.cleaned_data:
+                continue
+            value = self.cleaned_data[name]
+            if name.startswith(CUSTOM_PREFIX):
+                custom[name[len(CUSTOM_PREFIX) :]] = _custom_for_service(value)
+            elif name == "tags":
+                data["tags"] = split_tags(value)
+            elif name in ("owner", "company"):
+                data[name] = int(value) if str(value or "").isdigit() else (value or None)
+            else:
+                data[name] = value if value is not None else ("" if name != "birthday" else None)
+        if custom:
+            data["custom"] = custom
+        return data
+
+    def add_service_errors(self, exc: ValidationError) -> None:
+        """Show a service's ValidationError on the matching form fields."""
+        if not hasattr(exc, "error_dict"):
+            for message in exc.messages:
+                self.add_error(None, message)
+            return
+        for key, messages in exc.message_dict.items():
+            name = key
+            if key.startswith("custom."):
+                name = CUSTOM_PREFIX + key[len("custom.") :]
+            if name not in self.fields or name == "version":
+                name = None
+                messages = [
+                    f"{key}: {m}" if key not in ("__all__", "custom") else m for m in messages
+                ]
+            for message in messages:
+                if name and name in self.errors and message in self.errors[name]:
+                    continue
+                self.add_error(name, message)
+
+    def display(self, name: str, value) -> str:
+        """A submitted or stored form value the way a person reads it."""
+        field = self.fields[name]
+        if value in (None, "", []):
+            return "—"
+        if isinstance(field, forms.BooleanField):
+            return gettext("Yes") if value else gettext("No")
+        choices = dict(getattr(field, "choices", []) or [])
+        if name == "company" and not choices:
+            company = Company.all_objects.filter(pk=value).first() if str(value).isdigit() else None
+            return company.name if company else str(value)
+        if isinstance(value, list | tuple):
+            return ", ".join(str(choices.get(v, v)) for v in value)
+        if isinstance(value, datetime.date):
+            return value.isoformat()
+        return str(choices.get(str(value), value))
+
+
+def _text(label, max_length, required=False, widget=None):
+    return forms.CharField(label=label, max_length=max_length, required=required, widget=widget)
+
+
+class PersonForm(RecordForm):
+    entity = "person"
+    plain_fields = ["name", "email", "title", "company", "birthday", "city", "address", "notes"]
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    name = _text(_("Name"), 150, required=True)
+    company = forms.ChoiceField(label=_("Company"), required=False)
+    title = _text(_("Job title"), 100)
+    email = _text(_("Email"), 254, widget=forms.EmailInput)
+    phone = _text(_("Phone"), 40, widget=forms.TextInput(attrs={"type": "tel"}))
+    birthday = forms.DateField(label=_("Birthday"), required=False, widget=DateInput())
+    city = _text(_("City"), 100)
+    address = _text(_("Address"), 300)
+    tags = _text(_("Tags"), 1000)
+    owner = forms.ChoiceField(label=_("Owner"))
+    notes = _text(_("Background"), 10000, widget=forms.Textarea(attrs={"rows": 4}))
+
+    def initial_from(self, instance) -> dict:
+        initial = super().initial_from(instance)
+        initial["company"] = str(instance.company_id) if instance.company_id else ""
+        return initial
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tags"].help_text = _("Separate tags with commas.")
+        companies = Company.objects.visible_to(self.user).order_by("name", "id")
+        current = self.instance.company if self.instance and self.instance.company_id else None
+        visible = list(companies.values_list("pk", "name")[: COMPANY_SELECT_LIMIT + 1])
+        if len(visible) > COMPANY_SELECT_LIMIT:
+            field = forms.CharField(
+                label=_("Company"), required=False, widget=CompanyLookupWidget()
+            )
+            value = self.data.get("company") if self.is_bound else self.initial.get("company")
+            label = ""
+            if str(value or "").isdigit():
+                chosen = companies.filter(pk=int(value)).first()
+                if chosen is None and current is not None and current.pk == int(value):
+                    chosen = current
+                label = chosen.name if chosen else ""
+            field.widget.selected_label = label
+            self.fields["company"] = field
+        else:
+            choices = [("", "—")] + [(str(pk), name) for pk, name in visible]
+            if current is not None and str(current.pk) not in dict(choices):
+                choices.append((str(current.pk), current.name))
+            self.fields["company"].choices = choices
+
+
+class CompanyForm(RecordForm):
+    entity = "company"
+    plain_fields = ["name", "website", "email", "industry", "city", "address", "notes"]
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    name = _text(_("Name"), 200, required=True)
+    website = _text(_("Website"), 300, widget=forms.URLInput)
+    email = _text(_("Email"), 254, widget=forms.EmailInput)
+    phone = _text(_("Phone"), 40, widget=forms.TextInput(attrs={"type": "tel"}))
+    industry = _text(_("Industry"), 100)
+    city = _text(_("City"), 100)
+    address = _text(_("Address"), 300)
+    tags = _text(_("Tags"), 1000)
+    owner = forms.ChoiceField(label=_("Owner"))
+    notes = _text(_("Description"), 10000, widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tags"].help_text = _("Separate tags with commas.")
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(
+        label=_("Note"),
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(
+            attrs={"rows": 3, "placeholder": _("Write a note…"), "maxlength": NOTE_MAX_LENGTH}
+        ),
+    )

@@ -1,0 +1,252 @@
+"""Import (upload → map columns with a preview → background run with progress) and export."""
+
+import uuid
+from pathlib import Path
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import FileResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from kehu.core import visibility
+from kehu.customers import exporting, importing
+from kehu.customers.custom_fields import active_fields
+from kehu.customers.import_models import ImportJob
+from kehu.customers.queries import apply_filters
+
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx"}
+
+
+def max_upload_bytes() -> int:
+    return int(getattr(settings, "IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES))
+
+
+class UploadForm(forms.Form):
+    entity = forms.ChoiceField(label=gettext_lazy("Import"), choices=ImportJob.Entity.choices)
+    file = forms.FileField(
+        label=gettext_lazy("File"),
+        help_text=gettext_lazy(
+            "CSV (UTF-8 or GBK; comma, semicolon or tab) or Excel .xlsx; the first row names "
+            "the columns."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.tsv,.xlsx"}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        suffix = Path(upload.name or "").suffix.lower()
+        if suffix == ".xls":
+            raise ValidationError(
+                _("Old Excel .xls files cannot be read. Save it as .xlsx or CSV and try again.")
+            )
+        if suffix not in FORMATS:
+            raise ValidationError(_("Upload a .csv or .xlsx file."))
+        limit = max_upload_bytes()
+        if upload.size > limit:
+            raise ValidationError(
+                _("The file is too large (%(size)s MB). The limit is %(limit)s MB.")
+                % {"size": round(upload.size / 1048576, 1), "limit": limit // 1048576}
+            )
+        if upload.size == 0:
+            raise ValidationError(_("The file is empty."))
+        return upload
+
+
+def _require_import(user) -> None:
+    visibility.require(user, "customers", "create")
+
+
+def _own_job(request, pk: int) -> ImportJob:
+    """A job of the current user (someone else's answers 404)."""
+    return get_object_or_404(ImportJob.objects.select_related("user"), pk=pk, user=request.user)
+
+
+def _save_upload(upload, fmt: str) -> str:
+    folder = Path(settings.IMPORT_DIR)
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"{uuid.uuid4().hex}.{fmt}"
+    with open(folder / name, "wb") as handle:
+        for chunk in upload.chunks():
+            handle.write(chunk)
+    return name
+
+
+@login_required
+def import_start(request):
+    _require_import(request.user)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        fmt = FORMATS[Path(upload.name).suffix.lower()]
+        stored = _save_upload(upload, fmt)
+        path = Path(settings.IMPORT_DIR) / stored
+        try:
+            info = importing.inspect_file(path, fmt)
+        except importing.FileProblem as exc:
+            path.unlink(missing_ok=True)
+            form.add_error("file", str(exc))
+        else:
+            entity = form.cleaned_data["entity"]
+            job = ImportJob.objects.create(
+                user=request.user,
+                entity=entity,
+                original_name=Path(upload.name).name[:255],
+                stored_name=stored,
+                format=fmt,
+                size=upload.size,
+                mapping=importing.guess_mapping(info["headers"], entity, active_fields(entity)),
+                **info,
+            )
+            return redirect("import-map", job.pk)
+    jobs = ImportJob.objects.filter(user=request.user)[:20]
+    return render(
+        request,
+        "customers/import_start.html",
+        {"form": form, "jobs": jobs, "nav": "import", "max_mb": max_upload_bytes() // 1048576},
+    )
+
+
+def _mapping_from(request, job: ImportJob, allowed: set[str]) -> list[str]:
+    mapping = []
+    for index in range(len(job.headers)):
+        value = request.POST.get(f"col_{index}", "")
+        mapping.append(value if value in allowed else importing.IGNORE)
+    return mapping
+
+
+@login_required
+def import_map(request, pk: int):
+    _require_import(request.user)
+    job = _own_job(request, pk)
+    if job.status != ImportJob.Status.MAPPING:
+        return redirect("import-status", job.pk)
+    definitions = active_fields(job.entity)
+    choices = importing.field_choices(job.entity, definitions)
+    allowed = {value for value, _label in choices}
+    mapping = job.mapping or [importing.IGNORE] * len(job.headers)
+    problems: list[str] = []
+    if request.method == "POST":
+        mapping = _mapping_from(request, job, allowed)
+        problems = importing.check_mapping(mapping, job.entity, definitions)
+        if "import" in request.POST and not problems:
+            job.mapping = mapping
+            job.status = ImportJob.Status.PENDING
+            job.save(update_fields=["mapping", "status"])
+            _enqueue(job)
+            return redirect("import-status", job.pk)
+        job.mapping = mapping
+        job.save(update_fields=["mapping"])
+    else:
+        problems = importing.check_mapping(mapping, job.entity, definitions)
+    try:
+        rows = importing.preview(job, mapping)
+    except importing.FileProblem as exc:
+        rows = []
+        problems.append(str(exc))
+    columns = [
+        {"index": i, "header": header, "value": mapping[i] if i < len(mapping) else ""}
+        for i, header in enumerate(job.headers)
+    ]
+    context = {
+        "job": job,
+        "columns": columns,
+        "choices": choices,
+        "rows": rows,
+        "problems": problems,
+        "nav": "import",
+    }
+    return render(request, "customers/import_map.html", context)
+
+
+def _enqueue(job: ImportJob) -> None:
+    from kehu.customers.tasks import run_import
+
+    transaction.on_commit(lambda: run_import.enqueue(job.pk))
+
+
+@login_required
+def import_status(request, pk: int):
+    job = _own_job(request, pk)
+    template = "customers/import_progress.html" if request.htmx else "customers/import_status.html"
+    shown = job.errors[:200]
+    return render(request, template, {"job": job, "errors": shown, "nav": "import"})
+
+
+@login_required
+def import_errors(request, pk: int):
+    """The rows that were not imported, as CSV: line, reason."""
+    job = _own_job(request, pk)
+    table = [[_("line"), _("reason")]]
+    table += [[e["line"], exporting.safe_cell(e["reason"])] for e in job.errors]
+    response = StreamingHttpResponse(
+        exporting.csv_stream(table), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
+    return response
+
+
+@login_required
+@require_POST
+def import_cancel(request, pk: int):
+    job = _own_job(request, pk)
+    if job.status in (ImportJob.Status.MAPPING, ImportJob.Status.PENDING,
+                      ImportJob.Status.RUNNING):  # fmt: skip
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportJob.Status.CANCELLED, finished_at=timezone.now()
+        )
+    return redirect("import-status", job.pk)
+
+
+@login_required
+@require_POST
+def import_resume(request, pk: int):
+    """Start a failed import again; it continues after the last committed row."""
+    _require_import(request.user)
+    job = _own_job(request, pk)
+    if job.status == ImportJob.Status.FAILED:
+        job.status = ImportJob.Status.PENDING
+        job.message = ""
+        job.finished_at = None
+        job.save(update_fields=["status", "message", "finished_at"])
+        _enqueue(job)
+    return redirect("import-status", job.pk)
+
+
+@login_required
+def export(request, entity: str):
+    """The list as the user filtered it, in CSV (default) or XLSX (?format=xlsx)."""
+    user = request.user
+    visibility.require(user, "customers", "export")
+    model = exporting.model_for(entity)
+    try:
+        qs = apply_filters(model.objects.visible_to(user, "export"), request.GET, entity, user)
+    except ValidationError as exc:
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {"filters": exc.messages}
+        details = "; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items())
+        return HttpResponseBadRequest(
+            _("The filters are not valid: %(details)s") % {"details": details},
+            content_type="text/plain; charset=utf-8",
+        )
+    table = exporting.rows(qs, entity, exporting.definitions_for(entity))
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    base = "people" if entity == "person" else "companies"
+    if request.GET.get("format") == "xlsx":
+        return FileResponse(
+            exporting.xlsx_file(table),
+            as_attachment=True,
+            filename=f"{base}-{stamp}.xlsx",
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response = StreamingHttpResponse(
+        exporting.csv_stream(table), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{base}-{stamp}.csv"'
+    return response

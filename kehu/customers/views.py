@@ -1,0 +1,450 @@
+"""People and companies in the browser: lists, forms, detail pages with timeline, recycle bin.
+
+Reads go through `visible_to`; writes go through the services. A record the user may not see
+answers 404; a right the user lacks answers 403 (Django's handler renders `403.html`).
+"""
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Model
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from kehu.accounts.models import User
+from kehu.activities import services as note_services
+from kehu.activities import timeline
+from kehu.activities.models import Note
+from kehu.core import audit, search, visibility
+from kehu.core.pagination import BadCursor, capped_count, paginate
+from kehu.customers import queries, services
+from kehu.customers.custom_fields import active_fields
+from kehu.customers.forms import (
+    COMPANY_SELECT_LIMIT,
+    CompanyForm,
+    NoteForm,
+    PersonForm,
+    RecordForm,
+)
+from kehu.customers.models import Company, CustomField, Person, Tag
+
+PAGE_SIZE = 50
+COMPANY_PEOPLE_SHOWN = 50
+FILTER_OPTION_LIMIT = 200
+FILTER_KEYS = ["q", "owner", "tag", "company", "created_after", "created_before",
+               "updated_after", "updated_before"]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Entity:
+    key: str
+    model: type[Model]
+    form: type[RecordForm]
+    create: callable
+    update: callable
+    delete: callable
+    restore: callable
+    nav: str
+    plural: str
+    singular: str
+
+    def url(self, action: str, *args) -> str:
+        return reverse(f"{self.key}-{action}", args=args)
+
+
+ENTITIES = {
+    "person": Entity("person", Person, PersonForm, services.create_person,
+                     services.update_person, services.delete_person, services.restore_person,
+                     "people", gettext_lazy("People"), gettext_lazy("person")),
+    "company": Entity("company", Company, CompanyForm, services.create_company,
+                      services.update_company, services.delete_company, services.restore_company,
+                      "companies", gettext_lazy("Companies"), gettext_lazy("company")),
+}  # fmt: skip
+
+
+def _related(entity: Entity, qs):
+    if entity.key == "person":
+        return qs.select_related("company", "owner")
+    return qs.select_related("owner")
+
+
+def _filtered(qs, params, entity_key: str, user):
+    """Apply the list filters; a bad filter is dropped and its message returned, never a 500."""
+    params = params.copy()
+    errors: dict[str, list[str]] = {}
+    for _attempt in range(len(params) + 1):
+        try:
+            return queries.apply_filters(qs, params, entity_key, user), errors
+        except ValidationError as exc:
+            found = exc.message_dict if hasattr(exc, "error_dict") else {"q": exc.messages}
+            errors.update(found)
+            bad = [key for key in found if key in params]
+            if not bad:
+                break
+            for key in bad:
+                params.pop(key)
+    return qs.none(), errors
+
+
+def _filter_options(entity: Entity, user, params) -> dict:
+    """What the filter bar offers: owners in the user's scope, tags, companies, custom fields."""
+    scope = visibility.scope_of(user)
+    owners = User.objects.filter(is_active=True).order_by("username")
+    if scope == visibility.SCOPE_OWN:
+        owners = owners.none()
+    elif scope == visibility.SCOPE_TEAM:
+        owners = owners.filter(team_id=user.team_id) if user.team_id else owners.none()
+    options = {
+        "owners": list(owners[:FILTER_OPTION_LIMIT]),
+        "tags": list(Tag.objects.order_by("name")[:FILTER_OPTION_LIMIT]),
+        "custom_filters": [],
+    }
+    if entity.key == "person":
+        companies = list(
+            Company.objects.visible_to(user)
+            .order_by("name", "id")
+            .values_list("pk", "name")[: COMPANY_SELECT_LIMIT + 1]
+        )
+        options["company_lookup"] = len(companies) > COMPANY_SELECT_LIMIT
+        options["companies"] = [] if options["company_lookup"] else companies
+        chosen = params.get("company") or ""
+        options["company_label"] = ""
+        if chosen.isdigit():
+            company = Company.objects.visible_to(user).filter(pk=int(chosen)).first()
+            options["company_label"] = company.name if company else ""
+    return options
+
+
+def _custom_filter_rows(definitions, params, errors) -> list[dict]:
+    kind = CustomField.Type
+    rows = []
+    for definition in definitions:
+        name = queries.CUSTOM_PREFIX + definition.key
+        if definition.type in (kind.CHOICE, kind.MULTI_CHOICE):
+            choices = [(c, c) for c in definition.choices or []]
+        elif definition.type == kind.BOOLEAN:
+            choices = [("true", _("Yes")), ("false", _("No"))]
+        else:
+            choices = None
+        rows.append(
+            {
+                "name": name,
+                "label": definition.display_label,
+                "value": params.get(name, ""),
+                "choices": choices,
+                "input_type": "date" if definition.type == kind.DATE else "text",
+                "errors": errors.get(name, []),
+            }
+        )
+    return rows
+
+
+@login_required
+def record_list(request, entity):
+    entity = ENTITIES[entity]
+    user = request.user
+    params = request.GET
+    base = entity.model.objects.visible_to(user)
+    qs, errors = _filtered(base, params, entity.key, user)
+    sort = queries.clean_sort(params.get("sort"))
+    cursor = params.get("cursor") or None
+    listed = _related(entity, qs).prefetch_related("tags")
+    cursor_error = False
+    try:
+        page = paginate(listed, sort, cursor, PAGE_SIZE)
+    except BadCursor:
+        cursor_error, cursor = True, None
+        page = paginate(listed, sort, None, PAGE_SIZE)
+    count, more = capped_count(qs)
+    filtering = any(
+        params.get(k) for k in params if k in FILTER_KEYS or k.startswith(queries.CUSTOM_PREFIX)
+    )
+    definitions = active_fields(entity.key)
+    context = {
+        "entity": entity,
+        "nav": entity.nav,
+        "page": page,
+        "rows": page.items,
+        "count": count,
+        "more": more,
+        "sort": sort,
+        "cursor": cursor,
+        "cursor_error": cursor_error,
+        "errors": errors,
+        "filtering": filtering,
+        "advanced_open": bool(errors)
+        or any(params.get(k) for k in FILTER_KEYS[4:])
+        or any(params.get(k) for k in params if k.startswith(queries.CUSTOM_PREFIX)),
+        "has_records": bool(page.items) or (filtering and base.exists()),
+        "custom_fields": definitions,
+        "custom_filters": _custom_filter_rows(definitions, params, errors),
+        "other_errors": [
+            message
+            for key, found in errors.items()
+            if key not in FILTER_KEYS
+            and key not in {queries.CUSTOM_PREFIX + d.key for d in definitions}
+            for message in found
+        ],
+        "params": params,
+        "export_query": _export_query(params),
+        **_filter_options(entity, user, params),
+    }
+    return render(request, "customers/list.html", context)
+
+
+def _export_query(params) -> str:
+    query = params.copy()
+    for key in ("cursor", "format"):
+        query.pop(key, None)
+    return query.urlencode()
+
+
+def _visible_record(entity: Entity, user, pk: int, include_bin: bool = False):
+    manager = entity.model.all_objects if include_bin else entity.model.objects
+    return get_object_or_404(_related(entity, manager.visible_to(user)), pk=pk)
+
+
+def _custom_labels(entity_key: str) -> dict[str, str]:
+    return {d.key: d.display_label for d in CustomField.objects.filter(entity=entity_key)}
+
+
+def _timeline_context(entity: Entity, record, cursor=None, user=None) -> dict:
+    return {
+        "record": record,
+        "can_edit": bool(user) and visibility.can(user, "customers", "edit"),
+        "entity": entity,
+        "timeline": timeline.page(record, cursor, _custom_labels(entity.key)),
+        "note_url": entity.url("note-add", record.pk),
+    }
+
+
+@login_required
+def record_detail(request, entity, pk):
+    entity = ENTITIES[entity]
+    user = request.user
+    record = _visible_record(entity, user, pk, include_bin=True)
+    if request.htmx and "before" in request.GET:
+        context = _timeline_context(entity, record, request.GET.get("before"), user)
+        return render(request, "customers/_timeline_items.html", context)
+    context = {
+        "nav": entity.nav,
+        "custom_fields": active_fields(entity.key),
+        "tags": list(record.tags.all()),
+        "can_delete": visibility.can(user, "customers", "delete"),
+        "note_form": NoteForm(),
+        **_timeline_context(entity, record, request.GET.get("before"), user),
+    }
+    if entity.key == "company":
+        people = Person.objects.visible_to(user).filter(company=record)
+        context["people"] = list(
+            people.select_related("owner").order_by("name", "id")[:COMPANY_PEOPLE_SHOWN]
+        )
+        context["people_count"], context["people_more"] = capped_count(people)
+    return render(request, "customers/detail.html", context)
+
+
+@login_required
+def record_create(request, entity):
+    entity = ENTITIES[entity]
+    user = request.user
+    visibility.require(user, "customers", "create")
+    initial = {}
+    if entity.key == "person" and (request.GET.get("company") or "").isdigit():
+        initial["company"] = request.GET["company"]
+    form = entity.form(request.POST or None, user=user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            record = entity.create(user, form.service_data())
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, _("“%(name)s” is created.") % {"name": record})
+            return redirect(record.get_absolute_url())
+    return render(
+        request, "customers/form.html", {"form": form, "entity": entity, "nav": entity.nav}
+    )
+
+
+def _conflict_rows(form: RecordForm) -> list[dict]:
+    """Fields where the stored record (theirs) differs from what the user submitted (yours)."""
+    rows = []
+    for name in form.changed_data:
+        if name == "version" or name not in form.cleaned_data:
+            continue
+        rows.append(
+            {
+                "label": form.fields[name].label,
+                "theirs": form.display(name, form.get_initial_for_field(form.fields[name], name)),
+                "yours": form.display(name, form.cleaned_data[name]),
+            }
+        )
+    return rows
+
+
+@login_required
+def record_edit(request, entity, pk):
+    entity = ENTITIES[entity]
+    user = request.user
+    record = _visible_record(entity, user, pk)
+    visibility.require_record(user, record, "edit")
+    form = entity.form(request.POST or None, user=user, instance=record)
+    context = {"entity": entity, "nav": entity.nav, "record": record}
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                saved = entity.update(
+                    user,
+                    record,
+                    form.service_data(only_changed=True),
+                    expected_version=form.cleaned_data["version"],
+                )
+            except services.VersionConflict as conflict:
+                data = request.POST.copy()
+                data["version"] = str(conflict.current.version)
+                form = entity.form(data, user=user, instance=conflict.current)
+                form.is_valid()
+                context["conflict"] = _conflict_rows(form)
+                context["conflict_by"] = _last_editor(conflict.current)
+            except ValidationError as exc:
+                form.add_service_errors(exc)
+            else:
+                messages.success(request, _("“%(name)s” is saved.") % {"name": saved})
+                return redirect(saved.get_absolute_url())
+        elif "version" in form.errors:
+            form.add_error(None, _("This form is out of date. Reload the page and try again."))
+    context["form"] = form
+    return render(request, "customers/form.html", context)
+
+
+def _last_editor(record):
+    """The latest audit entry of `record`: who changed it last, and when."""
+    return audit.history(record).first()
+
+
+@login_required
+def record_delete(request, entity, pk):
+    entity = ENTITIES[entity]
+    user = request.user
+    record = _visible_record(entity, user, pk)
+    visibility.require_record(user, record, "delete")
+    if request.method != "POST":
+        context = {"entity": entity, "record": record, "nav": entity.nav}
+        if entity.key == "company":
+            context["people_count"], context["people_more"] = capped_count(
+                Person.objects.filter(company=record)
+            )
+        return render(request, "customers/confirm_delete.html", context)
+    entity.delete(user, record)
+    messages.success(request, _("“%(name)s” is moved to the recycle bin.") % {"name": record})
+    return redirect(f"{entity.key}-list")
+
+
+@login_required
+@require_POST
+def record_restore(request, entity, pk):
+    entity = ENTITIES[entity]
+    user = request.user
+    record = get_object_or_404(entity.model.all_objects.visible_to(user).in_recycle_bin(), pk=pk)
+    entity.restore(user, record)
+    messages.success(request, _("“%(name)s” is restored.") % {"name": record})
+    if request.POST.get("next") == "bin":
+        return redirect("recycle-bin")
+    return redirect(record.get_absolute_url())
+
+
+@login_required
+@require_POST
+def note_add(request, entity, pk):
+    entity = ENTITIES[entity]
+    user = request.user
+    record = _visible_record(entity, user, pk)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        try:
+            note_services.add_note(user, record, form.cleaned_data["body"])
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error("body", message)
+        else:
+            form = NoteForm()
+            if not request.htmx:
+                messages.success(request, _("The note is added."))
+    if request.htmx:
+        context = {**_timeline_context(entity, record, user=request.user), "note_form": form}
+        return render(request, "customers/_timeline.html", context)
+    if form.errors:
+        for message in form.errors.get("body", []):
+            messages.error(request, message)
+    return redirect(record.get_absolute_url())
+
+
+@login_required
+@require_POST
+def note_delete(request, pk):
+    note = get_object_or_404(Note.objects.alive(), pk=pk)
+    record = note.record
+    note_services.delete_note(request.user, note)
+    entity = ENTITIES["person" if isinstance(record, Person) else "company"]
+    if request.htmx:
+        context = {**_timeline_context(entity, record, user=request.user), "note_form": NoteForm()}
+        return render(request, "customers/_timeline.html", context)
+    messages.success(request, _("The note is deleted."))
+    return redirect(record.get_absolute_url())
+
+
+@login_required
+def company_autocomplete(request):
+    """Visible companies matching what was typed, for the company field of the person form."""
+    q = (request.GET.get("company_search") or request.GET.get("q") or "").strip()
+    companies = []
+    if q:
+        visible = Company.objects.visible_to(request.user)
+        companies = list(search.search(visible, q).order_by("name", "id")[:10])
+        if not companies:
+            companies = list(visible.filter(name__icontains=q).order_by("name", "id")[:10])
+    return render(
+        request,
+        "customers/_company_options.html",
+        {"companies": companies, "q": q, "target": request.GET.get("target", "")},
+    )
+
+
+@login_required
+def recycle_bin(request):
+    user = request.user
+    sections = []
+    for entity in ENTITIES.values():
+        binned = entity.model.all_objects.visible_to(user).in_recycle_bin()
+        cursor_name = f"{entity.key}_cursor"
+        try:
+            page = paginate(
+                binned.select_related("owner", "deleted_by"),
+                "-deleted_at",
+                request.GET.get(cursor_name),
+                PAGE_SIZE,
+            )
+        except BadCursor:
+            page = paginate(
+                binned.select_related("owner", "deleted_by"), "-deleted_at", None, PAGE_SIZE
+            )
+        count, more = capped_count(binned)
+        sections.append(
+            {
+                "entity": entity,
+                "page": page,
+                "count": count,
+                "more": more,
+                "cursor_name": cursor_name,
+            }
+        )
+    context = {
+        "sections": sections,
+        "nav": "bin",
+        "can_restore": visibility.can(user, "customers", "delete"),
+    }
+    return render(request, "customers/recycle_bin.html", context)
