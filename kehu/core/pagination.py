@@ -8,9 +8,9 @@ import base64
 import json
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
-from django.db import connection
-from django.db.models import F, QuerySet
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import connections
+from django.db.models import Expression, F, FloatField, QuerySet
 
 MAX_LIMIT = 200
 COUNT_CAP = 10_000
@@ -40,14 +40,31 @@ def decode_cursor(cursor: str) -> tuple[object, int]:
         raise BadCursor("invalid cursor") from exc
 
 
+def sort_expression(model, name: str) -> Expression | None:
+    """An extra sort key that is an expression rather than a column (custom fields).
+
+    Resolved lazily from the app that owns it, so this module stays free of app imports.
+    """
+    from kehu.customers.queries import custom_sort_expression
+
+    return custom_sort_expression(model, name)
+
+
 def paginate(qs: QuerySet, sort: str, cursor: str | None, limit: int) -> Page:
     """One page of `qs` ordered by `sort` (a column, '-' for descending) then id.
 
-    `sort` must name a NOT NULL column so the row-value comparison is total.
+    `sort` names a NOT NULL column, or an expression that is never NULL (e.g. `cf_<key>` for
+    a custom field), so the row-value comparison is total and can use a `(key, id)` index.
     """
     descending = sort.startswith("-")
     column_name = sort.lstrip("-")
-    field = qs.model._meta.get_field(column_name)
+    try:
+        field = qs.model._meta.get_field(column_name)
+    except FieldDoesNotExist:
+        expression = sort_expression(qs.model, column_name)
+        if expression is None:
+            raise
+        return _paginate_expression(qs, expression, descending, cursor, limit)
     column = field.column
     table = qs.model._meta.db_table
     order = [F(column_name).desc(), F("id").desc()] if descending else [F(column_name), F("id")]
@@ -57,20 +74,75 @@ def paginate(qs: QuerySet, sort: str, cursor: str | None, limit: int) -> Page:
         if value is not None and not isinstance(value, str | int | float):
             raise BadCursor("invalid cursor")
         try:
-            value = field.get_db_prep_value(field.to_python(value), connection)
+            value = field.get_db_prep_value(field.to_python(value), connections[qs.db])
         except ValidationError as exc:
             raise BadCursor("invalid cursor") from exc
         op = "<" if descending else ">"
         # column names come from the model, values are parameters
         row_value = f'("{table}"."{column}", "{table}"."id") {op} (%s, %s)'
         qs = qs.extra(where=[row_value], params=[value, pk])  # noqa: S610
+    return _page(qs, limit, lambda row: getattr(row, column_name))
+
+
+SORT_KEY = "_sort_key"
+
+
+def _paginate_expression(
+    qs: QuerySet, expression: Expression, descending: bool, cursor: str | None, limit: int
+) -> Page:
+    """Keyset over `(expression, id)`: the expression's own SQL goes into the row value, so the
+    planner can match it against an index on the same expression."""
+    qs = qs.annotate(**{SORT_KEY: expression})
+    key = F(SORT_KEY)
+    qs = qs.order_by(*([key.desc(), F("id").desc()] if descending else [key, F("id")]))
+    if cursor:
+        value, pk = decode_cursor(cursor)
+        numeric = isinstance(expression.output_field, FloatField)
+        if isinstance(value, bool) or not isinstance(value, (int | float) if numeric else str):
+            raise BadCursor("invalid cursor")
+        connection = connections[qs.db]
+        compiler = qs.query.get_compiler(connection=connection)
+        sql, params = compiler.compile(qs.query.annotations[SORT_KEY])
+        id_column = f'"{qs.model._meta.db_table}"."id"'
+        op = "<" if descending else ">"
+        if connection.vendor == "sqlite":
+            return _page_in_two_seeks(qs, sql, params, id_column, op, value, pk, limit)
+        # the plain bound repeats the leading column so every planner sees an index range
+        bound = f"{sql} {op}= %s"
+        row_value = f"({sql}, {id_column}) {op} (%s, %s)"
+        qs = qs.extra(  # noqa: S610
+            where=[bound, row_value], params=[*params, value, *params, value, pk]
+        )
+    return _page(qs, limit, lambda row: getattr(row, SORT_KEY))
+
+
+def _page_in_two_seeks(qs, sql, params, id_column, op, value, pk, limit) -> Page:
+    """SQLite seeks an expression index on the expression alone, not on a row value over it:
+    a long run of equal values (e.g. most records lacking the field) would be scanned from its
+    start on every page. Two seeks instead: the rest of the current value's run by id, then
+    the values after it; both are index ranges, and together they are the next page."""
     limit = max(1, min(int(limit or 50), MAX_LIMIT))
-    rows = list(qs[: limit + 1])
+    same = qs.extra(  # noqa: S610
+        where=[f"{sql} = %s", f"{id_column} {op} %s"], params=[*params, value, pk]
+    ).order_by("-id" if op == "<" else "id")  # the key is fixed here; id alone walks the index
+    rows = list(same[: limit + 1])
+    if len(rows) <= limit:
+        after = qs.extra(where=[f"{sql} {op} %s"], params=[*params, value])  # noqa: S610
+        rows += list(after[: limit + 1 - len(rows)])
+    return _cut(rows, limit, lambda row: getattr(row, SORT_KEY))
+
+
+def _page(qs: QuerySet, limit: int, sort_value) -> Page:
+    limit = max(1, min(int(limit or 50), MAX_LIMIT))
+    return _cut(list(qs[: limit + 1]), limit, sort_value)
+
+
+def _cut(rows: list, limit: int, sort_value) -> Page:
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
         last = rows[-1]
-        next_cursor = encode_cursor(getattr(last, column_name), last.pk)
+        next_cursor = encode_cursor(sort_value(last), last.pk)
     return Page(rows, next_cursor)
 
 

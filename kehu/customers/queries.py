@@ -1,10 +1,12 @@
 """The filters and sorts people and company lists offer — one definition for UI, API and export."""
 
 import datetime
+import decimal
+import re
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
-from django.db.models.fields.json import KT
+from django.db import NotSupportedError, models
+from django.db.models import F, Func, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -13,6 +15,98 @@ from kehu.customers.models import CustomField
 
 SORTS = ["name", "-name", "created_at", "-created_at", "updated_at", "-updated_at"]
 CUSTOM_PREFIX = "cf_"
+KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+#: what an empty number sorts as: below every value a number field accepts (|n| < 2**53)
+NUMBER_MISSING = -1e300
+#: long text is sorted and indexed by its start (a B-tree entry has a size limit)
+LONG_TEXT_PREFIX = 200
+ENTITY_OF_MODEL = {"person": "person", "company": "company"}
+
+
+class CustomValue(Func):
+    """A custom field's value as one comparable SQL expression, identical in queries and indexes.
+
+    The key is written into the SQL (it is validated against KEY_PATTERN) rather than passed as
+    a parameter: SQLite only uses an expression index when the query spells the expression the
+    same way, and a bound parameter is not the same spelling as a literal. Empty values become
+    "" (text) or NUMBER_MISSING (numbers), so the expression is never NULL and keyset
+    comparisons are total.
+    """
+
+    arity = 1
+
+    def __init__(self, key: str, kind: str, **extra):
+        if not KEY_PATTERN.match(key):
+            raise ValueError(f"invalid custom field key {key!r}")
+        self.key, self.kind = key, kind
+        output = models.FloatField() if kind == "number" else models.TextField()
+        super().__init__(F("custom"), output_field=output, **extra)
+
+    def _sql(self, compiler, connection, template: str):
+        column, params = compiler.compile(self.source_expressions[0])
+        return template.replace("{col}", column).replace("{key}", self.key), params
+
+    def as_sqlite(self, compiler, connection, **extra):
+        value = "json_extract({col}, '$.{key}')"
+        template = {
+            "text": f"COALESCE({value}, '')",
+            "prefix": f"COALESCE(SUBSTR({value}, 1, {LONG_TEXT_PREFIX}), '')",
+            "boolean": "COALESCE(json_type({col}, '$.{key}'), '')",
+            "number": f"COALESCE(CAST({value} AS REAL), {NUMBER_MISSING!r})",
+        }[self.kind]
+        return self._sql(compiler, connection, template)
+
+    def as_postgresql(self, compiler, connection, **extra):
+        value = "({col} ->> '{key}')"
+        template = {
+            "text": f"COALESCE({value}, '')",
+            "prefix": f"COALESCE(SUBSTR({value}, 1, {LONG_TEXT_PREFIX}), '')",
+            "boolean": f"COALESCE({value}, '')",
+            "number": (
+                f"COALESCE(({value})::double precision, {NUMBER_MISSING!r}::double precision)"
+            ),
+        }[self.kind]
+        return self._sql(compiler, connection, template)
+
+    def as_sql(self, compiler, connection, **extra):
+        raise NotSupportedError("custom field sorting supports SQLite and PostgreSQL")
+
+
+def sort_kind(definition: CustomField) -> str | None:
+    """How a field's values compare, or None when they cannot be sorted (multiple choice)."""
+    kind = CustomField.Type
+    return {
+        kind.TEXT: "text",
+        kind.CHOICE: "text",
+        kind.EMAIL: "text",
+        kind.URL: "text",
+        kind.PHONE: "text",
+        kind.DATE: "text",  # ISO dates sort as text
+        kind.LONG_TEXT: "prefix",
+        kind.NUMBER: "number",
+        kind.DECIMAL: "number",
+        kind.BOOLEAN: "boolean",
+    }.get(definition.type)
+
+
+def custom_expression(definition: CustomField) -> CustomValue | None:
+    """The expression lists filter and sort by; its index is made when the field is created."""
+    kind = sort_kind(definition)
+    if kind is None or not KEY_PATTERN.match(definition.key):
+        return None
+    return CustomValue(definition.key, kind)
+
+
+def custom_sort_expression(model, name: str) -> CustomValue | None:
+    """For `paginate`: the expression behind a `cf_<key>` sort on `model`, if there is one."""
+    entity = ENTITY_OF_MODEL.get(model._meta.model_name)
+    if entity is None or not name.startswith(CUSTOM_PREFIX):
+        return None
+    key = name[len(CUSTOM_PREFIX) :]
+    if not KEY_PATTERN.match(key):
+        return None
+    definition = CustomField.objects.filter(entity=entity, key=key, active=True).first()
+    return custom_expression(definition) if definition else None
 
 
 def _date_bound(value: str, end_of_day: bool) -> datetime.datetime:
@@ -84,21 +178,48 @@ def filter_custom(qs: QuerySet, definition: CustomField, raw: str) -> QuerySet:
     from kehu.customers.custom_fields import clean_value
 
     kind = CustomField.Type
-    key = f"custom__{definition.key}"
-    if definition.type in (kind.TEXT, kind.LONG_TEXT, kind.URL, kind.EMAIL):
-        return qs.filter(**{f"{key}__icontains": raw.strip()})
-    if definition.type == kind.MULTI_CHOICE:
+    expression = custom_expression(definition)
+    if expression is None:  # multiple choice: each chosen value must be in the stored list
         value = clean_value(definition, raw)
-        for choice in value or []:
-            qs = qs.filter(**{f"{key}__icontains": f'"{choice}"'})
+        values = value if isinstance(value, list) else [value]
+        for choice in values:
+            if choice is not None:
+                qs = qs.filter(**{f"custom__{definition.key}__icontains": f'"{choice}"'})
         return qs
+    alias = f"_cf_{definition.key}"
+    qs = qs.alias(**{alias: expression})
+    if definition.type in (kind.TEXT, kind.LONG_TEXT, kind.URL, kind.EMAIL):
+        return qs.filter(**{f"{alias}__icontains": raw.strip()})
     value = clean_value(definition, raw)
+    if value is None:
+        return qs
     if definition.type == kind.BOOLEAN:
-        return qs.filter(**{key: value})
-    return qs.annotate(**{f"_cf_{definition.key}": KT(key)}).filter(
-        **{f"_cf_{definition.key}": str(value)}
-    )
+        value = "true" if value else "false"
+    elif definition.type in (kind.NUMBER, kind.DECIMAL):
+        value = float(decimal.Decimal(str(value)))
+    # the same expression as the field's index, so equality is an index lookup
+    return qs.filter(**{alias: value})
 
 
-def clean_sort(value: str | None) -> str:
-    return value if value in SORTS else "name"
+def clean_sort(value: str | None, entity: str | None = None) -> str:
+    """A known sort, or "name". With `entity`, also `cf_<key>` / `-cf_<key>` of its active,
+    sortable custom fields."""
+    if value in SORTS:
+        return value
+    name = value[1:] if value and value.startswith("-") else value
+    if entity and name and name.startswith(CUSTOM_PREFIX):
+        key = name[len(CUSTOM_PREFIX) :]
+        if KEY_PATTERN.match(key):
+            definition = CustomField.objects.filter(entity=entity, key=key, active=True).first()
+            if definition is not None and sort_kind(definition):
+                return value
+    return "name"
+
+
+def custom_sorts(entity: str) -> list[tuple[str, CustomField]]:
+    """The `cf_<key>` sorts a list of `entity` offers, with their field (for sort menus)."""
+    return [
+        (f"{CUSTOM_PREFIX}{d.key}", d)
+        for d in CustomField.objects.filter(entity=entity, active=True)
+        if sort_kind(d)
+    ]

@@ -1,0 +1,145 @@
+"""Forms for the settings screens; they parse input, the services validate and write."""
+
+from django import forms
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from kehu.accounts.models import ACTION_LABELS, MODULES, TIME_ZONES, Role, Team, User
+from kehu.core.visibility import ACTIONS
+
+
+class UserForm(forms.ModelForm):
+    time_zone = forms.ChoiceField(
+        label=_("time zone"),
+        required=False,
+        choices=[("", _("Company default"))] + [(z, z) for z in TIME_ZONES],
+    )
+
+    class Meta:
+        model = User
+        fields = ["username", "first_name", "last_name", "email", "team", "role", "language",
+                  "time_zone"]  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].required = True
+        self.fields["team"].queryset = Team.objects.order_by("name")
+        self.fields["role"].queryset = Role.objects.order_by("name")
+
+    def _post_clean(self):
+        # the service validates the model (uniqueness, lengths); don't do it twice here
+        pass
+
+    def data_for_service(self) -> dict:
+        return {name: self.cleaned_data.get(name) for name in self.Meta.fields}
+
+
+class PasswordFields(forms.Form):
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label=_("Password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password1") and data.get("password2") != data.get("password1"):
+            self.add_error("password2", _("The two passwords differ."))
+        return data
+
+
+class UserCreateForm(UserForm):
+    password1 = PasswordFields.base_fields["password1"]
+    password2 = PasswordFields.base_fields["password2"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password1") and data.get("password2") != data.get("password1"):
+            self.add_error("password2", _("The two passwords differ."))
+        return data
+
+
+class PasswordResetForm(PasswordFields):
+    pass
+
+
+class TeamForm(forms.Form):
+    name = forms.CharField(label=_("name"), max_length=100)
+
+
+def permission_field_name(module: str, action: str) -> str:
+    return f"perm__{module}__{action}"
+
+
+class RoleForm(forms.Form):
+    """Name, record scope, administrator flag and a module × action grid of checkboxes."""
+
+    name = forms.CharField(label=_("name"), max_length=100)
+    scope = forms.ChoiceField(label=_("record scope"), choices=Role.Scope.choices)
+    is_admin = forms.BooleanField(
+        label=_("administrator"),
+        required=False,
+        help_text=_("May manage users, teams, roles and custom fields."),
+    )
+
+    def __init__(self, *args, role: Role | None = None, **kwargs):
+        if role is not None and "initial" not in kwargs:
+            initial = {"name": role.name, "scope": role.scope, "is_admin": role.is_admin}
+            for module in MODULES:
+                for action in ACTIONS:
+                    initial[permission_field_name(module, action)] = role.allows(module, action)
+            kwargs["initial"] = initial
+        super().__init__(*args, **kwargs)
+        for module, module_label in MODULES.items():
+            for action in ACTIONS:
+                label = f"{module_label}: {ACTION_LABELS[action]}"
+                self.fields[permission_field_name(module, action)] = forms.BooleanField(
+                    required=False,
+                    label=label,
+                    widget=forms.CheckboxInput(attrs={"aria-label": label}),
+                )
+
+    def grid(self) -> list[dict]:
+        """Rows for the template: a module and its checkboxes in ACTIONS order."""
+        return [
+            {
+                "module": module,
+                "label": label,
+                "cells": [self[permission_field_name(module, a)] for a in ACTIONS],
+            }
+            for module, label in MODULES.items()
+        ]
+
+    @staticmethod
+    def action_labels() -> list:
+        return [ACTION_LABELS[a] for a in ACTIONS]
+
+    def data_for_service(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "name": data["name"],
+            "scope": data["scope"],
+            "is_admin": data["is_admin"],
+            "permissions": {
+                module: [a for a in ACTIONS if data.get(permission_field_name(module, a))]
+                for module in MODULES
+            },
+        }
+
+
+def add_service_errors(form: forms.Form, exc: ValidationError, aliases: dict | None = None):
+    """Show a service's ValidationError on the form: per field where it has one, else on top."""
+    aliases = aliases or {}
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc.messages)
+        return
+    for field, messages in exc.message_dict.items():
+        field = aliases.get(field, field)
+        form.add_error(field if field in form.fields else None, messages)

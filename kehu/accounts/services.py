@@ -1,0 +1,293 @@
+"""The only writers of users, teams and roles: admins only (or the system), validated, audited.
+
+`actor=None` means "the system" (the command line, data migrations): no permission check.
+Every function raises `ValidationError` (use `.message_dict`) for bad input and saves nothing.
+"""
+
+from django.contrib.auth import password_validation
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kehu.accounts.models import MODULES, TIME_ZONES, Role, Team, User
+from kehu.core import audit
+from kehu.core.visibility import ACTIONS, SCOPE_ALL, SCOPE_OWN, SCOPE_TEAM
+
+USER_FIELDS = ["username", "first_name", "last_name", "email", "team", "role", "language",
+               "time_zone"]  # fmt: skip
+ROLE_FIELDS = ["name", "scope", "permissions", "is_admin"]
+
+
+def require_admin(actor) -> None:
+    """`actor=None` is the system; anyone else must be an active administrator."""
+    if actor is None:
+        return
+    if not getattr(actor, "is_authenticated", False) or not actor.is_admin:
+        raise PermissionDenied(_("Only administrators may do this."))
+
+
+def _resolve(model, value, field: str):
+    if value in (None, ""):
+        return None
+    if isinstance(value, model):
+        return value
+    lookup = {"pk": value} if isinstance(value, int) or str(value).isdigit() else {"name": value}
+    try:
+        return model.objects.get(**lookup)
+    except model.DoesNotExist:
+        raise ValidationError(
+            {field: [_("There is no such %(what)s.") % {"what": field}]}
+        ) from None
+
+
+def _apply_user_fields(user: User, data: dict, errors: dict) -> None:
+    for name in USER_FIELDS:
+        if name not in data:
+            continue
+        value = data[name]
+        if name in ("team", "role"):
+            try:
+                setattr(user, name, _resolve(Team if name == "team" else Role, value, name))
+            except ValidationError as exc:
+                errors.update(exc.message_dict)
+            continue
+        setattr(
+            user, name, (value or "").strip() if isinstance(value, str) or value is None else value
+        )
+    if user.time_zone and user.time_zone not in TIME_ZONES:
+        errors["time_zone"] = [_("Unknown time zone.")]
+
+
+def _full_clean(obj, errors: dict, exclude: list[str] | None = None) -> None:
+    try:
+        obj.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _username_taken(username: str, exclude_pk=None) -> bool:
+    qs = User.objects.filter(username__iexact=username)
+    if exclude_pk:
+        qs = qs.exclude(pk=exclude_pk)
+    return qs.exists()
+
+
+@transaction.atomic
+def create_user(actor, data: dict) -> User:
+    """A new active user; `data` holds USER_FIELDS and `password` (Django's validators apply)."""
+    require_admin(actor)
+    user = User(is_active=True)
+    errors: dict[str, list] = {}
+    _apply_user_fields(user, data, errors)
+    if user.username and _username_taken(user.username):
+        errors["username"] = [_("This username is already taken.")]
+    password = data.get("password") or ""
+    if not password:
+        errors["password"] = [_("This field is required.")]
+    else:
+        try:
+            password_validation.validate_password(password, user)
+        except ValidationError as exc:
+            errors["password"] = exc.messages
+    _full_clean(user, errors, exclude=["password"])
+    user.set_password(password)
+    user.save()
+    audit.record(actor, user, "create", audit.diff({}, audit.snapshot(user, USER_FIELDS)))
+    return user
+
+
+@transaction.atomic
+def update_user(actor, user: User, changes: dict) -> User:
+    require_admin(actor)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    before = audit.snapshot(user, USER_FIELDS + ["is_active"])
+    errors: dict[str, list] = {}
+    _apply_user_fields(user, changes, errors)
+    if "is_active" in changes:
+        user.is_active = bool(changes["is_active"])
+    if user.username and _username_taken(user.username, exclude_pk=user.pk):
+        errors["username"] = [_("This username is already taken.")]
+    if actor is not None and actor.pk == user.pk:
+        role = user.role
+        if not user.is_active or not (user.is_superuser or (role and role.is_admin)):
+            errors.setdefault("role", []).append(
+                _("You cannot remove your own administrator rights.")
+            )
+    _full_clean(user, errors, exclude=["password"])
+    user.save()
+    changed = audit.diff(before, audit.snapshot(user, USER_FIELDS + ["is_active"]))
+    if changed:
+        audit.record(actor, user, "update", changed)
+    return user
+
+
+@transaction.atomic
+def set_password(actor, user: User, password: str) -> User:
+    """Reset a password (Django's validators apply); also unlocks the account."""
+    require_admin(actor)
+    try:
+        password_validation.validate_password(password or "", user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from None
+    user.set_password(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    user.save(update_fields=["password", "failed_logins", "locked_until"])
+    audit.record(actor, user, "update", {"_password": [None, "reset"]})
+    return user
+
+
+@transaction.atomic
+def deactivate_user(actor, user: User) -> User:
+    """Users are never deleted (their records keep their owner); they stop being able to log in."""
+    require_admin(actor)
+    if actor is not None and actor.pk == user.pk:
+        raise ValidationError({"is_active": [_("You cannot deactivate yourself.")]})
+    if user.is_active:
+        User.objects.filter(pk=user.pk).update(is_active=False)
+        user.is_active = False
+        user.api_tokens.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        audit.record(actor, user, "update", {"is_active": [True, False]})
+    return user
+
+
+@transaction.atomic
+def activate_user(actor, user: User) -> User:
+    require_admin(actor)
+    if not user.is_active:
+        User.objects.filter(pk=user.pk).update(is_active=True)
+        user.is_active = True
+        audit.record(actor, user, "update", {"is_active": [False, True]})
+    return user
+
+
+@transaction.atomic
+def unlock_user(actor, user: User) -> User:
+    """Clear a lockout after too many failed logins."""
+    require_admin(actor)
+    User.objects.filter(pk=user.pk).update(failed_logins=0, locked_until=None)
+    was_locked = user.locked_until
+    user.failed_logins, user.locked_until = 0, None
+    audit.record(actor, user, "update", {"_locked_until": [audit.display_value(was_locked), None]})
+    return user
+
+
+def _clean_team_name(name, exclude_pk=None) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": [_("This field is required.")]})
+    if len(name) > 100:
+        raise ValidationError({"name": [_("At most %(n)d characters.") % {"n": 100}]})
+    qs = Team.objects.filter(name__iexact=name)
+    if exclude_pk:
+        qs = qs.exclude(pk=exclude_pk)
+    if qs.exists():
+        raise ValidationError({"name": [_("A team with this name already exists.")]})
+    return name
+
+
+@transaction.atomic
+def create_team(actor, data: dict) -> Team:
+    require_admin(actor)
+    team = Team.objects.create(name=_clean_team_name(data.get("name")))
+    audit.record(actor, team, "create", {"name": [None, team.name]})
+    return team
+
+
+@transaction.atomic
+def update_team(actor, team: Team, changes: dict) -> Team:
+    require_admin(actor)
+    old = team.name
+    if "name" in changes:
+        team.name = _clean_team_name(changes["name"], exclude_pk=team.pk)
+        team.save(update_fields=["name"])
+    if team.name != old:
+        audit.record(actor, team, "update", {"name": [old, team.name]})
+    return team
+
+
+def clean_permissions(value) -> dict:
+    """{module: [actions]} restricted to known modules and actions, in canonical order."""
+    if not isinstance(value, dict):
+        raise ValidationError({"permissions": [_("Expected an object of module rights.")]})
+    errors = []
+    result = {}
+    for module, actions in value.items():
+        if module not in MODULES:
+            errors.append(_("Unknown module “%(m)s”.") % {"m": module})
+            continue
+        if not isinstance(actions, list | tuple | set):
+            errors.append(_("Expected a list of actions for “%(m)s”.") % {"m": module})
+            continue
+        unknown = [a for a in actions if a not in ACTIONS]
+        if unknown:
+            errors.append(_("Unknown action “%(a)s”.") % {"a": ", ".join(map(str, unknown))})
+            continue
+        chosen = [a for a in ACTIONS if a in actions]
+        if chosen:
+            result[module] = chosen
+    if errors:
+        raise ValidationError({"permissions": errors})
+    return result
+
+
+def _role_snapshot(role: Role) -> dict:
+    values = audit.snapshot(role, ["name", "scope", "is_admin"])
+    for module in MODULES:
+        values[f"permissions.{module}"] = ", ".join(role.permissions.get(module, []))
+    return values
+
+
+def _apply_role_fields(role: Role, data: dict) -> None:
+    errors: dict[str, list] = {}
+    if "name" in data:
+        role.name = (data["name"] or "").strip()
+        qs = Role.objects.filter(name__iexact=role.name)
+        if role.pk:
+            qs = qs.exclude(pk=role.pk)
+        if role.name and qs.exists():
+            errors["name"] = [_("A role with this name already exists.")]
+    if "scope" in data:
+        role.scope = data["scope"]
+        if role.scope not in (SCOPE_OWN, SCOPE_TEAM, SCOPE_ALL):
+            errors["scope"] = [_("Choose own, team or all.")]
+    if "permissions" in data:
+        try:
+            role.permissions = clean_permissions(data["permissions"])
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    if "is_admin" in data:
+        role.is_admin = bool(data["is_admin"])
+    _full_clean(role, errors)
+
+
+@transaction.atomic
+def create_role(actor, data: dict) -> Role:
+    require_admin(actor)
+    role = Role(scope=SCOPE_OWN)
+    _apply_role_fields(role, data)
+    role.save()
+    audit.record(actor, role, "create", audit.diff({}, _role_snapshot(role)))
+    return role
+
+
+@transaction.atomic
+def update_role(actor, role: Role, changes: dict) -> Role:
+    require_admin(actor)
+    role = Role.objects.select_for_update().get(pk=role.pk)
+    before = _role_snapshot(role)
+    _apply_role_fields(role, changes)
+    own_role = actor is not None and actor.role_id == role.pk and not actor.is_superuser
+    if own_role and not role.is_admin:
+        raise ValidationError(
+            {"is_admin": [_("You cannot remove administrator rights from your own role.")]}
+        )
+    role.save()
+    changed = audit.diff(before, _role_snapshot(role))
+    if changed:
+        audit.record(actor, role, "update", changed)
+    return role
