@@ -41,6 +41,15 @@ def display_phone(e164: str) -> str:
 
 
 def national_digits(e164: str) -> str:
+    """The national significant number of an E.164 phone, e.g. +8613812345678 → 13812345678."""
+    # Country calling codes are prefix-free, so the first 1–3 digits that form one are it.
+    for size in (1, 2, 3):
+        code = (e164 or "")[1 : 1 + size]
+        if code.isdigit() and int(code) in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+            rest = e164[1 + size :]
+            if rest and rest[0] != "0":  # Italian-style leading zeros need the full parse
+                return rest
+            break
     try:
         return str(phonenumbers.parse(e164, None).national_number)
     except phonenumbers.NumberParseException:

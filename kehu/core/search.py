@@ -6,6 +6,7 @@ SQLite indexes it with an FTS5 table kept in sync by triggers; PostgreSQL with a
 `to_tsvector('simple', search_text)`. Every query token is a prefix match, ANDed.
 """
 
+import functools
 import re
 
 from django.db import connection
@@ -42,8 +43,12 @@ def _pinyin_variants(run: str, is_person_name: bool) -> list[list[str]]:
 
 def name_tokens(text: str, is_person_name: bool = False) -> list[str]:
     """Tokens that let a name be found by characters, pinyin (full, spaced) and initials."""
+    return list(_name_tokens((text or "").lower(), is_person_name))
+
+
+@functools.lru_cache(maxsize=10_000)  # names repeat a lot in imports; bounded to a few MB
+def _name_tokens(text: str, is_person_name: bool) -> tuple[str, ...]:
     tokens: list[str] = []
-    text = (text or "").lower()
     runs = _RUNS.findall(text)
     joined_variants: list[list[str]] = [[]]
     for run in runs:
@@ -62,7 +67,7 @@ def name_tokens(text: str, is_person_name: bool = False) -> list[str]:
         for parts in joined_variants:
             tokens.append("".join(parts))
             tokens.append("".join(p[0] for p in parts if p))
-    return tokens
+    return tuple(tokens)
 
 
 def plain_tokens(text: str) -> list[str]:

@@ -17,23 +17,32 @@ COMPANY_FIELDS = ["name", "website", "email", "phone", "industry", "city", "addr
                   "owner", "custom"]  # fmt: skip
 
 
+def person_search_text(name: str, email: str, phone: str, company_name: str) -> str:
+    """The search document of a person (also used by the bulk importer)."""
+    return search.build_document(
+        search.name_tokens(name, is_person_name=True),
+        search.plain_tokens(email),
+        search.phone_tokens(phone, national_digits(phone)) if phone else [],
+        search.name_tokens(company_name),
+    )
+
+
+def company_search_text(name: str, email: str, website: str, phone: str) -> str:
+    return search.build_document(
+        search.name_tokens(name),
+        search.plain_tokens(email),
+        search.plain_tokens(website.split("://")[-1]),
+        search.phone_tokens(phone, national_digits(phone)) if phone else [],
+    )
+
+
 def person_document(person: Person) -> str:
     company = person.company.name if person.company_id else ""
-    return search.build_document(
-        search.name_tokens(person.name, is_person_name=True),
-        search.plain_tokens(person.email),
-        search.phone_tokens(person.phone, national_digits(person.phone)),
-        search.name_tokens(company),
-    )
+    return person_search_text(person.name, person.email, person.phone, company)
 
 
 def company_document(company: Company) -> str:
-    return search.build_document(
-        search.name_tokens(company.name),
-        search.plain_tokens(company.email),
-        search.plain_tokens(company.website.split("://")[-1]),
-        search.phone_tokens(company.phone, national_digits(company.phone)),
-    )
+    return company_search_text(company.name, company.email, company.website, company.phone)
 
 
 def _resolve_owner(actor, value):
