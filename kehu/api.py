@@ -1,5 +1,41 @@
-"""The REST API under /api/v1/ (django-ninja)."""
+"""The REST API under /api/v1/ (django-ninja): one NinjaAPI, one router per resource.
+
+Authentication: the browser session (with CSRF for unsafe methods) or `Authorization: Bearer`.
+Errors: `{"detail": ...}`, plus `"errors": {field: [messages]}` for 422. See docs/api.md.
+"""
 
 from ninja import NinjaAPI
+from ninja.openapi.docs import Swagger
 
-api = NinjaAPI(title="Kehu API", version="1", urls_namespace="api")
+from kehu.accounts.api import teams_router, users_router
+from kehu.core.api_support import AUTH, install_error_handlers
+from kehu.customers.api import (
+    companies_router,
+    custom_fields_router,
+    people_router,
+    tags_router,
+)
+
+DESCRIPTION = (
+    "Kehu's REST API. Authenticate with your browser session or `Authorization: Bearer <token>` "
+    "(make a token under Profile → API tokens, or run `kehu token USERNAME`). "
+    "Lists answer `{items, next_cursor}`; pass `next_cursor` back as `?cursor=` for the next page. "
+    "Changes take `If-Match` with the ETag you read and answer 412 when the record changed since."
+)
+
+api = NinjaAPI(
+    title="Kehu API",
+    version="1",
+    description=DESCRIPTION,
+    urls_namespace="api",
+    auth=AUTH,
+    docs=Swagger(),  # "ninja" in INSTALLED_APPS: its assets come from our static files
+)
+install_error_handlers(api)
+
+api.add_router("/people", people_router)
+api.add_router("/companies", companies_router)
+api.add_router("/tags", tags_router)
+api.add_router("/custom-fields", custom_fields_router)
+api.add_router("/users", users_router)
+api.add_router("/teams", teams_router)

@@ -125,6 +125,10 @@ def create_index(field: CustomField) -> bool:
     # Not entered as a context manager: SQLite's editor refuses to start inside a transaction,
     # and CREATE INDEX needs none of what entering does (it is transactional on both databases).
     editor = connection.schema_editor(atomic=False)
+    if connection.vendor == "postgresql":
+        # deferred foreign-key checks still pending in this transaction would block CREATE INDEX
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     editor.add_index(MODELS[field.entity], index)
     return True
 

@@ -114,6 +114,8 @@ def _date_bound(value: str, end_of_day: bool) -> datetime.datetime:
         day = datetime.date.fromisoformat(value)
     except ValueError as exc:
         raise ValidationError(_("Enter a date as YYYY-MM-DD.")) from exc
+    if not 1900 <= day.year <= 9998:  # beyond these, conversion to UTC may overflow
+        raise ValidationError(_("Enter a date between 1900 and 9998."))
     moment = datetime.datetime.combine(day, datetime.time.max if end_of_day else datetime.time.min)
     return timezone.make_aware(moment)
 

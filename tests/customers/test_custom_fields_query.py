@@ -225,3 +225,16 @@ def test_filter_and_sort_use_the_fields_index(admin_user, fields, kind):
                 plan = _plan(query["sql"], None)
                 assert name in plan, plan
                 assert "TEMP B-TREE" not in plan and "Sort" not in plan.split("Index")[0]
+
+
+@pytest.mark.django_db
+def test_a_field_can_be_created_after_people_in_the_same_transaction(admin_user):
+    """PostgreSQL refuses CREATE INDEX while deferred foreign-key checks are pending."""
+    from kehu.customers import field_services
+    from tests.factories import make_person
+
+    make_person(admin_user, "张伟")
+    field = field_services.create_field(
+        admin_user, {"entity": "person", "label": "Level", "type": "text"}
+    )
+    assert field.pk

@@ -1,0 +1,320 @@
+"""What every API route shares: authentication, the error shape, ETags and cursor pages.
+
+Errors always answer `{"detail": "..."}`; validation errors add `"errors": {field: [messages]}`.
+"""
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import APIKeyCookie, HttpBearer
+from ninja.utils import check_csrf
+from pydantic import ConfigDict, Field, field_validator
+
+from kehu.accounts.models import ApiToken
+from kehu.core.pagination import MAX_LIMIT, BadCursor, Page, decode_cursor, paginate
+from kehu.core.records import VersionConflict
+
+# ---------------------------------------------------------------- authentication
+
+
+class BearerAuth(HttpBearer):
+    """`Authorization: Bearer kehu_...` with a token made in the UI or by `kehu token`."""
+
+    def authenticate(self, request: HttpRequest, token: str):
+        user = ApiToken.authenticate(token.strip()) if token.strip() else None
+        if user is not None:
+            request.user = user
+            if user.language:
+                translation.activate(user.language)
+                request.LANGUAGE_CODE = translation.get_language()
+        return user
+
+
+class SessionAuth(APIKeyCookie):
+    """The browser session. Unsafe methods must carry the CSRF token (403 otherwise).
+
+    Unlike ninja's `django_auth`, a request without a signed-in session is simply
+    unauthenticated (401), not a CSRF failure.
+    """
+
+    param_name = settings.SESSION_COOKIE_NAME
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        return request.COOKIES.get(self.param_name)  # CSRF is checked once the user is known
+
+    def authenticate(self, request: HttpRequest, key: str | None):
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or not user.is_active:
+            return None
+        if self.csrf and check_csrf(request):
+            raise HttpError(403, _("CSRF check failed: send the X-CSRFToken header."))
+        return user
+
+
+AUTH = [BearerAuth(), SessionAuth(csrf=True)]
+
+
+# ---------------------------------------------------------------- error shapes
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+class ValidationErrorOut(Schema):
+    detail: str
+    errors: dict[str, list[str]]
+
+
+class ConflictOut(Schema):
+    detail: str
+    current_version: int
+
+
+#: responses every authenticated operation may give
+READ_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
+WRITE_ERRORS = {400: ErrorOut, **READ_ERRORS}
+
+
+def _pydantic_message(error: dict) -> str:
+    """A translatable message for the pydantic errors clients meet most."""
+    kind = error.get("type", "")
+    ctx = error.get("ctx") or {}
+    messages = {
+        "missing": _("This field is required."),
+        "extra_forbidden": _("Unknown field."),
+        "string_type": _("Expected text."),
+        "int_type": _("Expected a whole number."),
+        "int_parsing": _("Expected a whole number."),
+        "int_from_float": _("Expected a whole number."),
+        "bool_type": _("Expected true or false."),
+        "bool_parsing": _("Expected true or false."),
+        "list_type": _("Expected a list."),
+        "dict_type": _("Expected an object."),
+        "model_attributes_type": _("Expected an object."),
+        "date_type": _("Enter a date as YYYY-MM-DD."),
+        "date_parsing": _("Enter a date as YYYY-MM-DD."),
+        "date_from_datetime_parsing": _("Enter a date as YYYY-MM-DD."),
+        "date_from_datetime_inexact": _("Enter a date as YYYY-MM-DD."),
+        "json_invalid": _("The request body is not valid JSON."),
+        "string_pattern_mismatch": _("This value is not in the expected format."),
+    }
+    if kind in messages:
+        return messages[kind]
+    if kind == "string_too_long":
+        return _("At most %(n)d characters.") % {"n": ctx.get("max_length", 0)}
+    if kind == "string_too_short":
+        return _("This field is required.")
+    if kind in ("less_than_equal", "less_than"):
+        return _("At most %(n)s.") % {"n": ctx.get("le", ctx.get("lt"))}
+    if kind in ("greater_than_equal", "greater_than"):
+        return _("At least %(n)s.") % {"n": ctx.get("ge", ctx.get("gt"))}
+    if kind in ("literal_error", "enum"):
+        return _("Choose one of: %(choices)s.") % {"choices": ctx.get("expected", "")}
+    if kind == "value_error":
+        return str(ctx.get("error", error.get("msg", ""))).removeprefix("Value error, ")
+    return str(error.get("msg", _("Invalid value.")))
+
+
+def _field_name(loc) -> str:
+    """`('body', 'payload', 'email')` -> 'email'; `('query', 'limit')` -> 'limit'."""
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "header", "cookie", "form", "file"):
+        source = parts.pop(0)
+        if source == "body" and len(parts) > 1:
+            parts.pop(0)  # the view's parameter name
+        elif source == "body":
+            return "__all__"
+    return ".".join(parts) or "__all__"
+
+
+def validation_response(api: NinjaAPI, request: HttpRequest, errors: dict) -> HttpResponse:
+    body = {"detail": _("Validation failed"), "errors": errors}
+    return api.create_response(request, body, status=422)
+
+
+def django_errors(exc: ValidationError, aliases: dict[str, str] | None = None) -> dict:
+    """`{field: [messages]}` from a Django ValidationError, renaming fields by `aliases`."""
+    aliases = aliases or {}
+    if hasattr(exc, "error_dict"):
+        result: dict[str, list[str]] = {}
+        for field, messages in exc.message_dict.items():
+            name = aliases.get(field, field)
+            result.setdefault(name, []).extend(str(m) for m in messages)
+        return result
+    return {"__all__": [str(m) for m in exc.messages]}
+
+
+@contextmanager
+def renamed_fields(aliases: dict[str, str]) -> Iterator[None]:
+    """Service errors name model fields (`company`); the API names them as clients do."""
+    try:
+        yield
+    except ValidationError as exc:
+        raise ValidationError(django_errors(exc, aliases)) from exc
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    def on_ninja_validation(request, exc: NinjaValidationError):
+        errors: dict[str, list[str]] = {}
+        for error in exc.errors:
+            errors.setdefault(_field_name(error.get("loc", ())), []).append(
+                _pydantic_message(error)
+            )
+        return validation_response(api, request, errors)
+
+    def on_django_validation(request, exc: ValidationError):
+        return validation_response(api, request, django_errors(exc))
+
+    def on_bad_cursor(request, exc: BadCursor):
+        errors = {"cursor": [_("This cursor is not valid; start again from the first page.")]}
+        return validation_response(api, request, errors)
+
+    def on_authentication(request, exc: AuthenticationError):
+        detail = _("Sign in, or send “Authorization: Bearer <token>” with a valid API token.")
+        response = api.create_response(request, {"detail": detail}, status=401)
+        response["WWW-Authenticate"] = 'Bearer realm="kehu"'
+        return response
+
+    def on_http_error(request, exc: HttpError):
+        return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+
+    def on_permission_denied(request, exc: PermissionDenied):
+        detail = _("You do not have permission to do this.")
+        return api.create_response(request, {"detail": detail}, status=403)
+
+    def on_not_found(request, exc: Http404):
+        return api.create_response(request, {"detail": _("Not found.")}, status=404)
+
+    def on_conflict(request, exc: VersionConflict):
+        body = {
+            "detail": _("Someone else changed this record; read it again and retry."),
+            "current_version": exc.current.version,
+        }
+        response = api.create_response(request, body, status=412)
+        response["ETag"] = etag(exc.current.version)
+        return response
+
+    api.add_exception_handler(NinjaValidationError, on_ninja_validation)
+    api.add_exception_handler(ValidationError, on_django_validation)
+    api.add_exception_handler(BadCursor, on_bad_cursor)
+    api.add_exception_handler(AuthenticationError, on_authentication)
+    api.add_exception_handler(HttpError, on_http_error)
+    api.add_exception_handler(PermissionDenied, on_permission_denied)
+    api.add_exception_handler(Http404, on_not_found)
+    api.add_exception_handler(VersionConflict, on_conflict)
+
+
+# ---------------------------------------------------------------- input helpers
+
+
+def _check_text(value: Any) -> Any:
+    """Reject what no database stores: NUL characters and lone surrogates (anywhere in JSON)."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError(_("Text may not contain NUL characters."))
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError(_("Text must be valid Unicode.")) from None
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_text(key)
+            _check_text(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _check_text(item)
+    return value
+
+
+#: a row id that fits a 64-bit column
+RowId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+
+class Input(Schema):
+    """Base of request bodies: unknown fields are an error, and text anywhere in the body
+    (custom field values and tag names too) must be storable."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable(cls, value):
+        return _check_text(value)
+
+
+def check_query_text(request: HttpRequest) -> None:
+    """Query strings with NUL characters cannot reach the database."""
+    message = _("Text may not contain NUL characters.")
+    errors = {
+        key: [message] for key, values in request.GET.lists() if any("\x00" in v for v in values)
+    }
+    if any("\x00" in key for key in request.GET):
+        errors["__all__"] = [message]
+    if errors:
+        raise ValidationError(errors)
+
+
+# ---------------------------------------------------------------- ETag / If-Match
+
+_TAG = re.compile(r'^\s*(?:W/)?"(\d{1,18})"\s*$')
+
+
+def etag(version: int) -> str:
+    """The ETag of a record at `version` (weak: other fields, e.g. a company name, may vary)."""
+    return f'W/"{version}"'
+
+
+def set_etag(response: HttpResponse, version: int) -> None:
+    response["ETag"] = etag(version)
+
+
+def expected_version(if_match: str | None, current_version: int) -> int | None:
+    """The version `If-Match` asks for (None: no precondition). 400 if the header is malformed.
+
+    Accepts `W/"3"`, `"3"`, a list of them, or `*`. When one of the listed versions is the
+    current one, that one is expected; otherwise a listed (stale) one, so the write answers 412.
+    """
+    if if_match is None or not if_match.strip():
+        return None
+    if if_match.strip() == "*":
+        return None
+    versions = []
+    for part in if_match.split(","):
+        match = _TAG.match(part)
+        if match is None:
+            raise HttpError(400, _('If-Match must hold the ETag you read, e.g. W/"3".'))
+        versions.append(int(match.group(1)))
+    return current_version if current_version in versions else versions[0]
+
+
+# ---------------------------------------------------------------- cursor pages
+
+
+class PageParams(Schema):
+    """`?limit=` and `?cursor=`, shared by every list."""
+
+    limit: int = Field(50, ge=1, le=MAX_LIMIT, description="Items per page (at most 200).")
+    cursor: str | None = Field(
+        None, max_length=2000, description="`next_cursor` of the previous page."
+    )
+
+
+def page_of(qs: QuerySet, sort: str, params: PageParams) -> Page:
+    """One keyset page; a cursor that cannot be read answers 422 with errors.cursor."""
+    if params.cursor:
+        _value, pk = decode_cursor(params.cursor)
+        if not 0 <= pk < 2**63:
+            raise BadCursor("invalid cursor")
+    return paginate(qs, sort, params.cursor or None, params.limit)

@@ -1,0 +1,666 @@
+"""REST routes for people, companies, tags and custom field definitions (/api/v1/...).
+
+Reads start from `visible_to(user)`; writes go through `customers.services`.
+"""
+
+import datetime
+from typing import Any, Literal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import Field, Header, Path, Query, Router, Schema, Status
+from pydantic import field_validator
+
+from kehu.accounts.services import require_admin
+from kehu.core.api_support import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    ConflictOut,
+    Input,
+    PageParams,
+    RowId,
+    check_query_text,
+    expected_version,
+    page_of,
+    renamed_fields,
+    set_etag,
+)
+from kehu.core.contact import display_phone
+from kehu.customers import field_services, queries, services
+from kehu.customers.models import Company, CustomField, Person, Tag
+
+people_router = Router(tags=["people"])
+companies_router = Router(tags=["companies"])
+tags_router = Router(tags=["tags"])
+custom_fields_router = Router(tags=["custom fields"])
+
+#: a record id in a path: a positive 64-bit integer
+ID = Path(..., ge=1, le=2**63 - 1)
+#: service field names -> API field names, for error messages
+ALIASES = {"company": "company_id", "owner": "owner_id"}
+ETAG_HEADER = {
+    "headers": {
+        "ETag": {"description": 'The record\'s version, e.g. W/"3".', "schema": {"type": "string"}}
+    }
+}
+
+
+# ---------------------------------------------------------------- schemas
+
+
+class PersonOut(Schema):
+    id: int
+    name: str
+    email: str
+    phone: str = Field(description="E.164, e.g. +8613812345678; empty if none.")
+    phone_display: str = Field(description="The phone as people write it.")
+    title: str
+    company_id: int | None
+    company_name: str | None
+    birthday: datetime.date | None
+    city: str
+    address: str
+    notes: str
+    owner_id: int
+    tags: list[str]
+    custom: dict[str, Any]
+    version: int
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+
+
+class CompanyOut(Schema):
+    id: int
+    name: str
+    website: str
+    email: str
+    phone: str = Field(description="E.164, e.g. +861065529988; empty if none.")
+    phone_display: str
+    industry: str
+    city: str
+    address: str
+    notes: str
+    owner_id: int
+    tags: list[str]
+    custom: dict[str, Any]
+    version: int
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+
+
+class PersonPage(Schema):
+    items: list[PersonOut]
+    next_cursor: str | None
+
+
+class CompanyPage(Schema):
+    items: list[CompanyOut]
+    next_cursor: str | None
+
+
+TAGS_DOC = "Tag names; unknown names become new tags. Replaces the record's tags."
+CUSTOM_DOC = "Custom field values by key; merged into the current ones (null clears a key)."
+
+
+class PersonCreate(Input):
+    name: str = Field(max_length=150)
+    email: str = Field("", max_length=254)
+    phone: str = Field("", max_length=64, description="Any common format; stored as E.164.")
+    title: str = Field("", max_length=100)
+    company_id: RowId | None = None
+    birthday: datetime.date | None = None
+    city: str = Field("", max_length=100)
+    address: str = Field("", max_length=300)
+    notes: str = Field("", max_length=20000)
+    owner_id: RowId | None = Field(None, description="Default: you.")
+    tags: list[str] = Field(default_factory=list, max_length=100, description=TAGS_DOC)
+    custom: dict[str, Any] = Field(default_factory=dict, description=CUSTOM_DOC)
+
+
+class PersonPatch(Input):
+    """Only the fields sent change."""
+
+    name: str | None = Field(None, max_length=150)
+    email: str | None = Field(None, max_length=254)
+    phone: str | None = Field(None, max_length=64)
+    title: str | None = Field(None, max_length=100)
+    company_id: RowId | None = None
+    birthday: datetime.date | None = None
+    city: str | None = Field(None, max_length=100)
+    address: str | None = Field(None, max_length=300)
+    notes: str | None = Field(None, max_length=20000)
+    owner_id: RowId | None = None
+    tags: list[str] | None = Field(None, max_length=100, description=TAGS_DOC)
+    custom: dict[str, Any] | None = Field(None, description=CUSTOM_DOC)
+
+
+class CompanyCreate(Input):
+    name: str = Field(max_length=200)
+    website: str = Field("", max_length=300)
+    email: str = Field("", max_length=254)
+    phone: str = Field("", max_length=64, description="Any common format; stored as E.164.")
+    industry: str = Field("", max_length=100)
+    city: str = Field("", max_length=100)
+    address: str = Field("", max_length=300)
+    notes: str = Field("", max_length=20000)
+    owner_id: RowId | None = Field(None, description="Default: you.")
+    tags: list[str] = Field(default_factory=list, max_length=100, description=TAGS_DOC)
+    custom: dict[str, Any] = Field(default_factory=dict, description=CUSTOM_DOC)
+
+
+class CompanyPatch(Input):
+    """Only the fields sent change."""
+
+    name: str | None = Field(None, max_length=200)
+    website: str | None = Field(None, max_length=300)
+    email: str | None = Field(None, max_length=254)
+    phone: str | None = Field(None, max_length=64)
+    industry: str | None = Field(None, max_length=100)
+    city: str | None = Field(None, max_length=100)
+    address: str | None = Field(None, max_length=300)
+    notes: str | None = Field(None, max_length=20000)
+    owner_id: RowId | None = None
+    tags: list[str] | None = Field(None, max_length=100, description=TAGS_DOC)
+    custom: dict[str, Any] | None = Field(None, description=CUSTOM_DOC)
+
+
+class CustomerFilters(PageParams):
+    """The filters of the people and company lists in the UI (plus `cf_<key>=value`)."""
+
+    q: str | None = Field(None, max_length=200, description="Search names, pinyin, email, phone.")
+    owner: str | None = Field(None, pattern=r"^(me|[0-9]{1,18})$", description="User id or `me`.")
+    tag: int | None = Field(None, ge=1, le=2**63 - 1, description="Tag id.")
+    created_after: datetime.date | None = Field(None, description="YYYY-MM-DD (inclusive).")
+    created_before: datetime.date | None = Field(None, description="YYYY-MM-DD (inclusive).")
+    updated_after: datetime.date | None = Field(None, description="YYYY-MM-DD (inclusive).")
+    updated_before: datetime.date | None = Field(None, description="YYYY-MM-DD (inclusive).")
+    ordering: str = Field(
+        "name",
+        pattern=r"^-?(name|created_at|updated_at|cf_[a-z][a-z0-9_]{0,39})$",
+        description="`name`, `created_at`, `updated_at`, or `cf_<key>` of a custom field; "
+        "`-` first for descending.",
+    )
+
+    @field_validator("created_after", "created_before", "updated_after", "updated_before")
+    @classmethod
+    def _in_range(cls, value: datetime.date | None) -> datetime.date | None:
+        # a day at the edge of the calendar overflows when moved to UTC
+        if value is not None and not 2 <= value.year <= 9998:
+            raise ValueError(_("Enter a date between the years 2 and 9998."))
+        return value
+
+
+class PersonFilters(CustomerFilters):
+    company: str | None = Field(
+        None, pattern=r"^(none|[0-9]{1,18})$", description="Company id, or `none` for no company."
+    )
+
+
+# ---------------------------------------------------------------- output
+
+
+def _tag_names(record) -> list[str]:
+    return sorted(tag.name for tag in record.tags.all())
+
+
+def person_out(person: Person) -> dict:
+    company = person.company if person.company_id else None
+    return {
+        "id": person.pk,
+        "name": person.name,
+        "email": person.email,
+        "phone": person.phone,
+        "phone_display": display_phone(person.phone),
+        "title": person.title,
+        "company_id": person.company_id,
+        "company_name": company.name if company else None,
+        "birthday": person.birthday,
+        "city": person.city,
+        "address": person.address,
+        "notes": person.notes,
+        "owner_id": person.owner_id,
+        "tags": _tag_names(person),
+        "custom": person.custom or {},
+        "version": person.version,
+        "created_at": person.created_at,
+        "updated_at": person.updated_at,
+    }
+
+
+def company_out(company: Company) -> dict:
+    return {
+        "id": company.pk,
+        "name": company.name,
+        "website": company.website,
+        "email": company.email,
+        "phone": company.phone,
+        "phone_display": display_phone(company.phone),
+        "industry": company.industry,
+        "city": company.city,
+        "address": company.address,
+        "notes": company.notes,
+        "owner_id": company.owner_id,
+        "tags": _tag_names(company),
+        "custom": company.custom or {},
+        "version": company.version,
+        "created_at": company.created_at,
+        "updated_at": company.updated_at,
+    }
+
+
+# ---------------------------------------------------------------- shared route logic
+
+TEXT_FIELDS = {"name", "email", "phone", "title", "city", "address", "notes", "website",
+               "industry"}  # fmt: skip
+
+
+def _service_changes(payload: Input, partial: bool) -> dict:
+    """The service's field names and values for a request body."""
+    data = payload.model_dump(exclude_unset=partial)
+    changes: dict[str, Any] = {}
+    for name, value in data.items():
+        if name == "company_id":
+            changes["company"] = value
+        elif name == "owner_id":
+            if value is not None or partial:
+                changes["owner"] = value
+        elif name in TEXT_FIELDS:
+            changes[name] = value if value is not None else ""
+        elif name == "tags":
+            changes["tags"] = _tags_for_service(value or [])
+        elif name == "custom":
+            changes["custom"] = value or {}
+        else:
+            changes[name] = value
+    return changes
+
+
+def _tags_for_service(names: list[str]) -> list:
+    """Names only: a name made of digits means that tag, not the tag with that id."""
+    result: list = []
+    for raw in names:
+        name = raw.strip()[:50]
+        if not name:
+            continue
+        if name.isdigit():
+            tag = Tag.objects.filter(name=name).first()
+            if tag is None:
+                message = _("A new tag's name needs at least one letter: “%(name)s”.")
+                raise ValidationError({"tags": [message % {"name": name}]})
+            result.append(tag)
+        else:
+            result.append(name)
+    return result
+
+
+def _list(request, model, entity: str, filters: CustomerFilters, serialize) -> dict:
+    check_query_text(request)
+    user = request.auth
+    qs = queries.apply_filters(model.objects.visible_to(user), request.GET, entity, user)
+    if queries.clean_sort(filters.ordering, entity) != filters.ordering:
+        raise ValidationError({"ordering": [_("Sort by a column or a sortable custom field.")]})
+    if model is Person:
+        qs = qs.select_related("company")
+    qs = qs.prefetch_related("tags")
+    page = page_of(qs, filters.ordering, filters)
+    return {"items": [serialize(r) for r in page.items], "next_cursor": page.next_cursor}
+
+
+def _get_visible(model, user, pk: int):
+    qs = model.objects.visible_to(user)
+    if model is Person:
+        qs = qs.select_related("company")
+    record = qs.prefetch_related("tags").filter(pk=pk).first()
+    if record is None:
+        raise Http404
+    return record
+
+
+def _fresh(model, pk: int):
+    qs = model.all_objects.prefetch_related("tags")
+    if model is Person:
+        qs = qs.select_related("company")
+    return qs.get(pk=pk)
+
+
+def _binned(model, user, pk: int):
+    """A record in the recycle bin the user may restore; 403 if seen but not theirs to restore."""
+    record = model.all_objects.visible_to(user, "delete").in_recycle_bin().filter(pk=pk).first()
+    if record is None:
+        if model.all_objects.visible_to(user).in_recycle_bin().filter(pk=pk).exists():
+            raise PermissionDenied
+        raise Http404
+    return record
+
+
+# ---------------------------------------------------------------- people
+
+CREATE_ERRORS = {k: v for k, v in WRITE_ERRORS.items() if k != 404}
+PATCH_ERRORS = {**WRITE_ERRORS, 412: ConflictOut}
+
+
+@people_router.get("", response={200: PersonPage, **READ_ERRORS}, summary="List people")
+def list_people(request: HttpRequest, filters: Query[PersonFilters]):
+    """People you can see, a page at a time. Also filters by custom field: `cf_<key>=value`."""
+    return _list(request, Person, "person", filters, person_out)
+
+
+@people_router.post("", response={201: PersonOut, **CREATE_ERRORS}, summary="Create a person")
+def create_person(request: HttpRequest, response: HttpResponse, payload: PersonCreate):
+    with renamed_fields(ALIASES):
+        person = services.create_person(request.auth, _service_changes(payload, partial=False))
+    set_etag(response, person.version)
+    response["Location"] = f"{request.path.rstrip('/')}/{person.pk}"
+    return Status(201, person_out(_fresh(Person, person.pk)))
+
+
+@people_router.get(
+    "/{person_id}",
+    response={200: PersonOut, **READ_ERRORS},
+    summary="Read a person",
+    openapi_extra={"responses": {200: ETAG_HEADER}},
+)
+def get_person(request: HttpRequest, response: HttpResponse, person_id: int = ID):
+    person = _get_visible(Person, request.auth, person_id)
+    set_etag(response, person.version)
+    return person_out(person)
+
+
+@people_router.patch(
+    "/{person_id}",
+    response={200: PersonOut, **PATCH_ERRORS},
+    summary="Change a person",
+    openapi_extra={"responses": {200: ETAG_HEADER}},
+)
+def update_person(
+    request: HttpRequest,
+    response: HttpResponse,
+    payload: PersonPatch,
+    person_id: int = ID,
+    if_match: str | None = Header(None, alias="If-Match", description='ETag read, e.g. W/"3".'),
+):
+    """Send `If-Match` with the ETag you read: if someone changed it since, the answer is 412."""
+    person = _get_visible(Person, request.auth, person_id)
+    version = expected_version(if_match, person.version)
+    with renamed_fields(ALIASES):
+        person = services.update_person(
+            request.auth, person, _service_changes(payload, partial=True), version
+        )
+    person = _fresh(Person, person.pk)
+    set_etag(response, person.version)
+    return person_out(person)
+
+
+@people_router.delete(
+    "/{person_id}", response={204: None, **READ_ERRORS}, summary="Move a person to the bin"
+)
+def delete_person(request: HttpRequest, person_id: int = ID):
+    services.delete_person(request.auth, _get_visible(Person, request.auth, person_id))
+    return Status(204, None)
+
+
+@people_router.post(
+    "/{person_id}/restore",
+    response={200: PersonOut, **READ_ERRORS},
+    summary="Restore a person from the bin",
+    openapi_extra={"responses": {200: ETAG_HEADER}},
+)
+def restore_person(request: HttpRequest, response: HttpResponse, person_id: int = ID):
+    person = services.restore_person(request.auth, _binned(Person, request.auth, person_id))
+    set_etag(response, person.version)
+    return person_out(_fresh(Person, person.pk))
+
+
+# ---------------------------------------------------------------- companies
+
+
+@companies_router.get("", response={200: CompanyPage, **READ_ERRORS}, summary="List companies")
+def list_companies(request: HttpRequest, filters: Query[CustomerFilters]):
+    """Companies you can see, a page at a time. Also filters by custom field: `cf_<key>=value`."""
+    return _list(request, Company, "company", filters, company_out)
+
+
+@companies_router.post("", response={201: CompanyOut, **CREATE_ERRORS}, summary="Create a company")
+def create_company(request: HttpRequest, response: HttpResponse, payload: CompanyCreate):
+    with renamed_fields(ALIASES):
+        company = services.create_company(request.auth, _service_changes(payload, partial=False))
+    set_etag(response, company.version)
+    response["Location"] = f"{request.path.rstrip('/')}/{company.pk}"
+    return Status(201, company_out(_fresh(Company, company.pk)))
+
+
+@companies_router.get(
+    "/{company_id}",
+    response={200: CompanyOut, **READ_ERRORS},
+    summary="Read a company",
+    openapi_extra={"responses": {200: ETAG_HEADER}},
+)
+def get_company(request: HttpRequest, response: HttpResponse, company_id: int = ID):
+    company = _get_visible(Company, request.auth, company_id)
+    set_etag(response, company.version)
+    return company_out(company)
+
+
+@companies_router.patch(
+    "/{company_id}",
+    response={200: CompanyOut, **PATCH_ERRORS},
+    summary="Change a company",
+    openapi_extra={"responses": {200: ETAG_HEADER}},
+)
+def update_company(
+    request: HttpRequest,
+    response: HttpResponse,
+    payload: CompanyPatch,
+    company_id: int = ID,
+    if_match: str | None = Header(None, alias="If-Match", description='ETag read, e.g. W/"3".'),
+):
+    """Send `If-Match` with the ETag you read: if someone changed it since, the answer is 412."""
+    company = _get_visible(Company, request.auth, company_id)
+    version = expected_version(if_match, company.version)
+    with renamed_fields(ALIASES):
+        company = services.update_company(
+            request.auth, company, _service_changes(payload, partial=True), version
+        )
+    company = _fresh(Company, company.pk)
+    set_etag(response, company.version)
+    return company_out(company)
+
+
+@companies_router.delete(
+    "/{company_id}",
+    response={204: None, **READ_ERRORS},
+    summary="Move a company to the bin (its people stay, unlinked)",
+)
+def delete_company(request: HttpRequest, company_id: int = ID):
+    services.delete_company(request.auth, _get_visible(Company, request.auth, company_id))
+    return Status(204, None)
+
+
+@companies_router.post(
+    "/{company_id}/restore",
+    response={200: CompanyOut, **READ_ERRORS},
+    summary="Restore a company from the bin (relinks its people)",
+    openapi_extra={"responses": {200: ETAG_HEADER}},
+)
+def restore_company(request: HttpRequest, response: HttpResponse, company_id: int = ID):
+    company = services.restore_company(request.auth, _binned(Company, request.auth, company_id))
+    set_etag(response, company.version)
+    return company_out(_fresh(Company, company.pk))
+
+
+# ---------------------------------------------------------------- tags
+
+
+class TagOut(Schema):
+    id: int
+    name: str
+    color: str
+
+
+class TagPage(Schema):
+    items: list[TagOut]
+    next_cursor: str | None
+
+
+class TagFilters(PageParams):
+    q: str | None = Field(None, max_length=50, description="Part of the name.")
+
+
+def tag_out(tag: Tag) -> dict:
+    return {"id": tag.pk, "name": tag.name, "color": tag.color}
+
+
+@tags_router.get("", response={200: TagPage, **READ_ERRORS}, summary="List tags")
+def list_tags(request: HttpRequest, filters: Query[TagFilters]):
+    check_query_text(request)
+    qs = Tag.objects.all()
+    if filters.q and filters.q.strip():
+        qs = qs.filter(name__icontains=filters.q.strip())
+    page = page_of(qs, "name", filters)
+    return {"items": [tag_out(t) for t in page.items], "next_cursor": page.next_cursor}
+
+
+@tags_router.get("/{tag_id}", response={200: TagOut, **READ_ERRORS}, summary="Read a tag")
+def get_tag(request: HttpRequest, tag_id: int = ID):
+    tag = Tag.objects.filter(pk=tag_id).first()
+    if tag is None:
+        raise Http404
+    return tag_out(tag)
+
+
+# ---------------------------------------------------------------- custom field definitions
+
+FieldType = Literal[tuple(CustomField.Type.values)]  # type: ignore[valid-type]
+Entity = Literal[tuple(CustomField.Entity.values)]  # type: ignore[valid-type]
+
+
+class CustomFieldOut(Schema):
+    id: int
+    entity: str
+    key: str
+    label: str
+    label_zh: str
+    type: str
+    choices: list[str]
+    required: bool
+    position: int
+    active: bool
+
+
+class CustomFieldPage(Schema):
+    items: list[CustomFieldOut]
+    next_cursor: str | None
+
+
+class CustomFieldFilters(PageParams):
+    entity: Entity | None = Field(None, description="Only the fields of people or companies.")
+    active: bool | None = None
+
+
+class CustomFieldCreate(Input):
+    entity: Entity
+    key: str = Field(
+        "",
+        max_length=40,
+        description="Lower-case letters, digits, underscores; default: made from the label.",
+    )
+    label: str = Field(max_length=100)
+    label_zh: str = Field("", max_length=100)
+    type: FieldType
+    choices: list[str] = Field(default_factory=list, max_length=200)
+    required: bool = False
+    position: int = Field(0, ge=0, le=2_147_483_647)
+    active: bool = True
+
+
+class CustomFieldPatch(Input):
+    """The key, entity and type stay as created: stored values depend on them."""
+
+    label: str | None = Field(None, max_length=100)
+    label_zh: str | None = Field(None, max_length=100)
+    choices: list[str] | None = Field(None, max_length=200)
+    required: bool | None = None
+    position: int | None = Field(None, ge=0, le=2_147_483_647)
+    active: bool | None = None
+
+
+def custom_field_out(field: CustomField) -> dict:
+    return {
+        "id": field.pk,
+        "entity": field.entity,
+        "key": field.key,
+        "label": field.label,
+        "label_zh": field.label_zh,
+        "type": field.type,
+        "choices": list(field.choices or []),
+        "required": field.required,
+        "position": field.position,
+        "active": field.active,
+    }
+
+
+def _definition(pk: int) -> CustomField:
+    field = CustomField.objects.filter(pk=pk).first()
+    if field is None:
+        raise Http404
+    return field
+
+
+@custom_fields_router.get(
+    "", response={200: CustomFieldPage, **READ_ERRORS}, summary="List custom field definitions"
+)
+def list_custom_fields(request: HttpRequest, filters: Query[CustomFieldFilters]):
+    qs = CustomField.objects.all()
+    if filters.entity:
+        qs = qs.filter(entity=filters.entity)
+    if filters.active is not None:
+        qs = qs.filter(active=filters.active)
+    page = page_of(qs, "position", filters)
+    return {"items": [custom_field_out(f) for f in page.items], "next_cursor": page.next_cursor}
+
+
+@custom_fields_router.get(
+    "/{field_id}",
+    response={200: CustomFieldOut, **READ_ERRORS},
+    summary="Read a custom field definition",
+)
+def get_custom_field(request: HttpRequest, field_id: int = ID):
+    return custom_field_out(_definition(field_id))
+
+
+@custom_fields_router.post(
+    "",
+    response={201: CustomFieldOut, **CREATE_ERRORS},
+    summary="Define a custom field (administrators)",
+)
+def create_custom_field(request: HttpRequest, payload: CustomFieldCreate):
+    require_admin(request.auth)
+    field = field_services.create_field(request.auth, payload.model_dump())
+    return Status(201, custom_field_out(field))
+
+
+@custom_fields_router.patch(
+    "/{field_id}",
+    response={200: CustomFieldOut, **WRITE_ERRORS},
+    summary="Change a custom field definition (administrators)",
+)
+def update_custom_field(request: HttpRequest, payload: CustomFieldPatch, field_id: int = ID):
+    require_admin(request.auth)
+    changes = payload.model_dump(exclude_unset=True)
+    nulls = [n for n in ("required", "position", "active") if n in changes and changes[n] is None]
+    if nulls:
+        raise ValidationError({name: [_("This field may not be null.")] for name in nulls})
+    field = field_services.update_field(request.auth, _definition(field_id), changes)
+    return custom_field_out(field)
+
+
+@custom_fields_router.delete(
+    "/{field_id}",
+    response={204: None, **READ_ERRORS},
+    summary="Deactivate a custom field (administrators; stored values are kept)",
+)
+def delete_custom_field(request: HttpRequest, field_id: int = ID):
+    require_admin(request.auth)
+    field_services.deactivate_field(request.auth, _definition(field_id))
+    return Status(204, None)
