@@ -8,6 +8,8 @@ Anything else is passed to the `kehu` command inside the project's virtualenv
 (e.g. `python3 run.py serve --port 8080`, `python3 run.py createuser ana --role Manager`).
 """
 
+from __future__ import annotations
+
 import hashlib
 import os
 import subprocess
@@ -20,6 +22,24 @@ VENV = Path(os.environ.get("KEHU_VENV", ROOT / ".venv"))
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 
 
+def fail(message: str) -> None:
+    sys.exit(f"\nrun.py: {message}")
+
+
+def pip_install(*args: str) -> None:
+    """pip, quiet when it works; its whole output and a hint when it does not."""
+    command = [str(BIN / "python"), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
+    result = subprocess.run(
+        [*command, *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    if result.returncode != 0:
+        print(result.stdout, file=sys.stderr)
+        fail(
+            "installing the dependencies failed (output above). Check the network or the "
+            "package index (PIP_INDEX_URL), then run the same command again."
+        )
+
+
 def ensure_installed(extras: str) -> None:
     """Create the virtualenv and install the project when pyproject.toml changed."""
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()[:16]
@@ -28,13 +48,25 @@ def ensure_installed(extras: str) -> None:
         return
     if not (BIN / "python").exists():
         print("Creating the virtualenv in", VENV, flush=True)
-        venv.create(VENV, with_pip=True)
-    target = f".[{extras}]" if extras else "."
-    print("Installing Kehu and its dependencies …", flush=True)
-    pip = [str(BIN / "python"), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
-    subprocess.run([*pip, "--upgrade", "pip"], check=True)
-    subprocess.run([*pip, "-e", target], check=True, cwd=ROOT)
+        try:
+            venv.create(VENV, with_pip=True)
+        except (subprocess.CalledProcessError, OSError) as exc:
+            fail(
+                f"could not create the virtualenv ({exc}). On Debian/Ubuntu install "
+                "python3-venv (apt-get install python3-venv) and try again."
+            )
+    print("Installing Kehu and its dependencies (once; about a minute) …", flush=True)
+    pip_install("--upgrade", "pip")
+    pip_install("-e", f".[{extras}]" if extras else ".")
     stamp.touch()
+
+
+def run(command: list[str]) -> int:
+    """Become `command` (so signals reach the server directly), or wait for it on Windows."""
+    os.chdir(ROOT)
+    if os.name == "posix":
+        os.execv(command[0], command)  # noqa: S606 (our own virtualenv's program)
+    return subprocess.call(command)
 
 
 def main(argv: list[str]) -> int:
@@ -43,10 +75,9 @@ def main(argv: list[str]) -> int:
     command = argv[0] if argv else "demo"
     if command == "test":
         ensure_installed("dev")
-        pytest = [str(BIN / "python"), "-m", "pytest", *argv[1:]]
-        return subprocess.call(pytest, cwd=ROOT)
+        return run([str(BIN / "python"), "-m", "pytest", *argv[1:]])
     ensure_installed("")
-    return subprocess.call([str(BIN / "kehu"), *(argv or ["demo"])], cwd=ROOT)
+    return run([str(BIN / "kehu"), *(argv or ["demo"])])
 
 
 if __name__ == "__main__":

@@ -1,0 +1,71 @@
+"""The demo data behind `kehu demo`: realistic, bilingual, deterministic, loaded once."""
+
+import phonenumbers
+import pytest
+
+from kehu import demo
+from kehu.accounts.models import User
+from kehu.core.contact import normalize_email, normalize_phone
+from kehu.core.models import AuditEntry
+from kehu.core.search import search
+from kehu.customers.models import Company, CustomField, Person
+
+
+def test_plan_is_deterministic_bilingual_and_valid():
+    plan = demo.build_plan()
+    assert plan == demo.build_plan()
+    assert plan != demo.build_plan(seed=7)
+    assert len(plan.companies) == 60
+    assert len(plan.people) >= 300
+    names = [p["name"] for p in plan.people]
+    for name in ("张伟", "王芳", "单雄信", "曾国强", "欧阳娜娜"):
+        assert name in names
+    assert sum(1 for n in names if n.isascii()) >= 90  # English names too
+    phones = [p["phone"] for p in plan.people + plan.companies if p["phone"]]
+    assert len(phones) > 300
+    assert len({normalize_phone(p) for p in phones}) == len(phones)  # valid and distinct
+    mobiles = [normalize_phone(p) for p in phones if normalize_phone(p).startswith("+861")]
+    assert len(mobiles) > 150
+    us = [p for p in phones if normalize_phone(p).startswith("+1")]
+    assert us and all(phonenumbers.region_code_for_number(phonenumbers.parse(p)) for p in us)
+    for person in plan.people:
+        if person["email"]:
+            assert normalize_email(person["email"])
+    shan = next(p for p in plan.people if p["name"] == "单雄信")
+    assert not shan["email"] or shan["email"].startswith(("shan", "xiongxin"))
+
+
+@pytest.mark.django_db
+def test_load_fills_an_empty_database_once_through_the_services():
+    assert demo.load(log=lambda _message: None) is True
+    assert Company.objects.count() == 60
+    people = Person.objects.count()
+    assert people >= 300
+    admin = User.objects.get(username="admin")
+    assert admin.is_admin and admin.check_password(demo.DEMO_PASSWORD)
+    teams = dict(User.objects.exclude(team=None).values_list("username", "team__name"))
+    assert teams == {
+        "zhou.min": "华东销售",
+        "liu.yang": "华东销售",
+        "emily.carter": "North America",
+    }
+    assert set(CustomField.objects.values_list("key", flat=True)) == {"level", "source"}
+
+    # every record has its history, some have later edits
+    created = AuditEntry.objects.filter(action="create", content_type__model="person").count()
+    assert created == people
+    assert AuditEntry.objects.filter(action="update", content_type__model="person").exists()
+    # records were written as their owners: a sales rep owns only what they may see
+    rep = User.objects.get(username="liu.yang")
+    assert Person.objects.visible_to(rep).count() == Person.objects.filter(owner=rep).count() > 0
+    # dates are spread out, so date filters and sorting show something
+    assert Person.objects.dates("created_at", "month").count() > 6
+
+    # found the way a Chinese user types
+    assert list(search(Person.objects.all(), "shanxiongxin").values_list("name", flat=True)) == [
+        "单雄信"
+    ]
+    assert search(Person.objects.all(), "zw").filter(name="张伟").count() == 2
+
+    assert demo.load(log=lambda _message: None) is False  # idempotent
+    assert Person.objects.count() == people and User.objects.count() == 4
