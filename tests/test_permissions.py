@@ -1,0 +1,645 @@
+"""The cross-user permission walk: every UI route and every API route, for every persona.
+
+Routes are found by enumeration (the URL resolver for the UI, the OpenAPI schema for the API),
+so a route added later is walked automatically. Each route must be classified in UI_RULES or
+API_RULES below; an unclassified route fails `test_every_*_route_is_classified`, so whoever
+adds a route says who may use it, and the walk then checks it.
+
+Personas: the owner of the records (sales rep, team A), a teammate (sales rep, team A), the
+team's manager (team scope), an outsider (sales rep, team B), a read-only user (all records,
+read only) and an administrator. A record someone may not see answers 404 and is never listed;
+a refused write changes nothing (the audit log and every field stay as they were).
+"""
+
+import datetime
+import io
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from kehu.accounts.models import ApiToken, Role, Team, User
+from kehu.activities.models import Note
+from kehu.activities.services import add_note
+from kehu.core.models import AuditEntry
+from kehu.customers import field_services, importing, services
+from kehu.customers.import_models import ImportJob
+from kehu.customers.models import Company, CustomField, Person, Tag
+from tests.factories import make_company, make_person, make_team, make_user
+
+PERSONAS = ("owner", "teammate", "manager", "outsider", "readonly", "admin")
+#: personas who must never see the owner's records anywhere
+HIDDEN_FROM = ("teammate", "outsider")
+#: personas whose role and scope let them read the owner's records
+SEES = ("owner", "manager", "readonly", "admin")
+
+
+def statuses(default: int, **overrides) -> dict[str, int | tuple[int, ...]]:
+    return {persona: overrides.get(persona, default) for persona in PERSONAS}
+
+
+def accepts(expected, got: int) -> bool:
+    return got in expected if isinstance(expected, tuple) else got == expected
+
+
+def refusal(expected) -> bool:
+    """Whether the expected answer refuses the request (and so must change nothing)."""
+    return min(expected) >= 400 if isinstance(expected, tuple) else expected >= 400
+
+
+ANYONE = statuses(200)
+READ = statuses(200, teammate=404, outsider=404)
+WRITE = statuses(200, teammate=404, outsider=404, readonly=403)
+CREATE = statuses(200, readonly=403)
+EXPORT = statuses(403, manager=200, admin=200)  # sales reps and read-only users may not export
+ADMIN_ONLY = statuses(403, admin=200)
+#: refused either way: a role without the right, asking for someone else's object
+REFUSED = (403, 404)
+#: an import belongs to whoever uploaded it; a read-only user may not import at all
+IMPORT_OWN = statuses(404, owner=200, readonly=REFUSED)
+#: POST to the owner's record: refused for those who may not, done (302) by the owner
+CHANGE_OWN = {"teammate": 404, "outsider": 404, "readonly": 403, "owner": 302}
+ADMIN_POST = statuses(403, admin=302)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Who may use a route. `get`: expected GET status per persona (None: POST only, 405).
+    `post`: expected status per persona of a write (a POST; for the API, the operation's own
+    method); a 2xx/3xx answer must change something, a refusal must change nothing. Without
+    `post`, everyone refused on GET is also refused on POST. `shows`: the owner's records
+    this page lists to those allowed to see them. `query`: added to the URL. `target`: the
+    object filling the URL's parameters (default: by prefix, TARGET_BY_PREFIX). `anonymous`:
+    what a visitor who is not signed in gets (None: a redirect to the login page)."""
+
+    get: dict | None
+    post: dict | None = None
+    target: str | None = None
+    shows: tuple[str, ...] = ()
+    query: str = ""
+    anonymous: int | None = None
+
+
+# Which object fills a route's parameters, by the route's path prefix (longest match wins);
+# a restore route takes the binned record of the same kind. Rule.target overrides.
+TARGET_BY_PREFIX = {
+    "people/": "person",
+    "companies/": "company",
+    "notes/": "note",
+    "import/": "import",
+    "profile/tokens/": "token",
+    "settings/users/": "user",
+    "settings/teams/": "team",
+    "settings/roles/": "role",
+    "settings/fields/": "customfield",
+    "/api/v1/people/": "person",
+    "/api/v1/companies/": "company",
+    "/api/v1/tags/": "tag",
+    "/api/v1/custom-fields/": "customfield",
+    "/api/v1/users/": "user",
+    "/api/v1/teams/": "team",
+}
+
+UI_RULES: dict[str, Rule] = {
+    # public
+    "login": Rule(get=statuses(302), anonymous=200),  # signed in: on to the home page
+    "logout": Rule(get=None, post=statuses(302), anonymous=302),
+    "set-language": Rule(get=None, post=statuses(302), anonymous=302),
+    "healthz": Rule(get=ANYONE, anonymous=200),
+    # everyone signed in; lists show only what each may see
+    "home": Rule(get=ANYONE, shows=("person", "company")),
+    "search": Rule(get=ANYONE, query="q=simaxiangru", shows=("person",)),
+    "profile": Rule(get=ANYONE),
+    "token-list": Rule(get=ANYONE),
+    "token-revoke": Rule(get=None, post=statuses(404, owner=302)),
+    "person-list": Rule(get=ANYONE, shows=("person",)),
+    "company-list": Rule(get=ANYONE, shows=("company",)),
+    "company-autocomplete": Rule(get=ANYONE, query="q=qingyun", shows=("company",)),
+    "recycle-bin": Rule(get=ANYONE, shows=("binned_person", "binned_company")),
+    # people and companies
+    "person-create": Rule(get=CREATE),
+    "person-detail": Rule(get=READ),
+    "person-edit": Rule(get=WRITE),
+    "person-delete": Rule(get=WRITE, post=CHANGE_OWN),
+    "person-restore": Rule(get=None, post=CHANGE_OWN),
+    "person-note-add": Rule(get=None, post={**CHANGE_OWN, "readonly": 302}),
+    "person-export": Rule(get=EXPORT, shows=("person",)),
+    "company-create": Rule(get=CREATE),
+    "company-detail": Rule(get=READ),
+    "company-edit": Rule(get=WRITE),
+    "company-delete": Rule(get=WRITE, post=CHANGE_OWN),
+    "company-restore": Rule(get=None, post=CHANGE_OWN),
+    "company-note-add": Rule(get=None, post={**CHANGE_OWN, "readonly": 302}),
+    "company-export": Rule(get=EXPORT, shows=("company",)),
+    # a note the owner wrote on their person: only those who may edit the record delete it
+    "note-delete": Rule(get=None, post=CHANGE_OWN),
+    # imports are private to the person who uploaded the file
+    "import-start": Rule(get=CREATE),
+    "import-map": Rule(get=IMPORT_OWN),
+    "import-status": Rule(get=IMPORT_OWN),
+    "import-errors": Rule(get=IMPORT_OWN),
+    "import-cancel": Rule(get=None, post=statuses(404, owner=302, readonly=REFUSED)),
+    "import-resume": Rule(
+        get=None, post=statuses(404, owner=302, readonly=REFUSED), target="failed_import"
+    ),
+    # administration
+    "user-list": Rule(get=ADMIN_ONLY),
+    "user-create": Rule(get=ADMIN_ONLY),
+    "user-edit": Rule(get=ADMIN_ONLY),
+    "user-password": Rule(get=ADMIN_ONLY),
+    "user-deactivate": Rule(get=None, post=ADMIN_POST),
+    "user-activate": Rule(get=None, post=ADMIN_POST, target="inactive_user"),
+    "user-unlock": Rule(get=None, post=ADMIN_POST, target="locked_user"),
+    "team-list": Rule(get=ADMIN_ONLY),
+    "team-create": Rule(get=ADMIN_ONLY),
+    "team-edit": Rule(get=ADMIN_ONLY),
+    "role-list": Rule(get=ADMIN_ONLY),
+    "role-create": Rule(get=ADMIN_ONLY),
+    "role-edit": Rule(get=ADMIN_ONLY),
+    "customfield-list": Rule(get=ADMIN_ONLY),
+    "customfield-create": Rule(get=ADMIN_ONLY),
+    "customfield-edit": Rule(get=ADMIN_ONLY),
+    "customfield-deactivate": Rule(get=None, post=ADMIN_POST),
+    "customfield-activate": Rule(get=None, post=ADMIN_POST, target="inactive_customfield"),
+}
+
+# The API: "METHOD /path" as the OpenAPI schema lists it.
+API_CHANGE_OWN = {"teammate": 404, "outsider": 404, "readonly": 403}
+API_RULES: dict[str, Rule] = {
+    "GET /api/v1/people": Rule(get=ANYONE, shows=("person",), query="q=simaxiangru"),
+    "POST /api/v1/people": Rule(get=None, post={"readonly": 403, "outsider": 201}),
+    "GET /api/v1/people/{person_id}": Rule(get=READ),
+    "PATCH /api/v1/people/{person_id}": Rule(get=None, post={**API_CHANGE_OWN, "owner": 200}),
+    "DELETE /api/v1/people/{person_id}": Rule(get=None, post={**API_CHANGE_OWN, "owner": 204}),
+    "POST /api/v1/people/{person_id}/restore": Rule(
+        get=None, post={**API_CHANGE_OWN, "owner": 200}
+    ),
+    "GET /api/v1/companies": Rule(get=ANYONE, shows=("company",), query="q=qingyun"),
+    "POST /api/v1/companies": Rule(get=None, post={"readonly": 403, "outsider": 201}),
+    "GET /api/v1/companies/{company_id}": Rule(get=READ),
+    "PATCH /api/v1/companies/{company_id}": Rule(get=None, post={**API_CHANGE_OWN, "owner": 200}),
+    "DELETE /api/v1/companies/{company_id}": Rule(get=None, post={**API_CHANGE_OWN, "owner": 204}),
+    "POST /api/v1/companies/{company_id}/restore": Rule(
+        get=None, post={**API_CHANGE_OWN, "owner": 200}
+    ),
+    "GET /api/v1/tags": Rule(get=ANYONE),
+    "GET /api/v1/tags/{tag_id}": Rule(get=ANYONE),
+    "GET /api/v1/custom-fields": Rule(get=ANYONE),
+    "GET /api/v1/custom-fields/{field_id}": Rule(get=ANYONE),
+    "POST /api/v1/custom-fields": Rule(get=None, post=statuses(403, admin=201)),
+    "PATCH /api/v1/custom-fields/{field_id}": Rule(get=None, post=statuses(403, admin=200)),
+    "DELETE /api/v1/custom-fields/{field_id}": Rule(get=None, post=statuses(403, admin=204)),
+    # the company directory: everyone signed in may read it
+    "GET /api/v1/users": Rule(get=ANYONE),
+    "GET /api/v1/users/{user_id}": Rule(get=ANYONE),
+    "GET /api/v1/teams": Rule(get=ANYONE),
+    "GET /api/v1/teams/{team_id}": Rule(get=ANYONE),
+}
+# What a write sends: enough to succeed when allowed (the refusal must come first).
+API_BODIES = {
+    "/api/v1/custom-fields": {
+        "entity": "person",
+        "key": "wechat2",
+        "label": "WeChat 2",
+        "type": "text",
+    },
+    "/api/v1/custom-fields/{field_id}": {"label": "WeChat ID"},
+}
+DEFAULT_API_BODY = {"name": "改过的名字 Changed"}
+UI_POST_DATA = {"name": "改过的名字 Changed", "body": "a note 一条备注", "next": "/"}
+
+PARAM = re.compile(r"<(?:\w+:)?(\w+)>|\{(\w+)\}")
+# The owner's records, as they would show up in a page or export.
+PERSON_NAME, PERSON_EMAIL = "司马相如", "sima.xiangru@qingyun.example"
+COMPANY_NAME, COMPANY_EMAIL = "青云秘阁科技有限公司", "contact@qingyun.example"
+BINNED_PERSON_NAME, BINNED_COMPANY_NAME = "诸葛孔明", "长孙无忌贸易行"
+NOTE_BODY = "机密备注 owner-only note"
+
+
+# ---------------------------------------------------------------- enumeration
+
+
+def ui_routes() -> list[tuple[str, str]]:
+    """(name, path pattern) of every UI route; the API is walked from its schema instead."""
+    found = []
+
+    def walk(patterns, prefix):
+        for entry in patterns:
+            pattern = prefix + str(entry.pattern)
+            if isinstance(entry, URLResolver):
+                walk(entry.url_patterns, pattern)
+            elif isinstance(entry, URLPattern) and not pattern.startswith("api/v1/"):
+                found.append((entry.name or f"(unnamed) {pattern}", pattern))
+
+    walk(get_resolver().url_patterns, "")
+    return found
+
+
+def api_routes() -> list[str]:
+    from kehu.api import api
+
+    schema = api.get_openapi_schema()
+    return [
+        f"{method.upper()} {path.rstrip('/') if path != '/' else path}"
+        for path, operations in schema["paths"].items()
+        for method in operations
+        if method in {"get", "post", "put", "patch", "delete"}
+    ]
+
+
+def target_kind(route_name: str, pattern: str, rule: Rule) -> str | None:
+    if not PARAM.search(pattern):
+        return None
+    if rule.target:
+        return rule.target
+    kind = None
+    for prefix in sorted(TARGET_BY_PREFIX, key=len, reverse=True):
+        bare = pattern.split(" ", 1)[-1]
+        if bare.startswith(prefix) or bare.startswith(prefix.rstrip("/") + "/"):
+            kind = TARGET_BY_PREFIX[prefix]
+            break
+    if kind and (route_name.endswith("-restore") or pattern.endswith("/restore")):
+        kind = f"binned_{kind}"
+    return kind
+
+
+# ---------------------------------------------------------------- the world the walk runs in
+
+
+@pytest.fixture
+def world(db, rep, teammate, manager, outsider, admin_user, team_b, tmp_path, settings):
+    settings.IMPORT_DIR = tmp_path / "imports"
+    readonly = make_user("readonly", role="Read-only", team=team_b)
+    users = {
+        "owner": rep,
+        "teammate": teammate,
+        "manager": manager,
+        "outsider": outsider,
+        "readonly": readonly,
+        "admin": admin_user,
+    }
+    company = make_company(rep, COMPANY_NAME, email=COMPANY_EMAIL, city="成都")
+    person = make_person(
+        rep, PERSON_NAME, email=PERSON_EMAIL, phone="13800138111", company=company.pk
+    )
+    binned_person = make_person(rep, BINNED_PERSON_NAME)
+    services.delete_person(rep, binned_person)
+    binned_company = make_company(rep, BINNED_COMPANY_NAME)
+    services.delete_company(rep, binned_company)
+    note = add_note(rep, person, NOTE_BODY)
+    token, _secret = ApiToken.issue(rep, "the owner's token")
+    field = field_services.create_field(
+        admin_user, {"entity": "person", "key": "wechat", "label": "WeChat", "type": "text"}
+    )
+    inactive_field = field_services.create_field(
+        admin_user, {"entity": "company", "key": "old", "label": "Old", "type": "text"}
+    )
+    field_services.deactivate_field(admin_user, inactive_field)
+    target_user = make_user("someone", team=make_team("Team C"))
+    inactive_user = make_user("gone", is_active=False)
+    locked_user = make_user("locked", locked_until=timezone.now() + datetime.timedelta(hours=1))
+    objects = {
+        "person": person,
+        "company": company,
+        "binned_person": binned_person,
+        "binned_company": binned_company,
+        "note": note,
+        "token": token,
+        "import": make_import_job(rep),
+        "failed_import": make_import_job(rep, status="failed", processed=1, message="disk full"),
+        "user": target_user,
+        "inactive_user": inactive_user,
+        "locked_user": locked_user,
+        "team": Team.objects.get(name="Team A"),
+        "role": Role.objects.get(name="Sales rep"),
+        "customfield": field,
+        "inactive_customfield": inactive_field,
+        "tag": Tag.objects.create(name="VIP"),
+    }
+    return users, objects
+
+
+def make_import_job(user, **state) -> ImportJob:
+    """An uploaded CSV as the upload step leaves it (waiting for its column mapping)."""
+    folder = Path(django_settings.IMPORT_DIR)
+    folder.mkdir(parents=True, exist_ok=True)
+    stored = f"walk-{user.pk}-{ImportJob.objects.count()}.csv"
+    (folder / stored).write_text("姓名,邮箱\n王小明,wang@example.com\n", encoding="utf-8")
+    info = importing.inspect_file(folder / stored, "csv")
+    return ImportJob.objects.create(
+        user=user,
+        entity="person",
+        original_name="people.csv",
+        stored_name=stored,
+        format="csv",
+        size=(folder / stored).stat().st_size,
+        mapping=importing.guess_mapping(info["headers"], "person", []),
+        **info,
+        **state,
+    )
+
+
+MARKERS = {
+    "person": lambda o: [PERSON_NAME, PERSON_EMAIL, f"/people/{o.pk}/"],
+    "company": lambda o: [COMPANY_NAME, COMPANY_EMAIL, f"/companies/{o.pk}/"],
+    "binned_person": lambda o: [BINNED_PERSON_NAME, f"/people/{o.pk}/"],
+    "binned_company": lambda o: [BINNED_COMPANY_NAME, f"/companies/{o.pk}/"],
+    "note": lambda o: [NOTE_BODY],
+}
+
+
+def body_text(response) -> str:
+    """What a person would read in the response, XLSX exports included."""
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    if content[:2] == b"PK":
+        import openpyxl
+
+        book = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
+        return "\n".join(
+            " ".join("" if v is None else str(v) for v in row)
+            for sheet in book.worksheets
+            for row in sheet.iter_rows(values_only=True)
+        )
+    for encoding in ("utf-8", "utf-8-sig", "gb18030"):
+        try:
+            return content.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return content.decode("latin-1")
+
+
+def fingerprint(objects: dict) -> dict:
+    """Everything a refused request must leave alone."""
+    state = {"audit entries": AuditEntry.objects.count()}
+    for model in (Person, Company, Note, ImportJob, ApiToken, User, Team, Role, CustomField, Tag):
+        state[f"{model.__name__} rows"] = model._base_manager.count()
+    for kind, obj in objects.items():
+        row = type(obj)._base_manager.filter(pk=obj.pk).values().first()
+        state[kind] = row
+    return state
+
+
+def changed(before: dict, after: dict) -> list[str]:
+    return [key for key in before if before[key] != after.get(key)]
+
+
+def client_for(user) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def fill(pattern: str, obj) -> str:
+    return PARAM.sub(lambda _m: str(obj.pk), pattern)
+
+
+# ---------------------------------------------------------------- classification
+
+
+def test_every_ui_route_is_classified():
+    unknown = [f"{name}  ({pattern})" for name, pattern in ui_routes() if name not in UI_RULES]
+    assert not unknown, (
+        "Routes the permission walk does not know; add them to UI_RULES in "
+        f"tests/test_permissions.py: {unknown}"
+    )
+    for name, pattern in ui_routes():
+        if PARAM.search(pattern):
+            assert target_kind(name, pattern, UI_RULES[name]), (
+                f"{name} ({pattern}) has a parameter but no record kind: add its prefix to "
+                "TARGET_BY_PREFIX or a target to its rule"
+            )
+
+
+def test_every_api_route_is_classified():
+    routes = api_routes()
+    assert routes, "the OpenAPI schema lists no paths"
+    unknown = [route for route in routes if route not in API_RULES]
+    assert not unknown, (
+        "API operations the permission walk does not know; add them to API_RULES in "
+        f"tests/test_permissions.py: {unknown}"
+    )
+    for route in routes:
+        if PARAM.search(route):
+            assert target_kind(route, route, API_RULES[route]), (
+                f"{route} has a parameter but no record kind: add it to TARGET_BY_PREFIX"
+            )
+
+
+def test_the_walk_finds_the_routes_it_must_cover():
+    names = {name for name, _pattern in ui_routes()}
+    for required in ("person-detail", "person-edit", "company-detail", "search", "user-list"):
+        assert required in names, f"{required} is missing from the URL configuration"
+    api = set(api_routes())
+    assert "GET /api/v1/people/{person_id}" in api
+    assert "PATCH /api/v1/people/{person_id}" in api
+
+
+# ---------------------------------------------------------------- the UI walk
+
+
+def _classified_ui_routes():
+    try:
+        return [(n, p) for n, p in ui_routes() if n in UI_RULES]
+    except Exception:  # noqa: BLE001  (URL configuration broken: the tests above say so)
+        return []
+
+
+@pytest.mark.parametrize(("name", "pattern"), _classified_ui_routes())
+def test_ui_route(world, name, pattern):
+    users, objects = world
+    rule = UI_RULES[name]
+    kind = target_kind(name, pattern, rule)
+    url = "/" + (fill(pattern, objects[kind]) if kind else pattern)
+    problems: list[str] = []
+    clients = {persona: client_for(user) for persona, user in users.items()}
+
+    def check(persona, method, expected, url=url, query="", shows=()):
+        full = f"{url}?{query}" if query else url
+        before = fingerprint(objects)
+        client = clients.get(persona) or Client()
+        response = client.get(full) if method == "GET" else client.post(full, UI_POST_DATA)
+        got = response.status_code
+        after = fingerprint(objects)
+        if persona == "anonymous" and rule.anonymous is None:
+            login = reverse("login")
+            if got != 302 or not response["Location"].startswith(login):
+                problems.append(f"anonymous {method} {full}: {got}, not a redirect to {login}")
+            if changed(before, after):
+                problems.append(f"anonymous {method} {full} changed {changed(before, after)}")
+            return None
+        if not accepts(expected, got):
+            problems.append(f"{persona} {method} {full}: {got}, expected {expected}")
+        refused = refusal(expected)
+        if (refused or method == "GET") and changed(before, after):
+            problems.append(f"{persona} {method} {full} changed {changed(before, after)}")
+        quiet = name in ("logout", "set-language")  # they change the session, not records
+        done = method == "POST" and not refused and accepts(expected, got)
+        if done and not quiet and not changed(before, after):
+            problems.append(f"{persona} {method} {full}: answered {got} but changed nothing")
+        if got == 200 and persona in HIDDEN_FROM:
+            text = body_text(response)
+            for leak_kind in MARKERS:
+                for marker in MARKERS[leak_kind](objects[leak_kind]):
+                    if marker in text:
+                        problems.append(
+                            f"{persona} GET {full} shows the owner's {leak_kind} ({marker!r})"
+                        )
+        if got == 200 and method == "GET" and persona in SEES:
+            text = body_text(response)
+            for shown in shows:
+                if MARKERS[shown](objects[shown])[0] not in text:
+                    problems.append(f"{persona} GET {full} does not list the owner's {shown}")
+        return response
+
+    queries = [""] + ([rule.query] if rule.query else [])
+    if rule.get is None:
+        for persona in PERSONAS:
+            if persona not in (rule.post or {}):
+                response = clients[persona].get(url)
+                if response.status_code not in (405, 404, 403):
+                    problems.append(f"{persona} GET {url}: {response.status_code}, expected 405")
+    else:
+        for query in queries:
+            for persona in PERSONAS:
+                shows = rule.shows if query == rule.query else ()
+                check(persona, "GET", rule.get[persona], query=query, shows=shows)
+    post = rule.post
+    if post is None and rule.get is not None:
+        post = {p: status for p, status in rule.get.items() if refusal(status)}
+    # refusals first, then the one persona allowed to do it
+    for persona, expected in sorted((post or {}).items(), key=lambda item: not refusal(item[1])):
+        check(persona, "POST", expected)
+    check("anonymous", "GET" if rule.get is not None else "POST", rule.anonymous or 0)
+    assert not problems, "\n".join(problems)
+
+
+def test_search_by_name_never_shows_hidden_records(world):
+    users, objects = world
+    person = objects["person"]
+    link = f"/people/{person.pk}/"
+    for persona in PERSONAS:
+        client = client_for(users[persona])
+        page = client.get("/search/", {"q": PERSON_NAME})
+        popup = client.get("/search/", {"q": PERSON_NAME}, headers={"HX-Request": "true"})
+        api = client.get("/api/v1/people", {"q": PERSON_NAME})
+        assert page.status_code == popup.status_code == api.status_code == 200, persona
+        ids = [item["id"] for item in api.json()["items"]]
+        if persona in HIDDEN_FROM:
+            assert link not in page.content.decode(), persona
+            assert link not in popup.content.decode(), persona
+            assert person.pk not in ids, persona
+        else:
+            assert link in page.content.decode(), persona
+            assert link in popup.content.decode(), persona
+            assert ids == [person.pk], persona
+
+
+def test_hidden_records_cannot_be_attached_or_handed_over(world):
+    """A person cannot be linked to a company one cannot see, through the form or the API."""
+    users, objects = world
+    company = objects["company"]
+    for persona in HIDDEN_FROM:
+        client = client_for(users[persona])
+        before = Person.all_objects.count()
+        response = client.post(
+            "/api/v1/people",
+            json.dumps({"name": "新人", "company_id": company.pk}),
+            content_type="application/json",
+        )
+        assert response.status_code in (400, 404, 422), (persona, response.status_code)
+        response = client.post("/people/new/", {"name": "新人", "company": company.pk})
+        assert response.status_code == 200, persona  # the form again, with an error
+        assert Person.all_objects.count() == before, persona
+
+
+# ---------------------------------------------------------------- the API walk
+
+
+def _classified_api_routes():
+    try:
+        return [route for route in api_routes() if route in API_RULES]
+    except Exception:  # noqa: BLE001
+        return []
+
+
+@pytest.mark.parametrize("route", _classified_api_routes())
+def test_api_route(world, route):
+    users, objects = world
+    rule = API_RULES[route]
+    method, pattern = route.split(" ", 1)
+    kind = target_kind(route, route, rule)
+    url = fill(pattern, objects[kind]) if kind else pattern
+    secrets = {persona: ApiToken.issue(user, "walk")[1] for persona, user in users.items()}
+    problems: list[str] = []
+
+    def call(persona, method, query=""):
+        headers = {"Authorization": f"Bearer {secrets[persona]}"} if persona in secrets else {}
+        target = objects.get(kind)
+        if method in ("PATCH", "PUT", "DELETE") and hasattr(target, "version"):
+            current = type(target)._base_manager.get(pk=target.pk)
+            headers["If-Match"] = f'W/"{current.version}"'
+        full = f"{url}?{query}" if query else url
+        body = json.dumps(API_BODIES.get(pattern, DEFAULT_API_BODY))
+        client = Client()
+        if method == "GET":
+            return full, client.get(full, headers=headers)
+        return full, client.generic(method, full, body, "application/json", headers=headers)
+
+    def check(persona, method, expected, query="", shows=()):
+        before = fingerprint(objects)
+        full, response = call(persona, method, query)
+        after = fingerprint(objects)
+        got = response.status_code
+        if not accepts(expected, got):
+            problems.append(
+                f"{persona} {method} {full}: {got}, expected {expected} {response.content[:200]!r}"
+            )
+        if (refusal(expected) or method == "GET") and changed(before, after):
+            problems.append(f"{persona} {method} {full} changed {changed(before, after)}")
+        done = method != "GET" and not refusal(expected) and accepts(expected, got)
+        if done and not changed(before, after):
+            problems.append(f"{persona} {method} {full}: answered {got} but changed nothing")
+        if got == 200 and method == "GET":
+            text = response.content.decode()
+            if persona in HIDDEN_FROM:
+                for leak_kind in MARKERS:
+                    for marker in MARKERS[leak_kind](objects[leak_kind])[:2]:
+                        if marker in text:
+                            problems.append(f"{persona} GET {full} shows the owner's {leak_kind}")
+                items = response.json().get("items") if response.json() else None
+                for item in items or []:
+                    for own_kind in ("person", "company"):
+                        if item.get("id") == objects[own_kind].pk and pattern.endswith(
+                            "/people" if own_kind == "person" else "/companies"
+                        ):
+                            problems.append(f"{persona} GET {full} lists the owner's {own_kind}")
+            if persona in SEES:
+                items = response.json().get("items")
+                for shown in shows:
+                    if items is not None and objects[shown].pk not in [i["id"] for i in items]:
+                        problems.append(f"{persona} GET {full} does not list the owner's {shown}")
+
+    if rule.get is not None:
+        for query in [""] + ([rule.query] if rule.query else []):
+            for persona in PERSONAS:
+                shows = rule.shows if query == rule.query else ()
+                check(persona, "GET", rule.get[persona], query, shows)
+    for persona, expected in sorted(
+        (rule.post or {}).items(), key=lambda item: not refusal(item[1])
+    ):
+        check(persona, method, expected)
+    # without a token or a session: 401, and nothing changes
+    before = fingerprint(objects)
+    full, response = call("anonymous", method)
+    if response.status_code != 401:
+        problems.append(f"anonymous {method} {full}: {response.status_code}, expected 401")
+    if changed(before, fingerprint(objects)):
+        problems.append(f"anonymous {method} {full} changed something")
+    assert not problems, "\n".join(problems)
