@@ -1,5 +1,7 @@
 """Normalising contact details: phones to E.164 (phonenumbers), emails to lower-case."""
 
+import functools
+
 import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -23,6 +25,7 @@ def normalize_phone(raw: str, region: str | None = None) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+@functools.lru_cache(maxsize=4096)  # pure, and lists show the same numbers page after page
 def display_phone(e164: str) -> str:
     """A stored phone shown national-style at home, international-style abroad."""
     if not e164:

@@ -93,6 +93,16 @@ class Company(Record):
             models.Index(fields=["created_at", "id"], condition=ALIVE, name="company_created_idx"),
             models.Index(fields=["updated_at", "id"], condition=ALIVE, name="company_updated_idx"),
             models.Index(fields=["owner", "name", "id"], condition=ALIVE, name="company_owner_idx"),
+            models.Index(
+                fields=["owner", "created_at", "id"],
+                condition=ALIVE,
+                name="company_owner_created_idx",
+            ),
+            models.Index(
+                fields=["owner", "updated_at", "id"],
+                condition=ALIVE,
+                name="company_owner_updated_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -131,6 +141,16 @@ class Person(Record):
             models.Index(fields=["created_at", "id"], condition=ALIVE, name="person_created_idx"),
             models.Index(fields=["updated_at", "id"], condition=ALIVE, name="person_updated_idx"),
             models.Index(fields=["owner", "name", "id"], condition=ALIVE, name="person_owner_idx"),
+            models.Index(
+                fields=["owner", "created_at", "id"],
+                condition=ALIVE,
+                name="person_owner_created_idx",
+            ),
+            models.Index(
+                fields=["owner", "updated_at", "id"],
+                condition=ALIVE,
+                name="person_owner_updated_idx",
+            ),
             models.Index(
                 fields=["company", "name", "id"], condition=ALIVE, name="person_company_idx"
             ),

@@ -6,11 +6,12 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.db import NotSupportedError, models
-from django.db.models import F, Func, QuerySet
+from django.db.models import Exists, F, Func, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kehu.core import search
+from kehu.core.pagination import COUNT_CAP
 from kehu.customers.models import CustomField
 
 SORTS = ["name", "-name", "created_at", "-created_at", "updated_at", "-updated_at"]
@@ -131,15 +132,18 @@ def apply_filters(qs: QuerySet, params, entity: str, user=None) -> QuerySet:
     """Filter `qs` by the list parameters (a QueryDict or dict). Raises ValidationError."""
     errors: dict[str, list[str]] = {}
     get = params.get
-    q = (get("q") or "").strip()
-    if q:
-        qs = search.search(qs, q)
     owner = get("owner")
     if owner:
         qs = qs.filter(owner_id=user.pk if owner == "me" and user else _int(owner, "owner"))
     tag = get("tag")
     if tag:
-        qs = qs.filter(tags__id=_int(tag, "tag"))
+        through = qs.model.tags.through
+        owner_column = f"{qs.model._meta.model_name}_id"
+        qs = qs.filter(
+            Exists(
+                through.objects.filter(**{owner_column: OuterRef("pk")}, tag_id=_int(tag, "tag"))
+            )
+        )
     if entity == "person" and get("company"):
         company = get("company")
         if company == "none":
@@ -172,7 +176,10 @@ def apply_filters(qs: QuerySet, params, entity: str, user=None) -> QuerySet:
                 errors[param] = exc.messages
     if errors:
         raise ValidationError(errors)
-    return qs.distinct() if tag else qs
+    q = (get("q") or "").strip()
+    if q:  # last, so the search's cap on matches applies after every other filter
+        qs = search.search(qs, q, cap=COUNT_CAP)
+    return qs
 
 
 def filter_custom(qs: QuerySet, definition: CustomField, raw: str) -> QuerySet:
