@@ -21,7 +21,7 @@ from kehu.accounts.admin_forms import (
     UserForm,
     add_service_errors,
 )
-from kehu.accounts.models import MODULES, Role, Team, User
+from kehu.accounts.models import ACTION_LABELS, MODULES, Role, Team, User
 from kehu.core.visibility import ACTIONS
 
 
@@ -219,7 +219,13 @@ def _team_form(request, team: Team | None):
 def role_list(request):
     roles = Role.objects.annotate(user_count=Count("users")).order_by("name")
     rows = [
-        (role, [(label, role.permissions.get(module, [])) for module, label in MODULES.items()])
+        (
+            role,
+            [
+                (label, [ACTION_LABELS.get(a, a) for a in role.permissions.get(module, [])])
+                for module, label in MODULES.items()
+            ],
+        )
         for role in roles
     ]
     return render(request, "accounts/admin/role_list.html", {"rows": rows, "nav": "roles"})

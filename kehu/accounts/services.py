@@ -37,7 +37,7 @@ def _resolve(model, value, field: str):
         return model.objects.get(**lookup)
     except model.DoesNotExist:
         raise ValidationError(
-            {field: [_("There is no such %(what)s.") % {"what": field}]}
+            {field: [_("There is no such %(what)s.") % {"what": model._meta.verbose_name}]}
         ) from None
 
 
