@@ -85,6 +85,8 @@ class ConflictOut(Schema):
 #: responses every authenticated operation may give
 READ_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
 WRITE_ERRORS = {400: ErrorOut, **READ_ERRORS}
+CREATE_ERRORS = {k: v for k, v in WRITE_ERRORS.items() if k != 404}
+PATCH_ERRORS = {**WRITE_ERRORS, 412: ConflictOut}
 
 
 def _pydantic_message(error: dict) -> str:
@@ -274,6 +276,14 @@ _TAG = re.compile(r'^\s*(?:W/)?"(\d{1,18})"\s*$')
 def etag(version: int) -> str:
     """The ETag of a record at `version` (weak: other fields, e.g. a company name, may vary)."""
     return f'W/"{version}"'
+
+
+#: OpenAPI for the ETag header of a response that carries a record
+ETAG_HEADER = {
+    "headers": {
+        "ETag": {"description": 'The record\'s version, e.g. W/"3".', "schema": {"type": "string"}}
+    }
+}
 
 
 def set_etag(response: HttpResponse, version: int) -> None:

@@ -6,27 +6,26 @@ Reads start from `visible_to(user)`; writes go through `customers.services`.
 import datetime
 from typing import Any, Literal
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Header, Path, Query, Router, Schema, Status
+from ninja import Field, Path, Query, Router, Schema, Status
 from pydantic import field_validator
 
 from kehu.accounts.services import require_admin
 from kehu.core.api_support import (
+    CREATE_ERRORS,
     READ_ERRORS,
     WRITE_ERRORS,
-    ConflictOut,
     Input,
     PageParams,
     RowId,
     check_query_text,
-    expected_version,
     page_of,
-    renamed_fields,
-    set_etag,
 )
 from kehu.core.contact import display_phone
+from kehu.core.record_api import RecordQueries, add_record_routes
 from kehu.customers import field_services, queries, services
 from kehu.customers.models import Company, CustomField, Person, Tag
 
@@ -39,11 +38,6 @@ custom_fields_router = Router(tags=["custom fields"])
 ID = Path(..., ge=1, le=2**63 - 1)
 #: service field names -> API field names, for error messages
 ALIASES = {"company": "company_id", "owner": "owner_id"}
-ETAG_HEADER = {
-    "headers": {
-        "ETag": {"description": 'The record\'s version, e.g. W/"3".', "schema": {"type": "string"}}
-    }
-}
 
 
 # ---------------------------------------------------------------- schemas
@@ -294,200 +288,68 @@ def _tags_for_service(names: list[str]) -> list:
     return result
 
 
-def _list(request, model, entity: str, filters: CustomerFilters, serialize) -> dict:
-    check_query_text(request)
-    user = request.auth
-    qs = queries.apply_filters(model.objects.visible_to(user), request.GET, entity, user)
-    if queries.clean_sort(filters.ordering, entity) != filters.ordering:
-        raise ValidationError({"ordering": [_("Sort by a column or a sortable custom field.")]})
-    if model is Person:
-        qs = qs.select_related("company")
-    qs = qs.prefetch_related("tags")
-    page = page_of(qs, filters.ordering, filters)
-    return {"items": [serialize(r) for r in page.items], "next_cursor": page.next_cursor}
+def _add_customer_routes(router: Router, entity: str, plural: str, **per_type: Any) -> None:
+    """People and companies share the UI's list filters, body translation and error names."""
+
+    def apply_filters(qs: QuerySet, request: HttpRequest, filters: CustomerFilters) -> QuerySet:
+        qs = queries.apply_filters(qs, request.GET, entity, request.auth)
+        if queries.clean_sort(filters.ordering, entity) != filters.ordering:
+            raise ValidationError({"ordering": [_("Sort by a column or a sortable custom field.")]})
+        return qs
+
+    add_record_routes(
+        router,
+        module=__name__,
+        entity=entity,
+        plural=plural,
+        label=f"a {entity}",
+        list_description=f"{plural.capitalize()} you can see, a page at a time. "
+        "Also filters by custom field: `cf_<key>=value`.",
+        apply_filters=apply_filters,
+        to_changes=_service_changes,
+        aliases=ALIASES,
+        **per_type,
+    )
 
 
-def _get_visible(model, user, pk: int):
-    qs = model.objects.visible_to(user)
-    if model is Person:
-        qs = qs.select_related("company")
-    record = qs.prefetch_related("tags").filter(pk=pk).first()
-    if record is None:
-        raise Http404
-    return record
+# ---------------------------------------------------------------- people and companies
 
-
-def _fresh(model, pk: int):
-    qs = model.all_objects.prefetch_related("tags")
-    if model is Person:
-        qs = qs.select_related("company")
-    return qs.get(pk=pk)
-
-
-def _binned(model, user, pk: int):
-    """A record in the recycle bin the user may restore; 403 if seen but not theirs to restore."""
-    record = model.all_objects.visible_to(user, "delete").in_recycle_bin().filter(pk=pk).first()
-    if record is None:
-        if model.all_objects.visible_to(user).in_recycle_bin().filter(pk=pk).exists():
-            raise PermissionDenied
-        raise Http404
-    return record
-
-
-# ---------------------------------------------------------------- people
-
-CREATE_ERRORS = {k: v for k, v in WRITE_ERRORS.items() if k != 404}
-PATCH_ERRORS = {**WRITE_ERRORS, 412: ConflictOut}
-
-
-@people_router.get("", response={200: PersonPage, **READ_ERRORS}, summary="List people")
-def list_people(request: HttpRequest, filters: Query[PersonFilters]):
-    """People you can see, a page at a time. Also filters by custom field: `cf_<key>=value`."""
-    return _list(request, Person, "person", filters, person_out)
-
-
-@people_router.post("", response={201: PersonOut, **CREATE_ERRORS}, summary="Create a person")
-def create_person(request: HttpRequest, response: HttpResponse, payload: PersonCreate):
-    with renamed_fields(ALIASES):
-        person = services.create_person(request.auth, _service_changes(payload, partial=False))
-    set_etag(response, person.version)
-    response["Location"] = f"{request.path.rstrip('/')}/{person.pk}"
-    return Status(201, person_out(_fresh(Person, person.pk)))
-
-
-@people_router.get(
-    "/{person_id}",
-    response={200: PersonOut, **READ_ERRORS},
-    summary="Read a person",
-    openapi_extra={"responses": {200: ETAG_HEADER}},
+_add_customer_routes(
+    people_router,
+    "person",
+    "people",
+    queries=RecordQueries(Person, select_related=("company",), prefetch_related=("tags",)),
+    out_schema=PersonOut,
+    page_schema=PersonPage,
+    create_schema=PersonCreate,
+    patch_schema=PersonPatch,
+    filters_schema=PersonFilters,
+    to_out=person_out,
+    create=services.create_person,
+    update=services.update_person,
+    delete=services.delete_person,
+    restore=services.restore_person,
 )
-def get_person(request: HttpRequest, response: HttpResponse, person_id: int = ID):
-    person = _get_visible(Person, request.auth, person_id)
-    set_etag(response, person.version)
-    return person_out(person)
-
-
-@people_router.patch(
-    "/{person_id}",
-    response={200: PersonOut, **PATCH_ERRORS},
-    summary="Change a person",
-    openapi_extra={"responses": {200: ETAG_HEADER}},
+_add_customer_routes(
+    companies_router,
+    "company",
+    "companies",
+    queries=RecordQueries(Company, prefetch_related=("tags",)),
+    out_schema=CompanyOut,
+    page_schema=CompanyPage,
+    create_schema=CompanyCreate,
+    patch_schema=CompanyPatch,
+    filters_schema=CustomerFilters,
+    to_out=company_out,
+    create=services.create_company,
+    update=services.update_company,
+    delete=services.delete_company,
+    restore=services.restore_company,
+    summaries={
+        "delete": "Move a company to the bin (its people stay, unlinked)",
+        "restore": "Restore a company from the bin (relinks its people)",
+    },
 )
-def update_person(
-    request: HttpRequest,
-    response: HttpResponse,
-    payload: PersonPatch,
-    person_id: int = ID,
-    if_match: str | None = Header(None, alias="If-Match", description='ETag read, e.g. W/"3".'),
-):
-    """Send `If-Match` with the ETag you read: if someone changed it since, the answer is 412."""
-    person = _get_visible(Person, request.auth, person_id)
-    version = expected_version(if_match, person.version)
-    with renamed_fields(ALIASES):
-        person = services.update_person(
-            request.auth, person, _service_changes(payload, partial=True), version
-        )
-    person = _fresh(Person, person.pk)
-    set_etag(response, person.version)
-    return person_out(person)
-
-
-@people_router.delete(
-    "/{person_id}", response={204: None, **READ_ERRORS}, summary="Move a person to the bin"
-)
-def delete_person(request: HttpRequest, person_id: int = ID):
-    services.delete_person(request.auth, _get_visible(Person, request.auth, person_id))
-    return Status(204, None)
-
-
-@people_router.post(
-    "/{person_id}/restore",
-    response={200: PersonOut, **READ_ERRORS},
-    summary="Restore a person from the bin",
-    openapi_extra={"responses": {200: ETAG_HEADER}},
-)
-def restore_person(request: HttpRequest, response: HttpResponse, person_id: int = ID):
-    person = services.restore_person(request.auth, _binned(Person, request.auth, person_id))
-    set_etag(response, person.version)
-    return person_out(_fresh(Person, person.pk))
-
-
-# ---------------------------------------------------------------- companies
-
-
-@companies_router.get("", response={200: CompanyPage, **READ_ERRORS}, summary="List companies")
-def list_companies(request: HttpRequest, filters: Query[CustomerFilters]):
-    """Companies you can see, a page at a time. Also filters by custom field: `cf_<key>=value`."""
-    return _list(request, Company, "company", filters, company_out)
-
-
-@companies_router.post("", response={201: CompanyOut, **CREATE_ERRORS}, summary="Create a company")
-def create_company(request: HttpRequest, response: HttpResponse, payload: CompanyCreate):
-    with renamed_fields(ALIASES):
-        company = services.create_company(request.auth, _service_changes(payload, partial=False))
-    set_etag(response, company.version)
-    response["Location"] = f"{request.path.rstrip('/')}/{company.pk}"
-    return Status(201, company_out(_fresh(Company, company.pk)))
-
-
-@companies_router.get(
-    "/{company_id}",
-    response={200: CompanyOut, **READ_ERRORS},
-    summary="Read a company",
-    openapi_extra={"responses": {200: ETAG_HEADER}},
-)
-def get_company(request: HttpRequest, response: HttpResponse, company_id: int = ID):
-    company = _get_visible(Company, request.auth, company_id)
-    set_etag(response, company.version)
-    return company_out(company)
-
-
-@companies_router.patch(
-    "/{company_id}",
-    response={200: CompanyOut, **PATCH_ERRORS},
-    summary="Change a company",
-    openapi_extra={"responses": {200: ETAG_HEADER}},
-)
-def update_company(
-    request: HttpRequest,
-    response: HttpResponse,
-    payload: CompanyPatch,
-    company_id: int = ID,
-    if_match: str | None = Header(None, alias="If-Match", description='ETag read, e.g. W/"3".'),
-):
-    """Send `If-Match` with the ETag you read: if someone changed it since, the answer is 412."""
-    company = _get_visible(Company, request.auth, company_id)
-    version = expected_version(if_match, company.version)
-    with renamed_fields(ALIASES):
-        company = services.update_company(
-            request.auth, company, _service_changes(payload, partial=True), version
-        )
-    company = _fresh(Company, company.pk)
-    set_etag(response, company.version)
-    return company_out(company)
-
-
-@companies_router.delete(
-    "/{company_id}",
-    response={204: None, **READ_ERRORS},
-    summary="Move a company to the bin (its people stay, unlinked)",
-)
-def delete_company(request: HttpRequest, company_id: int = ID):
-    services.delete_company(request.auth, _get_visible(Company, request.auth, company_id))
-    return Status(204, None)
-
-
-@companies_router.post(
-    "/{company_id}/restore",
-    response={200: CompanyOut, **READ_ERRORS},
-    summary="Restore a company from the bin (relinks its people)",
-    openapi_extra={"responses": {200: ETAG_HEADER}},
-)
-def restore_company(request: HttpRequest, response: HttpResponse, company_id: int = ID):
-    company = services.restore_company(request.auth, _binned(Company, request.auth, company_id))
-    set_etag(response, company.version)
-    return company_out(_fresh(Company, company.pk))
-
 
 # ---------------------------------------------------------------- tags
 

@@ -1,0 +1,200 @@
+"""The REST contract every record type shares, registered once per type on a ninja Router.
+
+People, companies and every later record (leads, deals, quotes, tickets …) answer the same six
+operations: list, create, read, PATCH with `If-Match`, DELETE to the recycle bin, restore.
+`add_record_routes` writes them once, so the contract (404 outside visibility, ETags, 412 on a
+stale version, error shapes) cannot drift between types; a type supplies only its schemas,
+its service functions and how its lists filter.
+"""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import Header, Path, Query, Router, Schema, Status
+
+from kehu.core.api_support import (
+    CREATE_ERRORS,
+    ETAG_HEADER,
+    PATCH_ERRORS,
+    READ_ERRORS,
+    PageParams,
+    check_query_text,
+    expected_version,
+    page_of,
+    renamed_fields,
+    set_etag,
+)
+from kehu.core.models import Record
+
+PATCH_DESCRIPTION = (
+    "Send `If-Match` with the ETag you read: if someone changed it since, the answer is 412."
+)
+
+
+@dataclass(frozen=True)
+class RecordQueries:
+    """How one record type is read: which model, and what to load with each record."""
+
+    model: type[Record]
+    select_related: tuple[str, ...] = ()
+    prefetch_related: tuple[str, ...] = ()
+
+    def with_related(self, qs: QuerySet) -> QuerySet:
+        """`qs` loading what the output needs in a fixed number of queries (no N+1)."""
+        if self.select_related:
+            qs = qs.select_related(*self.select_related)
+        return qs.prefetch_related(*self.prefetch_related)
+
+    def visible(self, user, pk: int) -> Record:
+        """The record `user` can see; 404 if it does not exist, is binned or is out of scope."""
+        record = self.with_related(self.model.objects.visible_to(user)).filter(pk=pk).first()
+        if record is None:
+            raise Http404
+        return record
+
+    def fresh(self, pk: int) -> Record:
+        """The record as stored now, after a write (services may not return what they loaded)."""
+        return self.with_related(self.model.all_objects.all()).get(pk=pk)
+
+    def binned(self, user, pk: int) -> Record:
+        """A record in the bin `user` may restore; 403 if seen but not theirs to restore."""
+        binned = self.model.all_objects
+        record = binned.visible_to(user, "delete").in_recycle_bin().filter(pk=pk).first()
+        if record is None:
+            if binned.visible_to(user).in_recycle_bin().filter(pk=pk).exists():
+                raise PermissionDenied
+            raise Http404
+        return record
+
+
+def add_record_routes(
+    router: Router,
+    *,
+    queries: RecordQueries,
+    module: str,
+    entity: str,
+    plural: str,
+    label: str,
+    out_schema: type[Schema],
+    page_schema: type[Schema],
+    create_schema: type[Schema],
+    patch_schema: type[Schema],
+    filters_schema: type[PageParams],
+    list_description: str,
+    apply_filters: Callable[[QuerySet, HttpRequest, Any], QuerySet],
+    to_out: Callable[[Any], dict],
+    to_changes: Callable[[Any, bool], dict],
+    create: Callable[[Any, dict], Record],
+    update: Callable[[Any, Record, dict, int | None], Record],
+    delete: Callable[[Any, Record], Any],
+    restore: Callable[[Any, Record], Record],
+    aliases: Mapping[str, str],
+    summaries: Mapping[str, str] | None = None,
+) -> None:
+    """Register list, create, read, change, delete and restore of one record type on `router`.
+
+    `entity` names the path parameter (`{person_id}`) and, with `plural`, the operations as
+    `<module>_<verb>_<entity|plural>` (ids and URL names, as ninja would name functions in
+    `module`); `label` ("a person") goes into the default summaries, which `summaries` may
+    override by verb (list, create, get, update, delete, restore).
+    `apply_filters(qs, request, filters)` narrows a list and checks `filters.ordering`;
+    `to_changes(payload, partial)` turns a body into the service's changes; service errors are
+    renamed by `aliases` (`{"company": "company_id"}`).
+    """
+    names = {
+        "list": f"list_{plural}",
+        **{verb: f"{verb}_{entity}" for verb in ("create", "get", "update", "delete", "restore")},
+    }
+    titles = {
+        "list": f"List {plural}",
+        "create": f"Create {label}",
+        "get": f"Read {label}",
+        "update": f"Change {label}",
+        "delete": f"Move {label} to the bin",
+        "restore": f"Restore {label} from the bin",
+        **(summaries or {}),
+    }
+    prefix = module.replace(".", "_")
+
+    def route(verb: str) -> dict[str, str]:
+        return {
+            "summary": titles[verb],
+            "operation_id": f"{prefix}_{names[verb]}",
+            "url_name": names[verb],
+        }
+
+    item = f"/{{{entity}_id}}"
+    record_id = Path(..., ge=1, le=2**63 - 1, alias=f"{entity}_id")
+    with_etag = {"responses": {200: ETAG_HEADER}}
+    error_names = dict(aliases)
+
+    @router.get(
+        "",
+        response={200: page_schema, **READ_ERRORS},
+        description=list_description,
+        **route("list"),
+    )
+    def list_records(request: HttpRequest, filters: Query[filters_schema]):  # type: ignore[valid-type]
+        check_query_text(request)
+        user = request.auth
+        qs = apply_filters(queries.model.objects.visible_to(user), request, filters)
+        page = page_of(queries.with_related(qs), filters.ordering, filters)
+        return {"items": [to_out(r) for r in page.items], "next_cursor": page.next_cursor}
+
+    @router.post("", response={201: out_schema, **CREATE_ERRORS}, **route("create"))
+    def create_record(request: HttpRequest, response: HttpResponse, payload: create_schema):  # type: ignore[valid-type]
+        with renamed_fields(error_names):
+            record = create(request.auth, to_changes(payload, False))
+        set_etag(response, record.version)
+        response["Location"] = f"{request.path.rstrip('/')}/{record.pk}"
+        return Status(201, to_out(queries.fresh(record.pk)))
+
+    @router.get(
+        item, response={200: out_schema, **READ_ERRORS}, openapi_extra=with_etag, **route("get")
+    )
+    def get_record(request: HttpRequest, response: HttpResponse, pk: int = record_id):
+        record = queries.visible(request.auth, pk)
+        set_etag(response, record.version)
+        return to_out(record)
+
+    @router.patch(
+        item,
+        response={200: out_schema, **PATCH_ERRORS},
+        openapi_extra=with_etag,
+        description=PATCH_DESCRIPTION,
+        **route("update"),
+    )
+    def update_record(
+        request: HttpRequest,
+        response: HttpResponse,
+        payload: patch_schema,  # type: ignore[valid-type]
+        pk: int = record_id,
+        if_match: str | None = Header(None, alias="If-Match", description='ETag read, e.g. W/"3".'),
+    ):
+        record = queries.visible(request.auth, pk)
+        version = expected_version(if_match, record.version)
+        with renamed_fields(error_names):
+            record = update(request.auth, record, to_changes(payload, True), version)
+        record = queries.fresh(record.pk)
+        set_etag(response, record.version)
+        return to_out(record)
+
+    @router.delete(item, response={204: None, **READ_ERRORS}, **route("delete"))
+    def delete_record(request: HttpRequest, pk: int = record_id):
+        delete(request.auth, queries.visible(request.auth, pk))
+        return Status(204, None)
+
+    @router.post(
+        f"{item}/restore",
+        response={200: out_schema, **READ_ERRORS},
+        openapi_extra=with_etag,
+        **route("restore"),
+    )
+    def restore_record(request: HttpRequest, response: HttpResponse, pk: int = record_id):
+        record = restore(request.auth, queries.binned(request.auth, pk))
+        set_etag(response, record.version)
+        return to_out(queries.fresh(record.pk))
