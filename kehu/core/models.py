@@ -25,6 +25,10 @@ class LiveRecordManager(models.Manager.from_queryset(RecordQuerySet)):
         return super().get_queryset().filter(deleted_at__isnull=True)
 
 
+#: condition for a partial index over the records in the recycle bin
+BINNED = models.Q(deleted_at__isnull=False)
+
+
 class Record(models.Model):
     """An owned, versioned, soft-deletable CRM record."""
 
@@ -43,7 +47,9 @@ class Record(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     version = models.PositiveIntegerField(default=1)
-    deleted_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # No plain index: nearly every row is NULL, and such an index lures SQLite's planner away
+    # from the sort indexes. Concrete models index the binned rows only (see BINNED).
+    deleted_at = models.DateTimeField(null=True, blank=True)
     deleted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -10,7 +10,7 @@ import functools
 import re
 
 from django.db import connection
-from django.db.models import BooleanField, QuerySet
+from django.db.models import BooleanField, F, Func, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from pypinyin import Style, lazy_pinyin, pinyin
 
@@ -120,23 +120,40 @@ def fts_table(model) -> str:
 
 #: Searches look at no more than this many matching rows (after visibility), so a common
 #: term ("伟": 10% of a million people) or a term nobody has costs the same few milliseconds.
-MATCH_CAP = 1000
+#: The quick-search box shows a handful; lists filtered by a search show up to LIST_MATCH_CAP.
+MATCH_CAP = 200
+LIST_MATCH_CAP = 2000
 
 
-def match_condition(model, tokens: list[str]) -> RawSQL:
-    """A WHERE condition: the row's search_text matches every token (as prefixes)."""
-    table = model._meta.db_table
+class _TextSearchMatch(Func):
+    """PostgreSQL: the row's search_text matches a tsquery, written exactly as the GIN index."""
+
+    output_field = BooleanField()
+
+    def __init__(self, column, tsquery: str):
+        super().__init__(column)
+        self.tsquery = tsquery
+
+    def as_sql(self, compiler, connection, **extra_context):
+        column_sql, column_params = compiler.compile(self.source_expressions[0])
+        sql = (
+            f"to_tsvector('simple'::regconfig, {column_sql}) @@ to_tsquery('simple'::regconfig, %s)"
+        )
+        return sql, [*column_params, self.tsquery]
+
+
+def match_condition(model, tokens: list[str]):
+    """A filter condition: the row's search_text matches every token (as prefixes).
+
+    Built from expressions, never a hard-coded table name, so it stays right inside subqueries.
+    """
     if connection.vendor == "postgresql":
         tsquery = " & ".join("'" + t.replace("'", "''").replace("\\", "") + "':*" for t in tokens)
-        sql = (
-            f'to_tsvector(\'simple\'::regconfig, "{table}"."search_text") '
-            "@@ to_tsquery('simple'::regconfig, %s)"
-        )
-        return RawSQL(sql, [tsquery], output_field=BooleanField())  # noqa: S611
+        return _TextSearchMatch(F("search_text"), tsquery)
     match = " AND ".join('"' + t.replace('"', '""') + '"*' for t in tokens)
     fts = fts_table(model)
-    sql = f'"{table}"."id" IN (SELECT rowid FROM "{fts}" WHERE "{fts}" MATCH %s)'
-    return RawSQL(sql, [match], output_field=BooleanField())  # noqa: S611
+    matching_rowids = RawSQL(f'SELECT rowid FROM "{fts}" WHERE "{fts}" MATCH %s', [match])  # noqa: S611
+    return Q(id__in=matching_rowids)
 
 
 def search(qs: QuerySet, query: str, cap: int | None = MATCH_CAP) -> QuerySet:
@@ -183,7 +200,11 @@ def index_sql(model, vendor: str) -> list[str]:
 
 
 def create_index_operation(table: str):
-    """A migration operation creating the search index for `table` on whichever database."""
+    """A migration operation creating the search index for `table` on whichever database.
+
+    On SQLite, a migration that remakes the table (most AlterFields) drops the triggers that
+    keep the index current: end such a migration with this operation again (it is idempotent).
+    """
     from django.db import migrations
 
     def forwards(apps, schema_editor):

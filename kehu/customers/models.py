@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from kehu.core.models import Record
+from kehu.core.models import BINNED, Record
 
 ALIVE = Q(deleted_at__isnull=True)
 
@@ -93,6 +93,7 @@ class Company(Record):
             models.Index(fields=["created_at", "id"], condition=ALIVE, name="company_created_idx"),
             models.Index(fields=["updated_at", "id"], condition=ALIVE, name="company_updated_idx"),
             models.Index(fields=["owner", "name", "id"], condition=ALIVE, name="company_owner_idx"),
+            models.Index(fields=["deleted_at", "id"], condition=BINNED, name="company_binned_idx"),
             models.Index(
                 fields=["owner", "created_at", "id"],
                 condition=ALIVE,
@@ -141,6 +142,7 @@ class Person(Record):
             models.Index(fields=["created_at", "id"], condition=ALIVE, name="person_created_idx"),
             models.Index(fields=["updated_at", "id"], condition=ALIVE, name="person_updated_idx"),
             models.Index(fields=["owner", "name", "id"], condition=ALIVE, name="person_owner_idx"),
+            models.Index(fields=["deleted_at", "id"], condition=BINNED, name="person_binned_idx"),
             models.Index(
                 fields=["owner", "created_at", "id"],
                 condition=ALIVE,

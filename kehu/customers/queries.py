@@ -11,7 +11,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kehu.core import search
-from kehu.core.pagination import COUNT_CAP
 from kehu.customers.models import CustomField
 
 SORTS = ["name", "-name", "created_at", "-created_at", "updated_at", "-updated_at"]
@@ -178,7 +177,7 @@ def apply_filters(qs: QuerySet, params, entity: str, user=None) -> QuerySet:
         raise ValidationError(errors)
     q = (get("q") or "").strip()
     if q:  # last, so the search's cap on matches applies after every other filter
-        qs = search.search(qs, q, cap=COUNT_CAP)
+        qs = search.search(qs, q, cap=search.LIST_MATCH_CAP)
     return qs
 
 

@@ -68,9 +68,11 @@ ENTITIES = {
 
 
 def _related(entity: Entity, qs):
+    # Owners are prefetched, not joined: an INNER JOIN lets SQLite's planner start from the
+    # users table and sort a million people instead of walking the sort index (4 s vs 1 ms).
     if entity.key == "person":
-        return qs.select_related("company", "owner")
-    return qs.select_related("owner")
+        return qs.select_related("company").prefetch_related("owner")
+    return qs.prefetch_related("owner")
 
 
 def _filtered(qs, params, entity_key: str, user):
