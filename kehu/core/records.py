@@ -33,13 +33,21 @@ class RecordSpec:
     prepare: callable  # (actor, instance, changes) -> None: validate + apply to instance
     after_save: callable = None  # (actor, instance, changes, created) -> None (m2m etc.)
     m2m_snapshot: dict = field(default_factory=dict)  # name -> callable(instance) -> display
+    #: relations `prepare` resolved and checked itself; full_clean need not look them up again
+    resolved_relations: tuple = ("owner",)
 
 
-def _snapshot(spec: RecordSpec, instance) -> dict:
+def _clean_exclude(spec: RecordSpec) -> list[str]:
+    return ["search_text", "created_by", "deleted_by", *spec.resolved_relations]
+
+
+def _snapshot(spec: RecordSpec, instance, m2m_names=None) -> dict:
+    """Display values of the audited fields, and of the many-to-many ones in `m2m_names`."""
     values = audit.snapshot(instance, spec.audited_fields)
     if instance.pk:
         for name, getter in spec.m2m_snapshot.items():
-            values[name] = getter(instance)
+            if m2m_names is None or name in m2m_names:
+                values[name] = getter(instance)
     return values
 
 
@@ -50,11 +58,11 @@ def create(spec: RecordSpec, actor, data: dict):
     with transaction.atomic():
         instance = spec.model(created_by=actor)
         spec.prepare(actor, instance, data)
-        instance.full_clean(exclude=["search_text", "created_by"])
+        instance.full_clean(exclude=_clean_exclude(spec))
         instance.save()
         if spec.after_save:
             spec.after_save(actor, instance, data, True)
-        after = _snapshot(spec, instance)
+        after = _snapshot(spec, instance, m2m_names=[n for n in spec.m2m_snapshot if data.get(n)])
         audit.record(actor, instance, "create", {k: [None, v] for k, v in after.items() if v})
         events.emit(f"{spec.event_prefix}.created", actor=actor, record=instance)
     return instance
@@ -71,7 +79,7 @@ def update(spec: RecordSpec, actor, instance, changes: dict, expected_version: i
             raise VersionConflict(current, changes)
         before = _snapshot(spec, current)
         spec.prepare(actor, current, dict(changes))
-        current.full_clean(exclude=["search_text", "created_by"])
+        current.full_clean(exclude=_clean_exclude(spec))
         after_fields = audit.snapshot(current, spec.audited_fields)
         if spec.after_save:
             spec.after_save(actor, current, changes, False)

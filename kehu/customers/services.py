@@ -46,9 +46,12 @@ def company_document(company: Company) -> str:
 
 
 def _resolve_owner(actor, value):
-    if isinstance(value, User):
-        value = value.pk
-    owner = User.objects.filter(pk=value, is_active=True).first() if value else None
+    if value == actor or value == actor.pk:
+        owner = actor  # the common case: no need to look the actor up again
+    else:
+        if isinstance(value, User):
+            value = value.pk
+        owner = User.objects.filter(pk=value, is_active=True).first() if value else None
     if owner is None:
         raise ValidationError({"owner": [_("Choose an active user.")]})
     if owner.pk != actor.pk and visibility.scope_of(actor) == visibility.SCOPE_OWN:
@@ -156,7 +159,7 @@ def resolve_tags(values) -> list[Tag]:
 
 
 def _save_tags(actor, instance, changes: dict, created: bool) -> None:
-    if "tags" in changes:
+    if "tags" in changes and (changes["tags"] or not created):
         instance.tags.set(resolve_tags(changes["tags"]))
 
 
@@ -169,6 +172,7 @@ PERSON = records.RecordSpec(
     event_prefix="person",
     audited_fields=PERSON_FIELDS,
     prepare=_prepare_person,
+    resolved_relations=("owner", "company"),
     after_save=_save_tags,
     m2m_snapshot={"tags": _tag_names},
 )
