@@ -36,6 +36,8 @@ from kehu.customers.models import Company, CustomField, Person, Tag
 PAGE_SIZE = 50
 COMPANY_PEOPLE_SHOWN = 50
 FILTER_OPTION_LIMIT = 200
+#: above this many visible companies the list's company filter becomes a type-ahead
+FILTER_COMPANY_SELECT_LIMIT = 50
 FILTER_KEYS = ["q", "owner", "tag", "company", "created_after", "created_before",
                "updated_after", "updated_before"]  # fmt: skip
 
@@ -110,9 +112,9 @@ def _filter_options(entity: Entity, user, params) -> dict:
         companies = list(
             Company.objects.visible_to(user)
             .order_by("name", "id")
-            .values_list("pk", "name")[: COMPANY_SELECT_LIMIT + 1]
+            .values_list("pk", "name")[: FILTER_COMPANY_SELECT_LIMIT + 1]
         )
-        options["company_lookup"] = len(companies) > COMPANY_SELECT_LIMIT
+        options["company_lookup"] = len(companies) > FILTER_COMPANY_SELECT_LIMIT
         options["companies"] = [] if options["company_lookup"] else companies
         chosen = params.get("company") or ""
         options["company_label"] = ""

@@ -1,6 +1,7 @@
 """Template filters for showing stored values the way people read them."""
 
 from django import template
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kehu.core.contact import display_phone
@@ -12,6 +13,12 @@ register = template.Library()
 def phone(value: str) -> str:
     """An E.164 phone shown national-style (international for foreign numbers)."""
     return display_phone(value or "")
+
+
+@register.filter
+def local_time(value, fmt: str = "%Y-%m-%d") -> str:
+    """A stored moment in the user's time zone; a fast `date` for long lists (strftime format)."""
+    return timezone.localtime(value).strftime(fmt) if value else ""
 
 
 @register.filter
