@@ -25,7 +25,6 @@ from kehu.core.pagination import BadCursor, capped_count, paginate
 from kehu.customers import queries, services
 from kehu.customers.custom_fields import active_fields
 from kehu.customers.forms import (
-    COMPANY_SELECT_LIMIT,
     CompanyForm,
     NoteForm,
     PersonForm,
