@@ -164,6 +164,8 @@ def record_list(request, entity):
         cursor_error, cursor = True, None
         page = paginate(listed, sort, None, PAGE_SIZE)
     count, more = capped_count(qs)
+    if params.get("q") and count >= search.LIST_MATCH_CAP:
+        more = True  # a search shows at most its first LIST_MATCH_CAP matches: say there are more
     filtering = any(
         params.get(k) for k in params if k in FILTER_KEYS or k.startswith(queries.CUSTOM_PREFIX)
     )

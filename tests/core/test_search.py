@@ -81,3 +81,22 @@ def test_companies_by_name_and_website(rep):
     assert [c.name for c in search.search(visible, "星辰")] == ["上海星辰科技有限公司"]
     assert [c.name for c in search.search(visible, "xingchen")] == ["上海星辰科技有限公司"]
     assert [c.name for c in search.search(visible, "shxckj")] == ["上海星辰科技有限公司"]
+
+
+def test_a_capped_search_keeps_only_that_many_visible_matches(rep, outsider):
+    for name in ("张伟", "张伟明", "张伟强"):
+        make_person(rep, name)
+    make_person(outsider, "张伟华")  # invisible matches must not use up the cap
+    visible = Person.objects.visible_to(rep)
+    assert search.search(visible, "张伟", cap=2).count() == 2
+    assert search.search(visible, "张伟", cap=None).count() == 3
+    assert search.search(visible, "张伟", cap=2).order_by("name")[:1].get().owner == rep
+
+
+def test_the_people_list_says_when_a_search_shows_only_its_first_matches(client, rep, monkeypatch):
+    monkeypatch.setattr(search, "LIST_MATCH_CAP", 2)
+    for name in ("张伟", "张伟明", "张伟强"):
+        make_person(rep, name)
+    client.force_login(rep)
+    page = client.get("/people/", {"q": "张伟"}).content.decode()
+    assert ">2+</span>" in page
