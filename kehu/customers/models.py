@@ -2,11 +2,11 @@
 
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from kehu.core.models import BINNED, Record
+from kehu.core.urls import record_url
 
 ALIVE = Q(deleted_at__isnull=True)
 
@@ -110,7 +110,7 @@ class Company(Record):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("company-detail", args=[self.pk])
+        return record_url("company-detail", self.pk)
 
 
 class Person(Record):
@@ -164,7 +164,7 @@ class Person(Record):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("person-detail", args=[self.pk])
+        return record_url("person-detail", self.pk)
 
 
 from kehu.customers.import_models import ImportJob  # noqa: E402,F401

@@ -104,7 +104,7 @@ def _filter_options(entity: Entity, user, params) -> dict:
         owners = owners.filter(team_id=user.team_id) if user.team_id else owners.none()
     options = {
         "owners": list(owners[:FILTER_OPTION_LIMIT]),
-        "tags": list(Tag.objects.order_by("name")[:FILTER_OPTION_LIMIT]),
+        "tags": list(Tag.objects.order_by("name").values("pk", "name")[:FILTER_OPTION_LIMIT]),
         "custom_filters": [],
     }
     if entity.key == "person":
