@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import QuerySet, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Header, Path, Query, Router, Schema, Status
 
@@ -56,9 +56,14 @@ class RecordQueries:
             raise Http404
         return record
 
-    def fresh(self, pk: int) -> Record:
-        """The record as stored now, after a write (services may not return what they loaded)."""
-        return self.with_related(self.model.all_objects.all()).get(pk=pk)
+    def loaded(self, record: Record) -> Record:
+        """A record a service just wrote, with the many-to-many values the output needs.
+
+        Services return the instance they saved (its values are what is stored), so there is
+        no need to read it again; relations not yet cached load on first use.
+        """
+        prefetch_related_objects([record], *self.prefetch_related)
+        return record
 
     def binned(self, user, pk: int) -> Record:
         """A record in the bin `user` may restore; 403 if seen but not theirs to restore."""
@@ -151,7 +156,7 @@ def add_record_routes(
             record = create(request.auth, to_changes(payload, False))
         set_etag(response, record.version)
         response["Location"] = f"{request.path.rstrip('/')}/{record.pk}"
-        return Status(201, to_out(queries.fresh(record.pk)))
+        return Status(201, to_out(queries.loaded(record)))
 
     @router.get(
         item, response={200: out_schema, **READ_ERRORS}, openapi_extra=with_etag, **route("get")
@@ -179,7 +184,7 @@ def add_record_routes(
         version = expected_version(if_match, record.version)
         with renamed_fields(error_names):
             record = update(request.auth, record, to_changes(payload, True), version)
-        record = queries.fresh(record.pk)
+        record = queries.loaded(record)
         set_etag(response, record.version)
         return to_out(record)
 
@@ -197,4 +202,4 @@ def add_record_routes(
     def restore_record(request: HttpRequest, response: HttpResponse, pk: int = record_id):
         record = restore(request.auth, queries.binned(request.auth, pk))
         set_etag(response, record.version)
-        return to_out(queries.fresh(record.pk))
+        return to_out(queries.loaded(record))
