@@ -63,14 +63,11 @@ django.setup()
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
-from django.urls import Resolver404, resolve  # noqa: E402
 
 from kehu.accounts.models import ApiToken, User  # noqa: E402
 from kehu.core import search as core_search  # noqa: E402
-from kehu.core.contact import display_phone  # noqa: E402
-from kehu.core.pagination import capped_count, encode_cursor, paginate  # noqa: E402
+from kehu.core.pagination import encode_cursor  # noqa: E402
 from kehu.customers.models import Company, Person, Tag  # noqa: E402
-from kehu.customers.queries import apply_filters, clean_sort  # noqa: E402
 
 SEARCHES = [
     ("Chinese name", "张伟"),
@@ -201,20 +198,6 @@ def record(results: dict, section: str, case: str, entry: dict) -> None:
     print(line, flush=True)
 
 
-def route_exists(path: str) -> bool:
-    try:
-        match = resolve(path.split("?")[0])
-    except Resolver404:
-        return False
-    return match is not None
-
-
-def is_real_page(client: Client, url: str, marker: bytes) -> bool:
-    """Whether a URL is served by a finished view (not yet a placeholder) — checked by content."""
-    response = client.get(url)
-    return response.status_code == 200 and marker in response.content
-
-
 # --- sections ----------------------------------------------------------------------------------
 
 
@@ -296,42 +279,19 @@ def list_cases(admin: User, rep: User, tag: Tag) -> list[dict]:
     return cases
 
 
-def query_layer_list(user: User, params: dict) -> None:
-    """What the people list does when its view is not finished: filter, page, count, render rows."""
-    qs = apply_filters(Person.objects.visible_to(user), params, "person", user)
-    page = paginate(
-        qs.select_related("company", "owner").prefetch_related("tags"),
-        clean_sort(params.get("sort")),
-        params.get("cursor"),
-        50,
-    )
-    capped_count(qs)
-    for p in page.items:
-        (p.name, p.email, display_phone(p.phone), p.company.name if p.company else "")
-        (p.owner.get_full_name(), [t.name for t in p.tags.all()], p.updated_at)
-
-
 def measure_list(results, opts, admin, rep, tag, clients) -> None:
     from urllib.parse import urlencode
 
-    real = is_real_page(clients[admin.pk], "/people/?sort=name", b"<table")
     for case in list_cases(admin, rep, tag):
         user, params = case["user"], case["params"]
-        if real:
-            client = clients[user.pk]
-            url = "/people/?" + urlencode(params)
+        client = clients[user.pk]
+        url = "/people/?" + urlencode(params)
 
-            def app(client=client, url=url):
-                response = client.get(url)
-                assert response.status_code == 200, (url, response.status_code)
+        def app(client=client, url=url):
+            response = client.get(url)
+            assert response.status_code == 200, (url, response.status_code)
 
-            via = "GET /people/ (test Client)"
-        else:
-
-            def app(user=user, params=params):
-                query_layer_list(user, params)
-
-            via = "query layer: apply_filters + paginate + capped_count + rows"
+        via = "GET /people/ (test Client)"
         entry = {"via": via, "app": timed(app, opts.iterations, opts.warmup)}
         entry["raw"] = timed(raw(case["raw_sql"], case["raw_params"]), opts.iterations, opts.warmup)
         entry["diagnostics"] = slowest_query(app)
@@ -393,34 +353,23 @@ def _person_payload(i: int, company_id: int, api: bool) -> dict:
 
 def measure_create(results, opts, admin, clients) -> list[int]:
     """API create (or the service it calls); returns the ids made, for clean-up."""
-    from kehu.customers.services import create_person
 
     company_id = Company.objects.order_by("id").values_list("id", flat=True).first()
     client = clients[admin.pk]
     counter = iter(range(10**9))
-    api = route_exists("/api/v1/people")
     made: list[int] = []
 
-    if api:
+    def app():
+        i = next(counter)
+        response = client.post(
+            "/api/v1/people",
+            _person_payload(i, company_id, True),
+            content_type="application/json",
+        )
+        assert response.status_code in (200, 201), (response.status_code, response.content)
+        made.append(response.json()["id"])
 
-        def app():
-            i = next(counter)
-            response = client.post(
-                "/api/v1/people",
-                _person_payload(i, company_id, True),
-                content_type="application/json",
-            )
-            assert response.status_code in (200, 201), (response.status_code, response.content)
-            made.append(response.json()["id"])
-
-        via = "POST /api/v1/people, Bearer token (test Client, in-process)"
-    else:
-
-        def app():
-            i = next(counter)
-            made.append(create_person(admin, _person_payload(i, company_id, False)).pk)
-
-        via = "service: create_person (API route not there yet)"
+    via = "POST /api/v1/people, Bearer token (test Client, in-process)"
     entry = {"via": via, "app": timed(app, opts.iterations, opts.warmup)}
     document = "王 测 试 王测 测试 wang ce shi wangceshi wcs bench create example com"
 
@@ -458,35 +407,22 @@ def measure_create(results, opts, admin, clients) -> list[int]:
 
 
 def measure_api_list(results, opts, admin, rep, clients) -> None:
-    api = route_exists("/api/v1/people")
     for user in (admin, rep):
         who = "admin" if user is admin else "rep"
         client = clients[user.pk]
-        if api:
-            first = client.get("/api/v1/people", {"limit": 50})
-            assert first.status_code == 200, first.content
-            cursor = first.json()["next_cursor"]
-            # walk a few pages in so the cursor is a real, non-trivial one
-            for _ in range(3):
-                nxt = client.get("/api/v1/people", {"limit": 50, "cursor": cursor}).json()
-                cursor = nxt["next_cursor"] or cursor
+        first = client.get("/api/v1/people", {"limit": 50})
+        assert first.status_code == 200, first.content
+        cursor = first.json()["next_cursor"]
+        # walk a few pages in so the cursor is a real, non-trivial one
+        for _ in range(3):
+            nxt = client.get("/api/v1/people", {"limit": 50, "cursor": cursor}).json()
+            cursor = nxt["next_cursor"] or cursor
 
-            def app(client=client, cursor=cursor):
-                response = client.get("/api/v1/people", {"limit": 50, "cursor": cursor})
-                assert response.status_code == 200
+        def app(client=client, cursor=cursor):
+            response = client.get("/api/v1/people", {"limit": 50, "cursor": cursor})
+            assert response.status_code == 200
 
-            via = "GET /api/v1/people?limit=50&cursor=, Bearer token (test Client)"
-        else:
-            page = paginate(Person.objects.visible_to(user), "name", None, 100)
-            cursor = page.next_cursor
-
-            def app(user=user, cursor=cursor):
-                p = paginate(
-                    Person.objects.visible_to(user).select_related("company"), "name", cursor, 50
-                )
-                [(x.id, x.name, x.email, x.phone, x.company_id, x.updated_at) for x in p.items]
-
-            via = "query layer: visible_to + paginate (API route not there yet)"
+        via = "GET /api/v1/people?limit=50&cursor=, Bearer token (test Client)"
         from kehu.core.pagination import decode_cursor
 
         value, pk = decode_cursor(cursor) if cursor else ("", 0)
