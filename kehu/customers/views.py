@@ -341,7 +341,7 @@ def record_delete(request, entity, pk):
         context = {"entity": entity, "record": record, "nav": entity.nav}
         if entity.key == "company":
             context["people_count"], context["people_more"] = capped_count(
-                Person.objects.filter(company=record)
+                Person.objects.visible_to(user).filter(company=record)
             )
         return render(request, "customers/confirm_delete.html", context)
     entity.delete(user, record)

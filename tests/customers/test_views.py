@@ -465,3 +465,20 @@ def test_deleting_a_company_keeps_its_people(client, rep):
 def test_anonymous_is_sent_to_login(client):
     response = client.get(reverse("person-list"))
     assert response.status_code == 302 and "login" in response["Location"]
+
+
+@pytest.mark.django_db
+def test_company_delete_confirmation_counts_only_people_the_user_can_see(
+    client, rep, outsider, admin_user
+):
+    from kehu.customers import services
+    from tests.factories import make_company, make_person
+
+    company = make_company(rep, "星辰科技")
+    make_person(rep, "张伟", company=company.pk)
+    services.create_person(  # owned by someone in another team: hidden from rep
+        admin_user, {"name": "李娜", "company": company.pk, "owner": outsider.pk}
+    )
+    client.force_login(rep)
+    page = client.get(f"/companies/{company.pk}/delete/").content.decode()
+    assert "Its 1 person stays" in page
