@@ -13,10 +13,10 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from pypinyin import Style, lazy_pinyin
 
 from kehu.accounts import services as accounts
 from kehu.accounts.models import Role, User
+from kehu.core import pinyin
 from kehu.core.models import AuditEntry
 from kehu.core.search import SURNAME_READINGS
 from kehu.customers import services
@@ -158,7 +158,7 @@ class Plan:
 
 
 def _pinyin(name: str) -> list[str]:
-    syllables = lazy_pinyin(name, style=Style.NORMAL)
+    syllables = pinyin.romanize(name)
     if name[0] in SURNAME_READINGS:
         syllables[0] = SURNAME_READINGS[name[0]]
     return syllables

@@ -1,6 +1,7 @@
 """Normalising contact details: phones to E.164 (phonenumbers), emails to lower-case."""
 
 import functools
+import re
 
 import phonenumbers
 from django.conf import settings
@@ -14,8 +15,14 @@ def normalize_phone(raw: str, region: str | None = None) -> str:
     raw = (raw or "").strip()
     if not raw:
         return ""
+    region = region or settings.PHONE_DEFAULT_REGION
+    plain_mobile = _plain_mobile_rule(region)
+    if plain_mobile and raw.isascii() and raw.isdigit():
+        mobile, country_code = plain_mobile
+        if mobile.fullmatch(raw):
+            return f"+{country_code}{raw}"
     try:
-        number = phonenumbers.parse(raw, region or settings.PHONE_DEFAULT_REGION)
+        number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException as exc:
         raise ValidationError(
             _("“%(value)s” is not a phone number."), params={"value": raw}
@@ -23,6 +30,32 @@ def normalize_phone(raw: str, region: str | None = None) -> str:
     if not phonenumbers.is_possible_number(number) or not phonenumbers.is_valid_number(number):
         raise ValidationError(_("“%(value)s” is not a valid phone number."), params={"value": raw})
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+@functools.cache
+def _plain_mobile_rule(region: str) -> tuple[re.Pattern, int] | None:
+    """The region's mobile-number pattern, for numbers typed as bare national digits.
+
+    Imports are mostly such numbers, and a full `phonenumbers.parse` costs ~50 µs each. A bare
+    national number that matches the region's mobile pattern, and starts with neither a
+    national nor an international dialling prefix, is valid and its E.164 form is +CC and the
+    digits: the answer `parse` would give (tests compare both on many numbers).
+    """
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    if metadata is None or metadata.mobile is None or not metadata.mobile.national_number_pattern:
+        return None
+    prefixes = [
+        p
+        for p in (
+            metadata.national_prefix_for_parsing,
+            metadata.national_prefix,
+            metadata.international_prefix,
+        )
+        if p
+    ]
+    not_a_prefix = "".join(f"(?!{p})" for p in prefixes)
+    pattern = re.compile(f"{not_a_prefix}(?:{metadata.mobile.national_number_pattern})")
+    return pattern, metadata.country_code
 
 
 @functools.lru_cache(maxsize=4096)  # pure, and lists show the same numbers page after page

@@ -12,7 +12,8 @@ import re
 from django.db import connection
 from django.db.models import BooleanField, F, Func, Q, QuerySet
 from django.db.models.expressions import RawSQL
-from pypinyin import Style, lazy_pinyin, pinyin
+
+from kehu.core import pinyin
 
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _RUNS = re.compile(rf"[{_CJK}]+|[^\W_{_CJK}]+", re.UNICODE)
@@ -29,13 +30,13 @@ MAX_TOKENS = 120
 
 def _pinyin_variants(run: str, is_person_name: bool) -> list[list[str]]:
     """Readings of a CJK run; for a person's name, the surname reading comes first."""
-    syllables = lazy_pinyin(run, style=Style.NORMAL, errors="ignore")
+    syllables = pinyin.syllables(run)
     variants = [syllables]
     if is_person_name and run[0] in SURNAME_READINGS and syllables:
         variants.insert(0, [SURNAME_READINGS[run[0]], *syllables[1:]])
     elif is_person_name and syllables:
         # also index the other readings of the first character (a surname may be a heteronym)
-        for reading in pinyin(run[0], style=Style.NORMAL, heteronym=True)[0][:3]:
+        for reading in pinyin.readings(run[0])[:3]:
             if reading != syllables[0]:
                 variants.append([reading, *syllables[1:]])
     return [v for v in variants if v]
@@ -46,7 +47,7 @@ def name_tokens(text: str, is_person_name: bool = False) -> list[str]:
     return list(_name_tokens((text or "").lower(), is_person_name))
 
 
-@functools.lru_cache(maxsize=10_000)  # names repeat a lot in imports; bounded to a few MB
+@functools.lru_cache(maxsize=4096)  # names repeat a lot in imports; bounded to a few MB
 def _name_tokens(text: str, is_person_name: bool) -> tuple[str, ...]:
     tokens: list[str] = []
     runs = _RUNS.findall(text)

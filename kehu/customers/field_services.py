@@ -14,7 +14,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from kehu.accounts.services import require_admin
-from kehu.core import audit
+from kehu.core import audit, pinyin
 from kehu.customers.models import ALIVE, Company, CustomField, Person
 from kehu.customers.queries import KEY_PATTERN, custom_expression
 
@@ -28,9 +28,7 @@ EDITABLE = ["label", "label_zh", "choices", "required", "position", "active"]
 
 def suggest_key(label: str) -> str:
     """A key from a label: "Annual revenue" → "annual_revenue", "年收入" → "nian_shou_ru"."""
-    from pypinyin import lazy_pinyin
-
-    text = "_".join(lazy_pinyin(label or ""))
+    text = "_".join(pinyin.romanize(label or ""))
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     key = re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
     if key and not key[0].isalpha():

@@ -8,6 +8,7 @@ import resumes where the last committed batch ended without writing anything twi
 """
 
 import codecs
+import contextlib
 import csv
 import datetime
 import decimal
@@ -34,6 +35,7 @@ from kehu.customers.import_models import MAX_STORED_ERRORS, ImportJob
 from kehu.customers.models import Company, CustomField, Person, Tag
 
 BATCH_SIZE = 1000
+STATEMENT_ROWS = 256  # rows per multi-row INSERT (see _statement_sizes)
 SAMPLE_BYTES = 64 * 1024
 CUSTOM = "custom."
 IGNORE = ""
@@ -553,7 +555,9 @@ class Inserter:
             elif isinstance(f, models.DateField):
                 self.adapters[f.attname] = connection.ops.adapt_datefield_value
         self.placeholder = "(" + ", ".join(["%s"] * len(self.fields)) + ")"
-        self.rows_per_statement = max(1, _max_params() // len(self.fields))
+        self.rows_per_statement = _power_of_two_at_most(
+            min(STATEMENT_ROWS, _max_params() // len(self.fields))
+        )
 
     def insert(self, rows: list[dict], returning: bool = False, same: dict | None = None):
         """Insert `rows`; `same` holds values shared by every row (adapted only once).
@@ -571,10 +575,11 @@ class Inserter:
         defaults = self.defaults
         params: list = []
         ids: list[int] = []
-        step = self.rows_per_statement
         with connection.cursor() as cursor:
-            for start in range(0, len(rows), step):
-                chunk = rows[start : start + step]
+            start = 0
+            for size in _statement_sizes(len(rows), self.rows_per_statement):
+                chunk = rows[start : start + size]
+                start += size
                 params = []
                 append = params.append
                 for row in chunk:
@@ -593,6 +598,27 @@ class Inserter:
                 if returning:
                     ids.extend(r[0] for r in cursor.fetchall())
         return ids
+
+
+def _power_of_two_at_most(n: int) -> int:
+    return 1 << (max(1, n).bit_length() - 1)
+
+
+def _statement_sizes(rows: int, largest: int) -> Iterator[int]:
+    """Rows per INSERT: full statements, then the rest in powers of two.
+
+    Every distinct statement stays in the driver's statement cache, and a prepared multi-row
+    INSERT is large; a handful of sizes keeps an import's memory flat however ragged its
+    batches are.
+    """
+    full, rest = divmod(rows, largest)
+    yield from [largest] * full
+    size = largest
+    while rest:
+        size >>= 1
+        if rest & size:
+            yield size
+            rest -= size
 
 
 def _adapt_json(model_field, value):
@@ -810,25 +836,9 @@ def import_file(job: ImportJob, batch_size: int = BATCH_SIZE, max_batches: int |
     job.status = ImportJob.Status.RUNNING
     reader = RowReader(job)
     writer = BatchWriter(job)
-    batches = 0
-    batch: list = []
     try:
-        for line, cells in data_rows(job, after_line=job.position):
-            batch.append((line, cells))
-            if len(batch) >= batch_size:
-                if _current_status(job) == ImportJob.Status.CANCELLED:
-                    job.status = ImportJob.Status.CANCELLED
-                    return job
-                process_batch(job, reader, writer, batch)
-                batch = []
-                batches += 1
-                if max_batches is not None and batches >= max_batches:
-                    return job
-        if batch:
-            if _current_status(job) == ImportJob.Status.CANCELLED:
-                job.status = ImportJob.Status.CANCELLED
-                return job
-            process_batch(job, reader, writer, batch)
+        with _small_page_cache():
+            return _run_batches(job, reader, writer, batch_size, max_batches)
     except FileProblem as exc:
         _finish(job, ImportJob.Status.FAILED, str(exc))
         return job
@@ -837,6 +847,50 @@ def import_file(job: ImportJob, batch_size: int = BATCH_SIZE, max_batches: int |
         _finish(job, ImportJob.Status.FAILED, _("The import stopped because of an unexpected "
                                                 "error. Start it again to continue."))  # fmt: skip
         raise
+
+
+@contextlib.contextmanager
+def _small_page_cache():
+    """Run with a 16 MB SQLite page cache instead of the connection's usual 64 MB.
+
+    An import touches index pages all over the tables and would fill the whole cache; the
+    smaller one costs little speed and keeps the import within its memory budget.
+    """
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        usual = cursor.fetchone()[0]
+        cursor.execute("PRAGMA cache_size = -16000")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {int(usual)}")
+
+
+def _run_batches(job: ImportJob, reader: RowReader, writer: BatchWriter, batch_size: int,
+                 max_batches: int | None) -> ImportJob:  # fmt: skip
+    """Validate and write the file's rows batch by batch, stopping if the job is cancelled."""
+    batches = 0
+    batch: list = []
+    for line, cells in data_rows(job, after_line=job.position):
+        batch.append((line, cells))
+        if len(batch) >= batch_size:
+            if _current_status(job) == ImportJob.Status.CANCELLED:
+                job.status = ImportJob.Status.CANCELLED
+                return job
+            process_batch(job, reader, writer, batch)
+            batch = []
+            batches += 1
+            if max_batches is not None and batches >= max_batches:
+                return job
+    if batch:
+        if _current_status(job) == ImportJob.Status.CANCELLED:
+            job.status = ImportJob.Status.CANCELLED
+            return job
+        process_batch(job, reader, writer, batch)
     if job.total_rows is None or job.total_rows != job.processed:
         job.total_rows = job.processed
     _finish(job, ImportJob.Status.DONE, "")

@@ -1,5 +1,6 @@
 """Property tests: row reading and contact normalising never fail with anything but clear errors."""
 
+import phonenumbers
 import pytest
 from django.core.exceptions import ValidationError
 from hypothesis import HealthCheck, given, settings
@@ -31,6 +32,33 @@ def test_normalize_phone_gives_e164_that_is_stable_or_a_validation_error(raw):
     if e164:
         assert e164.startswith("+") and e164[1:].isdigit() and len(e164) <= 16
         assert normalize_phone(e164) == e164
+
+
+def _parsed_by_phonenumbers(raw: str, region: str) -> str | None:
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.sampled_from(["CN", "US", "GB", "DE", "IT", "HK", "JP", "SG"]),
+    st.one_of(
+        st.from_regex(r"1[0-9]{10}", fullmatch=True),
+        st.from_regex(r"[0-9]{5,14}", fullmatch=True),
+    ),
+)
+def test_bare_mobile_numbers_take_the_same_e164_as_a_full_parse(region, raw):
+    """The shortcut for bare national mobile numbers agrees with phonenumbers on every input."""
+    try:
+        ours = normalize_phone(raw, region)
+    except ValidationError:
+        ours = None
+    assert ours == _parsed_by_phonenumbers(raw, region)
 
 
 @settings(max_examples=300, deadline=None)
@@ -93,3 +121,12 @@ def test_guess_mapping_uses_each_field_once(headers):
     assert len(mapping) == len(headers)
     chosen = [m for m in mapping if m]
     assert len(chosen) == len(set(chosen))
+
+
+@given(st.integers(0, 5000), st.sampled_from([1, 2, 64, 256]))
+def test_insert_statements_cover_every_row_with_few_distinct_sizes(rows, largest):
+    """Each distinct INSERT size is a cached prepared statement: a batch uses only a few."""
+    sizes = list(importing._statement_sizes(rows, largest))
+    assert sum(sizes) == rows
+    assert all(0 < size <= largest for size in sizes)
+    assert {size & (size - 1) for size in sizes} <= {0}  # powers of two

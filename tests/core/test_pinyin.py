@@ -1,0 +1,44 @@
+"""Readings used by search match what pypinyin gives with its whole phrase list."""
+
+import json
+import os
+import subprocess
+import sys
+
+from pypinyin.constants import PHRASES_DICT
+
+from kehu.core import pinyin
+
+TEXTS = [
+    "张伟", "李娜", "重庆", "重庆银行股份有限公司", "长沙市银行行长", "中国建设银行", "乐山乐器行",
+    "重头戏", "单田芳", "曾国藩", "北京京东世纪贸易有限公司", "朝阳区", "音乐会", "还款", "快乐",
+    "厦门", "蚌埠", "六安", "广州", "深圳华信电子", "长江实业", "大都会", "会计", "银行行长",
+]  # fmt: skip
+
+FULL_LIST = """
+import json, sys
+from pypinyin import Style, lazy_pinyin
+texts = json.loads(sys.argv[1])
+print(json.dumps([lazy_pinyin(t, style=Style.NORMAL, errors="ignore") for t in texts]))
+"""
+
+
+def test_readings_equal_pypinyin_with_its_whole_phrase_list():
+    env = {k: v for k, v in os.environ.items() if k != "PYPINYIN_NO_PHRASES"}
+    out = subprocess.run(
+        [sys.executable, "-c", FULL_LIST, json.dumps(TEXTS)],
+        env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    expected = json.loads(out.stdout)
+    assert [pinyin.syllables(t) for t in TEXTS] == expected
+    assert pinyin.syllables("重庆") == ["chong", "qing"]
+    assert pinyin.syllables("银行") == ["yin", "hang"]
+
+
+def test_only_the_phrases_that_change_a_reading_are_kept_in_memory():
+    pinyin.syllables("张伟")
+    assert 1_000 < len(PHRASES_DICT) < 10_000  # pypinyin's own list has 47,000
+
+
+def test_romanize_keeps_other_characters():
+    assert pinyin.romanize("重庆 office") == ["chong", "qing", " office"]
