@@ -33,7 +33,7 @@ def _parse_args():
     parser.add_argument(
         "--import-sizes",
         default="100000,300000",
-        help="rows per import run; the first also gets the raw executemany figure",
+        help="rows per import run; the first also gets the raw bulk-insert figure",
     )
     parser.add_argument(
         "--merge", action="store_true", help="keep the other sections of an earlier run"
