@@ -41,6 +41,21 @@ def _clean_exclude(spec: RecordSpec) -> list[str]:
     return ["search_text", "created_by", "deleted_by", *spec.resolved_relations]
 
 
+def cache_related(instance, name: str, objects: list) -> None:
+    """Make `instance.<name>.all()` answer `objects` without a query, as `prefetch_related` does.
+
+    For a many-to-many a service has just written: the audit snapshot, events and the API
+    answer then read what was saved instead of reading it back.
+    """
+    manager = getattr(instance, name)
+    queryset = manager.get_queryset()
+    queryset._result_cache = list(objects)
+    queryset._prefetch_done = True
+    if not hasattr(instance, "_prefetched_objects_cache"):
+        instance._prefetched_objects_cache = {}
+    instance._prefetched_objects_cache[manager.prefetch_cache_name] = queryset
+
+
 def _snapshot(spec: RecordSpec, instance, m2m_names=None) -> dict:
     """Display values of the audited fields, and of the many-to-many ones in `m2m_names`."""
     values = audit.snapshot(instance, spec.audited_fields)

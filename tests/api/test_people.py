@@ -51,6 +51,40 @@ def test_create_returns_201_with_the_record_etag_and_location(client, rep):
     assert response["Location"].endswith(f"/api/v1/people/{person.pk}")
 
 
+def test_create_with_repeated_tags_answers_and_records_each_tag_once(client, rep):
+    response = send(
+        client, "post", "/api/v1/people", {"name": "张伟", "tags": ["vip", " vip", "vip"]}
+    )
+    assert response.status_code == 201, response.content
+    person = Person.objects.get(pk=response.json()["id"])
+    assert response.json()["tags"] == ["vip"] == [t.name for t in person.tags.all()]
+    entry = AuditEntry.objects.get(object_id=person.pk, action="create")
+    assert entry.changes["tags"] == [None, "vip"]
+
+
+def test_create_query_count_does_not_grow_with_the_tags(client, rep, django_assert_num_queries):
+    company = make_company(rep, "阿里巴巴")
+    names = ["vip", "founder", "partner", "t1", "t2"]
+    for name in names:
+        Tag.objects.create(name=name)
+    send(client, "post", "/api/v1/people", {"name": "预热"})  # the token's last-used stamp
+
+    def create(tags: list[str]) -> None:
+        body = {"name": "张伟", "company_id": company.pk, "tags": tags}
+        assert send(client, "post", "/api/v1/people", body).status_code == 201
+
+    with CaptureQueriesContext(connection) as one_tag:
+        create(names[:1])
+    # token, custom fields, company, tags, insert, links, audit, and the savepoint pair
+    assert len(one_tag) <= 9, [q["sql"] for q in one_tag.captured_queries]
+    with django_assert_num_queries(len(one_tag)):
+        create(names)
+    with CaptureQueriesContext(connection) as bare:
+        response = send(client, "post", "/api/v1/people", {"name": "李娜"})
+    assert response.json()["tags"] == [] and response.json()["company_id"] is None
+    assert len(bare) <= 6, [q["sql"] for q in bare.captured_queries]  # no tag or company reads
+
+
 def test_detail_has_every_field_and_an_etag(client, rep):
     person = make_person(rep, "张伟", email="zw@example.com", tags=["vip"])
     response = client.get(f"/api/v1/people/{person.pk}")

@@ -7,7 +7,7 @@ from django.http import Http404
 from kehu.core import audit, events
 from kehu.core.records import VersionConflict
 from kehu.customers import services
-from kehu.customers.models import Person
+from kehu.customers.models import Person, Tag
 from tests.factories import make_company, make_person, make_user
 
 pytestmark = pytest.mark.django_db
@@ -106,3 +106,31 @@ def test_deleted_company_people_are_unlinked_with_history_and_relinked(rep):
         assert audit.history(person).first().changes == {"company": ["阿里巴巴", None]}
     services.restore_company(rep, company)
     assert set(company.people.values_list("name", flat=True)) == {"马云", "蔡崇信"}
+
+
+def test_tags_by_id_and_name_are_linked_once_each(rep):
+    known = Tag.objects.create(name="VIP")
+    person = make_person(rep, "王芳", tags=[known.pk, "VIP", " VIP ", "新客户", str(known.pk)])
+    stored = Person.objects.get(pk=person.pk)
+    assert sorted(t.name for t in stored.tags.all()) == ["VIP", "新客户"]
+    assert sorted(t.name for t in person.tags.all()) == ["VIP", "新客户"]
+    assert audit.history(person).get().changes["tags"] == [None, "VIP, 新客户"]
+    assert Tag.objects.filter(name="VIP").count() == 1
+
+
+@pytest.mark.parametrize("unknown", [999_999, "999999", "99999999999999999999"])
+def test_an_unknown_tag_id_is_a_validation_error_and_saves_nothing(rep, unknown):
+    with pytest.raises(ValidationError) as caught:
+        services.create_person(rep, {"name": "王芳", "tags": ["新客户", unknown]})
+    assert set(caught.value.message_dict) == {"tags"}
+    assert not Person.all_objects.exists() and not Tag.objects.filter(name="新客户").exists()
+
+
+def test_changing_tags_records_old_and_new_names_and_answers_what_is_stored(rep):
+    person = make_person(rep, "王芳", tags=["老客户", "VIP"])
+    person = services.update_person(rep, person, {"tags": ["VIP", "重点", "重点"]}, 1)
+    assert sorted(t.name for t in person.tags.all()) == ["VIP", "重点"]
+    assert sorted(t.name for t in Person.objects.get(pk=person.pk).tags.all()) == ["VIP", "重点"]
+    assert audit.history(person).first().changes == {"tags": ["VIP, 老客户", "VIP, 重点"]}
+    person = services.update_person(rep, person, {"tags": []}, 2)
+    assert list(person.tags.all()) == [] and not Person.objects.get(pk=person.pk).tags.exists()
