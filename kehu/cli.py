@@ -95,18 +95,31 @@ def prepare_database(verbose: bool = True) -> None:
 
 
 def refresh_planner_statistics() -> None:
-    """Give SQLite's planner statistics for every index, including ones a migration just added.
+    """Give SQLite's planner statistics for every index that has none, e.g. one a migration
+    just added.
 
     Without them it may pick a new index that cannot serve the sort (seconds, not milliseconds,
-    at a million rows). `analysis_limit` samples, so this takes well under a second at any size.
-    PostgreSQL's autovacuum keeps its own statistics.
+    at a million rows). Indexes that already have statistics keep them: some were written in
+    full on purpose (a sample of an index's first rows can see a single tag and make every tag
+    look rare). `analysis_limit` samples the new ones, so this takes well under a second at any
+    size. PostgreSQL's autovacuum keeps its own statistics.
     """
     from django.db import connection
 
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA analysis_limit=1000")
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA analysis_limit=1000")
+        cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")
+        if cursor.fetchone() is None:
             cursor.execute("ANALYZE")
+            return
+        cursor.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' "
+            "AND name NOT IN (SELECT idx FROM sqlite_stat1 WHERE idx IS NOT NULL)"
+        )
+        for (index,) in cursor.fetchall():
+            cursor.execute(f'ANALYZE "{index}"')
 
 
 def _public_url(host: str, port: int) -> str:

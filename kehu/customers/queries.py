@@ -127,8 +127,11 @@ def _int(value: str, field: str) -> int:
         raise ValidationError({field: [_("Expected a number.")]}) from exc
 
 
-def apply_filters(qs: QuerySet, params, entity: str, user=None) -> QuerySet:
-    """Filter `qs` by the list parameters (a QueryDict or dict). Raises ValidationError."""
+def apply_filters(qs: QuerySet, params, entity: str, user=None, definitions=None) -> QuerySet:
+    """Filter `qs` by the list parameters (a QueryDict or dict). Raises ValidationError.
+
+    `definitions`: the entity's active custom fields, when the caller has read them already.
+    """
     errors: dict[str, list[str]] = {}
     get = params.get
     owner = get("owner")
@@ -136,13 +139,7 @@ def apply_filters(qs: QuerySet, params, entity: str, user=None) -> QuerySet:
         qs = qs.filter(owner_id=user.pk if owner == "me" and user else _int(owner, "owner"))
     tag = get("tag")
     if tag:
-        through = qs.model.tags.through
-        owner_column = f"{qs.model._meta.model_name}_id"
-        qs = qs.filter(
-            Exists(
-                through.objects.filter(**{owner_column: OuterRef("pk")}, tag_id=_int(tag, "tag"))
-            )
-        )
+        qs = _with_tag(qs, _int(tag, "tag"))
     if entity == "person" and get("company"):
         company = get("company")
         if company == "none":
@@ -162,10 +159,12 @@ def apply_filters(qs: QuerySet, params, entity: str, user=None) -> QuerySet:
                 errors[name] = exc.messages
     custom_keys = [k for k in params if k.startswith(CUSTOM_PREFIX) and get(k) not in (None, "")]
     if custom_keys:
-        definitions = {d.key: d for d in CustomField.objects.filter(entity=entity, active=True)}
+        if definitions is None:
+            definitions = CustomField.objects.filter(entity=entity, active=True)
+        by_key = {d.key: d for d in definitions}
         for param in custom_keys:
             key = param[len(CUSTOM_PREFIX) :]
-            definition = definitions.get(key)
+            definition = by_key.get(key)
             if definition is None:
                 errors[param] = [_("There is no custom field “%(key)s”.") % {"key": key}]
                 continue
@@ -179,6 +178,32 @@ def apply_filters(qs: QuerySet, params, entity: str, user=None) -> QuerySet:
     if q:  # last, so the search's cap on matches applies after every other filter
         qs = search.search(qs, q, cap=search.LIST_MATCH_CAP)
     return qs
+
+
+def _with_tag(qs: QuerySet, tag_id: int) -> QuerySet:
+    """Records carrying the tag, as EXISTS: the planner walks the sort index (or a narrower
+    filter's index) and probes each row's links. A join instead lets SQLite start from the tag's
+    links and sort them all (45 ms at 1M people), and needs DISTINCT."""
+    through = qs.model.tags.through
+    record_column = f"{qs.model._meta.model_name}_id"
+    return qs.filter(
+        Exists(through.objects.filter(**{record_column: OuterRef("pk")}, tag_id=tag_id))
+    )
+
+
+def count_by_tag(qs: QuerySet, tag_id: int) -> QuerySet:
+    """`qs` narrowed to the tag, shaped for counting when nothing else narrows it: driven from
+    the tag's links through the `(tag_id, record_id)` index, each link checked against `qs`.
+
+    Counting a tag over everyone's records the other way round probes every record until
+    10,001 carry the tag: 125 ms at 1M people on SQLite, 6 ms from the links. (PostgreSQL plans
+    both shapes alike, as a hash join.)
+    """
+    through = qs.model.tags.through
+    record_column = f"{qs.model._meta.model_name}_id"
+    return through.objects.filter(tag_id=tag_id).filter(
+        Exists(qs.filter(pk=OuterRef(record_column)))
+    )
 
 
 def filter_custom(qs: QuerySet, definition: CustomField, raw: str) -> QuerySet:

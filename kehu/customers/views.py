@@ -22,7 +22,7 @@ from kehu.activities import timeline
 from kehu.activities.models import Note
 from kehu.core import audit, search, visibility
 from kehu.core.pagination import BadCursor, capped_count, paginate
-from kehu.customers import queries, services
+from kehu.customers import list_table, queries, services
 from kehu.customers.custom_fields import active_fields
 from kehu.customers.forms import (
     CompanyForm,
@@ -76,13 +76,13 @@ def _related(entity: Entity, qs):
     return qs.prefetch_related("owner")
 
 
-def _filtered(qs, params, entity_key: str, user):
+def _filtered(qs, params, entity_key: str, user, definitions):
     """Apply the list filters; a bad filter is dropped and its message returned, never a 500."""
     params = params.copy()
     errors: dict[str, list[str]] = {}
     for _attempt in range(len(params) + 1):
         try:
-            return queries.apply_filters(qs, params, entity_key, user), errors
+            return queries.apply_filters(qs, params, entity_key, user, definitions), errors
         except ValidationError as exc:
             found = exc.message_dict if hasattr(exc, "error_dict") else {"q": exc.messages}
             errors.update(found)
@@ -102,9 +102,12 @@ def _filter_options(entity: Entity, user, params) -> dict:
         owners = owners.none()
     elif scope == visibility.SCOPE_TEAM:
         owners = owners.filter(team_id=user.team_id) if user.team_id else owners.none()
+    names = {u.pk: str(u) for u in owners[:FILTER_OPTION_LIMIT]}
+    tags = Tag.objects.order_by("name").values_list("pk", "name")[:FILTER_OPTION_LIMIT]
     options = {
-        "owners": list(owners[:FILTER_OPTION_LIMIT]),
-        "tags": list(Tag.objects.order_by("name").values("pk", "name")[:FILTER_OPTION_LIMIT]),
+        "owners": _choices(names.items(), params, "owner"),
+        "owner_names": names,
+        "tags": _choices(tags, params, "tag"),
         "custom_filters": [],
     }
     if entity.key == "person":
@@ -114,13 +117,21 @@ def _filter_options(entity: Entity, user, params) -> dict:
             .values_list("pk", "name")[: FILTER_COMPANY_SELECT_LIMIT + 1]
         )
         options["company_lookup"] = len(companies) > FILTER_COMPANY_SELECT_LIMIT
-        options["companies"] = [] if options["company_lookup"] else companies
+        options["companies"] = (
+            [] if options["company_lookup"] else _choices(companies, params, "company")
+        )
         chosen = params.get("company") or ""
         options["company_label"] = ""
         if chosen.isdigit():
             company = Company.objects.visible_to(user).filter(pk=int(chosen)).first()
             options["company_label"] = company.name if company else ""
     return options
+
+
+def _choices(items, params, key: str) -> list[tuple[str, str, bool]]:
+    """(value, label, selected) for each (pk, label): compared here once, not in the template."""
+    chosen = params.get(key)
+    return [(str(pk), label, str(pk) == chosen) for pk, label in items]
 
 
 def _custom_filter_rows(definitions, params, errors) -> list[dict]:
@@ -153,28 +164,32 @@ def record_list(request, entity):
     user = request.user
     params = request.GET
     base = entity.model.objects.visible_to(user)
-    qs, errors = _filtered(base, params, entity.key, user)
+    definitions = active_fields(entity.key)
+    qs, errors = _filtered(base, params, entity.key, user, definitions)
     sort = queries.clean_sort(params.get("sort"))
     cursor = params.get("cursor") or None
-    listed = _related(entity, qs).prefetch_related("tags")
+    listed = list_table.shown(qs, entity.key, with_custom=bool(definitions))
     cursor_error = False
     try:
         page = paginate(listed, sort, cursor, PAGE_SIZE)
     except BadCursor:
         cursor_error, cursor = True, None
         page = paginate(listed, sort, None, PAGE_SIZE)
-    count, more = capped_count(qs)
+    count, more = capped_count(_counted(qs, base, params, errors, user))
     if params.get("q") and count >= search.LIST_MATCH_CAP:
         more = True  # a search shows at most its first LIST_MATCH_CAP matches: say there are more
     filtering = any(
         params.get(k) for k in params if k in FILTER_KEYS or k.startswith(queries.CUSTOM_PREFIX)
     )
-    definitions = active_fields(entity.key)
+    options = _filter_options(entity, user, params)
+    # the rows' owners are mostly among the filter's owners (or the user): no query for those
+    owners = {user.pk: str(user), **options.pop("owner_names")}
     context = {
         "entity": entity,
         "nav": entity.nav,
         "page": page,
         "rows": page.items,
+        "table_rows": list_table.render(entity.key, page.items, definitions, params, owners),
         "count": count,
         "more": more,
         "sort": sort,
@@ -195,11 +210,22 @@ def record_list(request, entity):
             and key not in {queries.CUSTOM_PREFIX + d.key for d in definitions}
             for message in found
         ],
-        "params": params,
+        # a dict with every key: a key missing from a QueryDict costs the template a dir() call
+        "params": {key: params.get(key, "") for key in FILTER_KEYS},
         "export_query": _export_query(params),
-        **_filter_options(entity, user, params),
+        **options,
     }
     return render(request, "customers/list.html", context)
+
+
+def _counted(qs, base, params, errors, user):
+    """What the list's count counts: `qs`, or, for a tag alone over everyone's records, the
+    tag's links (see `queries.count_by_tag`). With any narrower filter or scope, `qs` is cheaper
+    to count: the planner probes that filter's rows for the tag."""
+    filters = {k for k in params if params.get(k) and k != "cursor" and k != "sort"}
+    if filters != {"tag"} or errors or visibility.scope_of(user) != visibility.SCOPE_ALL:
+        return qs
+    return queries.count_by_tag(base, int(params["tag"]))
 
 
 def _export_query(params) -> str:

@@ -156,6 +156,68 @@ def test_list_query_count_does_not_grow_with_rows(client, admin_user, entity):
     assert len(fifty) == len(five), [q["sql"] for q in fifty]
 
 
+def test_list_escapes_every_value_it_shows(client, admin_user):
+    add_field("person", "note", "text")
+    owner = make_user("owner", first_name="<b>Ann</b>")
+    company = make_company(owner, "<i>Acme</i> & Co", industry="<b>IT</b>", city="<s>Xi'an</s>")
+    make_person(
+        owner, "<script>x</script>", title='"boss"', email="a&b@example.com",
+        company=company.pk, tags=["<u>vip</u>"], custom={"note": "<em>hi</em>"},
+    )  # fmt: skip
+    body = text(login(client, admin_user).get(reverse("person-list")))
+    for raw in ("<script>x</script>", "<i>Acme</i>", "<b>Ann</b>", "<u>vip</u>", "<em>hi</em>"):
+        assert raw not in body
+    for shown in (
+        "&lt;script&gt;x&lt;/script&gt;", "&quot;boss&quot;", "&lt;i&gt;Acme&lt;/i&gt; &amp; Co",
+        'href="mailto:a&amp;b@example.com"', "&lt;b&gt;Ann&lt;/b&gt;", "&lt;u&gt;vip&lt;/u&gt;",
+        "&lt;em&gt;hi&lt;/em&gt;",
+    ):  # fmt: skip
+        assert shown in body
+    body = text(client.get(reverse("company-list")))
+    assert "<b>IT</b>" not in body and "<td>&lt;b&gt;IT&lt;/b&gt;</td>" in body
+    assert "<td>&lt;s&gt;Xi&#x27;an&lt;/s&gt;</td>" in body
+    assert "&lt;i&gt;Acme&lt;/i&gt; &amp; Co</a>" in body
+
+
+def test_tag_links_keep_the_other_filters_and_start_from_the_first_page(client, rep):
+    for i in range(55):
+        services.create_person(rep, {"name": f"P{i:03d}", "tags": ["VIP"]})
+    tag = Person.objects.first().tags.get()
+    login(client, rep)
+    first = text(client.get(reverse("person-list"), {"sort": "-name", "owner": "me"}))
+    cursor = re.search(r'href="\?[^"]*cursor=([^"&]+)"[^>]*rel="next"', first).group(1)
+    second = text(
+        client.get(reverse("person-list"), {"sort": "-name", "owner": "me", "cursor": cursor})
+    )
+    assert f'<a class="tag" href="?sort=-name&amp;owner=me&amp;tag={tag.pk}">VIP</a>' in second
+
+
+def test_tag_count_leaves_out_binned_and_invisible_records(client, admin_user, rep, outsider):
+    for i in range(3):
+        make_person(rep, f"R{i}", tags=["VIP"])
+    make_person(outsider, "O", tags=["VIP"])
+    make_person(rep, "untagged")
+    services.delete_person(rep, make_person(rep, "binned", tags=["VIP"]))
+    tag = Person.objects.get(name="R0").tags.get()
+    body = text(login(client, admin_user).get(reverse("person-list"), {"tag": tag.pk}))
+    assert ">4</span>" in body and "binned" not in body
+    body = text(login(client, rep).get(reverse("person-list"), {"tag": tag.pk}))
+    assert ">3</span>" in body and "O</a>" not in body
+    body = text(
+        login(client, admin_user).get(reverse("person-list"), {"tag": tag.pk, "owner": rep.pk})
+    )
+    assert ">3</span>" in body
+
+
+def test_owner_outside_the_filter_list_is_still_named(client, admin_user):
+    gone = make_user("gone", first_name="Former", last_name="Rep")
+    make_person(gone, "张伟")
+    gone.is_active = False
+    gone.save()
+    body = text(login(client, admin_user).get(reverse("person-list")))
+    assert '<td class="nowrap">Former Rep</td>' in body
+
+
 # --- create / edit -----------------------------------------------------------------------
 
 

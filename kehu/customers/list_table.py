@@ -1,0 +1,138 @@
+"""The table of the people and company lists: rows read with only the columns it shows, and
+rendered to HTML in Python.
+
+A list page shows 50 rows of ten or more cells. Through the template engine every cell costs a
+variable lookup, a filter and auto-escaping: about 0.2 ms a row, the largest part of the page and
+the part that grows with the page size. Built here with `html.escape` and f-strings, a row costs a
+tenth of that. The header row stays in `customers/list.html`: keep its columns and these in step.
+"""
+
+from collections import defaultdict
+from html import escape
+
+from django.db.models import F, Model, QuerySet
+from django.template.defaulttags import querystring
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+
+from kehu.accounts.models import User
+from kehu.core.contact import display_phone
+from kehu.core.urls import record_url
+from kehu.web.templatetags.kehu_tags import custom_value
+
+#: what each list reads besides the id: never wide text such as notes or the search document
+COLUMNS = {
+    "person": ["name", "title", "email", "phone", "company_id", "owner_id", "created_at",
+               "updated_at"],
+    "company": ["name", "industry", "email", "phone", "city", "owner_id", "created_at",
+                "updated_at"],
+}  # fmt: skip
+
+
+def shown(qs: QuerySet, entity_key: str, with_custom: bool) -> QuerySet:
+    """`qs` reading what the table shows; a person's company name comes along in the same query."""
+    qs = qs.only(*COLUMNS[entity_key], *(["custom"] if with_custom else []))
+    if entity_key == "person":
+        qs = qs.annotate(company_name=F("company__name"))
+    return qs
+
+
+def owner_names(rows: list[Model], known: dict[int, str]) -> dict[int, str]:
+    """Each row owner's display name: from `known` (id → name), the others read in one query."""
+    missing = {row.owner_id for row in rows} - known.keys()
+    if not missing:
+        return known
+    return {**known, **{user.pk: str(user) for user in User.objects.filter(pk__in=missing)}}
+
+
+def tag_links(model: type[Model], rows: list[Model]) -> dict[int, list[tuple[int, str]]]:
+    """Each row's tags as (id, name), by name, in one query on the link table."""
+    if not rows:
+        return {}
+    column = f"{model._meta.model_name}_id"
+    links = (
+        model.tags.through.objects.filter(**{f"{column}__in": [row.pk for row in rows]})
+        .order_by("tag__name")
+        .values_list(column, "tag_id", "tag__name")
+    )
+    tags = defaultdict(list)
+    for record_id, tag_id, name in links:
+        tags[record_id].append((tag_id, name))
+    return tags
+
+
+class _Moments:
+    """A stored moment as the list shows it: the day, and to the minute in the cell's title."""
+
+    def __init__(self):
+        self.zone = timezone.get_current_timezone()
+
+    def cell(self, moment) -> str:
+        if not moment:
+            return '<td class="nowrap" title=""></td>'
+        stamp = moment.astimezone(self.zone).strftime("%Y-%m-%d %H:%M")
+        return f'<td class="nowrap" title="{stamp}">{stamp.partition(" ")[0]}</td>'
+
+
+class _TagCells:
+    """A row's tag links; each links to the current list filtered by that tag (first page)."""
+
+    def __init__(self, query):
+        self.query = query
+        self.hrefs: dict[int, str] = {}
+
+    def cell(self, tags: list[tuple[int, str]]) -> str:
+        links = []
+        for tag_id, name in tags:
+            href = self.hrefs.get(tag_id)
+            if href is None:
+                href = escape(querystring(None, self.query, tag=tag_id, cursor=None))
+                self.hrefs[tag_id] = href
+            links.append(f'<a class="tag" href="{href}">{escape(name)}</a>')
+        return f"<td>{''.join(links)}</td>"
+
+
+def render(
+    entity_key: str, rows: list[Model], custom_fields, query, owners: dict[int, str]
+) -> SafeString:
+    """The `<tr>` of each row. `query` is the request's GET, which the tag links build on;
+    `owners`, the display names of users already read (id → name)."""
+    if not rows:
+        return SafeString("")
+    owners = owner_names(rows, owners)
+    tags = tag_links(type(rows[0]), rows)
+    moments, tag_cells = _Moments(), _TagCells(query)
+    person = entity_key == "person"
+    detail = "person-detail" if person else "company-detail"
+    out = []
+    for row in rows:
+        name = f'<a href="{record_url(detail, row.pk)}">{escape(row.name)}</a>'
+        if person:
+            if row.title:
+                name += f'<div class="muted small">{escape(row.title)}</div>'
+            second = '<td class="nowrap">'
+            if row.company_id is not None:
+                company = record_url("company-detail", row.company_id)
+                second += f'<a href="{company}">{escape(row.company_name)}</a>'
+            second += "</td>"
+        else:
+            second = f"<td>{escape(row.industry)}</td>"
+        email = escape(row.email)
+        cells = [
+            f'<td class="name nowrap">{name}</td>',
+            second,
+            f'<td><a href="mailto:{email}">{email}</a></td>' if email else "<td></td>",
+            f'<td class="nowrap">{escape(display_phone(row.phone or ""))}</td>',
+        ]
+        if not person:
+            cells.append(f"<td>{escape(row.city)}</td>")
+        cells += [
+            f'<td class="nowrap">{escape(owners.get(row.owner_id, ""))}</td>',
+            tag_cells.cell(tags.get(row.pk, ())),
+            moments.cell(row.updated_at),
+            moments.cell(row.created_at),
+        ]
+        if custom_fields:
+            cells.append("".join(f"<td>{escape(custom_value(row, f))}</td>" for f in custom_fields))
+        out.append("  <tr>\n    " + "\n    ".join(cells) + "\n  </tr>\n")
+    return mark_safe("".join(out))  # every value in it is escaped above
