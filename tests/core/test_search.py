@@ -1,6 +1,9 @@
 """Global search finds people the way Chinese and English users type."""
 
+import math
+
 import pytest
+from django.db import connection
 
 from kehu.core import search
 from kehu.customers import services
@@ -100,3 +103,76 @@ def test_the_people_list_says_when_a_search_shows_only_its_first_matches(client,
     client.force_login(rep)
     page = client.get("/people/", {"q": "张伟"}).content.decode()
     assert ">2+</span>" in page
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["j", "jo", "jonath", "jonatha", "richardson9", "richardson99", "example", "smi", "j s",
+     "jonathan s", "s jonathan", "e richardson9"],
+)  # fmt: skip
+def test_every_word_is_found_by_a_prefix_of_any_length(rep, query):
+    make_person(rep, "Jonathan Smith", email="jonathan.richardson99@example.com")
+    make_person(rep, "李娜", email="lina@qq.com")
+    assert found(rep, query) == {"Jonathan Smith"}
+
+
+def test_a_prefix_never_matches_inside_a_word(rep):
+    make_person(rep, "Jonathan Smith", email="jonathan.richardson99@example.com")
+    for query in ("onathan", "mith", "ardson", "xample", "athan smith"):
+        assert found(rep, query) == set(), query
+
+
+on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="PostgreSQL walks rows or reads its index"
+)
+
+
+@pytest.fixture
+def fresh_statistics():
+    search._stats_cache.clear()
+    yield
+    search._stats_cache.clear()
+
+
+@on_postgresql
+@pytest.mark.parametrize("walk_rows", [0, 1, 3, 1000])
+def test_walking_rows_finds_the_same_matches_as_the_index(rep, outsider, monkeypatch, walk_rows):
+    """However far a walk gets before the index takes over, a capped search returns distinct,
+    visible matches, as many as the cap allows."""
+    for name in ("张伟", "王伟", "Zhang Wei", "李娜", "张伟明", "Weiss Zhang", "张三"):
+        make_person(rep, name)
+    make_person(outsider, "张伟华")
+    monkeypatch.setattr(search, "_walk_rows", lambda qs, tokens, cap: walk_rows)
+    visible = Person.objects.visible_to(rep)
+    assert found(rep, "伟") == {"张伟", "王伟", "张伟明"}
+    assert found(rep, "zhang wei") == {"张伟", "Zhang Wei", "张伟明", "Weiss Zhang"}
+    assert found(rep, "wei") == {"张伟", "王伟", "Zhang Wei", "张伟明", "Weiss Zhang"}
+    assert found(rep, "zhang w") == {"张伟", "Zhang Wei", "张伟明", "Weiss Zhang"}
+    assert found(rep, "w z") == {"张伟", "Zhang Wei", "张伟明", "Weiss Zhang"}
+    assert found(rep, "qqqxyz") == set()
+    for cap in (1, 2, 3, 4):
+        capped = search.search(visible, "zhang wei", cap=cap)
+        assert capped.count() == cap
+        assert {p.name for p in capped} <= {"张伟", "Zhang Wei", "张伟明", "Weiss Zhang"}
+    assert search.search(Person.objects.none(), "伟").count() == 0
+
+
+@on_postgresql
+def test_common_terms_are_walked_and_rare_ones_read_from_the_index(
+    rep, monkeypatch, fresh_statistics
+):
+    for i in range(40):
+        make_person(rep, "王伟" if i % 2 else f"李{chr(0x5A1C + i)}")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE customers_person")
+    rows, shares = search._search_stats("default", "customers_person")
+    assert rows == 40 and shares["伟"] == pytest.approx(0.5, abs=0.05)
+    visible = Person.objects.visible_to(rep)
+    # at 40 rows the index always costs less; make it dear to see the walk chosen
+    assert search._walk_rows(visible, ["伟"], cap=5) == 0
+    monkeypatch.setattr(search, "INDEX_ENTRY_COST", 1000.0)
+    walk = search._walk_rows(visible, ["伟"], cap=5)
+    assert walk == math.ceil(search.WALK_MARGIN * 5 / shares["伟"])  # rows expected for 5, twice
+    assert search._walk_rows(visible, ["wa"], cap=5) > 0  # "wang" and its prefix terms
+    assert search._walk_rows(visible, ["伟", "龘"], cap=5) == 0
+    assert search.search(visible, "伟", cap=5).count() == 5
