@@ -9,7 +9,13 @@ worker, and an import of any size, within its memory budget.
 """
 
 import functools
+import importlib
+import json
+import os
+from pathlib import Path
 
+import pypinyin
+from django.conf import settings
 from pypinyin import Style, lazy_pinyin, load_phrases_dict, pinyin
 from pypinyin.constants import PHRASES_DICT
 from pypinyin.style import convert as convert_style
@@ -33,20 +39,49 @@ def _changes_reading(word: str, toned: list[list[str]]) -> bool:
     return toneless != [_char_reading(char) for char in word]
 
 
+def _needed_phrases() -> dict[str, list[list[str]]]:
+    """The phrases that change a reading, picked from pypinyin's full list (~1 s, 40 MB)."""
+    from pypinyin import phrases_dict as bundled
+
+    words = bundled.phrases_dict or importlib.reload(bundled).phrases_dict  # emptied below
+    needed = {word for word, toned in words.items() if _changes_reading(word, toned)}
+    # pypinyin takes the longest word at each position: keep the words that hold a needed one
+    # too, or 重头戏 (everyday readings) would lose to 重头 (chongtou).
+    needed |= _containing(words, needed)
+    bundled.phrases_dict = {}  # let the full list go
+    return {word: words[word] for word in needed}
+
+
+def _cached_needed_phrases() -> dict[str, list[list[str]]]:
+    """`_needed_phrases`, kept in the data folder per pypinyin version, so that only the first
+    process after an upgrade ever holds the full list (an import's memory budget has no room
+    for it)."""
+    path = Path(settings.DATA_DIR) / f"pinyin-phrases-{pypinyin.__version__}.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass
+    phrases = _needed_phrases()
+    try:
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(json.dumps(phrases, ensure_ascii=False), encoding="utf-8")
+        partial.replace(path)
+    except OSError:
+        pass  # a read-only data folder: pick them again next time
+    return phrases
+
+
 @functools.cache
 def _longest_phrase() -> int:
     """Load the phrases that change a reading (once), and return the longest one's length."""
     if not PHRASES_DICT:  # pypinyin skipped its own list (PYPINYIN_NO_PHRASES)
-        from pypinyin import phrases_dict as bundled
-
-        words = bundled.phrases_dict
-        needed = {word for word, toned in words.items() if _changes_reading(word, toned)}
-        # pypinyin takes the longest word at each position: keep the words that hold a needed
-        # one too, or 重头戏 (everyday readings) would lose to 重头 (chongtou).
-        needed |= _containing(words, needed)
-        load_phrases_dict({word: words[word] for word in needed})
-        bundled.phrases_dict = {}  # let the full list go
+        load_phrases_dict(_cached_needed_phrases())
     return max(map(len, PHRASES_DICT), default=1)
+
+
+def prepare() -> None:
+    """Load the phrases now rather than at the first name (call before a long job grows)."""
+    _longest_phrase()
 
 
 def _containing(words, needed: set[str]) -> set[str]:

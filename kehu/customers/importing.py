@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kehu.accounts.models import User
-from kehu.core import events, visibility
+from kehu.core import events, pinyin, visibility
 from kehu.core.contact import normalize_email, normalize_phone
 from kehu.core.models import AuditEntry
 from kehu.customers import services
@@ -866,6 +866,7 @@ def import_file(job: ImportJob, batch_size: int = BATCH_SIZE, max_batches: int |
         job.refresh_from_db()
         return job
     job.status = ImportJob.Status.RUNNING
+    pinyin.prepare()  # its one-off load peaks before the batches take their memory
     reader = RowReader(job)
     writer = BatchWriter(job)
     try:

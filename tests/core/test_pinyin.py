@@ -42,3 +42,15 @@ def test_only_the_phrases_that_change_a_reading_are_kept_in_memory():
 
 def test_romanize_keeps_other_characters():
     assert pinyin.romanize("重庆 office") == ["chong", "qing", " office"]
+
+
+def test_the_chosen_phrases_are_kept_in_the_data_folder_and_read_from_there(settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    chosen = pinyin._cached_needed_phrases()
+    (saved,) = tmp_path.glob("pinyin-phrases-*.json")
+    assert json.loads(saved.read_text(encoding="utf-8")) == chosen
+    assert chosen["重庆"] == [["chóng"], ["qìng"]]
+    saved.write_text(json.dumps({"测试": [["cè"], ["shì"]]}), encoding="utf-8")
+    assert pinyin._cached_needed_phrases() == {"测试": [["cè"], ["shì"]]}
+    saved.write_text("not json", encoding="utf-8")
+    assert "重庆" in pinyin._cached_needed_phrases()
