@@ -22,6 +22,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import connection, models, transaction
+from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -692,13 +693,15 @@ class BatchWriter:
         found = {n: self.company_ids[n] for n in names if n in self.company_ids}
         wanted = names - set(found)
         if wanted:
-            rows = (
+            rows = (  # the oldest company of a name wins; one row per name, however many
                 Company.objects.visible_to(self.user)
                 .filter(name__in=wanted)
-                .order_by("-id")
-                .values_list("name", "id")
+                .order_by()
+                .values("name")
+                .annotate(first=Min("id"))
+                .values_list("name", "first")
             )
-            found.update(dict(rows))  # the oldest company of a name wins
+            found.update(dict(rows))
         return found, names - set(found)
 
     def _tags_for(self, names: set[str]) -> dict[str, int]:

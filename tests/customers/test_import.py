@@ -240,6 +240,15 @@ def test_company_matched_by_exact_visible_name_else_created(rep, outsider):
     assert Company.objects.filter(name="阿里巴巴").count() == 2
 
 
+def test_a_name_several_companies_share_links_to_the_oldest(rep):
+    oldest = make_company(rep, "华为")
+    make_company(rep, "华为")
+    make_company(rep, "华为")
+    job = _run(job_from_bytes(rep, csv_text(["name,company", "A,华为", "B,华为"]).encode()))
+    assert job.companies_created == 0
+    assert {p.company for p in Person.objects.filter(name__in=["A", "B"])} == {oldest}
+
+
 def test_company_import(rep):
     text = csv_text(
         ["公司名称,网站,行业,电话", "腾讯,www.tencent.com,互联网,0755-86013388", "坏,,,1"]
