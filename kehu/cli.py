@@ -95,31 +95,54 @@ def prepare_database(verbose: bool = True) -> None:
 
 
 def refresh_planner_statistics() -> None:
-    """Give SQLite's planner statistics for every index that has none, e.g. one a migration
-    just added.
+    """Give SQLite's planner statistics for tables whose indexes have none (one a migration just
+    added, a table that was empty) or whose size has changed twofold since they were written.
 
-    Without them it may pick a new index that cannot serve the sort (seconds, not milliseconds,
-    at a million rows). Indexes that already have statistics keep them: some were written in
-    full on purpose (a sample of an index's first rows can see a single tag and make every tag
-    look rare). `analysis_limit` samples the new ones, so this takes well under a second at any
-    size. PostgreSQL's autovacuum keeps its own statistics.
+    Without them it may pick an index that cannot serve the sort (seconds, not milliseconds, at
+    a million rows). The tables are analysed in full: a sample of an index's first rows can see
+    a single tag and make every tag look rare. Tables whose statistics still fit are left alone,
+    so a restart costs a count per table. PostgreSQL's autovacuum keeps its own statistics.
     """
     from django.db import connection
 
     if connection.vendor != "sqlite":
         return
     with connection.cursor() as cursor:
-        cursor.execute("PRAGMA analysis_limit=1000")
-        cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")
-        if cursor.fetchone() is None:
-            cursor.execute("ANALYZE")
-            return
+        for table in _tables_needing_statistics(cursor):
+            cursor.execute("PRAGMA analysis_limit=0")
+            cursor.execute(f'ANALYZE "{table}"')
+
+
+def _tables_needing_statistics(cursor) -> list[str]:
+    cursor.execute(
+        "SELECT tbl_name, name, sql FROM sqlite_master WHERE type = 'index' "
+        "AND tbl_name NOT LIKE 'sqlite%'"
+    )
+    indexes = cursor.fetchall()
+    cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")
+    analysed: dict[str, int] = {}  # index → rows it held when analysed
+    if cursor.fetchone():
+        cursor.execute("SELECT idx, stat FROM sqlite_stat1 WHERE idx IS NOT NULL")
+        analysed = {index: int(stat.split()[0]) for index, stat in cursor.fetchall()}
+    stale = set()
+    sizes: dict[str, int] = {}  # a table's size when analysed: its largest index
+    for table, index, sql in indexes:
+        if index in analysed:
+            sizes[table] = max(sizes.get(table, 0), analysed[index])
+            continue
+        # ANALYZE writes nothing for an empty index (an empty table, a bin nobody used)
+        where = (sql or "").partition(" WHERE ")[2]
         cursor.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'index' "
-            "AND name NOT IN (SELECT idx FROM sqlite_stat1 WHERE idx IS NOT NULL)"
+            f'SELECT EXISTS (SELECT 1 FROM "{table}"' + (f" WHERE {where})" if where else ")")
         )
-        for (index,) in cursor.fetchall():
-            cursor.execute(f'ANALYZE "{index}"')
+        if cursor.fetchone()[0]:
+            stale.add(table)
+    for table, size in sizes.items():
+        if table not in stale:
+            cursor.execute(f'SELECT count(*) FROM "{table}"')
+            if not size / 2 <= cursor.fetchone()[0] <= size * 2:
+                stale.add(table)
+    return sorted(stale)
 
 
 def _public_url(host: str, port: int) -> str:

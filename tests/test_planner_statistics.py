@@ -1,4 +1,4 @@
-"""`kehu serve` gives new SQLite indexes planner statistics and keeps the ones already written."""
+"""`kehu serve` gives SQLite tables planner statistics when they have none or have grown."""
 
 import pytest
 from django.db import connection
@@ -18,23 +18,50 @@ def stats(index: str) -> str | None:
     return row[0] if row else None
 
 
-def test_new_indexes_get_statistics_and_existing_ones_keep_theirs():
+def add_rows(count: int, start: int = 0) -> None:
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            "INSERT INTO planner_probe VALUES (%s, %s)",
+            [(i % 7, i) for i in range(start, start + count)],
+        )
+
+
+@pytest.fixture
+def probe():
     with connection.cursor() as cursor:
         cursor.execute("CREATE TABLE planner_probe (a INTEGER, b INTEGER)")
-        cursor.executemany(
-            "INSERT INTO planner_probe VALUES (%s, %s)", [(i % 7, i) for i in range(2000)]
-        )
         cursor.execute("CREATE INDEX planner_probe_a ON planner_probe (a)")
-        cursor.execute("ANALYZE planner_probe_a")  # written in full, like migration 0006 does
-    try:
-        full = stats("planner_probe_a")
-        assert full.startswith("2000 ")
-        with connection.cursor() as cursor:
-            cursor.execute("CREATE INDEX planner_probe_b ON planner_probe (b)")
-        assert stats("planner_probe_b") is None
-        refresh_planner_statistics()
-        assert stats("planner_probe_b") is not None
-        assert stats("planner_probe_a") == full
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("DROP TABLE planner_probe")
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE planner_probe")
+
+
+def test_new_indexes_get_full_statistics_and_fitting_ones_are_kept(probe):
+    add_rows(2000)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE planner_probe_a")
+        cursor.execute("UPDATE sqlite_stat1 SET stat = '1500 200' WHERE idx = 'planner_probe_a'")
+        cursor.execute("CREATE INDEX planner_probe_b ON planner_probe (b)")
+    assert stats("planner_probe_b") is None
+    refresh_planner_statistics()
+    assert stats("planner_probe_b") == "2000 1"  # in full, not sampled
+    assert stats("planner_probe_a") == "2000 286"  # its table was analysed with it
+
+
+def test_statistics_that_still_fit_are_left_alone(probe):
+    add_rows(2000)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE planner_probe")
+        cursor.execute("UPDATE sqlite_stat1 SET stat = '1500 200' WHERE idx = 'planner_probe_a'")
+    refresh_planner_statistics()
+    assert stats("planner_probe_a") == "1500 200"
+
+
+def test_a_table_that_grew_twofold_is_analysed_again(probe):
+    add_rows(10)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE planner_probe")
+    assert stats("planner_probe_a").startswith("10 ")
+    add_rows(2000, start=10)
+    refresh_planner_statistics()
+    assert stats("planner_probe_a").startswith("2010 ")

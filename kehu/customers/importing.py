@@ -869,10 +869,10 @@ def import_file(job: ImportJob, batch_size: int = BATCH_SIZE, max_batches: int |
         job.refresh_from_db()
         return job
     job.status = ImportJob.Status.RUNNING
-    pinyin.prepare()  # its one-off load peaks before the batches take their memory
     reader = RowReader(job)
     writer = BatchWriter(job)
     try:
+        pinyin.prepare()  # its one-off load peaks before the batches take their memory
         with _small_page_cache():
             return _run_batches(job, reader, writer, batch_size, max_batches)
     except FileProblem as exc:

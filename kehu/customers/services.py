@@ -143,7 +143,10 @@ def _prepare_company(actor, company: Company, changes: dict) -> None:
 
 
 def _is_tag_id(value) -> bool:
-    return isinstance(value, int) or (isinstance(value, str) and value.isdigit())
+    # ASCII digits only: "²".isdigit() is true, but int("²") fails
+    return isinstance(value, int) or (
+        isinstance(value, str) and value.isascii() and value.isdigit()
+    )
 
 
 def resolve_tags(values) -> list[Tag]:

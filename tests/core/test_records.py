@@ -126,6 +126,11 @@ def test_an_unknown_tag_id_is_a_validation_error_and_saves_nothing(rep, unknown)
     assert not Person.all_objects.exists() and not Tag.objects.filter(name="新客户").exists()
 
 
+def test_a_tag_of_non_ascii_digits_is_a_name_not_an_id(rep):
+    """ "²".isdigit() is true, but it names a tag; it is not a tag id."""
+    assert [t.name for t in services.resolve_tags(["²", "１２"])] == ["²", "１２"]
+
+
 def test_changing_tags_records_old_and_new_names_and_answers_what_is_stored(rep):
     person = make_person(rep, "王芳", tags=["老客户", "VIP"])
     person = services.update_person(rep, person, {"tags": ["VIP", "重点", "重点"]}, 1)
