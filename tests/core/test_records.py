@@ -127,7 +127,7 @@ def test_an_unknown_tag_id_is_a_validation_error_and_saves_nothing(rep, unknown)
 
 
 def test_a_tag_of_non_ascii_digits_is_a_name_not_an_id(rep):
-    """ "²".isdigit() is true, but it names a tag; it is not a tag id."""
+    """A tag named "²" (which str.isdigit calls a digit) is a name, not a tag id."""
     assert [t.name for t in services.resolve_tags(["²", "１２"])] == ["²", "１２"]
 
 
