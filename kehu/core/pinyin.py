@@ -15,6 +15,7 @@ here 一|会计, yi kuai ji), which real names rarely do.
 import functools
 import importlib
 import json
+import logging
 import os
 import tempfile
 import threading
@@ -25,6 +26,8 @@ from django.conf import settings
 from pypinyin import Style, lazy_pinyin, load_phrases_dict, pinyin
 from pypinyin.constants import PHRASES_DICT
 from pypinyin.style import convert as convert_style
+
+logger = logging.getLogger(__name__)
 
 
 @functools.cache  # one entry per distinct character: a few thousand at most
@@ -80,8 +83,8 @@ def _cached_needed_phrases() -> dict[str, list[list[str]]]:
         ) as partial:
             json.dump(phrases, partial, ensure_ascii=False)
         os.replace(partial.name, path)
-    except OSError:
-        pass  # a read-only data folder: pick them again next time
+    except OSError as exc:  # a read-only data folder: the next process picks them again
+        logger.warning("Could not keep the pinyin phrases in %s: %s", path, exc)
     return phrases
 
 

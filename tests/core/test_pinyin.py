@@ -54,3 +54,11 @@ def test_the_chosen_phrases_are_kept_in_the_data_folder_and_read_from_there(sett
     assert pinyin._cached_needed_phrases() == {"测试": [["cè"], ["shì"]]}
     saved.write_text("not json", encoding="utf-8")
     assert "重庆" in pinyin._cached_needed_phrases()
+
+
+def test_a_data_folder_it_cannot_write_is_reported_and_the_phrases_still_load(
+    settings, tmp_path, caplog
+):
+    settings.DATA_DIR = tmp_path / "missing"  # writing into it fails
+    assert "重庆" in pinyin._cached_needed_phrases()
+    assert "Could not keep the pinyin phrases" in caplog.text
