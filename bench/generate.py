@@ -309,7 +309,7 @@ def person_rows(args: tuple[int, int, int, list[int], int]) -> tuple[list[tuple]
                      "{}", person_document(person), created, updated, 1, owner, owner))  # fmt: skip
         if rng.random() < 0.3:
             for tag in rng.sample(range(1, len(TAGS) + 1), rng.choice((1, 1, 2, 3))):
-                links.append((pk, tag))
+                links.append((pk, tag, owner))
     return rows, links
 
 
@@ -459,10 +459,11 @@ def main() -> None:
         for rows, links in pool.imap(person_rows, jobs):
             write_rows("customers_person", PERSON_COLS, rows)
             link_rows = []
-            for person_id, tag in links:
-                link_rows.append((link_id, person_id, tag_map[tag]))
+            for person_id, tag, owner in links:
+                link_rows.append((link_id, person_id, tag_map[tag], owner))
                 link_id += 1
-            write_rows("customers_person_tags", ["id", "person_id", "tag_id"], link_rows)
+            link_columns = ["id", "person_id", "tag_id", "owner_id"]
+            write_rows("customers_person_tags", link_columns, link_rows)
             done += len(rows)
             links_total += len(link_rows)
             if done % 100_000 == 0 or done == opts.people:

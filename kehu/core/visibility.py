@@ -36,14 +36,24 @@ def filter_visible(qs: QuerySet, user, action: str = "read") -> QuerySet:
     module = qs.model.module
     if not can(user, module, action):
         return qs.none()
+    owners = owners_in_scope(user)
+    if owners is None:
+        return qs
+    if isinstance(owners, int):
+        return qs.filter(owner_id=owners)
+    return qs.filter(owner_id__in=owners)
+
+
+def owners_in_scope(user):
+    """The owners of every record `user` may see, as an id or a query of ids; None for all."""
     scope = scope_of(user)
     if scope == SCOPE_ALL:
-        return qs
+        return None
     if scope == SCOPE_TEAM and user.team_id:
         from kehu.accounts.models import User
 
-        return qs.filter(owner_id__in=User.objects.filter(team_id=user.team_id).values("id"))
-    return qs.filter(owner_id=user.pk)
+        return User.objects.filter(team_id=user.team_id).values("id")
+    return user.pk
 
 
 def in_scope(user, record) -> bool:

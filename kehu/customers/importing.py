@@ -755,7 +755,7 @@ class BatchWriter:
         tag_ids = self._tags_for({name for r in rows for name in r.tags})
         link_field = "person_id" if is_person else "company_id"
         links = [
-            {link_field: pk, "tag_id": tag_ids[name]}
+            {link_field: pk, "tag_id": tag_ids[name], "owner_id": row.owner_id}
             for pk, row in zip(ids, rows, strict=True)
             for name in row.tags
         ]

@@ -1,5 +1,6 @@
 """People and companies: one record each, with tags, owner and admin-defined custom fields."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import get_language
@@ -81,7 +82,9 @@ class Company(Record):
     city = models.CharField(_("city"), max_length=100, blank=True, default="")
     address = models.CharField(_("address"), max_length=300, blank=True, default="")
     notes = models.TextField(_("description"), blank=True, default="")
-    tags = models.ManyToManyField(Tag, blank=True, related_name="companies", verbose_name=_("tags"))
+    tags = models.ManyToManyField(
+        Tag, blank=True, related_name="companies", through="CompanyTag", verbose_name=_("tags")
+    )
     custom = models.JSONField(default=dict, blank=True)
     search_text = models.TextField(default="", editable=False)
 
@@ -130,7 +133,9 @@ class Person(Record):
     city = models.CharField(_("city"), max_length=100, blank=True, default="")
     address = models.CharField(_("address"), max_length=300, blank=True, default="")
     notes = models.TextField(_("background"), blank=True, default="")
-    tags = models.ManyToManyField(Tag, blank=True, related_name="people", verbose_name=_("tags"))
+    tags = models.ManyToManyField(
+        Tag, blank=True, related_name="people", through="PersonTag", verbose_name=_("tags")
+    )
     custom = models.JSONField(default=dict, blank=True)
     search_text = models.TextField(default="", editable=False)
 
@@ -165,6 +170,54 @@ class Person(Record):
 
     def get_absolute_url(self) -> str:
         return record_url("person-detail", self.pk)
+
+
+class TagLink(models.Model):
+    """A record's tag, with a copy of the record's owner.
+
+    With the owner beside the tag, a tag counted within one owner's (or team's) records reads
+    only their links from the `(tag, owner, record)` index instead of probing every record the
+    owner has (20 ms at a million people). The services and the importer keep the copy equal
+    to the record's owner; it is NOT NULL so that a writer forgetting it fails loudly.
+    """
+
+    # no single-column indexes: `(tag, owner, record)` and the unique `(record, tag)` serve
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, db_index=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,  # a copy of the record's owner, whose own key is checked
+        db_index=False,  # the (tag, owner, record) index serves every lookup by owner
+        related_name="+",
+    )
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return str(self.tag_id)
+
+
+class PersonTag(TagLink):
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, db_index=False)
+
+    class Meta:
+        db_table = "customers_person_tags"
+        unique_together = [("person", "tag")]
+        indexes = [
+            models.Index(fields=["tag", "owner", "person"], name="person_tags_tag_owner_idx")
+        ]
+
+
+class CompanyTag(TagLink):
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, db_index=False)
+
+    class Meta:
+        db_table = "customers_company_tags"
+        unique_together = [("company", "tag")]
+        indexes = [
+            models.Index(fields=["tag", "owner", "company"], name="company_tags_tag_owner_idx")
+        ]
 
 
 from kehu.customers.import_models import ImportJob  # noqa: E402,F401

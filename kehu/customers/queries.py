@@ -191,19 +191,36 @@ def _with_tag(qs: QuerySet, tag_id: int) -> QuerySet:
     )
 
 
-def count_by_tag(qs: QuerySet, tag_id: int) -> QuerySet:
-    """`qs` narrowed to the tag, shaped for counting when nothing else narrows it: driven from
-    the tag's links through the `(tag_id, record_id)` index, each link checked against `qs`.
+def count_by_tag(qs: QuerySet, tag_id: int, owners=None) -> QuerySet:
+    """`qs` narrowed to the tag, shaped for counting: driven from the tag's links through the
+    `(tag, owner, record)` index, each link checked against `qs`.
 
-    Counting a tag over everyone's records the other way round probes every record until
-    10,001 carry the tag: 125 ms at 1M people on SQLite, 6 ms from the links. (PostgreSQL plans
-    both shapes alike, as a hash join.)
+    `owners` (an id, or a query of ids), when every record of `qs` is owned by one of them,
+    narrows the links read to theirs: the count then reads only the matching links, however
+    many records the owners have (each link carries its record's owner, `models.TagLink`).
+    Counting the other way round probes every record of `qs` until 10,001 carry the tag:
+    125 ms at 1M people for everyone's records on SQLite, 6 ms from the links; 20 ms for one
+    owner's 20,000 people, under 1 ms from their links.
     """
     through = qs.model.tags.through
     record_column = f"{qs.model._meta.model_name}_id"
-    return through.objects.filter(tag_id=tag_id).filter(
-        Exists(qs.filter(pk=OuterRef(record_column)))
-    )
+    links = through.objects.filter(tag_id=tag_id)
+    if isinstance(owners, int):
+        links = links.filter(owner_id=owners)
+    elif owners is not None:
+        links = links.filter(owner_id__in=owners)
+    return links.filter(Exists(qs.filter(pk=OuterRef(record_column))))
+
+
+def owner_filter(params, user) -> int | None:
+    """The owner the list parameters ask for ("me" is the user), if valid."""
+    owner = params.get("owner")
+    if owner == "me":
+        return user.pk
+    try:
+        return int(owner) if owner else None
+    except (TypeError, ValueError):
+        return None
 
 
 def filter_custom(qs: QuerySet, definition: CustomField, raw: str) -> QuerySet:

@@ -180,18 +180,26 @@ def resolve_tags(values) -> list[Tag]:
 
 
 def _save_tags(actor, instance, changes: dict, created: bool) -> None:
-    """Link the record to the tags in `changes` and remember them on the instance."""
+    """Link the record to the tags in `changes` and remember them on the instance; keep the
+    links' copy of the owner (see `models.TagLink`) equal to the record's."""
+    if "owner" in changes and not created:
+        links = instance.tags.through.objects.filter(**{instance._meta.model_name: instance})
+        links.exclude(owner_id=instance.owner_id).update(owner_id=instance.owner_id)
     if "tags" not in changes and not created:
         return
     tags = resolve_tags(changes.get("tags"))
+    unique = {tag.pk: tag for tag in tags}.values()
     if created:
-        if tags:
-            instance.tags.add(*tags)  # a new record has no links to compare with: one INSERT
+        if unique:  # a new record has no links to compare with: one INSERT, no read
+            through = instance.tags.through
+            record = instance._meta.model_name
+            through.objects.bulk_create(
+                through(**{record: instance}, tag=tag, owner_id=instance.owner_id) for tag in unique
+            )
     else:
-        instance.tags.set(tags)
+        instance.tags.set(tags, through_defaults={"owner_id": instance.owner_id})
     # the record now has exactly these tags: the audit entry and the API answer need not
     # read them back
-    unique = {tag.pk: tag for tag in tags}.values()
     records.cache_related(instance, "tags", sorted(unique, key=lambda tag: tag.name))
 
 

@@ -76,7 +76,7 @@ def test_create_query_count_does_not_grow_with_the_tags(client, rep, django_asse
     with CaptureQueriesContext(connection) as one_tag:
         create(names[:1])
     # token, custom fields, company, tags, insert, links, audit, and the savepoint pair
-    assert len(one_tag) <= 9, [q["sql"] for q in one_tag.captured_queries]
+    assert len(one_tag) <= 9, "\n".join(q["sql"][:150] for q in one_tag.captured_queries)
     with django_assert_num_queries(len(one_tag)):
         create(names)
     with CaptureQueriesContext(connection) as bare:
