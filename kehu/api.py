@@ -15,6 +15,7 @@ from kehu.customers.api import (
     people_router,
     tags_router,
 )
+from kehu.sales.api import deals_router, pipelines_router, rates_router
 
 DESCRIPTION = (
     "Kehu's REST API. Authenticate with your browser session or `Authorization: Bearer <token>` "
@@ -39,3 +40,6 @@ api.add_router("/tags", tags_router)
 api.add_router("/custom-fields", custom_fields_router)
 api.add_router("/users", users_router)
 api.add_router("/teams", teams_router)
+api.add_router("/pipelines", pipelines_router)
+api.add_router("/exchange-rates", rates_router)
+api.add_router("/deals", deals_router)

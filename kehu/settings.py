@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "kehu.accounts",
     "kehu.customers",
     "kehu.activities",
+    "kehu.sales",
     "kehu.web",
 ]
 

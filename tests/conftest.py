@@ -38,3 +38,9 @@ def manager(db, team_a):
 @pytest.fixture
 def outsider(db, team_b):
     return make_user("outsider", role="Sales rep", team=team_b)
+
+
+@pytest.fixture
+def readonly_user(db, team_a):
+    """Read-only role: sees every record, may change none."""
+    return make_user("reader", role="Read-only", team=team_a)

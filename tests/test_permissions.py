@@ -15,6 +15,7 @@ import datetime
 import io
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,7 +32,9 @@ from kehu.core.models import AuditEntry
 from kehu.customers import field_services, importing, services
 from kehu.customers.import_models import ImportJob
 from kehu.customers.models import Company, CustomField, Person, Tag
-from tests.factories import make_company, make_person, make_team, make_user
+from kehu.sales import services as sales_services
+from kehu.sales.models import Deal, ExchangeRate, Pipeline, Stage, StageChange
+from tests.factories import make_company, make_deal, make_person, make_team, make_user, stage
 
 PERSONAS = ("owner", "teammate", "manager", "outsider", "readonly", "admin")
 #: personas who must never see the owner's records anywhere
@@ -76,7 +79,8 @@ class Rule:
     `post`, everyone refused on GET is also refused on POST. `shows`: the owner's records
     this page lists to those allowed to see them. `query`: added to the URL. `target`: the
     object filling the URL's parameters (default: by prefix, TARGET_BY_PREFIX). `anonymous`:
-    what a visitor who is not signed in gets (None: a redirect to the login page)."""
+    what a visitor who is not signed in gets (None: a redirect to the login page).
+    `post_data`: the form a POST sends, from the walk's objects (default: UI_POST_DATA)."""
 
     get: dict | None
     post: dict | None = None
@@ -84,6 +88,7 @@ class Rule:
     shows: tuple[str, ...] = ()
     query: str = ""
     anonymous: int | None = None
+    post_data: Callable[[dict], dict] | None = None
 
 
 # Which object fills a route's parameters, by the route's path prefix (longest match wins);
@@ -98,12 +103,16 @@ TARGET_BY_PREFIX = {
     "settings/teams/": "team",
     "settings/roles/": "role",
     "settings/fields/": "customfield",
+    "settings/pipelines/": "pipeline",
+    "deals/": "deal",
     "/api/v1/people/": "person",
     "/api/v1/companies/": "company",
     "/api/v1/tags/": "tag",
     "/api/v1/custom-fields/": "customfield",
     "/api/v1/users/": "user",
     "/api/v1/teams/": "team",
+    "/api/v1/deals/": "deal",
+    "/api/v1/pipelines/": "pipeline",
 }
 
 UI_RULES: dict[str, Rule] = {
@@ -167,6 +176,21 @@ UI_RULES: dict[str, Rule] = {
     "customfield-edit": Rule(get=ADMIN_ONLY),
     "customfield-deactivate": Rule(get=None, post=ADMIN_POST),
     "customfield-activate": Rule(get=None, post=ADMIN_POST, target="inactive_customfield"),
+    "pipeline-list": Rule(get=ADMIN_ONLY),
+    "pipeline-create": Rule(get=ADMIN_ONLY),
+    "pipeline-edit": Rule(get=ADMIN_ONLY),
+    "exchange-rates": Rule(get=ADMIN_ONLY),
+    # deals: every default role reads sales; reps see their own, managers their team's
+    "deal-list": Rule(get=ANYONE, shows=("deal",)),
+    "deal-board": Rule(get=ANYONE, shows=("deal",)),
+    "deal-create": Rule(get=CREATE),
+    "deal-detail": Rule(get=READ),
+    "deal-edit": Rule(get=WRITE),
+    "deal-move": Rule(
+        get=None, post=CHANGE_OWN, post_data=lambda o: {"stage": stage("Proposal").pk}
+    ),
+    "deal-delete": Rule(get=WRITE, post=CHANGE_OWN),
+    "deal-restore": Rule(get=None, post=CHANGE_OWN),
 }
 
 # The API: "METHOD /path" as the OpenAPI schema lists it.
@@ -200,6 +224,16 @@ API_RULES: dict[str, Rule] = {
     "GET /api/v1/users/{user_id}": Rule(get=ANYONE),
     "GET /api/v1/teams": Rule(get=ANYONE),
     "GET /api/v1/teams/{team_id}": Rule(get=ANYONE),
+    "GET /api/v1/pipelines": Rule(get=ANYONE),
+    "GET /api/v1/pipelines/{pipeline_id}": Rule(get=ANYONE),
+    "GET /api/v1/exchange-rates": Rule(get=ANYONE),
+    "GET /api/v1/deals": Rule(get=ANYONE, shows=("deal",), query="q=jingmi"),
+    "POST /api/v1/deals": Rule(get=None, post={"readonly": 403, "outsider": 201}),
+    "GET /api/v1/deals/{deal_id}": Rule(get=READ),
+    "PATCH /api/v1/deals/{deal_id}": Rule(get=None, post={**API_CHANGE_OWN, "owner": 200}),
+    "DELETE /api/v1/deals/{deal_id}": Rule(get=None, post={**API_CHANGE_OWN, "owner": 204}),
+    "POST /api/v1/deals/{deal_id}/restore": Rule(get=None, post={**API_CHANGE_OWN, "owner": 200}),
+    "POST /api/v1/deals/{deal_id}/move": Rule(get=None, post={**API_CHANGE_OWN, "owner": 200}),
 }
 # What a write sends: enough to succeed when allowed (the refusal must come first).
 API_BODIES = {
@@ -210,6 +244,7 @@ API_BODIES = {
         "type": "text",
     },
     "/api/v1/custom-fields/{field_id}": {"label": "WeChat ID"},
+    "/api/v1/deals/{deal_id}/move": lambda objects: {"stage_id": stage("Proposal").pk},
 }
 DEFAULT_API_BODY = {"name": "改过的名字 Changed"}
 UI_POST_DATA = {"name": "改过的名字 Changed", "body": "a note 一条备注", "next": "/"}
@@ -220,6 +255,7 @@ PERSON_NAME, PERSON_EMAIL = "司马相如", "sima.xiangru@qingyun.example"
 COMPANY_NAME, COMPANY_EMAIL = "青云秘阁科技有限公司", "contact@qingyun.example"
 BINNED_PERSON_NAME, BINNED_COMPANY_NAME = "诸葛孔明", "长孙无忌贸易行"
 NOTE_BODY = "机密备注 owner-only note"
+DEAL_NAME, BINNED_DEAL_NAME = "精密仪器采购 Jingmi order", "旧的框架协议 old frame deal"
 
 
 # ---------------------------------------------------------------- enumeration
@@ -293,6 +329,10 @@ def world(db, rep, teammate, manager, outsider, admin_user, team_b, tmp_path, se
     binned_company = make_company(rep, BINNED_COMPANY_NAME)
     services.delete_company(rep, binned_company)
     note = add_note(rep, person, NOTE_BODY)
+    deal = make_deal(rep, DEAL_NAME, company=company.pk, amount="7654321")
+    binned_deal = make_deal(rep, BINNED_DEAL_NAME)
+    sales_services.delete_deal(rep, binned_deal)
+    sales_services.set_exchange_rate(admin_user, "USD", "7.1")
     token, _secret = ApiToken.issue(rep, "the owner's token")
     field = field_services.create_field(
         admin_user, {"entity": "person", "key": "wechat", "label": "WeChat", "type": "text"}
@@ -321,6 +361,9 @@ def world(db, rep, teammate, manager, outsider, admin_user, team_b, tmp_path, se
         "customfield": field,
         "inactive_customfield": inactive_field,
         "tag": Tag.objects.create(name="VIP"),
+        "deal": deal,
+        "binned_deal": binned_deal,
+        "pipeline": Pipeline.objects.get(),
     }
     return users, objects
 
@@ -351,6 +394,8 @@ MARKERS = {
     "binned_person": lambda o: [BINNED_PERSON_NAME, f"/people/{o.pk}/"],
     "binned_company": lambda o: [BINNED_COMPANY_NAME, f"/companies/{o.pk}/"],
     "note": lambda o: [NOTE_BODY],
+    "deal": lambda o: [DEAL_NAME, f"/deals/{o.pk}/"],
+    "binned_deal": lambda o: [BINNED_DEAL_NAME, f"/deals/{o.pk}/"],
 }
 
 
@@ -377,7 +422,9 @@ def body_text(response) -> str:
 def fingerprint(objects: dict) -> dict:
     """Everything a refused request must leave alone."""
     state = {"audit entries": AuditEntry.objects.count()}
-    for model in (Person, Company, Note, ImportJob, ApiToken, User, Team, Role, CustomField, Tag):
+    models = (Person, Company, Note, ImportJob, ApiToken, User, Team, Role, CustomField, Tag,
+              Deal, Pipeline, Stage, StageChange, ExchangeRate)  # fmt: skip
+    for model in models:
         state[f"{model.__name__} rows"] = model._base_manager.count()
     for kind, obj in objects.items():
         row = type(obj)._base_manager.filter(pk=obj.pk).values().first()
@@ -464,7 +511,8 @@ def test_ui_route(world, name, pattern):
         full = f"{url}?{query}" if query else url
         before = fingerprint(objects)
         client = clients.get(persona) or Client()
-        response = client.get(full) if method == "GET" else client.post(full, UI_POST_DATA)
+        data = rule.post_data(objects) if rule.post_data else UI_POST_DATA
+        response = client.get(full) if method == "GET" else client.post(full, data)
         got = response.status_code
         after = fingerprint(objects)
         if persona == "anonymous" and rule.anonymous is None:
@@ -586,7 +634,8 @@ def test_api_route(world, route):
             current = type(target)._base_manager.get(pk=target.pk)
             headers["If-Match"] = f'W/"{current.version}"'
         full = f"{url}?{query}" if query else url
-        body = json.dumps(API_BODIES.get(pattern, DEFAULT_API_BODY))
+        body = API_BODIES.get(pattern, DEFAULT_API_BODY)
+        body = json.dumps(body(objects) if callable(body) else body)
         client = Client()
         if method == "GET":
             return full, client.get(full, headers=headers)

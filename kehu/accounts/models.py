@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from kehu.core.visibility import ACTIONS, SCOPE_ALL, SCOPE_OWN, SCOPE_TEAM
 
 #: permission modules; later apps add theirs here
-MODULES = {"customers": _("Customers")}
+MODULES = {"customers": _("Customers"), "sales": _("Sales")}
 ACTION_LABELS = {
     "read": _("read"),
     "create": _("create"),

@@ -267,27 +267,33 @@ class PersonForm(RecordForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["tags"].help_text = _("Separate tags with commas.")
-        companies = Company.objects.visible_to(self.user).order_by("name", "id")
         current = self.instance.company if self.instance and self.instance.company_id else None
-        visible = list(companies.values_list("pk", "name")[: COMPANY_SELECT_LIMIT + 1])
-        if len(visible) > COMPANY_SELECT_LIMIT:
-            field = forms.CharField(
-                label=_("Company"), required=False, widget=CompanyLookupWidget()
-            )
-            value = self.data.get("company") if self.is_bound else self.initial.get("company")
-            label = ""
-            if str(value or "").isdigit():
-                chosen = companies.filter(pk=int(value)).first()
-                if chosen is None and current is not None and current.pk == int(value):
-                    chosen = current
-                label = chosen.name if chosen else ""
-            field.widget.selected_label = label
-            self.fields["company"] = field
-        else:
-            choices = [("", "—")] + [(str(pk), name) for pk, name in visible]
-            if current is not None and str(current.pk) not in dict(choices):
-                choices.append((str(current.pk), current.name))
-            self.fields["company"].choices = choices
+        set_company_field(self, current)
+
+
+def set_company_field(form: forms.Form, current: Company | None) -> None:
+    """`form.fields["company"]`: a select of the companies `form.user` can see, or, above
+    COMPANY_SELECT_LIMIT of them, a type-ahead search; `current` stays a choice either way."""
+    companies = Company.objects.visible_to(form.user).order_by("name", "id")
+    visible = list(companies.values_list("pk", "name")[: COMPANY_SELECT_LIMIT + 1])
+    if len(visible) > COMPANY_SELECT_LIMIT:
+        field = forms.CharField(label=_("Company"), required=False, widget=CompanyLookupWidget())
+        value = form.data.get("company") if form.is_bound else form.initial.get("company")
+        label = ""
+        if str(value or "").isdigit():
+            chosen = companies.filter(pk=int(value)).first()
+            if chosen is None and current is not None and current.pk == int(value):
+                chosen = current
+            label = chosen.name if chosen else ""
+        field.widget.selected_label = label
+        form.fields["company"] = field
+    else:
+        choices = [("", "—")] + [(str(pk), name) for pk, name in visible]
+        if current is not None and str(current.pk) not in dict(choices):
+            choices.append((str(current.pk), current.name))
+        form.fields["company"] = forms.ChoiceField(
+            label=_("Company"), required=False, choices=choices
+        )
 
 
 class CompanyForm(RecordForm):

@@ -463,7 +463,7 @@ class RowReader:
                 )
             else:
                 try:
-                    self.owners[username] = (services._resolve_owner(self.user, user).pk, "")
+                    self.owners[username] = (services.resolve_owner(self.user, user).pk, "")
                 except ValidationError as exc:
                     self.owners[username] = (None, " ".join(exc.messages))
         owner_id, problem = self.owners[username]

@@ -45,7 +45,9 @@ def company_document(company: Company) -> str:
     return company_search_text(company.name, company.email, company.website, company.phone)
 
 
-def _resolve_owner(actor, value):
+def resolve_owner(actor, value):
+    """The active user `value` names, if `actor` may hand a record to them (own scope: only
+    themselves; team scope: their team)."""
     if value == actor or value == actor.pk:
         owner = actor  # the common case: no need to look the actor up again
     else:
@@ -65,7 +67,8 @@ def _resolve_owner(actor, value):
     return owner
 
 
-def _resolve_company(actor, value):
+def resolve_company(actor, value):
+    """The company `value` names, if `actor` can see it; None for no company."""
     if value in (None, ""):
         return None
     pk = value.pk if isinstance(value, Company) else value
@@ -95,7 +98,7 @@ def _apply_common(actor, instance, changes: dict, entity: str) -> None:
             errors["phone"] = exc.messages
     if "owner" in changes:
         try:
-            changes["owner"] = _resolve_owner(actor, changes["owner"])
+            changes["owner"] = resolve_owner(actor, changes["owner"])
         except ValidationError as exc:
             errors.update(exc.message_dict)
     if "custom" in changes:
@@ -127,7 +130,7 @@ def _prepare_person(actor, person: Person, changes: dict) -> None:
         errors.update(exc.message_dict)
     if "company" in changes:
         try:
-            changes["company"] = _resolve_company(actor, changes["company"])
+            changes["company"] = resolve_company(actor, changes["company"])
         except ValidationError as exc:
             errors.update(exc.message_dict)
     if errors:

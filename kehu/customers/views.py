@@ -226,10 +226,12 @@ def _counted(qs, base, params, errors, user):
     filters = {k for k in params if params.get(k) and k not in ("cursor", "sort")}
     if errors or "tag" not in filters or filters - {"tag", "owner"}:
         return qs
-    owners = queries.owner_filter(params, user)
-    if owners is None:
-        owners = visibility.owners_in_scope(user)
-    return queries.count_by_tag(qs if owners is not None else base, int(params["tag"]), owners)
+    owner = queries.owner_filter(params, user)
+    owners = owner if owner is not None else visibility.owners_in_scope(user)
+    # The links hold the tag and the owner; each is checked against `base` (visible, not
+    # binned) by its id. Checking the owner filter there too would make PostgreSQL read all
+    # of the owner's records to join them (6 ms at 1M people) instead of 550 id lookups.
+    return queries.count_by_tag(base, int(params["tag"]), owners)
 
 
 def _export_query(params) -> str:

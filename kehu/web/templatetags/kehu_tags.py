@@ -50,3 +50,33 @@ def audit_value(value, key: str = "") -> str:
     ):
         return display_phone(value)
     return show_value(value)
+
+
+@register.filter
+def may_read(user, module: str) -> bool:
+    """Whether the user's role lets them read `module` (for menus)."""
+    from kehu.core.visibility import can
+
+    return can(user, module, "read")
+
+
+@register.filter
+def money(value) -> str:
+    """An amount with thousands separators and cents: 1234567.5 → 1,234,567.50."""
+    if value in (None, ""):
+        return ""
+    return f"{value:,.2f}"
+
+
+@register.filter
+def duration(seconds) -> str:
+    """A length of time the way people say it: 3 d 4 h, 5 h 10 min, 12 min."""
+    seconds = int(seconds or 0)
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return _("%(d)s d %(h)s h") % {"d": days, "h": hours}
+    if hours:
+        return _("%(h)s h %(m)s min") % {"h": hours, "m": minutes}
+    return _("%(m)s min") % {"m": minutes}

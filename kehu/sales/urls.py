@@ -1,0 +1,18 @@
+from django.urls import path
+
+from kehu.sales import views
+
+urlpatterns = [
+    path("deals/", views.deal_list, name="deal-list"),
+    path("deals/board/", views.deal_board, name="deal-board"),
+    path("deals/new/", views.deal_create, name="deal-create"),
+    path("deals/<int:pk>/", views.deal_detail, name="deal-detail"),
+    path("deals/<int:pk>/edit/", views.deal_edit, name="deal-edit"),
+    path("deals/<int:pk>/move/", views.deal_move, name="deal-move"),
+    path("deals/<int:pk>/delete/", views.deal_delete, name="deal-delete"),
+    path("deals/<int:pk>/restore/", views.deal_restore, name="deal-restore"),
+    path("settings/pipelines/", views.pipeline_list, name="pipeline-list"),
+    path("settings/pipelines/new/", views.pipeline_edit, name="pipeline-create"),
+    path("settings/pipelines/<int:pk>/", views.pipeline_edit, name="pipeline-edit"),
+    path("settings/exchange-rates/", views.exchange_rates, name="exchange-rates"),
+]

@@ -1,0 +1,374 @@
+"""Deal screens: the board per pipeline, the list, a deal's page and form; pipeline settings."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kehu.accounts.models import User
+from kehu.accounts.services import require_admin
+from kehu.activities import timeline
+from kehu.core import audit, visibility
+from kehu.core.pagination import BadCursor, capped_count, paginate
+from kehu.core.records import VersionConflict
+from kehu.sales import queries, services
+from kehu.sales.forms import DealForm, ExchangeRateForm, PipelineForm, StageFormSet
+from kehu.sales.models import Deal, ExchangeRate, Pipeline, Stage, StageChange
+
+PAGE_SIZE = 50
+FILTER_KEYS = ("q", "pipeline", "stage", "owner", "status", "company", "overdue")
+
+
+def _deals(user, include_bin: bool = False):
+    manager = Deal.all_objects if include_bin else Deal.objects
+    return manager.visible_to(user).select_related("pipeline", "stage", "company", "owner")
+
+
+def _visible_deal(user, pk: int, include_bin: bool = False) -> Deal:
+    return get_object_or_404(_deals(user, include_bin), pk=pk)
+
+
+def _owner_options(user, params) -> list[tuple[str, str, bool]]:
+    scope = visibility.scope_of(user)
+    users = User.objects.filter(is_active=True).order_by("username")
+    if scope == visibility.SCOPE_OWN:
+        users = users.filter(pk=user.pk)
+    elif scope == visibility.SCOPE_TEAM:
+        users = users.filter(team_id=user.team_id) if user.team_id else users.filter(pk=user.pk)
+    chosen = params.get("owner", "")
+    return [(str(u.pk), str(u), str(u.pk) == chosen) for u in users[:200]]
+
+
+def _pipeline_from(params) -> Pipeline | None:
+    pipelines = Pipeline.objects.filter(active=True)
+    value = params.get("pipeline")
+    if value and str(value).isdigit():
+        return pipelines.filter(pk=int(value)).first() or pipelines.first()
+    return pipelines.first()
+
+
+@login_required
+def deal_board(request):
+    user = request.user
+    visibility.require(user, "sales", "read")
+    pipeline = _pipeline_from(request.GET)
+    context = {
+        "nav": "board",
+        "pipeline": pipeline,
+        "pipelines": Pipeline.objects.filter(active=True),
+        "owners": _owner_options(user, request.GET),
+        "params": {key: request.GET.get(key, "") for key in FILTER_KEYS},
+        "can_edit": visibility.can(user, "sales", "edit"),
+        "can_create": visibility.can(user, "sales", "create"),
+        "errors": {},
+    }
+    if pipeline is not None:
+        try:
+            columns, closed = queries.board(user, pipeline, request.GET)
+        except ValidationError as exc:
+            context["errors"] = exc.message_dict
+            columns, closed = queries.board(user, pipeline, {})
+        context.update(columns=columns, closed_stages=closed)
+    return render(request, "sales/board.html", context)
+
+
+@login_required
+def deal_list(request):
+    user = request.user
+    visibility.require(user, "sales", "read")
+    params = request.GET
+    base = _deals(user)
+    errors = {}
+    try:
+        qs = queries.apply_filters(base, params, user)
+    except ValidationError as exc:
+        errors, qs = exc.message_dict, base
+    sort = queries.clean_sort(params.get("sort"))
+    cursor = params.get("cursor") or None
+    cursor_error = False
+    try:
+        page = paginate(qs, sort, cursor, PAGE_SIZE)
+    except BadCursor:
+        cursor_error, cursor = True, None
+        page = paginate(qs, sort, None, PAGE_SIZE)
+    count, more = capped_count(qs)
+    filtering = any(params.get(key) for key in FILTER_KEYS)
+    context = {
+        "nav": "deals",
+        "page": page,
+        "rows": page.items,
+        "count": count,
+        "more": more,
+        "sort": sort,
+        "cursor": cursor,
+        "cursor_error": cursor_error,
+        "errors": errors,
+        "filtering": filtering,
+        "has_records": bool(page.items) or (filtering and base.exists()),
+        "params": {key: params.get(key, "") for key in FILTER_KEYS},
+        "pipelines": Pipeline.objects.prefetch_related("stages"),
+        "owners": _owner_options(user, params),
+        "can_create": visibility.can(user, "sales", "create"),
+    }
+    return render(request, "sales/list.html", context)
+
+
+@login_required
+def deal_detail(request, pk):
+    user = request.user
+    deal = _visible_deal(user, pk, include_bin=True)
+    if request.htmx and "before" in request.GET:
+        items = {"timeline": timeline.page(deal, request.GET.get("before"))}
+        return render(request, "customers/_timeline_items.html", items)
+    changes = list(
+        StageChange.objects.filter(deal=deal).select_related("from_stage", "to_stage", "actor")[
+            :100
+        ]
+    )
+    context = {
+        "nav": "deals",
+        "deal": deal,
+        "record": deal,
+        "stage_changes": changes,
+        "timeline": timeline.page(deal, request.GET.get("before")),
+        "days_in_stage": queries.days_in_stage(deal),
+        "stages": list(deal.pipeline.stages.all()),
+        "can_edit": visibility.can(user, "sales", "edit"),
+        "can_delete": visibility.can(user, "sales", "delete"),
+        "stale": deal.is_stale(),
+    }
+    return render(request, "sales/detail.html", context)
+
+
+@login_required
+def deal_create(request):
+    user = request.user
+    visibility.require(user, "sales", "create")
+    if not Pipeline.objects.filter(active=True).exists():
+        messages.error(request, _("There is no pipeline yet: an administrator creates one first."))
+        return redirect("deal-list")
+    initial = {}
+    for name in ("company", "pipeline", "stage"):
+        if (request.GET.get(name) or "").isdigit():
+            initial[name] = request.GET[name]
+    if "pipeline" in initial and "stage" not in initial:
+        first = Stage.objects.filter(pipeline_id=initial["pipeline"], kind="open").first()
+        initial["stage"] = str(first.pk) if first else ""
+    form = DealForm(request.POST or None, user=user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            deal = services.create_deal(user, form.service_data())
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, _("“%(name)s” is created.") % {"name": deal})
+            return redirect(deal.get_absolute_url())
+    return render(request, "sales/form.html", {"form": form, "nav": "deals"})
+
+
+def _conflict_rows(form: DealForm) -> list[dict]:
+    rows = []
+    for name in form.changed_data:
+        if name == "version" or name not in form.cleaned_data:
+            continue
+        rows.append(
+            {
+                "label": form.fields[name].label,
+                "theirs": form.display(name, form.get_initial_for_field(form.fields[name], name)),
+                "yours": form.display(name, form.cleaned_data[name]),
+            }
+        )
+    return rows
+
+
+@login_required
+def deal_edit(request, pk):
+    user = request.user
+    deal = _visible_deal(user, pk)
+    visibility.require_record(user, deal, "edit")
+    form = DealForm(request.POST or None, user=user, instance=deal)
+    context = {"nav": "deals", "record": deal}
+    if request.method == "POST":
+        if form.is_valid():
+            changes = form.service_data(only_changed=True)
+            if deal.is_closed and "stage" in changes:
+                changes["reopen"] = True  # the form says where the deal goes, on purpose
+            try:
+                saved = services.update_deal(
+                    user, deal, changes, expected_version=form.cleaned_data["version"]
+                )
+            except VersionConflict as conflict:
+                data = request.POST.copy()
+                data["version"] = str(conflict.current.version)
+                form = DealForm(data, user=user, instance=conflict.current)
+                form.is_valid()
+                context["conflict"] = _conflict_rows(form)
+                context["conflict_by"] = audit.history(conflict.current).first()
+            except ValidationError as exc:
+                form.add_service_errors(exc)
+            else:
+                messages.success(request, _("“%(name)s” is saved.") % {"name": saved})
+                return redirect(saved.get_absolute_url())
+        elif "version" in form.errors:
+            form.add_error(None, _("This form is out of date. Reload the page and try again."))
+    context["form"] = form
+    return render(request, "sales/form.html", context)
+
+
+@login_required
+@require_POST
+def deal_move(request, pk):
+    """The board's drag and drop: move a deal to a stage; answers JSON for the script."""
+    user = request.user
+    deal = _visible_deal(user, pk)
+    try:
+        visibility.require_record(user, deal, "edit")
+    except PermissionDenied:
+        return JsonResponse({"error": _("You may not change this deal.")}, status=403)
+    version = request.POST.get("version")
+    reason = request.POST.get("reason")
+    try:
+        if request.POST.get("reopen") and deal.is_closed:
+            saved = services.reopen_deal(
+                user, deal, request.POST.get("stage") or None, expected_version=version or None
+            )
+        else:
+            saved = services.move_deal(
+                user, deal, request.POST.get("stage"), version or None, reason=reason
+            )
+    except VersionConflict as conflict:
+        return JsonResponse(
+            {
+                "error": _("Someone else changed this deal; the board is reloaded."),
+                "version": conflict.current.version,
+            },
+            status=409,
+        )
+    except (ValidationError, ValueError) as exc:
+        message = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+        needs_reason = isinstance(exc, ValidationError) and "close_reason" in getattr(
+            exc, "error_dict", {}
+        )
+        return JsonResponse({"error": message, "needs_reason": needs_reason}, status=400)
+    if not request.headers.get("X-Requested-With") and not request.htmx:
+        messages.success(
+            request,
+            _("“%(name)s” is now in %(stage)s.") % {"name": saved, "stage": saved.stage},
+        )
+        return redirect(saved.get_absolute_url())
+    return JsonResponse(
+        {"ok": True, "version": saved.version, "stage": saved.stage_id, "closed": saved.is_closed}
+    )
+
+
+@login_required
+def deal_delete(request, pk):
+    user = request.user
+    deal = _visible_deal(user, pk)
+    visibility.require_record(user, deal, "delete")
+    if request.method != "POST":
+        return render(request, "sales/confirm_delete.html", {"record": deal, "nav": "deals"})
+    services.delete_deal(user, deal)
+    messages.success(request, _("“%(name)s” is moved to the recycle bin.") % {"name": deal})
+    return redirect("deal-list")
+
+
+@login_required
+@require_POST
+def deal_restore(request, pk):
+    user = request.user
+    deal = get_object_or_404(Deal.all_objects.visible_to(user).in_recycle_bin(), pk=pk)
+    services.restore_deal(user, deal)
+    messages.success(request, _("“%(name)s” is restored.") % {"name": deal})
+    return redirect(deal.get_absolute_url())
+
+
+# --- settings: pipelines and exchange rates -------------------------------------------------
+
+
+@login_required
+def pipeline_list(request):
+    require_admin(request.user)
+    pipelines = Pipeline.objects.prefetch_related("stages")
+    return render(request, "sales/pipelines.html", {"pipelines": pipelines, "nav": "pipelines"})
+
+
+def _stage_rows(formset) -> list[dict]:
+    return [f.cleaned_data for f in formset.forms if f.cleaned_data]
+
+
+@login_required
+def pipeline_edit(request, pk=None):
+    user = request.user
+    require_admin(user)
+    pipeline = get_object_or_404(Pipeline, pk=pk) if pk else None
+    if pipeline is not None:
+        initial = {f: getattr(pipeline, f) for f in ("name", "name_zh", "stale_days", "active")}
+        stages = [
+            {f: getattr(s, f) for f in ("id", "name", "name_zh", "probability", "kind")}
+            for s in pipeline.stages.all()
+        ]
+    else:
+        initial, stages = (
+            None,
+            [
+                {"name": _("Qualification"), "probability": 10, "kind": "open"},
+                {"name": _("Proposal"), "probability": 50, "kind": "open"},
+                {"name": _("Won"), "probability": 100, "kind": "won"},
+                {"name": _("Lost"), "probability": 0, "kind": "lost"},
+            ],
+        )
+    form = PipelineForm(request.POST or None, initial=initial)
+    formset = StageFormSet(request.POST or None, initial=stages, prefix="stages")
+    stage_errors: list[str] = []
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        try:
+            saved = services.save_pipeline(user, pipeline, form.cleaned_data, _stage_rows(formset))
+        except ValidationError as exc:
+            for key, found in exc.message_dict.items():
+                if key in form.fields:
+                    for message in found:
+                        form.add_error(key, message)
+                else:
+                    stage_errors.extend(found)
+        else:
+            messages.success(request, _("Pipeline “%(name)s” is saved.") % {"name": saved})
+            return redirect("pipeline-list")
+    context = {
+        "form": form,
+        "formset": formset,
+        "pipeline": pipeline,
+        "stage_errors": stage_errors,
+        "nav": "pipelines",
+    }
+    return render(request, "sales/pipeline_form.html", context)
+
+
+@login_required
+def exchange_rates(request):
+    user = request.user
+    require_admin(user)
+    form = ExchangeRateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            rate = services.set_exchange_rate(
+                user, form.cleaned_data["currency"], form.cleaned_data["rate"]
+            )
+        except ValidationError as exc:
+            for key, found in exc.message_dict.items():
+                for message in found:
+                    form.add_error(key if key in form.fields else None, message)
+        else:
+            messages.success(request, _("The rate of %(code)s is saved.") % {"code": rate.currency})
+            return redirect("exchange-rates")
+    context = {
+        "form": form,
+        "rates": ExchangeRate.objects.all(),
+        "company_currency": settings.DEFAULT_CURRENCY,
+        "nav": "rates",
+    }
+    return render(request, "sales/exchange_rates.html", context)
