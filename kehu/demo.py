@@ -345,6 +345,8 @@ def load(seed: int = SEED, log=print) -> bool:
         _add_history(rng, users, people)
         _spread_dates(rng, now, companies + people)
         _add_notes(rng, users, people)
+        deals = _add_deals(rng, users, companies)
+        log("  " + _("%(n)d deals") % {"n": deals})
     return True
 
 
@@ -419,3 +421,59 @@ def _add_notes(rng: random.Random, users: dict, people: list[Person]) -> None:
     for person in rng.sample(people, 30):
         text = rng.choice(CHINESE_NOTES if person.city in CN_AREA else ENGLISH_NOTES)
         add_note(by_id[person.owner_id], person, text)
+
+
+DEAL_SUBJECTS_ZH = ["年度框架协议", "云服务采购", "设备更新", "培训项目", "系统集成", "续约"]
+DEAL_SUBJECTS_EN = ["Annual licence", "Cloud migration", "Hardware refresh", "Training",
+                    "Integration project", "Renewal"]  # fmt: skip
+LOST_REASONS = ["价格太高", "选了竞争对手", "预算取消", "Chose a competitor", "No budget"]
+
+
+def _add_deals(rng: random.Random, users: dict, companies: list) -> int:
+    """Deals in two pipelines (and one foreign currency), so the board and totals look real."""
+    from kehu.sales import services as sales
+    from kehu.sales.models import Pipeline
+
+    admin = users["admin"]
+    sales.set_exchange_rate(admin, "USD", "7.20")
+    renewals = sales.save_pipeline(
+        admin,
+        None,
+        {"name": "Renewals", "name_zh": "老客户续约", "stale_days": 45},
+        [
+            {"name": "Due", "name_zh": "待续约", "probability": 60, "kind": "open"},
+            {"name": "Quoted", "name_zh": "已报价", "probability": 80, "kind": "open"},
+            {"name": "Renewed", "name_zh": "已续约", "probability": 100, "kind": "won"},
+            {"name": "Churned", "name_zh": "流失", "probability": 0, "kind": "lost"},
+        ],
+    )
+    by_id = users_by_id(users)
+    pipelines = [Pipeline.objects.order_by("position", "id").first(), renewals]
+    today = timezone.localdate()
+    made = 0
+    for i in range(90):
+        company = rng.choice(companies)
+        owner = by_id[company.owner_id]
+        pipeline = pipelines[0] if i % 3 else pipelines[1]
+        stages = list(pipeline.stages.all())
+        stage = rng.choices(stages, weights=[5, 4, 3, 2, 2][: len(stages)])[0]
+        chinese = any("\u4e00" <= ch <= "\u9fff" for ch in company.name)
+        subject = rng.choice(DEAL_SUBJECTS_ZH if chinese else DEAL_SUBJECTS_EN)
+        due = today + datetime.timedelta(days=rng.randint(-10, 20))
+        data = {
+            "name": f"{company.name} · {subject}",
+            "pipeline": pipeline,
+            "company": company,
+            "owner": owner,
+            "amount": str(rng.randrange(20, 2000) * 500),
+            "currency": "CNY" if chinese else rng.choice(["USD", "CNY"]),
+            "expected_close": today + datetime.timedelta(days=rng.randint(5, 120)),
+            "next_step": rng.choice(["电话回访", "发送报价", "Demo", "Send contract", ""]),
+            "next_step_due": due,
+        }
+        deal = sales.create_deal(owner, data)
+        if stage != deal.stage:
+            reason = rng.choice(LOST_REASONS) if stage.kind == "lost" else None
+            sales.move_deal(owner, deal, stage, reason=reason)
+        made += 1
+    return made

@@ -130,7 +130,7 @@ UI_RULES: dict[str, Rule] = {
     "person-list": Rule(get=ANYONE, shows=("person",)),
     "company-list": Rule(get=ANYONE, shows=("company",)),
     "company-autocomplete": Rule(get=ANYONE, query="q=qingyun", shows=("company",)),
-    "recycle-bin": Rule(get=ANYONE, shows=("binned_person", "binned_company")),
+    "recycle-bin": Rule(get=ANYONE, shows=("binned_person", "binned_company", "binned_deal")),
     # people and companies
     "person-create": Rule(get=CREATE),
     "person-detail": Rule(get=READ),

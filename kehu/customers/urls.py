@@ -41,5 +41,4 @@ urlpatterns = [
     ),
     path("companies/lookup/", views.company_autocomplete, name="company-autocomplete"),
     path("notes/<int:pk>/delete/", views.note_delete, name="note-delete"),
-    path("recycle-bin/", views.recycle_bin, name="recycle-bin"),
 ]

@@ -449,39 +449,3 @@ def company_autocomplete(request):
         "customers/_company_options.html",
         {"companies": companies, "q": q, "target": request.GET.get("target", "")},
     )
-
-
-@login_required
-def recycle_bin(request):
-    user = request.user
-    sections = []
-    for entity in ENTITIES.values():
-        binned = entity.model.all_objects.visible_to(user).in_recycle_bin()
-        cursor_name = f"{entity.key}_cursor"
-        try:
-            page = paginate(
-                binned.select_related("owner", "deleted_by"),
-                "-deleted_at",
-                request.GET.get(cursor_name),
-                PAGE_SIZE,
-            )
-        except BadCursor:
-            page = paginate(
-                binned.select_related("owner", "deleted_by"), "-deleted_at", None, PAGE_SIZE
-            )
-        count, more = capped_count(binned)
-        sections.append(
-            {
-                "entity": entity,
-                "page": page,
-                "count": count,
-                "more": more,
-                "cursor_name": cursor_name,
-            }
-        )
-    context = {
-        "sections": sections,
-        "nav": "bin",
-        "can_restore": visibility.can(user, "customers", "delete"),
-    }
-    return render(request, "customers/recycle_bin.html", context)

@@ -58,6 +58,7 @@ def deal_board(request):
     pipeline = _pipeline_from(request.GET)
     context = {
         "nav": "board",
+        "company_currency": settings.DEFAULT_CURRENCY,
         "pipeline": pipeline,
         "pipelines": Pipeline.objects.filter(active=True),
         "owners": _owner_options(user, request.GET),
@@ -284,6 +285,8 @@ def deal_restore(request, pk):
     deal = get_object_or_404(Deal.all_objects.visible_to(user).in_recycle_bin(), pk=pk)
     services.restore_deal(user, deal)
     messages.success(request, _("“%(name)s” is restored.") % {"name": deal})
+    if request.POST.get("next") == "bin":
+        return redirect("recycle-bin")
     return redirect(deal.get_absolute_url())
 
 

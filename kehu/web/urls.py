@@ -1,9 +1,10 @@
 from django.urls import path
 
-from kehu.web import views
+from kehu.web import recycle_bin, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("search/", views.global_search, name="search"),
     path("healthz", views.healthz, name="healthz"),
+    path("recycle-bin/", recycle_bin.recycle_bin, name="recycle-bin"),
 ]
