@@ -137,6 +137,11 @@ class Deal(Record):
             models.Index(
                 fields=["stage", "currency", "amount"], condition=ALIVE, name="deal_stage_sum_idx"
             ),
+            models.Index(
+                fields=["owner", "stage", "currency", "amount"],
+                condition=ALIVE,
+                name="deal_owner_stage_sum_idx",
+            ),
             # the list's sorts, for everyone and per owner
             models.Index(fields=["name", "id"], condition=ALIVE, name="deal_name_idx"),
             models.Index(fields=["updated_at", "id"], condition=ALIVE, name="deal_updated_idx"),

@@ -107,7 +107,8 @@ def board(user, pipeline: Pipeline, params) -> tuple[list[Column], list[Stage]]:
     One query a stage for its cards (each reads its own index range) and one for every total;
     closed stages list no cards: a million old deals would only slow the board down.
     """
-    deals = apply_filters(Deal.objects.visible_to(user).filter(pipeline=pipeline), params, user)
+    # no pipeline condition: the stages imply it, and the planner should walk a stage's index
+    deals = apply_filters(Deal.objects.visible_to(user), params, user)
     stages = list(pipeline.stages.all())
     open_stages = [s for s in stages if s.kind == Stage.Kind.OPEN]
     columns = {s.pk: Column(stage=s) for s in open_stages}
