@@ -31,6 +31,7 @@ from kehu.customers.forms import (
     RecordForm,
 )
 from kehu.customers.models import Company, CustomField, Person, Tag
+from kehu.sales.models import Deal
 
 PAGE_SIZE = 50
 COMPANY_PEOPLE_SHOWN = 50
@@ -282,6 +283,12 @@ def record_detail(request, entity, pk):
             people.select_related("owner").order_by("name", "id")[:COMPANY_PEOPLE_SHOWN]
         )
         context["people_count"], context["people_more"] = capped_count(people)
+        if visibility.can(user, "sales", "read"):
+            deals = Deal.objects.visible_to(user).filter(company=record)
+            context["deals"] = list(
+                deals.select_related("stage", "owner").order_by("-updated_at", "-id")[:10]
+            )
+            context["can_create_deal"] = visibility.can(user, "sales", "create")
     return render(request, "customers/detail.html", context)
 
 

@@ -177,3 +177,11 @@ def test_empty_states(client, rep):
     login(client, rep)
     assert "No deals yet." in text(client.get(reverse("deal-list")))
     assert "No deals in this stage." in text(client.get(reverse("deal-board")))
+
+
+def test_a_company_page_lists_its_deals_the_user_may_see(client, rep, teammate):
+    company = make_company(rep, "京东方")
+    make_deal(rep, "京东方面板采购", company=company.pk, amount="3000")
+    body = text(login(client, rep).get(company.get_absolute_url()))
+    assert "京东方面板采购" in body and "3,000.00 CNY" in body
+    assert f"/deals/new/?company={company.pk}" in body
