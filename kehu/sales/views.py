@@ -15,7 +15,7 @@ from kehu.activities import timeline
 from kehu.core import audit, visibility
 from kehu.core.pagination import BadCursor, capped_count, paginate
 from kehu.core.records import VersionConflict
-from kehu.sales import queries, services
+from kehu.sales import board_cards, queries, services
 from kehu.sales.forms import DealForm, ExchangeRateForm, PipelineForm, StageFormSet
 from kehu.sales.models import Deal, ExchangeRate, Pipeline, Stage, StageChange
 
@@ -73,6 +73,9 @@ def deal_board(request):
         except ValidationError as exc:
             context["errors"] = exc.message_dict
             columns, closed = queries.board(user, pipeline, {})
+        owners = board_cards.owner_names([card for c in columns for card in c.cards])
+        for column in columns:
+            column.html = board_cards.render(column.cards, owners, context["can_edit"])
         context.update(columns=columns, closed_stages=closed)
     return render(request, "sales/board.html", context)
 

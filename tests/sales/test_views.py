@@ -185,3 +185,13 @@ def test_a_company_page_lists_its_deals_the_user_may_see(client, rep, teammate):
     body = text(login(client, rep).get(company.get_absolute_url()))
     assert "京东方面板采购" in body and "3,000.00 CNY" in body
     assert f"/deals/new/?company={company.pk}" in body
+
+
+def test_board_cards_escape_what_they_show(client, rep):
+    company = make_company(rep, "<b>Acme</b> & Co")
+    make_deal(rep, "<script>x</script>", company=company.pk, next_step='"call" <i>me</i>')
+    body = text(login(client, rep).get(reverse("deal-board")))
+    for raw in ("<script>x</script>", "<b>Acme</b>", "<i>me</i>"):
+        assert raw not in body
+    assert "&lt;script&gt;x&lt;/script&gt;" in body and "&lt;b&gt;Acme&lt;/b&gt; &amp; Co" in body
+    assert "&quot;call&quot; &lt;i&gt;me&lt;/i&gt;" in body
