@@ -15,7 +15,13 @@ from kehu.customers.api import (
     people_router,
     tags_router,
 )
-from kehu.sales.api import deals_router, pipelines_router, rates_router
+from kehu.sales.api import (
+    deals_router,
+    forecast_router,
+    pipelines_router,
+    rates_router,
+    targets_router,
+)
 
 DESCRIPTION = (
     "Kehu's REST API. Authenticate with your browser session or `Authorization: Bearer <token>` "
@@ -43,3 +49,5 @@ api.add_router("/teams", teams_router)
 api.add_router("/pipelines", pipelines_router)
 api.add_router("/exchange-rates", rates_router)
 api.add_router("/deals", deals_router)
+api.add_router("/forecast", forecast_router)
+api.add_router("/targets", targets_router)

@@ -33,7 +33,7 @@ from kehu.customers import field_services, importing, services
 from kehu.customers.import_models import ImportJob
 from kehu.customers.models import Company, CustomField, Person, Tag
 from kehu.sales import services as sales_services
-from kehu.sales.models import Deal, ExchangeRate, Pipeline, Stage, StageChange
+from kehu.sales.models import Deal, ExchangeRate, Pipeline, SalesTarget, Stage, StageChange
 from tests.factories import make_company, make_deal, make_person, make_team, make_user, stage
 
 PERSONAS = ("owner", "teammate", "manager", "outsider", "readonly", "admin")
@@ -44,7 +44,9 @@ SEES = ("owner", "manager", "readonly", "admin")
 
 
 def statuses(default: int, **overrides) -> dict[str, int | tuple[int, ...]]:
-    return {persona: overrides.get(persona, default) for persona in PERSONAS}
+    """Expected status per persona; a persona given as None is left out (not tried)."""
+    answers = {persona: overrides.get(persona, default) for persona in PERSONAS}
+    return {persona: status for persona, status in answers.items() if status is not None}
 
 
 def accepts(expected, got: int) -> bool:
@@ -191,6 +193,13 @@ UI_RULES: dict[str, Rule] = {
     ),
     "deal-delete": Rule(get=WRITE, post=CHANGE_OWN),
     "deal-restore": Rule(get=None, post=CHANGE_OWN),
+    "deal-forecast": Rule(get=ANYONE),
+    # targets: managers for their team, administrators for everyone
+    "sales-targets": Rule(
+        get=statuses(403, manager=200, admin=200),
+        post=statuses(403, manager=302, admin=None),
+        post_data=lambda o: {"period": "2026-Q4", f"user-{o['deal'].owner_id}": "1000"},
+    ),
 }
 
 # The API: "METHOD /path" as the OpenAPI schema lists it.
@@ -234,6 +243,9 @@ API_RULES: dict[str, Rule] = {
     "DELETE /api/v1/deals/{deal_id}": Rule(get=None, post={**API_CHANGE_OWN, "owner": 204}),
     "POST /api/v1/deals/{deal_id}/restore": Rule(get=None, post={**API_CHANGE_OWN, "owner": 200}),
     "POST /api/v1/deals/{deal_id}/move": Rule(get=None, post={**API_CHANGE_OWN, "owner": 200}),
+    "GET /api/v1/forecast": Rule(get=ANYONE),
+    "GET /api/v1/targets": Rule(get=statuses(403, manager=200, admin=200)),
+    "POST /api/v1/targets": Rule(get=None, post=statuses(403, manager=200, admin=None)),
 }
 # What a write sends: enough to succeed when allowed (the refusal must come first).
 API_BODIES = {
@@ -245,6 +257,7 @@ API_BODIES = {
     },
     "/api/v1/custom-fields/{field_id}": {"label": "WeChat ID"},
     "/api/v1/deals/{deal_id}/move": lambda objects: {"stage_id": stage("Proposal").pk},
+    "/api/v1/targets": lambda o: {"period": "2026-Q4", "user_id": o["deal"].owner_id, "amount": 1},
 }
 DEFAULT_API_BODY = {"name": "改过的名字 Changed"}
 UI_POST_DATA = {"name": "改过的名字 Changed", "body": "a note 一条备注", "next": "/"}
@@ -423,7 +436,7 @@ def fingerprint(objects: dict) -> dict:
     """Everything a refused request must leave alone."""
     state = {"audit entries": AuditEntry.objects.count()}
     models = (Person, Company, Note, ImportJob, ApiToken, User, Team, Role, CustomField, Tag,
-              Deal, Pipeline, Stage, StageChange, ExchangeRate)  # fmt: skip
+              Deal, Pipeline, Stage, StageChange, ExchangeRate, SalesTarget)  # fmt: skip
     for model in models:
         state[f"{model.__name__} rows"] = model._base_manager.count()
     for kind, obj in objects.items():

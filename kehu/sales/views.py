@@ -4,8 +4,10 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import JsonResponse
+from django.db import transaction
+from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -15,7 +17,8 @@ from kehu.activities import timeline
 from kehu.core import audit, visibility
 from kehu.core.pagination import BadCursor, capped_count, paginate
 from kehu.core.records import VersionConflict
-from kehu.sales import board_cards, queries, services
+from kehu.customers.exporting import csv_stream, safe_cell
+from kehu.sales import board_cards, forecast, queries, services
 from kehu.sales.forms import DealForm, ExchangeRateForm, PipelineForm, StageFormSet
 from kehu.sales.models import Deal, ExchangeRate, Pipeline, Stage, StageChange
 
@@ -378,3 +381,140 @@ def exchange_rates(request):
         "nav": "rates",
     }
     return render(request, "sales/exchange_rates.html", context)
+
+
+# --- forecast and targets ------------------------------------------------------------------
+
+
+def _forecast_table(result) -> list[list[str]]:
+    header = [_("Group"), _("Won"), _("Target"), _("Attainment"), _("Committed"),
+              _("Weighted pipeline"), _("Best case")]  # fmt: skip
+    lines = [header]
+    for row in [*result.rows, result.total]:
+        label = row.label if row is not result.total else _("Total")
+        attainment = f"{row.attainment}%" if row.attainment is not None else ""
+        target = "" if row.target is None else str(row.target)
+        values = [label, row.won, target, attainment, row.committed, row.weighted, row.best_case]
+        lines.append([safe_cell(v) for v in values])
+    return lines
+
+
+@login_required
+def deal_forecast(request):
+    user = request.user
+    visibility.require(user, "sales", "read")
+    errors = {}
+    try:
+        period = forecast.parse_period(request.GET.get("period"))
+    except ValidationError as exc:
+        errors, period = exc.message_dict, forecast.parse_period(None)
+    group = request.GET.get("group") if request.GET.get("group") in forecast.GROUPS else "owner"
+    result = forecast.forecast(user, period, group)
+    if request.GET.get("format") == "csv":
+        visibility.require(user, "sales", "export")
+        response = StreamingHttpResponse(
+            csv_stream(_forecast_table(result)), content_type="text/csv; charset=utf-8"
+        )
+        name = f"kehu-forecast-{period.label}-{group}.csv"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+    scale = max(
+        [r.best_case + r.won for r in result.rows] + [r.target or 0 for r in result.rows] + [1]
+    )
+    bars = [
+        {
+            "row": row,
+            "won": float(row.won * 100 / scale),
+            "weighted": float(row.weighted * 100 / scale),
+            "best": float(row.best_case * 100 / scale),
+            "target": float((row.target or 0) * 100 / scale),
+        }
+        for row in result.rows
+    ]
+    context = {
+        "nav": "forecast",
+        "result": result,
+        "bars": bars,
+        "period": period,
+        "previous": period.shifted(-1),
+        "next": period.shifted(1),
+        "other_kind": forecast.parse_period(
+            f"{period.start.year}-{period.start.month:02d}"
+            if period.kind == "quarter"
+            else f"{period.start.year}-Q{(period.start.month - 1) // 3 + 1}"
+        ),
+        "group": group,
+        "groups": [
+            ("owner", _("By owner")),
+            ("team", _("By team")),
+            ("pipeline", _("By pipeline")),
+        ],
+        "errors": errors,
+        "company_currency": settings.DEFAULT_CURRENCY,
+        "commit_probability": forecast.COMMIT_PROBABILITY,
+        "can_export": visibility.can(user, "sales", "export"),
+        "can_set_targets": forecast.can_set_targets(user),
+    }
+    return render(request, "sales/forecast.html", context)
+
+
+@login_required
+def sales_targets(request):
+    user = request.user
+    if not forecast.can_set_targets(user):
+        raise PermissionDenied
+    try:
+        period = forecast.parse_period(request.POST.get("period") or request.GET.get("period"))
+    except ValidationError:
+        period = forecast.parse_period(None)
+    users, teams = forecast.target_subjects(user)
+    problems: dict[str, str] = {}
+    if request.method == "POST":
+        subjects = [("user", u) for u in users] + [("team", t) for t in teams]
+        try:
+            with transaction.atomic():
+                for kind, subject in subjects:
+                    name = f"{kind}-{subject.pk}"
+                    if name not in request.POST:
+                        continue
+                    try:
+                        forecast.set_target(
+                            user, period, **{kind: subject}, amount=request.POST[name].strip()
+                        )
+                    except ValidationError as exc:
+                        problems[name] = " ".join(exc.messages)
+                if problems:
+                    raise ValidationError(problems)
+        except ValidationError:
+            pass  # nothing saved; the form shows each problem
+        else:
+            messages.success(
+                request, _("The targets for %(period)s are saved.") % {"period": period.label}
+            )
+            return redirect(f"{reverse('deal-forecast')}?period={period.label}")
+    saved = forecast.targets_of(period, users, teams)
+    rows = [
+        {
+            "name": f"user-{u.pk}",
+            "label": str(u),
+            "value": request.POST.get(f"user-{u.pk}", saved["user"].get(u.pk, "")),
+            "error": problems.get(f"user-{u.pk}"),
+        }
+        for u in users
+    ] + [
+        {
+            "name": f"team-{t.pk}",
+            "label": t.name,
+            "value": request.POST.get(f"team-{t.pk}", saved["team"].get(t.pk, "")),
+            "error": problems.get(f"team-{t.pk}"),
+            "team": True,
+        }
+        for t in teams
+    ]
+    context = {
+        "nav": "forecast",
+        "period": period,
+        "rows": rows,
+        "company_currency": settings.DEFAULT_CURRENCY,
+    }
+    return render(request, "sales/targets.html", context)
