@@ -165,6 +165,7 @@ def measure(opts) -> None:
     from django.test import Client
 
     people_bench.BUDGET_S = opts.budget
+    call_command("migrate", verbosity=0)  # indexes added since the deals were generated
     admin = User.objects.get(username="bench_admin")
     rep = User.objects.get(username="bench_user01")
     pipeline = Pipeline.objects.order_by("position", "id").first()
@@ -215,6 +216,32 @@ def measure(opts) -> None:
             f"{'pass' if app['p95'] <= 100 else '**FAIL**'} |",
             flush=True,
         )
+    from kehu.sales import forecast
+
+    quarter = forecast.parse_period(None)
+    for user, who in ((admin, "admin"), (rep, "rep")):
+        for group in ("owner", "team", "pipeline"):
+            client = Client()
+            client.force_login(user)
+            page = f"/deals/forecast/?period={quarter.label}&group={group}"
+            assert client.get(page).status_code == 200
+            entry = {
+                "via": "GET /deals/forecast/ (test Client)",
+                "app": people_bench.timed(
+                    lambda c=client, p=page: c.get(p), opts.iterations, opts.warmup
+                ),
+                "load": people_bench.load(),
+                "diagnostics": people_bench.slowest_query(lambda c=client, p=page: c.get(p)),
+            }
+            results["cases"][f"forecast {quarter.label} by {group} ({who})"] = entry
+            app = entry["app"]
+            print(
+                f"| forecast {quarter.label} by {group} ({who}) | {app['p50']:.1f} | "
+                f"{app['p95']:.1f} | {app['max']:.1f} | {app['cpu_p50']:.1f} | "
+                f"{entry['diagnostics'].get('slowest_ms', 0):.1f} | "
+                f"{'pass' if app['p95'] <= 300 else '**FAIL**'} |",
+                flush=True,
+            )
     out = ROOT / "bench" / "out"
     out.mkdir(exist_ok=True)
     (out / f"{opts.label}-deals.json").write_text(json.dumps(results, indent=1, default=str))
