@@ -184,7 +184,7 @@ UI_RULES: dict[str, Rule] = {
     "exchange-rates": Rule(get=ADMIN_ONLY),
     # deals: every default role reads sales; reps see their own, managers their team's
     "deal-list": Rule(get=ANYONE, shows=("deal",)),
-    "deal-board": Rule(get=ANYONE, shows=("deal",)),
+    "deal-board": Rule(get=ANYONE, shows=("deal", "deal_amount")),
     "deal-create": Rule(get=CREATE),
     "deal-detail": Rule(get=READ),
     "deal-edit": Rule(get=WRITE),
@@ -193,7 +193,7 @@ UI_RULES: dict[str, Rule] = {
     ),
     "deal-delete": Rule(get=WRITE, post=CHANGE_OWN),
     "deal-restore": Rule(get=None, post=CHANGE_OWN),
-    "deal-forecast": Rule(get=ANYONE),
+    "deal-forecast": Rule(get=ANYONE, shows=("deal_amount",)),
     # targets: managers for their team, administrators for everyone
     "sales-targets": Rule(
         get=statuses(403, manager=200, admin=200),
@@ -342,7 +342,9 @@ def world(db, rep, teammate, manager, outsider, admin_user, team_b, tmp_path, se
     binned_company = make_company(rep, BINNED_COMPANY_NAME)
     services.delete_company(rep, binned_company)
     note = add_note(rep, person, NOTE_BODY)
-    deal = make_deal(rep, DEAL_NAME, company=company.pk, amount="7654321")
+    deal = make_deal(
+        rep, DEAL_NAME, company=company.pk, amount="7654321", expected_close=timezone.localdate()
+    )
     binned_deal = make_deal(rep, BINNED_DEAL_NAME)
     sales_services.delete_deal(rep, binned_deal)
     sales_services.set_exchange_rate(admin_user, "USD", "7.1")
@@ -375,6 +377,7 @@ def world(db, rep, teammate, manager, outsider, admin_user, team_b, tmp_path, se
         "inactive_customfield": inactive_field,
         "tag": Tag.objects.create(name="VIP"),
         "deal": deal,
+        "deal_amount": deal,  # the forecast and the board totals show it, not the name
         "binned_deal": binned_deal,
         "pipeline": Pipeline.objects.get(),
     }
@@ -408,6 +411,7 @@ MARKERS = {
     "binned_company": lambda o: [BINNED_COMPANY_NAME, f"/companies/{o.pk}/"],
     "note": lambda o: [NOTE_BODY],
     "deal": lambda o: [DEAL_NAME, f"/deals/{o.pk}/"],
+    "deal_amount": lambda o: ["7,654,321", "7654321"],
     "binned_deal": lambda o: [BINNED_DEAL_NAME, f"/deals/{o.pk}/"],
 }
 

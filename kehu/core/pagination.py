@@ -35,9 +35,12 @@ def decode_cursor(cursor: str) -> tuple[object, int]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         value, pk = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        return value, int(pk)
+        pk = int(pk)
     except (ValueError, TypeError) as exc:
         raise BadCursor("invalid cursor") from exc
+    if not 0 <= pk < 2**63:  # no row has such an id; the database would refuse the number
+        raise BadCursor("invalid cursor")
+    return value, pk
 
 
 def sort_expression(model, name: str) -> Expression | None:

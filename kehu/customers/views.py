@@ -32,6 +32,7 @@ from kehu.customers.forms import (
 )
 from kehu.customers.models import Company, CustomField, Person, Tag
 from kehu.sales.models import Deal
+from kehu.web.conflicts import conflict_rows
 
 PAGE_SIZE = 50
 COMPANY_PEOPLE_SHOWN = 50
@@ -314,22 +315,6 @@ def record_create(request, entity):
     )
 
 
-def _conflict_rows(form: RecordForm) -> list[dict]:
-    """Fields where the stored record (theirs) differs from what the user submitted (yours)."""
-    rows = []
-    for name in form.changed_data:
-        if name == "version" or name not in form.cleaned_data:
-            continue
-        rows.append(
-            {
-                "label": form.fields[name].label,
-                "theirs": form.display(name, form.get_initial_for_field(form.fields[name], name)),
-                "yours": form.display(name, form.cleaned_data[name]),
-            }
-        )
-    return rows
-
-
 @login_required
 def record_edit(request, entity, pk):
     entity = ENTITIES[entity]
@@ -352,7 +337,7 @@ def record_edit(request, entity, pk):
                 data["version"] = str(conflict.current.version)
                 form = entity.form(data, user=user, instance=conflict.current)
                 form.is_valid()
-                context["conflict"] = _conflict_rows(form)
+                context["conflict"] = conflict_rows(form)
                 context["conflict_by"] = _last_editor(conflict.current)
             except ValidationError as exc:
                 form.add_service_errors(exc)

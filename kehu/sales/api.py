@@ -37,7 +37,6 @@ deals_router = Router(tags=["deals"])
 
 ALIASES = {"company": "company_id", "owner": "owner_id", "pipeline": "pipeline_id",
            "stage": "stage_id"}  # fmt: skip
-Amount = Field(ge=0, le=services.MAX_AMOUNT, max_digits=16, decimal_places=2)
 
 
 class StageOut(Schema):
@@ -182,7 +181,7 @@ def pipeline_out(pipeline: Pipeline) -> dict:
 
 
 def deal_out(deal: Deal) -> dict:
-    company = deal.company if deal.company_id else None
+    company = deal.live_company
     return {
         "id": deal.pk,
         "name": deal.name,
@@ -194,7 +193,7 @@ def deal_out(deal: Deal) -> dict:
         "amount": deal.amount,
         "currency": deal.currency,
         "expected_close": deal.expected_close,
-        "company_id": deal.company_id,
+        "company_id": company.pk if company else None,
         "company_name": company.name if company else None,
         "next_step": deal.next_step,
         "next_step_due": deal.next_step_due,
@@ -258,6 +257,8 @@ def _service_changes(payload: Input, partial: bool) -> dict:
                 changes["reopen"] = True
         elif name == "currency" and value is None:
             continue
+        elif name == "amount" and value is None:
+            raise ValidationError({"amount": [_("Enter an amount such as 12800.00.")]})
         else:
             changes[name] = value
     return changes
@@ -440,8 +441,10 @@ def set_target(request: HttpRequest, payload: TargetIn):
     period = forecast.parse_period(payload.period)
     user = User.objects.filter(pk=payload.user_id).first() if payload.user_id else None
     team = Team.objects.filter(pk=payload.team_id).first() if payload.team_id else None
-    if (payload.user_id and user is None) or (payload.team_id and team is None):
-        raise Http404
+    if payload.user_id and user is None:
+        raise ValidationError({"user_id": [_("There is no such user.")]})
+    if payload.team_id and team is None:
+        raise ValidationError({"team_id": [_("There is no such team.")]})
     target = forecast.set_target(
         request.auth,
         period,

@@ -6,3 +6,6 @@ class SalesConfig(AppConfig):
     name = "kehu.sales"
     label = "sales"
     verbose_name = _("Sales")
+
+    def ready(self) -> None:
+        from kehu.sales import subscriptions  # noqa: F401  (subscribes to other apps' events)

@@ -8,7 +8,7 @@ script (`web/static/kehu/board.js`), which reads the `data-` attributes.
 
 from html import escape
 
-from django.db.models import F, QuerySet
+from django.db.models import Case, F, QuerySet, When
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
@@ -22,7 +22,8 @@ COLUMNS = ["name", "amount", "currency", "next_step", "next_step_due", "closed_a
 
 def shown(qs: QuerySet) -> QuerySet:
     """`qs` reading what a card shows; the company's name comes along in the same query."""
-    return qs.only(*COLUMNS).annotate(company_name=F("company__name"))
+    alive = When(company__deleted_at__isnull=True, then=F("company__name"))  # not binned ones
+    return qs.only(*COLUMNS).annotate(company_name=Case(alive, default=None))
 
 
 def owner_names(cards: list) -> dict[int, str]:

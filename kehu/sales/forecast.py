@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -189,8 +189,11 @@ def _add_targets(user, period: Period, group: str, rows: dict, owners: dict) -> 
             label = str(owners.get(target.user_id, target.user_id))
             rows.setdefault(target.user_id, Row(target.user_id, label)).target = target.amount
         return
+    scope = visibility.scope_of(user)
+    if scope == visibility.SCOPE_OWN:
+        return  # a team's target is for those who see the team's deals
     for target in targets.filter(team__isnull=False).select_related("team"):
-        if visibility.scope_of(user) != visibility.SCOPE_ALL and target.team_id != user.team_id:
+        if scope != visibility.SCOPE_ALL and target.team_id != user.team_id:
             continue
         rows.setdefault(
             target.team_id, Row(target.team_id, target.team.name)
@@ -245,7 +248,7 @@ def set_target(actor, period: Period, *, user=None, team=None, amount) -> SalesT
     lookup = {"period": period.kind, "start": period.start}
     lookup["user_id" if user is not None else "team_id"] = subject_id
     with transaction.atomic():
-        current = SalesTarget.objects.filter(**lookup).first()
+        current = SalesTarget.objects.select_for_update().filter(**lookup).first()
         if amount in (None, ""):
             if current is not None:
                 audit.record(actor, current, "delete", {"amount": [str(current.amount), None]})
@@ -260,7 +263,13 @@ def set_target(actor, period: Period, *, user=None, team=None, amount) -> SalesT
         target.amount = value
         target.set_by = actor
         target.updated_at = timezone.now()
-        target.save()
+        try:
+            with transaction.atomic():
+                target.save()
+        except IntegrityError:  # someone saved the first target of this period meanwhile
+            target = SalesTarget.objects.select_for_update().get(**lookup)
+            target.amount, target.set_by, target.updated_at = value, actor, timezone.now()
+            target.save()
         if before != str(value):
             action = "update" if current else "create"
             audit.record(actor, target, action, {"amount": [before, str(value)]})

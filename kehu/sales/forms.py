@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from kehu.customers.forms import DateInput, owner_choices, set_company_field
 from kehu.sales import services
 from kehu.sales.models import Deal, Pipeline, Stage
+from kehu.sales.queries import id_or_none
 
 DEAL_FORM_FIELDS = ["name", "pipeline", "stage", "amount", "currency", "expected_close", "company",
                     "next_step", "next_step_due", "close_reason", "owner"]  # fmt: skip
@@ -90,7 +91,7 @@ class DealForm(forms.Form):
                 continue
             value = self.cleaned_data[name]
             if name in ("owner", "company", "pipeline", "stage"):
-                value = int(value) if str(value or "").isdigit() else None
+                value = id_or_none(value)
             elif value is None and name not in ("expected_close", "next_step_due"):
                 value = decimal.Decimal(0) if name == "amount" else ""
             data[name] = value

@@ -180,6 +180,12 @@ class Deal(Record):
     def is_closed(self) -> bool:
         return self.closed_at is not None
 
+    @property
+    def live_company(self):
+        """The deal's company, unless it is in the recycle bin (restoring it shows it again)."""
+        company = self.company if self.company_id else None
+        return company if company is not None and company.deleted_at is None else None
+
     def is_stale(self, today=None) -> bool:
         """Open, and unchanged for longer than its pipeline allows."""
         if self.is_closed:

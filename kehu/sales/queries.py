@@ -23,6 +23,14 @@ def clean_sort(value: str | None) -> str:
     return value if value in SORTS else "-updated_at"
 
 
+def id_or_none(value) -> int | None:
+    """A row id from user input (ASCII digits that fit a 64-bit column), else None."""
+    text = str(value or "").strip()
+    if text.isascii() and text.isdigit() and 0 < int(text) < 2**63:
+        return int(text)
+    return None
+
+
 def _int(value, name: str) -> int:
     try:
         number = int(value)

@@ -10,6 +10,7 @@ import decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -150,7 +151,9 @@ def _prepare_deal(actor, deal: Deal, changes: dict) -> None:
 def _check_stage_move(deal: Deal, stage: Stage, changes: dict, errors: dict) -> None:
     if deal.pk is None or stage.pk == deal.stage_id:
         return
-    if deal.is_closed and not changes.get("reopen"):
+    if deal.is_closed and changes.get("reopen") and stage.is_closed:
+        errors["stage"] = [_("Choose an open stage to reopen the deal in.")]
+    elif deal.is_closed and not changes.get("reopen"):
         errors["stage"] = [
             _("This deal is closed (%(stage)s). Reopen it to move it to another stage.")
             % {"stage": deal.stage.display_name}
@@ -210,6 +213,8 @@ def update_deal(actor, deal: Deal, changes: dict, expected_version=None) -> Deal
 
 def move_deal(actor, deal: Deal, stage, expected_version=None, reason: str | None = None) -> Deal:
     """Move the deal to another stage of its pipeline (the board's drag and drop)."""
+    if stage in (None, ""):
+        raise ValidationError({"stage": [_("Choose a stage.")]})
     changes = {"stage": stage}
     if reason is not None:
         changes["close_reason"] = reason
@@ -218,10 +223,8 @@ def move_deal(actor, deal: Deal, stage, expected_version=None, reason: str | Non
 
 def reopen_deal(actor, deal: Deal, stage=None, expected_version=None) -> Deal:
     """Bring a won or lost deal back to an open stage (by default the pipeline's first)."""
-    if stage is None:
+    if stage in (None, ""):
         stage = _resolve_stage(deal.pipeline, None)
-    elif isinstance(stage, Stage | int | str) and _resolve_stage(deal.pipeline, stage).is_closed:
-        raise ValidationError({"stage": [_("Choose an open stage to reopen the deal in.")]})
     changes = {"stage": stage, "reopen": True}
     return records.update(DEAL, actor, deal, changes, expected_version)
 
@@ -319,32 +322,39 @@ def save_pipeline(actor, pipeline: Pipeline | None, data: dict, stages: list[dic
 
 
 def _save_stages(pipeline: Pipeline, rows: list[dict]) -> None:
+    """Save the stages in `rows` in their order. A stage that deals are in keeps its type (a
+    deal's open or closed state follows its stage), and a stage that deals are in or have been
+    in is not removed (their history names it); both are refused before anything is saved."""
     existing = {stage.pk: stage for stage in pipeline.stages.all()}
-    kept = set()
+
+    def used(pk: int) -> bool:  # one index lookup a stage, whatever the number of deals
+        return Deal.all_objects.filter(stage_id=pk).exists()
+
+    kept = {_int_or_none(row["id"]) for row in rows} & existing.keys()
+    errors = [
+        _("Stage “%(name)s” has deals: its type cannot change while they are in it.")
+        % {"name": existing[pk].name}
+        for row in rows
+        if (pk := _int_or_none(row["id"])) in existing
+        and row["kind"] != existing[pk].kind
+        and used(pk)
+    ]
+    removed = [pk for pk in existing if pk not in kept]
+    for pk in removed:
+        history = StageChange.objects.filter(Q(to_stage_id=pk) | Q(from_stage_id=pk)).exists()
+        if used(pk) or history:
+            errors.append(
+                _("Stage “%(name)s” has deals or stage history, so it stays: rename it instead.")
+                % {"name": existing[pk].name}
+            )
+    if errors:
+        raise ValidationError({"stages": errors})
+    Stage.objects.filter(pk__in=removed).delete()
     for row in rows:
         stage = existing.get(_int_or_none(row["id"])) or Stage(pipeline=pipeline)
         for name in ("name", "name_zh", "probability", "kind", "position"):
             setattr(stage, name, row[name])
-        if stage.pk and stage.kind != existing[stage.pk].kind:
-            pass  # deals in it keep their state; the board shows them in the new column
         stage.save()
-        kept.add(stage.pk)
-    removed = [pk for pk in existing if pk not in kept]
-    if removed:
-        in_use = Deal.all_objects.filter(stage_id__in=removed).values_list("stage_id", flat=True)
-        busy = {existing[pk].name for pk in set(in_use)}
-        if busy:
-            raise ValidationError(
-                {
-                    "stages": [
-                        _("Stage “%(name)s” still has deals: move them before removing it.")
-                        % {"name": name}
-                        for name in sorted(busy)
-                    ]
-                }
-            )
-        StageChange.objects.filter(from_stage_id__in=removed).update(from_stage=None)
-        Stage.objects.filter(pk__in=removed).delete()
 
 
 def _int_or_none(value) -> int | None:

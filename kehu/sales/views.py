@@ -21,6 +21,7 @@ from kehu.customers.exporting import csv_stream, safe_cell
 from kehu.sales import board_cards, forecast, queries, services
 from kehu.sales.forms import DealForm, ExchangeRateForm, PipelineForm, StageFormSet
 from kehu.sales.models import Deal, ExchangeRate, Pipeline, Stage, StageChange
+from kehu.web.conflicts import conflict_rows
 
 PAGE_SIZE = 50
 FILTER_KEYS = ("q", "pipeline", "stage", "owner", "status", "company", "overdue")
@@ -48,10 +49,8 @@ def _owner_options(user, params) -> list[tuple[str, str, bool]]:
 
 def _pipeline_from(params) -> Pipeline | None:
     pipelines = Pipeline.objects.filter(active=True)
-    value = params.get("pipeline")
-    if value and str(value).isdigit():
-        return pipelines.filter(pk=int(value)).first() or pipelines.first()
-    return pipelines.first()
+    chosen = queries.id_or_none(params.get("pipeline"))
+    return (chosen and pipelines.filter(pk=chosen).first()) or pipelines.first()
 
 
 @login_required
@@ -160,8 +159,8 @@ def deal_create(request):
         return redirect("deal-list")
     initial = {}
     for name in ("company", "pipeline", "stage"):
-        if (request.GET.get(name) or "").isdigit():
-            initial[name] = request.GET[name]
+        if queries.id_or_none(request.GET.get(name)):
+            initial[name] = str(queries.id_or_none(request.GET[name]))
     if "pipeline" in initial and "stage" not in initial:
         first = Stage.objects.filter(pipeline_id=initial["pipeline"], kind="open").first()
         initial["stage"] = str(first.pk) if first else ""
@@ -175,21 +174,6 @@ def deal_create(request):
             messages.success(request, _("“%(name)s” is created.") % {"name": deal})
             return redirect(deal.get_absolute_url())
     return render(request, "sales/form.html", {"form": form, "nav": "deals"})
-
-
-def _conflict_rows(form: DealForm) -> list[dict]:
-    rows = []
-    for name in form.changed_data:
-        if name == "version" or name not in form.cleaned_data:
-            continue
-        rows.append(
-            {
-                "label": form.fields[name].label,
-                "theirs": form.display(name, form.get_initial_for_field(form.fields[name], name)),
-                "yours": form.display(name, form.cleaned_data[name]),
-            }
-        )
-    return rows
 
 
 @login_required
@@ -213,7 +197,7 @@ def deal_edit(request, pk):
                 data["version"] = str(conflict.current.version)
                 form = DealForm(data, user=user, instance=conflict.current)
                 form.is_valid()
-                context["conflict"] = _conflict_rows(form)
+                context["conflict"] = conflict_rows(form)
                 context["conflict_by"] = audit.history(conflict.current).first()
             except ValidationError as exc:
                 form.add_service_errors(exc)
@@ -465,7 +449,10 @@ def sales_targets(request):
         raise PermissionDenied
     try:
         period = forecast.parse_period(request.POST.get("period") or request.GET.get("period"))
-    except ValidationError:
+    except ValidationError as exc:
+        if request.method == "POST":  # never save what was meant for another period
+            messages.error(request, " ".join(exc.messages))
+            return redirect("sales-targets")
         period = forecast.parse_period(None)
     users, teams = forecast.target_subjects(user)
     problems: dict[str, str] = {}

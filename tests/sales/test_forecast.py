@@ -146,3 +146,27 @@ def test_forecast_and_targets_api(manager, rep):
     response = send(client, "post", "/api/v1/targets",
                     {"period": "2026-Q4", "user_id": rep.pk, "amount": None})  # fmt: skip
     assert response.status_code == 204 and not SalesTarget.objects.exists()
+
+
+def test_a_bad_period_saves_no_targets(client, manager, rep):
+    client.force_login(manager)
+    response = client.post(reverse("sales-targets"), {"period": "2026-Q9", f"user-{rep.pk}": "5"})
+    assert response.status_code == 302 and not SalesTarget.objects.exists()
+
+
+def test_reps_do_not_see_their_teams_target(manager, rep, team_a):
+    forecast.set_target(manager, Q4, team=team_a, amount="50000")
+    deal(rep, "100")
+    assert forecast.forecast(rep, Q4, "team").rows[0].target is None
+    assert forecast.forecast(manager, Q4, "team").rows[0].target == decimal.Decimal("50000.00")
+
+
+def test_targets_api_refuses_unknown_people_and_null_amounts_on_deals(manager, rep):
+    client = bearer_client(manager)
+    response = send(client, "post", "/api/v1/targets",
+                    {"period": "2026-Q4", "user_id": 999999, "amount": "1"})  # fmt: skip
+    assert_validation(response, "user_id")
+    made = make_deal(rep, amount="10")
+    response = send(bearer_client(rep), "patch", f"/api/v1/deals/{made.pk}", {"amount": None})
+    assert_validation(response, "amount")
+    assert Deal.objects.get(pk=made.pk).amount == decimal.Decimal("10")

@@ -208,3 +208,53 @@ def test_pipelines_need_open_won_and_lost_stages_and_keep_stages_in_use(admin_us
         "Qualification", "Proposal", "Won", "Lost",
     ]  # fmt: skip
     assert Stage.objects.filter(name="Negotiation").count() == 0
+
+
+def test_stages_with_deals_keep_their_type_and_stages_with_history_stay(admin_user, rep):
+    pipeline = default_pipeline()
+    deal = make_deal(rep)
+    services.move_deal(rep, deal, stage("Proposal").pk)  # Qualification now has history only
+
+    def rows(**kinds):
+        return [
+            {"id": s.pk, "name": s.name, "probability": s.probability,
+             "kind": kinds.get(s.name, s.kind)}
+            for s in pipeline.stages.all()
+        ]  # fmt: skip
+
+    with pytest.raises(ValidationError) as error:
+        services.save_pipeline(admin_user, pipeline, {"name": pipeline.name}, rows(Proposal="lost"))
+    assert "Proposal" in error.value.message_dict["stages"][0]
+    assert stage("Proposal").kind == "open"
+    kept = [r for r in rows() if r["name"] != "Qualification"]
+    with pytest.raises(ValidationError) as error:
+        services.save_pipeline(admin_user, pipeline, {"name": pipeline.name}, kept)
+    assert "Qualification" in error.value.message_dict["stages"][0]
+    assert pipeline.stages.count() == 5
+    # a stage without deals may change its type
+    services.save_pipeline(admin_user, pipeline, {"name": pipeline.name}, rows(Negotiation="won"))
+    assert stage("Negotiation").kind == "won"
+
+
+def test_a_move_names_its_stage_and_reopening_goes_to_an_open_one(rep):
+    deal = make_deal(rep)
+    with pytest.raises(ValidationError):
+        services.move_deal(rep, deal, None)
+    deal = services.move_deal(rep, deal, stage("Won").pk)
+    with pytest.raises(ValidationError):
+        services.update_deal(rep, deal, {"stage": stage("Lost").pk, "reopen": True})
+    deal.refresh_from_db()
+    assert deal.stage.name == "Won"
+
+
+def test_a_binned_company_is_not_shown_on_its_deals_and_a_rename_reaches_them(rep):
+    from kehu.customers import services as customer_services
+
+    company = make_company(rep, "阿里巴巴")
+    deal = make_deal(rep, "云采购", company=company.pk)
+    customer_services.update_company(rep, company, {"name": "腾讯"})
+    assert "teng xun" in Deal.objects.get(pk=deal.pk).search_text
+    customer_services.delete_company(rep, company)
+    assert Deal.objects.get(pk=deal.pk).live_company is None
+    customer_services.restore_company(rep, type(company).all_objects.get(pk=company.pk))
+    assert Deal.objects.get(pk=deal.pk).live_company.name == "腾讯"

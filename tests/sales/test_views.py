@@ -195,3 +195,27 @@ def test_board_cards_escape_what_they_show(client, rep):
         assert raw not in body
     assert "&lt;script&gt;x&lt;/script&gt;" in body and "&lt;b&gt;Acme&lt;/b&gt; &amp; Co" in body
     assert "&quot;call&quot; &lt;i&gt;me&lt;/i&gt;" in body
+
+
+@pytest.mark.parametrize("value", ["²", "9" * 30, "-1", "abc"])
+def test_odd_ids_and_cursors_in_the_address_are_not_errors(client, rep, value):
+    login(client, rep)
+    for url in ("deal-board", "deal-create", "deal-list"):
+        params = {"pipeline": value, "stage": value, "company": value}
+        assert client.get(reverse(url), params).status_code == 200, url
+    from kehu.core.pagination import encode_cursor
+
+    huge = encode_cursor("a", 2**70)
+    assert client.get(reverse("deal-list"), {"cursor": huge}).status_code == 200
+    assert client.get(reverse("recycle-bin"), {"deal_cursor": huge}).status_code == 200
+
+
+def test_a_move_without_a_stage_changes_nothing(client, rep):
+    deal = make_deal(rep)
+    login(client, rep)
+    response = client.post(
+        reverse("deal-move", args=[deal.pk]), {"version": 1}, headers={"X-Requested-With": "x"}
+    )
+    assert response.status_code == 400
+    deal.refresh_from_db()
+    assert deal.version == 1
