@@ -347,6 +347,7 @@ def load(seed: int = SEED, log=print) -> bool:
         _add_notes(rng, users, people)
         deals = _add_deals(rng, users, companies)
         log("  " + _("%(n)d deals") % {"n": deals})
+        _add_leads(rng, users)
     return True
 
 
@@ -477,3 +478,30 @@ def _add_deals(rng: random.Random, users: dict, companies: list) -> int:
             sales.move_deal(owner, deal, stage, reason=reason)
         made += 1
     return made
+
+
+DEMO_LEADS = [
+    ("欧阳娜", "杭州青禾教育科技有限公司", "event"), ("司马磊", "成都蜀锦文化传媒", "web"),
+    ("诸葛明", "重庆山城物流有限公司", "referral"), ("Olivia Brown", "Brightside Dental", "web"),
+    ("Liam Wilson", "Northpeak Outdoor", "ads"), ("上官静", "苏州园林设计院", "call"),
+    ("夏雨", "厦门海湾酒店", "web"), ("Noah Davis", "Cobalt Analytics", "event"),
+    ("解晓东", "青岛啤酒花园餐饮", "referral"), ("单雄", "西安古城旅游服务", "other"),
+]  # fmt: skip
+
+
+def _add_leads(rng: random.Random, users: dict) -> None:
+    """Leads in every state, so the list and conversion can be tried at once."""
+    from kehu.sales import leads
+
+    owners = [users[u] for u, _display, role, _team in USERS if role == "Sales rep"]
+    statuses = ["new", "new", "contacted", "qualified", "qualified", "disqualified"]
+    for index, (name, company, source) in enumerate(DEMO_LEADS):
+        status = statuses[index % len(statuses)]
+        leads.create_lead(
+            owners[index % len(owners)],
+            {
+                "name": name, "company_name": company, "source": source, "status": status,
+                "disqualify_reason": "没有预算" if status == "disqualified" else "",
+                "email": f"lead{index}@example.com", "next_step": rng.choice(["电话回访", ""]),
+            },
+        )  # fmt: skip

@@ -32,8 +32,17 @@ from kehu.core.models import AuditEntry
 from kehu.customers import field_services, importing, services
 from kehu.customers.import_models import ImportJob
 from kehu.customers.models import Company, CustomField, Person, Tag
+from kehu.sales import leads
 from kehu.sales import services as sales_services
-from kehu.sales.models import Deal, ExchangeRate, Pipeline, SalesTarget, Stage, StageChange
+from kehu.sales.models import (
+    Deal,
+    ExchangeRate,
+    Lead,
+    Pipeline,
+    SalesTarget,
+    Stage,
+    StageChange,
+)
 from tests.factories import make_company, make_deal, make_person, make_team, make_user, stage
 
 PERSONAS = ("owner", "teammate", "manager", "outsider", "readonly", "admin")
@@ -107,6 +116,7 @@ TARGET_BY_PREFIX = {
     "settings/fields/": "customfield",
     "settings/pipelines/": "pipeline",
     "deals/": "deal",
+    "leads/": "lead",
     "/api/v1/people/": "person",
     "/api/v1/companies/": "company",
     "/api/v1/tags/": "tag",
@@ -114,6 +124,7 @@ TARGET_BY_PREFIX = {
     "/api/v1/users/": "user",
     "/api/v1/teams/": "team",
     "/api/v1/deals/": "deal",
+    "/api/v1/leads/": "lead",
     "/api/v1/pipelines/": "pipeline",
 }
 
@@ -132,7 +143,9 @@ UI_RULES: dict[str, Rule] = {
     "person-list": Rule(get=ANYONE, shows=("person",)),
     "company-list": Rule(get=ANYONE, shows=("company",)),
     "company-autocomplete": Rule(get=ANYONE, query="q=qingyun", shows=("company",)),
-    "recycle-bin": Rule(get=ANYONE, shows=("binned_person", "binned_company", "binned_deal")),
+    "recycle-bin": Rule(
+        get=ANYONE, shows=("binned_person", "binned_company", "binned_deal", "binned_lead")
+    ),
     # people and companies
     "person-create": Rule(get=CREATE),
     "person-detail": Rule(get=READ),
@@ -194,6 +207,14 @@ UI_RULES: dict[str, Rule] = {
     "deal-delete": Rule(get=WRITE, post=CHANGE_OWN),
     "deal-restore": Rule(get=None, post=CHANGE_OWN),
     "deal-forecast": Rule(get=ANYONE, shows=("deal_amount",)),
+    # leads: like deals; converting needs the right to create customers too
+    "lead-list": Rule(get=ANYONE, shows=("lead",)),
+    "lead-create": Rule(get=CREATE),
+    "lead-detail": Rule(get=READ),
+    "lead-edit": Rule(get=WRITE),
+    "lead-convert": Rule(get=WRITE, post=CHANGE_OWN, post_data=lambda o: {"make_deal": "on"}),
+    "lead-delete": Rule(get=WRITE, post=CHANGE_OWN),
+    "lead-restore": Rule(get=None, post=CHANGE_OWN),
     # targets: managers for their team, administrators for everyone
     "sales-targets": Rule(
         get=statuses(403, manager=200, admin=200),
@@ -244,6 +265,13 @@ API_RULES: dict[str, Rule] = {
     "POST /api/v1/deals/{deal_id}/restore": Rule(get=None, post={**API_CHANGE_OWN, "owner": 200}),
     "POST /api/v1/deals/{deal_id}/move": Rule(get=None, post={**API_CHANGE_OWN, "owner": 200}),
     "GET /api/v1/forecast": Rule(get=ANYONE),
+    "GET /api/v1/leads": Rule(get=ANYONE, shows=("lead",), query="q=ouyang"),
+    "POST /api/v1/leads": Rule(get=None, post={"readonly": 403, "outsider": 201}),
+    "GET /api/v1/leads/{lead_id}": Rule(get=READ),
+    "PATCH /api/v1/leads/{lead_id}": Rule(get=None, post={**API_CHANGE_OWN, "owner": 200}),
+    "DELETE /api/v1/leads/{lead_id}": Rule(get=None, post={**API_CHANGE_OWN, "owner": 204}),
+    "POST /api/v1/leads/{lead_id}/restore": Rule(get=None, post={**API_CHANGE_OWN, "owner": 200}),
+    "POST /api/v1/leads/{lead_id}/convert": Rule(get=None, post={**API_CHANGE_OWN, "owner": 200}),
     "GET /api/v1/targets": Rule(get=statuses(403, manager=200, admin=200)),
     "POST /api/v1/targets": Rule(get=None, post=statuses(403, manager=200, admin=None)),
 }
@@ -257,6 +285,7 @@ API_BODIES = {
     },
     "/api/v1/custom-fields/{field_id}": {"label": "WeChat ID"},
     "/api/v1/deals/{deal_id}/move": lambda objects: {"stage_id": stage("Proposal").pk},
+    "/api/v1/leads/{lead_id}/convert": {"make_deal": True},
     "/api/v1/targets": lambda o: {"period": "2026-Q4", "user_id": o["deal"].owner_id, "amount": 1},
 }
 DEFAULT_API_BODY = {"name": "改过的名字 Changed"}
@@ -269,6 +298,7 @@ COMPANY_NAME, COMPANY_EMAIL = "青云秘阁科技有限公司", "contact@qingyun
 BINNED_PERSON_NAME, BINNED_COMPANY_NAME = "诸葛孔明", "长孙无忌贸易行"
 NOTE_BODY = "机密备注 owner-only note"
 DEAL_NAME, BINNED_DEAL_NAME = "精密仪器采购 Jingmi order", "旧的框架协议 old frame deal"
+LEAD_NAME, BINNED_LEAD_NAME = "欧阳修 Ouyang Xiu", "上官婉儿 Shangguan"
 
 
 # ---------------------------------------------------------------- enumeration
@@ -348,6 +378,11 @@ def world(db, rep, teammate, manager, outsider, admin_user, team_b, tmp_path, se
     binned_deal = make_deal(rep, BINNED_DEAL_NAME)
     sales_services.delete_deal(rep, binned_deal)
     sales_services.set_exchange_rate(admin_user, "USD", "7.1")
+    lead = leads.create_lead(
+        rep, {"name": LEAD_NAME, "company_name": "欧阳书院", "status": "qualified"}
+    )
+    binned_lead = leads.create_lead(rep, {"name": BINNED_LEAD_NAME})
+    leads.delete_lead(rep, binned_lead)
     token, _secret = ApiToken.issue(rep, "the owner's token")
     field = field_services.create_field(
         admin_user, {"entity": "person", "key": "wechat", "label": "WeChat", "type": "text"}
@@ -379,6 +414,8 @@ def world(db, rep, teammate, manager, outsider, admin_user, team_b, tmp_path, se
         "deal": deal,
         "deal_amount": deal,  # the forecast and the board totals show it, not the name
         "binned_deal": binned_deal,
+        "lead": lead,
+        "binned_lead": binned_lead,
         "pipeline": Pipeline.objects.get(),
     }
     return users, objects
@@ -413,6 +450,8 @@ MARKERS = {
     "deal": lambda o: [DEAL_NAME, f"/deals/{o.pk}/"],
     "deal_amount": lambda o: ["7,654,321", "7654321"],
     "binned_deal": lambda o: [BINNED_DEAL_NAME, f"/deals/{o.pk}/"],
+    "lead": lambda o: [LEAD_NAME, f"/leads/{o.pk}/"],
+    "binned_lead": lambda o: [BINNED_LEAD_NAME, f"/leads/{o.pk}/"],
 }
 
 
@@ -440,7 +479,7 @@ def fingerprint(objects: dict) -> dict:
     """Everything a refused request must leave alone."""
     state = {"audit entries": AuditEntry.objects.count()}
     models = (Person, Company, Note, ImportJob, ApiToken, User, Team, Role, CustomField, Tag,
-              Deal, Pipeline, Stage, StageChange, ExchangeRate, SalesTarget)  # fmt: skip
+              Deal, Pipeline, Stage, StageChange, ExchangeRate, SalesTarget, Lead)  # fmt: skip
     for model in models:
         state[f"{model.__name__} rows"] = model._base_manager.count()
     for kind, obj in objects.items():

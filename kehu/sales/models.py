@@ -265,3 +265,80 @@ class SalesTarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period} {self.start}: {self.amount}"
+
+
+class Lead(Record):
+    """Someone who may buy, before they are a customer: qualified, then converted into a person,
+    their company and a deal (matched to existing ones, never duplicated)."""
+
+    module = "sales"
+
+    class Status(models.TextChoices):
+        NEW = "new", _("New")
+        CONTACTED = "contacted", _("Contacted")
+        QUALIFIED = "qualified", _("Qualified")
+        DISQUALIFIED = "disqualified", _("Disqualified")
+        CONVERTED = "converted", _("Converted")
+
+    class Source(models.TextChoices):
+        WEB = "web", _("Web form")
+        REFERRAL = "referral", _("Referral")
+        EVENT = "event", _("Event")
+        ADVERTISING = "ads", _("Advertising")
+        COLD_CALL = "call", _("Cold call")
+        IMPORT = "import", _("Import")
+        OTHER = "other", _("Other")
+
+    name = models.CharField(_("name"), max_length=150)
+    company_name = models.CharField(_("company"), max_length=200, blank=True, default="")
+    title = models.CharField(_("job title"), max_length=100, blank=True, default="")
+    email = models.EmailField(_("email"), blank=True, default="")
+    phone = models.CharField(_("phone"), max_length=32, blank=True, default="")
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices, default="other")
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default="new")
+    disqualify_reason = models.CharField(
+        _("disqualification reason"), max_length=200, blank=True, default=""
+    )
+    notes = models.TextField(_("notes"), blank=True, default="")
+    next_step = models.CharField(_("next step"), max_length=200, blank=True, default="")
+    next_step_due = models.DateField(_("next step due"), null=True, blank=True)
+    converted_at = models.DateTimeField(_("converted"), null=True, blank=True)
+    person = models.ForeignKey(
+        "customers.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    company = models.ForeignKey(
+        "customers.Company", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    deal = models.ForeignKey(
+        Deal, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    search_text = models.TextField(default="", editable=False)
+
+    class Meta:
+        verbose_name = _("lead")
+        verbose_name_plural = _("leads")
+        indexes = [
+            models.Index(fields=["updated_at", "id"], condition=ALIVE, name="lead_updated_idx"),
+            models.Index(fields=["name", "id"], condition=ALIVE, name="lead_name_idx"),
+            models.Index(
+                fields=["status", "updated_at", "id"], condition=ALIVE, name="lead_status_idx"
+            ),
+            models.Index(
+                fields=["owner", "updated_at", "id"], condition=ALIVE, name="lead_owner_idx"
+            ),
+            models.Index(fields=["deleted_at", "id"], condition=BINNED, name="lead_binned_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return record_url("lead-detail", self.pk)
+
+    @property
+    def next_step_overdue(self) -> bool:
+        return bool(
+            self.status not in (self.Status.CONVERTED, self.Status.DISQUALIFIED)
+            and self.next_step_due
+            and self.next_step_due < timezone.localdate()
+        )

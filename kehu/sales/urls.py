@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kehu.sales import views
+from kehu.sales import lead_views, views
 
 urlpatterns = [
     path("deals/", views.deal_list, name="deal-list"),
@@ -13,6 +13,13 @@ urlpatterns = [
     path("deals/<int:pk>/move/", views.deal_move, name="deal-move"),
     path("deals/<int:pk>/delete/", views.deal_delete, name="deal-delete"),
     path("deals/<int:pk>/restore/", views.deal_restore, name="deal-restore"),
+    path("leads/", lead_views.lead_list, name="lead-list"),
+    path("leads/new/", lead_views.lead_create, name="lead-create"),
+    path("leads/<int:pk>/", lead_views.lead_detail, name="lead-detail"),
+    path("leads/<int:pk>/edit/", lead_views.lead_edit, name="lead-edit"),
+    path("leads/<int:pk>/convert/", lead_views.lead_convert, name="lead-convert"),
+    path("leads/<int:pk>/delete/", lead_views.lead_delete, name="lead-delete"),
+    path("leads/<int:pk>/restore/", lead_views.lead_restore, name="lead-restore"),
     path("settings/pipelines/", views.pipeline_list, name="pipeline-list"),
     path("settings/pipelines/new/", views.pipeline_edit, name="pipeline-create"),
     path("settings/pipelines/<int:pk>/", views.pipeline_edit, name="pipeline-edit"),

@@ -1,0 +1,91 @@
+"""Forms for leads; the lead services validate and save."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from kehu.core.contact import display_phone
+from kehu.customers.forms import DateInput, owner_choices
+from kehu.sales.models import Lead
+from kehu.sales.queries import id_or_none
+
+FIELDS = ["name", "company_name", "title", "email", "phone", "source", "status",
+          "disqualify_reason", "next_step", "next_step_due", "owner", "notes"]  # fmt: skip
+
+
+class LeadForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    name = forms.CharField(label=_("Name"), max_length=150)
+    company_name = forms.CharField(label=_("Company"), max_length=200, required=False)
+    title = forms.CharField(label=_("Job title"), max_length=100, required=False)
+    email = forms.CharField(label=_("Email"), max_length=254, required=False,
+                            widget=forms.EmailInput)  # fmt: skip
+    phone = forms.CharField(label=_("Phone"), max_length=40, required=False,
+                            widget=forms.TextInput(attrs={"type": "tel"}))  # fmt: skip
+    source = forms.ChoiceField(label=_("Source"), choices=Lead.Source.choices)
+    status = forms.ChoiceField(label=_("Status"))
+    disqualify_reason = forms.CharField(
+        label=_("Disqualification reason"), max_length=200, required=False,
+        help_text=_("Needed when the lead is disqualified."),
+    )  # fmt: skip
+    next_step = forms.CharField(label=_("Next step"), max_length=200, required=False)
+    next_step_due = forms.DateField(label=_("Next step due"), required=False, widget=DateInput())
+    owner = forms.ChoiceField(label=_("Owner"))
+    notes = forms.CharField(label=_("Notes"), max_length=10000, required=False,
+                            widget=forms.Textarea(attrs={"rows": 4}))  # fmt: skip
+
+    def __init__(self, *args, user, instance: Lead | None = None, **kwargs):
+        self.user, self.instance = user, instance
+        initial = kwargs.setdefault("initial", {})
+        if instance is not None:
+            values = {name: getattr(instance, name) for name in FIELDS if name != "owner"}
+            values.update(owner=str(instance.owner_id), version=instance.version,
+                          phone=display_phone(instance.phone))  # fmt: skip
+            kwargs["initial"] = {**values, **initial}
+        else:
+            initial.setdefault("owner", str(user.pk))
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].choices = owner_choices(user, instance.owner if instance else None)
+        statuses = [c for c in Lead.Status.choices if c[0] != Lead.Status.CONVERTED]
+        if instance is not None and instance.status == Lead.Status.CONVERTED:
+            statuses = [c for c in Lead.Status.choices if c[0] == Lead.Status.CONVERTED]
+        self.fields["status"].choices = statuses
+        if instance is None:
+            del self.fields["version"]
+
+    def service_data(self, only_changed: bool = False) -> dict:
+        names = set(self.changed_data) if only_changed else set(self.fields)
+        data = {}
+        for name in names - {"version"}:
+            if name not in self.cleaned_data:
+                continue
+            value = self.cleaned_data[name]
+            if name == "owner":
+                value = id_or_none(value)
+            elif value is None and name != "next_step_due":
+                value = ""
+            data[name] = value
+        return data
+
+    def add_service_errors(self, exc) -> None:
+        if not hasattr(exc, "error_dict"):
+            for message in exc.messages:
+                self.add_error(None, message)
+            return
+        for key, messages in exc.message_dict.items():
+            name = key if key in self.fields and key != "version" else None
+            for message in messages:
+                self.add_error(name, message if name else f"{key}: {message}")
+
+    def display(self, name: str, value) -> str:
+        if value in (None, ""):
+            return "—"
+        return str(dict(getattr(self.fields[name], "choices", []) or []).get(str(value), value))
+
+
+class ConvertForm(forms.Form):
+    make_deal = forms.BooleanField(label=_("Create a deal"), required=False, initial=True)
+    deal_name = forms.CharField(label=_("Deal name"), max_length=200, required=False)
+    amount = forms.DecimalField(
+        label=_("Amount"), max_digits=16, decimal_places=2, min_value=0, required=False
+    )
+    expected_close = forms.DateField(label=_("Expected close"), required=False, widget=DateInput())

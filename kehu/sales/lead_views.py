@@ -1,0 +1,213 @@
+"""Lead screens: the list, a lead's page and form, and converting it."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kehu.activities import timeline
+from kehu.core import audit, search, visibility
+from kehu.core.pagination import BadCursor, capped_count, paginate
+from kehu.core.records import VersionConflict
+from kehu.sales import leads
+from kehu.sales.lead_forms import ConvertForm, LeadForm
+from kehu.sales.models import Lead
+from kehu.sales.queries import id_or_none
+from kehu.web.conflicts import conflict_rows
+
+PAGE_SIZE = 50
+SORTS = ["-updated_at", "updated_at", "name", "-name"]
+
+
+def _leads(user, include_bin: bool = False):
+    manager = Lead.all_objects if include_bin else Lead.objects
+    return manager.visible_to(user).select_related("owner")
+
+
+def _filtered(qs, params, user):
+    errors = {}
+    status = params.get("status")
+    if status:
+        if status in Lead.Status.values:
+            qs = qs.filter(status=status)
+        else:
+            errors["status"] = [_("Choose a status from the list.")]
+    source = params.get("source")
+    if source:
+        if source in Lead.Source.values:
+            qs = qs.filter(source=source)
+        else:
+            errors["source"] = [_("Choose a source from the list.")]
+    owner = params.get("owner")
+    if owner:
+        owner_id = user.pk if owner == "me" else id_or_none(owner)
+        if owner_id is None:
+            errors["owner"] = [_("Expected a number.")]
+        else:
+            qs = qs.filter(owner_id=owner_id)
+    q = (params.get("q") or "").strip()
+    if q:
+        qs = search.search(qs, q, cap=search.LIST_MATCH_CAP)
+    return qs, errors
+
+
+@login_required
+def lead_list(request):
+    user = request.user
+    visibility.require(user, "sales", "read")
+    base = _leads(user)
+    qs, errors = _filtered(base, request.GET, user)
+    sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else "-updated_at"
+    cursor = request.GET.get("cursor") or None
+    try:
+        page = paginate(qs, sort, cursor, PAGE_SIZE)
+    except BadCursor:
+        cursor, page = None, paginate(qs, sort, None, PAGE_SIZE)
+    count, more = capped_count(qs)
+    keys = ("q", "status", "source", "owner")
+    filtering = any(request.GET.get(k) for k in keys)
+    context = {
+        "nav": "leads",
+        "page": page,
+        "rows": page.items,
+        "count": count,
+        "more": more,
+        "sort": sort,
+        "cursor": cursor,
+        "errors": errors,
+        "filtering": filtering,
+        "has_records": bool(page.items) or (filtering and base.exists()),
+        "params": {k: request.GET.get(k, "") for k in keys},
+        "statuses": Lead.Status.choices,
+        "sources": Lead.Source.choices,
+        "can_create": visibility.can(user, "sales", "create"),
+    }
+    return render(request, "sales/leads.html", context)
+
+
+@login_required
+def lead_detail(request, pk):
+    user = request.user
+    lead = get_object_or_404(
+        _leads(user, include_bin=True).select_related("person", "company", "deal"), pk=pk
+    )
+    if request.htmx and "before" in request.GET:
+        items = {"timeline": timeline.page(lead, request.GET.get("before"))}
+        return render(request, "customers/_timeline_items.html", items)
+    context = {
+        "nav": "leads",
+        "lead": lead,
+        "record": lead,
+        "timeline": timeline.page(lead, request.GET.get("before")),
+        "can_edit": visibility.can(user, "sales", "edit"),
+        "can_delete": visibility.can(user, "sales", "delete"),
+    }
+    return render(request, "sales/lead_detail.html", context)
+
+
+@login_required
+def lead_create(request):
+    user = request.user
+    visibility.require(user, "sales", "create")
+    form = LeadForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            lead = leads.create_lead(user, form.service_data())
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, _("“%(name)s” is created.") % {"name": lead})
+            return redirect(lead.get_absolute_url())
+    return render(request, "sales/lead_form.html", {"form": form, "nav": "leads"})
+
+
+@login_required
+def lead_edit(request, pk):
+    user = request.user
+    lead = get_object_or_404(_leads(user), pk=pk)
+    visibility.require_record(user, lead, "edit")
+    form = LeadForm(request.POST or None, user=user, instance=lead)
+    context = {"nav": "leads", "record": lead}
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                saved = leads.update_lead(
+                    user,
+                    lead,
+                    form.service_data(only_changed=True),
+                    expected_version=form.cleaned_data["version"],
+                )
+            except VersionConflict as conflict:
+                data = request.POST.copy()
+                data["version"] = str(conflict.current.version)
+                form = LeadForm(data, user=user, instance=conflict.current)
+                form.is_valid()
+                context["conflict"] = conflict_rows(form)
+                context["conflict_by"] = audit.history(conflict.current).first()
+            except ValidationError as exc:
+                form.add_service_errors(exc)
+            else:
+                messages.success(request, _("“%(name)s” is saved.") % {"name": saved})
+                return redirect(saved.get_absolute_url())
+        elif "version" in form.errors:
+            form.add_error(None, _("This form is out of date. Reload the page and try again."))
+    context["form"] = form
+    return render(request, "sales/lead_form.html", context)
+
+
+@login_required
+def lead_convert(request, pk):
+    user = request.user
+    lead = get_object_or_404(_leads(user), pk=pk)
+    visibility.require_record(user, lead, "edit")
+    form = ConvertForm(request.POST or None, initial={"deal_name": lead.company_name or lead.name})
+    context = {
+        "nav": "leads",
+        "lead": lead,
+        "form": form,
+        "person": leads.matching_person(user, lead),
+        "company": leads.matching_company(user, lead),
+    }
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        deal = {"name": data["deal_name"] or lead.company_name or lead.name}
+        if data["amount"] is not None:
+            deal["amount"] = data["amount"]
+        if data["expected_close"]:
+            deal["expected_close"] = data["expected_close"]
+        try:
+            converted = leads.convert_lead(user, lead, make_deal=data["make_deal"], deal=deal)
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("“%(name)s” is converted.") % {"name": converted})
+            target = converted.deal or converted.person
+            return redirect(target.get_absolute_url())
+    return render(request, "sales/lead_convert.html", context)
+
+
+@login_required
+def lead_delete(request, pk):
+    user = request.user
+    lead = get_object_or_404(_leads(user), pk=pk)
+    visibility.require_record(user, lead, "delete")
+    if request.method != "POST":
+        return render(request, "sales/confirm_delete.html", {"record": lead, "nav": "leads"})
+    leads.delete_lead(user, lead)
+    messages.success(request, _("“%(name)s” is moved to the recycle bin.") % {"name": lead})
+    return redirect("lead-list")
+
+
+@login_required
+@require_POST
+def lead_restore(request, pk):
+    user = request.user
+    lead = get_object_or_404(Lead.all_objects.visible_to(user).in_recycle_bin(), pk=pk)
+    leads.restore_lead(user, lead)
+    messages.success(request, _("“%(name)s” is restored.") % {"name": lead})
+    if request.POST.get("next") == "bin":
+        return redirect("recycle-bin")
+    return redirect(lead.get_absolute_url())
