@@ -20,7 +20,7 @@ from kehu.accounts.models import User
 from kehu.activities import services as note_services
 from kehu.activities import timeline
 from kehu.activities.models import Note
-from kehu.core import audit, search, visibility
+from kehu.core import search, visibility
 from kehu.core.pagination import BadCursor, capped_count, paginate
 from kehu.customers import list_table, queries, services
 from kehu.customers.custom_fields import active_fields
@@ -32,7 +32,7 @@ from kehu.customers.forms import (
 )
 from kehu.customers.models import Company, CustomField, Person, Tag
 from kehu.sales.models import Deal
-from kehu.web.conflicts import conflict_rows
+from kehu.web.conflicts import edit_page
 
 PAGE_SIZE = 50
 COMPANY_PEOPLE_SHOWN = 50
@@ -321,38 +321,19 @@ def record_edit(request, entity, pk):
     user = request.user
     record = _visible_record(entity, user, pk)
     visibility.require_record(user, record, "edit")
-    form = entity.form(request.POST or None, user=user, instance=record)
-    context = {"entity": entity, "nav": entity.nav, "record": record}
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                saved = entity.update(
-                    user,
-                    record,
-                    form.service_data(only_changed=True),
-                    expected_version=form.cleaned_data["version"],
-                )
-            except services.VersionConflict as conflict:
-                data = request.POST.copy()
-                data["version"] = str(conflict.current.version)
-                form = entity.form(data, user=user, instance=conflict.current)
-                form.is_valid()
-                context["conflict"] = conflict_rows(form)
-                context["conflict_by"] = _last_editor(conflict.current)
-            except ValidationError as exc:
-                form.add_service_errors(exc)
-            else:
-                messages.success(request, _("“%(name)s” is saved.") % {"name": saved})
-                return redirect(saved.get_absolute_url())
-        elif "version" in form.errors:
-            form.add_error(None, _("This form is out of date. Reload the page and try again."))
-    context["form"] = form
-    return render(request, "customers/form.html", context)
 
+    def save(form):
+        changes = form.service_data(only_changed=True)
+        return entity.update(user, record, changes, expected_version=form.cleaned_data["version"])
 
-def _last_editor(record):
-    """The latest audit entry of `record`: who changed it last, and when."""
-    return audit.history(record).first()
+    return edit_page(
+        request,
+        record,
+        make_form=lambda data, instance: entity.form(data, user=user, instance=instance),
+        save=save,
+        template="customers/form.html",
+        context={"entity": entity, "nav": entity.nav},
+    )
 
 
 @login_required

@@ -4,13 +4,13 @@ import decimal
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from kehu.customers.forms import DateInput, owner_choices, set_company_field
 from kehu.sales import services
 from kehu.sales.models import Deal, Pipeline, Stage
 from kehu.sales.queries import id_or_none
+from kehu.web.conflicts import show_service_errors
 
 DEAL_FORM_FIELDS = ["name", "pipeline", "stage", "amount", "currency", "expected_close", "company",
                     "next_step", "next_step_due", "close_reason", "owner"]  # fmt: skip
@@ -97,15 +97,8 @@ class DealForm(forms.Form):
             data[name] = value
         return data
 
-    def add_service_errors(self, exc: ValidationError) -> None:
-        if not hasattr(exc, "error_dict"):
-            for message in exc.messages:
-                self.add_error(None, message)
-            return
-        for key, messages in exc.message_dict.items():
-            name = key if key in self.fields and key != "version" else None
-            for message in messages:
-                self.add_error(name, message if name else f"{key}: {message}")
+    def add_service_errors(self, exc) -> None:
+        show_service_errors(self, exc)
 
     def display(self, name: str, value) -> str:
         field = self.fields[name]

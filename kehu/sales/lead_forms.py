@@ -7,6 +7,7 @@ from kehu.core.contact import display_phone
 from kehu.customers.forms import DateInput, owner_choices
 from kehu.sales.models import Lead
 from kehu.sales.queries import id_or_none
+from kehu.web.conflicts import show_service_errors
 
 FIELDS = ["name", "company_name", "title", "email", "phone", "source", "status",
           "disqualify_reason", "next_step", "next_step_due", "owner", "notes"]  # fmt: skip
@@ -67,14 +68,7 @@ class LeadForm(forms.Form):
         return data
 
     def add_service_errors(self, exc) -> None:
-        if not hasattr(exc, "error_dict"):
-            for message in exc.messages:
-                self.add_error(None, message)
-            return
-        for key, messages in exc.message_dict.items():
-            name = key if key in self.fields and key != "version" else None
-            for message in messages:
-                self.add_error(name, message if name else f"{key}: {message}")
+        show_service_errors(self, exc)
 
     def display(self, name: str, value) -> str:
         if value in (None, ""):

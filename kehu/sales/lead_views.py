@@ -8,14 +8,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kehu.activities import timeline
-from kehu.core import audit, search, visibility
+from kehu.core import search, visibility
 from kehu.core.pagination import BadCursor, capped_count, paginate
-from kehu.core.records import VersionConflict
 from kehu.sales import leads
 from kehu.sales.lead_forms import ConvertForm, LeadForm
 from kehu.sales.models import Lead
 from kehu.sales.queries import id_or_none
-from kehu.web.conflicts import conflict_rows
+from kehu.web.conflicts import edit_page
 
 PAGE_SIZE = 50
 SORTS = ["-updated_at", "updated_at", "name", "-name"]
@@ -128,33 +127,19 @@ def lead_edit(request, pk):
     user = request.user
     lead = get_object_or_404(_leads(user), pk=pk)
     visibility.require_record(user, lead, "edit")
-    form = LeadForm(request.POST or None, user=user, instance=lead)
-    context = {"nav": "leads", "record": lead}
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                saved = leads.update_lead(
-                    user,
-                    lead,
-                    form.service_data(only_changed=True),
-                    expected_version=form.cleaned_data["version"],
-                )
-            except VersionConflict as conflict:
-                data = request.POST.copy()
-                data["version"] = str(conflict.current.version)
-                form = LeadForm(data, user=user, instance=conflict.current)
-                form.is_valid()
-                context["conflict"] = conflict_rows(form)
-                context["conflict_by"] = audit.history(conflict.current).first()
-            except ValidationError as exc:
-                form.add_service_errors(exc)
-            else:
-                messages.success(request, _("“%(name)s” is saved.") % {"name": saved})
-                return redirect(saved.get_absolute_url())
-        elif "version" in form.errors:
-            form.add_error(None, _("This form is out of date. Reload the page and try again."))
-    context["form"] = form
-    return render(request, "sales/lead_form.html", context)
+
+    def save(form):
+        changes = form.service_data(only_changed=True)
+        return leads.update_lead(user, lead, changes, form.cleaned_data["version"])
+
+    return edit_page(
+        request,
+        lead,
+        make_form=lambda data, instance: LeadForm(data, user=user, instance=instance),
+        save=save,
+        template="sales/lead_form.html",
+        context={"nav": "leads"},
+    )
 
 
 @login_required

@@ -14,14 +14,14 @@ from django.views.decorators.http import require_POST
 from kehu.accounts.models import User
 from kehu.accounts.services import require_admin
 from kehu.activities import timeline
-from kehu.core import audit, visibility
+from kehu.core import visibility
 from kehu.core.pagination import BadCursor, capped_count, paginate
 from kehu.core.records import VersionConflict
 from kehu.customers.exporting import csv_stream, safe_cell
 from kehu.sales import board_cards, forecast, queries, services
 from kehu.sales.forms import DealForm, ExchangeRateForm, PipelineForm, StageFormSet
 from kehu.sales.models import Deal, ExchangeRate, Pipeline, Stage, StageChange
-from kehu.web.conflicts import conflict_rows
+from kehu.web.conflicts import edit_page
 
 PAGE_SIZE = 50
 FILTER_KEYS = ("q", "pipeline", "stage", "owner", "status", "company", "overdue")
@@ -181,33 +181,21 @@ def deal_edit(request, pk):
     user = request.user
     deal = _visible_deal(user, pk)
     visibility.require_record(user, deal, "edit")
-    form = DealForm(request.POST or None, user=user, instance=deal)
-    context = {"nav": "deals", "record": deal}
-    if request.method == "POST":
-        if form.is_valid():
-            changes = form.service_data(only_changed=True)
-            if deal.is_closed and "stage" in changes:
-                changes["reopen"] = True  # the form says where the deal goes, on purpose
-            try:
-                saved = services.update_deal(
-                    user, deal, changes, expected_version=form.cleaned_data["version"]
-                )
-            except VersionConflict as conflict:
-                data = request.POST.copy()
-                data["version"] = str(conflict.current.version)
-                form = DealForm(data, user=user, instance=conflict.current)
-                form.is_valid()
-                context["conflict"] = conflict_rows(form)
-                context["conflict_by"] = audit.history(conflict.current).first()
-            except ValidationError as exc:
-                form.add_service_errors(exc)
-            else:
-                messages.success(request, _("“%(name)s” is saved.") % {"name": saved})
-                return redirect(saved.get_absolute_url())
-        elif "version" in form.errors:
-            form.add_error(None, _("This form is out of date. Reload the page and try again."))
-    context["form"] = form
-    return render(request, "sales/form.html", context)
+
+    def save(form):
+        changes = form.service_data(only_changed=True)
+        if deal.is_closed and "stage" in changes:
+            changes["reopen"] = True  # the form says where the deal goes, on purpose
+        return services.update_deal(user, deal, changes, form.cleaned_data["version"])
+
+    return edit_page(
+        request,
+        deal,
+        make_form=lambda data, instance: DealForm(data, user=user, instance=instance),
+        save=save,
+        template="sales/form.html",
+        context={"nav": "deals"},
+    )
 
 
 @login_required
