@@ -22,7 +22,7 @@ from kehu.sales.api import (
     rates_router,
     targets_router,
 )
-from kehu.sales.lead_api import leads_router
+from kehu.sales.lead_api import leads_router, web_leads_router
 
 DESCRIPTION = (
     "Kehu's REST API. Authenticate with your browser session or `Authorization: Bearer <token>` "
@@ -50,6 +50,7 @@ api.add_router("/teams", teams_router)
 api.add_router("/pipelines", pipelines_router)
 api.add_router("/exchange-rates", rates_router)
 api.add_router("/leads", leads_router)
+api.add_router("/web-leads", web_leads_router)
 api.add_router("/deals", deals_router)
 api.add_router("/forecast", forecast_router)
 api.add_router("/targets", targets_router)

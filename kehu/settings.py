@@ -163,6 +163,10 @@ SECURE_HSTS_SECONDS = int(env("HSTS_SECONDS", "0"))
 # Phones without a country code are read as numbers of this region (ISO 3166 code).
 PHONE_DEFAULT_REGION = env("PHONE_REGION", "CN")
 DEFAULT_CURRENCY = env("CURRENCY", "CNY")
+# Who owns the leads the public web form brings in (a username); default: the first active
+# administrator. At most WEB_LEADS_PER_HOUR leads an hour come in from one address.
+WEB_LEAD_OWNER = env("WEB_LEAD_OWNER")
+WEB_LEADS_PER_HOUR = int(env("WEB_LEADS_PER_HOUR", "5"))
 # Where uploaded import files wait while they are mapped and imported.
 IMPORT_DIR = DATA_DIR / "imports"
 

@@ -134,6 +134,13 @@ UI_RULES: dict[str, Rule] = {
     "logout": Rule(get=None, post=statuses(302), anonymous=302),
     "set-language": Rule(get=None, post=statuses(302), anonymous=302),
     "healthz": Rule(get=ANYONE, anonymous=200),
+    # the public lead form: anyone may send it; it shows nothing back
+    "lead-web-form": Rule(
+        get=ANYONE,
+        anonymous=200,
+        post={"owner": 200},
+        post_data=lambda o: {"name": "网上来的 Web visitor", "email": "visitor@example.com"},
+    ),
     # everyone signed in; lists show only what each may see
     "home": Rule(get=ANYONE, shows=("person", "company")),
     "search": Rule(get=ANYONE, query="q=simaxiangru", shows=("person",)),
@@ -266,6 +273,7 @@ API_RULES: dict[str, Rule] = {
     "POST /api/v1/deals/{deal_id}/move": Rule(get=None, post={**API_CHANGE_OWN, "owner": 200}),
     "GET /api/v1/forecast": Rule(get=ANYONE),
     "GET /api/v1/leads": Rule(get=ANYONE, shows=("lead",), query="q=ouyang"),
+    "POST /api/v1/web-leads": Rule(get=None, post={"owner": 201}, anonymous=201),
     "POST /api/v1/leads": Rule(get=None, post={"readonly": 403, "outsider": 201}),
     "GET /api/v1/leads/{lead_id}": Rule(get=READ),
     "PATCH /api/v1/leads/{lead_id}": Rule(get=None, post={**API_CHANGE_OWN, "owner": 200}),
@@ -286,6 +294,7 @@ API_BODIES = {
     "/api/v1/custom-fields/{field_id}": {"label": "WeChat ID"},
     "/api/v1/deals/{deal_id}/move": lambda objects: {"stage_id": stage("Proposal").pk},
     "/api/v1/leads/{lead_id}/convert": {"make_deal": True},
+    "/api/v1/web-leads": {"name": "网上来的 Web visitor", "email": "visitor@example.com"},
     "/api/v1/targets": lambda o: {"period": "2026-Q4", "user_id": o["deal"].owner_id, "amount": 1},
 }
 DEFAULT_API_BODY = {"name": "改过的名字 Changed"}
@@ -740,11 +749,12 @@ def test_api_route(world, route):
         (rule.post or {}).items(), key=lambda item: not refusal(item[1])
     ):
         check(persona, method, expected)
-    # without a token or a session: 401, and nothing changes
+    # without a token or a session: 401, and nothing changes (unless the route is public)
     before = fingerprint(objects)
     full, response = call("anonymous", method)
-    if response.status_code != 401:
-        problems.append(f"anonymous {method} {full}: {response.status_code}, expected 401")
-    if changed(before, fingerprint(objects)):
+    expected = rule.anonymous or 401
+    if response.status_code != expected:
+        problems.append(f"anonymous {method} {full}: {response.status_code}, expected {expected}")
+    if rule.anonymous is None and changed(before, fingerprint(objects)):
         problems.append(f"anonymous {method} {full} changed something")
     assert not problems, "\n".join(problems)

@@ -8,14 +8,16 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Field, Header, Path, Router, Schema
+from ninja import Field, Header, Path, Router, Schema, Status
 
 from kehu.core import search
 from kehu.core.api_support import (
     PATCH_ERRORS,
+    ErrorOut,
     Input,
     PageParams,
     RowId,
+    ValidationErrorOut,
     expected_version,
     renamed_fields,
     set_etag,
@@ -27,8 +29,8 @@ from kehu.sales.models import Lead
 
 leads_router = Router(tags=["leads"])
 ALIASES = {"owner": "owner_id"}
-Status = Literal["new", "contacted", "qualified", "disqualified", "converted"]
-Source = Literal["web", "referral", "event", "ads", "call", "import", "other"]
+LeadStatus = Literal["new", "contacted", "qualified", "disqualified", "converted"]
+LeadSource = Literal["web", "referral", "event", "ads", "call", "import", "other"]
 
 
 class LeadOut(Schema):
@@ -39,8 +41,8 @@ class LeadOut(Schema):
     email: str
     phone: str = Field(description="E.164; empty if none.")
     phone_display: str
-    source: Source
-    status: Status
+    source: LeadSource
+    status: LeadStatus
     disqualify_reason: str
     notes: str
     next_step: str
@@ -66,7 +68,7 @@ class LeadCreate(Input):
     title: str = Field("", max_length=100)
     email: str = Field("", max_length=254)
     phone: str = Field("", max_length=64, description="Any common format; stored as E.164.")
-    source: Source = "other"
+    source: LeadSource = "other"
     status: Literal["new", "contacted", "qualified", "disqualified"] = "new"
     disqualify_reason: str = Field("", max_length=200, description="Needed when disqualified.")
     notes: str = Field("", max_length=20000)
@@ -83,8 +85,8 @@ class LeadPatch(Input):
     title: str | None = Field(None, max_length=100)
     email: str | None = Field(None, max_length=254)
     phone: str | None = Field(None, max_length=64)
-    source: Source | None = None
-    status: Status | None = None
+    source: LeadSource | None = None
+    status: LeadStatus | None = None
     disqualify_reason: str | None = Field(None, max_length=200)
     notes: str | None = Field(None, max_length=20000)
     next_step: str | None = Field(None, max_length=200)
@@ -94,8 +96,8 @@ class LeadPatch(Input):
 
 class LeadFilters(PageParams):
     q: str | None = Field(None, max_length=200, description="Name, company, email or phone.")
-    status: Status | None = None
-    source: Source | None = None
+    status: LeadStatus | None = None
+    source: LeadSource | None = None
     owner: str | None = Field(None, pattern=r"^(me|[0-9]{1,18})$", description="User id or `me`.")
     ordering: str = Field(
         "-updated_at", pattern=r"^-?(name|updated_at)$", description="`name` or `updated_at`."
@@ -202,3 +204,45 @@ def convert_lead(
         )
     set_etag(response, converted.version)
     return lead_out(converted)
+
+
+# ---------------------------------------------------------------- the public web form
+
+web_leads_router = Router(tags=["leads"])
+#: the public endpoint has no login, so no 401 or 403
+WEB_ERRORS = {400: ErrorOut, 422: ValidationErrorOut}
+
+
+class WebLeadIn(Input):
+    name: str = Field(max_length=150)
+    company_name: str = Field("", max_length=200)
+    title: str = Field("", max_length=100)
+    email: str = Field("", max_length=254)
+    phone: str = Field("", max_length=64)
+    notes: str = Field("", max_length=5000)
+    website: str = Field("", max_length=200, description="Leave empty (a trap for bots).")
+
+
+class WebLeadOut(Schema):
+    received: bool
+
+
+@web_leads_router.post(
+    "",
+    auth=None,
+    response={201: WebLeadOut, 429: ErrorOut, **WEB_ERRORS},
+    summary="Send a lead from a public web form (no login)",
+    operation_id="kehu_sales_lead_api_web_lead",
+    url_name="web_lead",
+)
+def web_lead(request: HttpRequest, payload: WebLeadIn):
+    """For the company's own website: the lead goes to `KEHU_WEB_LEAD_OWNER` (or the first
+    administrator). Nothing is read back. At most `KEHU_WEB_LEADS_PER_HOUR` from one address."""
+    address = request.META.get("REMOTE_ADDR") or None
+    try:
+        leads.create_web_lead(payload.model_dump(), address, honeypot=payload.website)
+    except leads.SpamRefused as refused:
+        if str(refused) == "rate":
+            message = _("Too many requests from your network; try again later.")
+            return Status(429, {"detail": message})
+    return Status(201, {"received": True})  # a bot is told the same, and nothing is saved

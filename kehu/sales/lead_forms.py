@@ -83,3 +83,20 @@ class ConvertForm(forms.Form):
         label=_("Amount"), max_digits=16, decimal_places=2, min_value=0, required=False
     )
     expected_close = forms.DateField(label=_("Expected close"), required=False, widget=DateInput())
+
+
+class WebLeadForm(forms.Form):
+    """The public form: what a visitor tells about themselves, and a field only bots fill in."""
+
+    name = forms.CharField(label=_("Your name"), max_length=150)
+    company_name = forms.CharField(label=_("Company"), max_length=200, required=False)
+    title = forms.CharField(label=_("Job title"), max_length=100, required=False)
+    email = forms.CharField(label=_("Email"), max_length=254, required=False,
+                            widget=forms.EmailInput)  # fmt: skip
+    phone = forms.CharField(label=_("Phone"), max_length=40, required=False,
+                            widget=forms.TextInput(attrs={"type": "tel"}))  # fmt: skip
+    notes = forms.CharField(label=_("How can we help?"), max_length=5000, required=False,
+                            widget=forms.Textarea(attrs={"rows": 4}))  # fmt: skip
+    website = forms.CharField(required=False, label=_("Leave this empty"),
+                              widget=forms.TextInput(attrs={"autocomplete": "off",
+                                                            "tabindex": "-1"}))  # fmt: skip

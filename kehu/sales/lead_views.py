@@ -5,16 +5,18 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from kehu.activities import timeline
 from kehu.core import search, visibility
 from kehu.core.pagination import BadCursor, capped_count, paginate
 from kehu.sales import leads
-from kehu.sales.lead_forms import ConvertForm, LeadForm
+from kehu.sales.lead_forms import ConvertForm, LeadForm, WebLeadForm
 from kehu.sales.models import Lead
 from kehu.sales.queries import id_or_none
-from kehu.web.conflicts import edit_page
+from kehu.web.conflicts import edit_page, show_service_errors
 
 PAGE_SIZE = 50
 SORTS = ["-updated_at", "updated_at", "name", "-name"]
@@ -196,3 +198,37 @@ def lead_restore(request, pk):
     if request.POST.get("next") == "bin":
         return redirect("recycle-bin")
     return redirect(lead.get_absolute_url())
+
+
+# --- the public web form (no login): embeddable in the company's own site ---------------------
+
+
+def _address(request) -> str | None:
+    """The visitor's address: REMOTE_ADDR, which `kehu serve` behind a proxy sets from the
+    proxy's header (KEHU_BEHIND_PROXY)."""
+    return request.META.get("REMOTE_ADDR") or None
+
+
+@csrf_exempt  # anonymous, creates only; the honeypot and the rate limit stand in for CSRF
+@xframe_options_exempt  # meant to be embedded in an <iframe> on the company's own site
+def lead_web_form(request):
+    form = WebLeadForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            leads.create_web_lead(data, _address(request), honeypot=data.get("website", ""))
+        except leads.SpamRefused as refused:
+            if str(refused) == "rate":
+                form.add_error(None, _("Too many requests from your network; try again later."))
+                status = 429
+            else:  # a bot: it is told what people are told, and nothing is saved
+                return render(request, "sales/web_form_thanks.html")
+        except ValidationError as exc:
+            show_service_errors(form, exc)
+            status = 400
+        else:
+            return render(request, "sales/web_form_thanks.html")
+    elif request.method == "POST":
+        status = 400
+    return render(request, "sales/web_form.html", {"form": form}, status=status)

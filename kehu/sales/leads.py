@@ -6,8 +6,12 @@ company with the same name, visible to the user, is linked instead of duplicated
 keeps links to what it became and cannot be converted twice.
 """
 
+import datetime
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -166,3 +170,48 @@ def convert_lead(
             if made is not None:
                 audit.record(actor, made, "update", source)
     return current
+
+
+# --- the public web form ---------------------------------------------------------------------
+
+WEB_FIELDS = ("name", "company_name", "title", "email", "phone", "notes")
+
+
+class SpamRefused(Exception):
+    """A web form post that looks automated, or one address posting too often."""
+
+
+def web_lead_owner():
+    """Who owns leads from the web form: KEHU_WEB_LEAD_OWNER, else the first administrator."""
+    from kehu.accounts.models import User
+
+    active = User.objects.filter(is_active=True)
+    if settings.WEB_LEAD_OWNER:
+        owner = active.filter(username=settings.WEB_LEAD_OWNER).first()
+        if owner is not None:
+            return owner
+    admins = active.filter(Q(is_superuser=True) | Q(role__is_admin=True))
+    return admins.order_by("id").first()
+
+
+def create_web_lead(data: dict, address: str | None, honeypot: str = "") -> Lead:
+    """A lead from the public form. `honeypot` is a field people never see and bots fill in;
+    an address that sent WEB_LEADS_PER_HOUR leads in the last hour must wait."""
+    if honeypot:
+        raise SpamRefused("honeypot")
+    if address:
+        hour_ago = timezone.now() - datetime.timedelta(hours=1)
+        recent = Lead.all_objects.filter(web_address=address, created_at__gte=hour_ago)
+        if recent.count() >= settings.WEB_LEADS_PER_HOUR:
+            raise SpamRefused("rate")
+    owner = web_lead_owner()
+    if owner is None:
+        raise ValidationError(_("The web form is not ready: there is no administrator yet."))
+    values = {name: str(data.get(name) or "")[:10000] for name in WEB_FIELDS}
+    if not values["email"] and not values["phone"]:
+        raise ValidationError({"email": [_("Leave an email or a phone number.")]})
+    with transaction.atomic():
+        lead = create_lead(owner, {**values, "source": Lead.Source.WEB, "owner": owner})
+        Lead.objects.filter(pk=lead.pk).update(web_address=address)
+        lead.web_address = address
+    return lead

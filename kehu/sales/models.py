@@ -312,6 +312,8 @@ class Lead(Record):
     deal = models.ForeignKey(
         Deal, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    #: where a lead from the public web form came from, for its rate limit
+    web_address = models.GenericIPAddressField(null=True, blank=True, editable=False)
     search_text = models.TextField(default="", editable=False)
 
     class Meta:
@@ -327,6 +329,11 @@ class Lead(Record):
                 fields=["owner", "updated_at", "id"], condition=ALIVE, name="lead_owner_idx"
             ),
             models.Index(fields=["deleted_at", "id"], condition=BINNED, name="lead_binned_idx"),
+            models.Index(
+                fields=["web_address", "created_at"],
+                condition=Q(web_address__isnull=False),
+                name="lead_web_address_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -13,6 +13,7 @@ urlpatterns = [
     path("deals/<int:pk>/move/", views.deal_move, name="deal-move"),
     path("deals/<int:pk>/delete/", views.deal_delete, name="deal-delete"),
     path("deals/<int:pk>/restore/", views.deal_restore, name="deal-restore"),
+    path("forms/lead/", lead_views.lead_web_form, name="lead-web-form"),
     path("leads/", lead_views.lead_list, name="lead-list"),
     path("leads/new/", lead_views.lead_create, name="lead-create"),
     path("leads/<int:pk>/", lead_views.lead_detail, name="lead-detail"),

@@ -137,3 +137,39 @@ def test_api_create_patch_convert(rep):
     assert_validation(send(client, "post", f"{url}/convert", {}), "status")
     items = client.get("/api/v1/leads", {"status": "converted"}).json()["items"]
     assert [i["name"] for i in items] == ["Ann Lee"]
+
+
+def test_the_public_web_form_takes_leads_and_turns_bots_away(client, admin_user, settings):
+    settings.WEB_LEADS_PER_HOUR = 2
+    url = reverse("lead-web-form")
+    page = client.get(url)
+    assert page.status_code == 200 and "X-Frame-Options" not in page  # embeddable
+    data = {"name": "访客甲", "company_name": "访客公司", "email": "visitor@example.com"}
+    response = client.post(url, data)
+    assert response.status_code == 200 and "Thank you" in response.content.decode()
+    lead = Lead.objects.get()
+    assert lead.source == "web" and lead.owner == admin_user and lead.web_address == "127.0.0.1"
+    # a bot fills in the hidden field: it is thanked, nothing is saved
+    response = client.post(url, {**data, "website": "http://spam.example"})
+    assert "Thank you" in response.content.decode() and Lead.objects.count() == 1
+    # no way to reach the visitor: the form says so
+    response = client.post(url, {"name": "没有联系方式"})
+    assert response.status_code == 400 and "Leave an email or a phone number." in (
+        response.content.decode()
+    )
+    assert client.post(url, {**data, "email": "two@example.com"}).status_code == 200
+    response = client.post(url, {**data, "email": "three@example.com"})
+    assert response.status_code == 429 and Lead.objects.count() == 2
+
+
+def test_the_web_lead_api_needs_no_login(admin_user, settings):
+    from django.test import Client
+
+    settings.WEB_LEAD_OWNER = admin_user.username
+    body = {"name": "Ann", "email": "ann@example.com"}
+    response = send(Client(), "post", "/api/v1/web-leads", body)
+    assert response.status_code == 201 and response.json() == {"received": True}
+    assert Lead.objects.get().owner == admin_user
+    assert_validation(send(Client(), "post", "/api/v1/web-leads", {"email": "x@y.z"}), "name")
+    bad = send(Client(), "post", "/api/v1/web-leads", {"name": "Bob", "email": "not-an-email"})
+    assert_validation(bad, "email")
