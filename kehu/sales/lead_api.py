@@ -25,6 +25,7 @@ from kehu.core.api_support import (
 from kehu.core.contact import display_phone
 from kehu.core.record_api import RecordQueries, add_record_routes
 from kehu.sales import leads
+from kehu.sales.lead_views import visitor_address
 from kehu.sales.models import Lead
 
 leads_router = Router(tags=["leads"])
@@ -238,7 +239,7 @@ class WebLeadOut(Schema):
 def web_lead(request: HttpRequest, payload: WebLeadIn):
     """For the company's own website: the lead goes to `KEHU_WEB_LEAD_OWNER` (or the first
     administrator). Nothing is read back. At most `KEHU_WEB_LEADS_PER_HOUR` from one address."""
-    address = request.META.get("REMOTE_ADDR") or None
+    address = visitor_address(request)
     try:
         leads.create_web_lead(payload.model_dump(), address, honeypot=payload.website)
     except leads.SpamRefused as refused:

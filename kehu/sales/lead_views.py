@@ -1,5 +1,8 @@
 """Lead screens: the list, a lead's page and form, and converting it."""
 
+import ipaddress
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -203,9 +206,17 @@ def lead_restore(request, pk):
 # --- the public web form (no login): embeddable in the company's own site ---------------------
 
 
-def _address(request) -> str | None:
-    """The visitor's address: REMOTE_ADDR, which `kehu serve` behind a proxy sets from the
-    proxy's header (KEHU_BEHIND_PROXY)."""
+def visitor_address(request) -> str | None:
+    """The visitor's address, for the web form's hourly limit. Behind a proxy
+    (KEHU_BEHIND_PROXY) it is the last address the proxy put in X-Forwarded-For; anything
+    before that the visitor could have written themselves."""
+    if settings.BEHIND_PROXY:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        last = forwarded.split(",")[-1].strip()
+        try:
+            return str(ipaddress.ip_address(last))
+        except ValueError:
+            pass
     return request.META.get("REMOTE_ADDR") or None
 
 
@@ -217,7 +228,7 @@ def lead_web_form(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            leads.create_web_lead(data, _address(request), honeypot=data.get("website", ""))
+            leads.create_web_lead(data, visitor_address(request), honeypot=data.get("website", ""))
         except leads.SpamRefused as refused:
             if str(refused) == "rate":
                 form.add_error(None, _("Too many requests from your network; try again later."))

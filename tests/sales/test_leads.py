@@ -173,3 +173,14 @@ def test_the_web_lead_api_needs_no_login(admin_user, settings):
     assert_validation(send(Client(), "post", "/api/v1/web-leads", {"email": "x@y.z"}), "name")
     bad = send(Client(), "post", "/api/v1/web-leads", {"name": "Bob", "email": "not-an-email"})
     assert_validation(bad, "email")
+
+
+def test_behind_a_proxy_the_limit_counts_the_proxys_last_forwarded_address(rf, settings):
+    from kehu.sales.lead_views import visitor_address
+
+    request = rf.post("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.9")
+    assert visitor_address(request) == "10.0.0.1"
+    settings.BEHIND_PROXY = True
+    assert visitor_address(request) == "203.0.113.9"
+    request = rf.post("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="nonsense")
+    assert visitor_address(request) == "10.0.0.1"
