@@ -214,6 +214,7 @@ UI_RULES: dict[str, Rule] = {
     "deal-delete": Rule(get=WRITE, post=CHANGE_OWN),
     "deal-restore": Rule(get=None, post=CHANGE_OWN),
     "deal-forecast": Rule(get=ANYONE, shows=("deal_amount",)),
+    "my-pipeline": Rule(get=ANYONE, query="owner=1"),
     # leads: like deals; converting needs the right to create customers too
     "lead-list": Rule(get=ANYONE, shows=("lead",)),
     "lead-create": Rule(get=CREATE),

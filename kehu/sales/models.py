@@ -157,6 +157,12 @@ class Deal(Record):
                 fields=["company", "updated_at", "id"], condition=ALIVE, name="deal_company_idx"
             ),
             models.Index(fields=["deleted_at", "id"], condition=BINNED, name="deal_binned_idx"),
+            # "my pipeline": an owner's open deals by the due date of their next step
+            models.Index(
+                fields=["owner", "next_step_due", "id"],
+                condition=ALIVE & Q(closed_at__isnull=True),
+                name="deal_owner_next_step_idx",
+            ),
             # the forecast: open deals by expected close, closed ones by when they closed
             models.Index(
                 fields=["expected_close", "owner", "stage", "currency", "amount"],
@@ -329,6 +335,11 @@ class Lead(Record):
                 fields=["owner", "updated_at", "id"], condition=ALIVE, name="lead_owner_idx"
             ),
             models.Index(fields=["deleted_at", "id"], condition=BINNED, name="lead_binned_idx"),
+            models.Index(
+                fields=["owner", "next_step_due", "id"],
+                condition=ALIVE & Q(status__in=["new", "contacted", "qualified"]),
+                name="lead_owner_next_step_idx",
+            ),
             models.Index(
                 fields=["web_address", "created_at"],
                 condition=Q(web_address__isnull=False),

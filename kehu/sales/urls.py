@@ -5,6 +5,7 @@ from kehu.sales import lead_views, views
 urlpatterns = [
     path("deals/", views.deal_list, name="deal-list"),
     path("deals/board/", views.deal_board, name="deal-board"),
+    path("deals/mine/", views.my_pipeline, name="my-pipeline"),
     path("deals/new/", views.deal_create, name="deal-create"),
     path("deals/forecast/", views.deal_forecast, name="deal-forecast"),
     path("deals/targets/", views.sales_targets, name="sales-targets"),

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -18,7 +19,7 @@ from kehu.core import visibility
 from kehu.core.pagination import BadCursor, capped_count, paginate
 from kehu.core.records import VersionConflict
 from kehu.customers.exporting import csv_stream, safe_cell
-from kehu.sales import board_cards, forecast, queries, services
+from kehu.sales import board_cards, follow_up, forecast, queries, services
 from kehu.sales.forms import DealForm, ExchangeRateForm, PipelineForm, StageFormSet
 from kehu.sales.models import Deal, ExchangeRate, Pipeline, Stage, StageChange
 from kehu.web.conflicts import edit_page
@@ -493,3 +494,34 @@ def sales_targets(request):
         "company_currency": settings.DEFAULT_CURRENCY,
     }
     return render(request, "sales/targets.html", context)
+
+
+@login_required
+def my_pipeline(request):
+    """What needs doing next: overdue and upcoming next steps, stale deals, deals with none."""
+    user = request.user
+    visibility.require(user, "sales", "read")
+    owners = _owner_options(user, {})
+    owner_id = queries.id_or_none(request.GET.get("owner")) or user.pk
+    if str(owner_id) not in {value for value, _label, _selected in owners}:
+        owner_id = user.pk
+    titles = {
+        "overdue_deals": _("Deals with an overdue next step"),
+        "overdue_leads": _("Leads with an overdue next step"),
+        "soon_deals": _("Deals: next step in the coming week"),
+        "soon_leads": _("Leads: next step in the coming week"),
+        "stale_deals": _("Stale deals (no change for longer than their pipeline allows)"),
+        "no_next_step": _("Open deals without a next step"),
+    }
+    sections = [
+        {"section": s, "title": titles[s.key], "leads": s.key.endswith("_leads")}
+        for s in follow_up.follow_ups(user, owner_id)
+    ]
+    context = {
+        "nav": "my-pipeline",
+        "sections": sections,
+        "owners": [(v, label, v == str(owner_id)) for v, label, _s in owners],
+        "owner_id": owner_id,
+        "today": timezone.localdate(),
+    }
+    return render(request, "sales/my_pipeline.html", context)

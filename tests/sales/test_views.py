@@ -219,3 +219,34 @@ def test_a_move_without_a_stage_changes_nothing(client, rep):
     assert response.status_code == 400
     deal.refresh_from_db()
     assert deal.version == 1
+
+
+def test_my_pipeline_lists_what_needs_doing(client, rep, teammate, manager):
+    import datetime
+
+    from django.utils import timezone
+
+    from kehu.sales import leads
+
+    today = timezone.localdate()
+    make_deal(rep, "逾期的单", next_step="回电", next_step_due=today - datetime.timedelta(days=2))
+    make_deal(rep, "下周的单", next_step="报价", next_step_due=today + datetime.timedelta(days=3))
+    make_deal(rep, "没有下一步")
+    old = make_deal(rep, "好久没动")
+    Deal.objects.filter(pk=old.pk).update(
+        updated_at=timezone.now() - datetime.timedelta(days=45), next_step="x"
+    )
+    leads.create_lead(rep, {"name": "逾期线索", "next_step_due": today - datetime.timedelta(1)})
+    make_deal(teammate, "同事逾期", next_step_due=today - datetime.timedelta(days=2))
+    body = text(login(client, rep).get(reverse("my-pipeline")))
+    overdue = body.split("Deals with an overdue next step")[1].split("</section>")[0]
+    assert "逾期的单" in overdue and "同事逾期" not in body
+    assert "下周的单" in body.split("Deals: next step in the coming week")[1].split("</section>")[0]
+    assert "好久没动" in body.split("Stale deals")[1].split("</section>")[0]
+    assert "没有下一步" in body.split("Open deals without a next step")[1]
+    assert "逾期线索" in body.split("Leads with an overdue next step")[1].split("</section>")[0]
+    # a rep cannot look at someone else's; a manager can look at their team's
+    body = text(client.get(reverse("my-pipeline"), {"owner": teammate.pk}))
+    assert "同事逾期" not in body
+    body = text(login(client, manager).get(reverse("my-pipeline"), {"owner": teammate.pk}))
+    assert "同事逾期" in body
