@@ -212,6 +212,10 @@ UI_RULES: dict[str, Rule] = {
         get=None, post=CHANGE_OWN, post_data=lambda o: {"stage": stage("Proposal").pk}
     ),
     "deal-delete": Rule(get=WRITE, post=CHANGE_OWN),
+    "deal-contact-set": Rule(
+        get=None, post=CHANGE_OWN, post_data=lambda o: {"person": o["person"].pk, "role": "采购"}
+    ),
+    "deal-contact-remove": Rule(get=None, post=CHANGE_OWN, target="deal_with_contact"),
     "deal-restore": Rule(get=None, post=CHANGE_OWN),
     "deal-forecast": Rule(get=ANYONE, shows=("deal_amount",)),
     "my-pipeline": Rule(get=ANYONE, query="owner=1"),
@@ -272,6 +276,10 @@ API_RULES: dict[str, Rule] = {
     "DELETE /api/v1/deals/{deal_id}": Rule(get=None, post={**API_CHANGE_OWN, "owner": 204}),
     "POST /api/v1/deals/{deal_id}/restore": Rule(get=None, post={**API_CHANGE_OWN, "owner": 200}),
     "POST /api/v1/deals/{deal_id}/move": Rule(get=None, post={**API_CHANGE_OWN, "owner": 200}),
+    "POST /api/v1/deals/{deal_id}/contacts": Rule(get=None, post={**API_CHANGE_OWN, "owner": 200}),
+    "DELETE /api/v1/deals/{deal_id}/contacts/{person_id}": Rule(
+        get=None, post={**API_CHANGE_OWN, "owner": 204}, target="deal_with_contact"
+    ),
     "GET /api/v1/forecast": Rule(get=ANYONE),
     "GET /api/v1/leads": Rule(get=ANYONE, shows=("lead",), query="q=ouyang"),
     "POST /api/v1/web-leads": Rule(get=None, post={"owner": 201}, anonymous=201),
@@ -295,6 +303,7 @@ API_BODIES = {
     "/api/v1/custom-fields/{field_id}": {"label": "WeChat ID"},
     "/api/v1/deals/{deal_id}/move": lambda objects: {"stage_id": stage("Proposal").pk},
     "/api/v1/leads/{lead_id}/convert": {"make_deal": True},
+    "/api/v1/deals/{deal_id}/contacts": lambda o: {"person_id": o["person"].pk, "role": "用户"},
     "/api/v1/web-leads": {"name": "网上来的 Web visitor", "email": "visitor@example.com"},
     "/api/v1/targets": lambda o: {"period": "2026-Q4", "user_id": o["deal"].owner_id, "amount": 1},
 }
@@ -386,6 +395,9 @@ def world(db, rep, teammate, manager, outsider, admin_user, team_b, tmp_path, se
         rep, DEAL_NAME, company=company.pk, amount="7654321", expected_close=timezone.localdate()
     )
     binned_deal = make_deal(rep, BINNED_DEAL_NAME)
+    deal_with_contact = make_deal(rep, "带联系人的商机", company=company.pk)
+    sales_services.set_contact(rep, deal_with_contact, person, "决策人")
+    deal_with_contact.walk_person_id = person.pk
     sales_services.delete_deal(rep, binned_deal)
     sales_services.set_exchange_rate(admin_user, "USD", "7.1")
     lead = leads.create_lead(
@@ -423,6 +435,7 @@ def world(db, rep, teammate, manager, outsider, admin_user, team_b, tmp_path, se
         "tag": Tag.objects.create(name="VIP"),
         "deal": deal,
         "deal_amount": deal,  # the forecast and the board totals show it, not the name
+        "deal_with_contact": deal_with_contact,
         "binned_deal": binned_deal,
         "lead": lead,
         "binned_lead": binned_lead,
@@ -510,7 +523,11 @@ def client_for(user) -> Client:
 
 
 def fill(pattern: str, obj) -> str:
-    return PARAM.sub(lambda _m: str(obj.pk), pattern)
+    """The route's parameters from `obj`: its id, or for a second parameter (a deal's person)
+    the `walk_<name>` attribute the world gave it."""
+    return PARAM.sub(
+        lambda m: str(getattr(obj, f"walk_{m.group(1) or m.group(2)}", obj.pk)), pattern
+    )
 
 
 # ---------------------------------------------------------------- classification

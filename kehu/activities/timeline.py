@@ -67,9 +67,12 @@ def _older_than(qs, time_field: str, rank: int, cursor: tuple | None):
 
 
 def field_labels(model, custom_labels: dict[str, str]) -> dict[str, str]:
-    labels = {
-        f.name: str(f.verbose_name) for f in model._meta.get_fields() if hasattr(f, "verbose_name")
-    }
+    labels = {}
+    for f in model._meta.get_fields():
+        if hasattr(f, "verbose_name"):
+            labels[f.name] = str(f.verbose_name)
+        elif f.one_to_many and f.related_model is not None:  # e.g. a deal's people
+            labels[f.get_accessor_name()] = str(f.related_model._meta.verbose_name_plural)
     labels.update({f"custom.{key}": label for key, label in custom_labels.items()})
     return labels
 

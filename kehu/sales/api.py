@@ -20,6 +20,7 @@ from kehu.core.api_support import (
     CREATE_ERRORS,
     PATCH_ERRORS,
     READ_ERRORS,
+    WRITE_ERRORS,
     Input,
     PageParams,
     RowId,
@@ -73,6 +74,12 @@ class RatePage(Schema):
     next_cursor: str | None = Field(None, description="Always null: every rate at once.")
 
 
+class ContactOut(Schema):
+    person_id: int
+    name: str
+    role: str
+
+
 class DealOut(Schema):
     id: int
     name: str
@@ -92,6 +99,7 @@ class DealOut(Schema):
     stage_changed_at: datetime.datetime
     closed_at: datetime.datetime | None
     owner_id: int
+    contacts: list[ContactOut] = Field(description="The people on the deal, with their roles.")
     version: int
     created_at: datetime.datetime
     updated_at: datetime.datetime
@@ -201,6 +209,10 @@ def deal_out(deal: Deal) -> dict:
         "stage_changed_at": deal.stage_changed_at,
         "closed_at": deal.closed_at,
         "owner_id": deal.owner_id,
+        "contacts": [
+            {"person_id": c.person_id, "name": c.person.name, "role": c.role}
+            for c in deal.contacts.all()
+        ],
         "version": deal.version,
         "created_at": deal.created_at,
         "updated_at": deal.updated_at,
@@ -271,7 +283,9 @@ def _apply_filters(qs: QuerySet, request: HttpRequest, filters: DealFilters) -> 
     return queries.apply_filters(qs, {k: str(v) for k, v in params.items()}, request.auth)
 
 
-DEALS = RecordQueries(Deal, select_related=("stage", "company"))
+DEALS = RecordQueries(
+    Deal, select_related=("stage", "company"), prefetch_related=("contacts__person",)
+)
 
 add_record_routes(
     deals_router,
@@ -324,6 +338,45 @@ def move_deal(
             )
     set_etag(response, saved.version)
     return deal_out(saved)
+
+
+class ContactIn(Input):
+    person_id: RowId
+    role: str = Field("", max_length=100, description="e.g. decision maker, buyer, user")
+
+
+@deals_router.post(
+    "/{deal_id}/contacts",
+    response={200: DealOut, **WRITE_ERRORS},
+    summary="Add a person to a deal, or change their role",
+    operation_id="kehu_sales_api_set_deal_contact",
+    url_name="set_deal_contact",
+)
+def set_deal_contact(
+    request: HttpRequest, payload: ContactIn, deal_id: int = Path(..., ge=1, le=2**63 - 1)
+):
+    deal = DEALS.visible(request.auth, deal_id)
+    with renamed_fields({"person": "person_id"}):
+        services.set_contact(request.auth, deal, payload.person_id, payload.role)
+    return deal_out(DEALS.visible(request.auth, deal_id))
+
+
+@deals_router.delete(
+    "/{deal_id}/contacts/{person_id}",
+    response={204: None, **WRITE_ERRORS},
+    summary="Take a person off a deal",
+    operation_id="kehu_sales_api_remove_deal_contact",
+    url_name="remove_deal_contact",
+)
+def remove_deal_contact(
+    request: HttpRequest,
+    deal_id: int = Path(..., ge=1, le=2**63 - 1),
+    person_id: int = Path(..., ge=1, le=2**63 - 1),
+):
+    deal = DEALS.visible(request.auth, deal_id)
+    with renamed_fields({"person": "person_id"}):
+        services.remove_contact(request.auth, deal, person_id)
+    return Status(204, None)
 
 
 # ---------------------------------------------------------------- forecast and targets

@@ -206,6 +206,26 @@ class Deal(Record):
         )
 
 
+class DealContact(models.Model):
+    """A person involved in a deal, with their part in it (decision maker, buyer, user …)."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="contacts")
+    person = models.ForeignKey("customers.Person", on_delete=models.CASCADE, related_name="+")
+    role = models.CharField(_("role"), max_length=100, blank=True, default="")
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["added_at", "id"]
+        verbose_name = _("deal contact")
+        verbose_name_plural = _("people")  # what the deal's history calls them
+        constraints = [
+            models.UniqueConstraint(fields=["deal", "person"], name="one_contact_role_per_deal")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} ({self.role})"
+
+
 class StageChange(models.Model):
     """A deal entering a stage, and how long it had spent in the one it left."""
 

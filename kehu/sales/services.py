@@ -15,9 +15,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kehu.accounts.services import require_admin
-from kehu.core import audit, records, search
+from kehu.core import audit, records, search, visibility
+from kehu.customers.models import Person
 from kehu.customers.services import resolve_company, resolve_owner
-from kehu.sales.models import Deal, ExchangeRate, Pipeline, Stage, StageChange
+from kehu.sales.models import Deal, DealContact, ExchangeRate, Pipeline, Stage, StageChange
 
 DEAL_FIELDS = ["name", "pipeline", "stage", "amount", "currency", "expected_close", "company",
                "owner", "next_step", "next_step_due", "close_reason"]  # fmt: skip
@@ -390,3 +391,46 @@ def set_exchange_rate(actor, currency: str, rate) -> ExchangeRate:
             actor, found, "create" if created else "update", {"rate": [before, str(value)]}
         )
     return found
+
+
+# --- the people of a deal --------------------------------------------------------------------
+
+
+def _contacts_text(deal: Deal) -> str:
+    """The deal's people as the history shows them: 张伟 (采购), 李娜 (决策人)."""
+    contacts = DealContact.objects.filter(deal=deal).select_related("person")
+    return ", ".join(f"{c.person.name} ({c.role})" if c.role else c.person.name for c in contacts)
+
+
+def set_contact(actor, deal: Deal, person, role: str = "") -> DealContact:
+    """Add a person the actor can see to the deal, or change their role in it."""
+    visibility.require_record(actor, deal, "edit")
+    pk = person.pk if isinstance(person, Person) else person
+    try:
+        found = Person.objects.visible_to(actor).filter(pk=int(pk)).first()
+    except (TypeError, ValueError, OverflowError):
+        found = None
+    if found is None:
+        raise ValidationError({"person": [_("Choose a person you can see.")]})
+    role = (role or "").strip()[:100]
+    with transaction.atomic():
+        before = _contacts_text(deal)
+        contact, _created = DealContact.objects.get_or_create(
+            deal=deal, person=found, defaults={"role": role}
+        )
+        contact.role = role
+        contact.save()
+        after = _contacts_text(deal)
+        if after != before:
+            audit.record(actor, deal, "update", {"contacts": [before or None, after]})
+    return contact
+
+
+def remove_contact(actor, deal: Deal, person_id) -> None:
+    visibility.require_record(actor, deal, "edit")
+    with transaction.atomic():
+        before = _contacts_text(deal)
+        removed, _kinds = DealContact.objects.filter(deal=deal, person_id=person_id).delete()
+        if not removed:
+            raise ValidationError({"person": [_("This person is not on the deal.")]})
+        audit.record(actor, deal, "update", {"contacts": [before, _contacts_text(deal) or None]})

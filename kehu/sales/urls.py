@@ -13,6 +13,12 @@ urlpatterns = [
     path("deals/<int:pk>/edit/", views.deal_edit, name="deal-edit"),
     path("deals/<int:pk>/move/", views.deal_move, name="deal-move"),
     path("deals/<int:pk>/delete/", views.deal_delete, name="deal-delete"),
+    path("deals/<int:pk>/contacts/", views.deal_contact_set, name="deal-contact-set"),
+    path(
+        "deals/<int:pk>/contacts/<int:person_id>/remove/",
+        views.deal_contact_remove,
+        name="deal-contact-remove",
+    ),
     path("deals/<int:pk>/restore/", views.deal_restore, name="deal-restore"),
     path("forms/lead/", lead_views.lead_web_form, name="lead-web-form"),
     path("leads/", lead_views.lead_list, name="lead-list"),

@@ -19,6 +19,7 @@ from kehu.core import visibility
 from kehu.core.pagination import BadCursor, capped_count, paginate
 from kehu.core.records import VersionConflict
 from kehu.customers.exporting import csv_stream, safe_cell
+from kehu.customers.models import Person
 from kehu.sales import board_cards, follow_up, forecast, queries, services
 from kehu.sales.forms import DealForm, ExchangeRateForm, PipelineForm, StageFormSet
 from kehu.sales.models import Deal, ExchangeRate, Pipeline, Stage, StageChange
@@ -147,8 +148,19 @@ def deal_detail(request, pk):
         "can_edit": visibility.can(user, "sales", "edit"),
         "can_delete": visibility.can(user, "sales", "delete"),
         "stale": deal.is_stale(),
+        # like a person's company, a deal's people are shown to whoever may see the deal
+        "contacts": list(deal.contacts.select_related("person")),
+        "contact_choices": _contact_choices(user, deal),
     }
     return render(request, "sales/detail.html", context)
+
+
+def _contact_choices(user, deal: Deal) -> list:
+    """People to add to the deal: those of its company the user can see (at most 200)."""
+    if not deal.company_id:
+        return []
+    people = Person.objects.visible_to(user).filter(company_id=deal.company_id)
+    return list(people.order_by("name", "id").values_list("pk", "name")[:200])
 
 
 @login_required
@@ -525,3 +537,27 @@ def my_pipeline(request):
         "today": timezone.localdate(),
     }
     return render(request, "sales/my_pipeline.html", context)
+
+
+@login_required
+@require_POST
+def deal_contact_set(request, pk):
+    user = request.user
+    deal = _visible_deal(user, pk)
+    try:
+        services.set_contact(user, deal, request.POST.get("person"), request.POST.get("role", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect(deal.get_absolute_url())
+
+
+@login_required
+@require_POST
+def deal_contact_remove(request, pk, person_id):
+    user = request.user
+    deal = _visible_deal(user, pk)
+    try:
+        services.remove_contact(user, deal, person_id)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect(deal.get_absolute_url())

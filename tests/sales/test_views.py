@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from kehu.sales import services
 from kehu.sales.models import Deal, Pipeline
-from tests.factories import default_pipeline, make_company, make_deal, stage
+from tests.factories import default_pipeline, make_company, make_deal, make_person, stage
 
 pytestmark = pytest.mark.django_db
 
@@ -250,3 +250,45 @@ def test_my_pipeline_lists_what_needs_doing(client, rep, teammate, manager):
     assert "同事逾期" not in body
     body = text(login(client, manager).get(reverse("my-pipeline"), {"owner": teammate.pk}))
     assert "同事逾期" in body
+
+
+def test_people_on_a_deal_with_their_roles(client, rep, outsider):
+    from kehu.core import audit
+
+    company = make_company(rep, "京东方")
+    buyer = make_person(rep, "李娜", company=company.pk)
+    deal = make_deal(rep, "面板采购", company=company.pk)
+    login(client, rep)
+    body = text(client.get(deal.get_absolute_url()))
+    assert f'<option value="{buyer.pk}">李娜</option>' in body
+    client.post(reverse("deal-contact-set", args=[deal.pk]), {"person": buyer.pk, "role": "采购"})
+    client.post(reverse("deal-contact-set", args=[deal.pk]), {"person": buyer.pk, "role": "决策人"})
+    body = text(client.get(deal.get_absolute_url()))
+    assert "决策人" in body and deal.contacts.count() == 1
+    entry = audit.history(deal).filter(changes__has_key="contacts").first()
+    assert entry.changes["contacts"] == ["李娜 (采购)", "李娜 (决策人)"]
+    hidden = make_person(outsider, "别人的联系人")
+    response = client.post(reverse("deal-contact-set", args=[deal.pk]), {"person": hidden.pk})
+    assert "Choose a person you can see." in text(client.get(response.url))
+    assert deal.contacts.count() == 1
+    client.post(reverse("deal-contact-remove", args=[deal.pk, buyer.pk]))
+    assert deal.contacts.count() == 0
+
+
+def test_deal_contacts_in_the_api(rep, outsider):
+    from tests.api.conftest import assert_validation, bearer_client, send
+
+    person = make_person(rep, "王五")
+    deal = make_deal(rep)
+    client = bearer_client(rep)
+    response = send(client, "post", f"/api/v1/deals/{deal.pk}/contacts",
+                    {"person_id": person.pk, "role": "用户"})  # fmt: skip
+    assert response.status_code == 200, response.content
+    assert response.json()["contacts"] == [{"person_id": person.pk, "name": "王五", "role": "用户"}]
+    hidden = make_person(outsider, "看不见")
+    response = send(client, "post", f"/api/v1/deals/{deal.pk}/contacts", {"person_id": hidden.pk})
+    assert_validation(response, "person_id")
+    url = f"/api/v1/deals/{deal.pk}/contacts/{person.pk}"
+    assert client.delete(url).status_code == 204
+    assert_validation(client.delete(url), "person_id")
+    assert bearer_client(outsider).delete(url).status_code == 404
