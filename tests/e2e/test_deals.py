@@ -48,3 +48,30 @@ def test_dropping_on_lost_asks_why(page, server_errors):
     deal = Deal.objects.get(pk=deal.pk)
     assert deal.stage.kind == "lost" and deal.close_reason == "预算取消"
     assert not server_errors
+
+
+def test_convert_a_qualified_lead_into_person_company_and_deal(page, server_errors):
+    from kehu.customers.models import Company, Person
+    from kehu.sales import leads
+
+    rep = make_user("lina")
+    lead = leads.create_lead(
+        rep, {"name": "欧阳娜", "company_name": "青禾教育", "email": "ouyang@qinghe.example"}
+    )
+    login(page, "lina")
+    page.goto(f"/leads/{lead.pk}/")
+    page.get_by_role("link", name="Edit").click()
+    page.get_by_label("Status").select_option("qualified")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_role("link", name="Convert").click()
+    expect(page.get_by_text("Creates the company 青禾教育.")).to_be_visible()
+    page.get_by_label("Deal name").fill("青禾教育 首单")
+    page.get_by_label("Amount").fill("36000")
+    page.get_by_role("button", name="Convert").click()
+    expect(page.locator("h1")).to_contain_text("青禾教育 首单")
+    expect(page.get_by_text("36,000.00 CNY").first).to_be_visible()
+    assert Person.objects.get().email == "ouyang@qinghe.example"
+    assert Company.objects.get().name == "青禾教育"
+    page.goto(f"/leads/{lead.pk}/")
+    expect(page.get_by_text("Converted on")).to_be_visible()
+    assert not server_errors
