@@ -276,6 +276,26 @@ def set_target(actor, period: Period, *, user=None, team=None, amount) -> SalesT
     return target
 
 
+def set_targets(actor, period: Period, amounts: dict[tuple[str, int], str]) -> None:
+    """Set many targets at once, all or none: `amounts` maps ("user" | "team", id) to an
+    amount ("" removes the target). Problems come back per field, named "user-<id>"."""
+    users, teams = target_subjects(actor)
+    subjects = {("user", u.pk): u for u in users} | {("team", t.pk): t for t in teams}
+    problems: dict[str, list[str]] = {}
+    with transaction.atomic():
+        for (kind, pk), amount in amounts.items():
+            if (kind, pk) not in subjects:
+                raise PermissionDenied(_("You may not set this target."))
+            try:
+                set_target(actor, period, **{kind: subjects[(kind, pk)]}, amount=amount)
+            except ValidationError as exc:
+                problems[f"{kind}-{pk}"] = exc.messages
+        if problems:
+            transaction.set_rollback(True)
+    if problems:
+        raise ValidationError(problems)
+
+
 def targets_of(period: Period, users: list, teams: list) -> dict[str, dict[int, decimal.Decimal]]:
     found = SalesTarget.objects.filter(period=period.kind, start=period.start).filter(
         Q(user__in=users) | Q(team__in=teams)

@@ -19,6 +19,7 @@ from kehu.sales import leads
 from kehu.sales.lead_forms import ConvertForm, LeadForm, WebLeadForm
 from kehu.sales.models import Lead
 from kehu.sales.queries import id_or_none
+from kehu.web.bin_pages import delete_page, restore_page
 from kehu.web.conflicts import edit_page, show_service_errors
 
 PAGE_SIZE = 50
@@ -181,26 +182,14 @@ def lead_convert(request, pk):
 
 @login_required
 def lead_delete(request, pk):
-    user = request.user
-    lead = get_object_or_404(_leads(user), pk=pk)
-    visibility.require_record(user, lead, "delete")
-    if request.method != "POST":
-        return render(request, "sales/confirm_delete.html", {"record": lead, "nav": "leads"})
-    leads.delete_lead(user, lead)
-    messages.success(request, _("“%(name)s” is moved to the recycle bin.") % {"name": lead})
-    return redirect("lead-list")
+    lead = get_object_or_404(_leads(request.user), pk=pk)
+    return delete_page(request, lead, delete=leads.delete_lead, list_url="lead-list", nav="leads")
 
 
 @login_required
 @require_POST
 def lead_restore(request, pk):
-    user = request.user
-    lead = get_object_or_404(Lead.all_objects.visible_to(user).in_recycle_bin(), pk=pk)
-    leads.restore_lead(user, lead)
-    messages.success(request, _("“%(name)s” is restored.") % {"name": lead})
-    if request.POST.get("next") == "bin":
-        return redirect("recycle-bin")
-    return redirect(lead.get_absolute_url())
+    return restore_page(request, Lead, pk, restore=leads.restore_lead)
 
 
 # --- the public web form (no login): embeddable in the company's own site ---------------------

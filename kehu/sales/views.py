@@ -4,7 +4,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,6 +22,7 @@ from kehu.customers.models import Person
 from kehu.sales import board_cards, follow_up, forecast, queries, services
 from kehu.sales.forms import DealForm, ExchangeRateForm, PipelineForm, StageFormSet
 from kehu.sales.models import Deal, ExchangeRate, Pipeline, Stage, StageChange
+from kehu.web.bin_pages import delete_page, restore_page
 from kehu.web.conflicts import edit_page
 
 PAGE_SIZE = 50
@@ -259,26 +259,16 @@ def deal_move(request, pk):
 
 @login_required
 def deal_delete(request, pk):
-    user = request.user
-    deal = _visible_deal(user, pk)
-    visibility.require_record(user, deal, "delete")
-    if request.method != "POST":
-        return render(request, "sales/confirm_delete.html", {"record": deal, "nav": "deals"})
-    services.delete_deal(user, deal)
-    messages.success(request, _("“%(name)s” is moved to the recycle bin.") % {"name": deal})
-    return redirect("deal-list")
+    deal = _visible_deal(request.user, pk)
+    return delete_page(
+        request, deal, delete=services.delete_deal, list_url="deal-list", nav="deals"
+    )
 
 
 @login_required
 @require_POST
 def deal_restore(request, pk):
-    user = request.user
-    deal = get_object_or_404(Deal.all_objects.visible_to(user).in_recycle_bin(), pk=pk)
-    services.restore_deal(user, deal)
-    messages.success(request, _("“%(name)s” is restored.") % {"name": deal})
-    if request.POST.get("next") == "bin":
-        return redirect("recycle-bin")
-    return redirect(deal.get_absolute_url())
+    return restore_page(request, Deal, pk, restore=services.restore_deal)
 
 
 # --- settings: pipelines and exchange rates -------------------------------------------------
@@ -456,25 +446,18 @@ def sales_targets(request):
             return redirect("sales-targets")
         period = forecast.parse_period(None)
     users, teams = forecast.target_subjects(user)
-    problems: dict[str, str] = {}
+    problems: dict[str, list[str]] = {}
     if request.method == "POST":
-        subjects = [("user", u) for u in users] + [("team", t) for t in teams]
+        amounts = {
+            (kind, subject.pk): request.POST[f"{kind}-{subject.pk}"].strip()
+            for kind, subjects in (("user", users), ("team", teams))
+            for subject in subjects
+            if f"{kind}-{subject.pk}" in request.POST
+        }
         try:
-            with transaction.atomic():
-                for kind, subject in subjects:
-                    name = f"{kind}-{subject.pk}"
-                    if name not in request.POST:
-                        continue
-                    try:
-                        forecast.set_target(
-                            user, period, **{kind: subject}, amount=request.POST[name].strip()
-                        )
-                    except ValidationError as exc:
-                        problems[name] = " ".join(exc.messages)
-                if problems:
-                    raise ValidationError(problems)
-        except ValidationError:
-            pass  # nothing saved; the form shows each problem
+            forecast.set_targets(user, period, amounts)
+        except ValidationError as exc:
+            problems = exc.message_dict  # nothing was saved; the form shows each problem
         else:
             messages.success(
                 request, _("The targets for %(period)s are saved.") % {"period": period.label}
@@ -486,7 +469,7 @@ def sales_targets(request):
             "name": f"user-{u.pk}",
             "label": str(u),
             "value": request.POST.get(f"user-{u.pk}", saved["user"].get(u.pk, "")),
-            "error": problems.get(f"user-{u.pk}"),
+            "error": " ".join(problems.get(f"user-{u.pk}", [])),
         }
         for u in users
     ] + [
@@ -494,7 +477,7 @@ def sales_targets(request):
             "name": f"team-{t.pk}",
             "label": t.name,
             "value": request.POST.get(f"team-{t.pk}", saved["team"].get(t.pk, "")),
-            "error": problems.get(f"team-{t.pk}"),
+            "error": " ".join(problems.get(f"team-{t.pk}", [])),
             "team": True,
         }
         for t in teams

@@ -170,3 +170,14 @@ def test_targets_api_refuses_unknown_people_and_null_amounts_on_deals(manager, r
     response = send(bearer_client(rep), "patch", f"/api/v1/deals/{made.pk}", {"amount": None})
     assert_validation(response, "amount")
     assert Deal.objects.get(pk=made.pk).amount == decimal.Decimal("10")
+
+
+def test_set_targets_saves_all_or_none_and_only_for_the_actors_team(manager, rep, outsider):
+    with pytest.raises(ValidationError) as error:
+        forecast.set_targets(manager, Q4, {("user", rep.pk): "100", ("user", manager.pk): "-1"})
+    assert list(error.value.message_dict) == [f"user-{manager.pk}"]
+    assert not SalesTarget.objects.exists()
+    with pytest.raises(PermissionDenied):
+        forecast.set_targets(manager, Q4, {("user", outsider.pk): "1"})
+    forecast.set_targets(manager, Q4, {("user", rep.pk): "100", ("user", manager.pk): "200"})
+    assert SalesTarget.objects.count() == 2

@@ -184,3 +184,15 @@ def test_behind_a_proxy_the_limit_counts_the_proxys_last_forwarded_address(rf, s
     assert visitor_address(request) == "203.0.113.9"
     request = rf.post("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="nonsense")
     assert visitor_address(request) == "10.0.0.1"
+
+
+def test_convert_form_refuses_a_bad_amount_and_converts_nothing(client, rep):
+    lead = make_lead(rep, status="qualified")
+    client.force_login(rep)
+    response = client.post(
+        reverse("lead-convert", args=[lead.pk]), {"make_deal": "on", "amount": "-5"}
+    )
+    assert response.status_code == 200
+    assert "greater than or equal to 0" in response.content.decode()
+    assert Lead.objects.get().status == "qualified" and not Person.objects.exists()
+    assert not Deal.objects.exists()
