@@ -164,10 +164,22 @@ SECURE_HSTS_SECONDS = int(env("HSTS_SECONDS", "0"))
 # Phones without a country code are read as numbers of this region (ISO 3166 code).
 PHONE_DEFAULT_REGION = env("PHONE_REGION", "CN")
 DEFAULT_CURRENCY = env("CURRENCY", "CNY")
+# The seller named at the top of quotes (and their PDFs).
+COMPANY_NAME = env("COMPANY_NAME", "")
 # Who owns the leads the public web form brings in (a username); default: the first active
 # administrator. At most WEB_LEADS_PER_HOUR leads an hour come in from one address.
 WEB_LEAD_OWNER = env("WEB_LEAD_OWNER")
 WEB_LEADS_PER_HOUR = int(env("WEB_LEADS_PER_HOUR", "5"))
+# Outgoing email (quotes now; digests and conversations later): an SMTP server. Without
+# KEHU_EMAIL_HOST the app says email is not set up instead of trying localhost.
+EMAIL_HOST = env("EMAIL_HOST")
+EMAIL_PORT = int(env("EMAIL_PORT", "587" if env_bool("EMAIL_TLS") else "25"))
+EMAIL_HOST_USER = env("EMAIL_USER")
+EMAIL_HOST_PASSWORD = env("EMAIL_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_TLS")
+EMAIL_USE_SSL = env_bool("EMAIL_SSL")
+EMAIL_TIMEOUT = int(env("EMAIL_TIMEOUT", "20"))
+DEFAULT_FROM_EMAIL = env("EMAIL_FROM", "kehu@localhost")
 # Where uploaded import files wait while they are mapped and imported.
 IMPORT_DIR = DATA_DIR / "imports"
 

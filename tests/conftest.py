@@ -44,3 +44,19 @@ def outsider(db, team_b):
 def readonly_user(db, team_a):
     """Read-only role: sees every record, may change none."""
     return make_user("reader", role="Read-only", team=team_a)
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server (aiosmtpd) on a free local port; the app's email settings point at
+    it, and `smtp_server.messages` holds what it received, as email.message objects."""
+    from tests.smtp import RecordingSMTPServer
+
+    server = RecordingSMTPServer()
+    server.start()
+    # pytest-django swaps in the in-memory backend; these tests want the real SMTP one
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    yield server
+    server.stop()

@@ -44,8 +44,8 @@ def _clean_exclude(spec: RecordSpec) -> list[str]:
 def cache_related(instance, name: str, objects: list) -> None:
     """Make `instance.<name>.all()` answer `objects` without a query, as `prefetch_related` does.
 
-    For a many-to-many a service has just written: the audit snapshot, events and the API
-    answer then read what was saved instead of reading it back.
+    For a many-to-many (or the reverse of a foreign key) a service has just written: the audit
+    snapshot, events and the API answer then read what was saved instead of reading it back.
     """
     manager = getattr(instance, name)
     queryset = manager.get_queryset()
@@ -53,7 +53,11 @@ def cache_related(instance, name: str, objects: list) -> None:
     queryset._prefetch_done = True
     if not hasattr(instance, "_prefetched_objects_cache"):
         instance._prefetched_objects_cache = {}
-    instance._prefetched_objects_cache[manager.prefetch_cache_name] = queryset
+    # many-to-many managers name their cache; reverse foreign-key ones use the field's
+    cache_name = (
+        getattr(manager, "prefetch_cache_name", None) or manager.field.remote_field.cache_name
+    )
+    instance._prefetched_objects_cache[cache_name] = queryset
 
 
 def _snapshot(spec: RecordSpec, instance, m2m_names=None) -> dict:

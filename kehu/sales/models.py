@@ -380,3 +380,16 @@ class Lead(Record):
             and self.next_step_due
             and self.next_step_due < timezone.localdate()
         )
+
+
+# Products, price lists, quotes and orders live in their own module; Django finds them here.
+from kehu.sales.quote_models import (  # noqa: E402, F401
+    DocumentCounter,
+    Order,
+    OrderLine,
+    PriceList,
+    PriceListItem,
+    Product,
+    Quote,
+    QuoteLine,
+)

@@ -69,6 +69,14 @@ def money(value) -> str:
 
 
 @register.filter
+def quantity(value) -> str:
+    """A quantity without trailing zeros: 2.000 → 2, 1.500 → 1.5."""
+    if value in (None, ""):
+        return ""
+    return f"{value.normalize():f}"
+
+
+@register.filter
 def duration(seconds) -> str:
     """A length of time the way people say it: 3 d 4 h, 5 h 10 min, 12 min."""
     seconds = int(seconds or 0)

@@ -1,0 +1,39 @@
+"""Background work for sales: emailing a quote with its PDF."""
+
+import smtplib
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.utils import translation
+from django_tasks import task
+
+
+@task()
+def email_quote(quote_id: int, subject: str, message: str, sender_id: int | None) -> None:
+    """Email the quote's PDF to the address it was sent to; the outcome goes on the quote."""
+    from kehu.accounts.models import User
+    from kehu.sales.models import Quote
+    from kehu.sales.quote_pdf import quote_pdf
+    from kehu.sales.quotes import record_email_result
+
+    quote = Quote.all_objects.filter(pk=quote_id).first()
+    if quote is None or not quote.email_to:
+        return
+    sender = User.objects.filter(pk=sender_id).first() if sender_id else None
+    language = sender.language if sender and sender.language else "en"
+    with translation.override(language):
+        pdf = quote_pdf(quote)
+        email = EmailMessage(
+            subject=subject or quote.title,
+            body=message,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[quote.email_to],
+            reply_to=[sender.email] if sender and sender.email else None,
+        )
+        email.attach(f"{quote.label.replace(' ', '-')}.pdf", pdf, "application/pdf")
+        try:
+            email.send()
+        except (smtplib.SMTPException, OSError) as exc:  # OSError: refused, timed out
+            record_email_result(quote.pk, f"{type(exc).__name__}: {exc}")
+            return
+    record_email_result(quote.pk)
