@@ -223,10 +223,13 @@ class Quote(Record, Totals):
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
     terms = models.TextField(_("terms and notes"), blank=True, default="")
     email_state = models.CharField(
-        max_length=6, choices=EmailState.choices, blank=True, default="", editable=False
+        _("email"), max_length=6, choices=EmailState.choices, blank=True, default="",
+        editable=False,
+    )  # fmt: skip
+    email_to = models.EmailField(_("emailed to"), blank=True, default="", editable=False)
+    email_error = models.CharField(
+        _("email error"), max_length=300, blank=True, default="", editable=False
     )
-    email_to = models.EmailField(blank=True, default="", editable=False)
-    email_error = models.CharField(max_length=300, blank=True, default="", editable=False)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True, editable=False)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True, editable=False)
     decision_note = models.CharField(

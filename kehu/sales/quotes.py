@@ -31,8 +31,8 @@ from kehu.sales.models import (
 )
 from kehu.sales.services import clean_currency
 
-QUOTE_FIELDS = ["title", "status", "deal", "company", "person", "currency", "valid_until",
-                "terms", "owner", "total"]  # fmt: skip
+QUOTE_FIELDS = ["title", "status", "decision_note", "deal", "company", "person", "currency",
+                "valid_until", "terms", "owner", "total"]  # fmt: skip
 LINE_COPY = ["position", "product_id", "sku", "description", "quantity", "unit", "unit_price",
              "discount_percent", "tax_rate", "net", "tax"]  # fmt: skip
 MAX_LINES = 200
@@ -317,7 +317,7 @@ def send_quote(actor, quote: Quote, to: str | None = None, subject="", message="
         transaction.on_commit(
             lambda: email_quote.enqueue(pk, str(subject)[:200], str(message)[:5000], actor_id)
         )
-        return {"_emailed_to": address}
+        return {"email_to": [None, address]}
 
     return _change(actor, quote, expected_version, "sent", apply)
 
@@ -327,7 +327,9 @@ def record_email_result(quote_id: int, error: str = "") -> None:
     state = Quote.EmailState.FAILED if error else Quote.EmailState.SENT
     Quote.all_objects.filter(pk=quote_id).update(email_state=state, email_error=error[:300])
     quote = Quote.all_objects.get(pk=quote_id)
-    facts = {"_email_failed": error[:300]} if error else {"_email_delivered": quote.email_to}
+    facts = {"email_state": [str(Quote.EmailState.QUEUED.label), str(state.label)]}
+    if error:
+        facts["email_error"] = [None, error[:300]]
     audit.record(None, quote, "update", facts)
 
 
@@ -354,8 +356,7 @@ def accept_quote(actor, quote: Quote, note: str = "", expected_version=None) -> 
         current.status = Quote.Status.ACCEPTED
         current.decided_at = timezone.now()
         current.decision_note = str(note or "").strip()[:300]
-        order = _order_from(actor, current)
-        return {"_order": order.number}
+        _order_from(actor, current)
 
     return _change(actor, quote, expected_version, "accepted", apply)
 
@@ -418,11 +419,11 @@ def revise_quote(actor, quote: Quote, expected_version=None) -> Quote:
             QuoteLine(quote=copy, **{name: getattr(line, name) for name in LINE_COPY})
             for line in current.lines.all()
         )
-        audit.record(actor, copy, "create", {"_revision_of": current.label})
+        audit.record(actor, copy, "create", {"revision": [current.revision, copy.revision]})
         current.status = Quote.Status.SUPERSEDED
         current.is_latest = False
         created.append(copy)
-        return {"_revised_as": copy.label}
+        return {}
 
     _change(actor, quote, expected_version, "revised", apply)
     return created[0]

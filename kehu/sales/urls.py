@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kehu.sales import lead_views, views
+from kehu.sales import catalog_views, lead_views, quote_views, views
 
 urlpatterns = [
     path("deals/", views.deal_list, name="deal-list"),
@@ -28,6 +28,27 @@ urlpatterns = [
     path("leads/<int:pk>/convert/", lead_views.lead_convert, name="lead-convert"),
     path("leads/<int:pk>/delete/", lead_views.lead_delete, name="lead-delete"),
     path("leads/<int:pk>/restore/", lead_views.lead_restore, name="lead-restore"),
+    path("products/", catalog_views.product_list, name="product-list"),
+    path("products/new/", catalog_views.product_edit, name="product-create"),
+    path("products/<int:pk>/", catalog_views.product_edit, name="product-edit"),
+    path("price-lists/", catalog_views.price_list_list, name="price-list-list"),
+    path("price-lists/new/", catalog_views.price_list_edit, name="price-list-create"),
+    path("price-lists/<int:pk>/", catalog_views.price_list_edit, name="price-list-edit"),
+    path("quotes/", quote_views.quote_list, name="quote-list"),
+    path("quotes/new/", quote_views.quote_create, name="quote-create"),
+    path("quotes/<int:pk>/", quote_views.quote_detail, name="quote-detail"),
+    path("quotes/<int:pk>/edit/", quote_views.quote_edit, name="quote-edit"),
+    path("quotes/<int:pk>/print/", quote_views.quote_print, name="quote-print"),
+    path("quotes/<int:pk>/pdf/", quote_views.quote_pdf_download, name="quote-pdf"),
+    path("quotes/<int:pk>/send/", quote_views.quote_send, name="quote-send"),
+    path("quotes/<int:pk>/accept/", quote_views.quote_accept, name="quote-accept"),
+    path("quotes/<int:pk>/reject/", quote_views.quote_reject, name="quote-reject"),
+    path("quotes/<int:pk>/revise/", quote_views.quote_revise, name="quote-revise"),
+    path("quotes/<int:pk>/delete/", quote_views.quote_delete, name="quote-delete"),
+    path("quotes/<int:pk>/restore/", quote_views.quote_restore, name="quote-restore"),
+    path("orders/", quote_views.order_list, name="order-list"),
+    path("orders/<int:pk>/", quote_views.order_detail, name="order-detail"),
+    path("orders/<int:pk>/status/", quote_views.order_status, name="order-status"),
     path("settings/pipelines/", views.pipeline_list, name="pipeline-list"),
     path("settings/pipelines/new/", views.pipeline_edit, name="pipeline-create"),
     path("settings/pipelines/<int:pk>/", views.pipeline_edit, name="pipeline-edit"),

@@ -21,7 +21,7 @@ from kehu.customers.exporting import csv_stream, safe_cell
 from kehu.customers.models import Person
 from kehu.sales import board_cards, follow_up, forecast, queries, services
 from kehu.sales.forms import DealForm, ExchangeRateForm, PipelineForm, StageFormSet
-from kehu.sales.models import Deal, ExchangeRate, Pipeline, Stage, StageChange
+from kehu.sales.models import Deal, ExchangeRate, Pipeline, Quote, Stage, StageChange
 from kehu.web.bin_pages import delete_page, restore_page
 from kehu.web.conflicts import edit_page
 
@@ -151,8 +151,25 @@ def deal_detail(request, pk):
         # like a person's company, a deal's people are shown to whoever may see the deal
         "contacts": list(deal.contacts.select_related("person")),
         "contact_choices": _contact_choices(user, deal),
+        **_deal_quotes(user, deal),
     }
     return render(request, "sales/detail.html", context)
+
+
+def _deal_quotes(user, deal: Deal) -> dict:
+    """The deal's quotes (latest versions) and its products: the lines of the accepted quote,
+    or else of the newest one."""
+    deal_quotes = list(
+        Quote.objects.visible_to(user).filter(deal=deal, is_latest=True).order_by("-number")[:20]
+    )
+    current = next((q for q in deal_quotes if q.status == Quote.Status.ACCEPTED), None)
+    current = current or (deal_quotes[0] if deal_quotes else None)
+    return {
+        "quotes": deal_quotes,
+        "product_quote": current,
+        "products": list(current.lines.all()) if current else [],
+        "can_quote": visibility.can(user, "sales", "create"),
+    }
 
 
 def _contact_choices(user, deal: Deal) -> list:

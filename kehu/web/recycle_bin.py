@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy
 from kehu.core import visibility
 from kehu.core.pagination import BadCursor, capped_count, paginate
 from kehu.customers.models import Company, Person
-from kehu.sales.models import Deal, Lead
+from kehu.sales.models import Deal, Lead, Quote
 
 PAGE_SIZE = 50
 
@@ -27,6 +27,7 @@ KINDS = [
     BinKind("company", Company, gettext_lazy("Companies"), "company-restore"),
     BinKind("lead", Lead, gettext_lazy("Leads"), "lead-restore"),
     BinKind("deal", Deal, gettext_lazy("Deals"), "deal-restore"),
+    BinKind("quote", Quote, gettext_lazy("Quotes"), "quote-restore"),
 ]
 
 
