@@ -23,6 +23,12 @@ from kehu.sales.api import (
     targets_router,
 )
 from kehu.sales.lead_api import leads_router, web_leads_router
+from kehu.sales.quote_api import (
+    orders_router,
+    price_lists_router,
+    products_router,
+    quotes_router,
+)
 
 DESCRIPTION = (
     "Kehu's REST API. Authenticate with your browser session or `Authorization: Bearer <token>` "
@@ -54,3 +60,7 @@ api.add_router("/web-leads", web_leads_router)
 api.add_router("/deals", deals_router)
 api.add_router("/forecast", forecast_router)
 api.add_router("/targets", targets_router)
+api.add_router("/products", products_router)
+api.add_router("/price-lists", price_lists_router)
+api.add_router("/quotes", quotes_router)
+api.add_router("/orders", orders_router)

@@ -32,13 +32,20 @@ from kehu.core.models import AuditEntry
 from kehu.customers import field_services, importing, services
 from kehu.customers.import_models import ImportJob
 from kehu.customers.models import Company, CustomField, Person, Tag
-from kehu.sales import leads
+from kehu.sales import catalog, leads, quotes
 from kehu.sales import services as sales_services
 from kehu.sales.models import (
     Deal,
     ExchangeRate,
     Lead,
+    Order,
+    OrderLine,
     Pipeline,
+    PriceList,
+    PriceListItem,
+    Product,
+    Quote,
+    QuoteLine,
     SalesTarget,
     Stage,
     StageChange,
@@ -117,6 +124,10 @@ TARGET_BY_PREFIX = {
     "settings/pipelines/": "pipeline",
     "deals/": "deal",
     "leads/": "lead",
+    "products/": "product",
+    "price-lists/": "price_list",
+    "quotes/": "quote",
+    "orders/": "order",
     "/api/v1/people/": "person",
     "/api/v1/companies/": "company",
     "/api/v1/tags/": "tag",
@@ -126,7 +137,22 @@ TARGET_BY_PREFIX = {
     "/api/v1/deals/": "deal",
     "/api/v1/leads/": "lead",
     "/api/v1/pipelines/": "pipeline",
+    "/api/v1/products/": "product",
+    "/api/v1/price-lists/": "price_list",
+    "/api/v1/quotes/": "quote",
+    "/api/v1/orders/": "order",
 }
+
+PRODUCT_FORM = {"sku": "WALK-1", "name": "走查产品 Walk product", "unit": "pcs", "price": "9",
+                "tax_rate": "13", "active": "on"}  # fmt: skip
+
+
+def price_list_form(objects: dict) -> dict:
+    product = objects["product"].pk
+    return {"name": "走查价目 Walk prices", "currency": "CNY", "customer_tag": "", "active": "on",
+            "prices-TOTAL_FORMS": "1", "prices-INITIAL_FORMS": "0", "prices-0-product": product,
+            "prices-0-min_quantity": "1", "prices-0-unit_price": "8"}  # fmt: skip
+
 
 UI_RULES: dict[str, Rule] = {
     # public
@@ -151,7 +177,8 @@ UI_RULES: dict[str, Rule] = {
     "company-list": Rule(get=ANYONE, shows=("company",)),
     "company-autocomplete": Rule(get=ANYONE, query="q=qingyun", shows=("company",)),
     "recycle-bin": Rule(
-        get=ANYONE, shows=("binned_person", "binned_company", "binned_deal", "binned_lead")
+        get=ANYONE,
+        shows=("binned_person", "binned_company", "binned_deal", "binned_lead", "binned_quote"),
     ),
     # people and companies
     "person-create": Rule(get=CREATE),
@@ -227,6 +254,29 @@ UI_RULES: dict[str, Rule] = {
     "lead-convert": Rule(get=WRITE, post=CHANGE_OWN, post_data=lambda o: {"make_deal": "on"}),
     "lead-delete": Rule(get=WRITE, post=CHANGE_OWN),
     "lead-restore": Rule(get=None, post=CHANGE_OWN),
+    # the catalogue: everyone in sales reads it, administrators keep it
+    "product-list": Rule(get=ANYONE),
+    "product-create": Rule(get=ADMIN_ONLY, post=ADMIN_POST, post_data=lambda o: PRODUCT_FORM),
+    "product-edit": Rule(get=ADMIN_ONLY, post=ADMIN_POST, post_data=lambda o: PRODUCT_FORM),
+    "price-list-list": Rule(get=ANYONE),
+    "price-list-create": Rule(get=ADMIN_ONLY, post=ADMIN_POST, post_data=price_list_form),
+    "price-list-edit": Rule(get=ADMIN_ONLY, post=ADMIN_POST, post_data=price_list_form),
+    # quotes and orders: like deals
+    "quote-list": Rule(get=ANYONE, shows=("quote",)),
+    "quote-create": Rule(get=CREATE),
+    "quote-detail": Rule(get=READ),
+    "quote-edit": Rule(get=WRITE),
+    "quote-print": Rule(get=READ),
+    "quote-pdf": Rule(get=READ),
+    "quote-send": Rule(get=WRITE, post=CHANGE_OWN, post_data=lambda o: {"mark_only": "1"}),
+    "quote-accept": Rule(get=None, post=CHANGE_OWN),
+    "quote-reject": Rule(get=None, post=CHANGE_OWN),
+    "quote-revise": Rule(get=None, post=CHANGE_OWN, target="sent_quote"),
+    "quote-delete": Rule(get=WRITE, post=CHANGE_OWN),
+    "quote-restore": Rule(get=None, post=CHANGE_OWN),
+    "order-list": Rule(get=ANYONE, shows=("order",)),
+    "order-detail": Rule(get=READ),
+    "order-status": Rule(get=None, post=CHANGE_OWN, post_data=lambda o: {"status": "fulfilled"}),
     # targets: managers for their team, administrators for everyone
     "sales-targets": Rule(
         get=statuses(403, manager=200, admin=200),
@@ -290,6 +340,31 @@ API_RULES: dict[str, Rule] = {
     "POST /api/v1/leads/{lead_id}/restore": Rule(get=None, post={**API_CHANGE_OWN, "owner": 200}),
     "POST /api/v1/leads/{lead_id}/convert": Rule(get=None, post={**API_CHANGE_OWN, "owner": 200}),
     "GET /api/v1/targets": Rule(get=statuses(403, manager=200, admin=200)),
+    "GET /api/v1/products": Rule(get=ANYONE),
+    "POST /api/v1/products": Rule(get=None, post=statuses(403, admin=201)),
+    "GET /api/v1/products/{product_id}": Rule(get=ANYONE),
+    "PATCH /api/v1/products/{product_id}": Rule(get=None, post=statuses(403, admin=200)),
+    "GET /api/v1/products/{product_id}/price": Rule(get=ANYONE),
+    "GET /api/v1/price-lists": Rule(get=ANYONE),
+    "POST /api/v1/price-lists": Rule(get=None, post=statuses(403, admin=201)),
+    "GET /api/v1/price-lists/{price_list_id}": Rule(get=ANYONE),
+    "PATCH /api/v1/price-lists/{price_list_id}": Rule(get=None, post=statuses(403, admin=200)),
+    "GET /api/v1/quotes": Rule(get=ANYONE, shows=("quote",)),
+    "POST /api/v1/quotes": Rule(get=None, post={"readonly": 403, "outsider": 201}),
+    "GET /api/v1/quotes/{quote_id}": Rule(get=READ),
+    "PATCH /api/v1/quotes/{quote_id}": Rule(get=None, post={**API_CHANGE_OWN, "owner": 200}),
+    "DELETE /api/v1/quotes/{quote_id}": Rule(get=None, post={**API_CHANGE_OWN, "owner": 204}),
+    "POST /api/v1/quotes/{quote_id}/restore": Rule(get=None, post={**API_CHANGE_OWN, "owner": 200}),
+    "POST /api/v1/quotes/{quote_id}/send": Rule(get=None, post={**API_CHANGE_OWN, "owner": 200}),
+    "POST /api/v1/quotes/{quote_id}/accept": Rule(get=None, post={**API_CHANGE_OWN, "owner": 200}),
+    "POST /api/v1/quotes/{quote_id}/reject": Rule(get=None, post={**API_CHANGE_OWN, "owner": 200}),
+    "POST /api/v1/quotes/{quote_id}/revise": Rule(
+        get=None, post={**API_CHANGE_OWN, "owner": 201}, target="sent_quote"
+    ),
+    "GET /api/v1/quotes/{quote_id}/pdf": Rule(get=READ),
+    "GET /api/v1/orders": Rule(get=ANYONE, shows=("order",)),
+    "GET /api/v1/orders/{order_id}": Rule(get=READ),
+    "PATCH /api/v1/orders/{order_id}": Rule(get=None, post={**API_CHANGE_OWN, "owner": 200}),
     "POST /api/v1/targets": Rule(get=None, post=statuses(403, manager=200, admin=None)),
 }
 # What a write sends: enough to succeed when allowed (the refusal must come first).
@@ -306,8 +381,21 @@ API_BODIES = {
     "/api/v1/deals/{deal_id}/contacts": lambda o: {"person_id": o["person"].pk, "role": "用户"},
     "/api/v1/web-leads": {"name": "网上来的 Web visitor", "email": "visitor@example.com"},
     "/api/v1/targets": lambda o: {"period": "2026-Q4", "user_id": o["deal"].owner_id, "amount": 1},
+    "/api/v1/products": {"sku": "NEW-1", "name": "新产品 New product", "price": "10"},
+    "/api/v1/products/{product_id}": {"price": "1.50"},
+    "/api/v1/price-lists": {"name": "新价目表 New prices", "currency": "CNY"},
+    "/api/v1/price-lists/{price_list_id}": {"active": False},
+    "/api/v1/quotes": {"title": "新报价 New quote"},
+    "/api/v1/quotes/{quote_id}": {"title": "改过的报价 Changed quote"},
+    "/api/v1/quotes/{quote_id}/send": {},
+    "/api/v1/quotes/{quote_id}/accept": {"note": "签字"},
+    "/api/v1/quotes/{quote_id}/reject": {"note": "太贵"},
+    "/api/v1/quotes/{quote_id}/revise": {},
+    "/api/v1/orders/{order_id}": {"status": "fulfilled"},
 }
 DEFAULT_API_BODY = {"name": "改过的名字 Changed"}
+
+
 UI_POST_DATA = {"name": "改过的名字 Changed", "body": "a note 一条备注", "next": "/"}
 
 PARAM = re.compile(r"<(?:\w+:)?(\w+)>|\{(\w+)\}")
@@ -318,6 +406,7 @@ BINNED_PERSON_NAME, BINNED_COMPANY_NAME = "诸葛孔明", "长孙无忌贸易行
 NOTE_BODY = "机密备注 owner-only note"
 DEAL_NAME, BINNED_DEAL_NAME = "精密仪器采购 Jingmi order", "旧的框架协议 old frame deal"
 LEAD_NAME, BINNED_LEAD_NAME = "欧阳修 Ouyang Xiu", "上官婉儿 Shangguan"
+QUOTE_TITLE, BINNED_QUOTE_TITLE = "机密报价 Secret quote", "作废的报价 Binned quote"
 
 
 # ---------------------------------------------------------------- enumeration
@@ -405,6 +494,18 @@ def world(db, rep, teammate, manager, outsider, admin_user, team_b, tmp_path, se
     )
     binned_lead = leads.create_lead(rep, {"name": BINNED_LEAD_NAME})
     leads.delete_lead(rep, binned_lead)
+    product = catalog.save_product(
+        admin_user, None, {"sku": "WALK-P", "name": "走查 Walk", "price": "100", "tax_rate": "13"}
+    )
+    catalog.save_price_list(admin_user, None, {"name": "Walk list", "currency": "CNY"}, [])
+    lines = [{"product": product.pk, "quantity": "2", "discount_percent": "5"}]
+    quote = quotes.create_quote(rep, {"title": QUOTE_TITLE, "deal": deal.pk, "lines": lines})
+    sent_quote = quotes.send_quote(rep, quotes.create_quote(rep, {"title": QUOTE_TITLE,
+                                                                   "lines": lines}))  # fmt: skip
+    accepted = quotes.accept_quote(rep, quotes.create_quote(rep, {"title": QUOTE_TITLE,
+                                                                  "lines": lines}))  # fmt: skip
+    binned_quote = quotes.create_quote(rep, {"title": BINNED_QUOTE_TITLE, "lines": lines})
+    quotes.delete_quote(rep, binned_quote)
     token, _secret = ApiToken.issue(rep, "the owner's token")
     field = field_services.create_field(
         admin_user, {"entity": "person", "key": "wechat", "label": "WeChat", "type": "text"}
@@ -440,6 +541,12 @@ def world(db, rep, teammate, manager, outsider, admin_user, team_b, tmp_path, se
         "lead": lead,
         "binned_lead": binned_lead,
         "pipeline": Pipeline.objects.get(),
+        "product": product,
+        "price_list": PriceList.objects.get(),
+        "quote": quote,
+        "sent_quote": sent_quote,
+        "binned_quote": binned_quote,
+        "order": Order.objects.get(quote=accepted),
     }
     return users, objects
 
@@ -475,6 +582,9 @@ MARKERS = {
     "binned_deal": lambda o: [BINNED_DEAL_NAME, f"/deals/{o.pk}/"],
     "lead": lambda o: [LEAD_NAME, f"/leads/{o.pk}/"],
     "binned_lead": lambda o: [BINNED_LEAD_NAME, f"/leads/{o.pk}/"],
+    "quote": lambda o: [QUOTE_TITLE, f"/quotes/{o.pk}/"],
+    "binned_quote": lambda o: [f"/quotes/{o.pk}/", BINNED_QUOTE_TITLE],  # the bin shows its number
+    "order": lambda o: [o.number, f"/orders/{o.pk}/"],
 }
 
 
@@ -502,7 +612,8 @@ def fingerprint(objects: dict) -> dict:
     """Everything a refused request must leave alone."""
     state = {"audit entries": AuditEntry.objects.count()}
     models = (Person, Company, Note, ImportJob, ApiToken, User, Team, Role, CustomField, Tag,
-              Deal, Pipeline, Stage, StageChange, ExchangeRate, SalesTarget, Lead)  # fmt: skip
+              Deal, Pipeline, Stage, StageChange, ExchangeRate, SalesTarget, Lead, Product,
+              PriceList, PriceListItem, Quote, QuoteLine, Order, OrderLine)  # fmt: skip
     for model in models:
         state[f"{model.__name__} rows"] = model._base_manager.count()
     for kind, obj in objects.items():
@@ -738,7 +849,14 @@ def test_api_route(world, route):
         done = method != "GET" and not refusal(expected) and accepts(expected, got)
         if done and not changed(before, after):
             problems.append(f"{persona} {method} {full}: answered {got} but changed nothing")
-        if got == 200 and method == "GET":
+        if got == 200 and method == "GET" and response["Content-Type"] != "application/json":
+            if persona in HIDDEN_FROM and any(
+                marker in body_text(response)
+                for kind in MARKERS
+                for marker in MARKERS[kind](objects[kind])[:2]
+            ):
+                problems.append(f"{persona} GET {full} shows the owner's records")
+        elif got == 200 and method == "GET":
             text = response.content.decode()
             if persona in HIDDEN_FROM:
                 for leak_kind in MARKERS:

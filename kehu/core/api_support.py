@@ -118,10 +118,14 @@ def _pydantic_message(error: dict) -> str:
         return _("At most %(n)d characters.") % {"n": ctx.get("max_length", 0)}
     if kind == "string_too_short":
         return _("This field is required.")
-    if kind in ("less_than_equal", "less_than"):
-        return _("At most %(n)s.") % {"n": ctx.get("le", ctx.get("lt"))}
-    if kind in ("greater_than_equal", "greater_than"):
-        return _("At least %(n)s.") % {"n": ctx.get("ge", ctx.get("gt"))}
+    if kind == "less_than_equal":
+        return _("At most %(n)s.") % {"n": ctx.get("le")}
+    if kind == "less_than":
+        return _("Less than %(n)s.") % {"n": ctx.get("lt")}
+    if kind == "greater_than_equal":
+        return _("At least %(n)s.") % {"n": ctx.get("ge")}
+    if kind == "greater_than":
+        return _("More than %(n)s.") % {"n": ctx.get("gt")}
     if kind in ("literal_error", "enum"):
         return _("Choose one of: %(choices)s.") % {"choices": ctx.get("expected", "")}
     if kind == "value_error":
