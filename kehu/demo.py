@@ -348,6 +348,8 @@ def load(seed: int = SEED, log=print) -> bool:
         deals = _add_deals(rng, users, companies)
         log("  " + _("%(n)d deals") % {"n": deals})
         _add_leads(rng, users)
+        quotes = _add_quotes(rng, users)
+        log("  " + _("%(n)d quotes") % {"n": quotes})
     return True
 
 
@@ -505,3 +507,78 @@ def _add_leads(rng: random.Random, users: dict) -> None:
                 "email": f"lead{index}@example.com", "next_step": rng.choice(["电话回访", ""]),
             },
         )  # fmt: skip
+
+
+DEMO_PRODUCTS = [
+    ("KH-STD", "CRM licence, per user per year", "客户管理系统年度许可", "user", "1200.00", "6"),
+    ("KH-IMPL", "Implementation and data migration", "实施与数据迁移服务", "day", "3000.00", "6"),
+    ("KH-TRAIN", "On-site training", "现场培训", "day", "2500.00", "6"),
+    ("HW-SCAN", "Barcode scanner", "条码扫描枪", "pcs", "680.00", "13"),
+    ("HW-PAD", "Sales tablet", "销售平板电脑", "pcs", "3299.00", "13"),
+]  # fmt: skip
+
+
+def _add_quotes(rng: random.Random, users: dict) -> int:
+    """A small catalogue with a volume price list, and quotes in every state on open deals."""
+    from kehu.sales import catalog, quotes
+    from kehu.sales.models import Deal
+
+    admin = users["admin"]
+    products = [
+        catalog.save_product(
+            admin,
+            None,
+            {
+                "sku": sku,
+                "name": name,
+                "name_zh": name_zh,
+                "unit": unit,
+                "price": price,
+                "tax_rate": tax,
+            },
+        )  # fmt: skip
+        for sku, name, name_zh, unit, price, tax in DEMO_PRODUCTS
+    ]
+    licence, implementation, training, scanner, tablet = products
+    catalog.save_price_list(
+        admin, None, {"name": "批量价 Volume prices", "currency": "CNY"},
+        [{"product": licence.pk, "min_quantity": "50", "unit_price": "1080.00"},
+         {"product": licence.pk, "min_quantity": "200", "unit_price": "960.00"},
+         {"product": scanner.pk, "min_quantity": "20", "unit_price": "620.00"}],
+    )  # fmt: skip
+    partner = Tag.objects.get(name="Partner")
+    catalog.save_price_list(
+        admin, None, {"name": "合作伙伴价 Partner prices", "currency": "CNY",
+                      "customer_tag": partner.pk},
+        [{"product": licence.pk, "min_quantity": "1", "unit_price": "900.00"}],
+    )  # fmt: skip
+    catalog.save_price_list(
+        admin, None, {"name": "US list prices", "currency": "USD"},
+        [{"product": licence.pk, "min_quantity": "1", "unit_price": "180.00"},
+         {"product": implementation.pk, "min_quantity": "1", "unit_price": "450.00"}],
+    )  # fmt: skip
+    deals = Deal.objects.filter(closed_at__isnull=True, currency="CNY").select_related("owner")
+    made = 0
+    for index, deal in enumerate(deals.order_by("id")[:12]):
+        lines = [
+            {"product": licence.pk, "quantity": str(rng.choice([20, 50, 120, 250])),
+             "discount_percent": rng.choice(["", "5", "10"])},
+            {"product": implementation.pk, "quantity": str(rng.randint(3, 15))},
+        ]  # fmt: skip
+        if index % 3 == 0:
+            lines.append({"product": rng.choice([scanner, tablet, training]).pk, "quantity": "5"})
+        quote = quotes.create_quote(
+            deal.owner,
+            {"deal": deal.pk, "lines": lines, "terms": "单价不含税，税额另列；有效期 30 天。"},
+        )
+        made += 1
+        step = index % 4
+        if step >= 1:
+            quote = quotes.send_quote(deal.owner, quote)
+        if step == 2:
+            quotes.accept_quote(deal.owner, quote, "客户已签字回传")
+        elif step == 3:
+            rejected = quotes.reject_quote(deal.owner, quote, "价格偏高")
+            quotes.revise_quote(deal.owner, rejected)
+            made += 1
+    return made

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from kehu.accounts.services import require_admin
 from kehu.core import audit
+from kehu.core.numbers import plain
 from kehu.customers.models import Tag
 from kehu.sales.models import PriceList, PriceListItem, Product
 from kehu.sales.services import clean_currency
@@ -160,7 +161,7 @@ def _clean_items(rows: list[dict]) -> list[dict]:
         if (product.pk, quantity) in seen:
             errors.append(
                 _("Row %(n)s: %(product)s already has a price from %(quantity)s.")
-                % {"n": number, "product": product.sku, "quantity": quantity.normalize()}
+                % {"n": number, "product": product.sku, "quantity": plain(quantity)}
             )
             continue
         seen.add((product.pk, quantity))
@@ -223,4 +224,4 @@ def save_price_list(actor, price_list: PriceList | None, data: dict, items=None)
 
 def _item_summary(price_list: PriceList) -> str:
     rows = price_list.items.select_related("product").order_by("product__sku", "min_quantity")
-    return "; ".join(f"{i.product.sku} ≥{i.min_quantity.normalize()}: {i.unit_price}" for i in rows)
+    return "; ".join(f"{i.product.sku} ≥{plain(i.min_quantity)}: {i.unit_price}" for i in rows)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from kehu.accounts.services import require_admin
 from kehu.core import visibility
+from kehu.core.numbers import plain
 from kehu.core.pagination import BadCursor, paginate
 from kehu.sales import catalog
 from kehu.sales.models import PriceList, Product
@@ -98,7 +99,7 @@ def price_list_edit(request, pk=None):
         rows = [
             {
                 "product": str(item.product_id),
-                "min_quantity": f"{item.min_quantity.normalize():f}",
+                "min_quantity": plain(item.min_quantity),
                 "unit_price": str(item.unit_price),
             }
             for item in price_list.items.all()

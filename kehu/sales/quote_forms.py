@@ -4,6 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from kehu.core.numbers import plain
 from kehu.customers.forms import DateInput, owner_choices, set_company_field
 from kehu.customers.models import Person, Tag
 from kehu.sales import services
@@ -194,10 +195,10 @@ def initial_lines(quote: Quote) -> list[dict]:
         {
             "product": str(line.product_id or ""),
             "description": line.description,
-            "quantity": f"{line.quantity.normalize():f}",
+            "quantity": plain(line.quantity),
             "unit_price": str(line.unit_price),
-            "discount_percent": f"{line.discount_percent.normalize():f}",
-            "tax_rate": f"{line.tax_rate.normalize():f}",
+            "discount_percent": plain(line.discount_percent),
+            "tax_rate": plain(line.tax_rate),
         }
         for line in quote.lines.all()
     ]

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kehu.core import audit, events, records, visibility
+from kehu.core.numbers import plain
 from kehu.core.records import RecordSpec, VersionConflict
 from kehu.customers.models import Person
 from kehu.customers.services import resolve_company, resolve_owner
@@ -221,9 +222,10 @@ def _save_lines(actor, quote: Quote, changes: dict, created: bool) -> None:
 
 
 def line_summary(document) -> str:
+    """The lines as the history shows them: 3 × LT-14 @ 6999.00 −10%; …"""
     return "; ".join(
-        f"{line.quantity.normalize()} × {line.sku or line.description} @ {line.unit_price}"
-        + (f" −{line.discount_percent.normalize()}%" if line.discount_percent else "")
+        f"{plain(line.quantity)} × {line.sku or line.description} @ {line.unit_price}"
+        + (f" −{plain(line.discount_percent)}%" if line.discount_percent else "")
         for line in document.lines.all()
     )
 

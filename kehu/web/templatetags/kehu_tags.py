@@ -4,6 +4,7 @@ from django import template
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kehu.core import numbers
 from kehu.core.contact import display_phone
 
 register = template.Library()
@@ -63,17 +64,13 @@ def may_read(user, module: str) -> bool:
 @register.filter
 def money(value) -> str:
     """An amount with thousands separators and cents: 1234567.5 → 1,234,567.50."""
-    if value in (None, ""):
-        return ""
-    return f"{value:,.2f}"
+    return numbers.money(value)
 
 
 @register.filter
 def quantity(value) -> str:
     """A quantity without trailing zeros: 2.000 → 2, 1.500 → 1.5."""
-    if value in (None, ""):
-        return ""
-    return f"{value.normalize():f}"
+    return numbers.plain(value)
 
 
 @register.filter

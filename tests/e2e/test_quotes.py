@@ -1,0 +1,55 @@
+"""Quotes in the browser: build one from a deal with two products and a discount, and find
+the same totals on its page and in its PDF."""
+
+from playwright.sync_api import expect
+
+from kehu.sales.models import Quote
+from tests.e2e.helpers import login
+from tests.factories import make_company, make_deal, make_user
+from tests.sales.test_quotes import make_product, pdf_text
+
+
+def test_build_a_quote_with_two_products_and_a_discount(page, server_errors):
+    admin = make_user("boss", role="Administrator", superuser=True)
+    make_product(admin, "LT-14", "6999.00", "13", name="ThinkPad 14")
+    make_product(admin, "SUP-1Y", "1200.00", "6", name="Support, 1 year")
+    rep = make_user("lina")
+    company = make_company(rep, "北京云杉科技有限公司")
+    deal = make_deal(rep, "云杉 3 台笔记本", company=company.pk)
+    login(page, "lina")
+    page.goto(deal.get_absolute_url())
+    page.get_by_role("link", name="New quote").click()
+    expect(page.get_by_label("Title")).to_have_value("云杉 3 台笔记本")
+
+    page.locator('select[name="lines-0-product"]').select_option(label="LT-14 · ThinkPad 14")
+    page.locator('input[name="lines-0-quantity"]').fill("3")
+    page.locator('input[name="lines-0-discount_percent"]').fill("10")
+    page.locator('select[name="lines-1-product"]').select_option(label="SUP-1Y · Support, 1 year")
+    page.locator('input[name="lines-1-quantity"]').fill("3")
+    page.get_by_role("button", name="Save").click()
+
+    quote = Quote.objects.get()
+    expect(page).to_have_url(f"{page.url.split('/quotes/')[0]}/quotes/{quote.pk}/")
+    lines = page.locator("table.quote-lines")
+    expect(lines.locator("tbody tr")).to_have_count(2)
+    expect(lines.locator("tbody tr").first).to_contain_text("18,897.30")
+    expect(lines.locator('[data-total="subtotal"]')).to_have_text("24,597.00")
+    expect(lines.locator('[data-total="discount"]')).to_have_text("-2,099.70")
+    expect(lines.locator('[data-total="tax"]')).to_have_text("2,672.65")
+    expect(lines.locator('[data-total="total"]')).to_have_text("25,169.95 CNY")
+
+    pdf = page.request.get(page.get_by_role("link", name="PDF").get_attribute("href"))
+    assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
+    text = pdf_text(pdf.body())
+    for total in ("18,897.30", "24,597.00", "-2,099.70", "2,672.65", "25,169.95 CNY"):
+        assert total in text, total
+    assert quote.number in text and "北京云杉科技有限公司" in text
+
+    page.get_by_role("link", name="Send").click()
+    page.get_by_role("button", name="Mark as sent").click()
+    expect(page.locator("h1")).to_contain_text("Sent")
+    page.get_by_role("button", name="Accepted: make the order").click()
+    expect(page.locator("h1")).to_contain_text("Accepted")
+    page.get_by_role("link", name=quote.order.number).click()
+    expect(page.locator("h1")).to_contain_text(quote.order.number)
+    assert not server_errors
