@@ -8,6 +8,7 @@ from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
 
 from kehu.accounts.api import teams_router, users_router
+from kehu.activities.api import notifications_router
 from kehu.core.api_support import AUTH, install_error_handlers
 from kehu.customers.api import (
     companies_router,
@@ -64,3 +65,4 @@ api.add_router("/products", products_router)
 api.add_router("/price-lists", price_lists_router)
 api.add_router("/quotes", quotes_router)
 api.add_router("/orders", orders_router)
+api.add_router("/notifications", notifications_router)

@@ -7,5 +7,6 @@ urlpatterns = [
     path("", include("kehu.customers.import_urls")),
     path("", include("kehu.customers.field_urls")),
     path("", include("kehu.sales.urls")),
+    path("", include("kehu.activities.urls")),
     path("api/v1/", include("kehu.api_urls")),
 ]

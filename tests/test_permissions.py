@@ -26,15 +26,17 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from kehu.accounts.models import ApiToken, Role, Team, User
-from kehu.activities.models import Note
+from kehu.activities.models import Note, Notification
+from kehu.activities.notifications import notify
 from kehu.activities.services import add_note
 from kehu.core.models import AuditEntry
 from kehu.customers import field_services, importing, services
 from kehu.customers.import_models import ImportJob
 from kehu.customers.models import Company, CustomField, Person, Tag
-from kehu.sales import catalog, leads, quotes
+from kehu.sales import assignment, catalog, leads, quotes
 from kehu.sales import services as sales_services
 from kehu.sales.models import (
+    AssignmentRule,
     Deal,
     ExchangeRate,
     Lead,
@@ -122,6 +124,7 @@ TARGET_BY_PREFIX = {
     "settings/roles/": "role",
     "settings/fields/": "customfield",
     "settings/pipelines/": "pipeline",
+    "settings/assignment/": "assignment_rule",
     "deals/": "deal",
     "leads/": "lead",
     "products/": "product",
@@ -145,6 +148,14 @@ TARGET_BY_PREFIX = {
 
 PRODUCT_FORM = {"sku": "WALK-1", "name": "走查产品 Walk product", "unit": "pcs", "price": "9",
                 "tax_rate": "13", "active": "on"}  # fmt: skip
+
+
+def rule_form(objects: dict) -> dict:
+    return {"name": "走查规则 Walk rule", "entity": "lead", "position": "5", "method": "user",
+            "user": objects["deal"].owner_id, "team": "", "active": "on",
+            "conditions-TOTAL_FORMS": "1", "conditions-INITIAL_FORMS": "0",
+            "conditions-0-field": "source", "conditions-0-op": "equals",
+            "conditions-0-value": "event"}  # fmt: skip
 
 
 def price_list_form(objects: dict) -> dict:
@@ -277,6 +288,14 @@ UI_RULES: dict[str, Rule] = {
     "order-list": Rule(get=ANYONE, shows=("order",)),
     "order-detail": Rule(get=READ),
     "order-status": Rule(get=None, post=CHANGE_OWN, post_data=lambda o: {"status": "fulfilled"}),
+    # notifications: everyone their own
+    "notification-list": Rule(get=ANYONE),  # see test_notifications_are_only_their_own
+    "notification-read": Rule(get=None, post=statuses(302)),
+    # assignment rules: administrators
+    "assignment-rule-list": Rule(get=ADMIN_ONLY),
+    "assignment-rule-create": Rule(get=ADMIN_ONLY, post=ADMIN_POST, post_data=rule_form),
+    "assignment-rule-edit": Rule(get=ADMIN_ONLY, post=ADMIN_POST, post_data=rule_form),
+    "assignment-rule-delete": Rule(get=None, post=ADMIN_POST),
     # targets: managers for their team, administrators for everyone
     "sales-targets": Rule(
         get=statuses(403, manager=200, admin=200),
@@ -340,6 +359,8 @@ API_RULES: dict[str, Rule] = {
     "POST /api/v1/leads/{lead_id}/restore": Rule(get=None, post={**API_CHANGE_OWN, "owner": 200}),
     "POST /api/v1/leads/{lead_id}/convert": Rule(get=None, post={**API_CHANGE_OWN, "owner": 200}),
     "GET /api/v1/targets": Rule(get=statuses(403, manager=200, admin=200)),
+    "GET /api/v1/notifications": Rule(get=ANYONE),
+    "POST /api/v1/notifications/read": Rule(get=None, post=statuses(200)),
     "GET /api/v1/products": Rule(get=ANYONE),
     "POST /api/v1/products": Rule(get=None, post=statuses(403, admin=201)),
     "GET /api/v1/products/{product_id}": Rule(get=ANYONE),
@@ -392,6 +413,7 @@ API_BODIES = {
     "/api/v1/quotes/{quote_id}/reject": {"note": "太贵"},
     "/api/v1/quotes/{quote_id}/revise": {},
     "/api/v1/orders/{order_id}": {"status": "fulfilled"},
+    "/api/v1/notifications/read": {},
 }
 DEFAULT_API_BODY = {"name": "改过的名字 Changed"}
 
@@ -406,6 +428,7 @@ BINNED_PERSON_NAME, BINNED_COMPANY_NAME = "诸葛孔明", "长孙无忌贸易行
 NOTE_BODY = "机密备注 owner-only note"
 DEAL_NAME, BINNED_DEAL_NAME = "精密仪器采购 Jingmi order", "旧的框架协议 old frame deal"
 LEAD_NAME, BINNED_LEAD_NAME = "欧阳修 Ouyang Xiu", "上官婉儿 Shangguan"
+NOTIFICATION_TEXT = "只给主人看的提醒 owner-only notification"
 QUOTE_TITLE, BINNED_QUOTE_TITLE = "机密报价 Secret quote", "作废的报价 Binned quote"
 
 
@@ -506,6 +529,13 @@ def world(db, rep, teammate, manager, outsider, admin_user, team_b, tmp_path, se
                                                                   "lines": lines}))  # fmt: skip
     binned_quote = quotes.create_quote(rep, {"title": BINNED_QUOTE_TITLE, "lines": lines})
     quotes.delete_quote(rep, binned_quote)
+    notification = notify(rep, "walk", NOTIFICATION_TEXT, "/")
+    for persona, user in users.items():
+        if persona != "owner":
+            notify(user, "walk", f"给 {persona} 的提醒", "/")
+    rule = assignment.save_rule(
+        admin_user, None, {"name": "Walk", "entity": "lead", "method": "user", "user": rep.pk}, []
+    )
     token, _secret = ApiToken.issue(rep, "the owner's token")
     field = field_services.create_field(
         admin_user, {"entity": "person", "key": "wechat", "label": "WeChat", "type": "text"}
@@ -547,6 +577,8 @@ def world(db, rep, teammate, manager, outsider, admin_user, team_b, tmp_path, se
         "sent_quote": sent_quote,
         "binned_quote": binned_quote,
         "order": Order.objects.get(quote=accepted),
+        "notification": notification,
+        "assignment_rule": rule,
     }
     return users, objects
 
@@ -585,6 +617,7 @@ MARKERS = {
     "quote": lambda o: [QUOTE_TITLE, f"/quotes/{o.pk}/"],
     "binned_quote": lambda o: [f"/quotes/{o.pk}/", BINNED_QUOTE_TITLE],  # the bin shows its number
     "order": lambda o: [o.number, f"/orders/{o.pk}/"],
+    "notification": lambda o: [NOTIFICATION_TEXT],
 }
 
 
@@ -610,10 +643,14 @@ def body_text(response) -> str:
 
 def fingerprint(objects: dict) -> dict:
     """Everything a refused request must leave alone."""
-    state = {"audit entries": AuditEntry.objects.count()}
+    state = {
+        "audit entries": AuditEntry.objects.count(),
+        "unread notifications": Notification.objects.filter(read_at__isnull=True).count(),
+    }
     models = (Person, Company, Note, ImportJob, ApiToken, User, Team, Role, CustomField, Tag,
               Deal, Pipeline, Stage, StageChange, ExchangeRate, SalesTarget, Lead, Product,
-              PriceList, PriceListItem, Quote, QuoteLine, Order, OrderLine)  # fmt: skip
+              PriceList, PriceListItem, Quote, QuoteLine, Order, OrderLine,
+              AssignmentRule)  # fmt: skip
     for model in models:
         state[f"{model.__name__} rows"] = model._base_manager.count()
     for kind, obj in objects.items():
@@ -781,6 +818,25 @@ def test_search_by_name_never_shows_hidden_records(world):
             assert link in page.content.decode(), persona
             assert link in popup.content.decode(), persona
             assert ids == [person.pk], persona
+
+
+def test_notifications_are_only_their_own(world):
+    """Not even an administrator reads someone else's notifications, nor marks them read."""
+    users, objects = world
+    for persona in PERSONAS:
+        client = client_for(users[persona])
+        page = client.get("/notifications/").content.decode()
+        api = client.get("/api/v1/notifications").json()
+        texts = [item["text"] for item in api["items"]]
+        own = persona == "owner"
+        assert (NOTIFICATION_TEXT in page) is own, persona
+        assert (NOTIFICATION_TEXT in texts) is own, persona
+        if not own:
+            pk = objects["notification"].pk
+            client.post("/notifications/read/", {"id": pk})
+            body = json.dumps({"ids": [pk]})
+            client.post("/api/v1/notifications/read", body, content_type="application/json")
+            assert Notification.objects.get(pk=pk).read_at is None
 
 
 def test_hidden_records_cannot_be_attached_or_handed_over(world):

@@ -30,6 +30,7 @@ from kehu.core.api_support import (
 )
 from kehu.core.record_api import RecordQueries, add_record_routes
 from kehu.sales import forecast, queries, services
+from kehu.sales.assignment import BY_RULES
 from kehu.sales.models import Deal, ExchangeRate, Pipeline
 
 pipelines_router = Router(tags=["pipelines"])
@@ -123,7 +124,9 @@ class DealCreate(Input):
     next_step: str = Field("", max_length=200)
     next_step_due: datetime.date | None = None
     close_reason: str = Field("", max_length=200, description="Needed for a lost stage.")
-    owner_id: RowId | None = Field(None, description="Default: you.")
+    owner_id: RowId | None = Field(
+        None, description="Default: as the assignment rules say, or else you."
+    )
 
 
 class DealPatch(Input):
@@ -262,6 +265,8 @@ def _service_changes(payload: Input, partial: bool) -> dict:
         if name in RELATIONS:
             if value is not None or name == "company_id":
                 changes[RELATIONS[name]] = value
+            elif name == "owner_id" and not partial:
+                changes["owner"] = BY_RULES
         elif name in TEXT_FIELDS:
             changes[name] = value if value is not None else ""
         elif name == "reopen":

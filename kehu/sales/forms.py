@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kehu.customers.forms import DateInput, owner_choices, set_company_field
 from kehu.sales import services
+from kehu.sales.assignment import BY_RULES, rules_choice
 from kehu.sales.models import Deal, Pipeline, Stage
 from kehu.sales.queries import id_or_none
 from kehu.web.conflicts import show_service_errors
@@ -61,6 +62,8 @@ class DealForm(forms.Form):
         self.fields["stage"].choices = stage_choices(pipelines)
         self.fields["currency"].choices = [(c, c) for c in sorted(services.known_currencies())]
         self.fields["owner"].choices = owner_choices(user, instance.owner if instance else None)
+        if instance is None:
+            self.fields["owner"].choices += rules_choice("deal")
         set_company_field(self, instance.company if instance and instance.company_id else None)
         if instance is None:
             del self.fields["version"]
@@ -90,7 +93,9 @@ class DealForm(forms.Form):
             if name == "version" or name not in self.cleaned_data:
                 continue
             value = self.cleaned_data[name]
-            if name in ("owner", "company", "pipeline", "stage"):
+            if name == "owner" and value == BY_RULES:
+                pass
+            elif name in ("owner", "company", "pipeline", "stage"):
                 value = id_or_none(value)
             elif value is None and name not in ("expected_close", "next_step_due"):
                 value = decimal.Decimal(0) if name == "amount" else ""

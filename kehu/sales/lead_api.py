@@ -25,6 +25,7 @@ from kehu.core.api_support import (
 from kehu.core.contact import display_phone
 from kehu.core.record_api import RecordQueries, add_record_routes
 from kehu.sales import leads
+from kehu.sales.assignment import BY_RULES
 from kehu.sales.lead_views import visitor_address
 from kehu.sales.models import Lead
 
@@ -53,6 +54,8 @@ class LeadOut(Schema):
     company_id: int | None
     deal_id: int | None
     owner_id: int
+    region: str
+    product_interest: str | None = Field(description="The SKU of the product they asked about.")
     version: int
     created_at: datetime.datetime
     updated_at: datetime.datetime
@@ -75,7 +78,11 @@ class LeadCreate(Input):
     notes: str = Field("", max_length=20000)
     next_step: str = Field("", max_length=200)
     next_step_due: datetime.date | None = None
-    owner_id: RowId | None = Field(None, description="Default: you.")
+    region: str = Field("", max_length=100)
+    product_interest: str | None = Field(None, max_length=64, description="A product's SKU.")
+    owner_id: RowId | None = Field(
+        None, description="Default: as the assignment rules say, or else you."
+    )
 
 
 class LeadPatch(Input):
@@ -92,6 +99,8 @@ class LeadPatch(Input):
     notes: str | None = Field(None, max_length=20000)
     next_step: str | None = Field(None, max_length=200)
     next_step_due: datetime.date | None = None
+    region: str | None = Field(None, max_length=100)
+    product_interest: str | None = Field(None, max_length=64, description="A SKU; empty: none.")
     owner_id: RowId | None = None
 
 
@@ -121,6 +130,8 @@ def lead_out(lead: Lead) -> dict:
         "notes": lead.notes, "next_step": lead.next_step, "next_step_due": lead.next_step_due,
         "converted_at": lead.converted_at, "person_id": lead.person_id,
         "company_id": lead.company_id, "deal_id": lead.deal_id, "owner_id": lead.owner_id,
+        "region": lead.region, "product_interest": lead.product_interest.sku
+        if lead.product_interest_id else None,
         "version": lead.version, "created_at": lead.created_at, "updated_at": lead.updated_at,
     }  # fmt: skip
 
@@ -131,6 +142,10 @@ def _changes(payload: Input, partial: bool) -> dict[str, Any]:
         if name == "owner_id":
             if value is not None:
                 changes["owner"] = value
+            elif not partial:
+                changes["owner"] = BY_RULES
+        elif name == "product_interest":
+            changes[name] = value or None
         elif value is None and name != "next_step_due":
             raise ValidationError({name: [_("This field cannot be null.")]})
         else:
@@ -150,7 +165,7 @@ def _filters(qs: QuerySet, request: HttpRequest, filters: LeadFilters) -> QueryS
     return qs
 
 
-LEADS = RecordQueries(Lead)
+LEADS = RecordQueries(Lead, select_related=("product_interest",))
 
 add_record_routes(
     leads_router,

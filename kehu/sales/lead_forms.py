@@ -5,12 +5,15 @@ from django.utils.translation import gettext_lazy as _
 
 from kehu.core.contact import display_phone
 from kehu.customers.forms import DateInput, owner_choices
+from kehu.sales.assignment import BY_RULES, rules_choice
 from kehu.sales.models import Lead
 from kehu.sales.queries import id_or_none
+from kehu.sales.quote_forms import product_choices
 from kehu.web.conflicts import show_service_errors
 
-FIELDS = ["name", "company_name", "title", "email", "phone", "source", "status",
-          "disqualify_reason", "next_step", "next_step_due", "owner", "notes"]  # fmt: skip
+FIELDS = ["name", "company_name", "title", "email", "phone", "region", "product_interest",
+          "source", "status", "disqualify_reason", "next_step", "next_step_due", "owner",
+          "notes"]  # fmt: skip
 
 
 class LeadForm(forms.Form):
@@ -22,6 +25,9 @@ class LeadForm(forms.Form):
                             widget=forms.EmailInput)  # fmt: skip
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False,
                             widget=forms.TextInput(attrs={"type": "tel"}))  # fmt: skip
+    region = forms.CharField(label=_("Region"), max_length=100, required=False,
+                             help_text=_("e.g. 华东, North America"))  # fmt: skip
+    product_interest = forms.ChoiceField(label=_("Product interest"), required=False)
     source = forms.ChoiceField(label=_("Source"), choices=Lead.Source.choices)
     status = forms.ChoiceField(label=_("Status"))
     disqualify_reason = forms.CharField(
@@ -40,12 +46,19 @@ class LeadForm(forms.Form):
         if instance is not None:
             values = {name: getattr(instance, name) for name in FIELDS if name != "owner"}
             values.update(owner=str(instance.owner_id), version=instance.version,
-                          phone=display_phone(instance.phone))  # fmt: skip
+                          phone=display_phone(instance.phone),
+                          product_interest=str(instance.product_interest_id or ""))  # fmt: skip
             kwargs["initial"] = {**values, **initial}
         else:
             initial.setdefault("owner", str(user.pk))
         super().__init__(*args, **kwargs)
         self.fields["owner"].choices = owner_choices(user, instance.owner if instance else None)
+        if instance is None:
+            self.fields["owner"].choices += rules_choice("lead")
+        current = (
+            [instance.product_interest_id] if instance and instance.product_interest_id else []
+        )
+        self.fields["product_interest"].choices = [("", "—")] + product_choices(current)[1:]
         statuses = [c for c in Lead.Status.choices if c[0] != Lead.Status.CONVERTED]
         if instance is not None and instance.status == Lead.Status.CONVERTED:
             statuses = [c for c in Lead.Status.choices if c[0] == Lead.Status.CONVERTED]
@@ -61,7 +74,7 @@ class LeadForm(forms.Form):
                 continue
             value = self.cleaned_data[name]
             if name == "owner":
-                value = id_or_none(value)
+                value = value if value == BY_RULES else id_or_none(value)
             elif value is None and name != "next_step_due":
                 value = ""
             data[name] = value

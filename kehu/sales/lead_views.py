@@ -20,7 +20,7 @@ from kehu.sales.lead_forms import ConvertForm, LeadForm, WebLeadForm
 from kehu.sales.models import Lead
 from kehu.sales.queries import id_or_none
 from kehu.web.bin_pages import delete_page, restore_page
-from kehu.web.conflicts import edit_page, show_service_errors
+from kehu.web.conflicts import created_page, edit_page, show_service_errors
 
 PAGE_SIZE = 50
 SORTS = ["-updated_at", "updated_at", "name", "-name"]
@@ -123,8 +123,7 @@ def lead_create(request):
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:
-            messages.success(request, _("“%(name)s” is created.") % {"name": lead})
-            return redirect(lead.get_absolute_url())
+            return created_page(request, lead, "lead-list")
     return render(request, "sales/lead_form.html", {"form": form, "nav": "leads"})
 
 

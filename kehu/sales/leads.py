@@ -19,12 +19,14 @@ from kehu.core import audit, records, search, visibility
 from kehu.core.contact import national_digits, normalize_email, normalize_phone
 from kehu.customers import services as customers
 from kehu.customers.models import Company, Person
+from kehu.sales import assignment
 from kehu.sales import services as sales
-from kehu.sales.models import Lead
+from kehu.sales.models import Lead, Product
 
-LEAD_FIELDS = ["name", "company_name", "title", "email", "phone", "source", "status",
-               "disqualify_reason", "notes", "next_step", "next_step_due", "owner"]  # fmt: skip
-TEXT = {"name", "company_name", "title", "disqualify_reason", "next_step"}
+LEAD_FIELDS = ["name", "company_name", "title", "email", "phone", "region", "product_interest",
+               "source", "status", "disqualify_reason", "notes", "next_step", "next_step_due",
+               "owner"]  # fmt: skip
+TEXT = {"name", "company_name", "title", "region", "disqualify_reason", "next_step"}
 
 
 def lead_document(lead: Lead) -> str:
@@ -53,6 +55,11 @@ def _prepare(actor, lead: Lead, changes: dict) -> None:
             changes["owner"] = customers.resolve_owner(actor, changes["owner"])
         except ValidationError as exc:
             errors.update(exc.message_dict)
+    if "product_interest" in changes:
+        try:
+            changes["product_interest"] = resolve_product(changes["product_interest"])
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
     if "source" in changes and changes["source"] not in Lead.Source.values:
         errors["source"] = [_("Choose a source from the list.")]
     if "status" in changes:
@@ -75,16 +82,42 @@ def _prepare(actor, lead: Lead, changes: dict) -> None:
     lead.search_text = lead_document(lead)
 
 
+def resolve_product(value) -> Product | None:
+    """The active product `value` names (an id or a SKU), or None."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, Product):
+        return value
+    text = str(value).strip()
+    found = Product.objects.filter(sku__iexact=text).first()
+    if found is None and text.isdigit() and len(text) < 19:
+        found = Product.objects.filter(pk=int(text)).first()
+    if found is None or not found.active:
+        raise ValidationError({"product_interest": [_("Choose an active product.")]})
+    return found
+
+
 LEAD = records.RecordSpec(
     model=Lead,
     event_prefix="lead",
     audited_fields=LEAD_FIELDS,
     prepare=_prepare,
+    resolved_relations=("owner", "product_interest"),
 )
 
 
 def create_lead(actor, data: dict) -> Lead:
-    return records.create(LEAD, actor, {"name": "", **data})
+    """A new lead; with `owner` set to `assignment.BY_RULES` the assignment rules choose its
+    owner (the creator, if no rule matches)."""
+    data = {"name": "", **data}
+    by_rules = data.get("owner") == assignment.BY_RULES
+    if by_rules:
+        data.pop("owner")
+    with transaction.atomic():
+        lead = records.create(LEAD, actor, data)
+        if by_rules:
+            assignment.assign_new("lead", lead)
+    return lead
 
 
 def update_lead(actor, lead: Lead, changes: dict, expected_version=None) -> Lead:
@@ -211,7 +244,8 @@ def create_web_lead(data: dict, address: str | None, honeypot: str = "") -> Lead
     if not values["email"] and not values["phone"]:
         raise ValidationError({"email": [_("Leave an email or a phone number.")]})
     with transaction.atomic():
-        lead = create_lead(owner, {**values, "source": Lead.Source.WEB, "owner": owner})
+        data = {**values, "source": Lead.Source.WEB, "owner": assignment.BY_RULES}
+        lead = create_lead(owner, data)
         Lead.objects.filter(pk=lead.pk).update(web_address=address)
         lead.web_address = address
     return lead

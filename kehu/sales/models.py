@@ -320,6 +320,15 @@ class Lead(Record):
     title = models.CharField(_("job title"), max_length=100, blank=True, default="")
     email = models.EmailField(_("email"), blank=True, default="")
     phone = models.CharField(_("phone"), max_length=32, blank=True, default="")
+    region = models.CharField(_("region"), max_length=100, blank=True, default="")
+    product_interest = models.ForeignKey(
+        "sales.Product",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("product interest"),
+    )
     source = models.CharField(_("source"), max_length=10, choices=Source.choices, default="other")
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default="new")
     disqualify_reason = models.CharField(
@@ -382,7 +391,9 @@ class Lead(Record):
         )
 
 
-# Products, price lists, quotes and orders live in their own module; Django finds them here.
+# Assignment rules, products, price lists, quotes and orders live in their own modules;
+# Django finds them here.
+from kehu.sales.assignment_models import AssignmentRule  # noqa: E402, F401
 from kehu.sales.quote_models import (  # noqa: E402, F401
     DocumentCounter,
     Order,

@@ -202,10 +202,21 @@ DEAL = records.RecordSpec(
 
 
 def create_deal(actor, data: dict) -> Deal:
+    """A new deal; with `owner` set to `assignment.BY_RULES` the assignment rules choose its
+    owner (the creator, if no rule matches)."""
+    from kehu.sales import assignment
+
     data = dict(data)
     data.setdefault("currency", settings.DEFAULT_CURRENCY)
     data.setdefault("name", "")
-    return records.create(DEAL, actor, data)
+    by_rules = data.get("owner") == assignment.BY_RULES
+    if by_rules:
+        data.pop("owner")
+    with transaction.atomic():
+        deal = records.create(DEAL, actor, data)
+        if by_rules:
+            assignment.assign_new("deal", deal)
+    return deal
 
 
 def update_deal(actor, deal: Deal, changes: dict, expected_version=None) -> Deal:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kehu.sales import catalog_views, lead_views, quote_views, views
+from kehu.sales import assignment_views, catalog_views, lead_views, quote_views, views
 
 urlpatterns = [
     path("deals/", views.deal_list, name="deal-list"),
@@ -53,4 +53,12 @@ urlpatterns = [
     path("settings/pipelines/new/", views.pipeline_edit, name="pipeline-create"),
     path("settings/pipelines/<int:pk>/", views.pipeline_edit, name="pipeline-edit"),
     path("settings/exchange-rates/", views.exchange_rates, name="exchange-rates"),
+    path("settings/assignment/", assignment_views.rule_list, name="assignment-rule-list"),
+    path("settings/assignment/new/", assignment_views.rule_edit, name="assignment-rule-create"),
+    path("settings/assignment/<int:pk>/", assignment_views.rule_edit, name="assignment-rule-edit"),
+    path(
+        "settings/assignment/<int:pk>/delete/",
+        assignment_views.rule_delete,
+        name="assignment-rule-delete",
+    ),
 ]

@@ -23,7 +23,7 @@ from kehu.sales import board_cards, follow_up, forecast, queries, services
 from kehu.sales.forms import DealForm, ExchangeRateForm, PipelineForm, StageFormSet
 from kehu.sales.models import Deal, ExchangeRate, Pipeline, Quote, Stage, StageChange
 from kehu.web.bin_pages import delete_page, restore_page
-from kehu.web.conflicts import edit_page
+from kehu.web.conflicts import created_page, edit_page
 
 PAGE_SIZE = 50
 FILTER_KEYS = ("q", "pipeline", "stage", "owner", "status", "company", "overdue")
@@ -201,8 +201,7 @@ def deal_create(request):
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:
-            messages.success(request, _("“%(name)s” is created.") % {"name": deal})
-            return redirect(deal.get_absolute_url())
+            return created_page(request, deal, "deal-list")
     return render(request, "sales/form.html", {"form": form, "nav": "deals"})
 
 

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from kehu.core import audit
+from kehu.core import audit, visibility
 from kehu.core.records import VersionConflict
 
 
@@ -60,6 +60,20 @@ def edit_page(request, record, *, make_form, save, template: str, context: dict)
             form.add_error(None, _("This form is out of date. Reload the page and try again."))
     context["form"] = form
     return render(request, template, context)
+
+
+def created_page(request, record, list_url: str):
+    """After creating a record: on to it, or, if the assignment rules gave it to someone
+    outside the creator's scope, back to the list, saying who has it now."""
+    if visibility.in_scope(request.user, record):
+        messages.success(request, _("“%(name)s” is created.") % {"name": record})
+        return redirect(record.get_absolute_url())
+    messages.success(
+        request,
+        _("“%(name)s” is created and assigned to %(owner)s.")
+        % {"name": record, "owner": record.owner},
+    )
+    return redirect(list_url)
 
 
 def show_service_errors(form, exc: ValidationError) -> None:

@@ -1,0 +1,36 @@
+"""In-app notifications: the one way anything tells a user something (the bell)."""
+
+from django.db.models import QuerySet
+from django.utils import timezone, translation
+
+from kehu.activities.models import Notification
+
+BELL_CAP = 99
+
+
+def notify(user, kind: str, text, url: str = "") -> Notification | None:
+    """Tell `user` something. `text` may be a lazy translation: it is written in their
+    language. Inactive users are not told anything."""
+    if user is None or not user.is_active:
+        return None
+    with translation.override(user.language or None):
+        message = str(text)[:300]
+    return Notification.objects.create(user=user, kind=kind, text=message, url=url[:300])
+
+
+def recent(user, limit: int = 50) -> QuerySet:
+    return Notification.objects.filter(user=user).order_by("-created_at", "-id")[:limit]
+
+
+def unread_count(user) -> int:
+    """How many are unread, up to BELL_CAP + 1 (the bell shows "99+")."""
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    return unread.order_by()[: BELL_CAP + 1].count()
+
+
+def mark_read(user, ids: list[int] | None = None) -> int:
+    """Mark the user's notifications (those in `ids`, or all) read; returns how many."""
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    if ids is not None:
+        unread = unread.filter(pk__in=ids)
+    return unread.update(read_at=timezone.now())
