@@ -278,6 +278,9 @@ def demo_login_works() -> bool:
 def cmd_worker(args) -> int:
     from django.core.management import call_command
 
+    from kehu.sales.daily import schedule_next
+
+    schedule_next()  # the daily jobs (scores, follow-up digests), if none is queued yet
     options = {"queue_name": args.queue, "interval": args.interval, "reload": False}
     if args.batch:
         options.update(batch=True, startup_delay=False)

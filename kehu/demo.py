@@ -491,9 +491,24 @@ DEMO_LEADS = [
 ]  # fmt: skip
 
 
+DEMO_SCORING = [
+    ("公司邮箱 Company email", "email_kind", "equals", "company", 10),
+    ("免费邮箱 Free email", "email_kind", "equals", "free", -5),
+    ("转介绍 Referral", "source", "equals", "referral", 15),
+    ("展会 Event", "source", "equals", "event", 10),
+    ("有电话 Has a phone", "has_phone", "equals", "yes", 5),
+    ("30 天未联系 Quiet for 30 days", "days_since_contact", "gt", "30", -10),
+]
+
+
 def _add_leads(rng: random.Random, users: dict) -> None:
-    """Leads in every state, so the list and conversion can be tried at once."""
-    from kehu.sales import leads
+    """Leads in every state, so the list and conversion can be tried at once; scored by a
+    few rules, so the list sorts by score."""
+    from kehu.sales import leads, scoring
+
+    keys = ("name", "field", "op", "value", "points")
+    for values in DEMO_SCORING:
+        scoring.save_rule(users["admin"], None, dict(zip(keys, values, strict=True)))
 
     owners = [users[u] for u, _display, role, _team in USERS if role == "Sales rep"]
     statuses = ["new", "new", "contacted", "qualified", "qualified", "disqualified"]
@@ -504,7 +519,8 @@ def _add_leads(rng: random.Random, users: dict) -> None:
             {
                 "name": name, "company_name": company, "source": source, "status": status,
                 "disqualify_reason": "没有预算" if status == "disqualified" else "",
-                "email": f"lead{index}@example.com", "next_step": rng.choice(["电话回访", ""]),
+                "email": f"lead{index}@{'qq.com' if index % 3 == 0 else 'example.com'}",
+                "next_step": rng.choice(["电话回访", ""]),
             },
         )  # fmt: skip
 

@@ -165,6 +165,10 @@ SECURE_HSTS_SECONDS = int(env("HSTS_SECONDS", "0"))
 # Phones without a country code are read as numbers of this region (ISO 3166 code).
 PHONE_DEFAULT_REGION = env("PHONE_REGION", "CN")
 DEFAULT_CURRENCY = env("CURRENCY", "CNY")
+# Where people reach Kehu, for links in emails (digests). The daily jobs (scores, the
+# follow-up digest) run at DAILY_HOUR local time, scheduled by `kehu worker`.
+PUBLIC_URL = env("PUBLIC_URL", "http://127.0.0.1:8000")
+DAILY_HOUR = int(env("DAILY_HOUR", "7"))
 # The seller named at the top of quotes (and their PDFs).
 COMPANY_NAME = env("COMPANY_NAME", "")
 # Who owns the leads the public web form brings in (a username); default: the first active

@@ -33,7 +33,7 @@ from kehu.core.models import AuditEntry
 from kehu.customers import field_services, importing, services
 from kehu.customers.import_models import ImportJob
 from kehu.customers.models import Company, CustomField, Person, Tag
-from kehu.sales import assignment, catalog, leads, quotes
+from kehu.sales import assignment, catalog, leads, quotes, scoring
 from kehu.sales import services as sales_services
 from kehu.sales.models import (
     AssignmentRule,
@@ -49,6 +49,7 @@ from kehu.sales.models import (
     Quote,
     QuoteLine,
     SalesTarget,
+    ScoringRule,
     Stage,
     StageChange,
 )
@@ -125,6 +126,7 @@ TARGET_BY_PREFIX = {
     "settings/fields/": "customfield",
     "settings/pipelines/": "pipeline",
     "settings/assignment/": "assignment_rule",
+    "settings/scoring/": "scoring_rule",
     "deals/": "deal",
     "leads/": "lead",
     "products/": "product",
@@ -148,6 +150,10 @@ TARGET_BY_PREFIX = {
 
 PRODUCT_FORM = {"sku": "WALK-1", "name": "走查产品 Walk product", "unit": "pcs", "price": "9",
                 "tax_rate": "13", "active": "on"}  # fmt: skip
+
+
+SCORING_FORM = {"name": "走查评分 Walk score", "field": "source", "op": "equals", "value": "web",
+                "points": "7", "active": "on"}  # fmt: skip
 
 
 def rule_form(objects: dict) -> dict:
@@ -296,6 +302,11 @@ UI_RULES: dict[str, Rule] = {
     "assignment-rule-create": Rule(get=ADMIN_ONLY, post=ADMIN_POST, post_data=rule_form),
     "assignment-rule-edit": Rule(get=ADMIN_ONLY, post=ADMIN_POST, post_data=rule_form),
     "assignment-rule-delete": Rule(get=None, post=ADMIN_POST),
+    # lead scoring: administrators
+    "scoring-settings": Rule(get=ADMIN_ONLY, post=ADMIN_POST, post_data=lambda o: SCORING_FORM),
+    "scoring-rule-edit": Rule(get=ADMIN_ONLY, post=ADMIN_POST, post_data=lambda o: SCORING_FORM),
+    "scoring-rule-delete": Rule(get=None, post=ADMIN_POST),
+    "scoring-train": Rule(get=None, post=ADMIN_POST),
     # targets: managers for their team, administrators for everyone
     "sales-targets": Rule(
         get=statuses(403, manager=200, admin=200),
@@ -536,6 +547,9 @@ def world(db, rep, teammate, manager, outsider, admin_user, team_b, tmp_path, se
     rule = assignment.save_rule(
         admin_user, None, {"name": "Walk", "entity": "lead", "method": "user", "user": rep.pk}, []
     )
+    scoring_rule = scoring.save_rule(admin_user, None, {"name": "Web", "field": "source",
+                                                        "op": "equals", "value": "web",
+                                                        "points": 5})  # fmt: skip
     token, _secret = ApiToken.issue(rep, "the owner's token")
     field = field_services.create_field(
         admin_user, {"entity": "person", "key": "wechat", "label": "WeChat", "type": "text"}
@@ -579,6 +593,7 @@ def world(db, rep, teammate, manager, outsider, admin_user, team_b, tmp_path, se
         "order": Order.objects.get(quote=accepted),
         "notification": notification,
         "assignment_rule": rule,
+        "scoring_rule": scoring_rule,
     }
     return users, objects
 
@@ -650,7 +665,7 @@ def fingerprint(objects: dict) -> dict:
     models = (Person, Company, Note, ImportJob, ApiToken, User, Team, Role, CustomField, Tag,
               Deal, Pipeline, Stage, StageChange, ExchangeRate, SalesTarget, Lead, Product,
               PriceList, PriceListItem, Quote, QuoteLine, Order, OrderLine,
-              AssignmentRule)  # fmt: skip
+              AssignmentRule, ScoringRule)  # fmt: skip
     for model in models:
         state[f"{model.__name__} rows"] = model._base_manager.count()
     for kind, obj in objects.items():
@@ -758,7 +773,8 @@ def test_ui_route(world, name, pattern):
         refused = refusal(expected)
         if (refused or method == "GET") and changed(before, after):
             problems.append(f"{persona} {method} {full} changed {changed(before, after)}")
-        quiet = name in ("logout", "set-language")  # they change the session, not records
+        # they change the session, not records; or queue a task, which runs on a commit
+        quiet = name in ("logout", "set-language", "scoring-train")
         done = method == "POST" and not refused and accepts(expected, got)
         if done and not quiet and not changed(before, after):
             problems.append(f"{persona} {method} {full}: answered {got} but changed nothing")

@@ -94,7 +94,7 @@ def value_of(record, field: str):
     return str(getattr(record, field, "") or "")
 
 
-def _number(value) -> decimal.Decimal | None:
+def as_number(value) -> decimal.Decimal | None:
     try:
         return decimal.Decimal(str(value).strip())
     except (decimal.InvalidOperation, ValueError):
@@ -102,11 +102,15 @@ def _number(value) -> decimal.Decimal | None:
 
 
 def holds(condition: dict, record) -> bool:
-    actual = value_of(record, condition["field"])
-    expected = str(condition.get("value", "")).strip()
-    op = condition["op"]
+    return compare(condition["op"], value_of(record, condition["field"]), condition.get("value"))
+
+
+def compare(op: str, actual, expected) -> bool:
+    """Whether `actual` passes the test `op` against `expected` (text without regard to
+    case; numbers for gt and lt)."""
+    expected = str(expected if expected is not None else "").strip()
     if op in ("gt", "lt"):
-        left, right = _number(actual), _number(expected)
+        left, right = as_number(actual), as_number(expected)
         if left is None or right is None:
             return False
         return left > right if op == "gt" else left < right
@@ -216,7 +220,7 @@ def _clean_conditions(entity: str, rows: list[dict]) -> list[dict]:
             errors.append(_("Condition %(n)s: choose how to compare.") % {"n": number})
         elif not value:
             errors.append(_("Condition %(n)s: enter a value.") % {"n": number})
-        elif op in ("gt", "lt") and _number(value) is None:
+        elif op in ("gt", "lt") and as_number(value) is None:
             errors.append(_("Condition %(n)s: enter a number.") % {"n": number})
         else:
             cleaned.append({"field": field, "op": op, "value": value})

@@ -28,11 +28,23 @@ from kehu.sales import leads
 from kehu.sales.assignment import BY_RULES
 from kehu.sales.lead_views import visitor_address
 from kehu.sales.models import Lead
+from kehu.sales.scoring import feature_label
 
 leads_router = Router(tags=["leads"])
 ALIASES = {"owner": "owner_id"}
 LeadStatus = Literal["new", "contacted", "qualified", "disqualified", "converted"]
 LeadSource = Literal["web", "referral", "event", "ads", "call", "import", "other"]
+
+
+class ScoreReason(Schema):
+    label: str = Field(description="The scoring rule's name.")
+    points: int
+
+
+class LearnedReason(Schema):
+    feature: str = Field(description="e.g. `source=referral`, `email=company`.")
+    label: str
+    weight: float = Field(description="How far it pushed the score (log-odds; + up, − down).")
 
 
 class LeadOut(Schema):
@@ -56,6 +68,12 @@ class LeadOut(Schema):
     owner_id: int
     region: str
     product_interest: str | None = Field(description="The SKU of the product they asked about.")
+    score: int = Field(description="Points from the scoring rules.")
+    score_reasons: list[ScoreReason]
+    learned_score: int | None = Field(
+        description="Chance of winning (0–100) the learned model gives; null before it is trained."
+    )
+    learned_reasons: list[LearnedReason]
     version: int
     created_at: datetime.datetime
     updated_at: datetime.datetime
@@ -110,7 +128,9 @@ class LeadFilters(PageParams):
     source: LeadSource | None = None
     owner: str | None = Field(None, pattern=r"^(me|[0-9]{1,18})$", description="User id or `me`.")
     ordering: str = Field(
-        "-updated_at", pattern=r"^-?(name|updated_at)$", description="`name` or `updated_at`."
+        "-updated_at",
+        pattern=r"^-?(name|updated_at|score)$",
+        description="`name`, `updated_at` or `score` (the rules' points); `-` for descending.",
     )
 
 
@@ -130,6 +150,10 @@ def lead_out(lead: Lead) -> dict:
         "notes": lead.notes, "next_step": lead.next_step, "next_step_due": lead.next_step_due,
         "converted_at": lead.converted_at, "person_id": lead.person_id,
         "company_id": lead.company_id, "deal_id": lead.deal_id, "owner_id": lead.owner_id,
+        "score": lead.score, "score_reasons": lead.score_reasons,
+        "learned_score": lead.learned_score,
+        "learned_reasons": [{**r, "label": feature_label(r["feature"])}
+                            for r in lead.learned_reasons],
         "region": lead.region, "product_interest": lead.product_interest.sku
         if lead.product_interest_id else None,
         "version": lead.version, "created_at": lead.created_at, "updated_at": lead.updated_at,

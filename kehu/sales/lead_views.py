@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from kehu.activities import timeline
 from kehu.core import search, visibility
 from kehu.core.pagination import BadCursor, capped_count, paginate
-from kehu.sales import leads
+from kehu.sales import leads, scoring
 from kehu.sales.lead_forms import ConvertForm, LeadForm, WebLeadForm
 from kehu.sales.models import Lead
 from kehu.sales.queries import id_or_none
@@ -23,7 +23,7 @@ from kehu.web.bin_pages import delete_page, restore_page
 from kehu.web.conflicts import created_page, edit_page, show_service_errors
 
 PAGE_SIZE = 50
-SORTS = ["-updated_at", "updated_at", "name", "-name"]
+SORTS = ["-updated_at", "updated_at", "name", "-name", "-score", "score"]
 
 
 def _leads(user, include_bin: bool = False):
@@ -105,6 +105,9 @@ def lead_detail(request, pk):
         "nav": "leads",
         "lead": lead,
         "record": lead,
+        "learned_reasons": [
+            {**r, "label": scoring.feature_label(r["feature"])} for r in lead.learned_reasons
+        ],
         "timeline": timeline.page(lead, request.GET.get("before")),
         "can_edit": visibility.can(user, "sales", "edit"),
         "can_delete": visibility.can(user, "sales", "delete"),

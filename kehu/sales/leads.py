@@ -19,7 +19,7 @@ from kehu.core import audit, records, search, visibility
 from kehu.core.contact import national_digits, normalize_email, normalize_phone
 from kehu.customers import services as customers
 from kehu.customers.models import Company, Person
-from kehu.sales import assignment
+from kehu.sales import assignment, scoring
 from kehu.sales import services as sales
 from kehu.sales.models import Lead, Product
 
@@ -80,6 +80,7 @@ def _prepare(actor, lead: Lead, changes: dict) -> None:
     if lead.status != Lead.Status.DISQUALIFIED:
         lead.disqualify_reason = ""
     lead.search_text = lead_document(lead)
+    scoring.score_lead(lead)
 
 
 def resolve_product(value) -> Product | None:

@@ -347,6 +347,12 @@ class Lead(Record):
     deal = models.ForeignKey(
         Deal, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    #: the admin-defined rules' points, and the learned chance of winning (0–100), each with
+    #: its reasons: [{"label": "Source is Referral", "points": 10}, …]
+    score = models.IntegerField(_("score"), default=0)
+    score_reasons = models.JSONField(default=list, blank=True, editable=False)
+    learned_score = models.PositiveSmallIntegerField(_("learned score"), null=True, blank=True)
+    learned_reasons = models.JSONField(default=list, blank=True, editable=False)
     #: where a lead from the public web form came from, for its rate limit
     web_address = models.GenericIPAddressField(null=True, blank=True, editable=False)
     search_text = models.TextField(default="", editable=False)
@@ -364,6 +370,10 @@ class Lead(Record):
                 fields=["owner", "updated_at", "id"], condition=ALIVE, name="lead_owner_idx"
             ),
             models.Index(fields=["deleted_at", "id"], condition=BINNED, name="lead_binned_idx"),
+            models.Index(fields=["score", "id"], condition=ALIVE, name="lead_score_idx"),
+            models.Index(
+                fields=["owner", "score", "id"], condition=ALIVE, name="lead_owner_score_idx"
+            ),
             models.Index(
                 fields=["owner", "next_step_due", "id"],
                 condition=ALIVE & Q(status__in=["new", "contacted", "qualified"]),
@@ -393,7 +403,11 @@ class Lead(Record):
 
 # Assignment rules, products, price lists, quotes and orders live in their own modules;
 # Django finds them here.
-from kehu.sales.assignment_models import AssignmentRule  # noqa: E402, F401
+from kehu.sales.assignment_models import (  # noqa: E402, F401
+    AssignmentRule,
+    LearnedScoreModel,
+    ScoringRule,
+)
 from kehu.sales.quote_models import (  # noqa: E402, F401
     DocumentCounter,
     Order,

@@ -37,3 +37,30 @@ def email_quote(quote_id: int, subject: str, message: str, sender_id: int | None
             record_email_result(quote.pk, f"{type(exc).__name__}: {exc}")
             return
     record_email_result(quote.pk)
+
+
+@task()
+def rescore_leads() -> int:
+    """Score every open lead again (scoring rules changed, or a new model)."""
+    from kehu.sales.scoring import rescore_open_leads
+
+    return rescore_open_leads()
+
+
+@task()
+def train_lead_score() -> bool:
+    """Train the learned lead score on the decided leads, then score the open ones."""
+    from kehu.sales.scoring import rescore_open_leads, train
+
+    model = train()
+    rescore_open_leads()
+    return model is not None
+
+
+@task()
+def daily_jobs() -> None:
+    """Once a day: train the learned score, score every open lead (time passes: "30 days
+    without contact"), send the follow-up digests; then schedule tomorrow's run."""
+    from kehu.sales.daily import run_daily
+
+    run_daily()

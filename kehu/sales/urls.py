@@ -1,6 +1,13 @@
 from django.urls import path
 
-from kehu.sales import assignment_views, catalog_views, lead_views, quote_views, views
+from kehu.sales import (
+    assignment_views,
+    catalog_views,
+    lead_views,
+    quote_views,
+    scoring_views,
+    views,
+)
 
 urlpatterns = [
     path("deals/", views.deal_list, name="deal-list"),
@@ -53,6 +60,14 @@ urlpatterns = [
     path("settings/pipelines/new/", views.pipeline_edit, name="pipeline-create"),
     path("settings/pipelines/<int:pk>/", views.pipeline_edit, name="pipeline-edit"),
     path("settings/exchange-rates/", views.exchange_rates, name="exchange-rates"),
+    path("settings/scoring/", scoring_views.scoring_settings, name="scoring-settings"),
+    path("settings/scoring/<int:pk>/", scoring_views.scoring_settings, name="scoring-rule-edit"),
+    path(
+        "settings/scoring/<int:pk>/delete/",
+        scoring_views.scoring_rule_delete,
+        name="scoring-rule-delete",
+    ),
+    path("settings/scoring/train/", scoring_views.scoring_train, name="scoring-train"),
     path("settings/assignment/", assignment_views.rule_list, name="assignment-rule-list"),
     path("settings/assignment/new/", assignment_views.rule_edit, name="assignment-rule-create"),
     path("settings/assignment/<int:pk>/", assignment_views.rule_edit, name="assignment-rule-edit"),

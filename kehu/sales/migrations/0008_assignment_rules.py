@@ -5,6 +5,8 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
+from kehu.core.search import create_index_operation
+
 
 class Migration(migrations.Migration):
 
@@ -46,4 +48,6 @@ class Migration(migrations.Migration):
                 'ordering': ['entity', 'position', 'id'],
             },
         ),
+        # SQLite remade the lead table above, dropping its search triggers
+        create_index_operation("sales_lead"),
     ]

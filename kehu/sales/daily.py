@@ -1,0 +1,58 @@
+"""The daily jobs and their schedule: one run per day at KEHU_DAILY_HOUR, however many
+workers there are (a `DailyRun` row per day decides who runs it)."""
+
+import datetime
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from kehu.activities.models import DailyRun
+
+
+def next_run(now=None) -> datetime.datetime:
+    now = timezone.localtime(now)
+    today = now.replace(hour=settings.DAILY_HOUR, minute=0, second=0, microsecond=0)
+    return today if now < today else today + datetime.timedelta(days=1)
+
+
+def run_daily(today: datetime.date | None = None) -> bool:
+    """Run today's jobs unless they ran already; schedule the next run either way."""
+    from kehu.sales.digest import send_digests
+    from kehu.sales.scoring import rescore_open_leads, train
+
+    day = today or timezone.localdate()
+    try:
+        with transaction.atomic():
+            run = DailyRun.objects.create(day=day)
+    except IntegrityError:
+        schedule_next()
+        return False
+    train()
+    rescore_open_leads()
+    run.digests = send_digests()
+    run.finished_at = timezone.now()
+    run.save(update_fields=["digests", "finished_at"])
+    schedule_next()
+    return True
+
+
+def schedule_next() -> None:
+    """Queue the next daily run, unless one is queued already (the database queue)."""
+    from kehu.sales.tasks import daily_jobs
+
+    if not daily_jobs.get_backend().supports_defer:  # e.g. the tests' immediate backend
+        return
+    if _already_queued(daily_jobs.module_path):
+        return
+    daily_jobs.using(run_after=next_run()).enqueue()
+
+
+def _already_queued(path: str) -> bool:
+    try:
+        from django_tasks_db.models import DBTaskResult
+    except ImportError:  # another task backend: it keeps its own schedule
+        return False
+    if "django_tasks_db" not in settings.TASKS["default"]["BACKEND"]:
+        return False
+    return DBTaskResult.objects.filter(task_path=path, status="READY").exists()

@@ -1,0 +1,163 @@
+"""Lead scores with their reasons: admin rules (recomputed on change and nightly), a learned
+chance of winning from the instance's own history, lists sorted by score; the daily jobs
+run once a day and send the follow-up digest."""
+
+import datetime
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from kehu.activities.models import DailyRun, Notification
+from kehu.sales import daily, leads, scoring, services
+from kehu.sales.models import Lead, LearnedScoreModel, ScoringRule
+from tests.api.conftest import bearer_client
+from tests.factories import make_deal, make_user, stage
+
+pytestmark = pytest.mark.django_db
+
+
+def rule(admin, name, field, op, value, points):
+    return scoring.save_rule(admin, None, {"name": name, "field": field, "op": op,
+                                           "value": value, "points": points})  # fmt: skip
+
+
+def test_rules_add_up_with_their_reasons(admin_user, rep):
+    rule(admin_user, "Company email", "email_kind", "equals", "company", 10)
+    rule(admin_user, "Free email", "email_kind", "equals", "free", -5)
+    rule(admin_user, "Referral", "source", "equals", "referral", 15)
+    good = leads.create_lead(
+        rep, {"name": "好线索", "email": "li@huawei.com", "source": "referral"}
+    )
+    free = leads.create_lead(rep, {"name": "一般", "email": "abc@qq.com"})
+    assert good.score == 25 and free.score == -5
+    assert good.score_reasons == [{"label": "Referral", "points": 15},
+                                  {"label": "Company email", "points": 10}]  # fmt: skip
+    changed = leads.update_lead(rep, free, {"email": "abc@huawei.com"})
+    assert changed.score == 10 and Lead.objects.get(pk=free.pk).score == 10
+
+
+def test_days_without_contact_count_down_every_night(admin_user, rep):
+    rule(admin_user, "Gone quiet", "days_since_contact", "gt", "30", -10)
+    lead = leads.create_lead(rep, {"name": "沉默的"})
+    assert lead.score == 0
+    Lead.objects.filter(pk=lead.pk).update(updated_at=timezone.now() - datetime.timedelta(days=40))
+    assert scoring.rescore_open_leads() == 1
+    lead.refresh_from_db()
+    assert lead.score == -10 and lead.score_reasons[0]["label"] == "Gone quiet"
+
+
+def test_lists_sort_by_score(client, admin_user, rep):
+    rule(admin_user, "Event", "source", "equals", "event", 20)
+    leads.create_lead(rep, {"name": "低分", "source": "web"})
+    leads.create_lead(rep, {"name": "高分", "source": "event"})
+    client.force_login(rep)
+    body = client.get(reverse("lead-list"), {"sort": "-score"}).content.decode()
+    assert body.index("高分") < body.index("低分")
+    items = bearer_client(rep).get("/api/v1/leads?ordering=-score").json()["items"]
+    assert [i["name"] for i in items] == ["高分", "低分"]
+    assert items[0]["score"] == 20 and items[0]["score_reasons"][0]["points"] == 20
+
+
+def decided_history(owner, n_each=20):
+    """Referral leads that were won, web leads that were lost or disqualified."""
+    for i in range(n_each):
+        won = leads.create_lead(owner, {"name": f"转介绍 {i}", "source": "referral",
+                                        "company_name": f"甲{i}", "status": "qualified",
+                                        "email": f"a{i}@corp{i}.cn"})  # fmt: skip
+        won = leads.convert_lead(owner, won, make_deal=True, deal={"name": f"赢 {i}"})
+        services.move_deal(owner, won.deal, stage("Won"))
+        lost = leads.create_lead(owner, {"name": f"网上 {i}", "source": "web",
+                                         "email": f"b{i}@qq.com"})  # fmt: skip
+        if i % 2:
+            leads.update_lead(owner, lost, {"status": "disqualified", "disqualify_reason": "无"})
+        else:
+            lost = leads.update_lead(owner, lost, {"status": "qualified"})
+            lost = leads.convert_lead(owner, lost, make_deal=True, deal={"name": f"输 {i}"})
+            services.move_deal(owner, lost.deal, stage("Lost"), reason="价格")
+
+
+def test_the_learned_score_comes_from_won_and_lost_history(admin_user, rep):
+    assert scoring.train() is None  # nothing decided yet
+    decided_history(rep)
+    model = scoring.train()
+    assert model.examples == 40 and model.won == 20 and model.auc > 0.9
+    referral = leads.create_lead(rep, {"name": "新转介绍", "source": "referral",
+                                       "email": "x@corp.cn"})  # fmt: skip
+    web = leads.create_lead(rep, {"name": "新网上", "source": "web", "email": "y@qq.com"})
+    assert referral.learned_score > 70 > 30 > web.learned_score
+    labels = [scoring.feature_label(r["feature"]) for r in referral.learned_reasons]
+    assert "Source: Referral" in labels
+    assert all(r["weight"] > 0 for r in referral.learned_reasons[:1])
+
+
+def test_too_little_history_trains_nothing(admin_user, rep):
+    decided_history(rep, n_each=3)
+    assert scoring.train() is None and not LearnedScoreModel.objects.exists()
+    assert leads.create_lead(rep, {"name": "x"}).learned_score is None
+
+
+@pytest.mark.parametrize(
+    "data, field",
+    [
+        ({"field": "shoe_size"}, "field"),
+        ({"op": "near"}, "op"),
+        ({"value": ""}, "value"),
+        ({"points": 500}, "points"),
+        ({"points": "many"}, "points"),
+        ({"op": "gt", "value": "lots"}, "value"),
+    ],
+)
+def test_bad_scoring_rules_are_refused(admin_user, data, field):
+    base = {"name": "R", "field": "source", "op": "equals", "value": "web", "points": 5}
+    with pytest.raises(ValidationError) as caught:
+        scoring.save_rule(admin_user, None, {**base, **data})
+    assert field in caught.value.message_dict
+    assert not ScoringRule.objects.exists()
+
+
+def test_only_admins_keep_scoring(client, admin_user, rep):
+    with pytest.raises(PermissionDenied):
+        rule(rep, "x", "source", "equals", "web", 1)
+    client.force_login(rep)
+    assert client.get(reverse("scoring-settings")).status_code == 403
+    client.force_login(admin_user)
+    data = {"name": "活动", "field": "source", "op": "equals", "value": "event", "points": "12",
+            "active": "on"}  # fmt: skip
+    assert client.post(reverse("scoring-settings"), data).status_code == 302
+    assert "活动" in client.get(reverse("scoring-settings")).content.decode()
+
+
+def test_the_daily_jobs_run_once_and_send_the_digest(admin_user, smtp_server, settings):
+    rep = make_user("lina", email="lina@kehu.example")
+    overdue = timezone.localdate() - datetime.timedelta(days=2)
+    make_deal(rep, "过期的商机", next_step="回电话", next_step_due=overdue)
+    make_user("idle", email="idle@kehu.example")  # nothing due: no digest
+    assert daily.run_daily() is True
+    assert daily.run_daily() is False  # the same day again: nothing twice
+    assert DailyRun.objects.get().digests == 1
+    (message,) = smtp_server.messages
+    assert message["To"] == "lina@kehu.example"
+    body = message.get_content()
+    assert "过期的商机" in body and "回电话" in body and settings.PUBLIC_URL in body
+    assert Notification.objects.filter(user=rep, kind="digest").count() == 1
+
+
+def test_the_next_daily_run_is_at_the_daily_hour(settings):
+    settings.DAILY_HOUR = 7
+    now = timezone.make_aware(datetime.datetime(2026, 12, 1, 6, 0))
+    assert timezone.localtime(daily.next_run(now)).hour == 7
+    assert timezone.localtime(daily.next_run(now)).day == 1
+    later = timezone.make_aware(datetime.datetime(2026, 12, 1, 9, 0))
+    assert timezone.localtime(daily.next_run(later)).day == 2
+
+
+def test_workers_queue_the_daily_run_once(settings):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    daily.schedule_next()
+    daily.schedule_next()  # a second worker starting
+    (queued,) = DBTaskResult.objects.filter(task_path="kehu.sales.tasks.daily_jobs")
+    assert queued.status == "READY" and queued.run_after > timezone.now()
