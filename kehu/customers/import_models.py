@@ -22,6 +22,7 @@ class ImportJob(models.Model):
     class Entity(models.TextChoices):
         PERSON = "person", _("People")
         COMPANY = "company", _("Companies")
+        LEAD = "lead", _("Leads")
 
     class Format(models.TextChoices):
         CSV = "csv", "CSV"

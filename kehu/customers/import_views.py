@@ -40,6 +40,15 @@ class UploadForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.tsv,.xlsx"}),
     )
 
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        allowed = {"person": "customers", "company": "customers", "lead": "sales"}
+        self.fields["entity"].choices = [
+            (value, label)
+            for value, label in ImportJob.Entity.choices
+            if visibility.can(user, allowed[value], "create")
+        ]
+
     def clean_file(self):
         upload = self.cleaned_data["file"]
         suffix = Path(upload.name or "").suffix.lower()
@@ -82,7 +91,12 @@ def _save_upload(upload, fmt: str) -> str:
 @login_required
 def import_start(request):
     _require_import(request.user)
-    form = UploadForm(request.POST or None, request.FILES or None)
+    form = UploadForm(
+        request.POST or None,
+        request.FILES or None,
+        user=request.user,
+        initial={"entity": request.GET.get("entity", "person")},
+    )
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         fmt = FORMATS[Path(upload.name).suffix.lower()]
