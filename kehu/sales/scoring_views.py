@@ -25,7 +25,14 @@ class ScoringRuleForm(forms.Form):
     field = forms.ChoiceField(label=gettext_lazy("Field"))
     op = forms.ChoiceField(label=gettext_lazy("Test"),
                            choices=[(k, v) for k, v in assignment.OPS.items()])  # fmt: skip
-    value = forms.CharField(label=gettext_lazy("Value"), max_length=200)
+    value = forms.CharField(
+        label=gettext_lazy("Value"),
+        max_length=200,
+        help_text=gettext_lazy(
+            "Sources are web, referral, event, ads, call, import, other; statuses new, "
+            "contacted, qualified; yes or no for “has a phone”; a number of days."
+        ),
+    )
     points = forms.IntegerField(label=gettext_lazy("Points"), min_value=-100, max_value=100)
     active = forms.BooleanField(label=gettext_lazy("Active"), required=False, initial=True)
 
