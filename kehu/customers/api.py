@@ -416,7 +416,7 @@ class CustomFieldPage(Schema):
 
 
 class CustomFieldFilters(PageParams):
-    entity: Entity | None = Field(None, description="Only the fields of people or companies.")
+    entity: Entity | None = Field(None, description="Only these records' fields.")
     active: bool | None = None
 
 

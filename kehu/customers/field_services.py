@@ -17,10 +17,13 @@ from kehu.accounts.services import require_admin
 from kehu.core import audit, pinyin
 from kehu.customers.models import ALIVE, Company, CustomField, Person
 from kehu.customers.queries import KEY_PATTERN, custom_expression
+from kehu.sales.models import Lead  # leads have custom fields too
 
 CHOICE_TYPES = {CustomField.Type.CHOICE, CustomField.Type.MULTI_CHOICE}
-MODELS = {CustomField.Entity.PERSON: Person, CustomField.Entity.COMPANY: Company}
-INDEX_PREFIX = {CustomField.Entity.PERSON: "cf_p_", CustomField.Entity.COMPANY: "cf_c_"}
+MODELS = {CustomField.Entity.PERSON: Person, CustomField.Entity.COMPANY: Company,
+          CustomField.Entity.LEAD: Lead}  # fmt: skip
+INDEX_PREFIX = {CustomField.Entity.PERSON: "cf_p_", CustomField.Entity.COMPANY: "cf_c_",
+                CustomField.Entity.LEAD: "cf_l_"}  # fmt: skip
 FIELDS = ["entity", "key", "label", "label_zh", "type", "choices", "required", "position",
           "active"]  # fmt: skip
 EDITABLE = ["label", "label_zh", "choices", "required", "position", "active"]
@@ -54,7 +57,7 @@ def _clean(field: CustomField) -> None:
     field.label = (field.label or "").strip()
     field.label_zh = (field.label_zh or "").strip()
     if field.entity not in CustomField.Entity.values:
-        errors["entity"] = [_("Choose people or companies.")]
+        errors["entity"] = [_("Choose people, companies or leads.")]
     if field.type not in CustomField.Type.values:
         errors["type"] = [_("Choose a field type.")]
     if not KEY_PATTERN.match(field.key):
@@ -190,7 +193,7 @@ def update_field(actor, field: CustomField, changes: dict) -> CustomField:
     before = _snapshot(field)
     errors: dict[str, list[str]] = {}
     for name, message in (
-        ("entity", _("A field cannot move between people and companies.")),
+        ("entity", _("A field cannot move between people, companies and leads.")),
         ("key", _("The key cannot change after the field is created.")),
         (
             "type",

@@ -97,7 +97,7 @@ def custom_form_field(definition: CustomField) -> forms.Field:
     return forms.CharField(widget=forms.TextInput(attrs={"type": "tel"}), max_length=40, **common)
 
 
-def _custom_initial(definition: CustomField, value):
+def custom_initial(definition: CustomField, value):
     if value is None:
         return None
     if definition.type == CustomField.Type.PHONE:
@@ -105,7 +105,7 @@ def _custom_initial(definition: CustomField, value):
     return value
 
 
-def _custom_for_service(value):
+def custom_for_service(value):
     if value in (None, "", []):
         return None
     if isinstance(value, datetime.date):
@@ -153,7 +153,7 @@ class RecordForm(forms.Form):
         initial["tags"] = ", ".join(sorted(t.name for t in instance.tags.all()))
         for definition in active_fields(self.entity):
             value = (instance.custom or {}).get(definition.key)
-            initial[CUSTOM_PREFIX + definition.key] = _custom_initial(definition, value)
+            initial[CUSTOM_PREFIX + definition.key] = custom_initial(definition, value)
         return initial
 
     def clean(self):
@@ -171,7 +171,7 @@ class RecordForm(forms.Form):
             name = CUSTOM_PREFIX + definition.key
             if name in cleaned and (self.instance is None or name in self.changed_data):
                 try:
-                    clean_value(definition, _custom_for_service(cleaned[name]))
+                    clean_value(definition, custom_for_service(cleaned[name]))
                 except ValidationError as exc:
                     self.add_error(name, exc.messages)
         return cleaned
@@ -189,7 +189,7 @@ class RecordForm(forms.Form):
                 continue
             value = self.cleaned_data[name]
             if name.startswith(CUSTOM_PREFIX):
-                custom[name[len(CUSTOM_PREFIX) :]] = _custom_for_service(value)
+                custom[name[len(CUSTOM_PREFIX) :]] = custom_for_service(value)
             elif name == "tags":
                 data["tags"] = split_tags(value)
             elif name in ("owner", "company"):

@@ -875,6 +875,8 @@ class LeadWriter:
             values = dict(row.values)
             values.setdefault("source", "import")
             values["owner"] = row.owner_id if row.owner_name else BY_RULES
+            if row.custom:
+                values["custom"] = row.custom
             leads.create_lead(self.job.user, values)
         return len(rows), 0
 

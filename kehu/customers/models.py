@@ -25,11 +25,13 @@ class Tag(models.Model):
 
 
 class CustomField(models.Model):
-    """An admin-defined field for people or companies; values live in the record's `custom`."""
+    """An admin-defined field for people, companies or leads; values live in the record's
+    `custom`."""
 
     class Entity(models.TextChoices):
         PERSON = "person", _("People")
         COMPANY = "company", _("Companies")
+        LEAD = "lead", _("Leads")
 
     class Type(models.TextChoices):
         TEXT = "text", _("Text")

@@ -63,12 +63,25 @@ def field_choices(entity: str) -> list[tuple[str, str]]:
     """What a rule's conditions can test: the record's fields, and (for deals) every custom
     field of the deal's company."""
     if entity == AssignmentRule.Entity.LEAD:
-        return [(k, str(v)) for k, v in LEAD_FIELDS.items()]
+        return [(k, str(v)) for k, v in LEAD_FIELDS.items()] + custom_choices("lead")
     custom = CustomField.objects.filter(entity="company", active=True)
     return [(k, str(v)) for k, v in DEAL_FIELDS.items()] + [
         (f"company.custom.{f.key}", _("Company: %(label)s") % {"label": f.display_label})
         for f in custom
     ]
+
+
+def custom_choices(entity: str, prefix: str = "custom.") -> list[tuple[str, str]]:
+    """The entity's active custom fields as condition fields."""
+    return [
+        (f"{prefix}{f.key}", _("Custom: %(label)s") % {"label": f.display_label})
+        for f in CustomField.objects.filter(entity=entity, active=True)
+    ]
+
+
+def _custom_text(custom: dict, key: str) -> str:
+    value = (custom or {}).get(key, "")
+    return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
 def value_of(record, field: str):
@@ -82,14 +95,15 @@ def value_of(record, field: str):
         return record.pipeline.name if record.pipeline_id else ""
     if field == "amount":
         return record.amount
+    if field.startswith("custom."):
+        return _custom_text(record.custom, field.removeprefix("custom."))
     if field.startswith("company."):
         company = record.company if record.company_id else None
         if company is None:
             return ""
         name = field.removeprefix("company.")
         if name.startswith("custom."):
-            value = company.custom.get(name.removeprefix("custom."), "")
-            return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+            return _custom_text(company.custom, name.removeprefix("custom."))
         return str(getattr(company, name, "") or "")
     return str(getattr(record, field, "") or "")
 

@@ -74,6 +74,7 @@ class LeadOut(Schema):
         description="Chance of winning (0–100) the learned model gives; null before it is trained."
     )
     learned_reasons: list[LearnedReason]
+    custom: dict[str, Any]
     version: int
     created_at: datetime.datetime
     updated_at: datetime.datetime
@@ -98,6 +99,7 @@ class LeadCreate(Input):
     next_step_due: datetime.date | None = None
     region: str = Field("", max_length=100)
     product_interest: str | None = Field(None, max_length=64, description="A product's SKU.")
+    custom: dict[str, Any] = Field(default_factory=dict, description="Custom field values by key.")
     owner_id: RowId | None = Field(
         None, description="Default: as the assignment rules say, or else you."
     )
@@ -119,6 +121,9 @@ class LeadPatch(Input):
     next_step_due: datetime.date | None = None
     region: str | None = Field(None, max_length=100)
     product_interest: str | None = Field(None, max_length=64, description="A SKU; empty: none.")
+    custom: dict[str, Any] | None = Field(
+        None, description="Custom field values by key; only the keys sent change, null clears."
+    )
     owner_id: RowId | None = None
 
 
@@ -154,6 +159,7 @@ def lead_out(lead: Lead) -> dict:
         "learned_score": lead.learned_score,
         "learned_reasons": [{**r, "label": feature_label(r["feature"])}
                             for r in lead.learned_reasons],
+        "custom": lead.custom or {},
         "region": lead.region, "product_interest": lead.product_interest.sku
         if lead.product_interest_id else None,
         "version": lead.version, "created_at": lead.created_at, "updated_at": lead.updated_at,
@@ -170,6 +176,8 @@ def _changes(payload: Input, partial: bool) -> dict[str, Any]:
                 changes["owner"] = BY_RULES
         elif name == "product_interest":
             changes[name] = value or None
+        elif name == "custom":
+            changes["custom"] = value or {}
         elif value is None and name != "next_step_due":
             raise ValidationError({name: [_("This field cannot be null.")]})
         else:

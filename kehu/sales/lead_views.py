@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from kehu.activities import timeline
 from kehu.core import search, visibility
 from kehu.core.pagination import BadCursor, capped_count, paginate
+from kehu.customers.custom_fields import active_fields
 from kehu.sales import leads, scoring
 from kehu.sales.lead_forms import ConvertForm, LeadForm, WebLeadForm
 from kehu.sales.models import Lead
@@ -98,8 +99,10 @@ def lead_detail(request, pk):
     lead = get_object_or_404(
         _leads(user, include_bin=True).select_related("person", "company", "deal"), pk=pk
     )
+    definitions = active_fields("lead")
+    labels = {d.key: d.display_label for d in definitions}
     if request.htmx and "before" in request.GET:
-        items = {"timeline": timeline.page(lead, request.GET.get("before"))}
+        items = {"timeline": timeline.page(lead, request.GET.get("before"), labels)}
         return render(request, "customers/_timeline_items.html", items)
     context = {
         "nav": "leads",
@@ -108,7 +111,8 @@ def lead_detail(request, pk):
         "learned_reasons": [
             {**r, "label": scoring.feature_label(r["feature"])} for r in lead.learned_reasons
         ],
-        "timeline": timeline.page(lead, request.GET.get("before")),
+        "timeline": timeline.page(lead, request.GET.get("before"), labels),
+        "custom_fields": definitions,
         "can_edit": visibility.can(user, "sales", "edit"),
         "can_delete": visibility.can(user, "sales", "delete"),
     }

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from kehu.core import audit, records, search, visibility
 from kehu.core.contact import national_digits, normalize_email, normalize_phone
 from kehu.customers import services as customers
+from kehu.customers.custom_fields import clean_custom
 from kehu.customers.models import Company, Person
 from kehu.sales import assignment, scoring
 from kehu.sales import services as sales
@@ -25,7 +26,7 @@ from kehu.sales.models import Lead, Product
 
 LEAD_FIELDS = ["name", "company_name", "title", "email", "phone", "region", "product_interest",
                "source", "status", "disqualify_reason", "notes", "next_step", "next_step_due",
-               "owner"]  # fmt: skip
+               "owner", "custom"]  # fmt: skip
 TEXT = {"name", "company_name", "title", "region", "disqualify_reason", "next_step"}
 
 
@@ -58,6 +59,11 @@ def _prepare(actor, lead: Lead, changes: dict) -> None:
     if "product_interest" in changes:
         try:
             changes["product_interest"] = resolve_product(changes["product_interest"])
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    if "custom" in changes:
+        try:
+            changes["custom"] = clean_custom("lead", changes["custom"] or {}, lead.custom)
         except ValidationError as exc:
             errors.update(exc.message_dict)
     if "source" in changes and changes["source"] not in Lead.Source.values:

@@ -353,6 +353,7 @@ class Lead(Record):
     score_reasons = models.JSONField(default=list, blank=True, editable=False)
     learned_score = models.PositiveSmallIntegerField(_("learned score"), null=True, blank=True)
     learned_reasons = models.JSONField(default=list, blank=True, editable=False)
+    custom = models.JSONField(default=dict, blank=True)
     #: where a lead from the public web form came from, for its rate limit
     web_address = models.GenericIPAddressField(null=True, blank=True, editable=False)
     search_text = models.TextField(default="", editable=False)

@@ -33,6 +33,13 @@ SCORING_FIELDS = {
     "status": gettext_lazy("Status"),
 }
 OPEN = ["new", "contacted", "qualified"]
+
+
+def field_choices() -> list[tuple[str, str]]:
+    """What a scoring rule can test: the lead's fields, facts about it, its custom fields."""
+    return [(k, str(v)) for k, v in SCORING_FIELDS.items()] + assignment.custom_choices("lead")
+
+
 MIN_EXAMPLES, MIN_PER_CLASS = 30, 5
 BATCH = 1000
 
@@ -198,7 +205,7 @@ def save_rule(actor, rule: ScoringRule | None, data: dict) -> ScoringRule:
         errors["name"] = [_("This field is required.")]
     field, op = str(data.get("field") or ""), str(data.get("op") or "")
     value = str(data.get("value") or "").strip()[:200]
-    if field not in SCORING_FIELDS:
+    if field not in dict(field_choices()):
         errors["field"] = [_("Choose a field.")]
     if op not in assignment.OPS:
         errors["op"] = [_("Choose how to compare.")]

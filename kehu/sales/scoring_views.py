@@ -38,7 +38,7 @@ class ScoringRuleForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["field"].choices = [(k, str(v)) for k, v in scoring.SCORING_FIELDS.items()]
+        self.fields["field"].choices = scoring.field_choices()
 
 
 @login_required
@@ -64,7 +64,7 @@ def scoring_settings(request, pk=None):
                 % {"name": saved},  # fmt: skip
             )
             return redirect("scoring-settings")
-    labels = {k: str(v) for k, v in scoring.SCORING_FIELDS.items()}
+    labels = dict(scoring.field_choices())
     rules = list(ScoringRule.objects.all())
     for item in rules:
         item.field_label = labels.get(item.field, item.field)

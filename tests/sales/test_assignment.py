@@ -152,3 +152,46 @@ def test_rules_through_the_settings_screen(client, admin_user, manager):
     assert "Condition 1: enter a value." in page
     client.post(reverse("assignment-rule-delete", args=[saved.pk]))
     assert not AssignmentRule.objects.exists()
+
+
+def test_lead_custom_fields_drive_rules_scores_forms_api_and_import(client, admin_user, rep,
+                                                                    manager):  # fmt: skip
+    from kehu.customers import importing
+    from kehu.sales import scoring
+    from tests.customers.import_helpers import job_from_bytes
+
+    budget = {"entity": "lead", "key": "budget", "label": "Budget", "label_zh": "预算",
+              "type": "choice", "choices": ["high", "low"]}  # fmt: skip
+    field_services.create_field(admin_user, budget)
+    rule(admin_user, [{"field": "custom.budget", "op": "equals", "value": "high"}],
+         user=manager.pk)  # fmt: skip
+    big_budget = {"name": "Big budget", "field": "custom.budget", "op": "equals",
+                  "value": "high", "points": 20}  # fmt: skip
+    scoring.save_rule(admin_user, None, big_budget)
+    big = leads.create_lead(rep, {"name": "大预算", "custom": {"budget": "high"},
+                                  "owner": BY_RULES})  # fmt: skip
+    assert big.owner == manager and big.score == 20 and big.custom == {"budget": "high"}
+    with pytest.raises(ValidationError) as caught:
+        leads.create_lead(rep, {"name": "坏的", "custom": {"budget": "huge"}})
+    assert "custom.budget" in caught.value.message_dict
+
+    client.force_login(rep)
+    form = client.get(reverse("lead-create")).content.decode()
+    assert 'name="cf_budget"' in form
+    response = client.post(reverse("lead-create"), {"name": "表单的", "source": "web",
+                                                    "status": "new", "owner": rep.pk,
+                                                    "cf_budget": "low"})  # fmt: skip
+    created = Lead.objects.get(name="表单的")
+    assert response.status_code == 302 and created.custom == {"budget": "low"}
+    assert "Budget" in client.get(created.get_absolute_url()).content.decode()
+
+    api = bearer_client(rep)
+    answer = send(api, "post", "/api/v1/leads", {"name": "API 的", "custom": {"budget": "low"},
+                                                 "owner_id": rep.pk})  # fmt: skip
+    assert answer.status_code == 201 and answer.json()["custom"] == {"budget": "low"}
+
+    data = "姓名,预算\n导入的,high\n".encode()
+    job = importing.import_file(job_from_bytes(rep, data, entity="lead"))
+    assert job.imported == 1
+    imported = Lead.objects.get(name="导入的")
+    assert imported.custom == {"budget": "high"} and imported.owner == manager
