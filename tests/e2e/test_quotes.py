@@ -53,3 +53,20 @@ def test_build_a_quote_with_two_products_and_a_discount(page, server_errors):
     page.get_by_role("link", name=quote.order.number).click()
     expect(page.locator("h1")).to_contain_text(quote.order.number)
     assert not server_errors
+
+
+def test_a_quote_fits_a_phone(new_page, server_errors):
+    from tests.e2e.test_mobile import PHONE
+    from tests.sales.test_quotes import two_product_quote
+
+    page = new_page(**PHONE)
+    admin = make_user("boss", role="Administrator", superuser=True)
+    rep = make_user("lina")
+    quote, deal = two_product_quote(admin, rep)
+    login(page, "lina")
+    for url in (quote.get_absolute_url(), f"/quotes/{quote.pk}/edit/", deal.get_absolute_url()):
+        page.goto(url)
+        expect(page.locator("h1")).to_be_visible()
+        # wide tables scroll inside their box; the page itself never scrolls sideways
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, url
+    assert not server_errors
