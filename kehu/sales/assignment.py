@@ -21,6 +21,7 @@ from kehu.accounts.services import require_admin
 from kehu.activities.notifications import notify
 from kehu.core import audit, events, visibility
 from kehu.customers.models import CustomField
+from kehu.sales.catalog import id_of
 from kehu.sales.models import AssignmentRule, Deal, Lead, Product
 
 #: the value of an owner field that leaves the choice to the rules
@@ -257,14 +258,11 @@ def save_rule(actor, rule: AssignmentRule | None, data: dict, conditions: list[d
     if method not in AssignmentRule.Method.values:
         errors["method"] = [_("Choose how to assign.")]
     elif method == AssignmentRule.Method.USER:
-        user = User.objects.filter(pk=getattr(data.get("user"), "pk", data.get("user")) or 0,
-                                   is_active=True).first()  # fmt: skip
+        user = User.objects.filter(pk=id_of(data.get("user")) or 0, is_active=True).first()
         if user is None:
             errors["user"] = [_("Choose an active user.")]
     else:
-        team = Team.objects.filter(
-            pk=getattr(data.get("team"), "pk", data.get("team")) or 0
-        ).first()
+        team = Team.objects.filter(pk=id_of(data.get("team")) or 0).first()
         if team is None:
             errors["team"] = [_("Choose a team.")]
     try:

@@ -53,8 +53,9 @@ def _resolve_deal(actor, value) -> Deal | None:
     if value in (None, ""):
         return None
     pk = id_of(value)
-    deal = Deal.objects.visible_to(actor).filter(pk=pk).select_related("company").first()
-    if pk is None or deal is None:
+    visible = Deal.objects.visible_to(actor).select_related("company")
+    deal = visible.filter(pk=pk).first() if pk else None
+    if deal is None:
         raise ValidationError({"deal": [_("Choose a deal you can see.")]})
     return deal
 
