@@ -157,21 +157,8 @@ def apply_filters(qs: QuerySet, params, entity: str, user=None, definitions=None
                 qs = qs.filter(**{lookup: _date_bound(get(name), end)})
             except ValidationError as exc:
                 errors[name] = exc.messages
-    custom_keys = [k for k in params if k.startswith(CUSTOM_PREFIX) and get(k) not in (None, "")]
-    if custom_keys:
-        if definitions is None:
-            definitions = CustomField.objects.filter(entity=entity, active=True)
-        by_key = {d.key: d for d in definitions}
-        for param in custom_keys:
-            key = param[len(CUSTOM_PREFIX) :]
-            definition = by_key.get(key)
-            if definition is None:
-                errors[param] = [_("There is no custom field “%(key)s”.") % {"key": key}]
-                continue
-            try:
-                qs = filter_custom(qs, definition, get(param))
-            except ValidationError as exc:
-                errors[param] = exc.messages
+    qs, custom_errors = filter_by_custom(qs, params, entity, definitions)
+    errors.update(custom_errors)
     if errors:
         raise ValidationError(errors)
     q = (get("q") or "").strip()
@@ -221,6 +208,30 @@ def owner_filter(params, user) -> int | None:
         return int(owner) if owner else None
     except (TypeError, ValueError):
         return None
+
+
+def filter_by_custom(qs: QuerySet, params, entity: str, definitions=None) -> tuple[QuerySet, dict]:
+    """Narrow `qs` by every `cf_<key>=value` in `params`; the errors, by parameter, for
+    unknown fields and values that do not fit."""
+    errors: dict[str, list[str]] = {}
+    keys = [k for k in params if k.startswith(CUSTOM_PREFIX) and params.get(k) not in (None, "")]
+    if not keys:
+        return qs, errors
+    if definitions is None:
+        definitions = CustomField.objects.filter(entity=entity, active=True)
+    by_key = {d.key: d for d in definitions}
+    for param in keys:
+        definition = by_key.get(param[len(CUSTOM_PREFIX) :])
+        if definition is None:
+            errors[param] = [
+                _("There is no custom field “%(key)s”.") % {"key": param[len(CUSTOM_PREFIX) :]}
+            ]
+            continue
+        try:
+            qs = filter_custom(qs, definition, params.get(param))
+        except ValidationError as exc:
+            errors[param] = exc.messages
+    return qs, errors
 
 
 def filter_custom(qs: QuerySet, definition: CustomField, raw: str) -> QuerySet:

@@ -136,7 +136,8 @@ def _choices(items, params, key: str) -> list[tuple[str, str, bool]]:
     return [(str(pk), label, str(pk) == chosen) for pk, label in items]
 
 
-def _custom_filter_rows(definitions, params, errors) -> list[dict]:
+def custom_filter_rows(definitions, params, errors) -> list[dict]:
+    """The filter inputs of a list for its custom fields (people, companies, leads)."""
     kind = CustomField.Type
     rows = []
     for definition in definitions:
@@ -204,7 +205,7 @@ def record_list(request, entity):
         or any(params.get(k) for k in params if k.startswith(queries.CUSTOM_PREFIX)),
         "has_records": bool(page.items) or (filtering and base.exists()),
         "custom_fields": definitions,
-        "custom_filters": _custom_filter_rows(definitions, params, errors),
+        "custom_filters": custom_filter_rows(definitions, params, errors),
         "other_errors": [
             message
             for key, found in errors.items()

@@ -24,6 +24,7 @@ from kehu.core.api_support import (
 )
 from kehu.core.contact import display_phone
 from kehu.core.record_api import RecordQueries, add_record_routes
+from kehu.customers.queries import filter_by_custom
 from kehu.sales import leads
 from kehu.sales.assignment import BY_RULES
 from kehu.sales.lead_views import visitor_address
@@ -192,6 +193,9 @@ def _filters(qs: QuerySet, request: HttpRequest, filters: LeadFilters) -> QueryS
         qs = qs.filter(source=filters.source)
     if filters.owner:
         qs = qs.filter(owner_id=request.auth.pk if filters.owner == "me" else int(filters.owner))
+    qs, errors = filter_by_custom(qs, request.GET, "lead")
+    if errors:
+        raise ValidationError(errors)
     if filters.q and filters.q.strip():
         qs = search.search(qs, filters.q, cap=search.LIST_MATCH_CAP)
     return qs
@@ -211,7 +215,9 @@ add_record_routes(
     create_schema=LeadCreate,
     patch_schema=LeadPatch,
     filters_schema=LeadFilters,
-    list_description="Leads you can see, a page at a time.",
+    list_description=(
+        "Leads you can see, a page at a time. Also filters by custom field: `cf_<key>=value`."
+    ),
     apply_filters=_filters,
     to_out=lead_out,
     to_changes=_changes,

@@ -16,6 +16,8 @@ from kehu.activities import timeline
 from kehu.core import search, visibility
 from kehu.core.pagination import BadCursor, capped_count, paginate
 from kehu.customers.custom_fields import active_fields
+from kehu.customers.queries import CUSTOM_PREFIX, filter_by_custom
+from kehu.customers.views import custom_filter_rows
 from kehu.sales import leads, scoring
 from kehu.sales.lead_forms import ConvertForm, LeadForm, WebLeadForm
 from kehu.sales.models import Lead
@@ -53,6 +55,8 @@ def _filtered(qs, params, user):
             errors["owner"] = [_("Expected a number.")]
         else:
             qs = qs.filter(owner_id=owner_id)
+    qs, custom_errors = filter_by_custom(qs, params, "lead")
+    errors.update(custom_errors)
     q = (params.get("q") or "").strip()
     if q:
         qs = search.search(qs, q, cap=search.LIST_MATCH_CAP)
@@ -73,7 +77,9 @@ def lead_list(request):
         cursor, page = None, paginate(qs, sort, None, PAGE_SIZE)
     count, more = capped_count(qs)
     keys = ("q", "status", "source", "owner")
-    filtering = any(request.GET.get(k) for k in keys)
+    definitions = active_fields("lead")
+    custom_keys = [CUSTOM_PREFIX + d.key for d in definitions]
+    filtering = any(request.GET.get(k) for k in (*keys, *custom_keys))
     context = {
         "nav": "leads",
         "page": page,
@@ -88,6 +94,7 @@ def lead_list(request):
         "params": {k: request.GET.get(k, "") for k in keys},
         "statuses": Lead.Status.choices,
         "sources": Lead.Source.choices,
+        "custom_filters": custom_filter_rows(definitions, request.GET, errors),
         "can_create": visibility.can(user, "sales", "create"),
     }
     return render(request, "sales/leads.html", context)
