@@ -195,3 +195,20 @@ def test_lead_custom_fields_drive_rules_scores_forms_api_and_import(client, admi
     assert job.imported == 1
     imported = Lead.objects.get(name="导入的")
     assert imported.custom == {"budget": "high"} and imported.owner == manager
+
+
+def test_lead_lists_filter_by_custom_field(client, admin_user, rep):
+    budget = {"entity": "lead", "key": "budget", "label": "Budget", "type": "choice",
+              "choices": ["high", "low"]}  # fmt: skip
+    field_services.create_field(admin_user, budget)
+    leads.create_lead(rep, {"name": "高预算", "custom": {"budget": "high"}})
+    leads.create_lead(rep, {"name": "低预算", "custom": {"budget": "low"}})
+    client.force_login(rep)
+    body = client.get(reverse("lead-list"), {"cf_budget": "high"}).content.decode()
+    assert "高预算" in body and "低预算" not in body and 'name="cf_budget"' in body
+    body = client.get(reverse("lead-list"), {"cf_budget": "huge"}).content.decode()
+    assert "is not one of the choices" in body
+    api = bearer_client(rep)
+    names = [i["name"] for i in api.get("/api/v1/leads?cf_budget=low").json()["items"]]
+    assert names == ["低预算"]
+    assert api.get("/api/v1/leads?cf_nope=1").status_code == 422
