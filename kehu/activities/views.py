@@ -20,7 +20,7 @@ def notification_list(request):
 def notification_read(request):
     """Mark one (`id`) or all read; with `id`, go on to what it is about."""
     raw = request.POST.get("id", "")
-    if raw.isdigit() and len(raw) < 19:
+    if raw.isascii() and raw.isdigit() and len(raw) < 19:
         notifications.mark_read(request.user, [int(raw)])
         found = Notification.objects.filter(user=request.user, pk=int(raw)).first()
         target = found.url if found else ""

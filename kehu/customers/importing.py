@@ -877,8 +877,12 @@ class LeadWriter:
             values["owner"] = row.owner_id if row.owner_name else BY_RULES
             if row.custom:
                 values["custom"] = row.custom
-            leads.create_lead(self.job.user, values)
-        return len(rows), 0
+            try:
+                with transaction.atomic():  # a row the service refuses is skipped, not fatal
+                    leads.create_lead(self.job.user, values)
+            except ValidationError as exc:
+                row.errors.extend(exc.messages)
+        return sum(1 for row in rows if not row.errors), 0
 
     def committed(self) -> None:
         pass
@@ -910,6 +914,7 @@ def process_batch(job: ImportJob, reader: RowReader, writer: BatchWriter, batch:
     bad = [r for r in rows if r.errors]
     with transaction.atomic():
         written, companies = writer.write(good)
+        bad += [r for r in good if r.errors]  # refused while writing (leads, row by row)
         job.imported += written
         job.companies_created += companies
         job.skipped += len(bad)

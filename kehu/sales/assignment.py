@@ -110,10 +110,12 @@ def value_of(record, field: str):
 
 
 def as_number(value) -> decimal.Decimal | None:
+    """A finite number, or None (NaN and Infinity are not numbers to compare)."""
     try:
-        return decimal.Decimal(str(value).strip())
+        number = decimal.Decimal(str(value).strip())
     except (decimal.InvalidOperation, ValueError):
         return None
+    return number if number.is_finite() else None
 
 
 def holds(condition: dict, record) -> bool:

@@ -28,8 +28,10 @@ def clean_decimal(value, *, places: int, low, high, message: str, field: str, ab
         number = decimal.Decimal(str(value)).quantize(decimal.Decimal(1).scaleb(-places))
     except (decimal.InvalidOperation, ValueError, TypeError) as exc:
         raise ValidationError({field: [message]}) from exc
+    if not number.is_finite():  # NaN and Infinity compare with nothing
+        raise ValidationError({field: [message]})
     too_low = number <= low if above else number < low
-    if not number.is_finite() or too_low or number > high:
+    if too_low or number > high:
         raise ValidationError({field: [message]})
     return number
 

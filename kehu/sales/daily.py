@@ -2,12 +2,15 @@
 workers there are (a `DailyRun` row per day decides who runs it)."""
 
 import datetime
+import logging
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from kehu.activities.models import DailyRun
+
+log = logging.getLogger(__name__)
 
 
 def next_run(now=None) -> datetime.datetime:
@@ -28,12 +31,20 @@ def run_daily(today: datetime.date | None = None) -> bool:
     except IntegrityError:
         schedule_next()
         return False
-    train()
-    rescore_open_leads()
-    run.digests = send_digests()
-    run.finished_at = timezone.now()
-    run.save(update_fields=["digests", "finished_at"])
-    schedule_next()
+    try:
+        for job in (train, rescore_open_leads):
+            try:
+                job()
+            except Exception:  # one job failing must not keep the others from running
+                log.exception("daily job %s failed", job.__name__)
+        try:
+            run.digests = send_digests()
+        except Exception:
+            log.exception("daily digests failed")
+        run.finished_at = timezone.now()
+        run.save(update_fields=["digests", "finished_at"])
+    finally:
+        schedule_next()  # tomorrow's run, whatever happened today
     return True
 
 

@@ -93,6 +93,8 @@ class LeadForm(forms.Form):
                 continue
             if name == "owner":
                 value = value if value == BY_RULES else id_or_none(value)
+            elif name == "product_interest":
+                value = id_or_none(value)
             elif value is None and name != "next_step_due":
                 value = ""
             data[name] = value

@@ -90,15 +90,16 @@ def _prepare(actor, lead: Lead, changes: dict) -> None:
 
 
 def resolve_product(value) -> Product | None:
-    """The active product `value` names (an id or a SKU), or None."""
+    """The active product `value` names: a Product, an id (int, from forms) or a SKU (text,
+    from the API and imports), or None."""
     if value in (None, ""):
         return None
     if isinstance(value, Product):
         return value
-    text = str(value).strip()
-    found = Product.objects.filter(sku__iexact=text).first()
-    if found is None and text.isdigit() and len(text) < 19:
-        found = Product.objects.filter(pk=int(text)).first()
+    if isinstance(value, int):
+        found = Product.objects.filter(pk=value).first() if 0 < value < 2**63 else None
+    else:
+        found = Product.objects.filter(sku__iexact=str(value).strip()).first()
     if found is None or not found.active:
         raise ValidationError({"product_interest": [_("Choose an active product.")]})
     return found

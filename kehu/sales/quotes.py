@@ -283,6 +283,11 @@ def _change(actor, quote: Quote, expected_version, event: str, apply) -> Quote:
     return current
 
 
+def one_line(text) -> str:
+    """Text for an email header: line breaks there would make it a header injection."""
+    return " ".join(str(text or "").split())
+
+
 def email_configured() -> bool:
     return bool(settings.EMAIL_HOST)
 
@@ -318,7 +323,7 @@ def send_quote(actor, quote: Quote, to: str | None = None, subject="", message="
         actor_id = actor.pk
         pk = current.pk
         transaction.on_commit(
-            lambda: email_quote.enqueue(pk, str(subject)[:200], str(message)[:5000], actor_id)
+            lambda: email_quote.enqueue(pk, one_line(subject)[:200], str(message)[:5000], actor_id)
         )
         return {"email_to": [None, address]}
 

@@ -14,7 +14,7 @@ def email_quote(quote_id: int, subject: str, message: str, sender_id: int | None
     from kehu.accounts.models import User
     from kehu.sales.models import Quote
     from kehu.sales.quote_pdf import quote_pdf
-    from kehu.sales.quotes import record_email_result
+    from kehu.sales.quotes import one_line, record_email_result
 
     quote = Quote.all_objects.filter(pk=quote_id).first()
     if quote is None or not quote.email_to:
@@ -24,7 +24,7 @@ def email_quote(quote_id: int, subject: str, message: str, sender_id: int | None
     with translation.override(language):
         pdf = quote_pdf(quote)
         email = EmailMessage(
-            subject=subject or quote.title,
+            subject=one_line(subject or quote.title),
             body=message,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[quote.email_to],
@@ -33,7 +33,11 @@ def email_quote(quote_id: int, subject: str, message: str, sender_id: int | None
         email.attach(f"{quote.label.replace(' ', '-')}.pdf", pdf, "application/pdf")
         try:
             email.send()
-        except (smtplib.SMTPException, OSError) as exc:  # OSError: refused, timed out
+        except (
+            smtplib.SMTPException,
+            OSError,
+            ValueError,
+        ) as exc:  # refused, timed out, bad header
             record_email_result(quote.pk, f"{type(exc).__name__}: {exc}")
             return
     record_email_result(quote.pk)

@@ -397,3 +397,13 @@ def test_a_mail_server_that_is_down_is_shown_on_the_quote(admin_user, rep, setti
     quote.refresh_from_db()
     assert quote.status == "sent" and quote.email_state == "failed"
     assert "Connection" in quote.email_error or "refused" in quote.email_error.lower()
+
+
+def test_a_subject_with_line_breaks_is_sent_on_one_line(admin_user, rep, smtp_server, on_commit):
+    quote, _deal = two_product_quote(admin_user, rep)
+    with on_commit():
+        quotes.send_quote(rep, quote, to="buyer@yunshan.cn", subject="报价\r\nBcc: evil@x.cn")
+    (message,) = smtp_server.messages
+    assert message["Subject"] == "报价 Bcc: evil@x.cn" and message["Bcc"] is None
+    quote.refresh_from_db()
+    assert quote.email_state == "sent"

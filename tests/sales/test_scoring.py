@@ -161,3 +161,20 @@ def test_workers_queue_the_daily_run_once(settings):
     daily.schedule_next()  # a second worker starting
     (queued,) = DBTaskResult.objects.filter(task_path="kehu.sales.tasks.daily_jobs")
     assert queued.status == "READY" and queued.run_after > timezone.now()
+
+
+def test_not_a_number_is_refused_everywhere(client, admin_user, rep):
+    """NaN passes Decimal() but compares with nothing: it must be a clear error, not a 500."""
+    from kehu.sales import catalog
+
+    with pytest.raises(ValidationError):
+        scoring.save_rule(admin_user, None, {"name": "x", "field": "days_since_contact",
+                                             "op": "gt", "value": "NaN", "points": 1})  # fmt: skip
+    with pytest.raises(ValidationError):
+        catalog.save_product(admin_user, None, {"sku": "N", "name": "N", "price": "NaN"})
+    rule(admin_user, "Long title", "title", "gt", "3", 5)
+    lead = leads.create_lead(rep, {"name": "奇怪的", "title": "NaN"})  # compares as no number
+    assert lead.score == 0
+    client.force_login(admin_user)
+    response = client.post(reverse("notification-read"), {"id": "²"})
+    assert response.status_code == 302
