@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Q
+from django.utils import timezone
 
 CENT = decimal.Decimal("0.01")
 HUNDRED = decimal.Decimal(100)
@@ -60,7 +61,7 @@ def price_lists_for(currency: str, company=None, on: datetime.date | None = None
     its tags (its customer groups) before those for every customer."""
     from kehu.sales.models import PriceList
 
-    on = on or datetime.date.today()
+    on = on or timezone.localdate()
     tag_ids = list(company.tags.values_list("pk", flat=True)) if company is not None else []
     lists = PriceList.objects.filter(
         Q(valid_from__isnull=True) | Q(valid_from__lte=on),
