@@ -6,7 +6,7 @@ from pathlib import Path
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import FileResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -29,6 +29,10 @@ def max_upload_bytes() -> int:
     return int(getattr(settings, "IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES))
 
 
+#: the permission module each importable kind belongs to
+MODULE_OF = {"person": "customers", "company": "customers", "lead": "sales"}
+
+
 class UploadForm(forms.Form):
     entity = forms.ChoiceField(label=gettext_lazy("Import"), choices=ImportJob.Entity.choices)
     file = forms.FileField(
@@ -42,11 +46,10 @@ class UploadForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        allowed = {"person": "customers", "company": "customers", "lead": "sales"}
         self.fields["entity"].choices = [
             (value, label)
             for value, label in ImportJob.Entity.choices
-            if visibility.can(user, allowed[value], "create")
+            if visibility.can(user, MODULE_OF[value], "create")
         ]
 
     def clean_file(self):
@@ -69,13 +72,18 @@ class UploadForm(forms.Form):
         return upload
 
 
-def _require_import(user) -> None:
-    visibility.require(user, "customers", "create")
+def _require_import(user, entity: str | None = None) -> None:
+    """May create what the import makes: any importable kind, or the job's own."""
+    modules = {MODULE_OF[entity]} if entity else set(MODULE_OF.values())
+    if not any(visibility.can(user, module, "create") for module in modules):
+        raise PermissionDenied
 
 
 def _own_job(request, pk: int) -> ImportJob:
-    """A job of the current user (someone else's answers 404)."""
-    return get_object_or_404(ImportJob.objects.select_related("user"), pk=pk, user=request.user)
+    """A job of the current user (someone else's answers 404) whose kind they may create."""
+    job = get_object_or_404(ImportJob.objects.select_related("user"), pk=pk, user=request.user)
+    _require_import(request.user, job.entity)
+    return job
 
 
 def _save_upload(upload, fmt: str) -> str:

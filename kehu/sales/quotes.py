@@ -195,6 +195,9 @@ def _prepare_quote(actor, quote: Quote, changes: dict) -> None:
     for name in ("title", "deal", "company", "person", "owner", "currency", "valid_until", "terms"):
         if name in changes:
             setattr(quote, name, changes[name])
+    person = quote.person if quote.person_id and {"person", "company"} & set(changes) else None
+    if person and person.company_id and quote.company_id and person.company_id != quote.company_id:
+        raise ValidationError({"person": [_("This person works at another company.")]})
     if not quote.currency:
         quote.currency = settings.DEFAULT_CURRENCY
     if "lines" in changes or not quote.pk:

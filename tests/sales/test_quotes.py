@@ -340,6 +340,10 @@ def test_a_quote_for_a_person_of_the_company(admin_user, rep, outsider):
     with pytest.raises(ValidationError) as caught:
         quotes.update_quote(rep, changed, {"person": hidden.pk})
     assert "person" in caught.value.message_dict
+    elsewhere = make_person(rep, "赵六", company=make_company(rep, "别的公司").pk)
+    with pytest.raises(ValidationError) as caught:
+        quotes.update_quote(rep, changed, {"person": elsewhere.pk})
+    assert caught.value.message_dict["person"] == ["This person works at another company."]
 
 
 def pdf_text(data: bytes) -> str:
