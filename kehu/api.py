@@ -8,7 +8,9 @@ from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
 
 from kehu.accounts.api import teams_router, users_router
+from kehu.activities.activity_api import activities_router, timeline_router
 from kehu.activities.api import notifications_router
+from kehu.activities.email_api import email_templates_router, emails_router
 from kehu.core.api_support import AUTH, install_error_handlers
 from kehu.customers.api import (
     companies_router,
@@ -49,6 +51,8 @@ api = NinjaAPI(
 install_error_handlers(api)
 
 api.add_router("/people", people_router)
+api.add_router("/activities", activities_router)
+api.add_router("/timeline", timeline_router)
 api.add_router("/companies", companies_router)
 api.add_router("/tags", tags_router)
 api.add_router("/custom-fields", custom_fields_router)
@@ -66,3 +70,5 @@ api.add_router("/price-lists", price_lists_router)
 api.add_router("/quotes", quotes_router)
 api.add_router("/orders", orders_router)
 api.add_router("/notifications", notifications_router)
+api.add_router("/emails", emails_router)
+api.add_router("/email-templates", email_templates_router)

@@ -1,4 +1,5 @@
-"""The `kehu` command: serve, demo, worker, createuser, token, backup, restore, check, manage.
+"""The `kehu` command: serve, demo, worker, fetchmail, createuser, token, backup, restore, check,
+manage.
 
 Every failure a person can cause (an unknown user, a weak password, a busy port, a file that is
 not a backup) ends with one clear line on stderr and a non-zero exit code, never a traceback:
@@ -278,15 +279,44 @@ def demo_login_works() -> bool:
 def cmd_worker(args) -> int:
     from django.core.management import call_command
 
+    from kehu.activities import imap
+    from kehu.activities.tasks import schedule_reminders
     from kehu.sales.daily import schedule_next
 
     schedule_next()  # the daily jobs (scores, follow-up digests), if none is queued yet
+    imap.schedule_next()  # reading the IMAP mailbox (KEHU_IMAP_HOST), if none is queued yet
+    schedule_reminders()  # the reminder sweep, once a minute, if none is queued yet
     options = {"queue_name": args.queue, "interval": args.interval, "reload": False}
     if args.batch:
         options.update(batch=True, startup_delay=False)
     if args.max_tasks:
         options["max_tasks"] = args.max_tasks
     call_command("db_worker", **options)
+    return 0
+
+
+def cmd_fetchmail(args) -> int:
+    from kehu.activities import imap
+
+    if not imap.configured():
+        raise CliError(_("No mailbox is set up: set KEHU_IMAP_HOST (see docs/email-receiving.md)."))
+    result = imap.poll_mailbox()
+    say(
+        _(
+            "Read %(n)s new messages: %(matched)s on timelines, %(review)s waiting for review, "
+            "%(duplicate)s stored before, %(unreadable)s not email."
+        )
+        % {
+            "n": len(result.uids),
+            "matched": result.matched,
+            "review": result.review,
+            "duplicate": result.duplicate,
+            "unreadable": result.unreadable,
+        }
+    )
+    if result.error:
+        message = _("Reading the mailbox failed: %(error)s") % {"error": result.error}
+        raise CliError(message, PROBLEM)
     return 0
 
 
@@ -599,6 +629,16 @@ def build_parser() -> argparse.ArgumentParser:
         help=_("seconds to wait when the queue is empty (default: 1)"),
     )
     sub.set_defaults(func=cmd_worker)
+
+    sub = commands.add_parser(
+        "fetchmail",
+        help=_("read new messages from the IMAP mailbox now"),
+        description=_(
+            "Read the messages that arrived in the KEHU_IMAP_* mailbox since the last read, "
+            "as `kehu worker` does every few minutes."
+        ),
+    )
+    sub.set_defaults(func=cmd_fetchmail)
 
     sub = commands.add_parser(
         "createuser",

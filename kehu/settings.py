@@ -1,5 +1,6 @@
 """Kehu settings: every value comes from a KEHU_* environment variable with a sane default."""
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -141,8 +142,15 @@ TIME_ZONE = env("TIME_ZONE", "Asia/Shanghai")
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+# Uploaded and received files (email attachments, raw messages): the data folder by default;
+# for many app servers an S3-compatible store, e.g. KEHU_FILE_STORAGE=storages.backends.s3.S3Storage
+# with KEHU_FILE_STORAGE_OPTIONS='{"bucket_name": "kehu", "endpoint_url": "https://..."}'
+# (pip install "django-storages[s3]").
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": env("FILE_STORAGE", "django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": json.loads(env("FILE_STORAGE_OPTIONS", "{}") or "{}"),
+    },
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 MEDIA_ROOT = DATA_DIR / "files"
@@ -187,6 +195,20 @@ EMAIL_TIMEOUT = int(env("EMAIL_TIMEOUT", "20"))
 DEFAULT_FROM_EMAIL = env("EMAIL_FROM", "kehu@localhost")
 # Where uploaded import files wait while they are mapped and imported.
 IMPORT_DIR = DATA_DIR / "imports"
+# Incoming email (docs/email-receiving.md): the IMAP mailbox `kehu worker` reads every
+# IMAP_POLL_MINUTES, and the size limits for what is kept of a received message.
+IMAP_HOST = env("IMAP_HOST")
+IMAP_STARTTLS = env_bool("IMAP_STARTTLS")
+IMAP_SSL = env_bool("IMAP_SSL", not IMAP_STARTTLS)
+IMAP_PORT = int(env("IMAP_PORT", "993" if IMAP_SSL else "143"))
+IMAP_USER = env("IMAP_USER")
+IMAP_PASSWORD = env("IMAP_PASSWORD")
+IMAP_FOLDER = env("IMAP_FOLDER", "INBOX")
+IMAP_OWNER = env("IMAP_OWNER")
+IMAP_POLL_MINUTES = float(env("IMAP_POLL_MINUTES", "5"))
+IMAP_TIMEOUT = int(env("IMAP_TIMEOUT", "60"))
+MAIL_MAX_ATTACHMENT_MB = float(env("MAIL_MAX_ATTACHMENT_MB", "20"))
+MAIL_MAX_MESSAGE_MB = float(env("MAIL_MAX_MESSAGE_MB", "50"))
 
 LOGGING = {
     "version": 1,

@@ -21,14 +21,18 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from kehu.accounts.models import ApiToken, Role, Team, User
-from kehu.activities.models import Note, Notification
+from kehu.activities import mail_receive
+from kehu.activities.email_models import EmailAttachment, EmailMessage
+from kehu.activities.mail_templates import save_template
+from kehu.activities.models import Activity, CalendarFeed, Notification
 from kehu.activities.notifications import notify
-from kehu.activities.services import add_note
+from kehu.activities.services import add_note, delete_activity, log_activity
 from kehu.core.models import AuditEntry
 from kehu.customers import field_services, importing, services
 from kehu.customers.import_models import ImportJob
@@ -117,7 +121,8 @@ class Rule:
 TARGET_BY_PREFIX = {
     "people/": "person",
     "companies/": "company",
-    "notes/": "note",
+    "activities/": "activity",
+    "emails/review/": "email_review",
     "import/": "import",
     "profile/tokens/": "token",
     "settings/users/": "user",
@@ -145,6 +150,7 @@ TARGET_BY_PREFIX = {
     "/api/v1/products/": "product",
     "/api/v1/price-lists/": "price_list",
     "/api/v1/quotes/": "quote",
+    "/api/v1/activities/": "activity",
     "/api/v1/orders/": "order",
 }
 
@@ -171,6 +177,28 @@ def price_list_form(objects: dict) -> dict:
             "prices-0-min_quantity": "1", "prices-0-unit_price": "8"}  # fmt: skip
 
 
+#: a failed email sent again: its sender only (others who see it: 403)
+SENDER_ONLY = statuses(404, owner=None, manager=403, readonly=403, admin=403)
+EMAIL_TEMPLATE_FORM = {"name": "新模板 New template", "subject": "{{ person.name }} 您好",
+                       "body": "正文 {{ user.name }}", "active": "on"}  # fmt: skip
+
+
+def walk_email(sender: str, subject: str, message_id: str) -> bytes:
+    """A received email, as its .eml file holds it."""
+    return (
+        f"From: {sender}\r\nTo: rep@kehu.example\r\nSubject: {subject}\r\n"
+        f"Message-ID: {message_id}\r\nDate: Tue, 01 Dec 2026 09:00:00 +0800\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n\r\n正文 body\r\n"
+    ).encode()
+
+
+def upload_form(objects: dict) -> dict:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    raw = walk_email(PERSON_EMAIL, "走查上传 Walk upload", "<upload@walk>")
+    return {"files": SimpleUploadedFile("walk.eml", raw, content_type="message/rfc822")}
+
+
 UI_RULES: dict[str, Rule] = {
     # public
     "login": Rule(get=statuses(302), anonymous=200),  # signed in: on to the home page
@@ -195,7 +223,14 @@ UI_RULES: dict[str, Rule] = {
     "company-autocomplete": Rule(get=ANYONE, query="q=qingyun", shows=("company",)),
     "recycle-bin": Rule(
         get=ANYONE,
-        shows=("binned_person", "binned_company", "binned_deal", "binned_lead", "binned_quote"),
+        shows=(
+            "binned_person",
+            "binned_company",
+            "binned_deal",
+            "binned_lead",
+            "binned_quote",
+            "binned_activity",
+        ),  # fmt: skip
     ),
     # people and companies
     "person-create": Rule(get=CREATE),
@@ -203,17 +238,38 @@ UI_RULES: dict[str, Rule] = {
     "person-edit": Rule(get=WRITE),
     "person-delete": Rule(get=WRITE, post=CHANGE_OWN),
     "person-restore": Rule(get=None, post=CHANGE_OWN),
-    "person-note-add": Rule(get=None, post={**CHANGE_OWN, "readonly": 302}),
     "person-export": Rule(get=EXPORT, shows=("person",)),
     "company-create": Rule(get=CREATE),
     "company-detail": Rule(get=READ),
     "company-edit": Rule(get=WRITE),
     "company-delete": Rule(get=WRITE, post=CHANGE_OWN),
     "company-restore": Rule(get=None, post=CHANGE_OWN),
-    "company-note-add": Rule(get=None, post={**CHANGE_OWN, "readonly": 302}),
     "company-export": Rule(get=EXPORT, shows=("company",)),
-    # a note the owner wrote on their person: only those who may edit the record delete it
-    "note-delete": Rule(get=None, post=CHANGE_OWN),
+    # activities: seen by whoever sees their record; changed by their owner and the record's
+    # editors; logged by anyone who may read the record (as notes always were)
+    "activity-quick-add": Rule(get=ANYONE, query="q=simaxiangru", shows=("person",)),
+    "activity-timeline": Rule(get=READ, target="person", shows=("note", "activity")),
+    "activity-log": Rule(
+        get=READ,
+        post={**CHANGE_OWN, "readonly": 302},
+        target="person",
+        post_data=lambda o: {"body": "走查备注 walk note"},
+    ),
+    "activity-detail": Rule(
+        get=READ,
+        post=CHANGE_OWN,
+        shows=("activity",),
+        post_data=lambda o: {
+            "subject": "走查改过 Walk changed",
+            "priority": "high",
+            "owner": o["activity"].owner_id,
+        },  # fmt: skip
+    ),
+    "activity-done": Rule(get=None, post=CHANGE_OWN),
+    "activity-delete": Rule(get=None, post=CHANGE_OWN),
+    "activity-restore": Rule(get=None, post=CHANGE_OWN),
+    # only the owner hides or shares their own activity
+    "activity-privacy": Rule(get=None, post=CHANGE_OWN, post_data=lambda o: {"private": "1"}),
     # imports are private to the person who uploaded the file
     "import-start": Rule(get=CREATE),
     "import-map": Rule(get=IMPORT_OWN),
@@ -297,6 +353,54 @@ UI_RULES: dict[str, Rule] = {
     # notifications: everyone their own
     "notification-list": Rule(get=ANYONE),  # see test_notifications_are_only_their_own
     "notification-read": Rule(get=None, post=statuses(302)),
+    # the calendar: everyone their own (a manager may pick a teammate's: test_calendar.py)
+    "calendar": Rule(get=ANYONE, query="view=month"),
+    "calendar-subscribe": Rule(get=ANYONE, post=statuses(200)),  # a new feed URL, shown once
+    "calendar-unsubscribe": Rule(get=None, post=statuses(302)),
+    # the feed needs no login (its secret is the key): a made-up secret is 404 for anyone; the
+    # real secret, revoked ones and leaks are in tests/activities/test_calendar.py
+    "calendar-feed": Rule(get=statuses(404), anonymous=404, target="token"),
+    # my day: everyone their own; a manager may pick a teammate's (test_my_day.py); done and
+    # reschedule change a task like editing it does
+    "my-day": Rule(get=ANYONE, query="owner=1"),
+    "my-day-done": Rule(get=None, post=CHANGE_OWN, target="activity"),
+    "my-day-reschedule": Rule(
+        get=None, post=CHANGE_OWN, target="activity", post_data=lambda o: {"when": "tomorrow"}
+    ),
+    # sending email: whoever sees the person writes to them; only the sender sends a failed
+    # email again (with no SMTP server in the walk the owner's retry is in test_mail_views.py)
+    "person-email": Rule(get=READ),
+    "email-retry": Rule(get=None, post=SENDER_ONLY, target="sent_email"),
+    "email-reply": Rule(get=statuses(302, teammate=404, outsider=404), target="sent_email"),
+    "email-attachment": Rule(get=READ, target="email_attachment"),
+    # receiving email: the review list and .eml upload are for those who may create customers;
+    # each reviews the mail of mailboxes in their scope (tests/activities/test_mail_receive.py)
+    "mail-review": Rule(get=CREATE, shows=("email_review",)),
+    "mail-review-detail": Rule(get=WRITE),
+    "mail-review-link": Rule(
+        get=None, post=CHANGE_OWN, post_data=lambda o: {"person": o["person"].pk}
+    ),
+    "mail-review-person": Rule(
+        get=None,
+        post=CHANGE_OWN,
+        post_data=lambda o: {"name": "走查新人", "email": "n@walk.example"},
+    ),
+    "mail-review-ignore": Rule(get=None, post=CHANGE_OWN),
+    # the owner uploads mail from their person: it is filed on the person's timeline
+    "mail-upload": Rule(get=CREATE, post={"readonly": 403, "owner": 200}, post_data=upload_form),
+    "email-signature": Rule(get=ANYONE),  # everyone their own (tests/activities/test_mail_views.py)
+    # email templates: administrators keep them (everyone reads them through the API)
+    "email-template-list": Rule(get=ADMIN_ONLY),
+    "email-template-create": Rule(
+        get=ADMIN_ONLY, post=ADMIN_POST, post_data=lambda o: EMAIL_TEMPLATE_FORM
+    ),
+    "email-template-edit": Rule(
+        get=ADMIN_ONLY,
+        post=ADMIN_POST,
+        post_data=lambda o: EMAIL_TEMPLATE_FORM,
+        target="email_template",
+    ),
+    "email-template-delete": Rule(get=None, post=ADMIN_POST, target="email_template"),
     # assignment rules: administrators
     "assignment-rule-list": Rule(get=ADMIN_ONLY),
     "assignment-rule-create": Rule(get=ADMIN_ONLY, post=ADMIN_POST, post_data=rule_form),
@@ -318,6 +422,20 @@ UI_RULES: dict[str, Rule] = {
 # The API: "METHOD /path" as the OpenAPI schema lists it.
 API_CHANGE_OWN = {"teammate": 404, "outsider": 404, "readonly": 403}
 API_RULES: dict[str, Rule] = {
+    # emails: read through their activity; sending needs an SMTP server (409 without one)
+    "GET /api/v1/emails": Rule(get=ANYONE, shows=("sent_email",)),
+    "POST /api/v1/emails": Rule(get=None, post={"teammate": 404, "outsider": 404}),
+    "GET /api/v1/emails/{email_id}": Rule(get=READ, target="sent_email"),
+    "POST /api/v1/emails/{email_id}/retry": Rule(get=None, post=SENDER_ONLY, target="sent_email"),
+    "GET /api/v1/email-templates": Rule(get=ANYONE),
+    "POST /api/v1/email-templates": Rule(get=None, post=statuses(403, admin=201)),
+    "GET /api/v1/email-templates/{template_id}": Rule(get=ANYONE, target="email_template"),
+    "PATCH /api/v1/email-templates/{template_id}": Rule(
+        get=None, post=statuses(403, admin=200), target="email_template"
+    ),
+    "DELETE /api/v1/email-templates/{template_id}": Rule(
+        get=None, post=statuses(403, admin=204), target="email_template"
+    ),
     "GET /api/v1/people": Rule(get=ANYONE, shows=("person",), query="q=simaxiangru"),
     "POST /api/v1/people": Rule(get=None, post={"readonly": 403, "outsider": 201}),
     "GET /api/v1/people/{person_id}": Rule(get=READ),
@@ -370,6 +488,24 @@ API_RULES: dict[str, Rule] = {
     "POST /api/v1/leads/{lead_id}/restore": Rule(get=None, post={**API_CHANGE_OWN, "owner": 200}),
     "POST /api/v1/leads/{lead_id}/convert": Rule(get=None, post={**API_CHANGE_OWN, "owner": 200}),
     "GET /api/v1/targets": Rule(get=statuses(403, manager=200, admin=200)),
+    "GET /api/v1/activities": Rule(get=ANYONE, shows=("activity",), query="kind=task"),
+    # logging on a record needs only read access to it
+    # a record the writer cannot see is a 422 on record_id (as a hidden company is elsewhere)
+    "POST /api/v1/activities": Rule(
+        get=None, post={"teammate": 422, "outsider": 422, "readonly": 201, "owner": 201}
+    ),
+    "GET /api/v1/activities/{activity_id}": Rule(get=READ),
+    "PATCH /api/v1/activities/{activity_id}": Rule(get=None, post={**API_CHANGE_OWN, "owner": 200}),
+    "DELETE /api/v1/activities/{activity_id}": Rule(
+        get=None, post={**API_CHANGE_OWN, "owner": 204}
+    ),
+    "POST /api/v1/activities/{activity_id}/restore": Rule(
+        get=None, post={**API_CHANGE_OWN, "owner": 200}
+    ),
+    "POST /api/v1/activities/{activity_id}/done": Rule(
+        get=None, post={**API_CHANGE_OWN, "owner": 200}
+    ),
+    "GET /api/v1/timeline/{record_type}/{record_id}": Rule(get=READ, target="person"),
     "GET /api/v1/notifications": Rule(get=ANYONE),
     "POST /api/v1/notifications/read": Rule(get=None, post=statuses(200)),
     "GET /api/v1/products": Rule(get=ANYONE),
@@ -401,6 +537,14 @@ API_RULES: dict[str, Rule] = {
 }
 # What a write sends: enough to succeed when allowed (the refusal must come first).
 API_BODIES = {
+    "/api/v1/emails": lambda o: {"person_id": o["person"].pk, "subject": "走查", "body": "正文"},
+    "/api/v1/emails/{email_id}/retry": {},
+    "/api/v1/email-templates": {
+        "name": "新模板 New template",
+        "subject": "{{ person.name }}",
+        "body": "正文",
+    },
+    "/api/v1/email-templates/{template_id}": {"subject": "改过的主题 Changed"},
     "/api/v1/custom-fields": {
         "entity": "person",
         "key": "wechat2",
@@ -425,6 +569,14 @@ API_BODIES = {
     "/api/v1/quotes/{quote_id}/revise": {},
     "/api/v1/orders/{order_id}": {"status": "fulfilled"},
     "/api/v1/notifications/read": {},
+    "/api/v1/activities": lambda o: {
+        "kind": "call",
+        "record_type": "person",
+        "record_id": o["person"].pk,
+        "subject": "走查电话",
+    },
+    "/api/v1/activities/{activity_id}": {"subject": "改过的任务 Changed task"},
+    "/api/v1/activities/{activity_id}/done": {"done": True},
 }
 DEFAULT_API_BODY = {"name": "改过的名字 Changed"}
 
@@ -437,6 +589,10 @@ PERSON_NAME, PERSON_EMAIL = "司马相如", "sima.xiangru@qingyun.example"
 COMPANY_NAME, COMPANY_EMAIL = "青云秘阁科技有限公司", "contact@qingyun.example"
 BINNED_PERSON_NAME, BINNED_COMPANY_NAME = "诸葛孔明", "长孙无忌贸易行"
 NOTE_BODY = "机密备注 owner-only note"
+ACTIVITY_SUBJECT = "机密任务 owner-only task"
+BINNED_ACTIVITY_SUBJECT = "走查删掉的电话 binned call"
+SENT_EMAIL_SUBJECT = "机密邮件 owner-only email"
+REVIEW_EMAIL_SUBJECT = "待审邮件 owner-only mail to review"
 DEAL_NAME, BINNED_DEAL_NAME = "精密仪器采购 Jingmi order", "旧的框架协议 old frame deal"
 LEAD_NAME, BINNED_LEAD_NAME = "欧阳修 Ouyang Xiu", "上官婉儿 Shangguan"
 NOTIFICATION_TEXT = "只给主人看的提醒 owner-only notification"
@@ -514,6 +670,12 @@ def world(db, rep, teammate, manager, outsider, admin_user, team_b, tmp_path, se
     binned_company = make_company(rep, BINNED_COMPANY_NAME)
     services.delete_company(rep, binned_company)
     note = add_note(rep, person, NOTE_BODY)
+    # the parameters of the activity-log and timeline routes
+    person.walk_target = person.walk_record_type = "person"
+    person.walk_kind, person.walk_record_id = "note", person.pk
+    activity = log_activity(rep, person, "task", {"subject": ACTIVITY_SUBJECT})
+    binned_activity = log_activity(rep, person, "call", {"subject": BINNED_ACTIVITY_SUBJECT})
+    delete_activity(rep, binned_activity)
     deal = make_deal(
         rep, DEAL_NAME, company=company.pk, amount="7654321", expected_close=timezone.localdate()
     )
@@ -551,6 +713,21 @@ def world(db, rep, teammate, manager, outsider, admin_user, team_b, tmp_path, se
                                                         "op": "equals", "value": "web",
                                                         "points": 5})  # fmt: skip
     token, _secret = ApiToken.issue(rep, "the owner's token")
+    # an email the owner sent their person, which the mail server refused (with an attachment)
+    email_activity = log_activity(rep, person, "email", {"subject": SENT_EMAIL_SUBJECT})
+    sent_email = EmailMessage.objects.create(
+        activity=email_activity, owner=rep, direction="out", status="failed",
+        error="SMTPServerDisconnected", message_id="<walk@kehu.example>",
+        thread_key="<walk@kehu.example>", to=[PERSON_EMAIL], subject=SENT_EMAIL_SUBJECT,
+        text="正文",
+    )  # fmt: skip
+    email_template = save_template(
+        admin_user, None, {"name": "走查模板 Walk template", "subject": "您好", "body": "正文"}
+    )
+    email_attachment = EmailAttachment.objects.create(
+        message=sent_email, filename="walk.txt", size=4,
+        file=ContentFile(b"walk", name="walk.txt"),
+    )  # fmt: skip
     field = field_services.create_field(
         admin_user, {"entity": "person", "key": "wechat", "label": "WeChat", "type": "text"}
     )
@@ -567,6 +744,8 @@ def world(db, rep, teammate, manager, outsider, admin_user, team_b, tmp_path, se
         "binned_person": binned_person,
         "binned_company": binned_company,
         "note": note,
+        "activity": activity,
+        "binned_activity": binned_activity,
         "token": token,
         "import": make_import_job(rep),
         "failed_import": make_import_job(rep, status="failed", processed=1, message="disk full"),
@@ -594,6 +773,15 @@ def world(db, rep, teammate, manager, outsider, admin_user, team_b, tmp_path, se
         "notification": notification,
         "assignment_rule": rule,
         "scoring_rule": scoring_rule,
+        "sent_email": sent_email,
+        "email_attachment": email_attachment,
+        # mail from someone unknown, uploaded by the owner: it waits in the review list
+        "email_review": mail_receive.receive(
+            walk_email("stranger@unknown.example", REVIEW_EMAIL_SUBJECT, "<review@walk>"),
+            owner=rep,
+            source="upload",
+        ).message,
+        "email_template": email_template,
     }
     return users, objects
 
@@ -624,6 +812,10 @@ MARKERS = {
     "binned_person": lambda o: [BINNED_PERSON_NAME, f"/people/{o.pk}/"],
     "binned_company": lambda o: [BINNED_COMPANY_NAME, f"/companies/{o.pk}/"],
     "note": lambda o: [NOTE_BODY],
+    "activity": lambda o: [ACTIVITY_SUBJECT, f"/activities/{o.pk}/"],
+    "binned_activity": lambda o: [BINNED_ACTIVITY_SUBJECT, f"/activities/{o.pk}/"],
+    "email_review": lambda o: [REVIEW_EMAIL_SUBJECT, f"/emails/review/{o.pk}/"],
+    "sent_email": lambda o: [SENT_EMAIL_SUBJECT, f"/emails/{o.pk}/"],
     "deal": lambda o: [DEAL_NAME, f"/deals/{o.pk}/"],
     "deal_amount": lambda o: ["7,654,321", "7654321"],
     "binned_deal": lambda o: [BINNED_DEAL_NAME, f"/deals/{o.pk}/"],
@@ -661,8 +853,9 @@ def fingerprint(objects: dict) -> dict:
     state = {
         "audit entries": AuditEntry.objects.count(),
         "unread notifications": Notification.objects.filter(read_at__isnull=True).count(),
+        "calendar feeds": CalendarFeed.objects.filter(revoked_at__isnull=True).count(),
     }
-    models = (Person, Company, Note, ImportJob, ApiToken, User, Team, Role, CustomField, Tag,
+    models = (Person, Company, Activity, ImportJob, ApiToken, User, Team, Role, CustomField, Tag,
               Deal, Pipeline, Stage, StageChange, ExchangeRate, SalesTarget, Lead, Product,
               PriceList, PriceListItem, Quote, QuoteLine, Order, OrderLine,
               AssignmentRule, ScoringRule)  # fmt: skip
@@ -774,7 +967,8 @@ def test_ui_route(world, name, pattern):
         if (refused or method == "GET") and changed(before, after):
             problems.append(f"{persona} {method} {full} changed {changed(before, after)}")
         # they change the session, not records; or queue a task, which runs on a commit
-        quiet = name in ("logout", "set-language", "scoring-train")
+        # (nobody in the walk has a calendar feed to revoke)
+        quiet = name in ("logout", "set-language", "scoring-train", "calendar-unsubscribe")
         done = method == "POST" and not refused and accepts(expected, got)
         if done and not quiet and not changed(before, after):
             problems.append(f"{persona} {method} {full}: answered {got} but changed nothing")

@@ -6,3 +6,6 @@ class ActivitiesConfig(AppConfig):
     name = "kehu.activities"
     label = "activities"
     verbose_name = _("Activities")
+
+    def ready(self) -> None:
+        from kehu.activities import invitations, subscriptions  # noqa: F401  (event handlers)

@@ -1,58 +1,432 @@
-"""The only writers of notes: check the actor may read the record, validate, audit."""
+"""The only writers of activities (tasks, calls, meetings, notes; emails via `mail`).
+
+Logging on a record needs read access to it; changing or deleting an activity is for its
+owner and for anyone who may edit the record (decision 0014). Each write checks, validates,
+bumps the version, writes the audit entry and emits `activity.<verb>` in one transaction.
+"""
+
+import calendar
+import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kehu.activities.models import NOTE_MAX_LENGTH, Note
+from kehu.activities import reminders
+from kehu.activities.models import NOTE_MAX_LENGTH, SUBJECT_MAX_LENGTH, Activity
+from kehu.activities.visibility import parent_models, require_activity
 from kehu.core import audit, events, visibility
+from kehu.core.records import VersionConflict
+
+Kind = Activity.Kind
+
+#: the fields a caller may set, per kind (beyond subject, body and at)
+KIND_FIELDS = {
+    Kind.TASK: ("due_at", "priority", "repeat", "remind_minutes", "owner"),
+    Kind.CALL: ("direction", "outcome", "duration_minutes"),
+    Kind.MEETING: (
+        "ends_at",
+        "place",
+        "attendee_users",
+        "attendee_people",
+        "remind_minutes",
+        "owner",
+    ),
+    Kind.NOTE: (),
+    Kind.EMAIL: ("private",),
+}
+COMMON_FIELDS = ("subject", "body", "at")
+AUDITED = (
+    "subject",
+    "body",
+    "at",
+    "due_at",
+    "priority",
+    "repeat",
+    "done_at",
+    "direction",
+    "outcome",
+    "duration_minutes",
+    "ends_at",
+    "place",
+    "remind_minutes",
+    "owner",
+    "private",
+)
+MAX_REMIND_MINUTES = 60 * 24 * 14
+MAX_DURATION_MINUTES = 60 * 24
+
+
+def company_of(record):
+    """The company a record's activities also show under (its own, its person's, its deal's)."""
+    from kehu.customers.models import Company
+
+    if isinstance(record, Company):
+        return record.pk
+    return getattr(record, "company_id", None)
 
 
 def _target_label(record) -> str:
     return f"{record._meta.model_name}:{record.pk}"
 
 
-def add_note(actor, record, body: str) -> Note:
-    """Attach a note to a person or company the actor may read."""
+def _check_record(actor, record) -> None:
+    if not isinstance(record, tuple(parent_models())):
+        raise ValidationError(
+            {"record": [_("Activities are logged on people, companies, leads and deals.")]}
+        )
     visibility.require_record(actor, record, "read")
     if getattr(record, "deleted_at", None):
-        raise ValidationError({"body": [_("This record is in the recycle bin.")]})
-    body = (body or "").strip()
-    if not body:
-        raise ValidationError({"body": [_("Write something first.")]})
-    if len(body) > NOTE_MAX_LENGTH:
+        raise ValidationError({"record": [_("This record is in the recycle bin.")]})
+
+
+def _active_user(value, record, field: str):
+    from kehu.accounts.models import User
+
+    user = value if isinstance(value, User) else User.objects.filter(pk=value).first()
+    if user is None or not user.is_active:
+        raise ValidationError({field: [_("Choose an active user.")]})
+    if record is not None and not (
+        visibility.can(user, record.module, "read") and visibility.in_scope(user, record)
+    ):
+        raise ValidationError({field: [_("%(user)s cannot see this record.") % {"user": user}]})
+    return user
+
+
+def _people(actor, ids, already: set[int] = frozenset()) -> list:
+    """The people to invite: ones the actor can see, or ones already invited (an edit by
+    someone who cannot see every attendee keeps them)."""
+    from django.db.models import Q
+
+    from kehu.customers.models import Person
+
+    ids = [int(i) for i in ids or []]
+    visible = Person.objects.visible_to(actor).values("id")
+    found = list(
+        Person.objects.filter(pk__in=ids).filter(Q(pk__in=visible) | Q(pk__in=list(already)))
+    )
+    if len(found) != len(set(ids)):
+        raise ValidationError({"attendee_people": [_("Choose people that exist.")]})
+    return found
+
+
+def _apply(actor, activity: Activity, data: dict, record) -> dict:
+    """Validate `data` for the activity's kind and set it; returns the many-to-many values."""
+    allowed = set(COMMON_FIELDS) | set(KIND_FIELDS[activity.kind])
+    unknown = set(data) - allowed
+    if unknown:
         raise ValidationError(
-            {"body": [_("A note has at most %(n)s characters.") % {"n": f"{NOTE_MAX_LENGTH:,}"}]}
+            {name: [_("Not a field of this kind of activity.")] for name in sorted(unknown)}
+        )
+    errors: dict[str, list] = {}
+    m2m = {}
+    for name, value in data.items():
+        if name in ("subject", "place"):
+            value = " ".join(str(value or "").split())
+            if len(value) > SUBJECT_MAX_LENGTH:
+                errors[name] = [_("At most %(n)s characters.") % {"n": SUBJECT_MAX_LENGTH}]
+        elif name == "body":
+            value = str(value or "").strip()
+            if len(value) > NOTE_MAX_LENGTH:
+                errors[name] = [_("At most %(n)s characters.") % {"n": f"{NOTE_MAX_LENGTH:,}"}]
+        elif name == "owner":
+            try:
+                value = _active_user(value, record, "owner")
+            except ValidationError as error:
+                errors.update(error.message_dict)
+                continue
+        elif name == "attendee_users":
+            try:
+                # any colleague may be invited; one who cannot see the record sees the
+                # meeting as busy time (calendar) and gets no reminder about it
+                m2m[name] = [_active_user(u, None, name) for u in value or []]
+            except ValidationError as error:
+                errors.update(error.message_dict)
+            continue
+        elif name == "attendee_people":
+            try:
+                already = {p.pk for p in activity.attendee_people.all()} if activity.pk else set()
+                m2m[name] = _people(actor, value, already)
+            except (ValidationError, TypeError, ValueError):
+                errors[name] = [_("Choose people that exist.")]
+            continue
+        elif name == "remind_minutes" and value is not None:
+            if not 0 <= int(value) <= MAX_REMIND_MINUTES:
+                errors[name] = [_("A reminder is at most 14 days ahead.")]
+        elif name == "duration_minutes" and value is not None:
+            if not 0 <= int(value) <= MAX_DURATION_MINUTES:
+                errors[name] = [_("A call lasts at most a day.")]
+        elif name in ("at", "due_at", "ends_at") and value is not None:
+            if not isinstance(value, datetime.datetime):
+                errors[name] = [_("Enter a date and time.")]
+                continue
+            if timezone.is_naive(value):  # a wall-clock time: the user's own zone
+                value = timezone.make_aware(value)
+        elif name == "at" and value is None:
+            value = timezone.now()
+        elif name == "private":
+            value = bool(value)
+            if activity.pk and activity.owner_id != actor.pk:
+                errors[name] = [_("Only its owner can share or hide it.")]
+                continue
+        setattr(activity, name, value)
+    if activity.kind == Kind.MEETING:
+        if activity.ends_at is None:
+            activity.ends_at = activity.at + datetime.timedelta(hours=1)
+        elif activity.ends_at < activity.at:
+            errors["ends_at"] = [_("A meeting cannot end before it starts.")]
+    if activity.kind in (Kind.TASK, Kind.MEETING, Kind.CALL) and not activity.subject:
+        errors.setdefault("subject", [_("Give it a subject.")])
+    if activity.kind == Kind.NOTE and not activity.body:
+        errors.setdefault("body", [_("Write something first.")])
+    if activity.remind_minutes is not None and activity.starts_or_due() is None:
+        errors.setdefault("remind_minutes", [_("A reminder needs a due time.")])
+    if errors:
+        raise ValidationError(errors)
+    try:
+        activity.full_clean(
+            exclude=["owner", "created_by", "deleted_by", "company", "content_type"]
+        )
+    except ValidationError as error:
+        raise ValidationError(error.message_dict) from None
+    return m2m
+
+
+def _snapshot(activity: Activity) -> dict:
+    values = audit.snapshot(activity, list(AUDITED))
+    if activity.pk and activity.kind == Kind.MEETING:
+        values["attendee_users"] = audit.display_value(
+            sorted(str(u) for u in activity.attendee_users.all())
+        )
+        values["attendee_people"] = audit.display_value(
+            sorted(str(p) for p in activity.attendee_people.all())
+        )
+    return values
+
+
+def log_activity(actor, record, kind: str, data: dict) -> Activity:
+    """Log (or plan) an activity of `kind` on `record`, which the actor may read."""
+    if kind not in Kind.values:
+        raise ValidationError({"kind": [_("Choose a kind of activity.")]})
+    _check_record(actor, record)
+    with transaction.atomic():
+        activity = Activity(
+            kind=kind, record=record, company_id=company_of(record), owner=actor, created_by=actor
+        )
+        m2m = _apply(actor, activity, dict(data), record)
+        activity.save()
+        for name, values in m2m.items():
+            getattr(activity, name).set(values)
+        after = _snapshot(activity)
+        changes = {k: [None, v] for k, v in after.items() if v not in (None, "")}
+        changes["_record"] = _target_label(record)
+        audit.record(actor, activity, "create", changes)
+        reminders.plan(activity)
+        events.emit("activity.created", actor=actor, record=record, activity=activity)
+    return activity
+
+
+def _locked(activity: Activity) -> Activity:
+    current = Activity.objects.select_for_update().filter(pk=activity.pk).first()
+    if current is None:
+        raise Http404
+    return current
+
+
+def update_activity(actor, activity: Activity, changes: dict, expected_version=None) -> Activity:
+    require_activity(actor, activity, "edit")
+    if activity.kind == Kind.EMAIL and set(changes) - {"private"}:
+        raise ValidationError(
+            {name: [_("An email is kept as it was sent or received.")] for name in changes}
         )
     with transaction.atomic():
-        note = Note(record=record, author=actor, body=body)
-        note.save()
+        current = _locked(activity)
+        if expected_version is not None and current.version != int(expected_version):
+            raise VersionConflict(current, changes)
+        record = current.record
+        before = _snapshot(current)
+        m2m = _apply(actor, current, dict(changes), record)
+        for name, values in m2m.items():
+            getattr(current, name).set(values)
+        delta = audit.diff(before, _snapshot(current))
+        if delta:
+            current.version += 1
+            current.updated_at = timezone.now()
+            current.save()
+            delta["_record"] = _target_label(record)
+            audit.record(actor, current, "update", delta)
+            reminders.plan(current)
+            events.emit(
+                "activity.updated", actor=actor, record=record, activity=current, changes=delta
+            )
+    return current
+
+
+def _next_due(due: datetime.datetime, repeat: str, zone: str) -> datetime.datetime:
+    """The next occurrence at the same wall-clock time in the owner's zone (09:00 stays 09:00
+    across a daylight-saving change); monthly: the same day, or the month's last day."""
+    import zoneinfo
+
+    try:
+        tz = zoneinfo.ZoneInfo(zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        tz = timezone.get_current_timezone()
+    local = due.astimezone(tz).replace(tzinfo=None)
+    if repeat == Activity.Repeat.DAILY:
+        following = local + datetime.timedelta(days=1)
+    elif repeat == Activity.Repeat.WEEKLY:
+        following = local + datetime.timedelta(weeks=1)
+    else:
+        year, month = (local.year + 1, 1) if local.month == 12 else (local.year, local.month + 1)
+        day = min(local.day, calendar.monthrange(year, month)[1])
+        following = local.replace(year=year, month=month, day=day)
+    return following.replace(tzinfo=tz)
+
+
+def complete_task(actor, task: Activity, done: bool = True) -> tuple[Activity, Activity | None]:
+    """Mark a task done (or not done again). A repeating task that is done makes its next
+    occurrence; returns (task, next task or None)."""
+    require_activity(actor, task, "edit")
+    if task.kind != Kind.TASK:
+        raise ValidationError({"kind": [_("Only tasks are done or not done.")]})
+    following = None
+    with transaction.atomic():
+        current = _locked(task)
+        if (current.done_at is not None) == done:
+            return current, None
+        current.done_at = timezone.now() if done else None
+        current.version += 1
+        current.updated_at = timezone.now()
+        current.save()
+        record = current.record
         audit.record(
-            actor, note, "create", {"body": [None, body], "_record": _target_label(record)}
+            actor,
+            current,
+            "update",
+            {
+                "done_at": [
+                    None if done else audit.display_value(task.done_at),
+                    audit.display_value(current.done_at),
+                ],
+                "_record": _target_label(record),
+            },
         )
-        events.emit("note.created", actor=actor, record=record, note=note)
-    return note
+        reminders.plan(current)
+        events.emit(
+            "activity.done" if done else "activity.reopened",
+            actor=actor,
+            record=record,
+            activity=current,
+        )
+        if (
+            done
+            and current.repeat
+            and current.due_at
+            and record is not None
+            and not record.deleted_at
+        ):
+            following = log_activity(
+                actor,
+                record,
+                Kind.TASK,
+                {
+                    "subject": current.subject,
+                    "body": current.body,
+                    "due_at": _next_due(current.due_at, current.repeat, current.owner.zone),
+                    "priority": current.priority,
+                    "repeat": current.repeat,
+                    "remind_minutes": current.remind_minutes,
+                    "owner": _next_owner(actor, current, record),
+                },
+            )
+    return current, following
 
 
-def delete_note(actor, note: Note) -> Note:
-    """Remove a note: its author may, and so may anyone allowed to edit the record."""
-    record = note.record
-    if record is None or note.deleted_at:
-        from django.http import Http404
+def _next_owner(actor, task: Activity, record):
+    """Who the next occurrence is for: the task's owner, or whoever completed it when the
+    owner can no longer take it (left, or lost the record)."""
+    owner = task.owner
+    if (
+        owner.is_active
+        and visibility.can(owner, record.module, "read")
+        and visibility.in_scope(owner, record)
+    ):
+        return owner
+    return actor
 
+
+def reschedule_task(actor, task: Activity, due_at: datetime.datetime) -> Activity:
+    if task.kind != Kind.TASK:
+        raise ValidationError({"kind": [_("Only tasks are rescheduled.")]})
+    return update_activity(actor, task, {"due_at": due_at})
+
+
+def delete_activity(actor, activity: Activity) -> Activity:
+    """Move an activity to the recycle bin (its reminders stop)."""
+    require_activity(actor, activity, "edit")
+    with transaction.atomic():
+        current = _locked(activity)
+        current.deleted_at = timezone.now()
+        current.deleted_by = actor
+        current.version += 1
+        current.save(update_fields=["deleted_at", "deleted_by", "version"])
+        audit.record(actor, current, "delete", {"_record": _target_label(current.record)})
+        reminders.plan(current)
+        events.emit("activity.deleted", actor=actor, record=current.record, activity=current)
+    return current
+
+
+def restore_activity(actor, activity: Activity) -> Activity:
+    if activity.deleted_at is None:
+        return activity
+    record = activity.record
+    if record is None:
         raise Http404
     visibility.require_record(actor, record, "read")
-    if note.author_id != actor.pk:
-        try:
-            visibility.require_record(actor, record, "edit")
-        except PermissionDenied:
-            raise PermissionDenied(_("Only the author can delete this note.")) from None
+    if activity.owner_id != actor.pk:
+        visibility.require_record(actor, record, "edit")
     with transaction.atomic():
-        note.deleted_at = timezone.now()
-        note.save(update_fields=["deleted_at"])
-        audit.record(
-            actor, note, "delete", {"body": [note.body, None], "_record": _target_label(record)}
-        )
-        events.emit("note.deleted", actor=actor, record=record, note=note)
-    return note
+        activity.deleted_at = None
+        activity.deleted_by = None
+        activity.version += 1
+        activity.save(update_fields=["deleted_at", "deleted_by", "version"])
+        audit.record(actor, activity, "restore", {"_record": _target_label(record)})
+        reminders.plan(activity)
+        events.emit("activity.restored", actor=actor, record=record, activity=activity)
+    return activity
+
+
+def set_private(actor, activity: Activity, private: bool) -> Activity:
+    """Only the owner makes their email private or shares it with everyone who sees the record."""
+    if activity.owner_id != actor.pk:
+        require_activity(actor, activity, "read")
+        raise PermissionDenied(_("Only its owner can share or hide it."))
+    with transaction.atomic():
+        current = _locked(activity)
+        if current.private != private:
+            current.private = private
+            current.version += 1
+            current.save(update_fields=["private", "version"])
+            audit.record(
+                actor,
+                current,
+                "update",
+                {"private": [not private, private], "_record": _target_label(current.record)},
+            )
+    return current
+
+
+def add_note(actor, record, body: str) -> Activity:
+    """Quick note on a record: the note form on every record page."""
+    return log_activity(actor, record, Kind.NOTE, {"body": body})
+
+
+def delete_note(actor, note: Activity) -> Activity:
+    if note.deleted_at:
+        raise Http404
+    try:
+        return delete_activity(actor, note)
+    except PermissionDenied:
+        raise PermissionDenied(_("Only the author can delete this note.")) from None

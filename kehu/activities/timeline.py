@@ -1,4 +1,6 @@
-"""A record's timeline: its notes and its audit history merged, newest first, page by page.
+"""A record's 360° timeline: its activities (tasks, calls, meetings, notes, emails) and its
+audit history (field and stage changes) merged, newest first, page by page. A company's
+timeline also holds the activities of its people, deals and leads.
 
 Both streams are read with a keyset on (time, kind, id), so a page costs two small indexed
 queries however long the history is.
@@ -10,23 +12,25 @@ from dataclasses import dataclass, field
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
 
-from kehu.activities.models import Note
+from kehu.activities.models import Activity
 from kehu.core.models import AuditEntry
 
 PAGE_SIZE = 20
-AUDIT, NOTE = 0, 1
+AUDIT, ACTIVITY = 0, 1
+#: what the timeline can be filtered to: the activity kinds, and "changes" (the audit trail)
+KINDS = (*Activity.Kind.values, "changes")
 
 
 @dataclass
 class Item:
-    kind: str  # "note" or "audit"
+    kind: str  # "activity" or "audit"
     at: datetime.datetime
     obj: object
     changes: list = field(default_factory=list)  # [(label, key, old, new)] for audit entries
 
     @property
     def key(self) -> tuple:
-        return (self.at, NOTE if self.kind == "note" else AUDIT, self.obj.pk)
+        return (self.at, ACTIVITY if self.kind == "activity" else AUDIT, self.obj.pk)
 
 
 @dataclass
@@ -58,6 +62,7 @@ def _older_than(qs, time_field: str, rank: int, cursor: tuple | None):
     if cursor is None:
         return qs
     at, cursor_rank, pk = cursor
+    qs = qs.filter(**{f"{time_field}__lte": at})  # bounds the index range (DESIGN: known traps)
     condition = Q(**{f"{time_field}__lt": at})
     if rank < cursor_rank:
         condition |= Q(**{time_field: at})
@@ -77,33 +82,58 @@ def field_labels(model, custom_labels: dict[str, str]) -> dict[str, str]:
     return labels
 
 
+def _activities(record, user, company_rollup: bool):
+    from kehu.customers.models import Company
+
+    if company_rollup and isinstance(record, Company):
+        qs = Activity.objects.visible_to(user).filter(company_id=record.pk)
+        return qs.select_related("owner", "email").prefetch_related("record", "email__attachments")
+    content_type = ContentType.objects.get_for_model(record.__class__)
+    qs = Activity.objects.filter(content_type=content_type, object_id=record.pk)
+    qs = qs.filter(Q(private=False) | Q(owner_id=getattr(user, "pk", None)))
+    return qs.select_related("owner", "email").prefetch_related("email__attachments")
+
+
 def page(
-    record, cursor: str | None = None, custom_labels: dict | None = None, size: int = PAGE_SIZE
+    record,
+    cursor: str | None = None,
+    custom_labels: dict | None = None,
+    size: int = PAGE_SIZE,
+    *,
+    user=None,
+    kinds: list[str] | None = None,
+    company_rollup: bool = True,
 ):
-    """One page of `record`'s timeline, newest first."""
+    """One page of `record`'s timeline, newest first, as `user` (who may see the record) sees
+    it: private activities of others are left out. `kinds` narrows it (see KINDS)."""
     key = decode(cursor)
     content_type = ContentType.objects.get_for_model(record.__class__)
-    notes = _older_than(
-        Note.objects.alive()
-        .filter(content_type=content_type, object_id=record.pk)
-        .select_related("author"),
-        "created_at",
-        NOTE,
-        key,
-    ).order_by("-created_at", "-id")[: size + 1]
-    entries = _older_than(
-        AuditEntry.objects.filter(content_type=content_type, object_id=record.pk).select_related(
-            "actor"
-        ),
-        "at",
-        AUDIT,
-        key,
-    ).order_by("-at", "-id")[: size + 1]
-    labels = field_labels(record.__class__, custom_labels or {})
-    items = [Item("note", n.created_at, n) for n in notes]
-    for entry in entries:
-        changes = [(labels.get(k, k), k, old, new) for k, old, new in entry.visible_changes()]
-        items.append(Item("audit", entry.at, entry, changes))
+    kinds = [k for k in (kinds or []) if k in KINDS] or list(KINDS)
+    items = []
+    activity_kinds = [k for k in kinds if k != "changes"]
+    if activity_kinds:
+        activities = _activities(record, user, company_rollup)
+        if len(activity_kinds) < len(Activity.Kind.values):
+            activities = activities.filter(kind__in=activity_kinds)
+        activities = _older_than(activities, "at", ACTIVITY, key).order_by("-at", "-id")
+        found = list(activities[: size + 1])
+        for activity in found:
+            if activity.object_id == record.pk and activity.content_type_id == content_type.pk:
+                activity.record = record  # the page's own record: no query per item
+        items += [Item("activity", a.at, a) for a in found]
+    if "changes" in kinds:
+        entries = _older_than(
+            AuditEntry.objects.filter(
+                content_type=content_type, object_id=record.pk
+            ).select_related("actor"),
+            "at",
+            AUDIT,
+            key,
+        ).order_by("-at", "-id")[: size + 1]
+        labels = field_labels(record.__class__, custom_labels or {})
+        for entry in entries:
+            changes = [(labels.get(k, k), k, old, new) for k, old, new in entry.visible_changes()]
+            items.append(Item("audit", entry.at, entry, changes))
     items.sort(key=lambda item: item.key, reverse=True)
     next_cursor = encode(items[size - 1].key) if len(items) > size else None
     return TimelinePage(items[:size], next_cursor)

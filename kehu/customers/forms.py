@@ -10,7 +10,6 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kehu.accounts.models import User
-from kehu.activities.models import NOTE_MAX_LENGTH
 from kehu.core import visibility
 from kehu.core.contact import display_phone, normalize_email, normalize_phone
 from kehu.customers.custom_fields import active_fields, clean_value
@@ -315,13 +314,3 @@ class CompanyForm(RecordForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["tags"].help_text = _("Separate tags with commas.")
-
-
-class NoteForm(forms.Form):
-    body = forms.CharField(
-        label=_("Note"),
-        max_length=NOTE_MAX_LENGTH,
-        widget=forms.Textarea(
-            attrs={"rows": 3, "placeholder": _("Write a note…"), "maxlength": NOTE_MAX_LENGTH}
-        ),
-    )

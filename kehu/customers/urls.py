@@ -16,7 +16,6 @@ urlpatterns = [
         {"entity": "person"},
         name="person-restore",
     ),
-    path("people/<int:pk>/notes/", views.note_add, {"entity": "person"}, name="person-note-add"),
     path("companies/", views.record_list, {"entity": "company"}, name="company-list"),
     path("companies/new/", views.record_create, {"entity": "company"}, name="company-create"),
     path("companies/<int:pk>/", views.record_detail, {"entity": "company"}, name="company-detail"),
@@ -33,12 +32,5 @@ urlpatterns = [
         {"entity": "company"},
         name="company-restore",
     ),
-    path(
-        "companies/<int:pk>/notes/",
-        views.note_add,
-        {"entity": "company"},
-        name="company-note-add",
-    ),
     path("companies/lookup/", views.company_autocomplete, name="company-autocomplete"),
-    path("notes/<int:pk>/delete/", views.note_delete, name="note-delete"),
 ]

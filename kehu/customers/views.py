@@ -17,16 +17,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kehu.accounts.models import User
-from kehu.activities import services as note_services
-from kehu.activities import timeline
-from kehu.activities.models import Note
+from kehu.activities.activity_views import panel_context
 from kehu.core import search, visibility
 from kehu.core.pagination import BadCursor, capped_count, paginate
 from kehu.customers import list_table, queries, services
 from kehu.customers.custom_fields import active_fields
 from kehu.customers.forms import (
     CompanyForm,
-    NoteForm,
     PersonForm,
     RecordForm,
 )
@@ -253,31 +250,19 @@ def _custom_labels(entity_key: str) -> dict[str, str]:
     return {d.key: d.display_label for d in CustomField.objects.filter(entity=entity_key)}
 
 
-def _timeline_context(entity: Entity, record, cursor=None, user=None) -> dict:
-    return {
-        "record": record,
-        "can_edit": bool(user) and visibility.can(user, "customers", "edit"),
-        "entity": entity,
-        "timeline": timeline.page(record, cursor, _custom_labels(entity.key)),
-        "note_url": entity.url("note-add", record.pk),
-    }
-
-
 @login_required
 def record_detail(request, entity, pk):
     entity = ENTITIES[entity]
     user = request.user
     record = _visible_record(entity, user, pk, include_bin=True)
-    if request.htmx and "before" in request.GET:
-        context = _timeline_context(entity, record, request.GET.get("before"), user)
-        return render(request, "customers/_timeline_items.html", context)
     context = {
         "nav": entity.nav,
         "custom_fields": active_fields(entity.key),
         "tags": list(record.tags.all()),
         "can_delete": visibility.can(user, "customers", "delete"),
-        "note_form": NoteForm(),
-        **_timeline_context(entity, record, request.GET.get("before"), user),
+        "entity": entity,
+        "can_edit": visibility.can(user, "customers", "edit"),
+        **panel_context(request, record),
     }
     if entity.key == "company":
         people = Person.objects.visible_to(user).filter(company=record)
@@ -365,46 +350,6 @@ def record_restore(request, entity, pk):
     messages.success(request, _("“%(name)s” is restored.") % {"name": record})
     if request.POST.get("next") == "bin":
         return redirect("recycle-bin")
-    return redirect(record.get_absolute_url())
-
-
-@login_required
-@require_POST
-def note_add(request, entity, pk):
-    entity = ENTITIES[entity]
-    user = request.user
-    record = _visible_record(entity, user, pk)
-    form = NoteForm(request.POST)
-    if form.is_valid():
-        try:
-            note_services.add_note(user, record, form.cleaned_data["body"])
-        except ValidationError as exc:
-            for message in exc.messages:
-                form.add_error("body", message)
-        else:
-            form = NoteForm()
-            if not request.htmx:
-                messages.success(request, _("The note is added."))
-    if request.htmx:
-        context = {**_timeline_context(entity, record, user=request.user), "note_form": form}
-        return render(request, "customers/_timeline.html", context)
-    if form.errors:
-        for message in form.errors.get("body", []):
-            messages.error(request, message)
-    return redirect(record.get_absolute_url())
-
-
-@login_required
-@require_POST
-def note_delete(request, pk):
-    note = get_object_or_404(Note.objects.alive(), pk=pk)
-    record = note.record
-    note_services.delete_note(request.user, note)
-    entity = ENTITIES["person" if isinstance(record, Person) else "company"]
-    if request.htmx:
-        context = {**_timeline_context(entity, record, user=request.user), "note_form": NoteForm()}
-        return render(request, "customers/_timeline.html", context)
-    messages.success(request, _("The note is deleted."))
     return redirect(record.get_absolute_url())
 
 

@@ -22,7 +22,7 @@ from kehu.activities.notifications import notify
 from kehu.core import audit, events, visibility
 from kehu.customers.models import CustomField
 from kehu.sales.catalog import id_of
-from kehu.sales.models import AssignmentRule, Deal, Lead, Product
+from kehu.sales.models import AssignmentRule, Deal, Lead
 
 #: the value of an owner field that leaves the choice to the rules
 BY_RULES = "rules"
@@ -90,7 +90,7 @@ def value_of(record, field: str):
     if field == "email_domain":
         return record.email.rpartition("@")[2].lower() if record.email else ""
     if field == "product_interest":
-        product = Product.objects.filter(pk=record.product_interest_id).first()
+        product = record.product_interest if getattr(record, "product_interest_id", None) else None
         return product.sku if product else ""
     if field == "pipeline":
         return record.pipeline.name if record.pipeline_id else ""

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from kehu.activities.models import DailyRun
+from kehu.core.schedule import enqueue_once
 
 log = logging.getLogger(__name__)
 
@@ -52,18 +53,4 @@ def schedule_next() -> None:
     """Queue the next daily run, unless one is queued already (the database queue)."""
     from kehu.sales.tasks import daily_jobs
 
-    if not daily_jobs.get_backend().supports_defer:  # e.g. the tests' immediate backend
-        return
-    if _already_queued(daily_jobs.module_path):
-        return
-    daily_jobs.using(run_after=next_run()).enqueue()
-
-
-def _already_queued(path: str) -> bool:
-    try:
-        from django_tasks_db.models import DBTaskResult
-    except ImportError:  # another task backend: it keeps its own schedule
-        return False
-    if "django_tasks_db" not in settings.TASKS["default"]["BACKEND"]:
-        return False
-    return DBTaskResult.objects.filter(task_path=path, status="READY").exists()
+    enqueue_once(daily_jobs, next_run())

@@ -158,7 +158,7 @@ def lead_out(lead: Lead) -> dict:
         "company_id": lead.company_id, "deal_id": lead.deal_id, "owner_id": lead.owner_id,
         "score": lead.score, "score_reasons": lead.score_reasons,
         "learned_score": lead.learned_score,
-        "learned_reasons": [{**r, "label": feature_label(r["feature"])}
+        "learned_reasons": [{**r, "label": feature_label(r["feature"], lead.product_interest)}
                             for r in lead.learned_reasons],
         "custom": lead.custom or {},
         "region": lead.region, "product_interest": lead.product_interest.sku

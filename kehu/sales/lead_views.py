@@ -12,7 +12,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from kehu.activities import timeline
+from kehu.activities.activity_views import panel_context
 from kehu.core import search, visibility
 from kehu.core.pagination import BadCursor, capped_count, paginate
 from kehu.customers.custom_fields import active_fields
@@ -107,18 +107,15 @@ def lead_detail(request, pk):
         _leads(user, include_bin=True).select_related("person", "company", "deal"), pk=pk
     )
     definitions = active_fields("lead")
-    labels = {d.key: d.display_label for d in definitions}
-    if request.htmx and "before" in request.GET:
-        items = {"timeline": timeline.page(lead, request.GET.get("before"), labels)}
-        return render(request, "customers/_timeline_items.html", items)
     context = {
         "nav": "leads",
         "lead": lead,
         "record": lead,
         "learned_reasons": [
-            {**r, "label": scoring.feature_label(r["feature"])} for r in lead.learned_reasons
+            {**r, "label": scoring.feature_label(r["feature"], lead.product_interest)}
+            for r in lead.learned_reasons
         ],
-        "timeline": timeline.page(lead, request.GET.get("before"), labels),
+        **panel_context(request, lead),
         "custom_fields": definitions,
         "can_edit": visibility.can(user, "sales", "edit"),
         "can_delete": visibility.can(user, "sales", "delete"),

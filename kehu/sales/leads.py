@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kehu.core import audit, records, search, visibility
+from kehu.core import audit, events, records, search, visibility
 from kehu.core.contact import national_digits, normalize_email, normalize_phone
 from kehu.customers import services as customers
 from kehu.customers.custom_fields import clean_custom
@@ -210,6 +210,7 @@ def convert_lead(
         for made in (person, company, made_deal):
             if made is not None:
                 audit.record(actor, made, "update", source)
+        events.emit("lead.converted", actor=actor, record=current)
     return current
 
 

@@ -168,7 +168,7 @@ def quote_detail(request, pk):
         _quotes(user, include_bin=True).select_related("deal", "person"), pk=pk
     )
     if request.htmx and "before" in request.GET:
-        items = {"timeline": timeline.page(quote, request.GET.get("before"))}
+        items = {"timeline": timeline.page(quote, request.GET.get("before"), kinds=["changes"])}
         return render(request, "customers/_timeline_items.html", items)
     versions = (
         Quote.objects.visible_to(user).filter(number=quote.number).order_by("-revision")
@@ -182,7 +182,7 @@ def quote_detail(request, pk):
         "lines": quote.lines.all(),
         "versions": versions,
         "order": Order.objects.visible_to(user).filter(quote=quote).first(),
-        "timeline": timeline.page(quote, request.GET.get("before")),
+        "timeline": timeline.page(quote, request.GET.get("before"), kinds=["changes"]),
         "can_edit": can_edit,
         "can_create": visibility.can(user, "sales", "create"),
         "can_delete": visibility.can(user, "sales", "delete"),
@@ -373,7 +373,7 @@ def order_detail(request, pk):
         "order": order,
         "record": order,
         "lines": order.lines.all(),
-        "timeline": timeline.page(order, request.GET.get("before")),
+        "timeline": timeline.page(order, request.GET.get("before"), kinds=["changes"]),
         "can_edit": visibility.can(user, "sales", "edit"),
         "statuses": Order.Status.choices,
     }

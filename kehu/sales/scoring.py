@@ -57,8 +57,33 @@ def lead_value(lead: Lead, field: str, today=None):
         return "yes" if lead.phone else "no"
     if field == "days_since_contact":
         now = today or timezone.now()
-        return (now - lead.updated_at).days if lead.updated_at else 0
+        since = getattr(lead, "last_contact_at", None) or lead.created_at
+        return (now - since).days if since else 0
     return assignment.value_of(lead, field)
+
+
+#: the activities that count as being in touch with a lead
+CONTACT_KINDS = ("call", "meeting", "email")
+
+
+def with_last_contact(leads):
+    """`leads` with `last_contact_at`: when the latest call, meeting or email on it was."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import OuterRef, Subquery
+
+    from kehu.activities.models import Activity
+
+    latest = (
+        Activity.objects.filter(
+            content_type=ContentType.objects.get_for_model(Lead),
+            object_id=OuterRef("pk"),
+            kind__in=CONTACT_KINDS,
+            at__lte=timezone.now(),
+        )
+        .order_by("-at")
+        .values("at")[:1]
+    )
+    return leads.annotate(last_contact_at=Subquery(latest))
 
 
 def rule_score(lead: Lead, rules: list[ScoringRule], today=None) -> tuple[int, list[dict]]:
@@ -89,7 +114,9 @@ def features(lead: Lead) -> dict[str, float]:
     return found
 
 
-def feature_label(name: str) -> str:
+def feature_label(name: str, product=None) -> str:
+    """A feature's label. `product`: the lead's product of interest, so the label of its own
+    "product=<id>" reason needs no query (lists show many leads)."""
     key, _sep, value = name.partition("=")
     if key == "source":
         return _("Source: %(v)s") % {"v": dict(Lead.Source.choices).get(value, value)}
@@ -101,7 +128,8 @@ def feature_label(name: str) -> str:
     if key == "product":
         from kehu.sales.models import Product
 
-        product = Product.objects.filter(pk=value).first()
+        if product is None or str(product.pk) != value:
+            product = Product.objects.filter(pk=value).first()
         return _("Interested in %(v)s") % {"v": product.sku if product else value}
     return {"has_phone": _("Has a phone number"), "has_title": _("Job title known"),
             "has_company": _("Company known")}.get(name, name)  # fmt: skip
@@ -173,7 +201,11 @@ def apply_scores(lead: Lead, rules: list[ScoringRule], model, today=None) -> Non
 
 def score_lead(lead: Lead) -> None:
     """Set both scores on `lead` (not saved) from the current rules and model."""
-    apply_scores(lead, list(ScoringRule.objects.filter(active=True)), current_model())
+    rules = list(ScoringRule.objects.filter(active=True))
+    if lead.pk and any(rule.field == "days_since_contact" for rule in rules):
+        found = with_last_contact(Lead.all_objects.filter(pk=lead.pk)).first()
+        lead.last_contact_at = found.last_contact_at if found else None
+    apply_scores(lead, rules, current_model())
 
 
 def rescore_open_leads() -> int:
@@ -183,7 +215,9 @@ def rescore_open_leads() -> int:
     today = timezone.now()
     done, last = 0, 0
     while True:
-        batch = list(Lead.objects.filter(status__in=OPEN, pk__gt=last).order_by("pk")[:BATCH])
+        open_leads = Lead.objects.filter(status__in=OPEN, pk__gt=last)
+        open_leads = with_last_contact(open_leads.select_related("product_interest", "company"))
+        batch = list(open_leads.order_by("pk")[:BATCH])
         if not batch:
             return done
         for lead in batch:

@@ -12,3 +12,30 @@ def reindex_deals_of_renamed_company(event, record, changes=None, **payload) -> 
         return
     for deal in Deal.all_objects.filter(company=record).select_related("company"):
         Deal.all_objects.filter(pk=deal.pk).update(search_text=deal_document(deal))
+
+
+@events.subscribe("activity.created")
+@events.subscribe("activity.updated")
+@events.subscribe("activity.deleted")
+@events.subscribe("activity.restored")
+def rescore_lead_after_contact(event, record, activity=None, **payload) -> None:
+    """A call, meeting or email on a lead changes its "days without contact"."""
+    from kehu.sales import scoring
+    from kehu.sales.models import Lead
+
+    if (
+        not isinstance(record, Lead)
+        or activity is None
+        or activity.kind not in scoring.CONTACT_KINDS
+    ):
+        return
+    lead = Lead.all_objects.filter(pk=record.pk).select_related("product_interest").first()
+    if lead is None:
+        return
+    scoring.score_lead(lead)
+    Lead.all_objects.filter(pk=lead.pk).update(
+        score=lead.score,
+        score_reasons=lead.score_reasons,
+        learned_score=lead.learned_score,
+        learned_reasons=lead.learned_reasons,
+    )

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from kehu.accounts.models import User
 from kehu.accounts.services import require_admin
-from kehu.activities import timeline
+from kehu.activities.activity_views import panel_context
 from kehu.core import visibility
 from kehu.core.pagination import BadCursor, capped_count, paginate
 from kehu.core.records import VersionConflict
@@ -129,9 +129,6 @@ def deal_list(request):
 def deal_detail(request, pk):
     user = request.user
     deal = _visible_deal(user, pk, include_bin=True)
-    if request.htmx and "before" in request.GET:
-        items = {"timeline": timeline.page(deal, request.GET.get("before"))}
-        return render(request, "customers/_timeline_items.html", items)
     changes = list(
         StageChange.objects.filter(deal=deal).select_related("from_stage", "to_stage", "actor")[
             :100
@@ -142,7 +139,7 @@ def deal_detail(request, pk):
         "deal": deal,
         "record": deal,
         "stage_changes": changes,
-        "timeline": timeline.page(deal, request.GET.get("before")),
+        **panel_context(request, deal),
         "days_in_stage": queries.days_in_stage(deal),
         "stages": list(deal.pipeline.stages.all()),
         "can_edit": visibility.can(user, "sales", "edit"),

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy
 
+from kehu.activities.models import Activity
 from kehu.core import visibility
 from kehu.core.pagination import BadCursor, capped_count, paginate
 from kehu.customers.models import Company, Person
@@ -28,6 +29,7 @@ KINDS = [
     BinKind("lead", Lead, gettext_lazy("Leads"), "lead-restore"),
     BinKind("deal", Deal, gettext_lazy("Deals"), "deal-restore"),
     BinKind("quote", Quote, gettext_lazy("Quotes"), "quote-restore"),
+    BinKind("activity", Activity, gettext_lazy("Activities"), "activity-restore"),
 ]
 
 
@@ -36,7 +38,9 @@ def recycle_bin(request):
     user = request.user
     sections = []
     for kind in KINDS:
-        if not visibility.can(user, kind.model.module, "read"):
+        # activities have no module of their own: they follow their records (decision 0014)
+        follows_records = kind.model is Activity
+        if not follows_records and not visibility.can(user, kind.model.module, "read"):
             continue
         binned = kind.model.all_objects.visible_to(user).in_recycle_bin()
         binned = binned.select_related("owner", "deleted_by")
@@ -53,7 +57,7 @@ def recycle_bin(request):
                 "count": count,
                 "more": more,
                 "cursor_name": cursor_name,
-                "can_restore": visibility.can(user, kind.model.module, "delete"),
+                "can_restore": follows_records or visibility.can(user, kind.model.module, "delete"),
             }
         )
     return render(request, "web/recycle_bin.html", {"sections": sections, "nav": "bin"})

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from kehu.activities import services as notes
 from kehu.activities import timeline
-from kehu.activities.models import Note
+from kehu.activities.models import Activity
 from kehu.core.models import AuditEntry
 from kehu.customers import services
 from tests.factories import make_company, make_person, make_user
@@ -18,9 +18,9 @@ pytestmark = pytest.mark.django_db
 def test_add_note_writes_note_and_audit(rep):
     person = make_person(rep, "张伟")
     note = notes.add_note(rep, person, "  Called, wants a quote.  ")
-    assert note.body == "Called, wants a quote." and note.author == rep
-    assert list(Note.objects.on(person)) == [note]
-    entry = AuditEntry.objects.get(object_id=note.pk, content_type__model="note")
+    assert note.body == "Called, wants a quote." and note.owner == rep
+    assert list(Activity.objects.on(person)) == [note]
+    entry = AuditEntry.objects.get(object_id=note.pk, content_type__model="activity")
     assert entry.action == "create" and entry.changes["_record"] == f"person:{person.pk}"
 
 
@@ -30,7 +30,7 @@ def test_add_note_rejects_empty_and_too_long(rep, body):
     with pytest.raises(ValidationError) as exc:
         notes.add_note(rep, person, body)
     assert "body" in exc.value.message_dict
-    assert not Note.objects.exists()
+    assert not Activity.objects.exists()
 
 
 def test_note_of_exactly_the_limit_is_fine(rep):
@@ -44,7 +44,7 @@ def test_add_note_needs_read_access(rep, teammate, outsider, manager):
         with pytest.raises(Http404):
             notes.add_note(other, person, "hello")
     notes.add_note(manager, person, "hello from the manager")
-    assert Note.objects.count() == 1
+    assert Activity.objects.count() == 1
 
 
 def test_delete_note_by_author_or_editor_only(rep, manager):
@@ -56,8 +56,8 @@ def test_delete_note_by_author_or_editor_only(rep, manager):
         notes.delete_note(reader, by_rep)
     notes.delete_note(reader, by_reader)  # authors may remove their own notes
     notes.delete_note(manager, by_rep)  # editors of the record may too
-    assert not Note.objects.alive().exists()
-    assert AuditEntry.objects.filter(content_type__model="note", action="delete").count() == 2
+    assert not Activity.objects.exists()
+    assert AuditEntry.objects.filter(content_type__model="activity", action="delete").count() == 2
     with pytest.raises(Http404):
         notes.delete_note(rep, by_rep)  # already gone
 
@@ -68,7 +68,13 @@ def test_timeline_merges_notes_and_history_newest_first(rep):
     services.update_person(rep, person, {"title": "经理"})
     notes.add_note(rep, person, "second note")
     page = timeline.page(person)
-    kinds = [(i.kind, getattr(i.obj, "body", None) or i.obj.action) for i in page.items]
+    kinds = [
+        (
+            i.obj.kind if i.kind == "activity" else "audit",
+            getattr(i.obj, "body", None) or i.obj.action,
+        )
+        for i in page.items
+    ]
     assert kinds == [
         ("note", "second note"),
         ("audit", "update"),
@@ -97,46 +103,50 @@ def test_timeline_pages_do_not_skip_or_repeat(rep):
 def test_note_form_with_htmx_returns_the_timeline(client, rep):
     company = make_company(rep, "阿里巴巴")
     client.force_login(rep)
-    url = reverse("company-note-add", args=[company.pk])
-    response = client.post(url, {"body": "<b>met them</b>"}, HTTP_HX_REQUEST="true")
+    url = reverse("activity-log", args=["company", company.pk, "note"])
+    written = "**met them** <script>alert(1)</script><a href='javascript:alert(2)'>x</a>"
+    response = client.post(url, {"body": written}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     body = response.content.decode()
     assert 'id="timeline"' in body and "<html" not in body
-    assert "&lt;b&gt;met them&lt;/b&gt;" in body and "<b>met them</b>" not in body
-    assert Note.objects.get().record == company
+    assert "<strong>met them</strong>" in body  # Markdown, sanitised
+    assert "<script>alert(1)" not in body and "javascript:" not in body
+    assert Activity.objects.get().record == company
 
 
 def test_note_form_errors_are_shown_and_nothing_saved(client, rep):
     person = make_person(rep, "张伟")
     client.force_login(rep)
-    url = reverse("person-note-add", args=[person.pk])
+    url = reverse("activity-log", args=["person", person.pk, "note"])
     response = client.post(url, {"body": "   "}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200 and "errorlist" in response.content.decode()
     response = client.post(url, {"body": "x" * 10_001}, follow=True)
     assert "at most" in response.content.decode()
-    assert not Note.objects.exists()
+    assert not Activity.objects.exists()
 
 
 def test_note_without_htmx_redirects_with_message(client, rep):
     person = make_person(rep, "张伟")
     client.force_login(rep)
     response = client.post(
-        reverse("person-note-add", args=[person.pk]), {"body": "Likes tea"}, follow=True
+        reverse("activity-log", args=["person", person.pk, "note"]),
+        {"body": "Likes tea"},
+        follow=True,
     )
     body = response.content.decode()
-    assert "The note is added." in body and "Likes tea" in body
+    assert "is logged." in body and "Likes tea" in body
 
 
 def test_note_delete_view(client, rep, outsider):
     person = make_person(rep, "张伟")
     note = notes.add_note(rep, person, "secret")
     client.force_login(outsider)
-    assert client.post(reverse("note-delete", args=[note.pk])).status_code == 404
+    assert client.post(reverse("activity-delete", args=[note.pk])).status_code == 404
     client.force_login(rep)
-    response = client.post(reverse("note-delete", args=[note.pk]), HTTP_HX_REQUEST="true")
+    response = client.post(reverse("activity-delete", args=[note.pk]), HTTP_HX_REQUEST="true")
     assert response.status_code == 200 and "secret" not in response.content.decode()
-    assert Note.objects.get().deleted_at is not None
-    assert client.get(reverse("note-delete", args=[note.pk])).status_code == 405
+    assert Activity.all_objects.get().deleted_at is not None
+    assert client.get(reverse("activity-delete", args=[note.pk])).status_code == 405
 
 
 def test_binned_record_takes_no_notes(client, rep):
@@ -146,5 +156,8 @@ def test_binned_record_takes_no_notes(client, rep):
         notes.add_note(rep, person, "too late")
     client.force_login(rep)
     assert (
-        client.post(reverse("person-note-add", args=[person.pk]), {"body": "x"}).status_code == 404
+        client.post(
+            reverse("activity-log", args=["person", person.pk, "note"]), {"body": "x"}
+        ).status_code
+        == 404
     )

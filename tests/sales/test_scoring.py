@@ -42,10 +42,31 @@ def test_days_without_contact_count_down_every_night(admin_user, rep):
     rule(admin_user, "Gone quiet", "days_since_contact", "gt", "30", -10)
     lead = leads.create_lead(rep, {"name": "沉默的"})
     assert lead.score == 0
-    Lead.objects.filter(pk=lead.pk).update(updated_at=timezone.now() - datetime.timedelta(days=40))
+    Lead.objects.filter(pk=lead.pk).update(created_at=timezone.now() - datetime.timedelta(days=40))
     assert scoring.rescore_open_leads() == 1
     lead.refresh_from_db()
     assert lead.score == -10 and lead.score_reasons[0]["label"] == "Gone quiet"
+    leads.update_lead(rep, lead, {"title": "经理"})  # an edit is not contact
+    lead.refresh_from_db()
+    assert lead.score == -10
+
+
+def test_a_call_on_the_lead_is_contact(admin_user, rep):
+    from kehu.activities import services as activities
+
+    rule(admin_user, "Gone quiet", "days_since_contact", "gt", "30", -10)
+    lead = leads.create_lead(rep, {"name": "沉默的"})
+    Lead.objects.filter(pk=lead.pk).update(created_at=timezone.now() - datetime.timedelta(days=40))
+    scoring.rescore_open_leads()
+    old_call = timezone.now() - datetime.timedelta(days=35)
+    activities.log_activity(rep, lead, "call", {"subject": "早先的电话", "at": old_call})
+    assert Lead.objects.get(pk=lead.pk).score == -10
+    activities.log_activity(rep, lead, "note", {"body": "a note is not contact"})
+    assert Lead.objects.get(pk=lead.pk).score == -10
+    call = activities.log_activity(rep, lead, "call", {"subject": "打过电话"})
+    assert Lead.objects.get(pk=lead.pk).score == 0  # in touch today
+    activities.delete_activity(rep, call)
+    assert Lead.objects.get(pk=lead.pk).score == -10
 
 
 def test_lists_sort_by_score(client, admin_user, rep):

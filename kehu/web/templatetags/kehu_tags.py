@@ -62,6 +62,14 @@ def may_read(user, module: str) -> bool:
 
 
 @register.filter
+def may_create(user, module: str) -> bool:
+    """Whether the user's role lets them create in `module` (for menus)."""
+    from kehu.core.visibility import can
+
+    return can(user, module, "create")
+
+
+@register.filter
 def money(value) -> str:
     """An amount with thousands separators and cents: 1234567.5 → 1,234,567.50."""
     return numbers.money(value)
@@ -85,3 +93,11 @@ def duration(seconds) -> str:
     if hours:
         return _("%(h)s h %(m)s min") % {"h": hours, "m": minutes}
     return _("%(m)s min") % {"m": minutes}
+
+
+@register.filter
+def markdown(text: str) -> str:
+    """Markdown rendered to HTML and then sanitised (no scripts, styles or event handlers)."""
+    from kehu.activities.rendering import render_markdown
+
+    return render_markdown(text)

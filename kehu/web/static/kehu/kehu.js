@@ -1,5 +1,5 @@
-// Small behaviours shared by every page: the "/" shortcut and keyboard use of the search popup,
-// the phone menu, confirmation before destructive actions, and the company picker.
+// Small behaviours shared by every page: the "/" and "n" shortcuts, keyboard use of the search
+// popup, the activity panel's tabs, the phone menu, confirmation before destructive actions, and the company picker.
 function closeSearch() {
   const popup = document.getElementById("search-popup");
   if (popup) popup.innerHTML = "";
@@ -21,6 +21,15 @@ document.addEventListener("keydown", (event) => {
   if (event.key === "/" && !typing) {
     event.preventDefault();
     document.getElementById("global-search")?.focus();
+    return;
+  }
+  if (event.key === "n" && !typing && !event.ctrlKey && !event.metaKey && !event.altKey) {
+    // "n": log an activity — on a record page in its panel, elsewhere on the quick-add page
+    const form = document.querySelector("[data-quick-add] form");
+    const field = form?.querySelector("input:not([type=hidden]), textarea, select");
+    event.preventDefault();
+    if (field) field.focus();
+    else document.getElementById("quick-add-link")?.click();
     return;
   }
   const inSearch = target.closest(".global-search");
@@ -59,6 +68,14 @@ document.addEventListener("input", (event) => {
 });
 
 document.addEventListener("click", (event) => {
+  const tab = event.target.closest("[data-quick-add] [data-tab]");
+  if (tab) {
+    // htmx fetches the tab's form; mark the tab chosen
+    tab.closest("[data-quick-add]").querySelectorAll("[data-tab]").forEach((other) => {
+      other.classList.toggle("active", other === tab);
+      other.setAttribute("aria-selected", other === tab ? "true" : "false");
+    });
+  }
   if (event.target.closest("[data-nav-toggle]")) {
     document.querySelector("[data-nav]")?.classList.toggle("open");
   }

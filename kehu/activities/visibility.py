@@ -1,0 +1,52 @@
+"""Who sees which activities (decision 0014): whoever may see the record an activity was logged
+on. A private activity (an email not shared) only its owner, and only while they see the
+record: an activity never lets anyone into a record they have lost."""
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q, QuerySet
+
+from kehu.core import visibility
+
+
+def parent_models() -> list:
+    """The records activities can be logged on."""
+    from kehu.customers.models import Company, Person
+    from kehu.sales.models import Deal, Lead
+
+    return [Person, Company, Lead, Deal]
+
+
+def _visible_parents(user) -> Q:
+    condition = Q(pk__in=[])
+    for model in parent_models():
+        if not visibility.can(user, model.module, "read"):
+            continue
+        content_type = ContentType.objects.get_for_model(model)
+        if visibility.owners_in_scope(user) is None:
+            condition |= Q(content_type=content_type)
+        else:
+            ids = model.objects.visible_to(user).values("id")
+            condition |= Q(content_type=content_type, object_id__in=ids)
+    return condition
+
+
+def filter_visible_activities(qs: QuerySet, user, action: str = "read") -> QuerySet:
+    if not visibility._is_live(user):
+        return qs.none()
+    return qs.filter(_visible_parents(user)).filter(Q(private=False) | Q(owner=user))
+
+
+def require_activity(user, activity, action: str = "read") -> None:
+    """404 for an activity the user cannot see; PermissionDenied when they may see but not
+    change it: its owner may, and so may anyone allowed to edit the record it is on."""
+    from django.core.exceptions import PermissionDenied
+    from django.http import Http404
+
+    if not type(activity).objects.visible_to(user).filter(pk=activity.pk).exists():
+        raise Http404
+    if action == "read" or activity.owner_id == user.pk:
+        return
+    record = activity.record
+    if record is None:
+        raise PermissionDenied
+    visibility.require_record(user, record, "edit")
