@@ -5,12 +5,12 @@ its owner), changed by its owner or the record's editors.
 """
 
 import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Field, Path, Query, Router, Schema
-from pydantic import AwareDatetime
+from pydantic import AfterValidator, AwareDatetime
 
 from kehu.activities import services, timeline
 from kehu.activities.models import NOTE_MAX_LENGTH, SUBJECT_MAX_LENGTH, Activity
@@ -29,6 +29,20 @@ activities_router = Router(tags=["activities"])
 timeline_router = Router(tags=["activities"])
 
 RecordType = Literal["person", "company", "lead", "deal"]
+
+
+def _real_moment(value: datetime.datetime) -> datetime.datetime:
+    """A time a calendar can hold: years 1900–2999 and a real zone (at most ±14 hours)."""
+    from django.utils.translation import gettext as _
+
+    offset = value.utcoffset() or datetime.timedelta(0)
+    if abs(offset) > datetime.timedelta(hours=14) or not 1900 <= value.year <= 2999:
+        raise ValueError(_("Enter a time between the years 1900 and 2999, with its time zone."))
+    return value
+
+
+#: a time with its zone (one without is a 422), within what people plan
+Moment = Annotated[AwareDatetime, AfterValidator(_real_moment)]
 KindName = Literal["task", "call", "meeting", "note", "email"]
 
 
@@ -68,8 +82,8 @@ class ActivityPage(Schema):
 class ActivityFields(Input):
     subject: str | None = Field(None, max_length=SUBJECT_MAX_LENGTH)
     body: str | None = Field(None, max_length=NOTE_MAX_LENGTH, description="Markdown.")
-    at: AwareDatetime | None = None
-    due_at: AwareDatetime | None = None
+    at: Moment | None = None
+    due_at: Moment | None = None
     priority: Literal["low", "normal", "high"] | None = None
     repeat: Literal["", "daily", "weekly", "monthly"] | None = None
     direction: Literal["out", "in"] | None = None
@@ -77,7 +91,7 @@ class ActivityFields(Input):
         None
     )
     duration_minutes: int | None = Field(None, ge=0, le=24 * 60)
-    ends_at: AwareDatetime | None = None
+    ends_at: Moment | None = None
     place: str | None = Field(None, max_length=SUBJECT_MAX_LENGTH)
     attendee_user_ids: list[RowId] | None = Field(None, max_length=200)
     attendee_person_ids: list[RowId] | None = Field(None, max_length=200)
@@ -101,8 +115,8 @@ class ActivityFilters(PageParams):
     record_id: RowId | None = None
     owner_id: RowId | None = None
     open: bool | None = Field(None, description="Tasks: true for not done, false for done.")
-    due_before: AwareDatetime | None = None
-    due_after: AwareDatetime | None = None
+    due_before: Moment | None = None
+    due_after: Moment | None = None
     ordering: str = Field("-at", pattern=r"^-?at$")
 
 

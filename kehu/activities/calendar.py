@@ -253,11 +253,17 @@ def feed_calendar(user) -> bytes:
     cal = ical.new_calendar(name=_("Kehu: %(user)s") % {"user": user})
     cal.add("refresh-interval", datetime.timedelta(hours=1), parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", "PT1H")
+    from kehu.customers.models import Person
+
+    invited = {p.pk for i in found if i.is_meeting for p in i.activity.attendee_people.all()}
+    visible_people = set(
+        Person.objects.visible_to(user).filter(pk__in=invited).values_list("pk", flat=True)
+    )
     for item in found:
         if item.hidden:
             cal.add_component(ical.busy_event(item.activity))
         elif item.is_meeting:
-            cal.add_component(ical.meeting_event(item.activity))
+            cal.add_component(ical.meeting_event(item.activity, visible_people=visible_people))
         else:
             cal.add_component(ical.task_event(item.activity))
     return cal.to_ical()

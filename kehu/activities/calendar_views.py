@@ -25,10 +25,13 @@ MONTH_CELL_ITEMS = 4
 
 
 def _day_from(raw: str | None) -> datetime.date:
+    """The day asked for, or today for a missing, malformed or far-off one (the years 1 and
+    9999 would overflow the week's and month's edges)."""
     try:
-        return datetime.date.fromisoformat(str(raw or ""))
+        day = datetime.date.fromisoformat(str(raw or ""))
     except ValueError:
         return timezone.localdate()
+    return day if 1900 <= day.year <= 2999 else timezone.localdate()
 
 
 def _link(view: str, day: datetime.date, owner, viewer) -> str:

@@ -61,9 +61,12 @@ def _utc(moment: datetime.datetime) -> datetime.datetime:
     return moment.astimezone(datetime.UTC)
 
 
-def meeting_event(activity: Activity, *, cancelled: bool = False) -> icalendar.Event:
+def meeting_event(
+    activity: Activity, *, cancelled: bool = False, visible_people: set | None = None
+) -> icalendar.Event:
     """A VEVENT for a meeting: times in UTC, the organiser (its owner) and the attendees who
-    have an email address, and a link back to the record it is logged on."""
+    have an email address (for a feed: only the people in `visible_people`, those its reader
+    may see), and a link back to the record it is logged on."""
     event = icalendar.Event()
     event.add("uid", uid(activity))
     event.add("dtstamp", _utc(timezone.now()))
@@ -85,7 +88,10 @@ def meeting_event(activity: Activity, *, cancelled: bool = False) -> icalendar.E
     organizer = _address(activity.owner, role=False) if activity.owner_id else None
     if organizer is not None:
         event.add("organizer", organizer)
-    for attendee in [*activity.attendee_users.all(), *activity.attendee_people.all()]:
+    people = list(activity.attendee_people.all())
+    if visible_people is not None:
+        people = [p for p in people if p.pk in visible_people]
+    for attendee in [*activity.attendee_users.all(), *people]:
         address = _address(attendee)
         if address is not None:
             event.add("attendee", address)

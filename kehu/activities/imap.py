@@ -17,7 +17,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DataError, transaction
 from django.utils import timezone
 from django_tasks import task
 
@@ -145,8 +145,10 @@ def poll_mailbox() -> PollResult:
                 if raw is not None:  # None: expunged since the search
                     try:
                         outcome = receive(raw, owner=owner, source="imap").outcome
-                    except UnreadableEmail:
-                        log.warning("IMAP %s: UID %s is not an email; skipped", state.key, uid)
+                    except (UnreadableEmail, DataError, ValueError, UnicodeError) as exc:
+                        # one message Kehu cannot store must not stop the mailbox: it stays on
+                        # the server (read with PEEK, never deleted) and reading goes on
+                        log.warning("IMAP %s: UID %s skipped: %s", state.key, uid, exc)
                         result.unreadable += 1
                     else:
                         if outcome == MATCHED:

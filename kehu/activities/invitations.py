@@ -45,12 +45,20 @@ def invitations_enabled() -> bool:
 
 def recipients(activity: Activity, actor_id: int | None = None) -> list:
     """Who gets the invitation: the meeting's people with an email address, and its invited
-    colleagues with one, except `actor_id` (who made the change knows)."""
+    colleagues with one who may see the meeting's record, except `actor_id` (who made the
+    change knows). A colleague who may not see the record has the meeting as busy time in
+    their calendar, and no email of its subject, notes and link (decision 0014)."""
     found = []
     seen = set()
     for user in activity.attendee_users.all():
         email = (user.email or "").strip().lower()
-        if email and user.pk != actor_id and user.is_active and email not in seen:
+        if (
+            email
+            and user.pk != actor_id
+            and user.is_active
+            and email not in seen
+            and Activity.all_objects.visible_to(user).filter(pk=activity.pk).exists()
+        ):
             seen.add(email)
             found.append(user)
     for person in activity.attendee_people.all():

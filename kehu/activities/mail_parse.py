@@ -258,7 +258,10 @@ def _filename(part: Message, index: int, content_type: str) -> str:
     if not name:
         raw = part.get_param("name", header="content-type")
         # RFC 2231 values come as (charset, language, value)
-        name = email.utils.collapse_rfc2231_value(raw) if isinstance(raw, tuple) else raw or ""
+        try:
+            name = email.utils.collapse_rfc2231_value(raw) if isinstance(raw, tuple) else raw or ""
+        except (ValueError, LookupError, TypeError):
+            name = ""
     if "\ufffd" in name or not name:
         name = _raw_param_filename(part) or name
     name = decode_header_value(name)
@@ -287,15 +290,32 @@ def _raw_param_filename(part: Message) -> str:
     return ""
 
 
-def _walk(msg: Message):
-    """Leaf parts in order, not descending into attached messages (those are attachments)."""
-    if msg.get_content_maintype() == "multipart":
-        payload = msg.get_payload()
-        if isinstance(payload, list):
-            for sub in payload:
-                yield from _walk(sub)
-            return
-    yield msg
+MAX_DEPTH = 50
+
+
+def _walk(msg: Message, problems: list[str]):
+    """Leaf parts in order, not descending into attached messages (those are attachments).
+    Iterative with a depth cap: a message nested a thousand times deep is read, not fatal."""
+    stack = [(msg, 0)]
+    while stack:
+        part, depth = stack.pop()
+        if part.get_content_maintype() == "multipart" and isinstance(part.get_payload(), list):
+            if depth >= MAX_DEPTH:
+                problems.append(
+                    _("The message is nested too deeply; its innermost parts are left out.")
+                )
+                continue
+            stack.extend((sub, depth + 1) for sub in reversed(part.get_payload()))
+            continue
+        yield part
+
+
+def storable(value: str, keep_lines: bool = False) -> str:
+    """Text a database stores: no NUL or other control characters (line breaks and tabs kept
+    in bodies) and no lone surrogates (which odd encodings such as UTF-7 can produce)."""
+    value = value.encode("utf-8", "replace").decode("utf-8")
+    allowed = "\n\t" if keep_lines else ""
+    return "".join(ch for ch in value if ch.isprintable() or ch in allowed or ch == " ")
 
 
 def _is_attachment(part: Message) -> bool:
@@ -348,7 +368,7 @@ def parse(raw: bytes) -> ParsedMessage:
 
     texts, htmls, attachments = [], [], []
     kept = 0
-    for part in _walk(msg):
+    for part in _walk(msg, problems):
         content_type = part.get_content_type()
         if part.get_content_maintype() == "multipart":
             continue  # a multipart that was not split (broken boundary): its text is below
@@ -392,17 +412,20 @@ def parse(raw: bytes) -> ParsedMessage:
     date = _date(_raw_header(msg, "Date"))
     if date is None:
         problems.append(_("The message has no readable date; the time it was received is used."))
+    for attachment in attachments:
+        attachment.filename = storable(attachment.filename) or "attachment"
+        attachment.content_type = storable(attachment.content_type)
     return ParsedMessage(
-        message_id=message_id,
-        in_reply_to=in_reply_to,
-        references=references,
-        from_address=from_address,
-        from_name=from_name,
-        to=[address for _name, address in _addresses(_all_raw_headers(msg, "To"))],
-        cc=[address for _name, address in _addresses(_all_raw_headers(msg, "Cc"))],
-        subject=decode_header_value(_raw_header(msg, "Subject"))[:500],
-        text=text,
-        html=html,
+        message_id=storable(message_id),
+        in_reply_to=storable(in_reply_to),
+        references=[storable(r) for r in references],
+        from_address=storable(from_address),
+        from_name=storable(from_name),
+        to=[storable(a) for _name, a in _addresses(_all_raw_headers(msg, "To"))],
+        cc=[storable(a) for _name, a in _addresses(_all_raw_headers(msg, "Cc"))],
+        subject=storable(decode_header_value(_raw_header(msg, "Subject")))[:500],
+        text=storable(text, keep_lines=True),
+        html=storable(html, keep_lines=True),
         date=date,
         attachments=attachments,
         problems=list(dict.fromkeys(problems)),

@@ -15,7 +15,7 @@ import uuid
 from contextlib import nullcontext
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.db.models import Q
@@ -75,9 +75,9 @@ def _user_with_address(address: str):
     )
 
 
-def _person_with_address(address: str, mailbox_owner=None):
+def _person_with_address(address: str, mailbox_owner=None, only_visible: bool = False):
     """The live person with this address; among several, one the mailbox owner may see, then
-    the oldest."""
+    the oldest (`only_visible`: only one the mailbox owner may see)."""
     from kehu.customers.models import Person
 
     if not address:
@@ -91,6 +91,8 @@ def _person_with_address(address: str, mailbox_owner=None):
         for person in found:
             if _may_see(mailbox_owner, person):
                 return person
+    if only_visible:
+        return None
     return found[0] if found else None
 
 
@@ -225,6 +227,9 @@ def _receive(raw_bytes: bytes, owner, source: str) -> Received:
         parsed = mail_parse.parse(raw_bytes)
     except ValueError as exc:
         raise UnreadableEmail(str(exc)) from None
+    except Exception as exc:  # noqa: BLE001  (mail built to break readers: never fatal)
+        log.warning("unreadable email: %s", exc.__class__.__name__)
+        raise UnreadableEmail(_("This message could not be read.")) from None
 
     stored_files = []
     try:
@@ -246,6 +251,11 @@ def _receive(raw_bytes: bytes, owner, source: str) -> Received:
 
 def _store(parsed, raw: bytes, owner, source: str, stored_files: list) -> Received:
     sender_user = _user_with_address(parsed.from_address)
+    uploaded = source == "upload"
+    if uploaded and sender_user is not None and sender_user != owner:
+        # an uploaded file is believed to be the uploader's own mail only: a From naming a
+        # colleague does not make it that colleague's outgoing email
+        sender_user = None
     outgoing = sender_user is not None
     mailbox_owner = owner if owner is not None and owner.is_active else None
     message_owner = sender_user if outgoing else mailbox_owner
@@ -255,14 +265,16 @@ def _store(parsed, raw: bytes, owner, source: str, stored_files: list) -> Receiv
     if outgoing:
         for address in [*parsed.to, *parsed.cc]:
             if _user_with_address(address) is None:
-                record = _person_with_address(address, sender_user)
+                record = _person_with_address(address, sender_user, only_visible=uploaded)
                 if record is not None:
                     break
     else:
-        record = _person_with_address(parsed.from_address, mailbox_owner)
+        record = _person_with_address(parsed.from_address, mailbox_owner, only_visible=uploaded)
     thread_activity = _thread_activity(earlier)
     if record is None:
         record = _live_record(thread_activity)
+        if uploaded and record is not None and not _may_see(owner, record):
+            record = None  # an upload files only on records its uploader may see
 
     raw_kept = len(raw) <= mail_parse.max_message_bytes()
     message = EmailMessage(
@@ -308,7 +320,7 @@ def _store(parsed, raw: bytes, owner, source: str, stored_files: list) -> Receiv
     if thread_activity is not None and thread_activity.private and thread_activity.owner_id:
         # a private conversation stays private: the reply is its owner's alone, like the rest
         owner_of_activity, private = thread_activity.owner, True
-    _file_on(message, record, owner_of_activity, None, private)
+    _file_on(message, record, owner_of_activity, owner if uploaded else None, private)
     return Received(MATCHED, message, record)
 
 
@@ -380,8 +392,3 @@ def ignore_message(actor, message: EmailMessage) -> EmailMessage:
         current.status = EmailMessage.Status.IGNORED
         current.save(update_fields=["status"])
     return current
-
-
-def ensure_reviewer(actor) -> None:
-    if not visibility.can(actor, "customers", "create"):
-        raise PermissionDenied(_("Reviewing received email needs the right to create customers."))

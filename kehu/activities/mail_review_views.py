@@ -11,6 +11,7 @@ mailbox (no owner). Uploading `.eml` files feeds the same list, so it needs the 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import DataError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
@@ -195,11 +196,16 @@ def _report(user, filename: str, content: bytes) -> dict:
     except mail_receive.UnreadableEmail as exc:
         row.update(outcome="unreadable", text=str(exc))
         return row
+    except (DataError, ValueError, UnicodeError):  # stored nothing: say so, never a 500
+        row.update(outcome="unreadable", text=_("This message could not be read."))
+        return row
     message = received.message
-    row["subject"] = message.subject
     if received.outcome == mail_receive.DUPLICATE:
+        # the stored message may be someone else's (even private): show nothing of it
         row.update(outcome="duplicate", text=_("Already in Kehu: this message was stored before."))
-    elif received.outcome == mail_receive.REVIEW:
+        return row
+    row["subject"] = message.subject
+    if received.outcome == mail_receive.REVIEW:
         row.update(
             outcome="review",
             text=_("Waiting for review: no person has this address."),
@@ -215,7 +221,7 @@ def _report(user, filename: str, content: bytes) -> dict:
             )
         else:  # filed on a customer this user may not see: do not name them
             row.update(outcome="matched", text=_("On the timeline of a customer of a colleague."))
-    if message.error and received.outcome != mail_receive.DUPLICATE:
+    if message.error:
         row["problems"] = message.error
     return row
 

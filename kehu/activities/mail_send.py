@@ -6,6 +6,7 @@ task hands it to the SMTP server (the KEHU_EMAIL_* settings, as quotes use) and 
 or failed. The task is idempotent: only a queued message is sent, so a retry never sends twice.
 """
 
+import datetime
 import logging
 import smtplib
 from email.utils import format_datetime, formataddr, make_msgid, parseaddr
@@ -311,3 +312,31 @@ def deliver_email(message_pk: int) -> str:
             return _deliver(messages.select_for_update(of=("self",)).filter(pk=message_pk).first())
     # SQLite: a write transaction would lock the whole database for the length of the send
     return _deliver(messages.filter(pk=message_pk).first())
+
+
+#: a queued email older than this lost its task (a worker died, the queue was cleared)
+STALE_QUEUED = datetime.timedelta(minutes=30)
+
+
+def fail_stale_queued(now: datetime.datetime | None = None) -> int:
+    """Mark emails stuck in "sending" as failed, telling their senders, so none waits
+    forever. Not sent again on its own: whether the server got it is unknown, and the sender
+    decides (Send again) rather than the customer getting it twice."""
+    cutoff = (now or timezone.now()) - STALE_QUEUED
+    stuck = EmailMessage.objects.filter(
+        direction=EmailMessage.Direction.OUTGOING,
+        status=EmailMessage.Status.QUEUED,
+        created_at__lt=cutoff,
+    ).select_related("owner", "activity")
+    failed = 0
+    for message in stuck[:100]:
+        with translation.override(getattr(message.owner, "language", None) or None):
+            error = _("Sending was interrupted; it is not known whether it went out.")
+        done = EmailMessage.objects.filter(pk=message.pk, status=EmailMessage.Status.QUEUED).update(
+            status=EmailMessage.Status.FAILED, error=error
+        )
+        if done:
+            message.status, message.error = EmailMessage.Status.FAILED, error
+            _tell_owner_it_failed(message)
+            failed += 1
+    return failed

@@ -98,6 +98,10 @@ SWEEP_SIZE = 200
 MEETING_GRACE = datetime.timedelta(hours=1)
 
 
+#: how long one sweep goes on claiming (each claim is far below CLAIM_TIMEOUT)
+SWEEP_SECONDS = datetime.timedelta(seconds=50)
+
+
 def send_due(now: datetime.datetime | None = None, limit: int = SWEEP_SIZE) -> int:
     """Send the reminders that are due; returns how many reached their user.
 
@@ -124,17 +128,24 @@ def send_due(now: datetime.datetime | None = None, limit: int = SWEEP_SIZE) -> i
     3; the next worker would send it again, with the same Message-ID (derived from the
     reminder's id), which mail servers and clients use to drop the duplicate.
     """
-    now = now or timezone.now()
+    start = now or timezone.now()
+    clock = start - timezone.now()  # tests pass their own `now`: time runs on from it
     delivered = 0
     for _sweep in range(limit):
-        reminder_id = _claim_next(now)
+        # each claim is stamped with the time it is made, not the sweep's start: a sweep
+        # slowed by a hanging mail server never holds claims that look abandoned
+        elapsed = int((timezone.now() + clock - start).total_seconds())  # whole seconds
+        current = start + datetime.timedelta(seconds=elapsed)
+        if current - start > SWEEP_SECONDS:
+            break  # the next sweep (a minute on) goes on; bells are not kept waiting
+        reminder_id = _claim_next(current)
         if reminder_id is None:
             break
         try:
-            delivered += _deliver(reminder_id, now, now)
+            delivered += _deliver(reminder_id, current, current)
         except Exception as exc:  # a bug or a database error: this one waits, the rest go on
             log.exception("reminder %s could not be sent", reminder_id)
-            _failed(reminder_id, now, now, f"{type(exc).__name__}: {exc}", "failed")
+            _failed(reminder_id, current, current, f"{type(exc).__name__}: {exc}", "failed")
     return delivered
 
 

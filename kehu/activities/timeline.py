@@ -51,8 +51,9 @@ def decode(cursor: str | None) -> tuple | None:
     try:
         at, rank, pk = cursor.split("~")
         at = datetime.datetime.fromisoformat(at)
-        if at.tzinfo is None:
-            return None
+        offset = at.utcoffset()
+        if offset is None or abs(offset) > datetime.timedelta(hours=14) or at.year < 1900:
+            return None  # not a cursor this code wrote (the database could not take it)
         return at, int(rank), int(pk)
     except ValueError:
         return None

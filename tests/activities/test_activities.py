@@ -396,6 +396,8 @@ def test_api_logs_changes_and_completes_a_task(client, rep):
         ({"kind": "ticket", "subject": "t"}, "kind"),
         ({"kind": "task", "subject": "t", "owner_id": 999999}, "owner_id"),
         ({"kind": "task", "subject": "t", "due_at": "2027-01-05T10:00:00"}, "due_at"),  # no zone
+        ({"kind": "task", "subject": "t", "due_at": "2027-01-05T10:00:00+18:04"}, "due_at"),
+        ({"kind": "task", "subject": "t", "due_at": "1389-01-05T10:00:00+08:00"}, "due_at"),
     ],
 )
 def test_api_bad_input_is_422_with_field_errors(client, rep, body, field):
@@ -486,3 +488,9 @@ def test_a_converted_leads_activities_show_on_its_company(rep):
     converted = leads.convert_lead(rep, lead, make_deal=False)
     items = timeline.page(converted.company, user=rep).items
     assert call in [i.obj for i in items if i.kind == "activity"]
+
+
+def test_api_list_refuses_times_no_calendar_holds(client, rep):
+    client = api(client, rep)
+    response = client.get("/api/v1/activities", {"due_after": "1389-01-19T10:18:18+18:04"})
+    assert response.status_code == 422 and "due_after" in response.json()["errors"]

@@ -313,3 +313,20 @@ def test_feed_holds_only_the_users_own_activities(rep, teammate, manager):
     assert "别人的私事" not in text and "别人的会" not in text and "经理自己的会" not in text
     their_text = calendar.feed_calendar(teammate).decode()
     assert "我的私事" not in their_text and "别人的会 Their meeting" in their_text
+
+
+def test_the_feed_leaves_out_attendees_its_reader_cannot_see(shanghai_rep, person, outsider):
+    hidden = make_person(outsider, "外人", email="hidden@outsider.example")
+    meeting = _meeting(shanghai_rep, person, timezone.now() + datetime.timedelta(days=1))
+    meeting.attendee_people.add(person, hidden)
+    _feed, secret = calendar.issue_feed(shanghai_rep)
+    body = Client().get(reverse("calendar-feed", args=[secret])).content.decode()
+    assert f"activity-{meeting.pk}@" in body  # the meeting is there, its hidden guest is not
+    assert "hidden@outsider.example" not in body
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "2026-02-30", "x"])
+def test_odd_dates_show_today_instead_of_failing(shanghai_rep, day):
+    for view in ("week", "month"):
+        response = _client(shanghai_rep).get(reverse("calendar"), {"date": day, "view": view})
+        assert response.status_code == 200

@@ -202,3 +202,16 @@ def test_the_smtp_server_down_does_not_break_the_meeting(
         meeting = _plan(rep, person, {"attendee_people": [person.pk]})
     assert Activity.objects.filter(pk=meeting.pk).exists()
     assert invitations.send_invitations.call(meeting.pk, "REQUEST", rep.pk) == 0
+
+
+def test_a_colleague_who_cannot_see_the_record_gets_no_invitation(
+    rep, people, outsider, manager, smtp_server, django_capture_on_commit_callbacks
+):
+    person, _silent = people
+    outsider.email = "outsider@kehu.example"
+    outsider.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        _plan(rep, person, {"attendee_users": [outsider.pk, manager.pk]})
+    received = {_to(m) for m in smtp_server.messages}
+    assert "outsider@kehu.example" not in received  # its notes and link stay internal
+    assert "manager@kehu.example" in received

@@ -304,3 +304,19 @@ def test_attachments_download_only_for_those_who_see_the_email(client, rep, team
     activity.save()
     client.force_login(manager)
     assert client.get(url).status_code == 404
+
+
+def test_an_email_stuck_in_sending_is_failed_and_its_sender_told(rep, person, smtp_server):
+    import datetime
+
+    from django.utils import timezone
+
+    message = mail_send.send_email(rep, person, "报价", "您好")
+    EmailMessage.objects.filter(pk=message.pk).update(
+        status="queued", created_at=timezone.now() - datetime.timedelta(hours=1)
+    )
+    assert mail_send.fail_stale_queued() == 1
+    message.refresh_from_db()
+    assert message.status == "failed" and "interrupted" in message.error
+    assert Notification.objects.filter(user=rep, kind="email_failed").exists()
+    assert mail_send.fail_stale_queued() == 0  # once

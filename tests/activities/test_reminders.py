@@ -181,7 +181,8 @@ def test_a_worker_that_died_mid_way_is_replaced_and_nothing_is_lost(rep, person)
     assert reminders._deliver(reminder.pk, now, now) is False
     assert Notification.objects.filter(user=rep).count() == 1
     reminder.refresh_from_db()
-    assert reminder.sent_at == later and reminder.attempts == 2
+    assert abs(reminder.sent_at - later) < datetime.timedelta(seconds=1)  # when it was sent
+    assert reminder.attempts == 2
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)  # keeps the default roles
@@ -231,16 +232,17 @@ def test_smtp_down_when_due_is_retried_later_and_sent_exactly_once(
 
     assert reminders.send_due(now=now) == 1  # the bell has it
     reminder.refresh_from_db()
-    assert reminder.notified_at == now and reminder.sent_at is None
+    assert abs(reminder.notified_at - now) < datetime.timedelta(seconds=1)
+    assert reminder.sent_at is None
     assert reminder.attempts == 1 and "Connection" in reminder.last_error
-    assert reminder.claimed_at is None and reminder.next_try_at == now + datetime.timedelta(
-        minutes=1
-    )
+    second = datetime.timedelta(seconds=1)
+    assert reminder.claimed_at is None
+    assert abs(reminder.next_try_at - (now + datetime.timedelta(minutes=1))) < second
     assert reminders.send_due(now=now + datetime.timedelta(seconds=30)) == 0  # backing off
     assert reminders.send_due(now=now + datetime.timedelta(minutes=1)) == 1  # down again
     reminder.refresh_from_db()
     assert reminder.attempts == 2
-    assert reminder.next_try_at == now + datetime.timedelta(minutes=6)
+    assert abs(reminder.next_try_at - (now + datetime.timedelta(minutes=6))) < second
 
     settings.EMAIL_PORT = smtp_server.port  # back up
     assert reminders.send_due(now=now + datetime.timedelta(minutes=3)) == 0
