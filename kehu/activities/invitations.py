@@ -43,14 +43,23 @@ def invitations_enabled() -> bool:
     return bool(settings.EMAIL_HOST)
 
 
-def recipients(activity: Activity, actor_id: int | None = None) -> list:
+def recipients(activity: Activity, actor_id: int | None = None, removed: dict | None = None):
     """Who gets the invitation: the meeting's people with an email address, and its invited
     colleagues with one who may see the meeting's record, except `actor_id` (who made the
     change knows). A colleague who may not see the record has the meeting as busy time in
-    their calendar, and no email of its subject, notes and link (decision 0014)."""
+    their calendar, and no email of its subject, notes and link (decision 0014).
+    `removed` ({"users": [ids], "people": [ids]}): those taken off the meeting instead."""
+    from kehu.accounts.models import User
+    from kehu.customers.models import Person
+
+    if removed is None:
+        users, people = activity.attendee_users.all(), activity.attendee_people.all()
+    else:
+        users = User.objects.filter(pk__in=removed.get("users") or [])
+        people = Person.objects.filter(pk__in=removed.get("people") or [])
     found = []
     seen = set()
-    for user in activity.attendee_users.all():
+    for user in users:
         email = (user.email or "").strip().lower()
         if (
             email
@@ -61,7 +70,7 @@ def recipients(activity: Activity, actor_id: int | None = None) -> list:
         ):
             seen.add(email)
             found.append(user)
-    for person in activity.attendee_people.all():
+    for person in people:
         email = (person.email or "").strip().lower()
         if email and email not in seen:
             seen.add(email)
@@ -82,8 +91,11 @@ def will_invite(activity: Activity, actor=None) -> bool:
 @events.subscribe("activity.updated")
 @events.subscribe("activity.restored")
 @events.subscribe("activity.deleted")
-def invite_on_change(event, actor=None, activity=None, changes=None, **payload) -> None:
-    """Queue the invitations for a meeting that was planned, changed or deleted."""
+def invite_on_change(
+    event, actor=None, activity=None, changes=None, previous_attendees=None, **payload
+) -> None:
+    """Queue the invitations for a meeting that was planned, changed or deleted, and the
+    cancellations for those taken off it."""
     if activity is None or activity.kind != Activity.Kind.MEETING or not invitations_enabled():
         return
     if event == "activity.updated" and not (set(changes or {}) & INVITATION_FIELDS):
@@ -92,10 +104,23 @@ def invite_on_change(event, actor=None, activity=None, changes=None, **payload) 
     if event != "activity.deleted" and ends < timezone.now():
         return  # a meeting logged after it happened: nobody needs an invitation
     actor_id = getattr(actor, "pk", None)
+    pk = activity.pk
+    if previous_attendees:
+        removed = {
+            "users": sorted(
+                set(previous_attendees["users"]) - {u.pk for u in activity.attendee_users.all()}
+            ),
+            "people": sorted(
+                set(previous_attendees["people"]) - {p.pk for p in activity.attendee_people.all()}
+            ),
+        }
+        if removed["users"] or removed["people"]:
+            transaction.on_commit(
+                lambda: send_invitations.enqueue(pk, CANCEL, actor_id, None, 1, removed)
+            )
     if not recipients(activity, actor_id):
         return
     method = CANCEL if event == "activity.deleted" else REQUEST
-    pk = activity.pk
     transaction.on_commit(lambda: send_invitations.enqueue(pk, method, actor_id))
 
 
@@ -189,7 +214,8 @@ def build_invitation(activity: Activity, method: str, recipient, actor=None) -> 
 
 @task()
 def send_invitations(activity_id: int, method: str, actor_id: int | None,
-                     only: list[str] | None = None, attempt: int = 1) -> int:  # fmt: skip
+                     only: list[str] | None = None, attempt: int = 1,
+                     removed: dict | None = None) -> int:  # fmt: skip
     """Email the meeting's invitation (or cancellation) to its attendees as it is now; returns
     how many went out. Addresses the mail server refused are tried again later (`only`), up
     to MAX_ATTEMPTS times, so nobody gets it twice."""
@@ -208,7 +234,7 @@ def send_invitations(activity_id: int, method: str, actor_id: int | None,
     if method == REQUEST and activity.deleted_at is not None:
         return 0  # deleted since: its cancellation goes out instead
     actor = User.objects.filter(pk=actor_id).first() if actor_id else None
-    wanted = recipients(activity, actor_id)
+    wanted = recipients(activity, actor_id, removed)
     if only is not None:
         wanted = [r for r in wanted if r.email.strip().lower() in set(only)]
     sent, failed = 0, []
@@ -234,6 +260,6 @@ def send_invitations(activity_id: int, method: str, actor_id: int | None,
             connection.close()
     if failed and attempt < MAX_ATTEMPTS and send_invitations.get_backend().supports_defer:
         send_invitations.using(run_after=timezone.now() + RETRY_AFTER * attempt).enqueue(
-            activity_id, method, actor_id, failed, attempt + 1
+            activity_id, method, actor_id, failed, attempt + 1, removed
         )
     return sent

@@ -247,6 +247,12 @@ def update_activity(actor, activity: Activity, changes: dict, expected_version=N
             raise VersionConflict(current, changes)
         record = current.record
         before = _snapshot(current)
+        previous = None
+        if current.kind == Kind.MEETING:  # who was invited, for those taken off it
+            previous = {
+                "users": [u.pk for u in current.attendee_users.all()],
+                "people": [p.pk for p in current.attendee_people.all()],
+            }
         m2m = _apply(actor, current, dict(changes), record)
         for name, values in m2m.items():
             getattr(current, name).set(values)
@@ -259,7 +265,12 @@ def update_activity(actor, activity: Activity, changes: dict, expected_version=N
             audit.record(actor, current, "update", delta)
             reminders.plan(current)
             events.emit(
-                "activity.updated", actor=actor, record=record, activity=current, changes=delta
+                "activity.updated",
+                actor=actor,
+                record=record,
+                activity=current,
+                changes=delta,
+                previous_attendees=previous,
             )
     return current
 

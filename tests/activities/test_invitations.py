@@ -215,3 +215,20 @@ def test_a_colleague_who_cannot_see_the_record_gets_no_invitation(
     received = {_to(m) for m in smtp_server.messages}
     assert "outsider@kehu.example" not in received  # its notes and link stay internal
     assert "manager@kehu.example" in received
+
+
+def test_someone_taken_off_the_meeting_gets_a_cancellation(
+    smtp_server, rep, manager, people, django_capture_on_commit_callbacks
+):
+    person, _silent = people
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = _plan(
+            rep, person, {"attendee_people": [person.pk], "attendee_users": [manager.pk]}
+        )
+    assert {_to(m) for m in smtp_server.messages} == {CUSTOMER, "manager@kehu.example"}
+    smtp_server.messages.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.update_activity(rep, meeting, {"attendee_users": []})
+    by_to = {_to(m): _calendar(m)[1] for m in smtp_server.messages}
+    assert by_to["manager@kehu.example"] == "CANCEL"  # off the meeting
+    assert by_to[CUSTOMER] == "REQUEST"  # still on it: the updated invitation
