@@ -53,13 +53,14 @@ import django  # noqa: E402
 
 django.setup()
 
+from common import analyze, bench_user  # noqa: E402
 from django.contrib.contenttypes.models import ContentType  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from kehu.accounts.models import Role, Team, User  # noqa: E402
+from kehu.accounts.models import Team, User  # noqa: E402
 from kehu.activities import my_day  # noqa: E402
 from kehu.activities.models import Activity  # noqa: E402
 from kehu.customers.models import Company, Person  # noqa: E402
@@ -69,19 +70,6 @@ SUBJECTS = ["给客户回电话", "发送报价", "安排演示", "合同审核"
             "Send the quote", "Book a demo", "Check the contract", "Renewal"]  # fmt: skip
 BATCH = 5000
 REP = "md_rep"
-
-
-def _user(username: str, role: str, team=None, superuser: bool = False) -> User:
-    found = User.objects.filter(username=username).first()
-    if found:
-        return found
-    return User.objects.create_user(
-        username=username,
-        password="bench-not-secret",
-        role=Role.objects.get(name=role),
-        team=team,
-        is_superuser=superuser,
-    )
 
 
 def generate(opts) -> None:
@@ -94,10 +82,10 @@ def generate(opts) -> None:
     rng = random.Random(opts.seed)
     team = Team.objects.get_or_create(name="Bench my day")[0]
     other_team = Team.objects.get_or_create(name="Bench my day, elsewhere")[0]
-    rep = _user(REP, "Sales rep", team)
-    _user("md_manager", "Manager", team)
-    teammates = [_user(f"md_user{i:02d}", "Sales rep", team) for i in range(1, 20)]
-    others = [_user(f"md_other{i:02d}", "Sales rep", other_team) for i in range(1, 21)]
+    rep = bench_user(REP, "Sales rep", team)
+    bench_user("md_manager", "Manager", team)
+    teammates = [bench_user(f"md_user{i:02d}", "Sales rep", team) for i in range(1, 20)]
+    others = [bench_user(f"md_other{i:02d}", "Sales rep", other_team) for i in range(1, 21)]
     everyone = [rep, *teammates, *others]
     people = Person.objects.bulk_create(
         [
@@ -200,19 +188,8 @@ def generate(opts) -> None:
         [through(activity_id=m.pk, user_id=rep.pk) for m in invited], batch_size=BATCH
     )
     print(f"  {len(meetings)} meetings, the rep invited to {len(invited)}", flush=True)
-    _analyze()
+    analyze()
     print(f"data made in {time.perf_counter() - started:.0f}s", flush=True)
-
-
-def _analyze() -> None:
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cur:
-            cur.execute("ANALYZE")
-    else:
-        connection.ensure_connection()
-        connection.connection.autocommit = True
-        with connection.cursor() as cur:
-            cur.execute("VACUUM (ANALYZE)")
 
 
 def measure(opts) -> None:

@@ -54,12 +54,13 @@ import django  # noqa: E402
 
 django.setup()
 
+from common import analyze, bench_user  # noqa: E402
 from django.contrib.contenttypes.models import ContentType  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from kehu.accounts.models import Role, Team, User  # noqa: E402
+from kehu.accounts.models import Team, User  # noqa: E402
 from kehu.activities import timeline  # noqa: E402
 from kehu.activities.models import Activity  # noqa: E402
 from kehu.core.models import AuditEntry  # noqa: E402
@@ -73,19 +74,6 @@ KINDS = ["note"] * 30 + ["call"] * 30 + ["email"] * 20 + ["task"] * 12 + ["meeti
 BATCH = 5000
 
 
-def _user(username: str, role: str, team=None, superuser: bool = False) -> User:
-    found = User.objects.filter(username=username).first()
-    if found:
-        return found
-    return User.objects.create_user(
-        username=username,
-        password="bench-not-secret",
-        role=Role.objects.get(name=role),
-        team=team,
-        is_superuser=superuser,
-    )
-
-
 def generate(opts) -> Company:
     call_command("migrate", verbosity=0)
     company = Company.objects.filter(name=COMPANY).first()
@@ -94,9 +82,9 @@ def generate(opts) -> Company:
     started = time.perf_counter()
     rng = random.Random(opts.seed)
     team = Team.objects.get_or_create(name="Bench timeline")[0]
-    _user("tl_admin", "Administrator", superuser=True)
-    rep = _user("tl_rep", "Sales rep", team)
-    others = [_user(f"tl_user{i:02d}", "Sales rep", team) for i in range(1, 10)]
+    bench_user("tl_admin", "Administrator", superuser=True)
+    rep = bench_user("tl_rep", "Sales rep", team)
+    others = [bench_user(f"tl_user{i:02d}", "Sales rep", team) for i in range(1, 10)]
     owners = [rep, *others]
     company = services.create_company(rep, {"name": COMPANY, "city": "上海"})
     people = []
@@ -189,20 +177,9 @@ def generate(opts) -> Company:
             )
         )
     AuditEntry.objects.bulk_create(entries, batch_size=BATCH)
-    _analyze()
+    analyze()
     print(f"data made in {time.perf_counter() - started:.0f}s", flush=True)
     return company
-
-
-def _analyze() -> None:
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cur:
-            cur.execute("ANALYZE")
-        return
-    connection.ensure_connection()
-    connection.connection.autocommit = True
-    with connection.cursor() as cur:
-        cur.execute("VACUUM (ANALYZE)")
 
 
 def measure(opts, company: Company) -> dict:
