@@ -450,13 +450,13 @@ def test_person_detail_shows_fields_custom_labels_and_history(client, rep):
 def test_timeline_pages_newest_first(client, rep):
     person = make_person(rep, "张伟")
     for i in range(25):
-        services.update_person(rep, person, {"title": f"T{i:02d}"})
+        services.update_person(rep, person, {"title": f"Title-{i:02d}"})
     login(client, rep)
     body = text(client.get(person.get_absolute_url()))
-    assert "T24" in body and "T05" in body and "T03" not in body
+    assert "Title-24" in body and "Title-05" in body and "Title-03" not in body
     more = re.search(r'href="([^"]+)\?before=([^"]+)"', body)
     older = text(client.get(f"{more.group(1)}?before={more.group(2)}", HTTP_HX_REQUEST="true"))
-    assert "T03" in older and "T24" not in older and "<html" not in older
+    assert "Title-03" in older and "Title-24" not in older and "<html" not in older
     assert "created" in older
 
 
