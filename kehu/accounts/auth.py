@@ -42,3 +42,9 @@ class LockoutBackend(ModelBackend):
         if locked_until:
             raise AccountLocked
         return None
+
+    def get_user(self, user_id):
+        """The signed-in user of each request, with their role in the same query: every page
+        asks the role what the user may see."""
+        user = User._default_manager.select_related("role").filter(pk=user_id).first()
+        return user if user is not None and self.user_can_authenticate(user) else None

@@ -10,7 +10,7 @@ from django.db.models import Exists, F, Func, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kehu.core import search
+from kehu.core import search, visibility
 from kehu.customers.models import CustomField
 
 SORTS = ["name", "-name", "created_at", "-created_at", "updated_at", "-updated_at"]
@@ -134,12 +134,16 @@ def apply_filters(qs: QuerySet, params, entity: str, user=None, definitions=None
     """
     errors: dict[str, list[str]] = {}
     get = params.get
+    owner_id = None
     owner = get("owner")
     if owner:
-        qs = qs.filter(owner_id=user.pk if owner == "me" and user else _int(owner, "owner"))
+        owner_id = user.pk if owner == "me" and user else _int(owner, "owner")
+        qs = qs.filter(owner_id=owner_id)
+    elif user is not None and visibility.scope_of(user) == visibility.SCOPE_OWN:
+        owner_id = user.pk  # `qs` holds only the user's own records
     tag = get("tag")
     if tag:
-        qs = _with_tag(qs, _int(tag, "tag"))
+        qs = _with_tag(qs, _int(tag, "tag"), owner_id)
     if entity == "person" and get("company"):
         company = get("company")
         if company == "none":
@@ -167,15 +171,21 @@ def apply_filters(qs: QuerySet, params, entity: str, user=None, definitions=None
     return qs
 
 
-def _with_tag(qs: QuerySet, tag_id: int) -> QuerySet:
+def _with_tag(qs: QuerySet, tag_id: int, owner_id: int | None = None) -> QuerySet:
     """Records carrying the tag, as EXISTS: the planner walks the sort index (or a narrower
     filter's index) and probes each row's links. A join instead lets SQLite start from the tag's
-    links and sort them all (45 ms at 1M people), and needs DISTINCT."""
+    links and sort them all (45 ms at 1M people), and needs DISTINCT.
+
+    `owner_id`, when every record of `qs` has that owner, goes into the links' condition too
+    (each link carries its record's owner, `models.TagLink`): when the tag is rare among the
+    owner's records, PostgreSQL can then start from the `(tag, owner, record)` index and sort
+    the few matches, instead of walking the owner's records until 50 carry the tag."""
     through = qs.model.tags.through
     record_column = f"{qs.model._meta.model_name}_id"
-    return qs.filter(
-        Exists(through.objects.filter(**{record_column: OuterRef("pk")}, tag_id=tag_id))
-    )
+    links = through.objects.filter(**{record_column: OuterRef("pk")}, tag_id=tag_id)
+    if owner_id is not None:
+        links = links.filter(owner_id=owner_id)
+    return qs.filter(Exists(links))
 
 
 def count_by_tag(qs: QuerySet, tag_id: int, owners=None) -> QuerySet:

@@ -108,3 +108,30 @@ def test_owner_and_tag_count_reads_only_the_owners_links(client, admin_user, rep
     assert len(counts) == 1
     assert 'FROM "customers_person_tags"' in counts[0]
     assert f'"customers_person_tags"."owner_id" = {rep.pk}' in counts[0]
+
+
+def test_tag_filtered_rows_within_an_owner_and_own_scope(client, admin_user, rep, outsider):
+    """The rows (not only the count) of a tag within an owner: the tag's condition then reads
+    the links of that owner, so the page and the API list show each such record once."""
+    from tests.api.conftest import bearer_client
+
+    for owner, names in ((rep, ["甲", "乙"]), (outsider, ["丙"])):
+        for name in names:
+            make_person(owner, name, tags=["VIP", "老客户"])
+    make_person(rep, "untagged", tags=["老客户"])
+    moved = make_person(outsider, "moved", tags=["VIP"])
+    services.update_person(admin_user, moved, {"owner": rep.pk})
+    tag = Tag.objects.get(name="VIP").pk
+
+    def api_names(user, **params):
+        response = bearer_client(user).get("/api/v1/people", {"tag": tag, **params})
+        assert response.status_code == 200, response.content
+        return sorted(p["name"] for p in response.json()["items"])
+
+    assert api_names(admin_user, owner=rep.pk) == ["moved", "乙", "甲"]
+    assert api_names(admin_user, owner=outsider.pk) == ["丙"]
+    assert api_names(rep) == ["moved", "乙", "甲"]  # own scope, no owner filter
+    assert api_names(rep, owner=outsider.pk) == []
+    client.force_login(rep)
+    page = client.get(reverse("person-list"), {"tag": tag, "sort": "name"}).content.decode()
+    assert "moved" in page and "甲" in page and "丙" not in page and "untagged" not in page
