@@ -25,9 +25,9 @@ def _free_port() -> int:
 
 
 class RecordingSMTPServer:
-    def __init__(self):
+    def __init__(self, recorder: _Recorder | None = None):
         self.port = _free_port()
-        self._recorder = _Recorder()
+        self._recorder = recorder or _Recorder()
         self._controller = Controller(self._recorder, hostname="127.0.0.1", port=self.port)
 
     @property

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from kehu.activities import services, timeline
 from kehu.activities.forms import ActivityForm, initial_for
+from kehu.activities.invitation_replies import annotate_answers
 from kehu.activities.models import Activity
 from kehu.activities.visibility import require_activity
 from kehu.core import search, visibility
@@ -200,17 +201,18 @@ def activity_detail(request, pk):
                 return redirect("activity-detail", pk=activity.pk)
     elif request.method == "POST":
         raise PermissionDenied
+    attendee_users, attendee_people = [], []
+    if activity.kind == Kind.MEETING:
+        attendee_users = list(activity.attendee_users.all())
+        attendee_people = list(activity.attendee_people.visible_to(user))
+        annotate_answers(activity, attendee_users, attendee_people)  # accepted, declined, ...
     context = {
         "activity": activity,
         "record": record,
         "form": form,
         "can_change": can_change,
-        "attendee_users": list(activity.attendee_users.all())
-        if activity.kind == Kind.MEETING
-        else [],
-        "attendee_people": list(activity.attendee_people.visible_to(user))
-        if activity.kind == Kind.MEETING
-        else [],
+        "attendee_users": attendee_users,
+        "attendee_people": attendee_people,
     }
     return render(request, "activities/detail.html", context)
 

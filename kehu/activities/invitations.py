@@ -5,9 +5,14 @@ attachment and as a text/calendar alternative part, so Outlook, Apple Mail, Gmai
 Thunderbird show their "add to calendar" buttons. The UID stays the same for the meeting's
 life and SEQUENCE is its version, so the attendee's calendar updates the one event.
 
-Sending runs as a task after the commit. Without email set up (KEHU_EMAIL_HOST), nothing is
-queued; `invitations_enabled()` tells the meeting page so. Customers (people) get the time, the
-place and the subject but not the meeting's details or Kehu links: those are internal notes.
+Each invitation to each recipient is an `InvitationDelivery` row, written as pending in the
+transaction that changes the meeting; a task after the commit sends the pending ones and marks
+each sent as soon as the mail server took it. A worker that dies mid-batch leaves the rest
+pending (the reminder sweep picks them up); one the mail server refused waits and is tried
+again (backoff), so nobody's invitation is lost and nobody gets one twice. Without email set
+up (KEHU_EMAIL_HOST), nothing is recorded or queued; `invitations_enabled()` tells the meeting
+page so. Customers (people) get the time, the place and the subject but not the meeting's
+details or Kehu links: those are internal notes.
 """
 
 import contextlib
@@ -19,12 +24,14 @@ import zoneinfo
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
 from kehu.activities import ical
-from kehu.activities.models import Activity
+from kehu.activities.models import Activity, InvitationDelivery
+from kehu.activities.reminders import claimable, retry_delay, stable_message_id
 from kehu.core import events
 
 log = logging.getLogger(__name__)
@@ -34,8 +41,10 @@ REQUEST, CANCEL = "REQUEST", "CANCEL"
 INVITATION_FIELDS = {
     "subject", "at", "ends_at", "place", "body", "attendee_users", "attendee_people",
 }  # fmt: skip
+#: tries of one invitation before it is given up (status "failed")
 MAX_ATTEMPTS = 5
-RETRY_AFTER = datetime.timedelta(minutes=5)
+#: invitations one run sends at most; the next sweep (a minute later) takes the rest
+BATCH_SIZE = 100
 
 
 def invitations_enabled() -> bool:
@@ -47,9 +56,12 @@ def recipients(activity: Activity, actor_id: int | None = None, removed: dict | 
     """Who gets the invitation: the meeting's people with an email address, and its invited
     colleagues with one who may see the meeting's record, except `actor_id` (who made the
     change knows). A colleague who may not see the record has the meeting as busy time in
-    their calendar, and no email of its subject, notes and link (decision 0014).
+    their calendar, and no email of its subject, notes and link (decision 0014). People
+    (customers) are emailed only for a change by someone whose role lets them send email
+    (`mail_send.may_send`): a read-only user's meeting invites colleagues only.
     `removed` ({"users": [ids], "people": [ids]}): those taken off the meeting instead."""
     from kehu.accounts.models import User
+    from kehu.activities.mail_send import may_send
     from kehu.customers.models import Person
 
     if removed is None:
@@ -70,6 +82,9 @@ def recipients(activity: Activity, actor_id: int | None = None, removed: dict | 
         ):
             seen.add(email)
             found.append(user)
+    actor = User.objects.filter(pk=actor_id).select_related("role").first() if actor_id else None
+    if actor is not None and not may_send(actor):
+        people = []
     for person in people:
         email = (person.email or "").strip().lower()
         if email and email not in seen:
@@ -105,6 +120,7 @@ def invite_on_change(
         return  # a meeting logged after it happened: nobody needs an invitation
     actor_id = getattr(actor, "pk", None)
     pk = activity.pk
+    planned = 0
     if previous_attendees:
         removed = {
             "users": sorted(
@@ -115,13 +131,41 @@ def invite_on_change(
             ),
         }
         if removed["users"] or removed["people"]:
-            transaction.on_commit(
-                lambda: send_invitations.enqueue(pk, CANCEL, actor_id, None, 1, removed)
-            )
-    if not recipients(activity, actor_id):
-        return
+            planned += plan(activity, CANCEL, actor_id, removed)
     method = CANCEL if event == "activity.deleted" else REQUEST
-    transaction.on_commit(lambda: send_invitations.enqueue(pk, method, actor_id))
+    planned += plan(activity, method, actor_id)
+    if planned:  # one task sends them all, cancellations for those taken off included
+        transaction.on_commit(
+            lambda: send_invitations.enqueue(pk, method, actor_id, None, 1, None, True)
+        )
+
+
+def plan(activity: Activity, method: str, actor_id: int | None, removed: dict | None = None,
+         only: set[str] | None = None) -> int:  # fmt: skip
+    """Record the pending invitations (or cancellations) this version of the meeting calls
+    for, in the caller's transaction; returns how many recipients there are. Idempotent: a
+    delivery is unique per meeting, address, SEQUENCE and method."""
+    from kehu.accounts.models import User
+
+    rows = []
+    for recipient in recipients(activity, actor_id, removed):
+        address = recipient.email.strip().lower()
+        if only is not None and address not in only:
+            continue
+        internal = isinstance(recipient, User)
+        rows.append(
+            InvitationDelivery(
+                activity=activity,
+                user=recipient if internal else None,
+                person=None if internal else recipient,
+                address=address[:254],
+                method=method,
+                sequence=activity.version,
+                actor_id=actor_id,
+            )
+        )
+    InvitationDelivery.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
 
 
 def _zone(user) -> zoneinfo.ZoneInfo:
@@ -157,9 +201,10 @@ def _calendar_bytes(activity: Activity, method: str, internal: bool) -> bytes:
     return cal.to_ical()
 
 
-def build_invitation(activity: Activity, method: str, recipient, actor=None) -> Invitation:
+def build_invitation(activity: Activity, method: str, recipient, actor=None, *,
+                     address: str = "", message_id: str = "") -> Invitation:  # fmt: skip
     """The email for one recipient (a colleague or a person), in their language and time zone
-    (a person: the organiser's)."""
+    (a person: the organiser's); to `address` when given (the one it was recorded for)."""
     from kehu.accounts.models import User
 
     internal = isinstance(recipient, User)
@@ -199,12 +244,16 @@ def build_invitation(activity: Activity, method: str, recipient, actor=None) -> 
         body = "\n".join(lines) + "\n"
         ics = _calendar_bytes(activity, method, internal)
     owner_email = getattr(activity.owner, "email", "") if activity.owner_id else ""
+    to = (recipient.email or "").strip()
+    if address and to.lower() != address.lower():
+        to = address
     email = Invitation(
         subject=subject,
         body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[recipient.email.strip()],
+        to=[to],
         reply_to=[owner_email] if owner_email else None,
+        headers={"Message-ID": message_id} if message_id else None,
         method=method,
     )
     email.attach_alternative(ics.decode(), "text/calendar")
@@ -215,51 +264,192 @@ def build_invitation(activity: Activity, method: str, recipient, actor=None) -> 
 @task()
 def send_invitations(activity_id: int, method: str, actor_id: int | None,
                      only: list[str] | None = None, attempt: int = 1,
-                     removed: dict | None = None) -> int:  # fmt: skip
-    """Email the meeting's invitation (or cancellation) to its attendees as it is now; returns
-    how many went out. Addresses the mail server refused are tried again later (`only`), up
-    to MAX_ATTEMPTS times, so nobody gets it twice."""
-    from kehu.accounts.models import User
+                     removed: dict | None = None, planned: bool = False) -> int:  # fmt: skip
+    """Send the meeting's invitations (and cancellations) that are waiting; returns how many
+    went out. Safe to run again (a worker restarted): only what is still pending is sent.
 
+    `planned` is False for a task queued before deliveries were recorded (or a direct call):
+    it records the deliveries for the meeting as it is now first, as that task would have
+    sent them (`only`: those addresses; `removed`: the cancellations for those taken off)."""
     if not invitations_enabled():
         return 0
-    activity = (
-        Activity.all_objects.select_related("owner")
-        .prefetch_related("attendee_users", "attendee_people")
-        .filter(pk=activity_id, kind=Activity.Kind.MEETING)
-        .first()
-    )
-    if activity is None:
+    if not planned:
+        with transaction.atomic():
+            activity = (
+                Activity.all_objects.select_for_update()
+                .filter(pk=activity_id, kind=Activity.Kind.MEETING)
+                .first()
+            )
+            if activity is None:
+                return 0
+            if method == CANCEL or activity.deleted_at is None:
+                plan(activity, method, actor_id, removed, set(only) if only is not None else None)
+    return send_pending(activity_id)
+
+
+def send_waiting_invitations(now: datetime.datetime | None = None) -> int:
+    """The retry: send every invitation whose next try is due — refused by the mail server
+    earlier, or left behind by a worker that died (its claim expired). The reminder sweep
+    calls it once a minute."""
+    if not invitations_enabled():
         return 0
-    if method == REQUEST and activity.deleted_at is not None:
-        return 0  # deleted since: its cancellation goes out instead
-    actor = User.objects.filter(pk=actor_id).first() if actor_id else None
-    wanted = recipients(activity, actor_id, removed)
-    if only is not None:
-        wanted = [r for r in wanted if r.email.strip().lower() in set(only)]
-    sent, failed = 0, []
+    return send_pending(None, now)
+
+
+def _due(now: datetime.datetime):
+    pending = InvitationDelivery.objects.filter(
+        status=InvitationDelivery.Status.PENDING, next_try_at__lte=now
+    )
+    return pending.filter(claimable(now))
+
+
+def send_pending(activity_id: int | None = None, now: datetime.datetime | None = None,
+                 limit: int = BATCH_SIZE) -> int:  # fmt: skip
+    """Send the pending deliveries that are due (of one meeting, or all), one SMTP session
+    for the batch; returns how many the mail server took.
+
+    Each is claimed first (one conditional UPDATE, which also counts the attempt), so two
+    workers never send the same one; it is marked sent right after the server took it. The
+    one moment a crash leaves work done but not written down is between those two: the
+    claim then expires and it is sent again with the same Message-ID (the delivery's id),
+    by which mail servers and clients drop the repeat, and the same UID and SEQUENCE, by
+    which calendars keep one event."""
+    start = now or timezone.now()
+    clock = start - timezone.now()  # tests pass their own `now`: time runs on from it
+    due = _due(start)
+    if activity_id is not None:
+        due = due.filter(activity_id=activity_id)
+    ids = list(due.order_by("activity_id", "sequence", "id").values_list("id", flat=True)[:limit])
+    if not ids:
+        return 0
+    sent = 0
     connection = get_connection()
     try:
-        if wanted:
+        try:
+            connection.open()  # one SMTP session for all of them
+        except (smtplib.SMTPException, OSError) as exc:
+            log.warning("invitations: no SMTP connection: %s", exc)
+            for pk in ids:  # all of them wait for the next try
+                current = timezone.now() + clock
+                if _claim(pk, current):
+                    _failed(pk, current, current, _error(exc))
+            return 0
+        for pk in ids:
+            current = timezone.now() + clock
+            if not _claim(pk, current):
+                continue  # another worker has it, or it is done
             try:
-                connection.open()  # one SMTP session for all of them
-            except (smtplib.SMTPException, OSError):
-                log.warning("invitations for activity %s: no SMTP connection", activity_id)
-        for recipient in wanted:
-            email = build_invitation(activity, method, recipient, actor)
-            email.connection = connection
-            try:
-                email.send()
-                sent += 1
-            except (smtplib.SMTPException, OSError, ValueError):
-                log.warning("invitation for activity %s to %s failed", activity_id,
-                            recipient.email, exc_info=True)  # fmt: skip
-                failed.append(recipient.email.strip().lower())
+                sent += _deliver(pk, current, connection)
+            except (smtplib.SMTPException, OSError, ValueError) as exc:  # refused, down, bad header
+                log.warning("invitation delivery %s failed: %s", pk, exc)
+                _failed(pk, current, current, _error(exc))
+                if _connection_lost(exc):
+                    break  # the server is gone: the rest wait for the next run, untouched
+                with contextlib.suppress(smtplib.SMTPException, OSError):
+                    connection.close()  # a fresh session for the next one
+                    connection.open()
+            except Exception as exc:  # a bug or a database error: this one waits, the rest go on
+                log.exception("invitation delivery %s could not be sent", pk)
+                _failed(pk, current, current, _error(exc))
     finally:
         with contextlib.suppress(smtplib.SMTPException, OSError):
             connection.close()
-    if failed and attempt < MAX_ATTEMPTS and send_invitations.get_backend().supports_defer:
-        send_invitations.using(run_after=timezone.now() + RETRY_AFTER * attempt).enqueue(
-            activity_id, method, actor_id, failed, attempt + 1, removed
-        )
     return sent
+
+
+def _error(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:300]
+
+
+def _connection_lost(exc: BaseException) -> bool:
+    if isinstance(exc, smtplib.SMTPServerDisconnected | smtplib.SMTPConnectError):
+        return True
+    return isinstance(exc, OSError) and not isinstance(exc, smtplib.SMTPException)
+
+
+def _claim(pk: int, now: datetime.datetime) -> bool:
+    """Take one due delivery nobody holds; `now` is the token every later write checks.
+    Counting the attempt here means even one that kills its worker every time ends."""
+    return bool(_due(now).filter(pk=pk).update(claimed_at=now, attempts=F("attempts") + 1))
+
+
+def _ours(pk: int, token: datetime.datetime):
+    return InvitationDelivery.objects.filter(pk=pk, claimed_at=token)
+
+
+def _failed(pk: int, token: datetime.datetime, now: datetime.datetime, error: str) -> None:
+    """Release the claim and try again later (backoff); after MAX_ATTEMPTS, give it up."""
+    attempts = _ours(pk, token).values_list("attempts", flat=True).first()
+    if attempts is None:
+        return  # no longer ours
+    changes = {"last_error": error, "claimed_at": None}
+    if attempts >= MAX_ATTEMPTS:
+        changes["status"] = InvitationDelivery.Status.FAILED
+    else:
+        changes["next_try_at"] = now + retry_delay(attempts)
+    _ours(pk, token).update(**changes)
+
+
+def why_not(delivery: InvitationDelivery, now: datetime.datetime) -> str:
+    """Why this delivery must not be sent any more, or "" when it should be."""
+    activity = delivery.activity
+    recipient = delivery.recipient
+    if recipient is None:
+        return "recipient deleted"
+    newer = InvitationDelivery.objects.filter(
+        activity_id=delivery.activity_id, address=delivery.address, sequence__gt=delivery.sequence
+    )
+    if newer.exists():
+        return "superseded"  # a later version of the meeting goes to them instead
+    if delivery.method == REQUEST:
+        if activity.deleted_at is not None:
+            return "meeting deleted"
+        if (activity.ends_at or activity.at) < now:
+            return "meeting over"
+        attendees = activity.attendee_users if delivery.user_id else activity.attendee_people
+        if not attendees.filter(pk=recipient.pk).exists():
+            return "no longer invited"
+    if delivery.user_id and not _may_receive(recipient, activity):
+        return "may not see the meeting"
+    return ""
+
+
+def _may_receive(user, activity: Activity) -> bool:
+    return user.is_active and Activity.all_objects.visible_to(user).filter(pk=activity.pk).exists()
+
+
+def _deliver(pk: int, token: datetime.datetime, connection) -> bool:
+    """Send one claimed delivery and mark it sent; False when it is not to be sent (any
+    more). What the mail server refused is raised."""
+    delivery = (
+        InvitationDelivery.objects.select_related("activity__owner", "user", "person", "actor")
+        .filter(pk=pk, claimed_at=token)
+        .first()
+    )
+    if delivery is None:
+        return False  # our claim expired and another worker took it over
+    reason = why_not(delivery, token)
+    if reason:
+        _ours(pk, token).update(
+            status=InvitationDelivery.Status.SKIPPED, last_error=reason, claimed_at=None
+        )
+        return False
+    activity = delivery.activity
+    email = build_invitation(
+        activity,
+        delivery.method,
+        delivery.recipient,
+        delivery.actor,
+        address=delivery.address,
+        message_id=stable_message_id("invitation", delivery.pk),
+    )
+    email.connection = connection
+    if not email.send():
+        raise smtplib.SMTPException("the mail server did not take the message")
+    _ours(pk, token).update(
+        status=InvitationDelivery.Status.SENT,
+        sent_at=timezone.now(),
+        claimed_at=None,
+        last_error="",
+    )
+    return True

@@ -100,6 +100,14 @@ class Activity(Record):
     repeat = models.CharField(
         _("repeats"), max_length=7, choices=Repeat.choices, blank=True, default=""
     )
+    #: a monthly series' day of the month, kept on each occurrence: 31 for one started on
+    #: 31 January, though this occurrence falls on 28 February
+    repeat_day = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    #: the occurrence completing this repeating task made: completing it again (after
+    #: reopening it) makes no second one
+    next_occurrence = models.ForeignKey(
+        "self", null=True, blank=True, editable=False, on_delete=models.SET_NULL, related_name="+"
+    )
     # calls
     direction = models.CharField(
         _("direction"), max_length=3, choices=Direction.choices, blank=True, default=""
@@ -276,3 +284,4 @@ class DailyRun(models.Model):
 
 
 from kehu.activities.email_models import *  # noqa: E402,F403  (the email models)
+from kehu.activities.invitation_models import *  # noqa: E402,F403  (invitation deliveries)

@@ -149,14 +149,23 @@ def send_due(now: datetime.datetime | None = None, limit: int = SWEEP_SIZE) -> i
     return delivered
 
 
-def _claimable(now: datetime.datetime) -> Q:
+def claimable(now: datetime.datetime) -> Q:
+    """Rows nobody holds: never claimed, or claimed by a worker that died (CLAIM_TIMEOUT);
+    for any model with a `claimed_at` (reminders, invitation deliveries)."""
     return Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_TIMEOUT)
+
+
+def retry_delay(attempts: int) -> datetime.timedelta:
+    """How long to wait after the `attempts`-th failed try (BACKOFF_MINUTES, the last repeats)."""
+    return datetime.timedelta(
+        minutes=BACKOFF_MINUTES[min(max(attempts, 1), len(BACKOFF_MINUTES)) - 1]
+    )
 
 
 def _due(now: datetime.datetime):
     """Due reminders nobody holds, oldest first (the partial index `reminder_pending_idx`)."""
     pending = Reminder.objects.filter(sent_at__isnull=True, cancelled="", next_try_at__lte=now)
-    return pending.filter(_claimable(now)).order_by("next_try_at", "id")
+    return pending.filter(claimable(now)).order_by("next_try_at", "id")
 
 
 def _claim_next(now: datetime.datetime) -> int | None:
@@ -260,8 +269,7 @@ def _failed(reminder_id: int, token, now: datetime.datetime, error: str, reason:
     if attempts >= MAX_ATTEMPTS:
         changes["cancelled"] = reason
     else:
-        wait = BACKOFF_MINUTES[min(attempts, len(BACKOFF_MINUTES)) - 1]
-        changes["next_try_at"] = now + datetime.timedelta(minutes=wait)
+        changes["next_try_at"] = now + retry_delay(attempts)
     _ours(reminder_id, token).update(**changes)
 
 
@@ -328,10 +336,16 @@ def reminder_message(reminder: Reminder) -> Message:
     return Message(text[:300], url, "\n".join(lines))
 
 
+def stable_message_id(kind: str, pk: int) -> str:
+    """A Message-ID that is the same for every try of one email (`kind` and the id of the
+    row it is sent for), so mail servers and clients see a repeated email as one."""
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip(" >") or "kehu.localhost"
+    return f"<kehu-{kind}-{pk}@{domain}>"
+
+
 def message_id(reminder: Reminder) -> str:
     """The same for every try of one reminder, so a repeated email is seen as one."""
-    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip(" >") or "kehu.localhost"
-    return f"<kehu-reminder-{reminder.pk}@{domain}>"
+    return stable_message_id("reminder", reminder.pk)
 
 
 def send_email(reminder: Reminder, message: Message) -> None:

@@ -13,14 +13,17 @@ log = logging.getLogger(__name__)
 
 @task()
 def send_reminders() -> int:
-    """Send the reminders that are due (and give up on emails whose sending was lost), then
-    queue the next sweep for the next minute."""
+    """Send the reminders that are due (and give up on emails whose sending was lost), retry
+    the meeting invitations that wait, then queue the next sweep for the next minute."""
+    from kehu.activities.invitations import send_waiting_invitations
     from kehu.activities.mail_send import fail_stale_queued
     from kehu.activities.reminders import send_due
 
     try:
         fail_stale_queued()  # no email waits in "sending" forever
-        return send_due()
+        delivered = send_due()
+        send_waiting_invitations()  # refused earlier, or left behind by a worker that died
+        return delivered
     finally:
         schedule_reminders()  # the next minute's sweep, whatever happened in this one
 

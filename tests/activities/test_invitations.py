@@ -232,3 +232,15 @@ def test_someone_taken_off_the_meeting_gets_a_cancellation(
     by_to = {_to(m): _calendar(m)[1] for m in smtp_server.messages}
     assert by_to["manager@kehu.example"] == "CANCEL"  # off the meeting
     assert by_to[CUSTOMER] == "REQUEST"  # still on it: the updated invitation
+
+
+def test_a_read_only_users_meeting_invites_colleagues_but_emails_no_customer(
+    readonly_user, rep, manager, people, smtp_server, django_capture_on_commit_callbacks
+):
+    """Sending email to customers needs the right to send (`mail_send.SEND_RIGHT`), and an
+    invitation is an email: a read-only user may log a meeting, but only colleagues hear."""
+    person, _silent = people
+    with django_capture_on_commit_callbacks(execute=True):
+        _plan(readonly_user, person, {"attendee_people": [person.pk],
+                                      "attendee_users": [manager.pk]})  # fmt: skip
+    assert [_to(m) for m in smtp_server.messages] == ["manager@kehu.example"]
