@@ -152,6 +152,7 @@ TARGET_BY_PREFIX = {
     "/api/v1/quotes/": "quote",
     "/api/v1/activities/": "activity",
     "/api/v1/orders/": "order",
+    "/api/v1/emails/review/": "email_review",
 }
 
 PRODUCT_FORM = {"sku": "WALK-1", "name": "走查产品 Walk product", "unit": "pcs", "price": "9",
@@ -367,11 +368,14 @@ UI_RULES: dict[str, Rule] = {
     "my-day-reschedule": Rule(
         get=None, post=CHANGE_OWN, target="activity", post_data=lambda o: {"when": "tomorrow"}
     ),
-    # sending email: whoever sees the person writes to them; only the sender sends a failed
-    # email again (with no SMTP server in the walk the owner's retry is in test_mail_views.py)
-    "person-email": Rule(get=READ),
+    # sending email: whoever sees the person and may send (not Read-only) writes to them; only
+    # the sender sends a failed email again (with no SMTP server in the walk the owner's retry
+    # is in test_mail_views.py; tests/activities/test_send_permission.py)
+    "person-email": Rule(get=WRITE),
     "email-retry": Rule(get=None, post=SENDER_ONLY, target="sent_email"),
-    "email-reply": Rule(get=statuses(302, teammate=404, outsider=404), target="sent_email"),
+    "email-reply": Rule(
+        get=statuses(302, teammate=404, outsider=404, readonly=403), target="sent_email"
+    ),
     "email-attachment": Rule(get=READ, target="email_attachment"),
     # receiving email: the review list and .eml upload are for those who may create customers;
     # each reviews the mail of mailboxes in their scope (tests/activities/test_mail_receive.py)
@@ -424,7 +428,19 @@ API_CHANGE_OWN = {"teammate": 404, "outsider": 404, "readonly": 403}
 API_RULES: dict[str, Rule] = {
     # emails: read through their activity; sending needs an SMTP server (409 without one)
     "GET /api/v1/emails": Rule(get=ANYONE, shows=("sent_email",)),
-    "POST /api/v1/emails": Rule(get=None, post={"teammate": 404, "outsider": 404}),
+    "POST /api/v1/emails": Rule(get=None, post={"teammate": 404, "outsider": 404, "readonly": 403}),
+    # the review list, as its pages (tests/activities/test_review_api.py)
+    "GET /api/v1/emails/review": Rule(get=CREATE, shows=("email_review",)),
+    "GET /api/v1/emails/review/{email_id}": Rule(get=WRITE),
+    "POST /api/v1/emails/review/{email_id}/link": Rule(
+        get=None, post={**API_CHANGE_OWN, "owner": 200}
+    ),
+    "POST /api/v1/emails/review/{email_id}/person": Rule(
+        get=None, post={**API_CHANGE_OWN, "owner": 201}
+    ),
+    "POST /api/v1/emails/review/{email_id}/ignore": Rule(
+        get=None, post={**API_CHANGE_OWN, "owner": 200}
+    ),
     "GET /api/v1/emails/{email_id}": Rule(get=READ, target="sent_email"),
     "POST /api/v1/emails/{email_id}/retry": Rule(get=None, post=SENDER_ONLY, target="sent_email"),
     "GET /api/v1/email-templates": Rule(get=ANYONE),
@@ -539,6 +555,9 @@ API_RULES: dict[str, Rule] = {
 API_BODIES = {
     "/api/v1/emails": lambda o: {"person_id": o["person"].pk, "subject": "走查", "body": "正文"},
     "/api/v1/emails/{email_id}/retry": {},
+    "/api/v1/emails/review/{email_id}/link": lambda o: {"person_id": o["person"].pk},
+    "/api/v1/emails/review/{email_id}/person": {"name": "走查新人", "email": "n@walk.example"},
+    "/api/v1/emails/review/{email_id}/ignore": {},
     "/api/v1/email-templates": {
         "name": "新模板 New template",
         "subject": "{{ person.name }}",

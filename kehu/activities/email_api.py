@@ -2,7 +2,8 @@
 
 An email is read through its activity, so it is seen by exactly those who see that activity
 (`Activity.objects.visible_to`): a private one only by its owner. Sending goes through
-`mail_send.send_email`, templates through `mail_templates`.
+`mail_send.send_email`, templates through `mail_templates`. The review list's routes
+(/api/v1/emails/review) are in `review_api`.
 """
 
 import datetime
@@ -17,6 +18,7 @@ from ninja.errors import HttpError
 from kehu.activities import mail_send, mail_templates
 from kehu.activities.email_models import EmailMessage, EmailTemplate
 from kehu.activities.models import NOTE_MAX_LENGTH, SUBJECT_MAX_LENGTH, Activity
+from kehu.activities.review_api import add_review_routes
 from kehu.core.api_support import (
     CREATE_ERRORS,
     READ_ERRORS,
@@ -30,6 +32,7 @@ from kehu.core.api_support import (
 from kehu.customers.models import Person
 
 emails_router = Router(tags=["emails"])
+add_review_routes(emails_router)  # /emails/review/...: received mail that matched nobody
 email_templates_router = Router(tags=["email templates"])
 
 ID = Path(..., ge=1, le=2**63 - 1)

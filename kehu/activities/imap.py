@@ -23,6 +23,7 @@ from django_tasks import task
 
 from kehu.activities.mail_receive import DUPLICATE, MATCHED, REVIEW, UnreadableEmail, receive
 from kehu.activities.models import MailboxState
+from kehu.activities.review_notices import tell_reviewers
 from kehu.core.schedule import enqueue_once
 
 log = logging.getLogger(__name__)
@@ -121,6 +122,7 @@ def poll_mailbox() -> PollResult:
         return PollResult(configured=False)
     state, _created = MailboxState.objects.get_or_create(key=mailbox_key())
     result = PollResult()
+    waiting = []  # the messages this poll put in the review list
     conn = None
     try:
         owner = _owner()
@@ -141,23 +143,27 @@ def poll_mailbox() -> PollResult:
         result.more = len(uids) > BATCH
         for uid in uids[:BATCH]:
             raw = _message_bytes(_check(conn.uid("FETCH", str(uid), "(BODY.PEEK[])"), "FETCH"))
+            for_review = None
             with transaction.atomic():
                 if raw is not None:  # None: expunged since the search
                     try:
-                        outcome = receive(raw, owner=owner, source="imap").outcome
+                        received = receive(raw, owner=owner, source="imap")
                     except (UnreadableEmail, DataError, ValueError, UnicodeError) as exc:
                         # one message Kehu cannot store must not stop the mailbox: it stays on
                         # the server (read with PEEK, never deleted) and reading goes on
                         log.warning("IMAP %s: UID %s skipped: %s", state.key, uid, exc)
                         result.unreadable += 1
                     else:
-                        if outcome == MATCHED:
+                        if received.outcome == MATCHED:
                             result.matched += 1
-                        elif outcome == REVIEW:
+                        elif received.outcome == REVIEW:
                             result.review += 1
-                        elif outcome == DUPLICATE:
+                            for_review = received.message
+                        elif received.outcome == DUPLICATE:
                             result.duplicate += 1
                 MailboxState.objects.filter(pk=state.pk, last_uid__lt=uid).update(last_uid=uid)
+            if for_review is not None:  # stored for good: the transaction is committed
+                waiting.append(for_review)
             result.uids.append(uid)
         error = ""
     except (MailboxError, imaplib.IMAP4.error, OSError) as exc:
@@ -172,6 +178,10 @@ def poll_mailbox() -> PollResult:
                 conn.logout()
     result.error = error
     MailboxState.objects.filter(pk=state.pk).update(last_polled_at=timezone.now(), last_error=error)
+    try:
+        tell_reviewers(waiting)  # one notification for the whole poll, however many
+    except Exception:  # noqa: BLE001  (the mail is stored; a lost notice must not fail the poll)
+        log.exception("IMAP %s: could not tell the reviewers", state.key)
     return result
 
 

@@ -23,7 +23,7 @@ from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from kehu.activities import mail_parse
+from kehu.activities import invitation_replies, mail_parse
 from kehu.activities.models import (
     NOTE_MAX_LENGTH,
     SUBJECT_MAX_LENGTH,
@@ -239,6 +239,10 @@ def _receive(raw_bytes: bytes, owner, source: str) -> Received:
             if existing is not None:
                 return Received(DUPLICATE, existing, None)
             result = _store(parsed, bytes(raw_bytes), owner, source, stored_files)
+            # an attendee's answer to a meeting invitation (iTIP REPLY); never raises
+            invitation_replies.take_replies(
+                raw_bytes, result.message, uploader=owner if source == "upload" else None
+            )
     except BaseException:
         for file in stored_files:  # the rows were rolled back: so are their files
             try:
@@ -345,6 +349,43 @@ def review_queue(user):
     if isinstance(owners, int):
         return queue.filter(Q(owner_id=owners) | Q(owner__isnull=True))
     return queue.filter(Q(owner_id__in=owners) | Q(owner__isnull=True))
+
+
+def review_message(user, pk: int) -> EmailMessage:
+    """One message of the user's review list, with its attachments: PermissionDenied for a
+    user who may not review, 404 for a message not in their list (the page and the API)."""
+    visibility.require(user, "customers", "create")
+    message = review_queue(user).prefetch_related("attachments").filter(pk=pk).first()
+    if message is None:
+        raise Http404
+    return message
+
+
+def person_to_link(actor, person_id):
+    """The person a message is to be filed on, if the actor can see them (one chosen by id
+    in the page or the API); a ValidationError on `person` otherwise."""
+    from kehu.customers.models import Person
+
+    try:
+        pk = int(person_id)
+    except (TypeError, ValueError):
+        pk = 0
+    person = None
+    if 0 < pk < 2**63:
+        person = Person.objects.visible_to(actor).filter(pk=pk).first()
+    if person is None:
+        raise ValidationError({"person": [_("Choose a person you can see.")]})
+    return person
+
+
+def sender_as_person(message: EmailMessage) -> dict:
+    """What a new person made from a message's sender is called, unless the reviewer says
+    otherwise: the sender's display name (else their address's local part) and address."""
+    from kehu.customers.models import Person
+
+    name = message.from_name or message.from_address.partition("@")[0]
+    longest = Person._meta.get_field("name").max_length
+    return {"name": name[:longest], "email": message.from_address}
 
 
 def _reviewable(actor, message: EmailMessage) -> EmailMessage:

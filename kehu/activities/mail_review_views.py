@@ -12,13 +12,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import DataError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kehu.activities import imap, mail_parse, mail_receive
+from kehu.activities import imap, mail_parse, mail_receive, review_notices
 from kehu.activities.models import EmailMessage
 from kehu.core import search, visibility
 from kehu.core.pagination import BadCursor, paginate
@@ -65,8 +65,7 @@ def _queue(user):
 
 
 def _message(request, pk: int) -> EmailMessage:
-    visibility.require(request.user, "customers", "create")
-    return get_object_or_404(_queue(request.user), pk=pk)
+    return mail_receive.review_message(request.user, pk)
 
 
 @login_required
@@ -105,7 +104,6 @@ def _people_matching(user, message: EmailMessage, q: str) -> list:
 
 def _detail(request, message: EmailMessage, *, person_errors=None, person_data=None, status=200):
     q = (request.GET.get("q") or "").strip()[:200]
-    name = message.from_name or message.from_address.partition("@")[0]
     return render(
         request,
         "activities/mail_review_detail.html",
@@ -113,7 +111,7 @@ def _detail(request, message: EmailMessage, *, person_errors=None, person_data=N
             "message": message,
             "q": q,
             "people": _people_matching(request.user, message, q),
-            "person_data": person_data or {"name": name, "email": message.from_address},
+            "person_data": person_data or mail_receive.sender_as_person(message),
             "person_errors": person_errors or {},
             "nav": "mail-review",
         },
@@ -141,14 +139,8 @@ def _filed_message(request, record) -> None:
 @require_POST
 def review_link(request, pk: int):
     message = _message(request, pk)
-    raw = request.POST.get("person", "")
-    person = None
-    if raw.isascii() and raw.isdigit() and len(raw) < 19:
-        person = Person.objects.visible_to(request.user).filter(pk=int(raw)).first()
-    if person is None:
-        messages.error(request, _("Choose a person you can see."))
-        return _detail(request, message, status=400)
     try:
+        person = mail_receive.person_to_link(request.user, request.POST.get("person", ""))
         mail_receive.link_message(request.user, message, person)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -188,8 +180,9 @@ def review_ignore(request, pk: int):
 # ---------------------------------------------------------------- uploading .eml files
 
 
-def _report(user, filename: str, content: bytes) -> dict:
-    """What became of one uploaded file, for the report the upload page shows."""
+def _report(user, filename: str, content: bytes, waiting: list) -> dict:
+    """What became of one uploaded file, for the report the upload page shows (a message put
+    in the review list is added to `waiting`)."""
     row = {"filename": filename, "outcome": "", "text": "", "url": ""}
     try:
         received = mail_receive.receive(content, owner=user, source="upload")
@@ -206,6 +199,7 @@ def _report(user, filename: str, content: bytes) -> dict:
         return row
     row["subject"] = message.subject
     if received.outcome == mail_receive.REVIEW:
+        waiting.append(message)
         row.update(
             outcome="review",
             text=_("Waiting for review: no person has this address."),
@@ -229,7 +223,7 @@ def _report(user, filename: str, content: bytes) -> dict:
 @login_required
 def upload(request):
     visibility.require(request.user, "customers", "create")
-    rows, error = [], ""
+    rows, error, waiting = [], "", []
     limit = mail_parse.max_message_bytes()
     if request.method == "POST":
         files = request.FILES.getlist("files")
@@ -250,7 +244,8 @@ def upload(request):
                         }
                     )
                     continue
-                rows.append(_report(request.user, name, upload_file.read()))
+                rows.append(_report(request.user, name, upload_file.read(), waiting))
+            review_notices.tell_reviewers(waiting)  # one notification for the whole upload
     return render(
         request,
         "activities/mail_upload.html",

@@ -39,6 +39,10 @@ from kehu.core import visibility
 
 log = logging.getLogger(__name__)
 MAX_CC = 10
+#: the right sending needs. An email goes to a customer in the company's name, so it needs more
+#: than reading: activities have no rights of their own (decision 0014), and the roles' right
+#: to create customers is what sets a Sales rep apart from a Read-only user.
+SEND_RIGHT = ("customers", "create")
 
 
 class EmailNotConfigured(ValidationError):
@@ -50,6 +54,16 @@ class EmailNotConfigured(ValidationError):
 
 def email_configured() -> bool:
     return bool(settings.EMAIL_HOST)
+
+
+def may_send(user) -> bool:
+    """Whether the user's role lets them send email from Kehu (for showing the buttons)."""
+    return visibility.can(user, *SEND_RIGHT)
+
+
+def require_sender(user) -> None:
+    """PermissionDenied unless the user's role lets them send email (every door checks it)."""
+    visibility.require(user, *SEND_RIGHT)
 
 
 def new_message_id() -> str:
@@ -175,14 +189,16 @@ def _validate(actor, person, subject, body, template, cc, in_reply_to) -> dict:
 
 def send_email(actor, person, subject: str = "", body: str = "", *, template=None, cc=None,
                private: bool = False, in_reply_to=None) -> EmailMessage:  # fmt: skip
-    """Email `person` (whom the actor may see) and log it on their timeline; the message is
-    sent by a task after the commit. A `template` fills an empty subject or body; placeholders
-    such as {{ person.name }} are filled in; the actor's signature is added under the text."""
+    """Email `person` (whom the actor may see; their role must allow sending, `SEND_RIGHT`)
+    and log it on their timeline; the message is sent by a task after the commit. A `template`
+    fills an empty subject or body; placeholders such as {{ person.name }} are filled in; the
+    actor's signature is added under the text."""
     from kehu.customers.models import Person
 
     if not isinstance(person, Person):
         raise ValidationError({"person": [_("Emails are sent to people.")]})
     visibility.require_record(actor, person, "read")
+    require_sender(actor)
     if not email_configured():
         raise EmailNotConfigured
     data = _validate(actor, person, subject, body, template, cc, in_reply_to)
@@ -220,11 +236,12 @@ def send_email(actor, person, subject: str = "", body: str = "", *, template=Non
 
 
 def retry_email(actor, message: EmailMessage) -> EmailMessage:
-    """Send a failed email again (its sender only). Only a failed message is queued again, in
-    one conditional update, so two clicks still send it once."""
+    """Send a failed email again (its sender only, while they may send). Only a failed message
+    is queued again, in one conditional update, so two clicks still send it once."""
     activity = message.activity
     if activity is None or not Activity.objects.visible_to(actor).filter(pk=activity.pk).exists():
         raise Http404
+    require_sender(actor)
     if message.owner_id != actor.pk:
         raise PermissionDenied(_("Only its sender can send it again."))
     if message.status != EmailMessage.Status.FAILED:

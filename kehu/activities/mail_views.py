@@ -70,6 +70,7 @@ def compose(request, pk):
     """Write an email to a person; a template chosen (`?template=`) fills subject and text."""
     user = request.user
     person = get_object_or_404(Person.objects.visible_to(user).select_related("company"), pk=pk)
+    mail_send.require_sender(user)
     templates = list(mail_templates.usable_templates(user))
     ready = mail_send.email_configured()
     initial: dict = {}
@@ -262,4 +263,5 @@ def reply(request, pk):
     record = message.activity.record
     if not isinstance(record, Person):
         raise Http404
+    mail_send.require_sender(request.user)
     return redirect(f"{reverse('person-email', args=[record.pk])}?reply={message.pk}")

@@ -70,6 +70,15 @@ def may_create(user, module: str) -> bool:
 
 
 @register.filter
+def may_send_email(user) -> bool:
+    """Whether the user's role lets them send email from Kehu (the Send email and Reply
+    buttons)."""
+    from kehu.activities.mail_send import may_send
+
+    return may_send(user)
+
+
+@register.filter
 def money(value) -> str:
     """An amount with thousands separators and cents: 1234567.5 → 1,234,567.50."""
     return numbers.money(value)
