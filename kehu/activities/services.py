@@ -206,8 +206,11 @@ def _snapshot(activity: Activity) -> dict:
     return values
 
 
-def log_activity(actor, record, kind: str, data: dict) -> Activity:
-    """Log (or plan) an activity of `kind` on `record`, which the actor may read."""
+def log_activity(
+    actor, record, kind: str, data: dict, *, repeat_day: int | None = None
+) -> Activity:
+    """Log (or plan) an activity of `kind` on `record`, which the actor may read.
+    `repeat_day`: for a monthly task's next occurrence, the day of the month its series is on."""
     if kind not in Kind.values:
         raise ValidationError({"kind": [_("Choose a kind of activity.")]})
     _check_record(actor, record)
@@ -216,6 +219,7 @@ def log_activity(actor, record, kind: str, data: dict) -> Activity:
             kind=kind, record=record, company_id=company_of(record), owner=actor, created_by=actor
         )
         m2m = _apply(actor, activity, dict(data), record)
+        activity.repeat_day = repeat_day
         activity.save()
         for name, values in m2m.items():
             getattr(activity, name).set(values)
@@ -275,15 +279,22 @@ def update_activity(actor, activity: Activity, changes: dict, expected_version=N
     return current
 
 
-def _next_due(due: datetime.datetime, repeat: str, zone: str) -> datetime.datetime:
-    """The next occurrence at the same wall-clock time in the owner's zone (09:00 stays 09:00
-    across a daylight-saving change); monthly: the same day, or the month's last day."""
+def _zone(name: str) -> datetime.tzinfo:
     import zoneinfo
 
     try:
-        tz = zoneinfo.ZoneInfo(zone)
+        return zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        tz = timezone.get_current_timezone()
+        return timezone.get_current_timezone()
+
+
+def _next_due(
+    due: datetime.datetime, repeat: str, zone: str, day: int | None = None
+) -> datetime.datetime:
+    """The next occurrence at the same wall-clock time in the owner's zone (09:00 stays 09:00
+    across a daylight-saving change); monthly: on `day` (the series' day of the month, else
+    `due`'s own), or the month's last day when it is shorter."""
+    tz = _zone(zone)
     local = due.astimezone(tz).replace(tzinfo=None)
     if repeat == Activity.Repeat.DAILY:
         following = local + datetime.timedelta(days=1)
@@ -291,14 +302,28 @@ def _next_due(due: datetime.datetime, repeat: str, zone: str) -> datetime.dateti
         following = local + datetime.timedelta(weeks=1)
     else:
         year, month = (local.year + 1, 1) if local.month == 12 else (local.year, local.month + 1)
-        day = min(local.day, calendar.monthrange(year, month)[1])
+        day = min(day or local.day, calendar.monthrange(year, month)[1])
         following = local.replace(year=year, month=month, day=day)
     return following.replace(tzinfo=tz)
 
 
+def _series_day(task: Activity, zone: str) -> int:
+    """The day of the month a monthly task's series is on. Its due day, unless that is a
+    short month's last day standing in for a later one (28 February for the 31st): then the
+    day the occurrence was made with (`repeat_day`). A task moved to another day since
+    starts its series there (the kept day no longer matches its due day)."""
+    local = task.due_at.astimezone(_zone(zone))
+    last = calendar.monthrange(local.year, local.month)[1]
+    kept = task.repeat_day
+    if local.day == last and kept and local.day < kept <= 31:
+        return kept
+    return local.day
+
+
 def complete_task(actor, task: Activity, done: bool = True) -> tuple[Activity, Activity | None]:
     """Mark a task done (or not done again). A repeating task that is done makes its next
-    occurrence; returns (task, next task or None)."""
+    occurrence, once (reopened and done again, it makes none); returns (task, next task or
+    None)."""
     require_activity(actor, task, "edit")
     if task.kind != Kind.TASK:
         raise ValidationError({"kind": [_("Only tasks are done or not done.")]})
@@ -337,7 +362,12 @@ def complete_task(actor, task: Activity, done: bool = True) -> tuple[Activity, A
             and current.due_at
             and record is not None
             and not record.deleted_at
+            and current.next_occurrence_id is None
         ):
+            zone = current.owner.zone
+            day = None
+            if current.repeat == Activity.Repeat.MONTHLY:
+                day = _series_day(current, zone)
             following = log_activity(
                 actor,
                 record,
@@ -345,13 +375,16 @@ def complete_task(actor, task: Activity, done: bool = True) -> tuple[Activity, A
                 {
                     "subject": current.subject,
                     "body": current.body,
-                    "due_at": _next_due(current.due_at, current.repeat, current.owner.zone),
+                    "due_at": _next_due(current.due_at, current.repeat, zone, day),
                     "priority": current.priority,
                     "repeat": current.repeat,
                     "remind_minutes": current.remind_minutes,
                     "owner": _next_owner(actor, current, record),
                 },
+                repeat_day=day,
             )
+            current.next_occurrence = following
+            current.save(update_fields=["next_occurrence"])
     return current, following
 
 
@@ -389,6 +422,13 @@ def delete_activity(actor, activity: Activity) -> Activity:
     return current
 
 
+def may_restore(actor, activity: Activity, record_module: str) -> bool:
+    """Whether `actor`, who sees the record `activity` is on (a record of `record_module`),
+    may bring the activity back from the bin: its owner may, and so may anyone allowed to
+    edit the record. `restore_activity` checks it; the recycle bin offers Restore by it."""
+    return activity.owner_id == actor.pk or visibility.can(actor, record_module, "edit")
+
+
 def restore_activity(actor, activity: Activity) -> Activity:
     if activity.deleted_at is None:
         return activity
@@ -396,8 +436,8 @@ def restore_activity(actor, activity: Activity) -> Activity:
     if record is None:
         raise Http404
     visibility.require_record(actor, record, "read")
-    if activity.owner_id != actor.pk:
-        visibility.require_record(actor, record, "edit")
+    if not may_restore(actor, activity, record.module):
+        visibility.require(actor, record.module, "edit")
     with transaction.atomic():
         activity.deleted_at = None
         activity.deleted_by = None

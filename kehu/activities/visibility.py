@@ -17,13 +17,18 @@ def parent_models() -> list:
 
 
 def _visible_parents(user) -> Q:
+    """The activities on live records the user sees. A record in the recycle bin is seen by
+    nobody outside the bin, so its activities are not either, whatever the scope."""
     condition = Q(pk__in=[])
     for model in parent_models():
         if not visibility.can(user, model.module, "read"):
             continue
         content_type = ContentType.objects.get_for_model(model)
         if visibility.owners_in_scope(user) is None:
-            condition |= Q(content_type=content_type)
+            # every live record: leave out the binned ones (few, read from the binned index)
+            # rather than list every live one
+            binned = model.all_objects.in_recycle_bin().values("id")
+            condition |= Q(content_type=content_type) & ~Q(object_id__in=binned)
         else:
             ids = model.objects.visible_to(user).values("id")
             condition |= Q(content_type=content_type, object_id__in=ids)
