@@ -326,9 +326,9 @@ def _is_attachment(part: Message) -> bool:
         has_name = bool(part.get_filename() or part.get_param("name", header="content-type"))
     except Exception:  # noqa: BLE001
         has_name = True
-    if part.get_content_type() in ("text/plain", "text/html") and not has_name:
-        return False
-    return part.get_content_maintype() != "text" or has_name
+    if part.get_content_type() in ("text/plain", "text/html"):
+        return has_name
+    return True  # any other type, text/calendar (an invitation or its answer) included
 
 
 def parse(raw: bytes) -> ParsedMessage:

@@ -75,6 +75,24 @@ def test_html_is_sanitised_and_gives_the_text():
     assert parsed.text.startswith("Hi there")
 
 
+def test_a_calendar_part_without_a_name_is_an_attachment_not_the_text():
+    """An invitation's answer carries its calendar as a nameless text/calendar alternative:
+    the person reads the text part on the timeline, not BEGIN:VCALENDAR."""
+    raw = (
+        b"From: a@customer.example\r\nSubject: Accepted\r\nMessage-ID: <c@x>\r\n"
+        b"MIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/alternative; boundary="b"\r\n\r\n'
+        b"--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+        b"I will come.\r\n"
+        b"--b\r\nContent-Type: text/calendar; method=REPLY; charset=utf-8\r\n\r\n"
+        b"BEGIN:VCALENDAR\r\nMETHOD:REPLY\r\nEND:VCALENDAR\r\n"
+        b"--b--\r\n"
+    )
+    parsed = parse(raw)
+    assert parsed.text == "I will come."
+    assert [a.filename.rsplit(".", 1)[-1] for a in parsed.attachments] == ["ics"]
+
+
 def test_attachment_names_in_rfc2231_and_encoded_words_are_decoded():
     raw = with_attachments(
         [
