@@ -18,7 +18,6 @@ case prints a Markdown row; the whole run goes to bench/out/<label>-timeline.jso
 import argparse
 import datetime
 import json
-import os
 import random
 import sys
 import time
@@ -43,16 +42,9 @@ def _args():
 
 
 OPTS = _args() if __name__ == "__main__" else None
-if OPTS is not None:
-    os.environ["KEHU_DATABASE_URL"] = OPTS.db
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kehu.settings")
-os.environ.setdefault("KEHU_DATA_DIR", "/tmp/kehu_bench/data")  # noqa: S108
-os.environ.setdefault("KEHU_SECRET_KEY", "bench-not-secret")
-os.environ.setdefault("KEHU_ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
+import django_start  # noqa: E402
 
-import django  # noqa: E402
-
-django.setup()
+django_start.start(OPTS.db if OPTS is not None else None)
 
 from common import analyze, bench_user  # noqa: E402
 from django.contrib.contenttypes.models import ContentType  # noqa: E402
