@@ -166,11 +166,13 @@ def activity_detail(request, pk):
     user = request.user
     activity = _visible_activity(user, pk)
     record = activity.record
-    try:
-        require_activity(user, activity, "edit")
-        can_change = activity.kind != Kind.EMAIL
-    except PermissionDenied:
-        can_change = False
+    can_change = False
+    if not activity.deleted_at:  # a binned activity is read, or restored, not changed
+        try:
+            require_activity(user, activity, "edit")
+            can_change = activity.kind != Kind.EMAIL
+        except PermissionDenied:
+            pass
     form = None
     if can_change and not activity.deleted_at:
         form = ActivityForm(
@@ -211,6 +213,10 @@ def activity_detail(request, pk):
         "record": record,
         "form": form,
         "can_change": can_change,
+        # the bin's rule, so an email (never edited) is restored from its own page too
+        "can_restore": bool(activity.deleted_at)
+        and record is not None
+        and services.may_restore(user, activity, record.module),
         "attendee_users": attendee_users,
         "attendee_people": attendee_people,
     }

@@ -173,3 +173,35 @@ def test_inactive_templates_are_not_offered(client, admin_user, rep, person, tem
     client.force_login(rep)
     page = client.get(f"/people/{person.pk}/email/", {"template": template.pk}).content.decode()
     assert "问候" not in page
+
+
+def test_a_binned_email_is_restored_from_its_own_page(client, rep, readonly_user, person,
+                                                       smtp_server, on_commit):  # fmt: skip
+    """An email is never edited, yet its owner may bring it back from its page, as from the
+    recycle bin; someone who may not restore it is not offered the button."""
+    from kehu.activities import services
+
+    with on_commit():
+        message = mail_send.send_email(rep, person, "报价", "请查收")
+    activity = message.activity
+    services.delete_activity(rep, activity)
+    restore = f'action="/activities/{activity.pk}/restore/"'
+    client.force_login(readonly_user)
+    response = client.get(f"/activities/{activity.pk}/")
+    assert response.status_code == 404 or restore not in response.content.decode()
+    client.force_login(rep)
+    assert restore in client.get(f"/activities/{activity.pk}/").content.decode()
+    response = client.post(f"/activities/{activity.pk}/restore/")
+    assert response.status_code == 302
+    activity.refresh_from_db()
+    assert activity.deleted_at is None
+
+
+def test_an_email_has_a_page_of_its_own(client, rep, person, smtp_server, on_commit):
+    with on_commit():
+        message = mail_send.send_email(rep, person, "报价 <b>", "请查收")
+    client.force_login(rep)
+    response = client.get(f"/activities/{message.activity.pk}/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "报价 &lt;b&gt;" in page and "请查收" in page and "/restore/" not in page
