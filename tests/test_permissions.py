@@ -521,6 +521,7 @@ API_RULES: dict[str, Rule] = {
     "POST /api/v1/activities/{activity_id}/done": Rule(
         get=None, post={**API_CHANGE_OWN, "owner": 200}
     ),
+    "GET /api/v1/activities/{activity_id}/answers": Rule(get=READ),
     "GET /api/v1/timeline/{record_type}/{record_id}": Rule(get=READ, target="person"),
     "GET /api/v1/notifications": Rule(get=ANYONE),
     "POST /api/v1/notifications/read": Rule(get=None, post=statuses(200)),

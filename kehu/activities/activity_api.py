@@ -13,6 +13,7 @@ from ninja import Field, Path, Query, Router, Schema
 from pydantic import AfterValidator, AwareDatetime
 
 from kehu.activities import services, timeline
+from kehu.activities.invitation_replies import annotate_answers
 from kehu.activities.models import NOTE_MAX_LENGTH, SUBJECT_MAX_LENGTH, Activity
 from kehu.core.api_support import (
     READ_ERRORS,
@@ -264,6 +265,58 @@ def complete(
         "activity": _out(QUERIES.loaded(task)),
         "next": _out(QUERIES.loaded(following)) if following else None,
     }
+
+
+class AnswerOut(Schema):
+    attendee_type: Literal["user", "person"]
+    attendee_id: int
+    answer: Literal["accepted", "declined", "tentative", "none"] = Field(
+        description="`none`: invited by email, no answer yet."
+    )
+    label: str = Field(description="The answer in the user's language, as the page shows it.")
+    to_earlier_version: bool = Field(
+        description="The answer was to an earlier version of the meeting than the last one sent."
+    )
+
+
+class AnswerPage(Schema):
+    items: list[AnswerOut]
+    next_cursor: None = Field(None, description="Always null: every answer is on one page.")
+
+
+@activities_router.get(
+    "/{activity_id}/answers",
+    response={200: AnswerPage, **READ_ERRORS},
+    summary="A meeting's answers to its invitation",
+    description=(
+        "For each attendee Kehu emailed the invitation to, their answer (accepted, declined, "
+        "tentative, or none yet), as on the meeting's page; people are those you can see. "
+        "Attendees who were not emailed (no address, the organiser) and other kinds of "
+        "activity have none."
+    ),
+    operation_id="activities_invitation_answers",
+)
+def invitation_answers(request: HttpRequest, activity_id: int = Path(..., ge=1, le=2**63 - 1)):
+    user = request.auth
+    activity = QUERIES.visible(user, activity_id)
+    if activity.kind != "meeting":
+        return {"items": [], "next_cursor": None}
+    users = list(activity.attendee_users.all())
+    people = list(activity.attendee_people.visible_to(user))
+    annotate_answers(activity, users, people)
+    items = [
+        {
+            "attendee_type": kind,
+            "attendee_id": attendee.pk,
+            "answer": attendee.invitation_answer.code,
+            "label": attendee.invitation_answer.label,
+            "to_earlier_version": attendee.invitation_answer.earlier,
+        }
+        for kind, attendees in (("user", users), ("person", people))
+        for attendee in attendees
+        if attendee.invitation_answer is not None
+    ]
+    return {"items": items, "next_cursor": None}
 
 
 class ChangeOut(Schema):

@@ -119,6 +119,28 @@ def test_an_accepted_reply_is_recorded_shown_and_told_to_the_organiser(meeting, 
     assert 'class="badge rsvp-none"' in page  # the manager has not answered yet
 
 
+def test_the_api_gives_the_answers_as_the_page_does(meeting, rep, manager, outsider):
+    from tests.api.conftest import bearer_client
+
+    mail_receive.receive(reply_email(calendar_reply(ical.uid(meeting), partstat="DECLINED")))
+    person = meeting.attendee_people.get()
+    url = f"/api/v1/activities/{meeting.pk}/answers"
+    body = bearer_client(rep).get(url).json()
+    assert body == {
+        "items": [
+            {"attendee_type": "user", "attendee_id": manager.pk, "answer": "none",
+             "label": "no answer yet", "to_earlier_version": False},
+            {"attendee_type": "person", "attendee_id": person.pk, "answer": "declined",
+             "label": "declined", "to_earlier_version": False},
+        ],
+        "next_cursor": None,
+    }  # fmt: skip
+    assert bearer_client(outsider).get(url).status_code == 404  # not their meeting
+    note = services.add_note(rep, person, "备注")
+    answers = bearer_client(rep).get(f"/api/v1/activities/{note.pk}/answers").json()
+    assert answers["items"] == []
+
+
 @pytest.mark.parametrize(
     ("partstat", "answer", "text"),
     [
