@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 __all__ = ["EmailAttachment", "EmailMessage", "EmailSignature", "EmailTemplate", "MailboxState"]
 
@@ -56,7 +57,7 @@ class EmailMessage(models.Model):
     raw = models.FileField(upload_to="mail/raw/%Y/%m", blank=True)
 
     class Meta:
-        verbose_name = _("email")
+        verbose_name = pgettext_lazy("email message", "email")
         indexes = [
             models.Index(fields=["message_id"], name="email_message_id_idx"),
             models.Index(fields=["thread_key", "sent_at"], name="email_thread_idx"),

@@ -7,6 +7,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kehu.core.models import BINNED, Record, RecordQuerySet
 
@@ -52,7 +53,7 @@ class Activity(Record):
         CALL = "call", _("call")
         MEETING = "meeting", _("meeting")
         NOTE = "note", _("note")
-        EMAIL = "email", _("email")
+        EMAIL = "email", pgettext_lazy("email message", "email")
 
     class Priority(models.TextChoices):
         LOW = "low", _("low")

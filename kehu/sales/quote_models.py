@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kehu.core.models import BINNED, Record
 from kehu.core.urls import record_url
@@ -223,14 +224,16 @@ class Quote(Record, Totals):
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
     terms = models.TextField(_("terms and notes"), blank=True, default="")
     email_state = models.CharField(
-        _("email"), max_length=6, choices=EmailState.choices, blank=True, default="",
-        editable=False,
+        pgettext_lazy("email message", "email"), max_length=6, choices=EmailState.choices,
+        blank=True, default="", editable=False,
     )  # fmt: skip
     email_to = models.EmailField(_("emailed to"), blank=True, default="", editable=False)
     email_error = models.CharField(
         _("email error"), max_length=300, blank=True, default="", editable=False
     )
-    sent_at = models.DateTimeField(_("sent"), null=True, blank=True, editable=False)
+    sent_at = models.DateTimeField(
+        pgettext_lazy("moment", "sent"), null=True, blank=True, editable=False
+    )
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True, editable=False)
     decision_note = models.CharField(
         _("reason"), max_length=300, blank=True, default="", editable=False

@@ -205,3 +205,18 @@ def test_an_email_has_a_page_of_its_own(client, rep, person, smtp_server, on_com
     assert response.status_code == 200
     page = response.content.decode()
     assert "报价 &lt;b&gt;" in page and "请查收" in page and "/restore/" not in page
+
+
+def test_in_chinese_an_email_reads_as_an_email(client, rep, person, smtp_server, on_commit):
+    """Words English shares between senses are told apart: the email kind is 邮件 (not the
+    address field's 邮箱), a sent email 已发送 (not the time column's 发送时间), its sender
+    发件人 (not a stage change's 从)."""
+    with on_commit():
+        message = mail_send.send_email(rep, person, "报价", "请查收")
+    client.force_login(rep)
+    page = client.get(
+        f"/activities/{message.activity.pk}/", headers={"Accept-Language": "zh-hans"}
+    ).content.decode()
+    assert '<span class="kind-badge email">邮件</span>' in page
+    assert "已发送" in page and "发件人" in page and "收件人" in page
+    assert "发送时间" not in page and "邮箱</span>" not in page
