@@ -5,6 +5,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kehu.core import visibility
 
@@ -41,8 +42,10 @@ class Record(models.Model):
         related_name="+",
         verbose_name=_("owner"),
     )
-    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+    created_at = models.DateTimeField(
+        pgettext_lazy("moment", "created"), default=timezone.now, editable=False
+    )
+    updated_at = models.DateTimeField(pgettext_lazy("moment", "updated"), default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -5,6 +5,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 #: how many row errors a job keeps for display and the error report (the count goes on)
 MAX_STORED_ERRORS = 1000
@@ -47,7 +48,7 @@ class ImportJob(models.Model):
     )
     total_rows = models.PositiveIntegerField(_("rows"), null=True, blank=True)
     processed = models.PositiveIntegerField(_("processed"), default=0)
-    imported = models.PositiveIntegerField(_("imported"), default=0)
+    imported = models.PositiveIntegerField(pgettext_lazy("count", "imported"), default=0)
     skipped = models.PositiveIntegerField(_("skipped"), default=0)
     companies_created = models.PositiveIntegerField(default=0)
     #: [{"line": n, "reason": "..."}], at most MAX_STORED_ERRORS; error_count keeps counting
@@ -56,7 +57,7 @@ class ImportJob(models.Model):
     #: the file line (header = line 1) of the last row whose batch has been committed
     position = models.PositiveIntegerField(default=1)
     message = models.TextField(blank=True, default="")
-    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    created_at = models.DateTimeField(pgettext_lazy("moment", "created"), default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

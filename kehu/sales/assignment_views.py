@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from kehu.accounts.models import Team, User
@@ -20,10 +20,12 @@ from kehu.web.conflicts import show_service_errors
 class RuleForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Name"), max_length=100)
     entity = forms.ChoiceField(label=gettext_lazy("For"), choices=AssignmentRule.Entity.choices)
-    position = forms.IntegerField(label=gettext_lazy("Order"), min_value=0, max_value=10000,
-                                  help_text=gettext_lazy("Rules are tried from the lowest "
-                                                         "number up; the first that matches "
-                                                         "decides."))  # fmt: skip
+    position = forms.IntegerField(
+        label=pgettext_lazy("position", "Order"), min_value=0, max_value=10000,
+        help_text=gettext_lazy(
+            "Rules are tried from the lowest number up; the first that matches decides."
+        ),
+    )  # fmt: skip
     method = forms.ChoiceField(label=gettext_lazy("Assign"), choices=AssignmentRule.Method.choices)
     user = forms.ChoiceField(label=gettext_lazy("User"), required=False,
                              help_text=gettext_lazy("For “to one user”."))  # fmt: skip

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from kehu.core.models import BINNED, Record
@@ -87,7 +87,7 @@ class ExchangeRate(models.Model):
 
     currency = models.CharField(_("currency"), max_length=3, unique=True)
     rate = models.DecimalField(_("rate"), max_digits=18, decimal_places=8)
-    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+    updated_at = models.DateTimeField(pgettext_lazy("moment", "updated"), default=timezone.now)
 
     class Meta:
         ordering = ["currency"]
