@@ -80,6 +80,8 @@ class ParsedMessage:
     attachments: list[ParsedAttachment] = field(default_factory=list)
     #: what could not be read, in the reader's language (empty for a clean message)
     problems: list[str] = field(default_factory=list)
+    #: the receiving server found the sender forged (see `sender_failed_checks`)
+    sender_forged: bool = False
 
 
 def max_attachment_bytes() -> int:
@@ -169,6 +171,28 @@ def _raw_header(msg: Message, name: str) -> str | None:
 def _all_raw_headers(msg: Message, name: str) -> list[str]:
     items = msg.raw_items() if hasattr(msg, "raw_items") else msg.items()
     return [str(value) for key, value in items if key.lower() == name.lower()]
+
+
+AUTH_RESULT = re.compile(r"(?:^|[;\s])(dmarc|spf|dkim)\s*=\s*([a-z]+)")
+
+
+def sender_failed_checks(authentication_results: str | None) -> bool:
+    """Whether the receiving server's verdict (its Authentication-Results header, RFC 8601)
+    is that the From address is forged: DMARC failed, or, with no DMARC verdict, SPF failed
+    and no DKIM signature passed.
+
+    Only the topmost such header counts: it is the one the mailbox's own server added (a
+    sender can write more below it). Kehu cannot check signatures itself, offline; without
+    the header nothing is known and the message is taken as it says.
+    """
+    if not authentication_results:
+        return False
+    verdicts: dict[str, set[str]] = {"dmarc": set(), "spf": set(), "dkim": set()}
+    for method, result in AUTH_RESULT.findall(authentication_results.lower()):
+        verdicts[method].add(result)  # a message may carry several DKIM signatures
+    if verdicts["dmarc"]:
+        return "fail" in verdicts["dmarc"]
+    return bool(verdicts["spf"] & {"fail", "softfail"}) and "pass" not in verdicts["dkim"]
 
 
 # ---------------------------------------------------------------- headers
@@ -429,4 +453,5 @@ def parse(raw: bytes) -> ParsedMessage:
         date=date,
         attachments=attachments,
         problems=list(dict.fromkeys(problems)),
+        sender_forged=sender_failed_checks(_raw_header(msg, "Authentication-Results")),
     )

@@ -260,6 +260,17 @@ def _store(parsed, raw: bytes, owner, source: str, stored_files: list) -> Receiv
         # an uploaded file is believed to be the uploader's own mail only: a From naming a
         # colleague does not make it that colleague's outgoing email
         sender_user = None
+    if sender_user is not None and parsed.sender_forged:
+        # the mailbox's server says the From is forged: not a colleague's own mail
+        parsed.problems.append(
+            _(
+                "The receiving mail server found that this message does not really come from "
+                "%(address)s (its sender checks failed), so it is not filed as that colleague's "
+                "email."
+            )
+            % {"address": parsed.from_address}
+        )
+        sender_user = None
     outgoing = sender_user is not None
     mailbox_owner = owner if owner is not None and owner.is_active else None
     message_owner = sender_user if outgoing else mailbox_owner

@@ -179,6 +179,46 @@ def test_mail_a_user_sent_from_their_own_client_goes_on_the_recipient(customer, 
     assert received.message.activity.owner == seller
 
 
+FORGED = (
+    "Authentication-Results: mx.kehu.example; spf=fail smtp.mailfrom=kehu.example; "
+    "dkim=none; dmarc=fail (p=none) header.from=kehu.example"
+)
+
+
+@pytest.mark.parametrize(
+    ("results", "forged"),
+    [
+        (None, False),  # no verdict: nothing is known
+        ("mx.example; dmarc=pass header.from=kehu.example", False),
+        ("mx.example; spf=fail smtp.mailfrom=x; dkim=pass header.d=kehu.example", False),
+        ("mx.example; dkim=fail; dkim=pass header.d=kehu.example; spf=softfail", False),
+        ("mx.example; spf=softfail smtp.mailfrom=kehu.example; dkim=none", True),
+        ("mx.example; spf=pass; dkim=pass; DMARC=FAIL header.from=kehu.example", True),
+        ("mx.example; x-dmarc=fail; spf=pass", False),  # not a DMARC verdict
+    ],
+)
+def test_the_receiving_server_s_sender_checks_are_read(results, forged):
+    from kehu.activities.mail_parse import sender_failed_checks
+
+    assert sender_failed_checks(results) is forged
+
+
+def test_mail_forged_in_a_colleague_s_name_is_not_their_email(customer, team_a):
+    """Anyone can write a colleague's address in From; when the mailbox's own server says the
+    sender checks failed, the message is not filed as the colleague's sent mail."""
+    make_user("seller", team=team_a, email="seller@kehu.example", role="Manager")
+    raw = raw_email(
+        sender="Seller <seller@kehu.example>",
+        to="李雷 <li.lei@customer.example>",
+        message_id="<forged@attacker.example>",
+        headers=FORGED + "\nAuthentication-Results: fake.example; dmarc=pass",
+    )
+    received = mail_receive.receive(raw, source="imap")
+    assert received.outcome == "review" and received.message.direction == "in"
+    assert received.message.owner is None and not _emails_on(customer)
+    assert "does not really come from seller@kehu.example" in received.message.error
+
+
 def test_a_reply_is_threaded_and_filed_with_its_conversation(customer, rep):
     first = mail_receive.receive(raw_email(), owner=rep).message
     reply = raw_email(
