@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -224,10 +225,12 @@ def activity_detail(request, pk):
 
 
 def _back(request, activity) -> str:
+    """Where the form asked to go back to (`next`), if that is a path on this site; else the
+    record's page. A path, never a view name, so `redirect()` never tries to reverse it."""
     target = request.POST.get("next") or ""
-    from django.utils.http import url_has_allowed_host_and_scheme
-
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}
+    ):
         return target
     return activity.record.get_absolute_url()
 

@@ -288,6 +288,19 @@ def test_done_and_delete_from_the_timeline(client, rep):
     assert Activity.objects.get() == task
 
 
+@pytest.mark.parametrize("back", ["-1", "张伟", "activity-list", "https://evil.example/", "//x"])
+def test_done_goes_back_to_the_record_when_next_is_no_path_here(client, rep, back):
+    # a `next` that is no path on this site once reached redirect() as a view name: a 500
+    person = make_person(rep)
+    task = services.log_activity(rep, person, "task", {"subject": "回电"})
+    client.force_login(rep)
+    response = client.post(reverse("activity-done", args=[task.pk]), {"next": back})
+    assert response.status_code == 302 and response["Location"] == person.get_absolute_url()
+    assert Activity.objects.get(pk=task.pk).done_at is not None
+    response = client.post(reverse("activity-done", args=[task.pk]), {"next": "/my-day/"})
+    assert response["Location"] == "/my-day/"
+
+
 def test_activity_page_edits_with_the_form(client, rep, readonly):
     person = make_person(rep)
     task = services.log_activity(rep, person, "task", {"subject": "回电", "due_at": at(3)})
