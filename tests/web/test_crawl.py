@@ -36,19 +36,19 @@ def _shape(url: str) -> tuple:
     return re.sub(r"\d+", "N", path), keys
 
 
-def _walk(client: Client, start: list[str]) -> tuple[int, list[str]]:
+def linked_pages(client: Client, start: list[str], budget: int = BUDGET, samples: int = SAMPLES):
+    """(url, response) of each page reached from `start` by links and htmx fragments,
+    breadth-first, at most `budget` pages and `samples` links of one shape (`_shape`)."""
     seen_shapes: dict[tuple, int] = {}
     queued = set(start)
-    todo = deque((url, False) for url in start)
-    failures, pages = [], 0
-    while todo and pages < BUDGET:
-        url, fragment = todo.popleft()
+    waiting = deque((url, False) for url in start)
+    for _page in range(budget):
+        if not waiting:
+            return
+        url, fragment = waiting.popleft()
         response = client.get(url, headers={"HX-Request": "true"} if fragment else {})
-        pages += 1
-        if response.status_code >= 500:
-            failures.append(f"{response.status_code} {url}")
-            continue
-        if response.status_code in (301, 302):
+        yield url, response
+        if response.status_code != 200:
             continue
         if not response.get("Content-Type", "").startswith("text/html"):
             continue
@@ -57,12 +57,11 @@ def _walk(client: Client, start: list[str]) -> tuple[int, list[str]]:
             if not href.startswith("/") or href.startswith("//") or SKIP.search(href):
                 continue
             shape = _shape(href)
-            if href in queued or seen_shapes.get(shape, 0) >= SAMPLES:
+            if href in queued or seen_shapes.get(shape, 0) >= samples:
                 continue
             seen_shapes[shape] = seen_shapes.get(shape, 0) + 1
             queued.add(href)
-            todo.append((href, attribute == "hx-get"))
-    return pages, failures
+            waiting.append((href, attribute == "hx-get"))
 
 
 @pytest.fixture(scope="module")
@@ -86,6 +85,10 @@ def test_every_linked_page_opens(demo_data, username, language):
     visible = Activity.objects.visible_to(user).order_by("-id")
     kinds = [visible.filter(kind=kind).first() for kind in Activity.Kind.values]
     start = ["/"] + [a.get_absolute_url() for a in kinds if a is not None]
-    pages, failures = _walk(client, start)
+    pages, failures = 0, []
+    for url, response in linked_pages(client, start):
+        pages += 1
+        if response.status_code >= 500:
+            failures.append(f"{response.status_code} {url}")
     assert pages > 30, "the walk reached too little to mean anything"
     assert not failures, failures

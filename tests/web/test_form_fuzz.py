@@ -7,10 +7,9 @@ after it, so a form that deletes or deactivates leaves the data for the next one
 import copy
 import random
 import re
-from collections import deque
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from urllib.parse import urldefrag, urljoin
+from urllib.parse import urljoin
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -21,7 +20,7 @@ from kehu.accounts.models import User
 from kehu.activities.models import Activity
 
 # demo_data: the demo loaded once per module, as the crawl loads it
-from tests.web.test_crawl import LINK, SKIP, _shape, demo_data  # noqa: F401
+from tests.web.test_crawl import SKIP, _shape, demo_data, linked_pages  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -180,30 +179,9 @@ def _forms(page_url: str, html: str) -> list[Form]:
 
 def _pages(client: Client, start: list[str]):
     """(url, html) of the pages reached by links, breadth-first, most varied first."""
-    seen_shapes: dict[tuple, int] = {}
-    queued = set(start)
-    todo = deque((url, False) for url in start)
-    pages = 0
-    while todo and pages < BUDGET:
-        url, fragment = todo.popleft()
-        response = client.get(url, headers={"HX-Request": "true"} if fragment else {})
-        pages += 1
-        if response.status_code != 200:
-            continue
-        if not response.get("Content-Type", "").startswith("text/html"):
-            continue
-        html = response.content.decode()
-        yield url, html
-        for attribute, href in LINK.findall(html):
-            href = urldefrag(href.replace("&amp;", "&"))[0]
-            if not href.startswith("/") or href.startswith("//") or SKIP.search(href):
-                continue
-            shape = _shape(href)
-            if href in queued or seen_shapes.get(shape, 0) >= SAMPLES:
-                continue
-            seen_shapes[shape] = seen_shapes.get(shape, 0) + 1
-            queued.add(href)
-            todo.append((href, attribute == "hx-get"))
+    for url, response in linked_pages(client, start, BUDGET, SAMPLES):
+        if response.status_code == 200 and response.get("Content-Type", "").startswith("text/html"):
+            yield url, response.content.decode()
 
 
 def _plausible(f: Field) -> str | list[str]:
