@@ -69,13 +69,21 @@ def run(command: list[str]) -> int:
     return subprocess.call(command)
 
 
+def parallel_options(args: list[str]) -> list[str]:
+    """Tests run on every core (pytest-xdist) unless the command names its own -n;
+    KEHU_TEST_WORKERS sets how many (0: one process)."""
+    if any(arg.startswith(("-n", "--numprocesses")) for arg in args):
+        return []
+    return ["-n", os.environ.get("KEHU_TEST_WORKERS", "auto"), "--dist", "worksteal"]
+
+
 def main(argv: list[str]) -> int:
     if sys.version_info < (3, 11):  # noqa: UP036 (run.py must explain itself on an old Python)
         sys.exit("Kehu needs Python 3.11 or newer.")
     command = argv[0] if argv else "demo"
     if command == "test":
         ensure_installed("dev")
-        return run([str(BIN / "python"), "-m", "pytest", *argv[1:]])
+        return run([str(BIN / "python"), "-m", "pytest", *parallel_options(argv[1:]), *argv[1:]])
     ensure_installed("")
     return run([str(BIN / "kehu"), *(argv or ["demo"])])
 
