@@ -2,9 +2,14 @@
 
 import email
 import email.policy
+import logging
 import socket
 
 from aiosmtpd.controller import Controller
+
+# aiosmtpd logs every connection at INFO from its own thread, which can outlive a test's captured
+# stream and then prints "I/O operation on closed file" tracebacks: only its warnings matter here
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 
 class _Recorder:
