@@ -96,7 +96,14 @@ class ImportJob(models.Model):
 
     @property
     def resumable(self) -> bool:
+        """Failed, or interrupted: Resume goes on after the last committed batch."""
         return self.status == self.Status.FAILED or self.interrupted
+
+    @property
+    def status_label(self) -> str:
+        if self.interrupted:
+            return str(_("Interrupted — resuming"))
+        return str(self.get_status_display())
 
     @property
     def percent(self) -> int | None:
