@@ -23,10 +23,10 @@ def _file(user, rows: int) -> ImportJob:
     return job_from_bytes(user, csv_text(lines).encode())
 
 
-def _hold(job: ImportJob, token="someone-else", seconds=60) -> None:
+def _hold(job: ImportJob, holder="someone-else", seconds=60) -> None:
     ImportJob.objects.filter(pk=job.pk).update(
         status=ImportJob.Status.RUNNING,
-        lease_token=token,
+        lease_token=holder,
         lease_until=timezone.now() + datetime.timedelta(seconds=seconds),
     )
 
@@ -62,7 +62,7 @@ def test_a_batch_whose_lease_was_taken_over_is_rolled_back(rep, monkeypatch):
     def slow_write(self, rows):
         calls.append(len(rows))
         if len(calls) == 2:  # this worker's lease ran out mid-batch and another took over
-            _hold(job, token="the-other-worker")
+            _hold(job, holder="the-other-worker")
         return real_write(self, rows)
 
     monkeypatch.setattr(importing.BatchWriter, "write", slow_write)
@@ -75,7 +75,7 @@ def test_a_batch_whose_lease_was_taken_over_is_rolled_back(rep, monkeypatch):
 def test_the_sweep_resumes_an_import_whose_lease_ran_out(rep):
     job = _file(rep, 7)
     importing.import_file(job, batch_size=3, max_batches=1)  # the worker dies after a batch
-    _hold(job, token="dead-worker", seconds=-1)
+    _hold(job, holder="dead-worker", seconds=-1)
     job.refresh_from_db()
     assert job.interrupted and job.status_label == "Interrupted — resuming"
     recovery.recover()  # the immediate task backend runs the resumed import at once
@@ -147,9 +147,9 @@ def test_an_import_run_is_dead_when_its_job_lease_ran_out(rep, settings):
     settings.TASKS = DB_QUEUE
     held, dropped = _file(rep, 2), _file(rep, 2)
     alive = _running(run_import, 30, held.pk)  # a long import, renewing its lease
-    _hold(held, token=str(alive.pk))
+    _hold(held, holder=str(alive.pk))
     dead = _running(run_import, 30, dropped.pk)
-    _hold(dropped, token=str(dead.pk), seconds=-5)
+    _hold(dropped, holder=str(dead.pk), seconds=-5)
     recovery.fail_dead_runs()
     alive.refresh_from_db()
     dead.refresh_from_db()

@@ -173,14 +173,14 @@ def test_anonymous_is_sent_to_login(client):
     assert response.status_code == 302 and "login" in response.url
 
 
-def _interrupt(job, seconds_ago=5, token="dead-worker"):
+def _interrupt(job, seconds_ago=5, holder="dead-worker"):
     import datetime
 
     from django.utils import timezone
 
     ImportJob.objects.filter(pk=job.pk).update(
         status="running",
-        lease_token=token,
+        lease_token=holder,
         lease_until=timezone.now() - datetime.timedelta(seconds=seconds_ago),
     )
 
@@ -209,7 +209,7 @@ def test_resume_leaves_an_import_a_live_worker_runs_alone(
 ):
     _login(client, rep)
     job = job_from_bytes(rep, csv_text(["name", "a"]).encode())
-    _interrupt(job, seconds_ago=-60, token="live-worker")  # the lease runs another minute
+    _interrupt(job, seconds_ago=-60, holder="live-worker")  # the lease runs another minute
     page = client.get(reverse("import-status", args=[job.pk])).content.decode()
     assert "Interrupted" not in page and reverse("import-resume", args=[job.pk]) not in page
     with django_capture_on_commit_callbacks(execute=True):
