@@ -1059,8 +1059,9 @@ def _finish(job: ImportJob, status: str, message: str) -> None:
     )
     if updated:
         job.status, job.message, job.finished_at = status, message, finished_at
-    else:
-        job.status = ImportJob.Status.CANCELLED
+        job.lease_until, job.lease_token = None, ""
+    else:  # cancelled, or finished by the worker that took it over
+        job.refresh_from_db(fields=["status", "message", "finished_at"])
 
 
 # -- preview ------------------------------------------------------------------------------------

@@ -31,11 +31,19 @@ def resume(job_id: int) -> bool:
 
 def resume_interrupted_imports(now=None) -> int:
     """Queue a run for each running import whose lease ran out (its worker was killed or
-    crashed); it goes on after the last committed batch. Returns how many were queued."""
+    crashed); it goes on after the last committed batch. With the database queue, also for
+    each import waiting to start whose run is neither queued nor running (its worker died
+    before the import began). Returns how many were queued."""
     from kehu.core import leases
+    from kehu.core.recovery import waiting_for
 
-    interrupted = leases.expired(ImportJob.objects.filter(status=ImportJob.Status.RUNNING), now)
-    return sum(resume(pk) for pk in interrupted.values_list("pk", flat=True)[:100])
+    running = ImportJob.objects.filter(status=ImportJob.Status.RUNNING)
+    ids = list(leases.expired(running, now).values_list("pk", flat=True)[:100])
+    waiting = waiting_for(run_import)
+    if waiting is not None:
+        pending = ImportJob.objects.filter(status=ImportJob.Status.PENDING).exclude(pk__in=waiting)
+        ids += pending.values_list("pk", flat=True)[:100]
+    return sum(resume(pk) for pk in ids)
 
 
 def import_run_alive(row, now) -> bool:

@@ -169,3 +169,20 @@ def test_the_worker_runs_the_sweep_as_it_starts(db, settings):
     assert dead.status == "FAILED"
     paths = set(DBTaskResult.objects.filter(status="READY").values_list("task_path", flat=True))
     assert {"kehu.core.recovery.recover_interrupted_work", dead.task_path} <= paths
+
+
+def test_an_import_whose_run_died_before_it_began_is_queued_again(rep, settings):
+    from django_tasks_db.models import DBTaskResult
+
+    from kehu.customers.tasks import run_import
+
+    settings.TASKS = DB_QUEUE
+    job = _file(rep, 2)  # waiting to start; its run was taken by a worker that died at once
+    dead = _running(run_import, 30, job.pk)
+    queued = _file(rep, 2)
+    run_import.enqueue(queued.pk)
+    recovery.recover()
+    dead.refresh_from_db()
+    assert dead.status == "FAILED"
+    ready = DBTaskResult.objects.filter(task_path=dead.task_path, status="READY")
+    assert sorted(r.args_kwargs["args"][0] for r in ready) == sorted([job.pk, queued.pk])
