@@ -20,7 +20,11 @@ LEASE_SECONDS = "2"
 RUN_IMPORT = "kehu.customers.tasks.run_import"
 ON_POSTGRES = os.environ.get("KEHU_TEST_DATABASE_URL", "").startswith("postgres")
 # PostgreSQL: the test database, with data committed for real so other processes see it
-pytestmark = [pytest.mark.django_db(transaction=True)] if ON_POSTGRES else []
+# (serialized_rollback: the flush afterwards must keep the default roles and content types
+# for the tests that come next)
+pytestmark = (
+    [pytest.mark.django_db(transaction=True, serialized_rollback=True)] if ON_POSTGRES else []
+)
 
 SETUP = """
 import json, sys, django
