@@ -167,12 +167,25 @@ def schedule_recovery() -> None:
     enqueue_once(recover_interrupted_work, timezone.now() + every())
 
 
+def keep_sweep_queued(sender=None, task_result=None, **kwargs) -> None:
+    """After every task a worker finishes, make sure a recovery sweep is queued: should a
+    worker die in the middle of the sweep itself, its chain of runs is not lost either.
+    (A `task_finished` receiver; it must never raise, or the finished task counts as failed.)"""
+    if task_result is not None and task_result.task.module_path == _SWEEP_PATH:
+        return  # the sweep queues its own next run
+    try:
+        schedule_recovery()
+    except Exception:
+        log.exception("could not queue the recovery sweep")
+
+
 def after_worker_start() -> None:
     """What `kehu worker` does as it starts: a sweep now, and the recurring one queued."""
     recover()
     schedule_recovery()
 
 
+_SWEEP_PATH = recover_interrupted_work.module_path
 watch_task(
     recover_interrupted_work, longest=datetime.timedelta(minutes=10), reschedule=schedule_recovery
 )

@@ -186,3 +186,19 @@ def test_an_import_whose_run_died_before_it_began_is_queued_again(rep, settings)
     assert dead.status == "FAILED"
     ready = DBTaskResult.objects.filter(task_path=dead.task_path, status="READY")
     assert sorted(r.args_kwargs["args"][0] for r in ready) == sorted([job.pk, queued.pk])
+
+
+def test_a_sweep_killed_with_its_worker_is_queued_again_after_any_task(db, settings):
+    from django_tasks_db.models import DBTaskResult
+
+    from kehu.activities.tasks import send_reminders
+
+    settings.TASKS = DB_QUEUE
+    dead_sweep = _running(recovery.recover_interrupted_work, 1)
+    result = send_reminders.enqueue()
+    assert not DBTaskResult.objects.filter(task_path=dead_sweep.task_path, status="READY")
+    from django_tasks.signals import task_finished
+
+    assert recovery.keep_sweep_queued in [ref() for _key, ref, _async in task_finished.receivers]
+    recovery.keep_sweep_queued(task_result=result)  # what a worker does after each task
+    assert DBTaskResult.objects.filter(task_path=dead_sweep.task_path, status="READY").exists()
