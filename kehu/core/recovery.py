@@ -95,7 +95,7 @@ def fail_dead_runs(now: datetime.datetime | None = None) -> int:
     lease = leases.duration()
     running = DBTaskResult.objects.filter(status="RUNNING", started_at__lt=now - lease)
     failed = 0
-    for row in running.only("id", "task_path", "started_at").iterator():
+    for row in list(running.only("id", "task_path", "started_at")):  # few; written below
         watch = _watches.get(row.task_path)
         if watch is not None and watch.alive is not None:
             dead = not watch.alive(row, now)
