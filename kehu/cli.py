@@ -286,6 +286,7 @@ def cmd_worker(args) -> int:
     schedule_next()  # the daily jobs (scores, follow-up digests), if none is queued yet
     imap.schedule_next()  # reading the IMAP mailbox (KEHU_IMAP_HOST), if none is queued yet
     schedule_reminders()  # the reminder sweep, once a minute, if none is queued yet
+    call_command("recover")  # take up what a killed worker left behind (docs/operations.md)
     options = {"queue_name": args.queue, "interval": args.interval, "reload": False}
     if args.batch:
         options.update(batch=True, startup_delay=False)

@@ -156,6 +156,10 @@ STORAGES = {
 MEDIA_ROOT = DATA_DIR / "files"
 
 TASKS = {"default": {"BACKEND": env("TASK_BACKEND", "django_tasks_db.DatabaseBackend")}}
+# Long work (imports, ...) holds a lease it renews as it goes; one not renewed for this many
+# seconds belongs to a worker that died, and the recovery sweep (run this often) takes it up
+# again (docs/operations.md, "After a crash").
+LEASE_SECONDS = max(float(env("LEASE_SECONDS", "60")), 0.5)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -331,20 +331,30 @@ def deliver_email(message_pk: int) -> str:
     return _deliver(messages.filter(pk=message_pk).first())
 
 
-#: a queued email older than this lost its task (a worker died, the queue was cleared)
+#: without the database queue, a queued email older than this lost its task (a worker died)
 STALE_QUEUED = datetime.timedelta(minutes=30)
+#: with it, an email whose task is neither queued nor running is stuck once this old (its
+#: task is queued when the email is saved; a run left by a dead worker is failed by
+#: `kehu.core.recovery` once it is known to be dead)
+LOST_QUEUED = datetime.timedelta(minutes=2)
 
 
 def fail_stale_queued(now: datetime.datetime | None = None) -> int:
     """Mark emails stuck in "sending" as failed, telling their senders, so none waits
     forever. Not sent again on its own: whether the server got it is unknown, and the sender
-    decides (Send again) rather than the customer getting it twice."""
-    cutoff = (now or timezone.now()) - STALE_QUEUED
+    decides (Send again) rather than the customer getting it twice. An email still waiting
+    in the queue (every worker was down for a while) or being sent is not stuck."""
+    from kehu.core.recovery import waiting_for
+
+    waiting = waiting_for(deliver_email)
+    cutoff = (now or timezone.now()) - (STALE_QUEUED if waiting is None else LOST_QUEUED)
     stuck = EmailMessage.objects.filter(
         direction=EmailMessage.Direction.OUTGOING,
         status=EmailMessage.Status.QUEUED,
         created_at__lt=cutoff,
     ).select_related("owner", "activity")
+    if waiting:
+        stuck = stuck.exclude(pk__in=waiting)
     failed = 0
     for message in stuck[:100]:
         with translation.override(getattr(message.owner, "language", None) or None):

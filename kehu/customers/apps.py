@@ -6,3 +6,12 @@ class CustomersConfig(AppConfig):
     name = "kehu.customers"
     label = "customers"
     verbose_name = _("Customers")
+
+    def ready(self) -> None:
+        from kehu.core import recovery
+        from kehu.customers import tasks
+
+        # an import holds a lease while it runs: a run whose lease ran out is dead, its job
+        # is resumed from the last committed batch (docs/operations.md, "After a crash")
+        recovery.watch_task(tasks.run_import, alive=tasks.import_run_alive)
+        recovery.add_sweep(tasks.resume_interrupted_imports)

@@ -60,6 +60,10 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField(pgettext_lazy("moment", "created"), default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    #: the worker running the job renews this with every committed batch (kehu.core.leases);
+    #: a running job whose lease ran out was interrupted, and is resumed from `position`
+    lease_until = models.DateTimeField(null=True, blank=True, editable=False)
+    lease_token = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -81,6 +85,25 @@ class ImportJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED, self.Status.CANCELLED)
+
+    @property
+    def interrupted(self) -> bool:
+        """Running, but its worker stopped renewing the lease (it was killed or crashed): the
+        recovery sweep resumes it, or the user does with Resume."""
+        if self.status != self.Status.RUNNING:
+            return False
+        return self.lease_until is None or self.lease_until < timezone.now()
+
+    @property
+    def resumable(self) -> bool:
+        """Failed, or interrupted: Resume goes on after the last committed batch."""
+        return self.status == self.Status.FAILED or self.interrupted
+
+    @property
+    def status_label(self) -> str:
+        if self.interrupted:
+            return str(_("Interrupted — resuming"))
+        return str(self.get_status_display())
 
     @property
     def percent(self) -> int | None:

@@ -230,15 +230,20 @@ def import_cancel(request, pk: int):
 @login_required
 @require_POST
 def import_resume(request, pk: int):
-    """Start a failed import again; it continues after the last committed row."""
+    """Start a failed or interrupted import again (its worker was killed: the lease ran out);
+    it continues after the last committed row. One that a live worker runs is left alone."""
+    from kehu.customers.tasks import resume
+
     _require_import(request.user)
     job = _own_job(request, pk)
     if job.status == ImportJob.Status.FAILED:
-        job.status = ImportJob.Status.PENDING
-        job.message = ""
-        job.finished_at = None
-        job.save(update_fields=["status", "message", "finished_at"])
-        _enqueue(job)
+        resumed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.FAILED).update(
+            status=ImportJob.Status.PENDING, message="", finished_at=None
+        )
+        if resumed:
+            _enqueue(job)
+    elif job.interrupted:
+        transaction.on_commit(lambda: resume(job.pk))  # unless the recovery sweep queued it
     return redirect("import-status", job.pk)
 
 

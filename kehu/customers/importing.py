@@ -27,7 +27,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from kehu.accounts.models import User
-from kehu.core import events, pinyin, visibility
+from kehu.core import events, leases, pinyin, visibility
 from kehu.core.contact import normalize_email, normalize_phone
 from kehu.core.models import AuditEntry
 from kehu.customers import services
@@ -907,7 +907,9 @@ def _record_errors(job: ImportJob, rows: list[Row]) -> None:
 
 
 def process_batch(job: ImportJob, reader: RowReader, writer: BatchWriter, batch: list) -> None:
-    """Validate and write one batch of (line, cells); commit it with the job's position."""
+    """Validate and write one batch of (line, cells); commit it with the job's position and a
+    renewed lease. Raises LostLease (and commits nothing) when the job is no longer ours: its
+    lease ran out and another worker took it over, or it was stopped."""
     rows = [reader.read(line, cells) for line, cells in batch if any(c.strip() for c in cells)]
     find_duplicates(writer.model, job.user, rows, job.entity)
     good = [r for r in rows if not r.errors]
@@ -921,16 +923,17 @@ def process_batch(job: ImportJob, reader: RowReader, writer: BatchWriter, batch:
         _record_errors(job, bad)
         job.processed += len(batch)
         job.position = batch[-1][0]
-        job.save(
-            update_fields=[
-                "imported",
-                "companies_created",
-                "skipped",
-                "errors",
-                "error_count",
-                "processed",
-                "position",
-            ]  # fmt: skip
+        leases.heartbeat(
+            ImportJob.objects.filter(status=ImportJob.Status.RUNNING),
+            job.pk,
+            job.lease_token,
+            imported=job.imported,
+            companies_created=job.companies_created,
+            skipped=job.skipped,
+            errors=job.errors,
+            error_count=job.error_count,
+            processed=job.processed,
+            position=job.position,
         )
     writer.committed()
     if good:
@@ -941,11 +944,15 @@ def _current_status(job: ImportJob) -> str:
     return ImportJob.objects.filter(pk=job.pk).values_list("status", flat=True).first()
 
 
-def import_file(job: ImportJob, batch_size: int = BATCH_SIZE, max_batches: int | None = None):
+def import_file(job: ImportJob, batch_size: int = BATCH_SIZE, max_batches: int | None = None,
+                token: str | None = None) -> ImportJob:  # fmt: skip
     """Run (or resume) an import job to the end; returns the job.
 
-    Rows up to `job.position` were committed by an earlier run and are skipped. `max_batches`
-    stops early (leaving the job running), which is how tests simulate a crash.
+    The job is leased first (`kehu.core.leases`): while a live worker holds it, another run
+    returns at once, so two workers never import the same file together. Rows up to
+    `job.position` were committed by an earlier run and are skipped. `max_batches` stops
+    early, leaving the job running with its lease given up, as a worker that died leaves it
+    once its lease has run out: that is how tests simulate a crash.
     """
     job.refresh_from_db()
     if job.status in (ImportJob.Status.DONE, ImportJob.Status.CANCELLED):
@@ -953,31 +960,35 @@ def import_file(job: ImportJob, batch_size: int = BATCH_SIZE, max_batches: int |
     if not visibility.can(job.user, model_for(job.entity).module, "create"):
         _finish(job, ImportJob.Status.FAILED, _("You are not allowed to create these records."))
         return job
-    job.started_at = job.started_at or timezone.now()
-    if job.total_rows is None:
-        job.total_rows = count_rows(job)
-    started = (
-        ImportJob.objects.filter(pk=job.pk)
-        .exclude(status__in=[ImportJob.Status.DONE, ImportJob.Status.CANCELLED])
-        .update(
-            status=ImportJob.Status.RUNNING, started_at=job.started_at, total_rows=job.total_rows
-        )
+    started_at = job.started_at or timezone.now()
+    total_rows = count_rows(job) if job.total_rows is None else job.total_rows
+    token = leases.claim(
+        ImportJob.objects.exclude(status__in=[ImportJob.Status.DONE, ImportJob.Status.CANCELLED]),
+        job.pk,
+        token=token,
+        status=ImportJob.Status.RUNNING,
+        started_at=started_at,
+        total_rows=total_rows,
     )
-    if not started:
-        job.refresh_from_db()
-        return job
-    job.status = ImportJob.Status.RUNNING
+    job.refresh_from_db()  # the position is final now: only the lease holder moves it
+    if token is None:
+        return job  # finished, stopped, or a live worker runs it
+    job.lease_token = token
     reader = RowReader(job)
     writer = LeadWriter(job) if job.entity == "lead" else BatchWriter(job)
     try:
         pinyin.prepare()  # its one-off load peaks before the batches take their memory
         with _small_page_cache():
             return _run_batches(job, reader, writer, batch_size, max_batches)
+    except leases.LostLease:
+        job.refresh_from_db()  # another worker goes on from the last committed batch
+        return job
     except FileProblem as exc:
         _finish(job, ImportJob.Status.FAILED, str(exc))
         return job
     except Exception:
         job.refresh_from_db()
+        job.lease_token = token  # fail it only while it is ours
         _finish(job, ImportJob.Status.FAILED, _("The import stopped because of an unexpected "
                                                 "error. Start it again to continue."))  # fmt: skip
         raise
@@ -1019,6 +1030,8 @@ def _run_batches(job: ImportJob, reader: RowReader, writer: BatchWriter, batch_s
             batch = []
             batches += 1
             if max_batches is not None and batches >= max_batches:
+                leases.release(ImportJob.objects, job.pk, job.lease_token)
+                job.lease_until, job.lease_token = None, ""
                 return job
     if batch:
         if _current_status(job) == ImportJob.Status.CANCELLED:
@@ -1032,17 +1045,23 @@ def _run_batches(job: ImportJob, reader: RowReader, writer: BatchWriter, batch_s
 
 
 def _finish(job: ImportJob, status: str, message: str) -> None:
-    """Mark the job finished, unless someone cancelled it meanwhile."""
+    """Mark the job finished and end its lease, unless someone cancelled it meanwhile (or,
+    for a job we lease, another worker took it over)."""
     finished_at = timezone.now()
-    updated = (
-        ImportJob.objects.filter(pk=job.pk)
-        .exclude(status=ImportJob.Status.CANCELLED)
-        .update(status=status, message=message, finished_at=finished_at, total_rows=job.total_rows)
+    updated = leases.release(
+        ImportJob.objects.exclude(status=ImportJob.Status.CANCELLED),
+        job.pk,
+        job.lease_token or None,
+        status=status,
+        message=message,
+        finished_at=finished_at,
+        total_rows=job.total_rows,
     )
     if updated:
         job.status, job.message, job.finished_at = status, message, finished_at
-    else:
-        job.status = ImportJob.Status.CANCELLED
+        job.lease_until, job.lease_token = None, ""
+    else:  # cancelled, or finished by the worker that took it over
+        job.refresh_from_db(fields=["status", "message", "finished_at"])
 
 
 # -- preview ------------------------------------------------------------------------------------

@@ -9,3 +9,20 @@ class SalesConfig(AppConfig):
 
     def ready(self) -> None:
         from kehu.sales import subscriptions  # noqa: F401  (subscribes to other apps' events)
+
+        _watch_tasks()
+
+
+def _watch_tasks() -> None:
+    """How `kehu.core.recovery` tells a run of these tasks that a dead worker left behind."""
+    import datetime
+
+    from kehu.core.recovery import add_sweep, watch_task
+    from kehu.sales import daily, quotes, tasks
+
+    hours = datetime.timedelta(hours=6)  # scoring every lead of a large instance takes a while
+    watch_task(tasks.daily_jobs, longest=hours, reschedule=daily.schedule_next)
+    watch_task(tasks.rescore_leads, longest=hours)
+    watch_task(tasks.train_lead_score, longest=hours)
+    watch_task(tasks.email_quote, longest=datetime.timedelta(minutes=10))
+    add_sweep(quotes.fail_interrupted_emails)

@@ -344,6 +344,38 @@ def record_email_result(quote_id: int, error: str = "") -> None:
     audit.record(None, quote, "update", facts)
 
 
+#: without the database queue, a quote email "sending" for this long lost its task
+STALE_SENDING = datetime.timedelta(minutes=30)
+#: with it, one whose task is neither queued nor running is stuck once this old
+LOST_SENDING = datetime.timedelta(minutes=2)
+
+
+def fail_interrupted_emails(now: datetime.datetime | None = None) -> int:
+    """Mark quote emails stuck in "sending" (their worker was killed) as failed, so the quote
+    does not show "Sending" for ever; the user sends it again if it did not arrive. Returns
+    how many."""
+    from kehu.core.recovery import waiting_for
+    from kehu.sales.tasks import email_quote
+
+    waiting = waiting_for(email_quote)
+    cutoff = (now or timezone.now()) - (STALE_SENDING if waiting is None else LOST_SENDING)
+    stuck = Quote.all_objects.filter(email_state=Quote.EmailState.QUEUED, updated_at__lt=cutoff)
+    if waiting:
+        stuck = stuck.exclude(pk__in=waiting)
+    error = _("Sending was interrupted; it is not known whether it went out.")
+    failed = 0
+    for quote in stuck[:100]:
+        if Quote.all_objects.filter(pk=quote.pk, email_state=Quote.EmailState.QUEUED).update(
+            email_state=Quote.EmailState.FAILED, email_error=error[:300]
+        ):
+            facts = {"email_state": [str(Quote.EmailState.QUEUED.label),
+                                     str(Quote.EmailState.FAILED.label)],
+                     "email_error": [None, error[:300]]}  # fmt: skip
+            audit.record(None, quote, "update", facts)
+            failed += 1
+    return failed
+
+
 def reject_quote(actor, quote: Quote, reason: str = "", expected_version=None) -> Quote:
     def apply(current: Quote):
         if not current.can_be_decided:

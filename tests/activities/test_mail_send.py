@@ -320,3 +320,24 @@ def test_an_email_stuck_in_sending_is_failed_and_its_sender_told(rep, person, sm
     assert message.status == "failed" and "interrupted" in message.error
     assert Notification.objects.filter(user=rep, kind="email_failed").exists()
     assert mail_send.fail_stale_queued() == 0  # once
+
+
+def test_an_email_still_waiting_for_a_worker_is_not_failed(rep, person, settings, smtp_server):
+    """With the database queue, "sending" for a long time is not enough: an email whose task
+    waits for a worker (all were down) is sent when one starts; one whose task is gone (its
+    worker was killed and the run marked failed) is failed."""
+    import datetime
+
+    from django.utils import timezone
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    waiting = mail_send.send_email(rep, person, "报价", "您好")
+    lost = mail_send.send_email(rep, person, "合同", "您好")
+    mail_send.deliver_email.enqueue(waiting.pk)  # the task that waits for a worker
+    EmailMessage.objects.filter(pk__in=[waiting.pk, lost.pk]).update(
+        status="queued", created_at=timezone.now() - datetime.timedelta(hours=1)
+    )
+    assert mail_send.fail_stale_queued() == 1
+    waiting.refresh_from_db()
+    lost.refresh_from_db()
+    assert (waiting.status, lost.status) == ("queued", "failed")

@@ -171,3 +171,51 @@ def test_cancel_and_resume(client, rep, django_capture_on_commit_callbacks):
 def test_anonymous_is_sent_to_login(client):
     response = client.get(reverse("import-start"))
     assert response.status_code == 302 and "login" in response.url
+
+
+def _interrupt(job, seconds_ago=5, holder="dead-worker"):
+    import datetime
+
+    from django.utils import timezone
+
+    ImportJob.objects.filter(pk=job.pk).update(
+        status="running",
+        lease_token=holder,
+        lease_until=timezone.now() - datetime.timedelta(seconds=seconds_ago),
+    )
+
+
+def test_an_interrupted_import_says_so_and_resumes(client, rep, django_capture_on_commit_callbacks):
+    _login(client, rep)
+    job = job_from_bytes(rep, csv_text(["name", "a", "b", "c"]).encode())
+    _interrupt(job)  # its worker was killed; the lease ran out
+    page = client.get(reverse("import-status", args=[job.pk])).content.decode()
+    assert "Interrupted — resuming" in page
+    assert reverse("import-resume", args=[job.pk]) in page
+    assert reverse("import-cancel", args=[job.pk]) in page  # Stop still offered
+    assert "Interrupted — resuming" in client.get(reverse("import-start")).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("import-resume", args=[job.pk]))
+    job.refresh_from_db()
+    assert (job.status, job.imported) == ("done", 3)
+    client.cookies["django_language"] = "zh-hans"
+    _interrupt(job)
+    page = client.get(reverse("import-status", args=[job.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "已中断" in page.content.decode()
+
+
+def test_resume_leaves_an_import_a_live_worker_runs_alone(
+    client, rep, django_capture_on_commit_callbacks
+):
+    _login(client, rep)
+    job = job_from_bytes(rep, csv_text(["name", "a"]).encode())
+    _interrupt(job, seconds_ago=-60, holder="live-worker")  # the lease runs another minute
+    page = client.get(reverse("import-status", args=[job.pk])).content.decode()
+    assert "Interrupted" not in page and reverse("import-resume", args=[job.pk]) not in page
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("import-resume", args=[job.pk]))
+    job.refresh_from_db()
+    assert (job.status, job.imported, job.lease_token) == ("running", 0, "live-worker")
+    client.post(reverse("import-cancel", args=[job.pk]))  # Stop works on it
+    job.refresh_from_db()
+    assert job.status == "cancelled"

@@ -411,3 +411,39 @@ def test_a_subject_with_line_breaks_is_sent_on_one_line(admin_user, rep, smtp_se
     assert message["Subject"] == "报价 Bcc: evil@x.cn" and message["Bcc"] is None
     quote.refresh_from_db()
     assert quote.email_state == "sent"
+
+
+def test_a_quote_email_whose_worker_was_killed_is_failed_not_sending_for_ever(
+    admin_user, rep, settings
+):
+    """The worker died while emailing the quote: once its task is known to be dead (no run
+    queued or running), the quote says the email failed instead of "Sending" for ever. One
+    whose task still waits for a worker stays "Sending"."""
+    from django_tasks_db.models import DBTaskResult
+
+    from kehu.core import recovery
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.EMAIL_HOST = "smtp.example.com"
+    stuck, _deal = two_product_quote(admin_user, rep)
+    waiting = quotes.create_quote(rep, {"deal": _deal.pk, "lines": [
+        {"product": Product.objects.first().pk, "quantity": "1"}]})  # fmt: skip
+    for quote in (stuck, waiting):
+        quotes.send_quote(rep, quote, to="buyer@yunshan.cn")
+    from kehu.sales.tasks import email_quote
+
+    email_quote.enqueue(waiting.pk, "", "", rep.pk)  # every worker is down: still queued
+    an_hour_ago = timezone.now() - datetime.timedelta(hours=1)
+    Quote.all_objects.filter(pk__in=[stuck.pk, waiting.pk]).update(updated_at=an_hour_ago)
+    dead = DBTaskResult.objects.create(task_path=email_quote.module_path, status="RUNNING",
+        started_at=an_hour_ago, run_after=an_hour_ago, backend_name="default",
+        args_kwargs={"args": [stuck.pk, "", "", rep.pk], "kwargs": {}})  # fmt: skip
+    recovery.recover()
+    dead.refresh_from_db()
+    stuck.refresh_from_db()
+    waiting.refresh_from_db()
+    assert dead.status == "FAILED"
+    assert stuck.email_state == "failed" and "interrupted" in stuck.email_error
+    assert waiting.email_state == "queued"
+    assert audit.history(stuck).first().changes["email_state"] == ["Sending", "Email failed"]
+    assert quotes.fail_interrupted_emails() == 0  # once
