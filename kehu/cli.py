@@ -445,13 +445,14 @@ def cmd_worker_until_stopped(args) -> int:
             connections.close_all()  # the next try connects afresh
             if time.monotonic() - started > WORKER_PAUSE_MAX:
                 pause = 1.0  # it worked for a while: a new outage
-            warn(
-                _("kehu worker: the database is %(reason)s (%(error)s); trying again in "
-                  "%(seconds)d s.")
-                % {"reason": _("locked") if reason == "locked" else _("unreachable"),
-                   "error": str(exc).strip().splitlines()[0] if str(exc).strip() else exc,
-                   "seconds": pause}
-            )  # fmt: skip
+            if reason == "locked":
+                text = _("kehu worker: the database is locked (%(error)s); trying again in "
+                         "%(seconds)d s.")  # fmt: skip
+            else:
+                text = _("kehu worker: the database cannot be reached (%(error)s); trying again "
+                         "in %(seconds)d s.")  # fmt: skip
+            error = (str(exc).strip() or type(exc).__name__).splitlines()[0]
+            warn(text % {"error": error, "seconds": pause})
             time.sleep(pause)
             pause = min(pause * 2, WORKER_PAUSE_MAX)
 

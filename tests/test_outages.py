@@ -42,7 +42,7 @@ def assert_503(reply, reason: str, *, json_body: bool) -> None:
     if json_body:
         body = reply.json()
         assert body["database"] == reason
-        assert "try again" in body["detail"]
+        assert "Try again" in body["detail"]
     else:
         assert reply.headers["Content-Type"].startswith("text/html")
         assert "Kehu is briefly unavailable" in reply.text
@@ -153,7 +153,7 @@ def test_the_worker_outlives_an_outage_and_then_runs_what_was_queued(site):
     time.sleep(2)  # past its start: polling the queue
     with site.outage():
         _wait_for(
-            lambda: "the database is" in log.read_text() or worker.poll() is not None,
+            lambda: "trying again in" in log.read_text() or worker.poll() is not None,
             40,
             "the worker noticing the outage",
             log.read_text,

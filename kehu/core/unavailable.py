@@ -38,7 +38,9 @@ LOCKED, UNREACHABLE = "locked", "unreachable"
 
 def unavailable_reason(exc: BaseException | None) -> str | None:
     """ "locked" or "unreachable" when `exc` is a transient database failure; None otherwise."""
-    if not isinstance(exc, OperationalError | InterfaceError):
+    if isinstance(exc, InterfaceError):  # the connection is closed or broken
+        return UNREACHABLE
+    if not isinstance(exc, OperationalError):
         return None
     message = str(exc).lower()
     if "locked" in message:
@@ -51,11 +53,11 @@ def unavailable_reason(exc: BaseException | None) -> str | None:
 def reason_text(reason: str) -> str:
     if reason == LOCKED:
         return _(
-            "The database is busy: another program holds its write lock. Nothing was saved; "
-            "try again in a few seconds."
+            "The database is busy: another program holds its write lock; nothing was changed. "
+            "Try again in a few seconds."
         )
     return _(
-        "The database cannot be reached right now. Nothing was saved; try again in a few seconds."
+        "The database cannot be reached right now; nothing was changed. Try again in a few seconds."
     )
 
 
