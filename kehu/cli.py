@@ -81,12 +81,22 @@ def positive_int(text: str) -> int:
 
 
 def default_workers() -> tuple[int, int]:
-    """(processes, threads): SQLite has one writer at a time, so few processes with threads."""
+    """(processes, threads): SQLite has one writer at a time, so few processes with threads.
+    On PostgreSQL one process per CPU (at least 2, at most 12): more only cost memory (about
+    75 MB each) and latency, for no more throughput (docs/benchmarks.md, "Server processes")."""
     from django.conf import settings
 
     if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         return 2, 4
-    return min(2 * (os.cpu_count() or 1) + 1, 12), 4
+    return min(max(usable_cpus(), 2), 12), 4
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on (a container's share, not the host's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def prepare_database(verbose: bool = True) -> None:
@@ -419,15 +429,15 @@ def cmd_worker(args) -> int:
 
 #: the longest pause between two tries of a worker that met a database outage (seconds)
 WORKER_PAUSE_MAX = 30.0
-#: tries of `kehu worker --batch` before it gives up on a database outage (about a minute)
+#: tries of `kehu worker --batch` before it gives up on a database outage (about half a minute)
 BATCH_TRIES = 6
 
 
 def cmd_worker_until_stopped(args) -> int:
     """`kehu worker` that outlives database outages: a transient failure (PostgreSQL away,
     SQLite's write lock held elsewhere) is logged and the worker starts over after a pause that
-    doubles up to WORKER_PAUSE_MAX. It never exits on one; `--batch` gives up after about a
-    minute. A bug (a missing table) still ends it."""
+    doubles up to WORKER_PAUSE_MAX. It never exits on one; `--batch` gives up after about
+    half a minute. A bug (a missing table) still ends it."""
     from django.db import InterfaceError, OperationalError, connections
 
     from kehu.core.unavailable import unavailable_reason
@@ -740,7 +750,8 @@ def build_parser() -> argparse.ArgumentParser:
             "--workers",
             type=positive_int,
             help=_(
-                "server processes (default: 2 on SQLite, 2 × CPUs + 1 on PostgreSQL, at most 12)"
+                "server processes (default: 2 on SQLite; on PostgreSQL one per CPU, at least 2, "
+                "at most 12)"
             ),
         )
         sub.add_argument("--threads", type=positive_int, help=_("threads per process (default: 4)"))
