@@ -164,9 +164,10 @@ def collect_static_files() -> None:
     starting next to running ones leaves the files they serve alone (and starts faster)."""
     from django.conf import settings
     from django.contrib.staticfiles import finders
+    from django.contrib.staticfiles.storage import staticfiles_storage
     from django.core.management import call_command
 
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(repr((settings.STATIC_URL, settings.STORAGES["staticfiles"])).encode())
     sources = sorted(
         (path, storage.path(path))
         for finder in finders.get_finders()
@@ -176,7 +177,12 @@ def collect_static_files() -> None:
         info = os.stat(full_path)
         digest.update(f"{path}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
     stamp = Path(settings.STATIC_ROOT) / ".collected"
-    if stamp.exists() and stamp.read_text() == digest.hexdigest():
+    manifest = getattr(staticfiles_storage, "manifest_name", None)
+    if (
+        stamp.exists()
+        and stamp.read_text() == digest.hexdigest()
+        and (manifest is None or (Path(settings.STATIC_ROOT) / manifest).exists())
+    ):
         return
     call_command("collectstatic", interactive=False, verbosity=0)
     stamp.write_text(digest.hexdigest())

@@ -43,7 +43,8 @@ import django; django.setup()
 from kehu.accounts.models import ApiToken, Role, User
 user = User.objects.create_user("ana", password="plum-orchard-42",
                                 role=Role.objects.get(name="Administrator"), is_superuser=True)
-print(ApiToken.issue(user, "outage tests")[1])
+from kehu.activities.calendar import issue_feed
+print(ApiToken.issue(user, "outage tests")[1], issue_feed(user)[1])
 """
 
 
@@ -87,6 +88,7 @@ class Site:
 
     data_dir: Path
     token: str
+    feed: str = ""
     database_url: str | None = None
     db_name: str | None = None
     processes: list = field(default_factory=list)
@@ -279,7 +281,8 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 
 def make_template(tmp_path_factory) -> tuple[Path, str, str | None]:
     """A data folder with the static files collected and a seeded database; on PostgreSQL a
-    template database. Returns (data folder, token, template database name)."""
+    template database. Returns (data folder, "API-token calendar-feed-secret", template
+    database name)."""
     data_dir = tmp_path_factory.mktemp("outage-template")
     template_db = None
     database_url = None
@@ -308,13 +311,14 @@ def drop_template(template_db: str | None) -> None:
 
 
 def site_from_template(template, target: Path) -> Site:
-    template_dir, token, template_db = template
+    template_dir, secrets, template_db = template
+    token, feed = secrets.split()
     shutil.copytree(template_dir, target, symlinks=True)
     if template_db is None:
-        return Site(target, token)
+        return Site(target, token, feed)
     name = scratch_name("run")
     pg_execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"')
-    return Site(target, token, POSTGRES_URL.rsplit("/", 1)[0] + "/" + name, name)
+    return Site(target, token, feed, POSTGRES_URL.rsplit("/", 1)[0] + "/" + name, name)
 
 
 def drop_site(site: Site) -> None:

@@ -48,6 +48,11 @@ def assert_503(reply, reason: str, *, json_body: bool) -> None:
         assert "Kehu is briefly unavailable" in reply.text
 
 
+#: pages a signed-in person reads; on SQLite none may need the write lock
+READ_PAGES = ["/people/", "/companies/", "/search/?q=a", "/my-day/", "/notifications/",
+              "/deals/board/", "/leads/", "/calendar/", "/profile/", "/api/v1/people"]  # fmt: skip
+
+
 def test_during_an_outage_kehu_answers_503_with_retry_after_and_recovers(site):
     reason = "unreachable" if ON_POSTGRES else "locked"
     server = site.serve()
@@ -55,6 +60,7 @@ def test_during_an_outage_kehu_answers_503_with_retry_after_and_recovers(site):
     form = server.form("/companies/new/") | {"name": "Lost Ltd"}
     # the token was last used long ago: this request's authentication wants to note its use
     site.sql("UPDATE accounts_apitoken SET last_used_at = NULL")
+    site.sql("UPDATE activities_calendarfeed SET last_used_at = NULL")  # the same for a feed
 
     with site.outage():
         api_read = server.get("/api/v1/companies", token=True)
@@ -69,13 +75,19 @@ def test_during_an_outage_kehu_answers_503_with_retry_after_and_recovers(site):
             headers={"Referer": server.base},
         )
         health = server.get("/healthz")
+        more_reads = {path: server.get(path).status for path in READ_PAGES}
+        feed = server.get(f"/calendar/feed/{site.feed}.ics", headers={"Cookie": ""})
 
     if ON_POSTGRES:  # nothing can be read either
         assert_503(api_read, reason, json_body=True)
         assert_503(page_read, reason, json_body=False)
+        assert set(more_reads.values()) == {503}, more_reads
+        assert feed.status == 503
     else:  # a read never needs the write lock, not even to note when the token was used
         assert api_read.status == 200, api_read.text[:300]
         assert page_read.status == 200
+        assert more_reads == dict.fromkeys(READ_PAGES, 200)
+        assert feed.status == 200 and "BEGIN:VCALENDAR" in feed.text
     assert_503(api_write, reason, json_body=True)
     assert_503(form_write, reason, json_body=False)
     assert "Go back with your browser" in form_write.text
