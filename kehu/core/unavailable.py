@@ -125,8 +125,9 @@ def write_if_free(write: Callable[[], object], using: str = "default") -> bool:
             conn.ensure_connection()
             with conn.cursor() as cursor:
                 cursor.execute("PRAGMA busy_timeout = 0")
+        outer = conn.in_atomic_block  # SET LOCAL would last to the end of the caller's
         with transaction.atomic(using=using):
-            if not sqlite:
+            if not sqlite and not outer:
                 with conn.cursor() as cursor:
                     cursor.execute("SET LOCAL lock_timeout = '100ms'")
             write()

@@ -4,14 +4,23 @@ The real outages, with real processes, are in tests/test_outages.py; these check
 of errors and the shape of the answers on the test database.
 """
 
+import sqlite3
+import time
 from unittest import mock
 
 import pytest
-from django.db import InterfaceError, OperationalError, ProgrammingError, connection
+from django.db import (
+    InterfaceError,
+    OperationalError,
+    ProgrammingError,
+    connection,
+    connections,
+)
 from django.test import Client
 
 from kehu.accounts.models import ApiToken
-from kehu.core.unavailable import unavailable_reason
+from kehu.core.unavailable import unavailable_reason, write_if_free
+from kehu.settings import database_from_url
 
 LOCKED = OperationalError("database is locked")
 REFUSED = OperationalError(
@@ -105,3 +114,52 @@ def test_healthz_says_ok_and_what_is_wrong_when_the_database_is_away(client):
     assert reply.status_code == 503
     assert reply["Retry-After"] == "5"
     assert reply.json()["status"] == "unavailable"
+
+
+@pytest.mark.django_db
+def test_a_token_notes_when_it_was_used(admin_user):
+    token, secret = ApiToken.issue(admin_user, "script")
+    assert ApiToken.authenticate(secret) == admin_user
+    token.refresh_from_db()
+    assert token.last_used_at is not None
+
+
+@pytest.fixture
+def sqlite_file_alias(tmp_path, django_db_blocker):
+    alias = "bookkeeping"
+    config = database_from_url(f"sqlite:///{tmp_path / 'b.sqlite3'}")
+    configured = connections.configure_settings({"default": config, alias: dict(config)})
+    connections.settings[alias] = configured[alias]
+    with django_db_blocker.unblock():
+        with connections[alias].cursor() as cursor:
+            cursor.execute("CREATE TABLE seen (id INTEGER PRIMARY KEY, n INTEGER)")
+            cursor.execute("INSERT INTO seen VALUES (1, 0)")
+        yield alias, tmp_path / "b.sqlite3"
+        connections[alias].close()
+    del connections.settings[alias]
+
+
+def test_a_bookkeeping_write_is_skipped_at_once_while_another_process_holds_the_lock(
+    sqlite_file_alias,
+):
+    alias, path = sqlite_file_alias
+
+    def note():
+        with connections[alias].cursor() as cursor:
+            cursor.execute("UPDATE seen SET n = n + 1 WHERE id = 1")
+
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    started = time.monotonic()
+    try:
+        assert write_if_free(note, using=alias) is False
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert time.monotonic() - started < 2  # not the 20 s busy timeout
+    assert write_if_free(note, using=alias) is True
+    with connections[alias].cursor() as cursor:
+        cursor.execute("SELECT n FROM seen")
+        assert cursor.fetchone() == (1,)
+        cursor.execute("PRAGMA busy_timeout")  # other writes still wait as configured
+        assert cursor.fetchone() == (20000,)
