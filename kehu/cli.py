@@ -7,7 +7,9 @@ not a backup) ends with one clear line on stderr and a non-zero exit code, never
 """
 
 import argparse
+import contextlib
 import getpass
+import hashlib
 import os
 import secrets
 import signal
@@ -15,6 +17,9 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
+import time
+from pathlib import Path
 
 BAD_INPUT, PROBLEM = 2, 1
 
@@ -76,23 +81,111 @@ def positive_int(text: str) -> int:
 
 
 def default_workers() -> tuple[int, int]:
-    """(processes, threads): SQLite has one writer at a time, so few processes with threads."""
+    """(processes, threads): SQLite has one writer at a time, so few processes with threads.
+    On PostgreSQL one process per CPU (at least 2, at most 12): more only cost memory (about
+    75 MB each) and latency, for no more throughput (docs/benchmarks.md, "Server processes")."""
     from django.conf import settings
 
     if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         return 2, 4
-    return min(2 * (os.cpu_count() or 1) + 1, 12), 4
+    return min(max(usable_cpus(), 2), 12), 4
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on (a container's share, not the host's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def prepare_database(verbose: bool = True) -> None:
-    """Bring the schema up to date and collect static files; both are no-ops when current."""
+    """Bring the schema up to date and collect static files; both are no-ops when current.
+
+    Several servers may start at the same moment: one at a time does this in a data folder
+    (a file lock), and on PostgreSQL one at a time migrates the database (an advisory lock),
+    so the others find the work done."""
     from django.core.management import call_command
 
     if verbose:
         say(_("Preparing the database …"))
-    call_command("migrate", interactive=False, verbosity=0)
-    refresh_planner_statistics()
+    with data_folder_lock():
+        with migration_lock():
+            call_command("migrate", interactive=False, verbosity=0)
+        refresh_planner_statistics()
+        collect_static_files()
+
+
+@contextlib.contextmanager
+def data_folder_lock():
+    """Hold `start.lock` in the data folder; a second server starting waits for the first."""
+    from django.conf import settings
+
+    try:
+        import fcntl
+    except ImportError:  # not on POSIX: gunicorn does not run there either
+        yield
+        return
+    with open(settings.DATA_DIR / "start.lock", "a") as lock_file:
+        try:
+            fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            say(_("Another Kehu is starting in this data folder; waiting for it …"))
+            fcntl.flock(lock_file, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock_file, fcntl.LOCK_UN)
+
+
+#: PostgreSQL advisory lock key held while migrating ("kehu" in ASCII)
+MIGRATION_LOCK_KEY = 0x6B656875
+
+
+@contextlib.contextmanager
+def migration_lock():
+    """On PostgreSQL, one server migrates at a time, whatever machine it runs on."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [MIGRATION_LOCK_KEY])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [MIGRATION_LOCK_KEY])
+
+
+def collect_static_files() -> None:
+    """collectstatic, skipped when the source files are the ones collected last time: a server
+    starting next to running ones leaves the files they serve alone (and starts faster)."""
+    from django.conf import settings
+    from django.contrib.staticfiles import finders
+    from django.contrib.staticfiles.storage import staticfiles_storage
+    from django.core.management import call_command
+
+    digest = hashlib.sha256(repr((settings.STATIC_URL, settings.STORAGES["staticfiles"])).encode())
+    sources = sorted(
+        (path, storage.path(path))
+        for finder in finders.get_finders()
+        for path, storage in finder.list([])
+    )
+    for path, full_path in sources:
+        info = os.stat(full_path)
+        digest.update(f"{path}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
+    stamp = Path(settings.STATIC_ROOT) / ".collected"
+    manifest = getattr(staticfiles_storage, "manifest_name", None)
+    if (
+        stamp.exists()
+        and stamp.read_text() == digest.hexdigest()
+        and (manifest is None or (Path(settings.STATIC_ROOT) / manifest).exists())
+    ):
+        return
     call_command("collectstatic", interactive=False, verbosity=0)
+    stamp.write_text(digest.hexdigest())
 
 
 def refresh_planner_statistics() -> None:
@@ -211,9 +304,54 @@ def run_server(host: str, port: int, workers: int | None, threads: int | None,
     KehuServer().run()
 
 
-def start_background_worker() -> subprocess.Popen:
-    """`kehu worker` next to the demo server, so imports and other tasks run."""
-    return subprocess.Popen([sys.executable, "-m", "kehu.cli", "worker"])
+class SupervisedWorker:
+    """`kehu worker` next to the demo server, so imports and other tasks run; started again,
+    with growing pauses, whenever it stops, until the server stops."""
+
+    def __init__(self) -> None:
+        self.process: subprocess.Popen | None = None
+        self._stopping = threading.Event()
+        self._watcher = threading.Thread(target=self._watch, name="worker-supervisor", daemon=True)
+
+    def start(self) -> "SupervisedWorker":
+        self.process = self._spawn()
+        self._watcher.start()
+        return self
+
+    @staticmethod
+    def _spawn() -> subprocess.Popen:
+        # a session of its own: Ctrl-C stops the server, which then stops the worker, instead
+        # of the worker stopping first and being started again while the server winds down
+        return subprocess.Popen(
+            [sys.executable, "-m", "kehu.cli", "worker"], start_new_session=True
+        )
+
+    def _watch(self) -> None:
+        pause, started = 1.0, time.monotonic()
+        while not self._stopping.wait(1.0):
+            if self.process is None or self.process.poll() is None:
+                continue
+            if time.monotonic() - started > WORKER_PAUSE_MAX:
+                pause = 1.0  # it ran well for a while: this is a new problem
+            warn(
+                _("The background worker stopped (exit code %(code)s); starting it again in "
+                  "%(seconds)d s.") % {"code": self.process.returncode, "seconds": pause}
+            )  # fmt: skip
+            if self._stopping.wait(pause):
+                return
+            self.process, started = self._spawn(), time.monotonic()
+            pause = min(pause * 2, WORKER_PAUSE_MAX)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._watcher.is_alive():
+            self._watcher.join()
+        stop(self.process)
+
+
+def start_background_worker() -> SupervisedWorker:
+    """`kehu worker` next to the demo server, kept running by a watcher thread."""
+    return SupervisedWorker().start()
 
 
 def stop(process: subprocess.Popen | None) -> None:
@@ -261,7 +399,7 @@ def cmd_demo(args) -> int:
     try:
         run_server(args.host, args.port, args.workers, args.threads, args.access_log, message)
     finally:
-        stop(worker)
+        worker.stop()
     return 0
 
 
@@ -294,6 +432,46 @@ def cmd_worker(args) -> int:
         options["max_tasks"] = args.max_tasks
     call_command("db_worker", **options)
     return 0
+
+
+#: the longest pause between two tries of a worker that met a database outage (seconds)
+WORKER_PAUSE_MAX = 30.0
+#: tries of `kehu worker --batch` before it gives up on a database outage (about half a minute)
+BATCH_TRIES = 6
+
+
+def cmd_worker_until_stopped(args) -> int:
+    """`kehu worker` that outlives database outages: a transient failure (PostgreSQL away,
+    SQLite's write lock held elsewhere) is logged and the worker starts over after a pause that
+    doubles up to WORKER_PAUSE_MAX. It never exits on one; `--batch` gives up after about
+    half a minute. A bug (a missing table) still ends it."""
+    from django.db import InterfaceError, OperationalError, connections
+
+    from kehu.core.unavailable import unavailable_reason
+
+    pause, tries = 1.0, 0
+    while True:
+        started = time.monotonic()
+        try:
+            return cmd_worker(args)
+        except (OperationalError, InterfaceError) as exc:
+            reason = unavailable_reason(exc)
+            tries += 1
+            if reason is None or (args.batch and tries >= BATCH_TRIES):
+                raise
+            connections.close_all()  # the next try connects afresh
+            if time.monotonic() - started > WORKER_PAUSE_MAX:
+                pause = 1.0  # it worked for a while: a new outage
+            if reason == "locked":
+                text = _("kehu worker: the database is locked (%(error)s); trying again in "
+                         "%(seconds)d s.")  # fmt: skip
+            else:
+                text = _("kehu worker: the database cannot be reached (%(error)s); trying again "
+                         "in %(seconds)d s.")  # fmt: skip
+            error = (str(exc).strip() or type(exc).__name__).splitlines()[0]
+            warn(text % {"error": error, "seconds": pause})
+            time.sleep(pause)
+            pause = min(pause * 2, WORKER_PAUSE_MAX)
 
 
 def cmd_fetchmail(args) -> int:
@@ -579,7 +757,8 @@ def build_parser() -> argparse.ArgumentParser:
             "--workers",
             type=positive_int,
             help=_(
-                "server processes (default: 2 on SQLite, 2 × CPUs + 1 on PostgreSQL, at most 12)"
+                "server processes (default: 2 on SQLite; on PostgreSQL one per CPU, at least 2, "
+                "at most 12)"
             ),
         )
         sub.add_argument("--threads", type=positive_int, help=_("threads per process (default: 4)"))
@@ -629,7 +808,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=1.0,
         help=_("seconds to wait when the queue is empty (default: 1)"),
     )
-    sub.set_defaults(func=cmd_worker)
+    sub.set_defaults(func=cmd_worker_until_stopped)
 
     sub = commands.add_parser(
         "fetchmail",

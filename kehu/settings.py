@@ -95,16 +95,21 @@ TEMPLATES = [
 ]
 
 
-def database_from_url(url: str) -> dict:
+# Seconds a write waits for SQLite's write lock held by another process before it gives up
+# (the request then answers 503 with Retry-After; the worker tries again later).
+SQLITE_BUSY_TIMEOUT = float(env("SQLITE_BUSY_TIMEOUT", "20"))
+
+
+def database_from_url(url: str, busy_timeout: float = SQLITE_BUSY_TIMEOUT) -> dict:
     """Parse a database URL; SQLite gets WAL, a busy timeout and IMMEDIATE write transactions."""
     config = dj_database_url.parse(url, conn_max_age=600, conn_health_checks=True)
     if config["ENGINE"] == "django.db.backends.sqlite3":
         config["OPTIONS"] = {
-            "timeout": 20,
+            "timeout": busy_timeout,
             "transaction_mode": "IMMEDIATE",
             "init_command": (
                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=20000; "
+                f"PRAGMA foreign_keys=ON; PRAGMA busy_timeout={int(busy_timeout * 1000)}; "
                 "PRAGMA cache_size=-64000; PRAGMA temp_store=MEMORY;"
             ),
         }

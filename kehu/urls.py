@@ -10,3 +10,6 @@ urlpatterns = [
     path("", include("kehu.activities.urls")),
     path("api/v1/", include("kehu.api_urls")),
 ]
+
+# a database that is away (unreachable, or SQLite's write lock held) answers 503, not 500
+handler500 = "kehu.core.unavailable.server_error"

@@ -153,5 +153,8 @@ class ApiToken(models.Model):
             return None
         now = timezone.now()
         if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-            cls.objects.filter(pk=token.pk).update(last_used_at=now)
+            from kehu.core.unavailable import write_if_free
+
+            # at most once a minute, and never waiting for a write lock someone else holds
+            write_if_free(lambda: cls.objects.filter(pk=token.pk).update(last_used_at=now))
         return token.user

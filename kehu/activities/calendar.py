@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from kehu.activities.models import Activity
 from kehu.core import visibility
+from kehu.core.unavailable import write_if_free
 
 #: a meeting that started this long before a range still shows in it while it lasts; longer
 #: meetings (a trade fair) show from the range they start in (keeps the start bound indexed)
@@ -236,7 +237,8 @@ def feed_user(secret: str):
         return None
     now = timezone.now()
     if feed.last_used_at is None or now - feed.last_used_at > FEED_TOUCH_EVERY:
-        CalendarFeed.objects.filter(pk=feed.pk).update(last_used_at=now)
+        # skipped while another process holds SQLite's write lock: reading needs no write
+        write_if_free(lambda: CalendarFeed.objects.filter(pk=feed.pk).update(last_used_at=now))
     return feed.user
 
 

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import InterfaceError, OperationalError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import translation
@@ -24,6 +25,7 @@ from pydantic import ConfigDict, Field, field_validator
 from kehu.accounts.models import ApiToken
 from kehu.core.pagination import MAX_LIMIT, BadCursor, Page, decode_cursor, paginate
 from kehu.core.records import VersionConflict
+from kehu.core.unavailable import log_outage, unavailable_reason, unavailable_response
 
 # ---------------------------------------------------------------- authentication
 
@@ -212,7 +214,16 @@ def install_error_handlers(api: NinjaAPI) -> None:
         response["ETag"] = etag(exc.current.version)
         return response
 
+    def on_database_error(request, exc: OperationalError | InterfaceError):
+        reason = unavailable_reason(exc)
+        if reason is None:  # a bug, not an outage: 500
+            raise exc
+        log_outage(exc, reason)
+        return unavailable_response(request, reason)
+
     api.add_exception_handler(NinjaValidationError, on_ninja_validation)
+    api.add_exception_handler(OperationalError, on_database_error)
+    api.add_exception_handler(InterfaceError, on_database_error)
     api.add_exception_handler(ValidationError, on_django_validation)
     api.add_exception_handler(BadCursor, on_bad_cursor)
     api.add_exception_handler(AuthenticationError, on_authentication)
