@@ -94,6 +94,23 @@ def _unreadable_xlsx() -> FileProblem:
 # -- checks on rows, shared by CSV and XLSX -----------------------------------------------------
 
 
+def check_width(headers: list[str], lim: Limits | None = None) -> None:
+    """FileProblem if a header has more columns than can be imported."""
+    lim = lim or limits()
+    if len(headers) > lim.columns:
+        raise _too_many_columns(1, len(headers), lim)
+
+
+def _too_many_columns(line: int, columns: int, lim: Limits) -> FileProblem:
+    return FileProblem(
+        _(
+            "Line %(line)d has %(n)s columns; at most %(max)s columns can be imported. "
+            "Remove the columns you do not need and upload the file again."
+        )
+        % {"line": line, "n": f"{columns:,}", "max": f"{lim.columns:,}"}
+    )
+
+
 def check_row(row: list[str], line: int, lim: Limits) -> list[str]:
     """The row without trailing empty cells; FileProblem if it has too many columns or a cell
     too large to import."""
@@ -103,13 +120,7 @@ def check_row(row: list[str], line: int, lim: Limits) -> list[str]:
     if end < len(row):
         row = row[:end]
     if end > lim.columns:
-        raise FileProblem(
-            _(
-                "Line %(line)d has %(n)s columns; at most %(max)s columns can be imported. "
-                "Remove the columns you do not need and upload the file again."
-            )
-            % {"line": line, "n": f"{end:,}", "max": f"{lim.columns:,}"}
-        )
+        raise _too_many_columns(line, end, lim)
     for index, cell in enumerate(row):
         if len(cell) > lim.cell_chars:
             raise _cell_too_large(line, index + 1, len(cell), lim)
@@ -631,9 +642,7 @@ def inspect_file(path, fmt: str, encoding: str | None = None) -> dict:
             raise FileProblem(_("The file is empty."))
         binary = sample.count(b"\x00") > len(sample) // 100 or sample.startswith(b"PK\x03\x04")
         if binary and not sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            raise FileProblem(
-                _("This does not look like a CSV file. Upload a .csv or .xlsx file.")
-            )
+            raise FileProblem(_("This does not look like a CSV file. Upload a .csv or .xlsx file."))
         encoding = encoding or detect_encoding(sample, at_end)
         text = codecs.getincrementaldecoder(encoding)("replace").decode(sample, final=at_end)
         info = {"encoding": encoding, "delimiter": detect_delimiter(text)}

@@ -33,10 +33,14 @@ from kehu.customers.import_files import (  # noqa: F401 — used here and by the
     EncodingProblem,
     FileProblem,
     cell_text,
+    check_width,
     count_data_rows,
     detect_encoding,
+    encoding_candidates,
+    encoding_label,
     file_rows,
     inspect_file,
+    read_sample,
 )
 from kehu.customers.import_models import MAX_STORED_ERRORS, ImportJob
 from kehu.customers.models import Company, CustomField, Person, Tag
@@ -197,6 +201,21 @@ def data_rows(job: ImportJob, after_line: int = 1) -> Iterator[tuple[int, list[s
                 yield line, row
     finally:
         rows.close()
+
+
+def encoding_choices(job: ImportJob) -> list[tuple[str, str]]:
+    """(encoding, label) for the encodings the file's start decodes in, most likely first;
+    the job's own encoding is always among them. Empty for XLSX (it says its own)."""
+    if job.format != ImportJob.Format.CSV:
+        return []
+    try:
+        sample, at_end = read_sample(job.path)
+    except OSError:
+        return []
+    found = encoding_candidates(sample, at_end)
+    if job.encoding and job.encoding not in found:
+        found.insert(0, job.encoding)
+    return [(encoding, encoding_label(encoding)) for encoding in found]
 
 
 def count_rows(job: ImportJob) -> int:
