@@ -8,7 +8,18 @@ import io
 import os
 import zipfile
 
-from tests.customers.import_helpers import xlsx_bytes
+
+
+def xlsx_bytes(rows: list[list]) -> bytes:
+    """A real workbook made by openpyxl (no Django needed: the benchmark builds these first)."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
 
 SHEET = "xl/worksheets/sheet1.xml"
 SHEET_START = (
