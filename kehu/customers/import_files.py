@@ -87,6 +87,16 @@ def limits() -> Limits:
     )
 
 
+def _xml_token_too_large() -> FileProblem:
+    return FileProblem(
+        _(
+            "This XLSX file holds a cell of more than %(max)s characters (the most a cell can "
+            "hold), or it is malformed. Shorten the cell and upload the file again."
+        )
+        % {"max": f"{limits().cell_chars:,}"}
+    )
+
+
 def _unreadable_xlsx() -> FileProblem:
     return FileProblem(_("This is not a readable XLSX file."))
 
@@ -338,10 +348,10 @@ class _GuardedPart(io.RawIOBase):
             self._run += len(data)
         else:
             if self._run + first > XML_TOKEN_BYTES:
-                raise _unreadable_xlsx()
+                raise _xml_token_too_large()
             self._run = len(data) - data.rfind(b"<") - 1
         if self._run > XML_TOKEN_BYTES:
-            raise _unreadable_xlsx()
+            raise _xml_token_too_large()
         self._last = data[-1:]
 
     def close(self) -> None:

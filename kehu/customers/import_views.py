@@ -38,8 +38,8 @@ class UploadForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("File"),
         help_text=gettext_lazy(
-            "CSV (UTF-8 or GBK; comma, semicolon or tab) or Excel .xlsx; the first row names "
-            "the columns."
+            "CSV (UTF-8, GBK, Big5 or Windows-1252; comma, semicolon or tab) or Excel .xlsx; "
+            "the first row names the columns."
         ),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.tsv,.xlsx"}),
     )
@@ -128,7 +128,8 @@ def import_start(request):
                 **info,
             )
             return redirect("import-map", job.pk)
-    jobs = ImportJob.objects.filter(user=request.user)[:20]
+    # the list needs none of a job's JSON (a legacy job's header could be huge)
+    jobs = ImportJob.objects.filter(user=request.user).defer("headers", "mapping", "errors")[:20]
     return render(
         request,
         "customers/import_start.html",
