@@ -32,7 +32,6 @@ from kehu.customers.custom_fields import active_fields, clean_value
 from kehu.customers.import_files import (  # noqa: F401 — used here and by the views
     EncodingProblem,
     FileProblem,
-    cell_text,
     check_width,
     count_data_rows,
     detect_encoding,
@@ -43,6 +42,7 @@ from kehu.customers.import_files import (  # noqa: F401 — used here and by the
     read_sample,
 )
 from kehu.customers.import_models import MAX_STORED_ERRORS, ImportJob
+from kehu.customers.import_xlsx import cell_text  # noqa: F401 — part of this module's API
 from kehu.customers.models import Company, CustomField, Person, Tag
 
 BATCH_SIZE = 1000

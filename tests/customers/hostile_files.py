@@ -9,7 +9,6 @@ import os
 import zipfile
 
 
-
 def xlsx_bytes(rows: list[list]) -> bytes:
     """A real workbook made by openpyxl (no Django needed: the benchmark builds these first)."""
     from openpyxl import Workbook
@@ -20,6 +19,7 @@ def xlsx_bytes(rows: list[list]) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
 
 SHEET = "xl/worksheets/sheet1.xml"
 SHEET_START = (

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from kehu.customers import import_files, importing
+from kehu.customers import import_files, import_xlsx, importing
 from kehu.customers.import_models import ImportJob
 from kehu.customers.models import Person
 from tests.customers import hostile_files
@@ -124,7 +124,7 @@ def test_a_huge_cell_far_down_fails_the_import_before_anything_is_saved(rep, tmp
 
 def test_an_xlsx_text_longer_than_an_xml_token_is_refused_while_unpacking(rep, tmp_path):
     path = tmp_path / "token.xlsx"
-    hostile_files.xlsx_huge_cell(path, 3 * import_files.XML_TOKEN_BYTES)
+    hostile_files.xlsx_huge_cell(path, 3 * import_xlsx.XML_TOKEN_BYTES)
     with pytest.raises(importing.FileProblem, match="a cell of more than 32,767 characters"):
         import_files.inspect_file(path, "xlsx")
 
@@ -187,7 +187,7 @@ def test_entities_are_never_expanded_even_past_the_byte_checks():
     """The XML parser itself is defusedxml's: a DTD with entities is refused by it too."""
     xml = io.BytesIO(b'<!DOCTYPE a [<!ENTITY e "x">]><a>&e;</a>')
     with pytest.raises(ValueError, match="[Ee]ntit"):
-        list(import_files._events(xml))
+        list(import_xlsx._events(xml))
 
 
 def test_a_row_number_past_excels_last_row_is_refused(rep, tmp_path):
@@ -214,6 +214,6 @@ def test_an_ordinary_xlsx_still_reads_dates_numbers_and_gaps(tmp_path):
             ]
         )  # fmt: skip
     )
-    assert list(import_files.xlsx_rows(path)) == [
+    assert list(import_xlsx.xlsx_rows(path)) == [
         ["Name", "Phone", "Born"], ["Ann", "13812345678", "1990-05-01"], [], ["Bo", "", "x"],
     ]  # fmt: skip
