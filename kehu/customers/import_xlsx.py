@@ -374,12 +374,15 @@ def _xlsx_rows(archive: _GuardedZip, lim: Limits) -> Iterator[list[str]]:
                 line += 1
                 yield []
             line = number
-            yield check_row(_row_values(parser, element, number, cell_tag), line, lim)
+            yield check_row(_row_values(parser, element, number, cell_tag, lim), line, lim)
 
 
-def _row_values(parser, element, number: int, cell_tag: str) -> list[str]:
+def _row_values(parser, element, number: int, cell_tag: str, lim: Limits) -> list[str]:
+    """The row's cells as text; a row whose cells add up to more than the row limit (shared
+    strings make long text from short XML) is refused as it is read."""
     parser.row_counter, parser.col_counter = number, 0
     values: dict[int, str] = {}
+    size = 0
     for child in element:
         if child.tag != cell_tag:
             continue
@@ -390,5 +393,8 @@ def _row_values(parser, element, number: int, cell_tag: str) -> list[str]:
         text = cell_text(cell["value"])
         if text:
             values[column] = text
+            size += len(text)
+            if size > lim.row_chars:
+                raise _row_too_large(number, lim)
     width = max(values, default=0)
     return [values.get(i, "") for i in range(1, width + 1)]

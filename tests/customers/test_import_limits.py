@@ -190,6 +190,17 @@ def test_entities_are_never_expanded_even_past_the_byte_checks():
         list(import_xlsx._events(xml))
 
 
+def test_an_xlsx_row_of_long_shared_strings_is_refused_by_its_length(tmp_path, settings):
+    """Short XML can name the same long shared string in every cell."""
+    from tests.customers.import_helpers import xlsx_bytes
+
+    settings.IMPORT_MAX_ROW_CHARS = 100_000
+    path = tmp_path / "shared.xlsx"
+    path.write_bytes(xlsx_bytes([["Name"] + [f"c{i}" for i in range(10)], ["x" * 30_000] * 11]))
+    with pytest.raises(importing.FileProblem, match="Line 2 is longer than 100,000 characters"):
+        import_files.inspect_file(path, "xlsx")
+
+
 def test_a_row_number_past_excels_last_row_is_refused(rep, tmp_path):
     path = tmp_path / "far.xlsx"
     sheet = hostile_files.SHEET_START + b'<row r="9999999"><c r="A9999999"><v>1</v></c></row>'
