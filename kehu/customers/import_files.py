@@ -115,7 +115,7 @@ def _cell_too_large(line: int, column: int | None, size: int | None, lim: Limits
     return FileProblem(message % values)
 
 
-def _row_too_large(line: int, lim: Limits) -> FileProblem:
+def row_too_large(line: int, lim: Limits) -> FileProblem:
     return FileProblem(
         _(
             "Line %(line)d is longer than %(max)s characters: it has too many columns or too "
@@ -232,7 +232,7 @@ def csv_rows(path, encoding: str, delimiter: str, lim: Limits | None = None):
             while line := handle.readline(lim.row_chars + 1):
                 size[0] += len(line)
                 if size[0] > lim.row_chars:
-                    raise _row_too_large(reader.line_num + 1, lim)
+                    raise row_too_large(reader.line_num + 1, lim)
                 yield line
 
         reader = csv.reader(lines(), delimiter=delimiter)

@@ -23,9 +23,9 @@ from kehu.customers.import_files import (
     SAMPLE_BYTES,
     FileProblem,
     Limits,
-    _row_too_large,
     check_row,
     limits,
+    row_too_large,
 )
 
 log = logging.getLogger(__name__)
@@ -356,7 +356,7 @@ def _xlsx_rows(archive: _GuardedZip, lim: Limits) -> Iterator[list[str]]:
                     if cells > EXCEL_COLUMNS:
                         raise _unreadable_xlsx()
                     if stream.position - row_start > row_bytes:
-                        raise _row_too_large(line + 1, lim)
+                        raise row_too_large(line + 1, lim)
                 elif element.tag == row_tag:
                     row_start, cells = stream.position, 0
                 continue
@@ -395,6 +395,6 @@ def _row_values(parser, element, number: int, cell_tag: str, lim: Limits) -> lis
             values[column] = text
             size += len(text)
             if size > lim.row_chars:
-                raise _row_too_large(number, lim)
+                raise row_too_large(number, lim)
     width = max(values, default=0)
     return [values.get(i, "") for i in range(1, width + 1)]
