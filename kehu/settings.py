@@ -204,6 +204,14 @@ EMAIL_TIMEOUT = int(env("EMAIL_TIMEOUT", "20"))
 DEFAULT_FROM_EMAIL = env("EMAIL_FROM", "kehu@localhost")
 # Where uploaded import files wait while they are mapped and imported.
 IMPORT_DIR = DATA_DIR / "imports"
+# What an import file may hold (docs/operations.md, "Import limits"); a file past one is
+# refused with a message saying which, before anything large is read into memory.
+IMPORT_MAX_COLUMNS = int(env("IMPORT_MAX_COLUMNS", "500"))
+IMPORT_MAX_CELL_CHARS = int(env("IMPORT_MAX_CELL_CHARS", "32767"))
+IMPORT_MAX_ROW_CHARS = int(env("IMPORT_MAX_ROW_CHARS", "1048576"))
+IMPORT_MAX_XLSX_UNPACKED_MB = int(env("IMPORT_MAX_XLSX_UNPACKED_MB", "500"))
+IMPORT_MAX_XLSX_RATIO = int(env("IMPORT_MAX_XLSX_RATIO", "100"))
+IMPORT_MAX_XLSX_STRINGS_MB = int(env("IMPORT_MAX_XLSX_STRINGS_MB", "32"))
 # Incoming email (docs/email-receiving.md): the IMAP mailbox `kehu worker` reads every
 # IMAP_POLL_MINUTES, and the size limits for what is kept of a received message.
 IMAP_HOST = env("IMAP_HOST")

@@ -38,8 +38,8 @@ class UploadForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("File"),
         help_text=gettext_lazy(
-            "CSV (UTF-8 or GBK; comma, semicolon or tab) or Excel .xlsx; the first row names "
-            "the columns."
+            "CSV (UTF-8, GBK, Big5 or Windows-1252; comma, semicolon or tab) or Excel .xlsx; "
+            "the first row names the columns."
         ),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.tsv,.xlsx"}),
     )
@@ -128,7 +128,8 @@ def import_start(request):
                 **info,
             )
             return redirect("import-map", job.pk)
-    jobs = ImportJob.objects.filter(user=request.user)[:20]
+    # the list needs none of a job's JSON (a legacy job's header could be huge)
+    jobs = ImportJob.objects.filter(user=request.user).defer("headers", "mapping", "errors")[:20]
     return render(
         request,
         "customers/import_start.html",
@@ -144,21 +145,55 @@ def _mapping_from(request, job: ImportJob, allowed: set[str]) -> list[str]:
     return mapping
 
 
+def _refuse(job: ImportJob, problem: str):
+    """A file found past a limit or unreadable on the mapping page: the job fails with the
+    reason (shown on its status page) instead of waiting for a mapping forever."""
+    ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.MAPPING).update(
+        status=ImportJob.Status.FAILED, message=problem, finished_at=timezone.now()
+    )
+    return redirect("import-status", job.pk)
+
+
+def _change_encoding(request, job: ImportJob, choices: dict, definitions) -> bool:
+    """Read the file again in the encoding the user picked; True if its header changed (the
+    columns are then guessed anew and the import does not start yet)."""
+    chosen = request.POST.get("encoding", "")
+    if job.format != ImportJob.Format.CSV or chosen == job.encoding or chosen not in choices:
+        return False
+    info = importing.inspect_file(job.path, job.format, encoding=chosen)
+    changed = info["headers"] != job.headers
+    job.encoding, job.delimiter, job.headers = info["encoding"], info["delimiter"], info["headers"]
+    if changed:
+        job.mapping = importing.guess_mapping(job.headers, job.entity, definitions)
+    job.save(update_fields=["encoding", "delimiter", "headers", "mapping"])
+    return changed
+
+
 @login_required
 def import_map(request, pk: int):
     _require_import(request.user)
     job = _own_job(request, pk)
     if job.status != ImportJob.Status.MAPPING:
         return redirect("import-status", job.pk)
+    try:
+        importing.check_width(job.headers)
+    except importing.FileProblem as exc:
+        return _refuse(job, str(exc))
     definitions = active_fields(job.entity)
     choices = importing.field_choices(job.entity, definitions)
     allowed = {value for value, _label in choices}
-    mapping = job.mapping or [importing.IGNORE] * len(job.headers)
+    encodings = importing.encoding_choices(job)
     problems: list[str] = []
     if request.method == "POST":
-        mapping = _mapping_from(request, job, allowed)
-        problems = importing.check_mapping(mapping, job.entity, definitions)
-        if "import" in request.POST and not problems:
+        try:
+            reread = _change_encoding(request, job, dict(encodings), definitions)
+        except importing.EncodingProblem as exc:
+            reread, problems = True, [str(exc)]
+        except importing.FileProblem as exc:
+            return _refuse(job, str(exc))
+        mapping = job.mapping if reread else _mapping_from(request, job, allowed)
+        problems += importing.check_mapping(mapping, job.entity, definitions)
+        if "import" in request.POST and not problems and not reread:
             job.mapping = mapping
             job.status = ImportJob.Status.PENDING
             job.save(update_fields=["mapping", "status"])
@@ -167,12 +202,15 @@ def import_map(request, pk: int):
         job.mapping = mapping
         job.save(update_fields=["mapping"])
     else:
+        mapping = job.mapping or [importing.IGNORE] * len(job.headers)
         problems = importing.check_mapping(mapping, job.entity, definitions)
     try:
         rows = importing.preview(job, mapping)
-    except importing.FileProblem as exc:
+    except importing.EncodingProblem as exc:
         rows = []
         problems.append(str(exc))
+    except importing.FileProblem as exc:
+        return _refuse(job, str(exc))
     columns = [
         {"index": i, "header": header, "value": mapping[i] if i < len(mapping) else ""}
         for i, header in enumerate(job.headers)
@@ -181,6 +219,7 @@ def import_map(request, pk: int):
         "job": job,
         "columns": columns,
         "choices": choices,
+        "encodings": encodings,
         "rows": rows,
         "problems": problems,
         "nav": "import",

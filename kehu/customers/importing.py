@@ -7,11 +7,8 @@ import resumes where the last committed batch ended without writing anything twi
 `import_file(job)` runs a whole job without HTTP (the task and the benchmark call it).
 """
 
-import codecs
 import contextlib
-import csv
 import datetime
-import decimal
 import functools
 import re
 from collections.abc import Iterator
@@ -32,12 +29,24 @@ from kehu.core.contact import normalize_email, normalize_phone
 from kehu.core.models import AuditEntry
 from kehu.customers import services
 from kehu.customers.custom_fields import active_fields, clean_value
+from kehu.customers.import_files import (  # noqa: F401 — used here and by the views
+    EncodingProblem,
+    FileProblem,
+    check_width,
+    count_data_rows,
+    detect_encoding,
+    encoding_candidates,
+    encoding_label,
+    file_rows,
+    inspect_file,
+    read_sample,
+)
 from kehu.customers.import_models import MAX_STORED_ERRORS, ImportJob
+from kehu.customers.import_xlsx import cell_text  # noqa: F401 — part of this module's API
 from kehu.customers.models import Company, CustomField, Person, Tag
 
 BATCH_SIZE = 1000
 STATEMENT_ROWS = 256  # rows per multi-row INSERT (see _statement_sizes)
-SAMPLE_BYTES = 64 * 1024
 CUSTOM = "custom."
 IGNORE = ""
 
@@ -91,10 +100,6 @@ _SOURCE_WORDS = {"展会": "event", "活动": "event", "会议": "event", "网�
 _TAG_SPLIT = re.compile(r"[,;，；、|]")
 _NEUTRALISED = ("=", "+", "-", "@", "\t", "\r")
 _DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d"]
-
-
-class FileProblem(Exception):
-    """The file cannot be read as a table; the message says why, for the user."""
 
 
 def model_for(entity: str):
@@ -184,136 +189,12 @@ def check_mapping(mapping: list[str], entity: str, definitions: list[CustomField
     return problems
 
 
-# -- reading files ------------------------------------------------------------------------------
-
-
-def detect_encoding(sample: bytes, at_end: bool) -> str:
-    """UTF-16 if it starts with its byte-order mark, UTF-8 (with or without BOM) if the sample
-    decodes strictly, else GB18030 (a superset of GBK and GB2312)."""
-    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    try:
-        codecs.getincrementaldecoder("utf-8-sig")("strict").decode(sample, final=at_end)
-    except UnicodeDecodeError:
-        return "gb18030"
-    return "utf-8-sig"
-
-
-def detect_delimiter(text: str) -> str:
-    lines = text.splitlines()
-    if len(lines) > 1:
-        lines = lines[:-1]  # the last line of a sample may be cut short
-    try:
-        return csv.Sniffer().sniff("\n".join(lines[:50]), delimiters=",;\t").delimiter
-    except csv.Error:
-        return ","
-
-
-def inspect_file(path, fmt: str) -> dict:
-    """Encoding, delimiter and header row of an uploaded file; FileProblem if unreadable."""
-    if fmt == "xlsx":
-        rows = _xlsx_rows(path)
-        try:
-            header = next(rows, None)
-        finally:
-            rows.close()
-        if header is None:
-            raise FileProblem(_("The file is empty."))
-        return {"encoding": "", "delimiter": "", "headers": _headers(header)}
-    with open(path, "rb") as handle:
-        sample = handle.read(SAMPLE_BYTES)
-        at_end = not handle.read(1)
-    if not sample.strip():
-        raise FileProblem(_("The file is empty."))
-    binary = sample.count(b"\x00") > len(sample) // 100 or sample.startswith(b"PK\x03\x04")
-    if binary and not sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise FileProblem(_("This does not look like a CSV file. Upload a .csv or .xlsx file."))
-    encoding = detect_encoding(sample, at_end)
-    text = codecs.getincrementaldecoder(encoding)("replace").decode(sample, final=at_end)
-    delimiter = detect_delimiter(text)
-    rows = _csv_rows(path, encoding, delimiter)
-    try:
-        header = next(rows, None)
-    finally:
-        rows.close()
-    if header is None:
-        raise FileProblem(_("The file is empty."))
-    return {"encoding": encoding, "delimiter": delimiter, "headers": _headers(header)}
-
-
-def _headers(row: list[str]) -> list[str]:
-    headers = []
-    for index, value in enumerate(row):
-        value = value.replace("\x00", "").strip()
-        headers.append(value or _("Column %(n)d") % {"n": index + 1})
-    while headers and row and not row[len(headers) - 1].strip() and len(headers) > 1:
-        headers.pop()  # trailing empty header cells (spreadsheet leftovers)
-        row = row[:-1]
-    return headers
-
-
-def cell_text(value) -> str:
-    """A spreadsheet cell as the text a person typed: 13812345678, never 13812345678.0."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if value.is_integer() and abs(value) < 1e16:
-            return str(int(value))
-        return format(decimal.Decimal(repr(value)).normalize(), "f")
-    if isinstance(value, datetime.datetime):
-        if value.time() == datetime.time(0, 0):
-            return value.date().isoformat()
-        return value.isoformat(sep=" ")
-    if isinstance(value, datetime.date | datetime.time):
-        return value.isoformat()
-    return str(value)
-
-
-def _xlsx_rows(path) -> Iterator[list[str]]:
-    import zipfile
-
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise FileProblem(_("This is not a readable XLSX file.")) from exc
-    try:
-        sheet = workbook.worksheets[0]
-        for row in sheet.iter_rows(values_only=True):
-            yield [cell_text(v) for v in row]
-    finally:
-        workbook.close()
-
-
-def _csv_rows(path, encoding: str, delimiter: str) -> Iterator[list[str]]:
-    with open(path, encoding=encoding, errors="strict", newline="") as handle:
-        reader = csv.reader(handle, delimiter=delimiter)
-        try:
-            yield from reader
-        except UnicodeDecodeError as exc:
-            raise FileProblem(
-                _("The file is not valid %(encoding)s text after line %(line)d.")
-                % {"encoding": encoding, "line": reader.line_num}
-            ) from exc
-        except csv.Error as exc:
-            raise FileProblem(
-                _("The file could not be read near line %(line)d: %(error)s")
-                % {"line": reader.line_num + 1, "error": exc}
-            ) from exc
+# -- reading files (kept within limits by import_files) --------------------------------------------
 
 
 def data_rows(job: ImportJob, after_line: int = 1) -> Iterator[tuple[int, list[str]]]:
     """(line, cells) for each data row after `after_line`; the header is line 1."""
-    if job.format == ImportJob.Format.XLSX:
-        rows = _xlsx_rows(job.path)
-    else:
-        rows = _csv_rows(job.path, job.encoding or "utf-8-sig", job.delimiter or ",")
+    rows = file_rows(job.path, job.format, job.encoding, job.delimiter)
     try:
         for line, row in enumerate(rows, start=1):
             if line > after_line:
@@ -322,28 +203,25 @@ def data_rows(job: ImportJob, after_line: int = 1) -> Iterator[tuple[int, list[s
         rows.close()
 
 
-def count_rows(job: ImportJob) -> int | None:
-    """The number of data rows, counted cheaply (CSV: newlines; XLSX: the sheet's dimension)."""
-    if job.format == ImportJob.Format.XLSX:
-        from openpyxl import load_workbook
+def encoding_choices(job: ImportJob) -> list[tuple[str, str]]:
+    """(encoding, label) for the encodings the file's start decodes in, most likely first;
+    the job's own encoding is always among them. Empty for XLSX (it says its own)."""
+    if job.format != ImportJob.Format.CSV:
+        return []
+    try:
+        sample, at_end = read_sample(job.path)
+    except OSError:
+        return []
+    found = encoding_candidates(sample, at_end)
+    if job.encoding and job.encoding not in found:
+        found.insert(0, job.encoding)
+    return [(encoding, encoding_label(encoding)) for encoding in found]
 
-        try:
-            workbook = load_workbook(job.path, read_only=True)
-            rows = workbook.worksheets[0].max_row
-            workbook.close()
-        except Exception:  # noqa: BLE001 — an unknown total only hides the percentage
-            return None
-        return max(0, rows - 1) if rows else None
-    newline = "\n".encode(job.encoding if job.encoding != "utf-8-sig" else "utf-8")
-    newline = newline[2:] if job.encoding == "utf-16" else newline
-    lines, last = 0, b""
-    with open(job.path, "rb") as handle:
-        while chunk := handle.read(1 << 20):
-            lines += chunk.count(newline)
-            last = chunk
-    if last and not last.endswith(newline):
-        lines += 1
-    return max(0, lines - 1)
+
+def count_rows(job: ImportJob) -> int:
+    """The number of data rows. The whole file is read through the limits, so a file that
+    fails one (a huge cell on line 90,000) is refused before anything is written."""
+    return count_data_rows(job.path, job.format, job.encoding, job.delimiter)
 
 
 # -- reading rows ---------------------------------------------------------------------------------
@@ -961,7 +839,13 @@ def import_file(job: ImportJob, batch_size: int = BATCH_SIZE, max_batches: int |
         _finish(job, ImportJob.Status.FAILED, _("You are not allowed to create these records."))
         return job
     started_at = job.started_at or timezone.now()
-    total_rows = count_rows(job) if job.total_rows is None else job.total_rows
+    total_rows = job.total_rows
+    if total_rows is None:
+        try:
+            total_rows = count_rows(job)
+        except FileProblem as exc:  # refused whole, before any row is written
+            _finish(job, ImportJob.Status.FAILED, str(exc))
+            return job
     token = leases.claim(
         ImportJob.objects.exclude(status__in=[ImportJob.Status.DONE, ImportJob.Status.CANCELLED]),
         job.pk,

@@ -54,3 +54,40 @@ def test_import_a_gbk_csv_through_the_import_pages(page, tmp_path):
     expect(page.get_by_text("王五")).to_have_count(0)
     assert Person.objects.get(name="李四").phone == "+8613800000002"
     assert Person.objects.get(name="张三").company.name == "华为技术有限公司"
+
+
+def test_choose_the_encoding_of_a_western_csv_and_see_the_preview_change(page, tmp_path):
+    """A CSV saved by Excel on a Portuguese PC (Windows-1252): detected as such, and the
+    encoding select re-reads the preview in place."""
+    path = tmp_path / "clientes.csv"
+    path.write_text("name,city\r\nInês Ciência,São Paulo\r\n", encoding="cp1252")
+    make_user("ines")
+    login(page, "ines")
+    page.goto("/import/")
+    page.get_by_label(re.compile(r"^File")).set_input_files(path)
+    page.get_by_role("button", name="Upload").click()
+
+    encoding = page.get_by_label("File encoding")
+    expect(encoding).to_have_value("cp1252")
+    preview = page.locator("table[data-preview]")
+    expect(preview).to_contain_text("São Paulo")
+    encoding.select_option("gb18030")  # no button: the change alone re-reads (htmx)
+    expect(page.locator("table[data-preview]")).to_contain_text("S鉶 Paulo")
+    page.get_by_label("File encoding").select_option("cp1252")
+    expect(page.locator("table[data-preview]")).to_contain_text("São Paulo")
+    page.get_by_role("button", name="Import", exact=True).click()
+
+    progress = page.locator("#import-progress")
+    expect(progress).to_contain_text(re.compile("done", re.IGNORECASE), timeout=10_000)
+    assert Person.objects.get(name="Inês Ciência").city == "São Paulo"
+
+
+def test_a_file_with_too_many_columns_is_refused_with_a_message(page, tmp_path):
+    path = tmp_path / "wide.csv"
+    path.write_text(",".join(f"c{i}" for i in range(2000)) + "\n", encoding="utf-8")
+    make_user("wide")
+    login(page, "wide")
+    page.get_by_role("link", name="Import", exact=True).click()
+    page.get_by_label(re.compile(r"^File")).set_input_files(path)
+    page.get_by_role("button", name="Upload").click()
+    expect(page.get_by_text(re.compile("at most 500 columns"))).to_be_visible()
