@@ -191,3 +191,19 @@ def test_405_detail_is_translated(client, rep):
     response = client.put("/api/v1/people", headers={"Accept-Language": "zh-hans"})
     assert response.status_code == 405
     assert json.loads(response.content)["detail"] != "Method not allowed."
+
+
+def test_a_refused_form_says_so_on_a_page_the_policy_allows(rep):
+    """Django's own CSRF failure page styles itself inline (blocked by the policy); Kehu's is
+    a normal page."""
+    from tests.web.test_no_inline_markup import inline_markup
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(rep)
+    response = client.post(reverse("person-create"), {"name": "张伟"})
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "The form could not be sent" in html
+    assert inline_markup(html) == []
+    assert_strict(response)
+    assert_not_stored(response)
