@@ -5,7 +5,10 @@ docs render."""
 
 import datetime
 import re
+import threading
 import zoneinfo
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, HTTPServer
 
 from playwright.sync_api import expect
 
@@ -139,3 +142,64 @@ def test_the_watch_sees_a_blocked_inline_script(new_page, site):
     page.wait_for_timeout(200)
     assert page.evaluate("window.ran") is None
     assert any("CSP violation: script-src" in p for p in problems), problems
+
+
+@contextmanager
+def company_site(html: str):
+    """A company's own website on another origin (127.0.0.1, a port of this project's range,
+    while Kehu's live server is on localhost): a real HTTP server that answers `html`."""
+    body = html.encode()
+
+    class Page(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    for port in range(18401, 18421):
+        try:
+            server = HTTPServer(("127.0.0.1", port), Page)
+            break
+        except OSError:
+            continue
+    else:
+        raise RuntimeError("no free port in 18401-18420")
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_company_site_frames_the_web_lead_form_but_no_other_page(new_page, site):
+    """The company's site (another origin) shows the web form in an iframe and a visitor sends
+    it; the login page framed the same way is refused by the browser (frame-ancestors)."""
+    from kehu.sales.models import Lead
+
+    make_user("boss", role="Administrator", superuser=True)
+    page = new_page()
+    assert site.startswith("http://localhost:")
+    shop = (
+        f'<h1>Shop</h1><iframe id="form" src="{site}/forms/lead/"></iframe>'
+        f'<iframe id="crm" src="{site}/login/"></iframe>'
+    )
+    with company_site(shop) as url:
+        page.goto(url)
+        form = page.frame_locator("#form")
+        expect(form.get_by_role("heading", name="Contact us")).to_be_visible()
+        form.get_by_label("Name").first.fill("欧阳娜")
+        form.get_by_label("Email").first.fill("ouyang@qinghe.example")
+        form.get_by_role("button", name="Send").click()
+        expect(form.get_by_role("heading", name="Thank you")).to_be_visible()
+        assert Lead.objects.filter(name="欧阳娜").exists()
+        # the login page, like every page of Kehu's but the form, refuses to be framed
+        crm = page.frame_locator("#crm")
+        expect(crm.get_by_role("button", name="Log in")).to_have_count(0)
+        assert any(frame.url.startswith("chrome-error:") for frame in page.frames)
