@@ -4,6 +4,7 @@ Authentication: the browser session (with CSRF for unsafe methods) or `Authoriza
 Errors: `{"detail": ...}`, plus `"errors": {field: [messages]}` for 422. See docs/api.md.
 """
 
+from csp.decorators import csp_update
 from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
 
@@ -47,6 +48,8 @@ api = NinjaAPI(
     urls_namespace="api",
     auth=AUTH,
     docs=Swagger(),  # "ninja" in INSTALLED_APPS: its assets come from our static files
+    # Swagger UI's stylesheet draws its icons as data: SVG images; only this page allows them
+    docs_decorator=csp_update({"img-src": ["data:"]}),
 )
 install_error_handlers(api)
 

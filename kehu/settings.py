@@ -71,6 +71,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "kehu.web.middleware.NoStoreForPrivateAnswersMiddleware",
+    "kehu.web.middleware.ApiErrorsAsJsonMiddleware",
 ]
 
 ROOT_URLCONF = "kehu.urls"
@@ -174,6 +177,25 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp; docs/operations.md "Security headers"): scripts, styles,
+# fonts and images only from Kehu's own static files, no inline script, style or eval anywhere.
+# The public web lead form has its own policy (kehu/sales/lead_views.py): it may be framed by
+# the sites in LEAD_FORM_FRAME_ANCESTORS (space-separated origins; default any site).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+LEAD_FORM_FRAME_ANCESTORS = env("LEAD_FORM_FRAME_ANCESTORS", "*").split()
 SECURE_SSL_REDIRECT = env_bool("SSL_REDIRECT")
 BEHIND_PROXY = env_bool("BEHIND_PROXY")
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None

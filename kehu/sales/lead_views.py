@@ -1,7 +1,9 @@
 """Lead screens: the list, a lead's page and form, and converting it."""
 
 import ipaddress
+from functools import wraps
 
+from csp.decorators import csp
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -219,8 +221,31 @@ def visitor_address(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
+def web_form_policy() -> dict:
+    """The web form's Content-Security-Policy: a page with no script at all, only Kehu's
+    stylesheet, posting only to itself, framed by the sites in KEHU_LEAD_FORM_FRAME_ANCESTORS
+    (any site by default: it acts for nobody, so framing it tricks no one into anything)."""
+    return {
+        "default-src": ["'none'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": list(settings.LEAD_FORM_FRAME_ANCESTORS) or ["'none'"],
+    }
+
+
+def with_web_form_policy(view):
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        return csp(web_form_policy())(view)(request, *args, **kwargs)
+
+    return wrapped
+
+
 @csrf_exempt  # anonymous, creates only; the honeypot and the rate limit stand in for CSRF
-@xframe_options_exempt  # meant to be embedded in an <iframe> on the company's own site
+@xframe_options_exempt  # meant to be embedded in an <iframe>: frame-ancestors says by whom
+@with_web_form_policy
 def lead_web_form(request):
     form = WebLeadForm(request.POST or None)
     status = 200

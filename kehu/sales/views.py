@@ -414,7 +414,7 @@ def deal_forecast(request):
             "row": row,
             "won": float(row.won * 100 / scale),
             "weighted": float(row.weighted * 100 / scale),
-            "best": float(row.best_case * 100 / scale),
+            "best_end": float((row.best_case + row.won) * 100 / scale),
             "target": float((row.target or 0) * 100 / scale),
         }
         for row in result.rows

@@ -63,7 +63,7 @@ def test_upload_map_preview_import_and_progress(client, rep, django_capture_on_c
     assert Person.objects.get().phone == "+8613812345678"
 
     status = client.get(reverse("import-status", args=[job.pk])).content.decode()
-    assert 'style="width: 100%"' in status
+    assert 'data-pct-width="100"' in status
     assert "Line" in status and ">3<" in status and ">4<" in status
     assert 'hx-trigger="every 1s"' not in status  # finished: polling stops
 
@@ -82,7 +82,7 @@ def test_status_polls_while_running_and_shows_percentage(client, rep):
     ImportJob.objects.filter(pk=job.pk).update(status="running", total_rows=4, processed=1)
     page = client.get(reverse("import-status", args=[job.pk]), headers={"HX-Request": "true"})
     html = page.content.decode()
-    assert 'hx-trigger="every 1s"' in html and 'style="width: 25%"' in html
+    assert 'hx-trigger="every 1s"' in html and 'data-pct-width="25"' in html
     assert "<html" not in html  # htmx gets the fragment only
 
 

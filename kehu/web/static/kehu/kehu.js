@@ -105,3 +105,85 @@ document.addEventListener(
   },
   true,
 );
+
+// Kehu's Content-Security-Policy allows no inline script, style or event-handler attribute
+// (docs/operations.md, "Security headers"); what pages once did inline lives here instead.
+
+// <select data-autosubmit>: choosing an option reloads the page's filter form.
+document.addEventListener("change", (event) => {
+  const select = event.target.closest("select[data-autosubmit]");
+  if (select?.form) select.form.submit();
+});
+
+// <button data-copy="#selector" data-copied="Copied">: copy the element's text to the clipboard.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-copy]");
+  if (!button) return;
+  const source = document.querySelector(button.dataset.copy);
+  if (!source) return;
+  const done = () => {
+    if (button.dataset.copied) button.textContent = button.dataset.copied;
+  };
+  if (navigator.clipboard && window.isSecureContext) {
+    navigator.clipboard.writeText(source.textContent).then(done);
+  } else {
+    const range = document.createRange();
+    range.selectNodeContents(source);
+    const selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+    document.execCommand("copy");
+    done();
+  }
+});
+
+// A new custom field: suggest a key from the label until the key is typed by hand (the server
+// does the same when it is left empty).
+document.addEventListener("input", (event) => {
+  const form = event.target.closest("[data-custom-field-form]");
+  if (!form) return;
+  const target = form.querySelector("[data-key-target]");
+  if (!target) return;
+  // a key already there when the page came (the form shown again with errors) counts as typed
+  if (target.dataset.touched === undefined) target.dataset.touched = target.value ? "1" : "";
+  if (event.target === target) {
+    target.dataset.touched = target.value !== "" ? "1" : "";
+    return;
+  }
+  if (!event.target.matches("[data-key-source]") || target.dataset.touched) return;
+  let key = event.target.value
+    .normalize("NFKD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "_")
+    .replace(/^_+|_+$/g, "");
+  if (key && !/^[a-z]/.test(key)) key = `f_${key}`;
+  target.value = key.slice(0, 40);
+});
+
+// Sizes computed on the server (chart bars, calendar slots, progress) travel as numbers in
+// data-pct-left/-width/-top/-height (percent) and data-px-height; set through the CSSOM, which
+// the policy allows, unlike style="" attributes.
+const GEOMETRY = [
+  ["pctLeft", "left", "%"],
+  ["pctWidth", "width", "%"],
+  ["pctTop", "top", "%"],
+  ["pctHeight", "height", "%"],
+  ["pxHeight", "height", "px"],
+];
+
+function applyGeometry(root) {
+  if (!root.querySelectorAll) return;
+  const selector = "[data-pct-left], [data-pct-width], [data-pct-top], [data-pct-height], [data-px-height]";
+  const nodes = [root, ...root.querySelectorAll(selector)];
+  for (const node of nodes) {
+    if (!node.dataset) continue;
+    for (const [key, property, unit] of GEOMETRY) {
+      const value = Number.parseFloat(node.dataset[key]);
+      if (Number.isFinite(value)) node.style[property] = `${value}${unit}`;
+    }
+  }
+}
+
+applyGeometry(document);
+document.addEventListener("htmx:load", (event) => applyGeometry(event.target));
