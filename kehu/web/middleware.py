@@ -1,7 +1,7 @@
 """Response headers that keep personal data out of caches, and API errors that stay JSON.
 
 The Content-Security-Policy itself comes from django-csp (settings.CONTENT_SECURITY_POLICY);
-see docs/operations.md, "Security headers", and docs/decisions/0015-content-security-policy.md.
+see docs/operations.md, "Security headers", and docs/decisions/0016-content-security-policy.md.
 """
 
 from django.http import JsonResponse
