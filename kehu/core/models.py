@@ -2,12 +2,13 @@
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from kehu.core import visibility
+from kehu.core import text, visibility
 
 
 class RecordQuerySet(models.QuerySet):
@@ -59,9 +60,25 @@ class Record(models.Model):
 
     objects = LiveRecordManager()
     all_objects = RecordQuerySet.as_manager()
+    #: short text fields that may hold several lines (a postal address; a mail server's answer)
+    multi_line_fields = ("address", "email_error")
 
     class Meta:
         abstract = True
+
+    def clean_fields(self, exclude=None):
+        """Django's field checks, and one line in every one-line text field (core/text.py)."""
+        errors = {}
+        try:
+            super().clean_fields(exclude=exclude)
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        for name, messages in text.one_line_errors(
+            self, {*(exclude or ()), *self.multi_line_fields}
+        ).items():
+            errors.setdefault(name, []).extend(messages)
+        if errors:
+            raise ValidationError(errors)
 
 
 class AuditEntry(models.Model):
