@@ -312,7 +312,8 @@ def _unpack(source: Path, stage: Path) -> dict:
     seen: dict[str, dict] = {}
     manifest_data = None
     try:
-        with tarfile.open(source, "r|gz") as tar:
+        # gzip.open checks the stream's CRC and length at its end; tar's own reader does not
+        with gzip.open(source, "rb") as stream, tarfile.open(fileobj=stream, mode="r|") as tar:
             for member in tar:
                 name = member.name
                 if not _safe_member_name(name):
@@ -341,13 +342,17 @@ def _unpack(source: Path, stage: Path) -> dict:
                         size += len(chunk)
                         out.write(chunk)
                 seen[name] = {"size": size, "sha256": sha.hexdigest()}
+            while stream.read(CHUNK):  # to the end, damage after the last member included
+                pass
     except BackupError:
         raise
     except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile) as exc:
         raise _damaged(source, str(exc) or exc.__class__.__name__) from exc
     except OSError as exc:
         raise BackupError(_("The restore failed: %(error)s") % {"error": exc}) from exc
-    if manifest_data is None:
+    if manifest_data is None:  # written last: without it, a cut archive or a foreign one
+        if seen:
+            raise _damaged(source, _("its manifest is missing"))
         raise _not_a_backup(source)
     manifest = _read_manifest(source, manifest_data)
     listed = {e["path"]: e for e in manifest["files"]}

@@ -336,12 +336,14 @@ def _drop_a_file(members):
         (_add_member("files/extra.bin"), "does not match the manifest"),
         (_drop_a_file, "does not match the manifest"),
         (_swap_file_content, "does not match its checksum"),
-        (_drop_manifest, "is not a Kehu backup"),
+        (_drop_manifest, "its manifest is missing"),
         (_edit_manifest(format="other"), "is not a Kehu backup"),
         (_edit_manifest(format_version=99, kehu_version="9.0"), "written by a newer Kehu (9.0)"),
         (_as_postgresql_backup, "backup of a postgresql database"),
         ("truncated", "damaged or incomplete"),
         ("corrupted", "damaged or incomplete"),
+        ("foreign", "forbidden name"),
+        ("empty", "is not a Kehu backup"),
     ],
 )
 def test_restore_refuses_a_foreign_or_damaged_archive_and_changes_nothing(
@@ -359,6 +361,11 @@ def test_restore_refuses_a_foreign_or_damaged_archive_and_changes_nothing(
         for i in range(len(data) // 2, len(data) // 2 + 8):
             data[i] ^= 0xFF
         bad.write_bytes(bytes(data))
+    elif change == "foreign":
+        with tarfile.open(bad, "w:gz") as tar:
+            tar.add(data_dir / "kehu.sqlite3", arcname="kehu.sqlite3")
+    elif change == "empty":
+        tarfile.open(bad, "w:gz").close()
     else:
         _rewrite(good, bad, change)
     live = sqlite3.connect(data_dir / "kehu.sqlite3")

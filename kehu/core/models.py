@@ -111,3 +111,26 @@ class AuditEntry(models.Model):
 
     def visible_changes(self) -> list[tuple[str, object, object]]:
         return [(k, v[0], v[1]) for k, v in self.changes.items() if not k.startswith("_")]
+
+
+class IdempotencyKey(models.Model):
+    """The first answer to an API create sent with an `Idempotency-Key` header, so that a
+    retry with the same key (by the same user) gets that answer instead of a second record.
+    Kept 24 hours (kehu/core/idempotency.py)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    #: SHA-256 of the method, path and body: the same key with another request is refused
+    fingerprint = models.CharField(max_length=64)
+    status = models.PositiveSmallIntegerField(default=0)
+    body = models.TextField(default="")
+    headers = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_user_key_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.key
