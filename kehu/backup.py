@@ -43,6 +43,8 @@ FORMAT = "kehu-backup"
 FORMAT_VERSION = 1
 DATABASE_MEMBERS = {"sqlite": "database/kehu.sqlite3", "postgresql": "database/kehu.dump"}
 CHUNK = 1024 * 1024
+#: far more than the manifest of a million files needs
+MANIFEST_LIMIT = 512 * CHUNK
 # libpq reads these from the environment; dj-database-url puts them in OPTIONS
 PG_OPTION_ENV = {
     "sslmode": "PGSSLMODE",
@@ -119,6 +121,7 @@ def backup(path: str | os.PathLike, overwrite: bool = False) -> BackupResult:
         else:
             _pg_dump(database)
         partial = Path(work) / "archive"
+        os.close(os.open(partial, os.O_CREAT | os.O_WRONLY, 0o600))  # all the data: owner only
         entries = []
         try:
             with tarfile.open(partial, "w:gz", compresslevel=6, format=tarfile.PAX_FORMAT) as tar:
@@ -330,7 +333,9 @@ def _unpack(source: Path, stage: Path) -> dict:
                     raise _damaged(source, _("%(name)s appears twice") % {"name": name[:200]})
                 reader = tar.extractfile(member)
                 if name == MANIFEST:
-                    manifest_data = reader.read(10 * CHUNK)
+                    if member.size > MANIFEST_LIMIT:
+                        raise _not_a_backup(source)
+                    manifest_data = reader.read()
                     continue
                 target = stage / name
                 target.parent.mkdir(parents=True, exist_ok=True)
