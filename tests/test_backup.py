@@ -128,6 +128,7 @@ def test_sqlite_backup_change_restore_brings_the_data_and_the_files_back(data_di
     result = kehu(data_dir, "backup", str(file))
     assert result.returncode == 0, result.stderr
     assert "Backup written to" in result.stdout and "3 stored files" in result.stdout
+    assert file.stat().st_mode & 0o777 == 0o600  # all the data: readable by its owner only
     # one archive: the database, every stored file, and a manifest with their checksums
     members = read_archive(file)
     manifest = json.loads(members.pop("kehu-backup.json"))
