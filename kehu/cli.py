@@ -592,13 +592,18 @@ def cmd_token(args) -> int:
 
 
 def cmd_backup(args) -> int:
+    from django.template.defaultfilters import filesizeformat
+
     from kehu import backup
 
     try:
-        path = backup.backup(args.file, overwrite=args.force)
+        result = backup.backup(args.file, overwrite=args.force)
     except backup.BackupError as exc:
         raise CliError(str(exc), PROBLEM) from None
-    say(_("Backup written to %(path)s (the database only, not uploaded files).") % {"path": path})
+    say(
+        _("Backup written to %(path)s: the database and %(count)s stored files (%(size)s).")
+        % {"path": result.path, "count": result.files, "size": filesizeformat(result.size)}
+    )
     return 0
 
 
@@ -609,21 +614,32 @@ def cmd_restore(args) -> int:
 
     if not args.yes:
         if not sys.stdin.isatty():
-            raise CliError(_("Restoring replaces all data in the database; add --yes to confirm."))
+            raise CliError(_("Restoring replaces all data and stored files; add --yes to confirm."))
         answer = input(
-            _("Replace all data in the database with %(file)s? [y/N] ") % {"file": args.file}
+            _("Replace all data and stored files with %(file)s? [y/N] ") % {"file": args.file}
         )
         if answer.strip().lower() not in ("y", "yes", "是"):
             say(_("Nothing was changed."))
             return BAD_INPUT
     try:
-        safety = backup.restore(args.file)
+        result = backup.restore(args.file)
     except backup.BackupError as exc:
         raise CliError(str(exc), PROBLEM) from None
     call_command("migrate", interactive=False, verbosity=0)  # an older backup meets newer code
-    say(_("Restored the database from %(file)s.") % {"file": args.file})
-    if safety:
-        say(_("The data as it was before is kept in %(path)s.") % {"path": safety})
+    if result.files is None:
+        say(
+            _(
+                "Restored the database from %(file)s. This older backup holds no stored files: "
+                "the files folder was left as it is."
+            )
+            % {"file": args.file}
+        )
+    else:
+        say(
+            _("Restored the database and %(count)s stored files from %(file)s.")
+            % {"count": result.files, "file": args.file}
+        )
+    say(_("The data as it was before is kept in %(path)s.") % {"path": result.safety})
     return 0
 
 
@@ -857,11 +873,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub = commands.add_parser(
         "backup",
-        help=_("write a consistent copy of the database to FILE"),
+        help=_("write the database and the stored files to one archive FILE"),
         description=_(
-            "Write a consistent copy of the database to FILE while Kehu runs: SQLite's online "
-            "backup, or pg_dump's custom format on PostgreSQL. Only the database is copied, not "
-            "the uploaded files in the data folder."
+            "Write one archive FILE while Kehu runs: a consistent copy of the database (SQLite's "
+            "online backup, or pg_dump's custom format on PostgreSQL), then the stored files of "
+            "the data folder (email attachments, import files), with a manifest of checksums."
         ),
     )
     sub.add_argument("file", help=_("where to write the backup"))
@@ -870,11 +886,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub = commands.add_parser(
         "restore",
-        help=_("replace the database with a backup"),
+        help=_("replace the database and the stored files with a backup"),
         description=_(
-            "Replace all data in the database with a backup made by `kehu backup`, then apply "
-            "newer migrations. On SQLite the data as it was is first saved in the data folder. "
-            "Uploaded files are not touched."
+            "Check the whole backup made by `kehu backup`, then replace all data in the database "
+            "and the stored files with it and apply newer migrations. The data and files as they "
+            "were are first kept in a before-restore folder in the data folder."
         ),
     )
     sub.add_argument("file", help=_("a file written by kehu backup"))

@@ -2,12 +2,13 @@
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from kehu.core import visibility
+from kehu.core import text, visibility
 
 
 class RecordQuerySet(models.QuerySet):
@@ -59,9 +60,25 @@ class Record(models.Model):
 
     objects = LiveRecordManager()
     all_objects = RecordQuerySet.as_manager()
+    #: short text fields that may hold several lines (a postal address; a mail server's answer)
+    multi_line_fields = ("address", "email_error")
 
     class Meta:
         abstract = True
+
+    def clean_fields(self, exclude=None):
+        """Django's field checks, and one line in every one-line text field (core/text.py)."""
+        errors = {}
+        try:
+            super().clean_fields(exclude=exclude)
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        for name, messages in text.one_line_errors(
+            self, {*(exclude or ()), *self.multi_line_fields}
+        ).items():
+            errors.setdefault(name, []).extend(messages)
+        if errors:
+            raise ValidationError(errors)
 
 
 class AuditEntry(models.Model):
@@ -94,3 +111,26 @@ class AuditEntry(models.Model):
 
     def visible_changes(self) -> list[tuple[str, object, object]]:
         return [(k, v[0], v[1]) for k, v in self.changes.items() if not k.startswith("_")]
+
+
+class IdempotencyKey(models.Model):
+    """The first answer to an API create sent with an `Idempotency-Key` header, so that a
+    retry with the same key (by the same user) gets that answer instead of a second record.
+    Kept 24 hours (kehu/core/idempotency.py)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    #: SHA-256 of the method, path and body: the same key with another request is refused
+    fingerprint = models.CharField(max_length=64)
+    status = models.PositiveSmallIntegerField(default=0)
+    body = models.TextField(default="")
+    headers = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_user_key_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.key

@@ -14,21 +14,46 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
 from ninja import Header, Path, Query, Router, Schema, Status
+from pydantic import Field as PydanticField
 
+from kehu.core import idempotency
 from kehu.core.api_support import (
     CREATE_ERRORS,
     ETAG_HEADER,
     PATCH_ERRORS,
     READ_ERRORS,
+    ErrorOut,
     PageParams,
     check_query_text,
+    etag,
     expected_version,
     page_of,
     renamed_fields,
     set_etag,
 )
 from kehu.core.models import Record
+
+
+class DuplicateOut(Schema):
+    detail: str
+    existing_id: int = PydanticField(description="The record you can see that has this email.")
+
+
+ALLOW_DUPLICATE_PARAMETER = {
+    "name": "allow_duplicate",
+    "in": "query",
+    "required": False,
+    "schema": {"type": "boolean", "default": False},
+    "description": "Create the record even if one you can see has the same email.",
+}
+
+
+def _allows_duplicate(request: HttpRequest) -> bool:
+    return request.GET.get("allow_duplicate", "").lower() in ("true", "1", "yes")
+
 
 PATCH_DESCRIPTION = (
     "Send `If-Match` with the ETag you read: if someone changed it since, the answer is 412."
@@ -99,6 +124,7 @@ def add_record_routes(
     restore: Callable[[Any, Record], Record],
     aliases: Mapping[str, str],
     summaries: Mapping[str, str] | None = None,
+    duplicate_of: Callable[[Any, dict], Record | None] | None = None,
 ) -> None:
     """Register list, create, read, change, delete and restore of one record type on `router`.
 
@@ -109,6 +135,9 @@ def add_record_routes(
     `apply_filters(qs, request, filters)` narrows a list and checks `filters.ordering`;
     `to_changes(payload, partial)` turns a body into the service's changes; service errors are
     renamed by `aliases` (`{"company": "company_id"}`).
+    Every create honours an `Idempotency-Key` header (core/idempotency.py). With
+    `duplicate_of(user, changes)`, a create that would duplicate a record the user can see
+    answers 409 with that record's id, unless the request says `?allow_duplicate=true`.
     """
     names = {
         "list": f"list_{plural}",
@@ -150,13 +179,46 @@ def add_record_routes(
         page = page_of(queries.with_related(qs), filters.ordering, filters)
         return {"items": [to_out(r) for r in page.items], "next_cursor": page.next_cursor}
 
-    @router.post("", response={201: out_schema, **CREATE_ERRORS}, **route("create"))
-    def create_record(request: HttpRequest, response: HttpResponse, payload: create_schema):  # type: ignore[valid-type]
-        with renamed_fields(error_names):
-            record = create(request.auth, to_changes(payload, False))
-        set_etag(response, record.version)
-        response["Location"] = f"{request.path.rstrip('/')}/{record.pk}"
-        return Status(201, to_out(queries.loaded(record)))
+    create_parameters = [idempotency.OPENAPI_PARAMETER]
+    create_errors = {**CREATE_ERRORS, 409: ErrorOut}
+    if duplicate_of is not None:
+        create_parameters.append(ALLOW_DUPLICATE_PARAMETER)
+        create_errors[409] = DuplicateOut
+
+    @router.post(
+        "",
+        response={201: out_schema, **create_errors},
+        openapi_extra={"parameters": create_parameters},
+        **route("create"),
+    )
+    def create_record(request: HttpRequest, payload: create_schema):  # type: ignore[valid-type]
+        def run() -> HttpResponse:
+            with renamed_fields(error_names):
+                changes = to_changes(payload, False)
+            if duplicate_of is not None and not _allows_duplicate(request):
+                existing = duplicate_of(request.auth, changes)
+                if existing is not None:
+                    return idempotency.json_answer(
+                        409,
+                        {
+                            "detail": _(
+                                "%(label)s with this email exists already; send "
+                                "?allow_duplicate=true to create another."
+                            )
+                            % {"label": capfirst(queries.model._meta.verbose_name)},
+                            "existing_id": existing.pk,
+                        },
+                    )
+            with renamed_fields(error_names):
+                record = create(request.auth, changes)
+            body = out_schema.model_validate(to_out(queries.loaded(record))).model_dump()
+            headers = {
+                "ETag": etag(record.version),
+                "Location": f"{request.path.rstrip('/')}/{record.pk}",
+            }
+            return idempotency.json_answer(201, body, headers)
+
+        return idempotency.once(request, run)
 
     @router.get(
         item, response={200: out_schema, **READ_ERRORS}, openapi_extra=with_etag, **route("get")

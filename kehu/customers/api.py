@@ -326,6 +326,9 @@ _add_customer_routes(
     filters_schema=PersonFilters,
     to_out=person_out,
     create=services.create_person,
+    duplicate_of=lambda user, changes: queries.visible_person_with_email(
+        user, changes.get("email", "")
+    ),
     update=services.update_person,
     delete=services.delete_person,
     restore=services.restore_person,

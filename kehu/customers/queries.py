@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kehu.core import search, visibility
-from kehu.customers.models import CustomField
+from kehu.customers.models import CustomField, Person
 
 SORTS = ["name", "-name", "created_at", "-created_at", "updated_at", "-updated_at"]
 CUSTOM_PREFIX = "cf_"
@@ -294,3 +294,12 @@ def custom_sorts(entity: str) -> list[tuple[str, CustomField]]:
         for d in CustomField.objects.filter(entity=entity, active=True)
         if sort_kind(d)
     ]
+
+
+def visible_person_with_email(user, email: str):
+    """A live person `user` can see with this email (any case), or None: the rule by which an
+    import skips a row as a duplicate, and the API answers 409."""
+    email = (email or "").strip()
+    if not email:
+        return None
+    return Person.objects.visible_to(user).filter(email__iexact=email).order_by("pk").first()

@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kehu.accounts.models import User
-from kehu.core import audit, records, search, visibility
+from kehu.core import audit, records, search, text, visibility
 from kehu.core.contact import national_digits, normalize_email, normalize_phone
 from kehu.core.records import VersionConflict  # noqa: F401  (re-exported for callers)
 from kehu.customers.custom_fields import clean_custom
@@ -162,6 +162,8 @@ def resolve_tags(values) -> list[Tag]:
     ids = {pk for pk in ids if -(2**63) <= pk < 2**63}  # no row has a larger id; SQLite overflows
     names = {str(v).strip()[:50] for v in values if not isinstance(v, Tag) and not _is_tag_id(v)}
     names.discard("")
+    if any(text.has_control_characters(name) for name in names):
+        raise ValidationError({"tags": [text.one_line_message()]})
     by_id = Tag.objects.in_bulk(ids) if ids else {}
     by_name = {t.name: t for t in Tag.objects.filter(name__in=names).order_by()} if names else {}
     tags = []
