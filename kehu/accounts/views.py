@@ -18,6 +18,13 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
 
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.retry_after:  # the client's address must wait (login_limits)
+            response.status_code = 429
+            response["Retry-After"] = str(form.retry_after)
+        return response
+
 
 @require_POST
 def set_language(request):
