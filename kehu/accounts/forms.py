@@ -46,7 +46,19 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["first_name", "last_name", "email", "language", "time_zone"]
+        # not the email address: changing it needs the password and a confirmation link
+        # (EmailChangeForm, email_change.py)
+        fields = ["first_name", "last_name", "language", "time_zone"]
+
+
+class EmailChangeForm(forms.Form):
+    new_email = forms.EmailField(label=_("New email address"), max_length=254)
+    password = forms.CharField(
+        label=_("Your current password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text=_("We email a link to the new address; your address changes when you open it."),
+    )
 
 
 class TokenForm(forms.Form):
