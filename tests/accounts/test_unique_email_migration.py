@@ -20,7 +20,7 @@ def migrate(targets):
     return executor.loader.project_state(targets).apps
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_shared_addresses_are_kept_by_one_user_and_emptied_for_the_others(caplog):
     apps = migrate(BEFORE)
     try:
