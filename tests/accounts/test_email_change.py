@@ -4,6 +4,7 @@ at once, audited. Mail goes through a real SMTP server (aiosmtpd)."""
 
 import datetime
 import re
+from urllib.parse import urlsplit
 
 import pytest
 from django.core import signing
@@ -65,7 +66,7 @@ def ask(client, new_email=NEW, password=PASSWORD):
 def link_in(message) -> str:
     """The confirmation link's path in a received email."""
     url = re.search(r"https?://\S+/profile/email/confirm/\S+/", message.get_content()).group(0)
-    return url.split("://", 1)[1].split("/", 1)[1].join(["/", ""])
+    return urlsplit(url).path
 
 
 def requested(client, smtp_server, on_commit, new_email=NEW) -> str:
