@@ -1,3 +1,5 @@
+from math import ceil
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -10,10 +12,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kehu.accounts import email_change
+from kehu.accounts import email_change, login_limits
 from kehu.accounts.admin_forms import add_service_errors
 from kehu.accounts.forms import EmailChangeForm, LoginForm, ProfileForm, TokenForm
 from kehu.accounts.models import ApiToken
+from kehu.core.client_address import client_address
 
 
 class LoginView(auth_views.LoginView):
@@ -74,6 +77,15 @@ def email_change_request(request):
     if request.method != "POST":
         return redirect("profile")
     form = EmailChangeForm(request.POST)
+    # the password is checked here too: wrong ones count against the address as failed logins
+    # do, so a borrowed session cannot be used to guess it
+    address = client_address(request)
+    wait = login_limits.retry_after(address)
+    if wait:
+        form.add_error(None, LoginForm.error_messages["throttled"] % {"minutes": ceil(wait / 60)})
+        response = _profile_page(request, email_form=form)
+        response.status_code, response["Retry-After"] = 429, str(wait)
+        return response
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -81,6 +93,8 @@ def email_change_request(request):
                 request.user, data["new_email"], data["password"]
             )
         except ValidationError as exc:
+            if "password" in exc.message_dict:
+                login_limits.record_failure(address)
             add_service_errors(form, exc)
         else:
             messages.success(

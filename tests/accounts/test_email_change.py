@@ -163,6 +163,17 @@ def test_a_bad_request_says_why_and_mails_nothing(
     assert lina.email == "lina@kehu.example"
 
 
+def test_guessing_the_password_here_counts_as_failed_logins(lina, settings, smtp_server):
+    settings.LOGIN_MAX_FAILURES_PER_ADDRESS = 3
+    client = signed_in(lina)
+    for _ in range(3):
+        assert ask(client, password="guess").status_code == 200
+    response = ask(client)  # even the right password must wait now
+    assert response.status_code == 429 and int(response["Retry-After"]) > 0
+    assert "Too many failed logins from your network" in response.content.decode()
+    assert not EmailChange.objects.exists() and smtp_server.messages == []
+
+
 def test_without_an_smtp_server_the_user_is_told_to_ask_an_administrator(lina, settings):
     settings.EMAIL_HOST = ""
     response = ask(signed_in(lina))
