@@ -39,6 +39,7 @@ def main() -> None:
     from kehu.accounts.models import FailedLogin, User
 
     call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)  # the page links its CSS
     settings.LOGIN_MAX_FAILURES = 10**6  # the wrong-password case must not lock its account
     for name in ("bench_open", "bench_locked"):
         if not User.objects.filter(username=name).exists():
