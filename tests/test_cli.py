@@ -116,6 +116,14 @@ def test_createuser_bad_input_exits_2_and_creates_nothing(data_dir, args, messag
     assert query(data_dir, "SELECT count(*) FROM accounts_team") == [(0,)]
 
 
+def test_createuser_refuses_an_email_address_another_user_has(data_dir):
+    args = ("--role", "Manager", "--password", GOOD_PASSWORD)
+    assert kehu(data_dir, "createuser", "ana", *args, "--email", "ana@example.com").returncode == 0
+    result = kehu(data_dir, "createuser", "bo", *args, "--email", "ANA@Example.com")
+    assert_clean_failure(result, 2, "This email address is used by another user")
+    assert usernames(data_dir) == {"ana"}
+
+
 def test_createuser_refuses_a_taken_username(data_dir):
     assert kehu(data_dir, "createuser", "ana", "--role", "Manager").returncode == 0
     result = kehu(data_dir, "createuser", "ANA", "--role", "Manager")

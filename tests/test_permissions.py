@@ -26,7 +26,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from kehu.accounts.models import ApiToken, Role, Team, User
+from kehu.accounts.email_change import confirmation_url
+from kehu.accounts.models import ApiToken, EmailChange, Role, Team, User
 from kehu.activities import mail_receive
 from kehu.activities.email_models import EmailAttachment, EmailMessage
 from kehu.activities.mail_templates import save_template
@@ -217,6 +218,12 @@ UI_RULES: dict[str, Rule] = {
     "home": Rule(get=ANYONE, shows=("person", "company")),
     "search": Rule(get=ANYONE, query="q=simaxiangru", shows=("person",)),
     "profile": Rule(get=ANYONE),
+    # changing one's own address (the request needs the password and an SMTP server: tested in
+    # tests/accounts/test_email_change.py); the mailed link works only for the user it is for
+    "email-change": Rule(get=statuses(302)),
+    "email-change-confirm": Rule(
+        get=statuses(404, owner=200), post=statuses(404, owner=302), target="email_change"
+    ),
     "token-list": Rule(get=ANYONE),
     "token-revoke": Rule(get=None, post=statuses(404, owner=302)),
     "person-list": Rule(get=ANYONE, shows=("person",)),
@@ -733,6 +740,11 @@ def world(db, rep, teammate, manager, outsider, admin_user, team_b, tmp_path, se
                                                         "op": "equals", "value": "web",
                                                         "points": 5})  # fmt: skip
     token, _secret = ApiToken.issue(rep, "the owner's token")
+    # the owner asked to change their email address; the link mailed to the new one
+    email_change = EmailChange.objects.create(
+        user=rep, new_email="owner.new@walk.example", nonce="walk-nonce"
+    )
+    email_change.walk_token = confirmation_url(email_change).rstrip("/").rsplit("/", 1)[1]
     # an email the owner sent their person, which the mail server refused (with an attachment)
     email_activity = log_activity(rep, person, "email", {"subject": SENT_EMAIL_SUBJECT})
     sent_email = EmailMessage.objects.create(
@@ -767,6 +779,7 @@ def world(db, rep, teammate, manager, outsider, admin_user, team_b, tmp_path, se
         "activity": activity,
         "binned_activity": binned_activity,
         "token": token,
+        "email_change": email_change,
         "import": make_import_job(rep),
         "failed_import": make_import_job(rep, status="failed", processed=1, message="disk full"),
         "user": target_user,

@@ -1,17 +1,21 @@
-"""Password login with lockout after repeated failures, and Bearer tokens for the API."""
+"""Password login with lockout after repeated failures, and Bearer tokens for the API.
+
+A failed login looks the same whatever the reason (no such user, wrong password, locked
+account): the same message, and the same work (one password hash), so neither the page nor its
+timing tells which usernames exist. Each failure also counts against the client's address
+(login_limits), which the login form checks first.
+"""
 
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth.hashers import check_password
 from django.utils import timezone
 
+from kehu.accounts import login_limits
 from kehu.accounts.models import User
-
-
-class AccountLocked(PermissionDenied):
-    pass
+from kehu.core.client_address import client_address
 
 
 class LockoutBackend(ModelBackend):
@@ -20,15 +24,20 @@ class LockoutBackend(ModelBackend):
     def authenticate(self, request, username=None, password=None, **kwargs):
         if not username or password is None:
             return None
+        user = self._check(username, password)
+        if user is None and request is not None:
+            login_limits.record_failure(client_address(request))
+        return user
+
+    def _check(self, username: str, password: str) -> User | None:
         user = User.objects.filter(username__iexact=username).first()
         if user is None:
-            User().set_password(
-                password
-            )  # same work as a real check: no user enumeration by timing
+            User().set_password(password)  # the same work as a real check (see the docstring)
             return None
         now = timezone.now()
         if user.locked_until and user.locked_until > now:
-            raise AccountLocked
+            check_password(password, user.password)  # the same work; the answer is no anyway
+            return None
         if user.check_password(password) and self.user_can_authenticate(user):
             if user.failed_logins or user.locked_until:
                 User.objects.filter(pk=user.pk).update(failed_logins=0, locked_until=None)
@@ -39,8 +48,6 @@ class LockoutBackend(ModelBackend):
             locked_until = now + timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
             failures = 0
         User.objects.filter(pk=user.pk).update(failed_logins=failures, locked_until=locked_until)
-        if locked_until:
-            raise AccountLocked
         return None
 
     def get_user(self, user_id):

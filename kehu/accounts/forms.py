@@ -1,32 +1,40 @@
+import math
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kehu.accounts import login_limits
 from kehu.accounts.models import TIME_ZONES, User
+from kehu.core.client_address import client_address
 
 
 class LoginForm(AuthenticationForm):
+    """One answer for every failed login (no such user, wrong password, locked account), so the
+    page never tells which usernames exist; and none at all while the address must wait."""
+
     error_messages = {
         **AuthenticationForm.error_messages,
-        "locked": _(
-            "Too many failed attempts: this account is locked for a while. "
-            "Try again later or ask an administrator."
+        "invalid_login": _(
+            "Please enter a correct username and password. After repeated failures an account "
+            "is locked for a while: try again later or ask an administrator."
         ),
+        "throttled": _("Too many failed logins from your network. Try again in %(minutes)s min."),
     }
 
+    #: seconds until the client's address may try again, when it must wait
+    retry_after: int | None = None
+
     def clean(self):
-        # django.contrib.auth.authenticate() swallows the backend's AccountLocked, so look again.
-        try:
-            return super().clean()
-        except forms.ValidationError:
-            username = self.cleaned_data.get("username") or ""
-            locked = User.objects.filter(
-                username__iexact=username, locked_until__gt=timezone.now()
-            ).exists()
-            if locked:
-                raise forms.ValidationError(self.error_messages["locked"], code="locked") from None
-            raise
+        address = client_address(self.request) if self.request is not None else None
+        self.retry_after = login_limits.retry_after(address)
+        if self.retry_after:
+            raise forms.ValidationError(
+                self.error_messages["throttled"],
+                code="throttled",
+                params={"minutes": math.ceil(self.retry_after / 60)},
+            )
+        return super().clean()
 
 
 class ProfileForm(forms.ModelForm):
@@ -38,7 +46,19 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["first_name", "last_name", "email", "language", "time_zone"]
+        # not the email address: changing it needs the password and a confirmation link
+        # (EmailChangeForm, email_change.py)
+        fields = ["first_name", "last_name", "language", "time_zone"]
+
+
+class EmailChangeForm(forms.Form):
+    new_email = forms.EmailField(label=_("New email address"), max_length=254)
+    password = forms.CharField(
+        label=_("Your current password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text=_("We email a link to the new address; your address changes when you open it."),
+    )
 
 
 class TokenForm(forms.Form):

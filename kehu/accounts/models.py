@@ -7,6 +7,7 @@ import zoneinfo
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -97,6 +98,15 @@ class User(AbstractUser):
     class Meta:
         ordering = ["username"]
         verbose_name = _("user")
+        constraints = [
+            # received mail is matched to colleagues by address: one address, one user
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=~models.Q(email=""),
+                name="accounts_user_email_unique_ci",
+                violation_error_message=_("This email address is used by another user."),
+            )
+        ]
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
@@ -158,3 +168,38 @@ class ApiToken(models.Model):
             # at most once a minute, and never waiting for a write lock someone else holds
             write_if_free(lambda: cls.objects.filter(pk=token.pk).update(last_used_at=now))
         return token.user
+
+
+class FailedLogin(models.Model):
+    """One failed login from one client address (or IPv6 /64 network), for the limit per
+    address across accounts (KEHU_LOGIN_MAX_FAILURES_PER_ADDRESS). Rows older than the window
+    are deleted as new ones come in; the username tried is not kept."""
+
+    address = models.CharField(max_length=64)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["address", "at"], name="failedlogin_address_at"),
+            models.Index(fields=["at"], name="failedlogin_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.address} {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class EmailChange(models.Model):
+    """A user's request to change their own email address, waiting for the link mailed to
+    the new address. One per user: a new request replaces the last one, so older links stop
+    working. The link is signed with the secret key over this row and its `nonce`."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="email_change")
+    new_email = models.EmailField(_("new email address"))
+    old_email = models.EmailField(blank=True)
+    nonce = models.CharField(max_length=43)
+    requested_at = models.DateTimeField(default=timezone.now)
+    mailed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.new_email}"

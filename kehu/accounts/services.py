@@ -6,12 +6,15 @@ Every function raises `ValidationError` (use `.message_dict`) for bad input and 
 
 from django.contrib.auth import password_validation
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Value
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from kehu.accounts.models import MODULES, TIME_ZONES, Role, Team, User
-from kehu.core import audit
+from kehu.accounts.models import MODULES, TIME_ZONES, EmailChange, Role, Team, User
+from kehu.core import audit, events
 from kehu.core.visibility import ACTIONS, SCOPE_ALL, SCOPE_OWN, SCOPE_TEAM
 
 USER_FIELDS = ["username", "first_name", "last_name", "email", "team", "role", "language",
@@ -69,6 +72,40 @@ def _full_clean(obj, errors: dict, exclude: list[str] | None = None) -> None:
         raise ValidationError(errors)
 
 
+EMAIL_TAKEN = gettext_lazy("This email address is used by another user.")
+
+
+def email_taken(email: str, exclude_pk=None) -> bool:
+    """Whether another user has this address, in any letter case (as the database's unique
+    constraint compares them)."""
+    if not email:
+        return False
+    qs = User.objects.alias(address=Lower("email")).filter(address=Lower(Value(email)))
+    if exclude_pk:
+        qs = qs.exclude(pk=exclude_pk)
+    return qs.exists()
+
+
+def _check_email(user: User, errors: dict) -> list[str]:
+    """Adds the error for a taken address; returns the fields full_clean must then skip (its
+    own check of the constraint would say the same again, less clearly)."""
+    if user.email and email_taken(user.email, exclude_pk=user.pk):
+        errors["email"] = [str(EMAIL_TAKEN)]
+        return ["email"]
+    return []
+
+
+def save_user(user: User, **kwargs) -> None:
+    """Save; an address taken by someone else in the meantime is a field error, not a 500."""
+    try:
+        with transaction.atomic():
+            user.save(**kwargs)
+    except IntegrityError:
+        if email_taken(user.email, exclude_pk=user.pk):
+            raise ValidationError({"email": [str(EMAIL_TAKEN)]}) from None
+        raise
+
+
 def _username_taken(username: str, exclude_pk=None) -> bool:
     qs = User.objects.filter(username__iexact=username)
     if exclude_pk:
@@ -85,6 +122,7 @@ def create_user(actor, data: dict) -> User:
     _apply_user_fields(user, data, errors)
     if user.username and _username_taken(user.username):
         errors["username"] = [_("This username is already taken.")]
+    skip = _check_email(user, errors)
     password = data.get("password") or ""
     if not password:
         errors["password"] = [_("This field is required.")]
@@ -93,10 +131,11 @@ def create_user(actor, data: dict) -> User:
             password_validation.validate_password(password, user)
         except ValidationError as exc:
             errors["password"] = exc.messages
-    _full_clean(user, errors, exclude=["password"])
+    _full_clean(user, errors, exclude=["password", *skip])
     user.set_password(password)
-    user.save()
+    save_user(user)
     audit.record(actor, user, "create", audit.diff({}, audit.snapshot(user, USER_FIELDS)))
+    events.emit("user.created", actor=actor, record=user)
     return user
 
 
@@ -117,11 +156,17 @@ def update_user(actor, user: User, changes: dict) -> User:
             errors.setdefault("role", []).append(
                 _("You cannot remove your own administrator rights.")
             )
-    _full_clean(user, errors, exclude=["password"])
-    user.save()
+    skip = _check_email(user, errors)
+    _full_clean(user, errors, exclude=["password", *skip])
+    save_user(user)
     changed = audit.diff(before, audit.snapshot(user, USER_FIELDS + ["is_active"]))
+    if "email" in changed:
+        # an administrator's change applies at once; a link the user asked for earlier must
+        # not undo it
+        EmailChange.objects.filter(user=user).delete()
     if changed:
         audit.record(actor, user, "update", changed)
+        events.emit("user.updated", actor=actor, record=user, changes=changed)
     return user
 
 

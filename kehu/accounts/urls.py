@@ -8,6 +8,12 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("language/", views.set_language, name="set-language"),
     path("profile/", views.profile, name="profile"),
+    path("profile/email/", views.email_change_request, name="email-change"),
+    path(
+        "profile/email/confirm/<str:token>/",
+        views.email_change_confirm,
+        name="email-change-confirm",
+    ),
     path("profile/tokens/", views.token_list, name="token-list"),
     path("profile/tokens/<int:pk>/revoke/", views.token_revoke, name="token-revoke"),
     *admin_views.urlpatterns,

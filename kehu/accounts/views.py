@@ -1,7 +1,10 @@
+from math import ceil
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
@@ -9,14 +12,24 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kehu.accounts.forms import LoginForm, ProfileForm, TokenForm
+from kehu.accounts import email_change, login_limits
+from kehu.accounts.admin_forms import add_service_errors
+from kehu.accounts.forms import EmailChangeForm, LoginForm, ProfileForm, TokenForm
 from kehu.accounts.models import ApiToken
+from kehu.core.client_address import client_address
 
 
 class LoginView(auth_views.LoginView):
     form_class = LoginForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.retry_after:  # the client's address must wait (login_limits)
+            response.status_code = 429
+            response["Retry-After"] = str(form.retry_after)
+        return response
 
 
 @require_POST
@@ -38,6 +51,16 @@ def set_language(request):
     return response
 
 
+def _profile_page(request, form=None, email_form=None):
+    context = {
+        "form": form or ProfileForm(instance=request.user),
+        "email_form": email_form or EmailChangeForm(),
+        "pending": email_change.pending_change(request.user),
+        "nav": "profile",
+    }
+    return render(request, "accounts/profile.html", context)
+
+
 @login_required
 def profile(request):
     form = ProfileForm(request.POST or None, instance=request.user)
@@ -45,7 +68,79 @@ def profile(request):
         form.save()
         messages.success(request, _("Your profile is saved."))
         return redirect("profile")
-    return render(request, "accounts/profile.html", {"form": form, "nav": "profile"})
+    return _profile_page(request, form=form)
+
+
+@login_required
+def email_change_request(request):
+    """Ask for a new address: the password, then a link mailed to the new address."""
+    if request.method != "POST":
+        return redirect("profile")
+    form = EmailChangeForm(request.POST)
+    # the password is checked here too: wrong ones count against the address as failed logins
+    # do, so a borrowed session cannot be used to guess it
+    address = client_address(request)
+    wait = login_limits.retry_after(address)
+    if wait:
+        form.add_error(None, LoginForm.error_messages["throttled"] % {"minutes": ceil(wait / 60)})
+        response = _profile_page(request, email_form=form)
+        response.status_code, response["Retry-After"] = 429, str(wait)
+        return response
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            change = email_change.request_email_change(
+                request.user, data["new_email"], data["password"]
+            )
+        except ValidationError as exc:
+            if "password" in exc.message_dict:
+                login_limits.record_failure(address)
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _(
+                    "We sent a link to %(email)s. Your email address changes when you open it "
+                    "(within %(hours)s hours)."
+                )
+                % {"email": change.new_email, "hours": email_change.CONFIRM_HOURS},
+            )
+            return redirect("profile")
+    return _profile_page(request, email_form=form)
+
+
+@login_required
+def email_change_confirm(request, token: str):
+    """The link mailed to the new address: a page asking to confirm (mail scanners open links,
+    so a GET changes nothing), then the change."""
+    try:
+        change = email_change.find_change(request.user, token)
+    except email_change.LinkRefused as refused:
+        return render(
+            request,
+            "accounts/email_confirm.html",
+            {"refused": refused, "hours": email_change.CONFIRM_HOURS},
+            status=refused.status,
+        )
+    errors = []
+    if request.method == "POST":
+        try:
+            email_change.confirm_email_change(request.user, token)
+        except ValidationError as exc:
+            errors = exc.messages
+        except email_change.LinkRefused:  # used or replaced meanwhile, by another tab
+            return redirect("profile")
+        else:
+            messages.success(
+                request, _("Your email address is now %(email)s.") % {"email": change.new_email}
+            )
+            return redirect("profile")
+    return render(
+        request,
+        "accounts/email_confirm.html",
+        {"change": change, "errors": errors},
+        status=409 if errors else 200,
+    )
 
 
 @login_required

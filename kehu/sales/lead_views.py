@@ -1,6 +1,5 @@
 """Lead screens: the list, a lead's page and form, and converting it."""
 
-import ipaddress
 from functools import wraps
 
 from csp.decorators import csp
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from kehu.activities.activity_views import panel_context
 from kehu.core import search, visibility
+from kehu.core.client_address import client_address as visitor_address
 from kehu.core.pagination import BadCursor, capped_count, paginate
 from kehu.customers.custom_fields import active_fields
 from kehu.customers.queries import CUSTOM_PREFIX, filter_by_custom
@@ -205,20 +205,6 @@ def lead_restore(request, pk):
 
 
 # --- the public web form (no login): embeddable in the company's own site ---------------------
-
-
-def visitor_address(request) -> str | None:
-    """The visitor's address, for the web form's hourly limit. Behind a proxy
-    (KEHU_BEHIND_PROXY) it is the last address the proxy put in X-Forwarded-For; anything
-    before that the visitor could have written themselves."""
-    if settings.BEHIND_PROXY:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        last = forwarded.split(",")[-1].strip()
-        try:
-            return str(ipaddress.ip_address(last))
-        except ValueError:
-            pass
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def web_form_policy() -> dict:
