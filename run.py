@@ -74,7 +74,9 @@ def parallel_options(args: list[str]) -> list[str]:
     KEHU_TEST_WORKERS sets how many (0: one process)."""
     if any(arg.startswith(("-n", "--numprocesses")) for arg in args):
         return []
-    return ["-n", os.environ.get("KEHU_TEST_WORKERS", "auto"), "--dist", "worksteal"]
+    # xdist's default "load" order keeps pytest-django's order on every worker: transactional
+    # tests, which empty the database, run after the others ("worksteal" breaks that)
+    return ["-n", os.environ.get("KEHU_TEST_WORKERS", "auto")]
 
 
 def main(argv: list[str]) -> int:
