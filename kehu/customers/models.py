@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -164,6 +165,8 @@ class Person(Record):
                 fields=["company", "name", "id"], condition=ALIVE, name="person_company_idx"
             ),
             models.Index(fields=["email"], condition=ALIVE, name="person_email_idx"),
+            # the API's duplicate check compares addresses in any letter case
+            models.Index(Lower("email"), condition=ALIVE, name="person_email_lower_idx"),
             models.Index(fields=["phone"], condition=ALIVE, name="person_phone_idx"),
         ]
 

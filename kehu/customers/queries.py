@@ -7,6 +7,7 @@ import re
 from django.core.exceptions import ValidationError
 from django.db import NotSupportedError, models
 from django.db.models import Exists, F, Func, OuterRef, QuerySet
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -302,4 +303,6 @@ def visible_person_with_email(user, email: str):
     email = (email or "").strip()
     if not email:
         return None
-    return Person.objects.visible_to(user).filter(email__iexact=email).order_by("pk").first()
+    # LOWER(email) = …, which the person_email_lower_idx index answers (iexact would scan)
+    people = Person.objects.visible_to(user).alias(email_lower=Lower("email"))
+    return people.filter(email_lower=email.lower()).order_by("pk").first()
