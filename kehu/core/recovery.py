@@ -66,6 +66,24 @@ def uses_database_queue() -> bool:
     return "django_tasks_db" in settings.TASKS["default"]["BACKEND"]
 
 
+#: finished task rows are kept this long, to look at what ran, then the daily jobs delete them
+FINISHED_TASKS_KEPT_DAYS = 14
+
+
+def prune_finished_tasks() -> None:
+    """Delete finished task rows older than FINISHED_TASKS_KEPT_DAYS (the queue's own command):
+    the recovery and reminder sweeps add a row a minute each, and the sweep reads the queue."""
+    if uses_database_queue():
+        from django.core.management import call_command
+
+        call_command(
+            "prune_db_task_results",
+            queue_name="*",
+            min_age_days=FINISHED_TASKS_KEPT_DAYS,
+            verbosity=0,
+        )
+
+
 def waiting_for(task) -> set | None:
     """The first argument of every run of `task` that is queued or running (say, the ids of
     the emails being sent); None when the task backend is not the database queue."""

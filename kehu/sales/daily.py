@@ -22,6 +22,7 @@ def next_run(now=None) -> datetime.datetime:
 
 def run_daily(today: datetime.date | None = None) -> bool:
     """Run today's jobs unless they ran already; schedule the next run either way."""
+    from kehu.core.recovery import prune_finished_tasks
     from kehu.sales.digest import send_digests
     from kehu.sales.scoring import rescore_open_leads, train
 
@@ -33,7 +34,7 @@ def run_daily(today: datetime.date | None = None) -> bool:
         schedule_next()
         return False
     try:
-        for job in (train, rescore_open_leads):
+        for job in (train, rescore_open_leads, prune_finished_tasks):
             try:
                 job()
             except Exception:  # one job failing must not keep the others from running

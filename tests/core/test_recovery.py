@@ -202,3 +202,30 @@ def test_a_sweep_killed_with_its_worker_is_queued_again_after_any_task(db, setti
     assert recovery.keep_sweep_queued in [ref() for _key, ref, _async in task_finished.receivers]
     recovery.keep_sweep_queued(task_result=result)  # what a worker does after each task
     assert DBTaskResult.objects.filter(task_path=dead_sweep.task_path, status="READY").exists()
+
+
+def test_the_daily_jobs_delete_finished_task_rows_after_two_weeks(db, settings):
+    """The sweeps add a finished row a minute: old ones go, recent, waiting and running stay."""
+    from django_tasks_db.models import DBTaskResult
+
+    from kehu.activities.tasks import send_reminders
+    from kehu.sales import daily
+
+    settings.TASKS = DB_QUEUE
+    now = timezone.now()
+    ages = {"SUCCESSFUL": (15, 13), "FAILED": (15, 1)}
+    rows = {}
+    for status, days_list in ages.items():
+        for days in days_list:
+            result = send_reminders.using(run_after=now + datetime.timedelta(days=1)).enqueue()
+            DBTaskResult.objects.filter(pk=result.id).update(
+                status=status, finished_at=now - datetime.timedelta(days=days)
+            )
+            rows[(status, days)] = result.id
+    waiting = send_reminders.using(run_after=now + datetime.timedelta(days=1)).enqueue().id
+    running = str(_running(send_reminders, 1).id)
+
+    assert daily.run_daily() is True
+    left = {str(pk) for pk in DBTaskResult.objects.values_list("id", flat=True)}
+    assert rows[("SUCCESSFUL", 15)] not in left and rows[("FAILED", 15)] not in left
+    assert {rows[("SUCCESSFUL", 13)], rows[("FAILED", 1)], waiting, running} <= left
