@@ -26,3 +26,4 @@ def _watch_tasks() -> None:
     watch_task(tasks.train_lead_score, longest=hours)
     watch_task(tasks.email_quote, longest=datetime.timedelta(minutes=10))
     add_sweep(quotes.fail_interrupted_emails)
+    add_sweep(daily.queue_abandoned_run)

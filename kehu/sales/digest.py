@@ -6,12 +6,14 @@ import smtplib
 
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from kehu.accounts.models import User
+from kehu.activities.models import Notification
 from kehu.activities.notifications import notify
 from kehu.core import visibility
 from kehu.sales.follow_up import follow_ups
@@ -28,10 +30,17 @@ def digest_for(user) -> dict | None:
     return {"user": user, "sections": sections, "base_url": settings.PUBLIC_URL.rstrip("/")}
 
 
-def send_digests() -> int:
-    """One digest per active salesperson with something due; returns how many were made."""
+def send_digests(made_since=None) -> int:
+    """One digest per active salesperson with something due; returns how many were made.
+    With `made_since` (a run taken over from a dead worker), users whose digest was made since
+    then are skipped, so nobody gets two."""
     made = 0
     users = User.objects.filter(is_active=True).select_related("role").order_by("id")
+    if made_since is not None:
+        told = Notification.objects.filter(
+            user=OuterRef("pk"), kind="digest", created_at__gte=made_since
+        )
+        users = users.exclude(Exists(told))
     for user in users.iterator(chunk_size=500):
         if not visibility.can(user, "sales", "read"):
             continue

@@ -61,10 +61,10 @@ def train_lead_score() -> bool:
     return model is not None
 
 
-@task()
-def daily_jobs() -> None:
+@task(takes_context=True)
+def daily_jobs(context) -> None:
     """Once a day: train the learned score, score every open lead (time passes: "30 days
     without contact"), send the follow-up digests; then schedule tomorrow's run."""
     from kehu.sales.daily import run_daily
 
-    run_daily()
+    run_daily(own_run=context.task_result.id)

@@ -199,3 +199,59 @@ def test_not_a_number_is_refused_everywhere(client, admin_user, rep):
     client.force_login(admin_user)
     response = client.post(reverse("notification-read"), {"id": "²"})
     assert response.status_code == 302
+
+
+def _daily_task_row(started_hours_ago: float):
+    """A run of the daily jobs a worker took `started_hours_ago` and still shows as running."""
+    from django_tasks_db.models import DBTaskResult
+
+    from kehu.sales.tasks import daily_jobs
+
+    result = daily_jobs.enqueue()
+    started = timezone.now() - datetime.timedelta(hours=started_hours_ago)
+    DBTaskResult.objects.filter(pk=result.id).update(status="RUNNING", started_at=started)
+    return DBTaskResult.objects.get(pk=result.id)
+
+
+def test_daily_jobs_left_half_done_by_a_killed_worker_are_finished_without_a_second_digest(
+    admin_user, smtp_server, settings
+):
+    from django_tasks_db.models import DBTaskResult
+
+    from kehu.core import recovery
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    overdue = timezone.localdate() - datetime.timedelta(days=2)
+    told, waiting = make_user("told", email="told@kehu.example"), make_user("waiting")
+    for user in (told, waiting):
+        make_deal(user, f"{user.username} 的商机", next_step="回电话", next_step_due=overdue)
+    # 7 hours ago a worker started today's run, sent the first digest and was killed
+    started = timezone.now() - datetime.timedelta(hours=7)
+    run = DailyRun.objects.create(day=timezone.localdate(), started_at=started, digests=1)
+    Notification.objects.create(user=told, kind="digest", text="…", created_at=started)
+    dead = _daily_task_row(7)
+
+    recovery.recover()  # the sweep: the run is dead, and today's jobs are queued again now
+    dead.refresh_from_db()
+    assert dead.status == "FAILED"
+    (again,) = DBTaskResult.objects.ready().filter(task_path=dead.task_path)  # to run now
+    recovery.recover()  # never a second one
+    assert DBTaskResult.objects.filter(task_path=dead.task_path, status="READY").count() == 1
+
+    assert daily.run_daily(own_run=again.id) is True  # what the queued run does
+    run.refresh_from_db()
+    assert run.finished_at is not None and run.digests == 2
+    assert Notification.objects.filter(user=told, kind="digest").count() == 1
+    assert Notification.objects.filter(user=waiting, kind="digest").count() == 1
+    assert daily.run_daily() is False  # done now
+
+
+def test_daily_jobs_a_live_worker_runs_are_not_taken_over(admin_user, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    started = timezone.now() - datetime.timedelta(hours=2)
+    run = DailyRun.objects.create(day=timezone.localdate(), started_at=started)
+    _daily_task_row(2)  # its worker is still on it (under the 6 hours a run may take)
+    assert daily.run_daily() is False
+    daily.queue_abandoned_run()
+    run.refresh_from_db()
+    assert run.finished_at is None and run.started_at == started
