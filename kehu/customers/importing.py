@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from kehu.accounts.models import User
 from kehu.core import events, leases, pinyin, visibility
+from kehu.core import text as text_module
 from kehu.core.contact import normalize_email, normalize_phone
 from kehu.core.models import AuditEntry
 from kehu.customers import services
@@ -326,6 +327,7 @@ class RowReader:
             row.values["notes"] = raw
             return
         text = raw.strip()
+        text_module.validate_one_line(text)  # a name or title holds one line, as on the form
         if name == "email":
             text = normalize_email(text)
         elif name == "phone":

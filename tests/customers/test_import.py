@@ -392,3 +392,13 @@ def test_nul_characters_are_dropped(rep):
     job = _run(job_from_bytes(rep, text.encode()))
     assert job.imported == 101
     assert Person.objects.values_list("name", "city").get(name="AB") == ("AB", "上海")
+
+
+def test_a_line_break_in_a_one_line_cell_skips_the_row_with_its_reason(rep):
+    """As on the form and the API: a name or title holds one line; notes keep theirs."""
+    text = csv_text(['name,title,notes', '"Zhang\nWei",经理,ok', 'Li,"CEO\r\nCTO",ok',
+                     'Wang,经理,"第一行\n第二行"'])  # fmt: skip
+    job = _run(job_from_bytes(rep, text.encode()))
+    assert (job.imported, job.skipped) == (1, 2)
+    assert Person.objects.get().notes == "第一行\n第二行"
+    assert all("Line breaks" in error["reason"] for error in job.errors)
