@@ -6,17 +6,16 @@ from pathlib import Path
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpResponseBadRequest, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kehu.core import visibility
-from kehu.customers import exporting, importing
+from kehu.customers import exporting, import_jobs, importing
 from kehu.customers.custom_fields import active_fields
 from kehu.customers.import_models import ImportJob
 from kehu.customers.queries import apply_filters
@@ -30,7 +29,7 @@ def max_upload_bytes() -> int:
 
 
 #: the permission module each importable kind belongs to
-MODULE_OF = {"person": "customers", "company": "customers", "lead": "sales"}
+MODULE_OF = import_jobs.MODULE_OF
 
 
 class UploadForm(forms.Form):
@@ -73,17 +72,12 @@ class UploadForm(forms.Form):
 
 
 def _require_import(user, entity: str | None = None) -> None:
-    """May create what the import makes: any importable kind, or the job's own."""
-    modules = {MODULE_OF[entity]} if entity else set(MODULE_OF.values())
-    if not any(visibility.can(user, module, "create") for module in modules):
-        raise PermissionDenied
+    import_jobs.require_import(user, entity)
 
 
 def _own_job(request, pk: int) -> ImportJob:
     """A job of the current user (someone else's answers 404) whose kind they may create."""
-    job = get_object_or_404(ImportJob.objects.select_related("user"), pk=pk, user=request.user)
-    _require_import(request.user, job.entity)
-    return job
+    return import_jobs.own_job(request.user, pk)
 
 
 def _save_upload(upload, fmt: str) -> str:
@@ -116,20 +110,17 @@ def import_start(request):
             path.unlink(missing_ok=True)
             form.add_error("file", str(exc))
         else:
-            entity = form.cleaned_data["entity"]
-            job = ImportJob.objects.create(
-                user=request.user,
-                entity=entity,
+            job = import_jobs.create_job(
+                request.user,
+                form.cleaned_data["entity"],
                 original_name=Path(upload.name).name[:255],
                 stored_name=stored,
                 format=fmt,
                 size=upload.size,
-                mapping=importing.guess_mapping(info["headers"], entity, active_fields(entity)),
                 **info,
             )
             return redirect("import-map", job.pk)
-    # the list needs none of a job's JSON (a legacy job's header could be huge)
-    jobs = ImportJob.objects.filter(user=request.user).defer("headers", "mapping", "errors")[:20]
+    jobs = import_jobs.recent_jobs(request.user)
     return render(
         request,
         "customers/import_start.html",
@@ -145,28 +136,9 @@ def _mapping_from(request, job: ImportJob, allowed: set[str]) -> list[str]:
     return mapping
 
 
-def _refuse(job: ImportJob, problem: str):
-    """A file found past a limit or unreadable on the mapping page: the job fails with the
-    reason (shown on its status page) instead of waiting for a mapping forever."""
-    ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.MAPPING).update(
-        status=ImportJob.Status.FAILED, message=problem, finished_at=timezone.now()
-    )
+def _refuse(request, job: ImportJob, problem: str):
+    import_jobs.refuse(request.user, job, problem)
     return redirect("import-status", job.pk)
-
-
-def _change_encoding(request, job: ImportJob, choices: dict, definitions) -> bool:
-    """Read the file again in the encoding the user picked; True if its header changed (the
-    columns are then guessed anew and the import does not start yet)."""
-    chosen = request.POST.get("encoding", "")
-    if job.format != ImportJob.Format.CSV or chosen == job.encoding or chosen not in choices:
-        return False
-    info = importing.inspect_file(job.path, job.format, encoding=chosen)
-    changed = info["headers"] != job.headers
-    job.encoding, job.delimiter, job.headers = info["encoding"], info["delimiter"], info["headers"]
-    if changed:
-        job.mapping = importing.guess_mapping(job.headers, job.entity, definitions)
-    job.save(update_fields=["encoding", "delimiter", "headers", "mapping"])
-    return changed
 
 
 @login_required
@@ -178,7 +150,7 @@ def import_map(request, pk: int):
     try:
         importing.check_width(job.headers)
     except importing.FileProblem as exc:
-        return _refuse(job, str(exc))
+        return _refuse(request, job, str(exc))
     definitions = active_fields(job.entity)
     choices = importing.field_choices(job.entity, definitions)
     allowed = {value for value, _label in choices}
@@ -186,21 +158,20 @@ def import_map(request, pk: int):
     problems: list[str] = []
     if request.method == "POST":
         try:
-            reread = _change_encoding(request, job, dict(encodings), definitions)
+            chosen = request.POST.get("encoding", "")
+            reread = import_jobs.change_encoding(
+                request.user, job, chosen, dict(encodings), definitions
+            )
         except importing.EncodingProblem as exc:
             reread, problems = True, [str(exc)]
         except importing.FileProblem as exc:
-            return _refuse(job, str(exc))
+            return _refuse(request, job, str(exc))
         mapping = job.mapping if reread else _mapping_from(request, job, allowed)
         problems += importing.check_mapping(mapping, job.entity, definitions)
         if "import" in request.POST and not problems and not reread:
-            job.mapping = mapping
-            job.status = ImportJob.Status.PENDING
-            job.save(update_fields=["mapping", "status"])
-            _enqueue(job)
+            import_jobs.save_mapping(request.user, job, mapping, start=True)
             return redirect("import-status", job.pk)
-        job.mapping = mapping
-        job.save(update_fields=["mapping"])
+        import_jobs.save_mapping(request.user, job, mapping)
     else:
         mapping = job.mapping or [importing.IGNORE] * len(job.headers)
         problems = importing.check_mapping(mapping, job.entity, definitions)
@@ -210,7 +181,7 @@ def import_map(request, pk: int):
         rows = []
         problems.append(str(exc))
     except importing.FileProblem as exc:
-        return _refuse(job, str(exc))
+        return _refuse(request, job, str(exc))
     columns = [
         {"index": i, "header": header, "value": mapping[i] if i < len(mapping) else ""}
         for i, header in enumerate(job.headers)
@@ -225,12 +196,6 @@ def import_map(request, pk: int):
         "nav": "import",
     }
     return render(request, "customers/import_map.html", context)
-
-
-def _enqueue(job: ImportJob) -> None:
-    from kehu.customers.tasks import run_import
-
-    transaction.on_commit(lambda: run_import.enqueue(job.pk))
 
 
 @login_required
@@ -257,33 +222,17 @@ def import_errors(request, pk: int):
 @login_required
 @require_POST
 def import_cancel(request, pk: int):
-    job = _own_job(request, pk)
-    if job.status in (ImportJob.Status.MAPPING, ImportJob.Status.PENDING,
-                      ImportJob.Status.RUNNING):  # fmt: skip
-        ImportJob.objects.filter(pk=job.pk).update(
-            status=ImportJob.Status.CANCELLED, finished_at=timezone.now()
-        )
-    return redirect("import-status", job.pk)
+    import_jobs.cancel(request.user, _own_job(request, pk))
+    return redirect("import-status", pk)
 
 
 @login_required
 @require_POST
 def import_resume(request, pk: int):
-    """Start a failed or interrupted import again (its worker was killed: the lease ran out);
-    it continues after the last committed row. One that a live worker runs is left alone."""
-    from kehu.customers.tasks import resume
-
+    """Start a failed or interrupted import again; see import_jobs.resume."""
     _require_import(request.user)
-    job = _own_job(request, pk)
-    if job.status == ImportJob.Status.FAILED:
-        resumed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.FAILED).update(
-            status=ImportJob.Status.PENDING, message="", finished_at=None
-        )
-        if resumed:
-            _enqueue(job)
-    elif job.interrupted:
-        transaction.on_commit(lambda: resume(job.pk))  # unless the recovery sweep queued it
-    return redirect("import-status", job.pk)
+    import_jobs.resume(request.user, _own_job(request, pk))
+    return redirect("import-status", pk)
 
 
 @login_required
