@@ -480,11 +480,11 @@ def main() -> None:
         print(f"indexes rebuilt in {time.perf_counter() - t:.1f}s", flush=True)
         t = time.perf_counter()
         if connection.vendor == "sqlite":
-            from kehu.core.search import index_sql
+            from kehu.core.migration_operations import search_index_sql
 
             for table in ("customers_person", "customers_company"):
                 cur.execute(f"INSERT INTO {table}_fts({table}_fts) VALUES('rebuild')")
-                for statement in index_sql(table, "sqlite"):
+                for statement in search_index_sql(table, "sqlite"):
                     cur.execute(statement)  # recreates the dropped insert trigger
             print(f"FTS rebuilt in {time.perf_counter() - t:.1f}s", flush=True)
             t = time.perf_counter()

@@ -32,8 +32,9 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 
 SETUP = """
-from kehu.cli import setup_django, prepare_database
+from kehu.cli import setup_django
 setup_django()
+from kehu.serving.start import prepare_database
 prepare_database(False)
 from kehu import demo
 if demo.is_empty():

@@ -290,8 +290,8 @@ def make_template(tmp_path_factory) -> tuple[Path, str, str | None]:
         template_db = scratch_name("tpl")
         pg_execute(f'CREATE DATABASE "{template_db}"')
         database_url = POSTGRES_URL.rsplit("/", 1)[0] + "/" + template_db
-    prepare = "from kehu.cli import setup_django, prepare_database; setup_django(); "
-    prepare += "prepare_database(False)"
+    prepare = "from kehu.cli import setup_django; setup_django(); "
+    prepare += "from kehu.serving.start import prepare_database; prepare_database(False)"
     result = subprocess.run(
         [sys.executable, "-c", prepare], cwd=ROOT, env=kehu_env(data_dir, database_url),
         capture_output=True, text=True, timeout=300,

@@ -14,7 +14,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from kehu import backup
+from kehu.backup import databases
 from tests.cli_support import kehu, make_template, migrated_data_dir, query, usernames
 
 PASSWORD = "plum-orchard-42"
@@ -420,7 +420,7 @@ def test_postgresql_password_goes_to_the_environment_not_the_command_line():
         "PORT": 6543,
         "OPTIONS": {"sslmode": "require"},
     }
-    args, env = backup._pg_connection(database)
+    args, env = databases.pg_connection(database)
     assert "s3cret-pw" not in " ".join(args)
     assert args == ["--dbname", "crm", "--host", "db.internal", "--port", "6543",
                     "--username", "kehu"]  # fmt: skip

@@ -3,7 +3,7 @@
 import pytest
 from django.db import connection
 
-from kehu.cli import refresh_planner_statistics
+from kehu.serving.start import refresh_planner_statistics
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

@@ -3,8 +3,8 @@
 Each searchable record keeps a `search_text` column: space-separated tokens made from its
 names (characters, bigrams, pinyin syllables, joined pinyin, initials), emails and phones.
 SQLite indexes it with an FTS5 table kept in sync by triggers; PostgreSQL with a GIN index on
-a stored tsvector of it that also holds each word's short prefixes (see `index_sql`). Every
-query token is a prefix match, ANDed.
+a stored tsvector of it that also holds each word's short prefixes (the DDL is in
+`kehu.core.migration_operations`). Every query token is a prefix match, ANDed.
 """
 
 import functools
@@ -131,7 +131,7 @@ LIST_MATCH_CAP = 2000
 
 
 #: PostgreSQL: the stored search vector, a generated column the GIN index is built on (see
-#: `index_sql`). The models do not know it: SQLite has no such column.
+#: `kehu.core.migration_operations`). The models do not know it: SQLite has no such column.
 VECTOR_COLUMN = "search_vector"
 _VECTOR_FIELD = TextField(db_column=VECTOR_COLUMN)
 _VECTOR_FIELD.set_attributes_from_name(VECTOR_COLUMN)
@@ -352,57 +352,3 @@ def _search_stats(using: str, table: str) -> tuple[float, dict[str, float]]:
     shares = dict(zip(row[1], row[2], strict=False)) if row and row[1] else {}
     _stats_cache[(using, table)] = (now + STATS_TTL, rows, shares)
     return rows, shares
-
-
-def index_sql(model, vendor: str) -> list[str]:
-    """DDL creating the search index for `model` on `vendor` (used by migrations)."""
-    table = model if isinstance(model, str) else model._meta.db_table
-    if vendor == "postgresql":
-        # The vector holds search_text's words and their prefix terms (see PREFIX_TERMS), with
-        # no word positions (no query uses them). It is stored so that a plan checking rows
-        # reads it instead of building it again; the index is built on it and replaces the
-        # earlier index on `to_tsvector(search_text)`.
-        return [
-            "CREATE OR REPLACE FUNCTION kehu_search_prefixes(tsvector) RETURNS tsvector "
-            "LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT $1 || array_to_tsvector("
-            "ARRAY(SELECT left(word, n) FROM unnest(tsvector_to_array($1)) AS word, "
-            f"generate_series(2, least(length(word) - 1, {PREFIX_TERMS})) AS n)) $$",
-            f'ALTER TABLE "{table}" ADD COLUMN IF NOT EXISTS "{VECTOR_COLUMN}" tsvector '
-            "GENERATED ALWAYS AS (kehu_search_prefixes(strip("
-            "to_tsvector('simple'::regconfig, \"search_text\")))) STORED",
-            f'CREATE INDEX IF NOT EXISTS "{table}_vector_gin" ON "{table}" '
-            f'USING gin ("{VECTOR_COLUMN}")',
-            f'DROP INDEX IF EXISTS "{table}_search_gin"',
-        ]
-    if vendor == "sqlite":
-        fts = f"{table}_fts"
-        return [
-            f'CREATE VIRTUAL TABLE IF NOT EXISTS "{fts}" USING fts5(search_text, '
-            f"content='{table}', content_rowid='id', tokenize='unicode61 remove_diacritics 2', "
-            "prefix='1 2 3')",
-            f'CREATE TRIGGER IF NOT EXISTS "{fts}_ai" AFTER INSERT ON "{table}" BEGIN '
-            f'INSERT INTO "{fts}"(rowid, search_text) VALUES (new.id, new.search_text); END',
-            f'CREATE TRIGGER IF NOT EXISTS "{fts}_ad" AFTER DELETE ON "{table}" BEGIN '
-            f'INSERT INTO "{fts}"("{fts}", rowid, search_text) '
-            "VALUES ('delete', old.id, old.search_text); END",
-            f'CREATE TRIGGER IF NOT EXISTS "{fts}_au" AFTER UPDATE OF search_text ON "{table}" '
-            f'BEGIN INSERT INTO "{fts}"("{fts}", rowid, search_text) '
-            "VALUES ('delete', old.id, old.search_text); "
-            f'INSERT INTO "{fts}"(rowid, search_text) VALUES (new.id, new.search_text); END',
-        ]
-    return []
-
-
-def create_index_operation(table: str):
-    """A migration operation creating the search index for `table` on whichever database.
-
-    On SQLite, a migration that remakes the table (most AlterFields) drops the triggers that
-    keep the index current: end such a migration with this operation again (it is idempotent).
-    """
-    from django.db import migrations
-
-    def forwards(apps, schema_editor):
-        for statement in index_sql(table, schema_editor.connection.vendor):
-            schema_editor.execute(statement)
-
-    return migrations.RunPython(forwards, migrations.RunPython.noop)

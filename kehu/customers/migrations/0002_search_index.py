@@ -1,12 +1,12 @@
 from django.db import migrations
 
-from kehu.core.search import create_index_operation
+from kehu.core.migration_operations import search_index
 
 
 class Migration(migrations.Migration):
     dependencies = [("customers", "0001_initial")]
 
     operations = [
-        create_index_operation("customers_person"),
-        create_index_operation("customers_company"),
+        search_index("customers_person"),
+        search_index("customers_company"),
     ]

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.db import migrations, models
 
-from kehu.core.search import create_index_operation
+from kehu.core.migration_operations import search_index
 
 
 class Migration(migrations.Migration):
@@ -33,6 +33,6 @@ class Migration(migrations.Migration):
             index=models.Index(condition=models.Q(('deleted_at__isnull', False)), fields=['deleted_at', 'id'], name='person_binned_idx'),
         ),
         # SQLite remakes the tables for the AlterFields above, which drops the search triggers
-        create_index_operation("customers_person"),
-        create_index_operation("customers_company"),
+        search_index("customers_person"),
+        search_index("customers_company"),
     ]

@@ -10,7 +10,7 @@ SQLite: nothing changes.
 
 from django.db import migrations
 
-from kehu.core.search import create_index_operation
+from kehu.core.migration_operations import search_index
 
 TABLES = ("customers_person", "customers_company")
 
@@ -31,6 +31,6 @@ class Migration(migrations.Migration):
     dependencies = [("customers", "0006_tag_link_indexes")]
 
     operations = [
-        *(create_index_operation(table) for table in TABLES),
+        *(search_index(table) for table in TABLES),
         migrations.RunPython(vacuum_analyze, migrations.RunPython.noop),
     ]

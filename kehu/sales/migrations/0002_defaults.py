@@ -3,7 +3,7 @@ roles that exist from the start (as their customer rights), and one pipeline wit
 
 from django.db import migrations
 
-from kehu.core.search import create_index_operation
+from kehu.core.migration_operations import search_index
 
 SALES_RIGHTS = {
     "Administrator": ["read", "create", "edit", "delete", "export"],
@@ -46,6 +46,6 @@ class Migration(migrations.Migration):
     dependencies = [("sales", "0001_initial"), ("accounts", "0002_default_roles")]
 
     operations = [
-        create_index_operation("sales_deal"),
+        search_index("sales_deal"),
         migrations.RunPython(add_defaults, migrations.RunPython.noop),
     ]

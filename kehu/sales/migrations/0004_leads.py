@@ -5,7 +5,7 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-from kehu.core.search import create_index_operation
+from kehu.core.migration_operations import search_index
 
 
 class Migration(migrations.Migration):
@@ -52,5 +52,5 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(condition=models.Q(('deleted_at__isnull', True)), fields=['updated_at', 'id'], name='lead_updated_idx'), models.Index(condition=models.Q(('deleted_at__isnull', True)), fields=['name', 'id'], name='lead_name_idx'), models.Index(condition=models.Q(('deleted_at__isnull', True)), fields=['status', 'updated_at', 'id'], name='lead_status_idx'), models.Index(condition=models.Q(('deleted_at__isnull', True)), fields=['owner', 'updated_at', 'id'], name='lead_owner_idx'), models.Index(condition=models.Q(('deleted_at__isnull', False)), fields=['deleted_at', 'id'], name='lead_binned_idx'), models.Index(condition=models.Q(('web_address__isnull', False)), fields=['web_address', 'created_at'], name='lead_web_address_idx')],
             },
         ),
-        create_index_operation("sales_lead"),
+        search_index("sales_lead"),
     ]

@@ -4,7 +4,7 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-from kehu.core.search import create_index_operation
+from kehu.core.migration_operations import search_index
 
 
 class Migration(migrations.Migration):
@@ -82,5 +82,5 @@ class Migration(migrations.Migration):
             constraint=models.CheckConstraint(condition=models.Q(('points__gte', -100), ('points__lte', 100)), name='points_in_range'),
         ),
         # SQLite remade the lead table above, dropping its search triggers
-        create_index_operation("sales_lead"),
+        search_index("sales_lead"),
     ]

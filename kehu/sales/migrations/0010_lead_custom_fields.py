@@ -2,7 +2,7 @@
 
 from django.db import migrations, models
 
-from kehu.core.search import create_index_operation
+from kehu.core.migration_operations import search_index
 
 
 class Migration(migrations.Migration):
@@ -18,5 +18,5 @@ class Migration(migrations.Migration):
             field=models.JSONField(blank=True, default=dict),
         ),
         # SQLite remade the lead table above, dropping its search triggers
-        create_index_operation("sales_lead"),
+        search_index("sales_lead"),
     ]

@@ -21,8 +21,6 @@ import json
 import os
 import secrets
 import shutil
-import sqlite3
-import subprocess
 import tarfile
 import tempfile
 import zlib
@@ -34,9 +32,10 @@ from django.utils.translation import gettext as _
 
 import kehu
 
+from . import databases
+from .databases import BackupError
+
 #: the first bytes of every pg_dump custom-format archive
-PG_MAGIC = b"PGDMP"
-SQLITE_MAGIC = b"SQLite format 3\x00"
 GZIP_MAGIC = b"\x1f\x8b"
 MANIFEST = "kehu-backup.json"
 FORMAT = "kehu-backup"
@@ -45,18 +44,6 @@ DATABASE_MEMBERS = {"sqlite": "database/kehu.sqlite3", "postgresql": "database/k
 CHUNK = 1024 * 1024
 #: far more than the manifest of a million files needs
 MANIFEST_LIMIT = 512 * CHUNK
-# libpq reads these from the environment; dj-database-url puts them in OPTIONS
-PG_OPTION_ENV = {
-    "sslmode": "PGSSLMODE",
-    "sslrootcert": "PGSSLROOTCERT",
-    "sslcert": "PGSSLCERT",
-    "sslkey": "PGSSLKEY",
-    "connect_timeout": "PGCONNECT_TIMEOUT",
-}
-
-
-class BackupError(Exception):
-    """A backup or restore that could not be done; the message says why, for a person."""
 
 
 @dataclass
@@ -117,9 +104,9 @@ def backup(path: str | os.PathLike, overwrite: bool = False) -> BackupResult:
         database = Path(work) / PurePosixPath(DATABASE_MEMBERS[kind]).name
         # the database first: every file its rows name is on disk already (see the docstring)
         if kind == "sqlite":
-            _sqlite_backup(database)
+            databases.sqlite_backup(database)
         else:
-            _pg_dump(database)
+            databases.pg_dump(database)
         partial = Path(work) / "archive"
         os.close(os.open(partial, os.O_CREAT | os.O_WRONLY, 0o600))  # all the data: owner only
         entries = []
@@ -214,9 +201,9 @@ def restore(path: str | os.PathLike) -> RestoreResult:
         return _restore_archive(source, kind)
     # a database-only backup written by Kehu before backups held the files
     if kind == "sqlite":
-        _check_sqlite_backup(source)
+        databases.check_sqlite_backup(source)
     else:
-        _check_pg_backup(source)
+        databases.check_pg_backup(source)
     safety = _safety_folder()
     _restore_database(source, kind, safety)
     return RestoreResult(safety, None)
@@ -234,12 +221,12 @@ def _safety_folder() -> Path:
 def _restore_database(source: Path, kind: str, safety: Path) -> None:
     """Keep the live database in `safety`, then put the (checked) copy at `source` in its place."""
     if kind == "sqlite":
-        if Path(_live_sqlite_path()).exists():
-            _sqlite_backup(safety / "kehu.sqlite3")
-        _sqlite_restore(source)
+        if Path(databases.live_sqlite_path()).exists():
+            databases.sqlite_backup(safety / "kehu.sqlite3")
+        databases.sqlite_restore(source)
     else:
-        _pg_dump(safety / "kehu.dump")
-        _pg_restore(source)
+        databases.pg_dump(safety / "kehu.dump")
+        databases.pg_restore(source)
 
 
 def _restore_archive(source: Path, kind: str) -> RestoreResult:
@@ -267,9 +254,9 @@ def _restore_archive(source: Path, kind: str) -> RestoreResult:
             )
         database = stage / DATABASE_MEMBERS[kind]
         if kind == "sqlite":
-            _check_sqlite_backup(database)
+            databases.check_sqlite_backup(database)
         else:
-            _check_pg_backup(database)
+            databases.check_pg_backup(database)
         # everything checked: from here on the data changes
         safety = _safety_folder()
         _restore_database(database, kind, safety)
@@ -399,150 +386,3 @@ def _read_manifest(source: Path, data: bytes) -> dict:
     ):
         raise _damaged(source, _("its manifest is incomplete"))
     return manifest
-
-
-# SQLite
-
-
-def _live_sqlite_path() -> str:
-    name = str(settings.DATABASES["default"]["NAME"])
-    if name in ("", ":memory:") or name.startswith("file::memory:"):
-        raise BackupError(_("An in-memory database cannot be backed up."))
-    return name
-
-
-def _sqlite_backup(target: Path) -> None:
-    live = sqlite3.connect(_live_sqlite_path(), timeout=20)
-    copy = sqlite3.connect(target)
-    try:
-        live.backup(copy)
-        # a self-contained single file, whatever the live database's journal mode
-        copy.execute("PRAGMA journal_mode=DELETE")
-    except sqlite3.Error as exc:
-        raise BackupError(_("The backup failed: %(error)s") % {"error": exc}) from exc
-    finally:
-        copy.close()
-        live.close()
-
-
-def _check_sqlite_backup(source: Path) -> None:
-    with open(source, "rb") as f:
-        if f.read(16) != SQLITE_MAGIC:
-            raise BackupError(_("%(path)s is not a Kehu SQLite backup.") % {"path": source})
-    try:
-        conn = sqlite3.connect(f"{source.as_uri()}?mode=ro", uri=True)
-    except sqlite3.Error as exc:
-        raise BackupError(
-            _("%(path)s cannot be opened: %(error)s") % {"path": source, "error": exc}
-        ) from exc
-    try:
-        tables = {
-            row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
-        }
-        if not {"django_migrations", "accounts_user"} <= tables:
-            raise BackupError(_("%(path)s is not a Kehu SQLite backup.") % {"path": source})
-        status = conn.execute("PRAGMA quick_check").fetchone()[0]
-        if status != "ok":
-            raise BackupError(
-                _("%(path)s is damaged: %(error)s") % {"path": source, "error": status}
-            )
-    except sqlite3.DatabaseError as exc:
-        raise BackupError(_("%(path)s is not a Kehu SQLite backup.") % {"path": source}) from exc
-    finally:
-        conn.close()
-
-
-def _sqlite_restore(source: Path) -> None:
-    src = sqlite3.connect(f"{source.as_uri()}?mode=ro", uri=True)
-    live = sqlite3.connect(_live_sqlite_path(), timeout=20)
-    try:
-        # page by page into the live file, under SQLite's own locking: open connections see it
-        src.backup(live)
-    except sqlite3.Error as exc:
-        raise BackupError(_("The restore failed: %(error)s") % {"error": exc}) from exc
-    finally:
-        live.close()
-        src.close()
-
-
-# PostgreSQL
-
-
-def _pg_tool(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        raise BackupError(
-            _(
-                "%(tool)s was not found. Install the PostgreSQL client tools "
-                "(Debian/Ubuntu: apt-get install postgresql-client), in the same major "
-                "version as the server or newer."
-            )
-            % {"tool": name}
-        )
-    return path
-
-
-def _pg_connection(db: dict | None = None) -> tuple[list[str], dict]:
-    """Connection arguments and environment for pg_dump/pg_restore; the password only in env."""
-    db = db or settings.DATABASES["default"]
-    args = ["--dbname", str(db["NAME"])]
-    if db.get("HOST"):
-        args += ["--host", str(db["HOST"])]
-    if db.get("PORT"):
-        args += ["--port", str(db["PORT"])]
-    if db.get("USER"):
-        args += ["--username", str(db["USER"])]
-    env = {**os.environ}
-    if db.get("PASSWORD"):
-        env["PGPASSWORD"] = str(db["PASSWORD"])
-    for option, variable in PG_OPTION_ENV.items():
-        value = (db.get("OPTIONS") or {}).get(option)
-        if value is not None:
-            env[variable] = str(value)
-    return args, env
-
-
-def _run(command: list[str], env: dict, what: str) -> str:
-    result = subprocess.run(command, env=env, capture_output=True, text=True)
-    if result.returncode != 0:
-        detail = (result.stderr or result.stdout).strip()
-        raise BackupError(_("%(what)s failed: %(error)s") % {"what": what, "error": detail})
-    return result.stdout
-
-
-def _pg_dump(target: Path) -> None:
-    pg_dump = _pg_tool("pg_dump")
-    args, env = _pg_connection()
-    _run(
-        [pg_dump, "--format=custom", "--no-password", "--file", str(target), *args], env, "pg_dump"
-    )
-
-
-def _check_pg_backup(source: Path) -> None:
-    with open(source, "rb") as f:
-        if f.read(5) != PG_MAGIC:
-            raise BackupError(_("%(path)s is not a Kehu PostgreSQL backup.") % {"path": source})
-    pg_restore = _pg_tool("pg_restore")
-    _args, env = _pg_connection()
-    listing = _run([pg_restore, "--list", str(source)], env, "pg_restore")
-    if " django_migrations " not in listing or " accounts_user " not in listing:
-        raise BackupError(_("%(path)s is not a Kehu PostgreSQL backup.") % {"path": source})
-
-
-def _pg_restore(source: Path) -> None:
-    pg_restore = _pg_tool("pg_restore")
-    args, env = _pg_connection()
-    _run(
-        [
-            pg_restore,
-            "--clean",
-            "--if-exists",
-            "--no-owner",
-            "--single-transaction",
-            "--no-password",
-            *args,
-            str(source),
-        ],
-        env,
-        "pg_restore",
-    )
