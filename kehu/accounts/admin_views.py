@@ -23,6 +23,7 @@ from kehu.accounts.admin_forms import (
 )
 from kehu.accounts.models import ACTION_LABELS, MODULES, Role, Team, User
 from kehu.core.visibility import ACTIONS
+from kehu.web.pages import settings_page
 
 
 def forbidden(request):
@@ -191,24 +192,23 @@ def team_edit(request, pk: int):
 
 
 def _team_form(request, team: Team | None):
-    initial = {"name": team.name} if team else None
-    form = TeamForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            if team is None:
-                team = services.create_team(request.user, form.cleaned_data)
-            else:
-                services.update_team(request.user, team, form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Team “%(name)s” is saved.") % {"name": team.name})
-            return redirect("team-list")
-    members = team.members.order_by("username") if team else []
-    return render(
+    def save(form, _rows):
+        if team is None:
+            return services.create_team(request.user, form.cleaned_data)
+        return services.update_team(request.user, team, form.cleaned_data)
+
+    return settings_page(
         request,
-        "accounts/admin/team_form.html",
-        {"form": form, "team": team, "members": members, "nav": "teams"},
+        team,
+        TeamForm(request.POST or None, initial={"name": team.name} if team else None),
+        save=save,
+        template="accounts/admin/team_form.html",
+        done="team-list",
+        context={
+            "nav": "teams",
+            "new_title": _("New team"),
+            "members": team.members.order_by("username") if team else [],
+        },
     )
 
 
@@ -242,22 +242,19 @@ def role_edit(request, pk: int):
 
 
 def _role_form(request, role: Role | None):
-    form = RoleForm(request.POST or None, role=role)
-    if request.method == "POST" and form.is_valid():
-        try:
-            if role is None:
-                role = services.create_role(request.user, form.data_for_service())
-            else:
-                role = services.update_role(request.user, role, form.data_for_service())
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Role “%(name)s” is saved.") % {"name": role.name})
-            return redirect("role-list")
-    return render(
+    def save(form, _rows):
+        if role is None:
+            return services.create_role(request.user, form.data_for_service())
+        return services.update_role(request.user, role, form.data_for_service())
+
+    return settings_page(
         request,
-        "accounts/admin/role_form.html",
-        {"form": form, "role": role, "actions": ACTIONS, "nav": "roles"},
+        role,
+        RoleForm(request.POST or None, role=role),
+        save=save,
+        template="accounts/admin/role_form.html",
+        done="role-list",
+        context={"role": role, "actions": ACTIONS, "nav": "roles"},
     )
 
 

@@ -21,8 +21,8 @@ from django.views.decorators.http import require_POST
 from kehu.activities import imap, mail_parse, mail_receive, review_notices
 from kehu.activities.models import EmailMessage
 from kehu.core import search, visibility
-from kehu.core.pagination import BadCursor, paginate
 from kehu.customers.models import Person
+from kehu.web.pages import list_page
 
 PAGE_SIZE = 30
 PEOPLE_SHOWN = 10
@@ -71,22 +71,16 @@ def _message(request, pk: int) -> EmailMessage:
 @login_required
 def review_list(request):
     visibility.require(request.user, "customers", "create")
-    cursor = request.GET.get("cursor") or None
-    try:
-        page = paginate(_queue(request.user), "-created_at", cursor, PAGE_SIZE)
-    except BadCursor:
-        cursor, page = None, paginate(_queue(request.user), "-created_at", None, PAGE_SIZE)
     state = imap.mailbox_state() if imap.configured() else None
-    return render(
+    context = {"mailbox": state, "mailbox_configured": imap.configured(), "nav": "mail-review"}
+    return list_page(
         request,
-        "activities/mail_review_list.html",
-        {
-            "page": page,
-            "cursor": cursor,
-            "mailbox": state,
-            "mailbox_configured": imap.configured(),
-            "nav": "mail-review",
-        },
+        _queue(request.user),
+        template="activities/mail_review_list.html",
+        sort="-created_at",
+        count=False,
+        page_size=PAGE_SIZE,
+        context=context,
     )
 
 

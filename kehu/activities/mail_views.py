@@ -17,6 +17,7 @@ from kehu.activities import mail_send, mail_templates
 from kehu.activities.email_models import EmailAttachment, EmailMessage, EmailTemplate
 from kehu.activities.models import NOTE_MAX_LENGTH, SUBJECT_MAX_LENGTH, Activity
 from kehu.customers.models import Person
+from kehu.web.pages import setting_or_404, settings_delete, settings_page
 
 
 def _show_errors(form, exc: ValidationError, aliases=None) -> None:
@@ -219,38 +220,35 @@ def template_list(request):
 def template_edit(request, pk=None):
     user = request.user
     require_admin(user)
-    template = get_object_or_404(EmailTemplate, pk=pk) if pk else None
+    template = setting_or_404(EmailTemplate, pk)
     initial = {"active": True}
     if template is not None:
         initial = {"name": template.name, "subject": template.subject, "body": template.body,
                    "active": template.active}  # fmt: skip
-    form = TemplateForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            saved = mail_templates.save_template(user, template, form.cleaned_data)
-        except ValidationError as exc:
-            _show_errors(form, exc)
-        else:
-            messages.success(request, _("“%(name)s” is saved.") % {"name": saved.name})
-            return redirect("email-template-list")
-    context = {
-        "nav": "email-templates",
-        "form": form,
-        "template": template,
-        "placeholders": mail_templates.placeholder_help(),
-    }
-    status = 400 if form.errors else 200
-    return render(request, "activities/email_template_form.html", context, status=status)
+    return settings_page(
+        request,
+        template,
+        TemplateForm(request.POST or None, initial=initial),
+        save=lambda form, _rows: mail_templates.save_template(user, template, form.cleaned_data),
+        template="activities/email_template_form.html",
+        done="email-template-list",
+        error_status=400,
+        context={
+            "nav": "email-templates",
+            "template": template,
+            "placeholders": mail_templates.placeholder_help(),
+        },
+    )
 
 
 @login_required
 @require_POST
 def template_delete(request, pk):
     require_admin(request.user)
-    template = get_object_or_404(EmailTemplate, pk=pk)
-    mail_templates.delete_template(request.user, template)
-    messages.success(request, _("“%(name)s” is removed.") % {"name": template.name})
-    return redirect("email-template-list")
+    return settings_delete(
+        request, EmailTemplate, pk, delete=mail_templates.delete_template,
+        done="email-template-list",
+    )  # fmt: skip
 
 
 @login_required

@@ -2,16 +2,15 @@
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from kehu.accounts.admin_forms import add_service_errors
 from kehu.accounts.admin_views import admin_required
 from kehu.customers import field_services
 from kehu.customers.models import CustomField
+from kehu.web.pages import setting_or_404, settings_page
 
 
 class FieldForm(forms.Form):
@@ -110,42 +109,43 @@ def field_create(request):
     form = FieldForm(
         request.POST or None, initial={"entity": entity, "position": 0, "active": True}
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            field = field_services.create_field(request.user, form.data_for_service())
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(
-                request, _("The field “%(label)s” is created.") % {"label": field.label}
-            )
-            return redirect(f"{_list_url()}?entity={field.entity}")
-    return render(
+    return _field_page(
         request,
-        "customers/fields/form.html",
-        {"form": form, "field": None, "entity": entity, "nav": "fields"},
+        None,
+        form,
+        entity,
+        lambda form: field_services.create_field(request.user, form.data_for_service()),
     )
 
 
 @admin_required
 def field_edit(request, pk: int):
-    field = get_object_or_404(CustomField, pk=pk)
-    form = FieldForm(request.POST or None, field=field)
-    if request.method == "POST" and form.is_valid():
+    field = setting_or_404(CustomField, pk)
+
+    def save(form):
         changes = form.data_for_service()
         changes.pop("entity", None)
         changes.pop("key", None)
-        try:
-            field = field_services.update_field(request.user, field, changes)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("The field “%(label)s” is saved.") % {"label": field.label})
-            return redirect(f"{_list_url()}?entity={field.entity}")
-    return render(
+        return field_services.update_field(request.user, field, changes)
+
+    form = FieldForm(request.POST or None, field=field)
+    return _field_page(request, field, form, field.entity, save)
+
+
+def _field_page(request, field, form, entity: str, save):
+    return settings_page(
         request,
-        "customers/fields/form.html",
-        {"form": form, "field": field, "entity": field.entity, "nav": "fields"},
+        field,
+        form,
+        save=lambda form, _rows: save(form),
+        template="customers/fields/form.html",
+        done=lambda saved: f"{_list_url()}?entity={saved.entity}",
+        context={
+            "entity": entity,
+            "nav": "fields",
+            "new_title": _("New custom field"),
+            "cancel_url": f"{_list_url()}?entity={entity}",
+        },
     )
 
 

@@ -6,20 +6,19 @@ answers 404; a right the user lacks answers 403 (Django's handler renders `403.h
 
 from dataclasses import dataclass
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Model
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from kehu.accounts.models import User
 from kehu.activities.activity_views import panel_context
 from kehu.core import search, visibility
-from kehu.core.pagination import BadCursor, capped_count, paginate
+from kehu.core.pagination import capped_count
 from kehu.customers import list_table, queries, services
 from kehu.customers.custom_fields import active_fields
 from kehu.customers.forms import (
@@ -29,9 +28,8 @@ from kehu.customers.forms import (
 )
 from kehu.customers.models import Company, CustomField, Person, Tag
 from kehu.sales.models import Deal
-from kehu.web.conflicts import edit_page
+from kehu.web.pages import create_page, delete_page, edit_page, keyset_page, restore_page
 
-PAGE_SIZE = 50
 COMPANY_PEOPLE_SHOWN = 50
 FILTER_OPTION_LIMIT = 200
 #: above this many visible companies the list's company filter becomes a type-ahead
@@ -52,6 +50,7 @@ class Entity:
     nav: str
     plural: str
     singular: str
+    new_title: str
 
     def url(self, action: str, *args) -> str:
         return reverse(f"{self.key}-{action}", args=args)
@@ -60,10 +59,12 @@ class Entity:
 ENTITIES = {
     "person": Entity("person", Person, PersonForm, services.create_person,
                      services.update_person, services.delete_person, services.restore_person,
-                     "people", gettext_lazy("People"), gettext_lazy("person")),
+                     "people", gettext_lazy("People"), gettext_lazy("person"),
+                     gettext_lazy("New person")),
     "company": Entity("company", Company, CompanyForm, services.create_company,
                       services.update_company, services.delete_company, services.restore_company,
-                      "companies", gettext_lazy("Companies"), gettext_lazy("company")),
+                      "companies", gettext_lazy("Companies"), gettext_lazy("company"),
+                      gettext_lazy("New company")),
 }  # fmt: skip
 
 
@@ -166,15 +167,9 @@ def record_list(request, entity):
     base = entity.model.objects.visible_to(user)
     definitions = active_fields(entity.key)
     qs, errors = _filtered(base, params, entity.key, user, definitions)
-    sort = queries.clean_sort(params.get("sort"))
-    cursor = params.get("cursor") or None
     listed = list_table.shown(qs, entity.key, with_custom=bool(definitions))
-    cursor_error = False
-    try:
-        page = paginate(listed, sort, cursor, PAGE_SIZE)
-    except BadCursor:
-        cursor_error, cursor = True, None
-        page = paginate(listed, sort, None, PAGE_SIZE)
+    found = keyset_page(request, listed, queries.clean_sort(params.get("sort")))
+    page = found["page"]
     count, more = capped_count(_counted(qs, base, params, errors, user))
     if params.get("q") and count >= search.LIST_MATCH_CAP:
         more = True  # a search shows at most its first LIST_MATCH_CAP matches: say there are more
@@ -185,16 +180,12 @@ def record_list(request, entity):
     # the rows' owners are mostly among the filter's owners (or the user): no query for those
     owners = {user.pk: str(user), **options.pop("owner_names")}
     context = {
+        **found,
         "entity": entity,
         "nav": entity.nav,
-        "page": page,
-        "rows": page.items,
         "table_rows": list_table.render(entity.key, page.items, definitions, params, owners),
         "count": count,
         "more": more,
-        "sort": sort,
-        "cursor": cursor,
-        "cursor_error": cursor_error,
         "errors": errors,
         "filtering": filtering,
         "advanced_open": bool(errors)
@@ -287,17 +278,13 @@ def record_create(request, entity):
     initial = {}
     if entity.key == "person" and (request.GET.get("company") or "").isdigit():
         initial["company"] = request.GET["company"]
-    form = entity.form(request.POST or None, user=user, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            record = entity.create(user, form.service_data())
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        else:
-            messages.success(request, _("“%(name)s” is created.") % {"name": record})
-            return redirect(record.get_absolute_url())
-    return render(
-        request, "customers/form.html", {"form": form, "entity": entity, "nav": entity.nav}
+    return create_page(
+        request,
+        entity.form(request.POST or None, user=user, initial=initial),
+        create=entity.create,
+        template="web/record_form.html",
+        list_url=f"{entity.key}-list",
+        context={"entity": entity, "nav": entity.nav, "new_title": entity.new_title},
     )
 
 
@@ -306,18 +293,12 @@ def record_edit(request, entity, pk):
     entity = ENTITIES[entity]
     user = request.user
     record = _visible_record(entity, user, pk)
-    visibility.require_record(user, record, "edit")
-
-    def save(form):
-        changes = form.service_data(only_changed=True)
-        return entity.update(user, record, changes, expected_version=form.cleaned_data["version"])
-
     return edit_page(
         request,
         record,
-        make_form=lambda data, instance: entity.form(data, user=user, instance=instance),
-        save=save,
-        template="customers/form.html",
+        form_class=entity.form,
+        update=entity.update,
+        template="web/record_form.html",
         context={"entity": entity, "nav": entity.nav},
     )
 
@@ -327,30 +308,28 @@ def record_delete(request, entity, pk):
     entity = ENTITIES[entity]
     user = request.user
     record = _visible_record(entity, user, pk)
-    visibility.require_record(user, record, "delete")
-    if request.method != "POST":
-        context = {"entity": entity, "record": record, "nav": entity.nav}
-        if entity.key == "company":
-            context["people_count"], context["people_more"] = capped_count(
-                Person.objects.visible_to(user).filter(company=record)
-            )
-        return render(request, "customers/confirm_delete.html", context)
-    entity.delete(user, record)
-    messages.success(request, _("“%(name)s” is moved to the recycle bin.") % {"name": record})
-    return redirect(f"{entity.key}-list")
+    note = ""
+    if entity.key == "company" and request.method != "POST":
+        people, _more = capped_count(Person.objects.visible_to(user).filter(company=record))
+        if people:
+            note = ngettext(
+                "Its %(n)s person stays, without a company, and is linked again if you "
+                "restore the company.",
+                "Its %(n)s people stay, without a company, and are linked again if you "
+                "restore the company.",
+                people,
+            ) % {"n": people}
+    return delete_page(
+        request, record, delete=entity.delete, list_url=f"{entity.key}-list", nav=entity.nav,
+        note=note,
+    )  # fmt: skip
 
 
 @login_required
 @require_POST
 def record_restore(request, entity, pk):
     entity = ENTITIES[entity]
-    user = request.user
-    record = get_object_or_404(entity.model.all_objects.visible_to(user).in_recycle_bin(), pk=pk)
-    entity.restore(user, record)
-    messages.success(request, _("“%(name)s” is restored.") % {"name": record})
-    if request.POST.get("next") == "bin":
-        return redirect("recycle-bin")
-    return redirect(record.get_absolute_url())
+    return restore_page(request, entity.model, pk, restore=entity.restore)
 
 
 @login_required

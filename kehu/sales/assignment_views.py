@@ -1,10 +1,8 @@
 """Settings → Assignment rules: administrators list, order, edit and remove them."""
 
 from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
@@ -13,8 +11,7 @@ from kehu.accounts.models import Team, User
 from kehu.accounts.services import require_admin
 from kehu.sales import assignment
 from kehu.sales.models import AssignmentRule
-from kehu.sales.quote_forms import split_errors
-from kehu.web.conflicts import show_service_errors
+from kehu.web.pages import setting_or_404, settings_delete, settings_page
 
 
 class RuleForm(forms.Form):
@@ -80,7 +77,7 @@ def rule_list(request):
 def rule_edit(request, pk=None):
     user = request.user
     require_admin(user)
-    rule = get_object_or_404(AssignmentRule, pk=pk) if pk else None
+    rule = setting_or_404(AssignmentRule, pk)
     entity = request.POST.get("entity") or (rule.entity if rule else request.GET.get("entity"))
     entity = entity if entity in AssignmentRule.Entity.values else "lead"
     initial = {"entity": entity, "position": 0, "active": True}
@@ -100,33 +97,23 @@ def rule_edit(request, pk=None):
         prefix="conditions",
         form_kwargs={"fields": assignment.field_choices(entity)},
     )
-    condition_errors: list[str] = []
-    if request.method == "POST" and form.is_valid() and formset.is_valid():
-        rows = [f.cleaned_data for f in formset.forms if f.cleaned_data]
-        try:
-            saved = assignment.save_rule(user, rule, form.cleaned_data, rows)
-        except ValidationError as exc:
-            condition_errors, rest = split_errors(exc, "conditions")
-            if rest is not None:
-                show_service_errors(form, rest)
-        else:
-            messages.success(request, _("“%(name)s” is saved.") % {"name": saved})
-            return redirect("assignment-rule-list")
-    context = {
-        "nav": "assignment",
-        "form": form,
-        "formset": formset,
-        "rule": rule,
-        "condition_errors": condition_errors,
-    }
-    return render(request, "sales/assignment_rule_form.html", context)
+    return settings_page(
+        request,
+        rule,
+        form,
+        formset=formset,
+        rows_key="conditions",
+        save=lambda form, rows: assignment.save_rule(user, rule, form.cleaned_data, rows),
+        template="sales/assignment_rule_form.html",
+        done="assignment-rule-list",
+        context={"nav": "assignment", "new_title": _("New assignment rule")},
+    )
 
 
 @login_required
 @require_POST
 def rule_delete(request, pk):
     require_admin(request.user)
-    rule = get_object_or_404(AssignmentRule, pk=pk)
-    assignment.delete_rule(request.user, rule)
-    messages.success(request, _("“%(name)s” is removed.") % {"name": rule.name})
-    return redirect("assignment-rule-list")
+    return settings_delete(
+        request, AssignmentRule, pk, delete=assignment.delete_rule, done="assignment-rule-list"
+    )

@@ -1,17 +1,14 @@
 """Product and price list screens: everyone in sales reads the catalogue, admins keep it."""
 
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from kehu.accounts.services import require_admin
 from kehu.core import visibility
 from kehu.core.numbers import plain
-from kehu.core.pagination import BadCursor, paginate
 from kehu.sales import catalog
 from kehu.sales.models import PriceList, Product
 from kehu.sales.quote_forms import (
@@ -20,11 +17,8 @@ from kehu.sales.quote_forms import (
     ProductForm,
     line_rows,
     product_choices,
-    split_errors,
 )
-from kehu.web.conflicts import show_service_errors
-
-PAGE_SIZE = 50
+from kehu.web.pages import list_page, setting_or_404, settings_page
 
 
 @login_required
@@ -39,43 +33,36 @@ def product_list(request):
         )
     if request.GET.get("inactive") != "1":
         products = products.filter(active=True)
-    cursor = request.GET.get("cursor") or None
-    try:
-        page = paginate(products, "name", cursor, PAGE_SIZE)
-    except BadCursor:
-        cursor, page = None, paginate(products, "name", None, PAGE_SIZE)
     context = {
         "nav": "products",
-        "page": page,
-        "rows": page.items,
-        "cursor": cursor,
         "q": q,
         "inactive": request.GET.get("inactive") == "1",
         "company_currency": settings.DEFAULT_CURRENCY,
         "can_manage": user.is_admin,
     }
-    return render(request, "sales/products.html", context)
+    return list_page(
+        request, products, template="sales/products.html", sort="name", count=False,
+        context=context,
+    )  # fmt: skip
 
 
 @login_required
 def product_edit(request, pk=None):
     user = request.user
     require_admin(user)
-    product = get_object_or_404(Product, pk=pk) if pk else None
+    product = setting_or_404(Product, pk)
     initial = None
     if product is not None:
         initial = {name: getattr(product, name) for name in catalog.PRODUCT_FIELDS}
-    form = ProductForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            saved = catalog.save_product(user, product, form.cleaned_data)
-        except ValidationError as exc:
-            show_service_errors(form, exc)
-        else:
-            messages.success(request, _("“%(name)s” is saved.") % {"name": saved})
-            return redirect("product-list")
-    context = {"nav": "products", "form": form, "product": product}
-    return render(request, "sales/product_form.html", context)
+    return settings_page(
+        request,
+        product,
+        ProductForm(request.POST or None, initial=initial),
+        save=lambda form, _rows: catalog.save_product(user, product, form.cleaned_data),
+        template="web/record_form.html",
+        done="product-list",
+        context={"nav": "products", "new_title": _("New product")},
+    )
 
 
 @login_required
@@ -91,7 +78,7 @@ def price_list_list(request):
 def price_list_edit(request, pk=None):
     user = request.user
     require_admin(user)
-    price_list = get_object_or_404(PriceList, pk=pk) if pk else None
+    price_list = setting_or_404(PriceList, pk)
     initial, rows = None, []
     if price_list is not None:
         initial = {name: getattr(price_list, name) for name in catalog.PRICE_LIST_FIELDS}
@@ -105,29 +92,22 @@ def price_list_edit(request, pk=None):
             for item in price_list.items.all()
         ]
     current = [int(r["product"]) for r in rows]
-    form = PriceListForm(request.POST or None, initial=initial)
     formset = PriceRowFormSet(
         request.POST or None,
         initial=rows,
         prefix="prices",
         form_kwargs={"products": product_choices(current)},
     )
-    row_errors: list[str] = []
-    if request.method == "POST" and form.is_valid() and formset.is_valid():
-        try:
-            saved = catalog.save_price_list(user, price_list, form.cleaned_data, line_rows(formset))
-        except ValidationError as exc:
-            row_errors, rest = split_errors(exc, "items")
-            if rest is not None:
-                show_service_errors(form, rest)
-        else:
-            messages.success(request, _("“%(name)s” is saved.") % {"name": saved.name})
-            return redirect("price-list-list")
-    context = {
-        "nav": "price-lists",
-        "form": form,
-        "formset": formset,
-        "price_list": price_list,
-        "row_errors": row_errors,
-    }
-    return render(request, "sales/price_list_form.html", context)
+    return settings_page(
+        request,
+        price_list,
+        PriceListForm(request.POST or None, initial=initial),
+        formset=formset,
+        rows_key="items",
+        save=lambda form, _rows: catalog.save_price_list(
+            user, price_list, form.cleaned_data, line_rows(formset)
+        ),
+        template="sales/price_list_form.html",
+        done="price-list-list",
+        context={"nav": "price-lists", "new_title": _("New price list")},
+    )

@@ -16,7 +16,6 @@ from django.views.decorators.http import require_POST
 from kehu.activities.activity_views import panel_context
 from kehu.core import search, visibility
 from kehu.core.client_address import client_address as visitor_address
-from kehu.core.pagination import BadCursor, capped_count, paginate
 from kehu.customers.custom_fields import active_fields
 from kehu.customers.queries import CUSTOM_PREFIX, filter_by_custom
 from kehu.customers.views import custom_filter_rows
@@ -24,11 +23,18 @@ from kehu.sales import leads, scoring
 from kehu.sales.lead_forms import ConvertForm, LeadForm, WebLeadForm
 from kehu.sales.models import Lead
 from kehu.sales.queries import id_or_none
-from kehu.web.bin_pages import delete_page, restore_page
-from kehu.web.conflicts import created_page, edit_page, show_service_errors
+from kehu.web.conflicts import show_service_errors
+from kehu.web.pages import (
+    chosen_sort,
+    create_page,
+    delete_page,
+    edit_page,
+    list_page,
+    restore_page,
+)
 
-PAGE_SIZE = 50
 SORTS = ["-updated_at", "updated_at", "name", "-name", "-score", "score"]
+FILTER_KEYS = ("q", "status", "source", "owner")
 
 
 def _leads(user, include_bin: bool = False):
@@ -71,35 +77,25 @@ def lead_list(request):
     visibility.require(user, "sales", "read")
     base = _leads(user)
     qs, errors = _filtered(base, request.GET, user)
-    sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else "-updated_at"
-    cursor = request.GET.get("cursor") or None
-    try:
-        page = paginate(qs, sort, cursor, PAGE_SIZE)
-    except BadCursor:
-        cursor, page = None, paginate(qs, sort, None, PAGE_SIZE)
-    count, more = capped_count(qs)
-    keys = ("q", "status", "source", "owner")
     definitions = active_fields("lead")
-    custom_keys = [CUSTOM_PREFIX + d.key for d in definitions]
-    filtering = any(request.GET.get(k) for k in (*keys, *custom_keys))
     context = {
         "nav": "leads",
-        "page": page,
-        "rows": page.items,
-        "count": count,
-        "more": more,
-        "sort": sort,
-        "cursor": cursor,
         "errors": errors,
-        "filtering": filtering,
-        "has_records": bool(page.items) or (filtering and base.exists()),
-        "params": {k: request.GET.get(k, "") for k in keys},
+        "params": {k: request.GET.get(k, "") for k in FILTER_KEYS},
         "statuses": Lead.Status.choices,
         "sources": Lead.Source.choices,
         "custom_filters": custom_filter_rows(definitions, request.GET, errors),
         "can_create": visibility.can(user, "sales", "create"),
     }
-    return render(request, "sales/leads.html", context)
+    return list_page(
+        request,
+        qs,
+        template="sales/leads.html",
+        sort=chosen_sort(request, SORTS),
+        base=base,
+        filter_keys=(*FILTER_KEYS, *(CUSTOM_PREFIX + d.key for d in definitions)),
+        context=context,
+    )
 
 
 @login_required
@@ -129,33 +125,26 @@ def lead_detail(request, pk):
 def lead_create(request):
     user = request.user
     visibility.require(user, "sales", "create")
-    form = LeadForm(request.POST or None, user=user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            lead = leads.create_lead(user, form.service_data())
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        else:
-            return created_page(request, lead, "lead-list")
-    return render(request, "sales/lead_form.html", {"form": form, "nav": "leads"})
+    return create_page(
+        request,
+        LeadForm(request.POST or None, user=user),
+        create=leads.create_lead,
+        template="web/record_form.html",
+        list_url="lead-list",
+        context={"nav": "leads", "new_title": _("New lead")},
+    )
 
 
 @login_required
 def lead_edit(request, pk):
     user = request.user
     lead = get_object_or_404(_leads(user), pk=pk)
-    visibility.require_record(user, lead, "edit")
-
-    def save(form):
-        changes = form.service_data(only_changed=True)
-        return leads.update_lead(user, lead, changes, form.cleaned_data["version"])
-
     return edit_page(
         request,
         lead,
-        make_form=lambda data, instance: LeadForm(data, user=user, instance=instance),
-        save=save,
-        template="sales/lead_form.html",
+        form_class=LeadForm,
+        update=leads.update_lead,
+        template="web/record_form.html",
         context={"nav": "leads"},
     )
 

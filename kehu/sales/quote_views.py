@@ -12,7 +12,6 @@ from django.views.decorators.http import require_POST
 
 from kehu.activities import timeline
 from kehu.core import visibility
-from kehu.core.pagination import BadCursor, capped_count, paginate
 from kehu.core.records import VersionConflict
 from kehu.sales import quotes
 from kehu.sales.models import Deal, Order, Quote
@@ -26,9 +25,8 @@ from kehu.sales.quote_forms import (
     split_errors,
 )
 from kehu.sales.quote_pdf import quote_pdf
-from kehu.web.bin_pages import delete_page, restore_page
+from kehu.web.pages import chosen_sort, delete_page, list_page, restore_page
 
-PAGE_SIZE = 50
 QUOTE_SORTS = ["-updated_at", "updated_at", "-total", "total"]
 ORDER_SORTS = ["-ordered_at", "ordered_at"]
 
@@ -36,16 +34,6 @@ ORDER_SORTS = ["-ordered_at", "ordered_at"]
 def _quotes(user, include_bin: bool = False):
     manager = Quote.all_objects if include_bin else Quote.objects
     return manager.visible_to(user).select_related("owner", "company")
-
-
-def _list_page(request, qs, sorts: list[str]):
-    sort = request.GET.get("sort") if request.GET.get("sort") in sorts else sorts[0]
-    cursor = request.GET.get("cursor") or None
-    try:
-        page = paginate(qs, sort, cursor, PAGE_SIZE)
-    except BadCursor:
-        cursor, page = None, paginate(qs, sort, None, PAGE_SIZE)
-    return page, sort, cursor
 
 
 def _status_and_owner(qs, params, user, statuses) -> tuple:
@@ -77,26 +65,21 @@ def quote_list(request):
     number = (request.GET.get("q") or "").strip().upper()[:20]
     if number:
         qs = qs.filter(number__startswith=number)
-    page, sort, cursor = _list_page(request, qs, QUOTE_SORTS)
-    count, more = capped_count(qs)
-    keys = ("q", "status", "owner")
-    filtering = any(request.GET.get(k) for k in keys)
     context = {
         "nav": "quotes",
-        "page": page,
-        "rows": page.items,
-        "count": count,
-        "more": more,
-        "sort": sort,
-        "cursor": cursor,
         "errors": errors,
-        "filtering": filtering,
-        "has_records": bool(page.items) or (filtering and base.exists()),
-        "params": {k: request.GET.get(k, "") for k in keys},
         "statuses": Quote.Status.choices,
         "can_create": visibility.can(user, "sales", "create"),
     }
-    return render(request, "sales/quotes.html", context)
+    return list_page(
+        request,
+        qs,
+        template="sales/quotes.html",
+        sort=chosen_sort(request, QUOTE_SORTS),
+        base=base,
+        filter_keys=("q", "status", "owner"),
+        context=context,
+    )
 
 
 def _quote_form_page(request, quote: Quote | None, deal: Deal | None = None):
@@ -343,23 +326,15 @@ def order_list(request):
     visibility.require(user, "sales", "read")
     base = Order.objects.visible_to(user).select_related("owner", "company")
     qs, errors = _status_and_owner(base, request.GET, user, Order.Status.values)
-    page, sort, cursor = _list_page(request, qs, ORDER_SORTS)
-    count, more = capped_count(qs)
-    keys = ("status", "owner")
-    context = {
-        "nav": "orders",
-        "page": page,
-        "rows": page.items,
-        "count": count,
-        "more": more,
-        "sort": sort,
-        "cursor": cursor,
-        "errors": errors,
-        "filtering": any(request.GET.get(k) for k in keys),
-        "params": {k: request.GET.get(k, "") for k in keys},
-        "statuses": Order.Status.choices,
-    }
-    return render(request, "sales/orders.html", context)
+    context = {"nav": "orders", "errors": errors, "statuses": Order.Status.choices}
+    return list_page(
+        request,
+        qs,
+        template="sales/orders.html",
+        sort=chosen_sort(request, ORDER_SORTS),
+        filter_keys=("status", "owner"),
+        context=context,
+    )
 
 
 @login_required

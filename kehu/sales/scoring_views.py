@@ -3,9 +3,8 @@
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -13,7 +12,7 @@ from django.views.decorators.http import require_POST
 from kehu.accounts.services import require_admin
 from kehu.sales import assignment, scoring
 from kehu.sales.models import Lead, ScoringRule
-from kehu.web.conflicts import show_service_errors
+from kehu.web.pages import setting_or_404, settings_delete, settings_page
 
 
 class ScoringRuleForm(forms.Form):
@@ -45,57 +44,52 @@ class ScoringRuleForm(forms.Form):
 def scoring_settings(request, pk=None):
     user = request.user
     require_admin(user)
-    rule = get_object_or_404(ScoringRule, pk=pk) if pk else None
+    rule = setting_or_404(ScoringRule, pk)
     initial = None
     if rule is not None:
         initial = {
             n: getattr(rule, n) for n in ("name", "field", "op", "value", "points", "active")
         }
-    form = ScoringRuleForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            saved = scoring.save_rule(user, rule, form.cleaned_data)
-        except ValidationError as exc:
-            show_service_errors(form, exc)
-        else:
-            messages.success(
-                request,
-                _("“%(name)s” is saved; open leads are being scored again.")
-                % {"name": saved},  # fmt: skip
-            )
-            return redirect("scoring-settings")
     labels = dict(scoring.field_choices())
     rules = list(ScoringRule.objects.all())
     for item in rules:
         item.field_label = labels.get(item.field, item.field)
         item.op_label = assignment.OPS.get(item.op, item.op)
     model = scoring.current_model()
-    decided = Lead.objects.filter(status__in=["converted", "disqualified"]).count()
     weights = []
     if model is not None:
         strongest = sorted(model.weights.items(), key=lambda kv: -abs(kv[1]))[:8]
         weights = [{"label": scoring.feature_label(k), "weight": w} for k, w in strongest]
     context = {
         "nav": "scoring",
-        "form": form,
         "rule": rule,
         "rules": rules,
         "model": model,
         "weights": weights,
-        "decided": decided,
+        "decided": Lead.objects.filter(status__in=["converted", "disqualified"]).count(),
         "min_examples": scoring.MIN_EXAMPLES,
     }
-    return render(request, "sales/scoring.html", context)
+    return settings_page(
+        request,
+        rule,
+        ScoringRuleForm(request.POST or None, initial=initial),
+        save=lambda form, _rows: scoring.save_rule(user, rule, form.cleaned_data),
+        message=lambda saved: (
+            _("“%(name)s” is saved; open leads are being scored again.") % {"name": saved}
+        ),
+        template="sales/scoring.html",
+        done="scoring-settings",
+        context=context,
+    )
 
 
 @login_required
 @require_POST
 def scoring_rule_delete(request, pk):
     require_admin(request.user)
-    rule = get_object_or_404(ScoringRule, pk=pk)
-    scoring.delete_rule(request.user, rule)
-    messages.success(request, _("“%(name)s” is removed.") % {"name": rule.name})
-    return redirect("scoring-settings")
+    return settings_delete(
+        request, ScoringRule, pk, delete=scoring.delete_rule, done="scoring-settings"
+    )
 
 
 @login_required

@@ -15,17 +15,22 @@ from kehu.accounts.models import User
 from kehu.accounts.services import require_admin
 from kehu.activities.activity_views import panel_context
 from kehu.core import visibility
-from kehu.core.pagination import BadCursor, capped_count, paginate
 from kehu.core.records import VersionConflict
 from kehu.customers.exporting import csv_stream, safe_cell
 from kehu.customers.models import Person
 from kehu.sales import board_cards, follow_up, forecast, queries, services
 from kehu.sales.forms import DealForm, ExchangeRateForm, PipelineForm, StageFormSet
 from kehu.sales.models import Deal, ExchangeRate, Pipeline, Quote, Stage, StageChange
-from kehu.web.bin_pages import delete_page, restore_page
-from kehu.web.conflicts import created_page, edit_page
+from kehu.web.pages import (
+    create_page,
+    delete_page,
+    edit_page,
+    list_page,
+    restore_page,
+    setting_or_404,
+    settings_page,
+)
 
-PAGE_SIZE = 50
 FILTER_KEYS = ("q", "pipeline", "stage", "owner", "status", "company", "overdue")
 
 
@@ -95,34 +100,22 @@ def deal_list(request):
         qs = queries.apply_filters(base, params, user)
     except ValidationError as exc:
         errors, qs = exc.message_dict, base
-    sort = queries.clean_sort(params.get("sort"))
-    cursor = params.get("cursor") or None
-    cursor_error = False
-    try:
-        page = paginate(qs, sort, cursor, PAGE_SIZE)
-    except BadCursor:
-        cursor_error, cursor = True, None
-        page = paginate(qs, sort, None, PAGE_SIZE)
-    count, more = capped_count(qs)
-    filtering = any(params.get(key) for key in FILTER_KEYS)
     context = {
         "nav": "deals",
-        "page": page,
-        "rows": page.items,
-        "count": count,
-        "more": more,
-        "sort": sort,
-        "cursor": cursor,
-        "cursor_error": cursor_error,
         "errors": errors,
-        "filtering": filtering,
-        "has_records": bool(page.items) or (filtering and base.exists()),
-        "params": {key: params.get(key, "") for key in FILTER_KEYS},
         "pipelines": Pipeline.objects.prefetch_related("stages"),
         "owners": _owner_options(user, params),
         "can_create": visibility.can(user, "sales", "create"),
     }
-    return render(request, "sales/list.html", context)
+    return list_page(
+        request,
+        qs,
+        template="sales/list.html",
+        sort=queries.clean_sort(params.get("sort")),
+        base=base,
+        filter_keys=FILTER_KEYS,
+        context=context,
+    )
 
 
 @login_required
@@ -191,37 +184,34 @@ def deal_create(request):
     if "pipeline" in initial and "stage" not in initial:
         first = Stage.objects.filter(pipeline_id=initial["pipeline"], kind="open").first()
         initial["stage"] = str(first.pk) if first else ""
-    form = DealForm(request.POST or None, user=user, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            deal = services.create_deal(user, form.service_data())
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        else:
-            return created_page(request, deal, "deal-list")
-    return render(request, "sales/form.html", {"form": form, "nav": "deals"})
+    return create_page(
+        request,
+        DealForm(request.POST or None, user=user, initial=initial),
+        create=services.create_deal,
+        template="web/record_form.html",
+        list_url="deal-list",
+        context={"nav": "deals", "new_title": _("New deal")},
+    )
 
 
 @login_required
 def deal_edit(request, pk):
     user = request.user
     deal = _visible_deal(user, pk)
-    visibility.require_record(user, deal, "edit")
-
-    def save(form):
-        changes = form.service_data(only_changed=True)
-        if deal.is_closed and "stage" in changes:
-            changes["reopen"] = True  # the form says where the deal goes, on purpose
-        return services.update_deal(user, deal, changes, form.cleaned_data["version"])
-
     return edit_page(
         request,
         deal,
-        make_form=lambda data, instance: DealForm(data, user=user, instance=instance),
-        save=save,
-        template="sales/form.html",
+        form_class=DealForm,
+        update=_update_deal,
+        template="web/record_form.html",
         context={"nav": "deals"},
     )
+
+
+def _update_deal(user, deal: Deal, changes: dict, version) -> Deal:
+    if deal.is_closed and "stage" in changes:
+        changes["reopen"] = True  # the form says where the deal goes, on purpose
+    return services.update_deal(user, deal, changes, version)
 
 
 @login_required
@@ -294,15 +284,11 @@ def pipeline_list(request):
     return render(request, "sales/pipelines.html", {"pipelines": pipelines, "nav": "pipelines"})
 
 
-def _stage_rows(formset) -> list[dict]:
-    return [f.cleaned_data for f in formset.forms if f.cleaned_data]
-
-
 @login_required
 def pipeline_edit(request, pk=None):
     user = request.user
     require_admin(user)
-    pipeline = get_object_or_404(Pipeline, pk=pk) if pk else None
+    pipeline = setting_or_404(Pipeline, pk)
     if pipeline is not None:
         initial = {f: getattr(pipeline, f) for f in ("name", "name_zh", "stale_days", "active")}
         stages = [
@@ -319,56 +305,39 @@ def pipeline_edit(request, pk=None):
                 {"name": _("Lost"), "probability": 0, "kind": "lost"},
             ],
         )
-    form = PipelineForm(request.POST or None, initial=initial)
-    formset = StageFormSet(request.POST or None, initial=stages, prefix="stages")
-    stage_errors: list[str] = []
-    if request.method == "POST" and form.is_valid() and formset.is_valid():
-        try:
-            saved = services.save_pipeline(user, pipeline, form.cleaned_data, _stage_rows(formset))
-        except ValidationError as exc:
-            for key, found in exc.message_dict.items():
-                if key in form.fields:
-                    for message in found:
-                        form.add_error(key, message)
-                else:
-                    stage_errors.extend(found)
-        else:
-            messages.success(request, _("Pipeline “%(name)s” is saved.") % {"name": saved})
-            return redirect("pipeline-list")
-    context = {
-        "form": form,
-        "formset": formset,
-        "pipeline": pipeline,
-        "stage_errors": stage_errors,
-        "nav": "pipelines",
-    }
-    return render(request, "sales/pipeline_form.html", context)
+    return settings_page(
+        request,
+        pipeline,
+        PipelineForm(request.POST or None, initial=initial),
+        formset=StageFormSet(request.POST or None, initial=stages, prefix="stages"),
+        rows_key="stages",
+        save=lambda form, rows: services.save_pipeline(user, pipeline, form.cleaned_data, rows),
+        template="sales/pipeline_form.html",
+        done="pipeline-list",
+        context={"nav": "pipelines", "new_title": _("New pipeline")},
+    )
 
 
 @login_required
 def exchange_rates(request):
     user = request.user
     require_admin(user)
-    form = ExchangeRateForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            rate = services.set_exchange_rate(
-                user, form.cleaned_data["currency"], form.cleaned_data["rate"]
-            )
-        except ValidationError as exc:
-            for key, found in exc.message_dict.items():
-                for message in found:
-                    form.add_error(key if key in form.fields else None, message)
-        else:
-            messages.success(request, _("The rate of %(code)s is saved.") % {"code": rate.currency})
-            return redirect("exchange-rates")
-    context = {
-        "form": form,
-        "rates": ExchangeRate.objects.all(),
-        "company_currency": settings.DEFAULT_CURRENCY,
-        "nav": "rates",
-    }
-    return render(request, "sales/exchange_rates.html", context)
+    return settings_page(
+        request,
+        None,
+        ExchangeRateForm(request.POST or None),
+        save=lambda form, _rows: services.set_exchange_rate(
+            user, form.cleaned_data["currency"], form.cleaned_data["rate"]
+        ),
+        message=lambda rate: _("The rate of %(code)s is saved.") % {"code": rate.currency},
+        template="sales/exchange_rates.html",
+        done="exchange-rates",
+        context={
+            "rates": ExchangeRate.objects.all(),
+            "company_currency": settings.DEFAULT_CURRENCY,
+            "nav": "rates",
+        },
+    )
 
 
 # --- forecast and targets ------------------------------------------------------------------

@@ -1,13 +1,7 @@
-"""Edit forms that never overwrite someone else's change: the one way every record's edit
-page saves, and what it shows when someone else saved the record first."""
+"""What a form shows when its save fails: the fields someone else changed first, and a
+service's errors on the fields they name (the pages themselves are in `kehu.web.pages`)."""
 
-from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
-
-from kehu.core import audit, visibility
-from kehu.core.records import VersionConflict
 
 
 def conflict_rows(form) -> list[dict]:
@@ -28,52 +22,6 @@ def conflict_rows(form) -> list[dict]:
             }
         )
     return rows
-
-
-def edit_page(request, record, *, make_form, save, template: str, context: dict):
-    """GET shows the form; POST saves through `save(form)` (which calls the record's service
-    with the form's version) and goes to the record, or shows field errors, or, when someone
-    changed the record meanwhile, the form again with both versions side by side.
-
-    `make_form(data, instance)` builds the form; the form has `service_data`, `display` and
-    `add_service_errors`.
-    """
-    form = make_form(request.POST or None, record)
-    context = {**context, "record": record}
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                saved = save(form)
-            except VersionConflict as conflict:
-                data = request.POST.copy()
-                data["version"] = str(conflict.current.version)
-                form = make_form(data, conflict.current)
-                form.is_valid()
-                context["conflict"] = conflict_rows(form)
-                context["conflict_by"] = audit.history(conflict.current).first()
-            except ValidationError as exc:
-                form.add_service_errors(exc)
-            else:
-                messages.success(request, _("“%(name)s” is saved.") % {"name": saved})
-                return redirect(saved.get_absolute_url())
-        elif "version" in form.errors:
-            form.add_error(None, _("This form is out of date. Reload the page and try again."))
-    context["form"] = form
-    return render(request, template, context)
-
-
-def created_page(request, record, list_url: str):
-    """After creating a record: on to it, or, if the assignment rules gave it to someone
-    outside the creator's scope, back to the list, saying who has it now."""
-    if visibility.in_scope(request.user, record):
-        messages.success(request, _("“%(name)s” is created.") % {"name": record})
-        return redirect(record.get_absolute_url())
-    messages.success(
-        request,
-        _("“%(name)s” is created and assigned to %(owner)s.")
-        % {"name": record, "owner": record.owner},
-    )
-    return redirect(list_url)
 
 
 def show_service_errors(form, exc: ValidationError) -> None:

@@ -140,7 +140,7 @@ document.addEventListener("click", (event) => {
 // A new custom field: suggest a key from the label until the key is typed by hand (the server
 // does the same when it is left empty).
 document.addEventListener("input", (event) => {
-  const form = event.target.closest("[data-custom-field-form]");
+  const form = event.target.closest("form");
   if (!form) return;
   const target = form.querySelector("[data-key-target]");
   if (!target) return;
