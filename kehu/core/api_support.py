@@ -354,7 +354,7 @@ def trusted(schema: type[Schema], data: dict) -> Schema:
     For output the code builds itself from stored values (`person_out` and the like): ninja
     serialises such an instance as it would the dict, in the schema's field order, but skips
     validating every field of every row through ninja's attribute getter, which was about a
-    fifth of the CPU time of a 50-row API list (docs/benchmarks.md, "What each request
+    sixth of the CPU time of a 50-row API list (docs/benchmarks.md, "What each request
     costs"). Nested values must already be instances (`trusted(page, {"items": [trusted(out,
     ...)]})`); a missing key or a value of another type shows in the answer, not as an error,
     so use it only where tests cover the output."""
