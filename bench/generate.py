@@ -372,6 +372,10 @@ def write_rows(table: str, cols: list[str], rows: list[tuple]) -> None:
             )
 
 
+#: every bench_* user's password (docs/benchmarks.md, "What the scripts do")
+BENCH_PASSWORD = "bench-password"  # noqa: S105
+
+
 def make_users() -> tuple[list[int], User, User]:
     rep_role = Role.objects.get(name="Sales rep")
     admin_role = Role.objects.get(name="Administrator")
@@ -387,9 +391,12 @@ def make_users() -> tuple[list[int], User, User]:
     admin, _created = User.objects.get_or_create(
         username="bench_admin", defaults={"role": admin_role, "team": teams[0]}
     )
+    # get_or_create leaves the password empty, which Django counts as usable but which no
+    # login can match: every benchmark user gets BENCH_PASSWORD, so the web UI (and the
+    # mixed load client's browser sessions) can log in as any of them
     for user in [admin, *User.objects.filter(username__startswith="bench_user")]:
-        if not user.has_usable_password():
-            user.set_password("bench-password")
+        if not user.password or not user.has_usable_password():
+            user.set_password(BENCH_PASSWORD)
             user.save(update_fields=["password"])
     return owners, rep, admin
 

@@ -33,6 +33,7 @@ from kehu.core.api_support import (
     page_of,
     renamed_fields,
     set_etag,
+    trusted,
 )
 from kehu.core.models import Record
 
@@ -67,18 +68,30 @@ class RecordQueries:
     model: type[Record]
     select_related: tuple[str, ...] = ()
     prefetch_related: tuple[str, ...] = ()
+    #: loads what the output needs for a list of records in one go, cheaper than a
+    #: `prefetch_related` (e.g. only the tag names, customers/api.py); run on every record
+    #: the routes hand to `to_out`, after the prefetches
+    attach: Callable[[list], None] | None = None
 
     def with_related(self, qs: QuerySet) -> QuerySet:
-        """`qs` loading what the output needs in a fixed number of queries (no N+1)."""
+        """`qs` loading what the output needs in a fixed number of queries (no N+1); the
+        records it yields still need `ready` when there is an `attach`."""
         if self.select_related:
             qs = qs.select_related(*self.select_related)
         return qs.prefetch_related(*self.prefetch_related)
+
+    def ready(self, records: list) -> list:
+        """`records` (read through `with_related`) with what `attach` adds."""
+        if self.attach is not None and records:
+            self.attach(records)
+        return records
 
     def visible(self, user, pk: int) -> Record:
         """The record `user` can see; 404 if it does not exist, is binned or is out of scope."""
         record = self.with_related(self.model.objects.visible_to(user)).filter(pk=pk).first()
         if record is None:
             raise Http404
+        self.ready([record])
         return record
 
     def loaded(self, record: Record) -> Record:
@@ -88,6 +101,7 @@ class RecordQueries:
         no need to read it again; relations not yet cached load on first use.
         """
         prefetch_related_objects([record], *self.prefetch_related)
+        self.ready([record])
         return record
 
     def binned(self, user, pk: int) -> Record:
@@ -177,7 +191,8 @@ def add_record_routes(
         user = request.auth
         qs = apply_filters(queries.model.objects.visible_to(user), request, filters)
         page = page_of(queries.with_related(qs), filters.ordering, filters)
-        return {"items": [to_out(r) for r in page.items], "next_cursor": page.next_cursor}
+        items = [trusted(out_schema, to_out(r)) for r in queries.ready(page.items)]
+        return trusted(page_schema, {"items": items, "next_cursor": page.next_cursor})
 
     create_parameters = [idempotency.OPENAPI_PARAMETER]
     create_errors = {**CREATE_ERRORS, 409: ErrorOut}
@@ -226,7 +241,7 @@ def add_record_routes(
     def get_record(request: HttpRequest, response: HttpResponse, pk: int = record_id):
         record = queries.visible(request.auth, pk)
         set_etag(response, record.version)
-        return to_out(record)
+        return trusted(out_schema, to_out(record))
 
     @router.patch(
         item,
@@ -248,7 +263,7 @@ def add_record_routes(
             record = update(request.auth, record, to_changes(payload, True), version)
         record = queries.loaded(record)
         set_etag(response, record.version)
-        return to_out(record)
+        return trusted(out_schema, to_out(record))
 
     @router.delete(item, response={204: None, **READ_ERRORS}, **route("delete"))
     def delete_record(request: HttpRequest, pk: int = record_id):

@@ -195,7 +195,34 @@ class PersonFilters(CustomerFilters):
 
 
 def _tag_names(record) -> list[str]:
+    names = record.__dict__.get("_tag_names")  # set by _attach_tag_names
+    if names is not None:
+        return names
     return sorted(tag.name for tag in record.tags.all())
+
+
+def _attach_tag_names(records: list) -> None:
+    """Every record's sorted tag names in one query of (record id, tag name) pairs: a list
+    of 50 people no longer builds a tag manager and a Tag per person and link
+    (`prefetch_related("tags")` was a quarter of the list's CPU time)."""
+    model = type(records[0])
+    through = model.tags.through
+    column = f"{model._meta.model_name}_id"
+    names: dict[int, list[str]] = {}
+    for record in records:
+        cached = getattr(record, "_prefetched_objects_cache", {}).get("tags")
+        if cached is not None:  # a service that just set the tags keeps them (no query)
+            record.__dict__["_tag_names"] = sorted(tag.name for tag in cached)
+        else:
+            names[record.pk] = []
+    if not names:
+        return
+    rows = through.objects.filter(**{f"{column}__in": list(names)})
+    for pk, name in rows.values_list(column, "tag__name"):
+        names[pk].append(name)
+    for record in records:
+        if record.pk in names:
+            record.__dict__["_tag_names"] = sorted(names[record.pk])
 
 
 def person_out(person: Person) -> dict:
@@ -318,7 +345,7 @@ _add_customer_routes(
     people_router,
     "person",
     "people",
-    queries=RecordQueries(Person, select_related=("company",), prefetch_related=("tags",)),
+    queries=RecordQueries(Person, select_related=("company",), attach=_attach_tag_names),
     out_schema=PersonOut,
     page_schema=PersonPage,
     create_schema=PersonCreate,
@@ -337,7 +364,7 @@ _add_customer_routes(
     companies_router,
     "company",
     "companies",
-    queries=RecordQueries(Company, prefetch_related=("tags",)),
+    queries=RecordQueries(Company, attach=_attach_tag_names),
     out_schema=CompanyOut,
     page_schema=CompanyPage,
     create_schema=CompanyCreate,
