@@ -126,7 +126,9 @@ def soft_delete(spec: RecordSpec, actor, instance, facts: dict | None = None):
     return instance
 
 
-def restore(spec: RecordSpec, actor, instance):
+def restore(spec: RecordSpec, actor, instance, facts: dict | None = None, fields=()):
+    """Bring a record back from the bin. `fields`: others the service changed on `instance` to
+    restore it (saved with it); `facts` tell how, in the audit entry."""
     if not visibility.can(actor, spec.model.module, "delete"):
         visibility.require(actor, spec.model.module, "delete")
     if not visibility.in_scope(actor, instance):
@@ -137,7 +139,7 @@ def restore(spec: RecordSpec, actor, instance):
         instance.deleted_at = None
         instance.deleted_by = None
         instance.version += 1
-        instance.save(update_fields=["deleted_at", "deleted_by", "version"])
-        audit.record(actor, instance, "restore", {})
+        instance.save(update_fields=["deleted_at", "deleted_by", "version", *fields])
+        audit.record(actor, instance, "restore", facts or {})
         events.emit(f"{spec.event_prefix}.restored", actor=actor, record=instance)
     return instance
