@@ -70,7 +70,8 @@ def _snapshot(spec: RecordSpec, instance, m2m_names=None) -> dict:
     return values
 
 
-def create(spec: RecordSpec, actor, data: dict):
+def create(spec: RecordSpec, actor, data: dict, facts: dict | None = None):
+    """A new record. `facts` (e.g. the lead it was converted from) go into its audit entry."""
     visibility.require(actor, spec.model.module, "create")
     data = dict(data)
     data.setdefault("owner", actor)
@@ -82,7 +83,8 @@ def create(spec: RecordSpec, actor, data: dict):
         if spec.after_save:
             spec.after_save(actor, instance, data, True)
         after = _snapshot(spec, instance, m2m_names=[n for n in spec.m2m_snapshot if data.get(n)])
-        audit.record(actor, instance, "create", {k: [None, v] for k, v in after.items() if v})
+        changes = {k: [None, v] for k, v in after.items() if v}
+        audit.record(actor, instance, "create", {**changes, **(facts or {})})
         events.emit(f"{spec.event_prefix}.created", actor=actor, record=instance)
     return instance
 
@@ -110,6 +112,23 @@ def update(spec: RecordSpec, actor, instance, changes: dict, expected_version: i
             current.save()
             audit.record(actor, current, "update", delta)
             events.emit(f"{spec.event_prefix}.updated", actor=actor, record=current, changes=delta)
+    return current
+
+
+def record_change(spec: RecordSpec, actor, instance, changes: dict):
+    """A change to `instance` that another record's service made (e.g. a lead converted into
+    it) and that no field of its own holds: its version goes up, the audit entry and the
+    `<prefix>.updated` event say what happened."""
+    with transaction.atomic():
+        current = spec.model.all_objects.select_for_update().filter(pk=instance.pk).first()
+        if current is None:
+            raise ValidationError(_("This record has been deleted."))
+        current.version += 1
+        current.updated_at = timezone.now()
+        current.save(update_fields=["version", "updated_at"])
+        instance.version, instance.updated_at = current.version, current.updated_at
+        audit.record(actor, current, "update", changes)
+        events.emit(f"{spec.event_prefix}.updated", actor=actor, record=current, changes=changes)
     return current
 
 

@@ -232,8 +232,14 @@ COMPANY = records.RecordSpec(
 )
 
 
-def create_person(actor, data: dict) -> Person:
-    return records.create(PERSON, actor, data)
+def create_person(actor, data: dict, facts: dict | None = None) -> Person:
+    """A new person; `facts` (e.g. the lead it comes from) go into its audit entry."""
+    return records.create(PERSON, actor, data, facts)
+
+
+def note_person_change(actor, person: Person, changes: dict) -> Person:
+    """Record on `person` a change another service made to it (a lead converted into it)."""
+    return records.record_change(PERSON, actor, person, changes)
 
 
 def update_person(actor, person: Person, changes: dict, expected_version=None) -> Person:
@@ -254,8 +260,14 @@ def restore_person(actor, person: Person) -> Person:
     return records.restore(PERSON, actor, person)
 
 
-def create_company(actor, data: dict) -> Company:
-    return records.create(COMPANY, actor, data)
+def create_company(actor, data: dict, facts: dict | None = None) -> Company:
+    """A new company; `facts` (e.g. the lead it comes from) go into its audit entry."""
+    return records.create(COMPANY, actor, data, facts)
+
+
+def note_company_change(actor, company: Company, changes: dict) -> Company:
+    """Record on `company` a change another service made to it (a lead converted into it)."""
+    return records.record_change(COMPANY, actor, company, changes)
 
 
 def update_company(actor, company: Company, changes: dict, expected_version=None) -> Company:

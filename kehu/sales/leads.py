@@ -176,12 +176,19 @@ def convert_lead(
         if current.status != Lead.Status.QUALIFIED:
             raise ValidationError({"status": [_("Qualify the lead before converting it.")]})
         owner = current.owner
+        # each record the lead becomes says so in its history: a new one in its creation
+        # entry, an existing one in an update (its version goes up, `<kind>.updated` is sent)
+        source = {"_from_lead": current.pk, "lead": [None, str(current)]}
         company = matching_company(actor, current)
-        if company is None and current.company_name:
+        if company is not None:
+            company = customers.note_company_change(actor, company, source)
+        elif current.company_name:
             data = {"name": current.company_name, "owner": owner}
-            company = customers.create_company(actor, data)
+            company = customers.create_company(actor, data, facts=source)
         person = matching_person(actor, current)
-        if person is None:
+        if person is not None:
+            person = customers.note_person_change(actor, person, source)
+        else:
             person = customers.create_person(
                 actor,
                 {
@@ -189,12 +196,13 @@ def convert_lead(
                     "title": current.title, "company": company, "owner": owner,
                     "notes": current.notes,
                 },
+                facts=source,
             )  # fmt: skip
         made_deal = None
         if make_deal:
             data = {"name": current.company_name or current.name, "company": company,
                     "owner": owner, **(deal or {})}  # fmt: skip
-            made_deal = sales.create_deal(actor, data)
+            made_deal = sales.create_deal(actor, data, facts=source)
         before = current.status
         current.status = Lead.Status.CONVERTED
         current.converted_at = timezone.now()
@@ -206,11 +214,7 @@ def convert_lead(
                  "_company": company.pk if company else None,
                  "_deal": made_deal.pk if made_deal else None}  # fmt: skip
         audit.record(actor, current, "update", facts)
-        source = {"_from_lead": current.pk, "lead": [None, str(current)]}
-        for made in (person, company, made_deal):
-            if made is not None:
-                audit.record(actor, made, "update", source)
-        events.emit("lead.converted", actor=actor, record=current)
+        events.emit("lead.converted", actor=actor, record=current, changes=facts)
     return current
 
 
