@@ -460,11 +460,11 @@ def set_private(actor, activity: Activity, private: bool) -> Activity:
             current.private = private
             current.version += 1
             current.save(update_fields=["private", "version"])
-            audit.record(
-                actor,
-                current,
-                "update",
-                {"private": [not private, private], "_record": _target_label(current.record)},
+            record = current.record
+            changes = {"private": [not private, private], "_record": _target_label(record)}
+            audit.record(actor, current, "update", changes)
+            events.emit(
+                "activity.updated", actor=actor, record=record, activity=current, changes=changes
             )
     return current
 

@@ -99,3 +99,18 @@ def test_read_marks_send_one_event_when_something_was_unread(rep):
         assert notifications.mark_read(rep) == 1
         assert notifications.mark_read(rep) == 0
     assert [(e["ids"], e["count"]) for e in seen] == [([first.pk], 1), (None, 1)]
+
+
+def test_sharing_or_hiding_an_email_is_an_update_like_any_other(rep):
+    from kehu.activities.services import log_activity, set_private
+    from tests.factories import make_person
+
+    customer = make_person(rep, "李雷")
+    email = log_activity(rep, customer, "email", {"subject": "报价 Quote"})
+    with sent("activity.updated") as seen:
+        email = set_private(rep, email, True)
+        set_private(rep, email, True)  # no change: nothing to announce
+    assert [(e["activity"].pk, e["changes"]["private"]) for e in seen] == [
+        (email.pk, [False, True])
+    ]
+    assert email.version == 2 and audit.history(email).first().changes["private"] == [False, True]
