@@ -27,6 +27,8 @@ from kehu.sales.models import Lead, Product
 LEAD_FIELDS = ["name", "company_name", "title", "email", "phone", "region", "product_interest",
                "source", "status", "disqualify_reason", "notes", "next_step", "next_step_due",
                "owner", "custom"]  # fmt: skip
+#: the key under which `create_web_lead` hands the sender's address to `create_lead`
+WEB_ADDRESS = "_web_address"
 TEXT = {"name", "company_name", "title", "region", "disqualify_reason", "next_step"}
 
 
@@ -81,6 +83,8 @@ def _prepare(actor, lead: Lead, changes: dict) -> None:
     for name, value in changes.items():
         if name in LEAD_FIELDS:
             setattr(lead, name, value)
+    if lead.pk is None and WEB_ADDRESS in changes:  # set once, by the web form's service
+        lead.web_address = changes[WEB_ADDRESS]
     if lead.status == Lead.Status.DISQUALIFIED and not lead.disqualify_reason:
         raise ValidationError({"disqualify_reason": [_("Say why the lead is disqualified.")]})
     if lead.status != Lead.Status.DISQUALIFIED:
@@ -256,9 +260,5 @@ def create_web_lead(data: dict, address: str | None, honeypot: str = "") -> Lead
     values = {name: str(data.get(name) or "")[:10000] for name in WEB_FIELDS}
     if not values["email"] and not values["phone"]:
         raise ValidationError({"email": [_("Leave an email or a phone number.")]})
-    with transaction.atomic():
-        data = {**values, "source": Lead.Source.WEB, "owner": assignment.BY_RULES}
-        lead = create_lead(owner, data)
-        Lead.objects.filter(pk=lead.pk).update(web_address=address)
-        lead.web_address = address
-    return lead
+    data = {**values, "source": Lead.Source.WEB, "owner": assignment.BY_RULES}
+    return create_lead(owner, {**data, WEB_ADDRESS: address})
