@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from kehu.activities.models import Activity
-from kehu.core import visibility
+from kehu.core import audit, events, visibility
 from kehu.core.unavailable import write_if_free
 
 #: a meeting that started this long before a range still shows in it while it lasts; longer
@@ -203,15 +203,32 @@ def issue_feed(user):
         feed = CalendarFeed.objects.create(
             user=user, prefix=secret[:12], key_hash=_feed_hash(secret)
         )
+        audit.record(user, feed, "create", {"prefix": [None, feed.prefix]})
+        events.emit("calendar_feed.issued", actor=user, feed=feed)
     return feed, secret
 
 
 def revoke_feeds(user) -> int:
+    """Stop `user`'s feed URLs working; returns how many were active. Each gets an audit
+    entry and a `calendar_feed.revoked` event."""
+    from django.db import transaction
+
     from kehu.activities.models import CalendarFeed
 
-    return CalendarFeed.objects.filter(user=user, revoked_at__isnull=True).update(
-        revoked_at=timezone.now()
-    )
+    with transaction.atomic():
+        feeds = list(
+            CalendarFeed.objects.select_for_update().filter(user=user, revoked_at__isnull=True)
+        )
+        if not feeds:
+            return 0
+        now = timezone.now()
+        CalendarFeed.objects.filter(pk__in=[feed.pk for feed in feeds]).update(revoked_at=now)
+        changes = {"revoked_at": [None, audit.display_value(now)]}
+        audit.record_many(user, feeds, "update", lambda feed: changes)
+        for feed in feeds:
+            feed.revoked_at = now
+            events.emit("calendar_feed.revoked", actor=user, feed=feed, changes=changes)
+    return len(feeds)
 
 
 def active_feed(user):

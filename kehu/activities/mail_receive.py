@@ -438,9 +438,14 @@ def create_person_from(actor, message: EmailMessage, data: dict) -> tuple:
 
 
 def ignore_message(actor, message: EmailMessage) -> EmailMessage:
-    """Take a message off the review list without filing it (it stays stored)."""
+    """Take a message off the review list without filing it (it stays stored); who did is in
+    its audit entry and the `email.ignored` event."""
     with transaction.atomic():
         current = _reviewable(actor, message)
+        before = current.status
         current.status = EmailMessage.Status.IGNORED
         current.save(update_fields=["status"])
+        changes = {"status": [before, current.status]}
+        audit.record(actor, current, "update", changes)
+        events.emit("email.ignored", actor=actor, message=current, changes=changes)
     return current

@@ -35,7 +35,7 @@ from kehu.activities.mail_templates import (
     uses,
 )
 from kehu.activities.models import NOTE_MAX_LENGTH, SUBJECT_MAX_LENGTH, Activity
-from kehu.core import visibility
+from kehu.core import audit, events, visibility
 
 log = logging.getLogger(__name__)
 MAX_CC = 10
@@ -253,6 +253,9 @@ def retry_email(actor, message: EmailMessage) -> EmailMessage:
             pk=message.pk, status=EmailMessage.Status.FAILED
         ).update(status=EmailMessage.Status.QUEUED, error="")
         if claimed:
+            changes = {"status": [EmailMessage.Status.FAILED, EmailMessage.Status.QUEUED]}
+            audit.record(actor, message, "update", changes)
+            events.emit("email.retried", actor=actor, message=message, changes=changes)
             pk = message.pk
             transaction.on_commit(lambda: deliver_email.enqueue(pk))
     message.refresh_from_db()

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from kehu.accounts.services import require_admin
 from kehu.activities.email_models import EmailSignature, EmailTemplate
 from kehu.activities.models import NOTE_MAX_LENGTH, SUBJECT_MAX_LENGTH
-from kehu.core import audit, visibility
+from kehu.core import audit, events, visibility
 
 #: what may appear between {{ and }}, and what each stands for
 PLACEHOLDERS = {
@@ -211,7 +211,9 @@ def save_template(actor, template: EmailTemplate | None, data: dict) -> EmailTem
         template.save()
         delta = audit.diff(before, _snapshot(template))
         if delta:
-            audit.record(actor, template, "create" if created else "update", delta)
+            verb = "create" if created else "update"
+            audit.record(actor, template, verb, delta)
+            events.emit(f"email_template.{verb}d", actor=actor, template=template, changes=delta)
     return template
 
 
@@ -219,7 +221,9 @@ def delete_template(actor, template: EmailTemplate) -> None:
     """Remove a template; the emails written from it keep their text."""
     require_admin(actor)
     with transaction.atomic():
-        audit.record(actor, template, "delete", {"name": [template.name, None]})
+        changes = {"name": [template.name, None]}
+        audit.record(actor, template, "delete", changes)
+        events.emit("email_template.deleted", actor=actor, template=template, changes=changes)
         template.delete()
 
 
@@ -237,7 +241,16 @@ def save_signature(user, text: str) -> EmailSignature:
         )
     if PLACEHOLDER.search(text):
         raise ValidationError({"text": [_("A signature cannot hold placeholders.")]})
-    signature, _created = EmailSignature.objects.update_or_create(
-        user=user, defaults={"text": text}
-    )
+    with transaction.atomic():
+        signature, created = EmailSignature.objects.select_for_update().get_or_create(
+            user=user, defaults={"text": text}
+        )
+        before = "" if created else signature.text
+        if before != text and not created:
+            signature.text = text
+            signature.save(update_fields=["text"])
+        if before != text:
+            changes = {"text": [before or None, text or None]}
+            audit.record(user, signature, "create" if created else "update", changes)
+            events.emit("email_signature.updated", actor=user, signature=signature, changes=changes)
     return signature

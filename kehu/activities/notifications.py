@@ -4,6 +4,7 @@ from django.db.models import QuerySet
 from django.utils import timezone, translation
 
 from kehu.activities.models import Notification
+from kehu.core import events
 
 BELL_CAP = 99
 
@@ -29,8 +30,13 @@ def unread_count(user) -> int:
 
 
 def mark_read(user, ids: list[int] | None = None) -> int:
-    """Mark the user's notifications (those in `ids`, or all) read; returns how many."""
+    """Mark the user's own notifications (those in `ids`, or all) read; returns how many.
+    A read mark is the user's own state, not a record's: no version and no audit entry, but
+    a `notifications.read` event for whoever counts them elsewhere."""
     unread = Notification.objects.filter(user=user, read_at__isnull=True)
     if ids is not None:
         unread = unread.filter(pk__in=ids)
-    return unread.update(read_at=timezone.now())
+    marked = unread.update(read_at=timezone.now())
+    if marked:
+        events.emit("notifications.read", actor=user, ids=ids, count=marked)
+    return marked

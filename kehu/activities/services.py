@@ -439,14 +439,21 @@ def restore_activity(actor, activity: Activity) -> Activity:
     if not may_restore(actor, activity, record.module):
         visibility.require(actor, record.module, "edit")
     with transaction.atomic():
-        activity.deleted_at = None
-        activity.deleted_by = None
-        activity.version += 1
-        activity.save(update_fields=["deleted_at", "deleted_by", "version"])
-        audit.record(actor, activity, "restore", {"_record": _target_label(record)})
-        reminders.plan(activity)
-        events.emit("activity.restored", actor=actor, record=record, activity=activity)
-    return activity
+        # the row as it is now: a second click, or another restore, changes nothing again
+        current = Activity.all_objects.select_for_update().filter(pk=activity.pk).first()
+        if current is None:
+            raise Http404
+        if current.deleted_at is None:
+            return current
+        current.deleted_at = None
+        current.deleted_by = None
+        current.version += 1
+        current.save(update_fields=["deleted_at", "deleted_by", "version"])
+        audit.record(actor, current, "restore", {"_record": _target_label(record)})
+        reminders.plan(current)
+        events.emit("activity.restored", actor=actor, record=record, activity=current)
+    activity.deleted_at, activity.deleted_by, activity.version = None, None, current.version
+    return current
 
 
 def set_private(actor, activity: Activity, private: bool) -> Activity:
@@ -460,11 +467,11 @@ def set_private(actor, activity: Activity, private: bool) -> Activity:
             current.private = private
             current.version += 1
             current.save(update_fields=["private", "version"])
-            audit.record(
-                actor,
-                current,
-                "update",
-                {"private": [not private, private], "_record": _target_label(current.record)},
+            record = current.record
+            changes = {"private": [not private, private], "_record": _target_label(record)}
+            audit.record(actor, current, "update", changes)
+            events.emit(
+                "activity.updated", actor=actor, record=record, activity=current, changes=changes
             )
     return current
 

@@ -62,3 +62,26 @@ def history(obj):
         .select_related("actor")
         .order_by("-at", "-id")
     )
+
+
+def record_many(actor, objs, action: str, changes_of) -> list[AuditEntry]:
+    """One audit entry per record in `objs`, written in one INSERT; `changes_of(obj)` gives each
+    entry's changes. For services that change many records of one kind at once."""
+    objs = list(objs)
+    if not objs:
+        return []
+    content_type = ContentType.objects.get_for_model(objs[0].__class__)
+    actor = actor if actor and actor.is_authenticated else None
+    return AuditEntry.objects.bulk_create(
+        [
+            AuditEntry(
+                content_type=content_type,
+                object_id=obj.pk,
+                action=action,
+                actor=actor,
+                changes=changes_of(obj) or {},
+            )
+            for obj in objs
+        ],
+        batch_size=500,
+    )

@@ -70,7 +70,8 @@ def _snapshot(spec: RecordSpec, instance, m2m_names=None) -> dict:
     return values
 
 
-def create(spec: RecordSpec, actor, data: dict):
+def create(spec: RecordSpec, actor, data: dict, facts: dict | None = None):
+    """A new record. `facts` (e.g. the lead it was converted from) go into its audit entry."""
     visibility.require(actor, spec.model.module, "create")
     data = dict(data)
     data.setdefault("owner", actor)
@@ -82,7 +83,8 @@ def create(spec: RecordSpec, actor, data: dict):
         if spec.after_save:
             spec.after_save(actor, instance, data, True)
         after = _snapshot(spec, instance, m2m_names=[n for n in spec.m2m_snapshot if data.get(n)])
-        audit.record(actor, instance, "create", {k: [None, v] for k, v in after.items() if v})
+        changes = {k: [None, v] for k, v in after.items() if v}
+        audit.record(actor, instance, "create", {**changes, **(facts or {})})
         events.emit(f"{spec.event_prefix}.created", actor=actor, record=instance)
     return instance
 
@@ -113,6 +115,23 @@ def update(spec: RecordSpec, actor, instance, changes: dict, expected_version: i
     return current
 
 
+def record_change(spec: RecordSpec, actor, instance, changes: dict):
+    """A change to `instance` that another record's service made (e.g. a lead converted into
+    it) and that no field of its own holds: its version goes up, the audit entry and the
+    `<prefix>.updated` event say what happened."""
+    with transaction.atomic():
+        current = spec.model.all_objects.select_for_update().filter(pk=instance.pk).first()
+        if current is None:
+            raise ValidationError(_("This record has been deleted."))
+        current.version += 1
+        current.updated_at = timezone.now()
+        current.save(update_fields=["version", "updated_at"])
+        instance.version, instance.updated_at = current.version, current.updated_at
+        audit.record(actor, current, "update", changes)
+        events.emit(f"{spec.event_prefix}.updated", actor=actor, record=current, changes=changes)
+    return current
+
+
 def soft_delete(spec: RecordSpec, actor, instance, facts: dict | None = None):
     """Move a record to the recycle bin. `facts` (e.g. unlinked people) go into the audit entry."""
     visibility.require_record(actor, instance, "delete")
@@ -126,7 +145,9 @@ def soft_delete(spec: RecordSpec, actor, instance, facts: dict | None = None):
     return instance
 
 
-def restore(spec: RecordSpec, actor, instance):
+def restore(spec: RecordSpec, actor, instance, facts: dict | None = None, fields=()):
+    """Bring a record back from the bin. `fields`: others the service changed on `instance` to
+    restore it (saved with it); `facts` tell how, in the audit entry."""
     if not visibility.can(actor, spec.model.module, "delete"):
         visibility.require(actor, spec.model.module, "delete")
     if not visibility.in_scope(actor, instance):
@@ -137,7 +158,7 @@ def restore(spec: RecordSpec, actor, instance):
         instance.deleted_at = None
         instance.deleted_by = None
         instance.version += 1
-        instance.save(update_fields=["deleted_at", "deleted_by", "version"])
-        audit.record(actor, instance, "restore", {})
+        instance.save(update_fields=["deleted_at", "deleted_by", "version", *fields])
+        audit.record(actor, instance, "restore", facts or {})
         events.emit(f"{spec.event_prefix}.restored", actor=actor, record=instance)
     return instance

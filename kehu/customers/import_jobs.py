@@ -1,13 +1,18 @@
 """The one door for an import job's state: who may see and change a job, and each change of
 its state (mapping, encoding, start, stop, resume, refusal). An import job is its uploader's
-alone: anyone else is told it does not exist."""
+alone: anyone else is told it does not exist.
+
+Each change of state is written in the job's audit trail and sent as an `import_job.<state>`
+event (`created`, `pending`, `failed`, `cancelled`, ...). A job has no version: its state moves
+by conditional UPDATEs (only a mapping job is refused, only a failed one resumed), which is
+what keeps two requests, or a request and the worker, from both changing it."""
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
-from kehu.core import visibility
+from kehu.core import audit, events, visibility
 from kehu.customers import importing
 from kehu.customers.import_models import ImportJob
 
@@ -46,7 +51,34 @@ def create_job(actor, entity: str, **file_facts) -> ImportJob:
 
     require_import(actor, entity)
     mapping = importing.guess_mapping(file_facts["headers"], entity, active_fields(entity))
-    return ImportJob.objects.create(user=actor, entity=entity, mapping=mapping, **file_facts)
+    with transaction.atomic():
+        job = ImportJob.objects.create(user=actor, entity=entity, mapping=mapping, **file_facts)
+        changes = {"entity": [None, entity], "status": [None, job.status]}
+        audit.record(actor, job, "create", changes)
+        events.emit("import_job.created", actor=actor, job=job, changes=changes)
+    return job
+
+
+def _changed(actor, job: ImportJob, changes: dict) -> None:
+    """Write the audit entry and send the event for a change the caller has just made."""
+    audit.record(actor, job, "update", changes)
+    state = changes["status"][1] if "status" in changes else "updated"
+    events.emit(f"import_job.{state}", actor=actor, job=job, changes=changes)
+
+
+def _move(actor, job: ImportJob, before: list, after: str, **fields) -> bool:
+    """Move the job from one of the states `before` to `after` if it is still in one; True if
+    it moved (then audited and announced)."""
+    with transaction.atomic():
+        current = ImportJob.objects.select_for_update().filter(pk=job.pk).first()
+        if current is None or current.status not in before:
+            return False
+        ImportJob.objects.filter(pk=job.pk).update(status=after, **fields)
+        job.status = after
+        for name, value in fields.items():
+            setattr(job, name, value)
+        _changed(actor, job, {"status": [current.status, after]})
+    return True
 
 
 def _check(actor, job: ImportJob) -> None:
@@ -59,8 +91,13 @@ def refuse(actor, job: ImportJob, problem: str) -> None:
     """A file found past a limit or unreadable while mapping: the job fails with the reason
     (shown on its status page) instead of waiting for a mapping forever."""
     _check(actor, job)
-    ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.MAPPING).update(
-        status=ImportJob.Status.FAILED, message=problem, finished_at=timezone.now()
+    _move(
+        actor,
+        job,
+        [ImportJob.Status.MAPPING],
+        ImportJob.Status.FAILED,
+        message=problem,
+        finished_at=timezone.now(),
     )
 
 
@@ -73,22 +110,31 @@ def change_encoding(actor, job: ImportJob, chosen: str, offered: dict, definitio
         return False
     info = importing.inspect_file(job.path, job.format, encoding=chosen)
     changed = info["headers"] != job.headers
+    before = job.encoding
     job.encoding, job.delimiter, job.headers = info["encoding"], info["delimiter"], info["headers"]
     if changed:
         job.mapping = importing.guess_mapping(job.headers, job.entity, definitions)
-    job.save(update_fields=["encoding", "delimiter", "headers", "mapping"])
+    with transaction.atomic():
+        job.save(update_fields=["encoding", "delimiter", "headers", "mapping"])
+        if before != job.encoding:
+            _changed(actor, job, {"encoding": [before, job.encoding]})
     return changed
 
 
 def save_mapping(actor, job: ImportJob, mapping: list[str], start: bool = False) -> None:
     """Keep the user's column mapping; with `start`, queue the import (after the commit)."""
     _check(actor, job)
+    before = {"mapping": job.mapping, "status": job.status}
     job.mapping = mapping
     fields = ["mapping"]
     if start:
         job.status = ImportJob.Status.PENDING
         fields.append("status")
-    job.save(update_fields=fields)
+    with transaction.atomic():
+        job.save(update_fields=fields)
+        changes = audit.diff(before, {"mapping": job.mapping, "status": job.status})
+        if changes:
+            _changed(actor, job, changes)
     if start:
         _enqueue(job)
 
@@ -97,9 +143,7 @@ def cancel(actor, job: ImportJob) -> None:
     """Stop a job that has not finished: its worker stops before the next batch."""
     _check(actor, job)
     unfinished = [ImportJob.Status.MAPPING, ImportJob.Status.PENDING, ImportJob.Status.RUNNING]
-    ImportJob.objects.filter(pk=job.pk, status__in=unfinished).update(
-        status=ImportJob.Status.CANCELLED, finished_at=timezone.now()
-    )
+    _move(actor, job, unfinished, ImportJob.Status.CANCELLED, finished_at=timezone.now())
 
 
 def resume(actor, job: ImportJob) -> None:
@@ -109,10 +153,8 @@ def resume(actor, job: ImportJob) -> None:
 
     _check(actor, job)
     if job.status == ImportJob.Status.FAILED:
-        resumed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.FAILED).update(
-            status=ImportJob.Status.PENDING, message="", finished_at=None
-        )
-        if resumed:
+        failed = [ImportJob.Status.FAILED]
+        if _move(actor, job, failed, ImportJob.Status.PENDING, message="", finished_at=None):
             _enqueue(job)
     elif job.interrupted:
         transaction.on_commit(lambda: queue_run(job.pk))  # unless the recovery sweep queued it

@@ -2,10 +2,11 @@
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kehu.accounts.models import User
-from kehu.core import audit, records, search, text, visibility
+from kehu.core import audit, events, records, search, text, visibility
 from kehu.core.contact import national_digits, normalize_email, normalize_phone
 from kehu.core.records import VersionConflict  # noqa: F401  (re-exported for callers)
 from kehu.customers.custom_fields import clean_custom
@@ -231,8 +232,14 @@ COMPANY = records.RecordSpec(
 )
 
 
-def create_person(actor, data: dict) -> Person:
-    return records.create(PERSON, actor, data)
+def create_person(actor, data: dict, facts: dict | None = None) -> Person:
+    """A new person; `facts` (e.g. the lead it comes from) go into its audit entry."""
+    return records.create(PERSON, actor, data, facts)
+
+
+def note_person_change(actor, person: Person, changes: dict) -> Person:
+    """Record on `person` a change another service made to it (a lead converted into it)."""
+    return records.record_change(PERSON, actor, person, changes)
 
 
 def update_person(actor, person: Person, changes: dict, expected_version=None) -> Person:
@@ -244,14 +251,23 @@ def delete_person(actor, person: Person) -> Person:
 
 
 def restore_person(actor, person: Person) -> Person:
+    """Bring a person back; one whose company is in the recycle bin comes back without it."""
     if person.company_id and person.company.deleted_at:
-        Person.all_objects.filter(pk=person.pk).update(company=None)
+        facts = {"company": [person.company.name, None]}
         person.company = None
+        person.search_text = person_document(person)
+        return records.restore(PERSON, actor, person, facts, ["company", "search_text"])
     return records.restore(PERSON, actor, person)
 
 
-def create_company(actor, data: dict) -> Company:
-    return records.create(COMPANY, actor, data)
+def create_company(actor, data: dict, facts: dict | None = None) -> Company:
+    """A new company; `facts` (e.g. the lead it comes from) go into its audit entry."""
+    return records.create(COMPANY, actor, data, facts)
+
+
+def note_company_change(actor, company: Company, changes: dict) -> Company:
+    """Record on `company` a change another service made to it (a lead converted into it)."""
+    return records.record_change(COMPANY, actor, company, changes)
 
 
 def update_company(actor, company: Company, changes: dict, expected_version=None) -> Company:
@@ -266,28 +282,45 @@ def _reindex_people_of(company: Company) -> None:
         Person.all_objects.filter(pk=person.pk).update(search_text=person_document(person))
 
 
+def _move_people(actor, people: list[Person], company: Company | None, changes_of) -> None:
+    """Link `people` to `company` (None: unlink them) as a person edit: each gets its version
+    bumped, a new search document, an audit entry and a `person.updated` event. Batched: one
+    UPDATE per 500 people and one INSERT of audit entries, whatever their number."""
+    now = timezone.now()
+    for person in people:
+        person.company = company
+        person.version += 1
+        person.updated_at = now
+        person.search_text = person_document(person)
+    Person.all_objects.bulk_update(
+        people, ["company", "version", "updated_at", "search_text"], batch_size=500
+    )
+    audit.record_many(actor, people, "update", changes_of)
+    for person in people:
+        events.emit("person.updated", actor=actor, record=person, changes=changes_of(person))
+
+
 def delete_company(actor, company: Company) -> Company:
     """Bin the company; its people stay, unlinked, and are linked again on restore."""
     visibility.require_record(actor, company, "delete")
     with transaction.atomic():
-        people = list(Person.all_objects.filter(company=company).values_list("id", flat=True))
-        Person.all_objects.filter(id__in=people).update(company=None)
-        for person in Person.all_objects.filter(id__in=people):
-            person.search_text = person_document(person)
-            person.save(update_fields=["search_text"])
-            audit.record(actor, person, "update", {"company": [company.name, None]})
-        return records.soft_delete(COMPANY, actor, company, {"_unlinked_people": people})
+        people = list(Person.all_objects.select_for_update().filter(company=company).order_by("pk"))
+        change = {"company": [company.name, None]}
+        _move_people(actor, people, None, lambda person: change)
+        unlinked = [person.pk for person in people]
+        return records.soft_delete(COMPANY, actor, company, {"_unlinked_people": unlinked})
 
 
 def restore_company(actor, company: Company) -> Company:
     with transaction.atomic():
         company = records.restore(COMPANY, actor, company)
         last_delete = audit.history(company).filter(action="delete").first()
-        people = (last_delete.changes.get("_unlinked_people", []) if last_delete else []) or []
-        relinked = Person.all_objects.filter(id__in=people, company__isnull=True)
-        for person in relinked:
-            person.company = company
-            person.search_text = person_document(person)
-            person.save(update_fields=["company", "search_text"])
-            audit.record(actor, person, "update", {"company": [None, company.name]})
+        unlinked = (last_delete.changes.get("_unlinked_people", []) if last_delete else []) or []
+        people = list(
+            Person.all_objects.select_for_update()
+            .filter(id__in=unlinked, company__isnull=True)
+            .order_by("pk")
+        )
+        change = {"company": [None, company.name]}
+        _move_people(actor, people, company, lambda person: change)
     return company

@@ -27,6 +27,8 @@ from kehu.sales.models import Lead, Product
 LEAD_FIELDS = ["name", "company_name", "title", "email", "phone", "region", "product_interest",
                "source", "status", "disqualify_reason", "notes", "next_step", "next_step_due",
                "owner", "custom"]  # fmt: skip
+#: the key under which `create_web_lead` hands the sender's address to `create_lead`
+WEB_ADDRESS = "_web_address"
 TEXT = {"name", "company_name", "title", "region", "disqualify_reason", "next_step"}
 
 
@@ -81,6 +83,8 @@ def _prepare(actor, lead: Lead, changes: dict) -> None:
     for name, value in changes.items():
         if name in LEAD_FIELDS:
             setattr(lead, name, value)
+    if lead.pk is None and WEB_ADDRESS in changes:  # set once, by the web form's service
+        lead.web_address = changes[WEB_ADDRESS]
     if lead.status == Lead.Status.DISQUALIFIED and not lead.disqualify_reason:
         raise ValidationError({"disqualify_reason": [_("Say why the lead is disqualified.")]})
     if lead.status != Lead.Status.DISQUALIFIED:
@@ -176,12 +180,19 @@ def convert_lead(
         if current.status != Lead.Status.QUALIFIED:
             raise ValidationError({"status": [_("Qualify the lead before converting it.")]})
         owner = current.owner
+        # each record the lead becomes says so in its history: a new one in its creation
+        # entry, an existing one in an update (its version goes up, `<kind>.updated` is sent)
+        source = {"_from_lead": current.pk, "lead": [None, str(current)]}
         company = matching_company(actor, current)
-        if company is None and current.company_name:
+        if company is not None:
+            company = customers.note_company_change(actor, company, source)
+        elif current.company_name:
             data = {"name": current.company_name, "owner": owner}
-            company = customers.create_company(actor, data)
+            company = customers.create_company(actor, data, facts=source)
         person = matching_person(actor, current)
-        if person is None:
+        if person is not None:
+            person = customers.note_person_change(actor, person, source)
+        else:
             person = customers.create_person(
                 actor,
                 {
@@ -189,12 +200,13 @@ def convert_lead(
                     "title": current.title, "company": company, "owner": owner,
                     "notes": current.notes,
                 },
+                facts=source,
             )  # fmt: skip
         made_deal = None
         if make_deal:
             data = {"name": current.company_name or current.name, "company": company,
                     "owner": owner, **(deal or {})}  # fmt: skip
-            made_deal = sales.create_deal(actor, data)
+            made_deal = sales.create_deal(actor, data, facts=source)
         before = current.status
         current.status = Lead.Status.CONVERTED
         current.converted_at = timezone.now()
@@ -206,11 +218,7 @@ def convert_lead(
                  "_company": company.pk if company else None,
                  "_deal": made_deal.pk if made_deal else None}  # fmt: skip
         audit.record(actor, current, "update", facts)
-        source = {"_from_lead": current.pk, "lead": [None, str(current)]}
-        for made in (person, company, made_deal):
-            if made is not None:
-                audit.record(actor, made, "update", source)
-        events.emit("lead.converted", actor=actor, record=current)
+        events.emit("lead.converted", actor=actor, record=current, changes=facts)
     return current
 
 
@@ -252,9 +260,5 @@ def create_web_lead(data: dict, address: str | None, honeypot: str = "") -> Lead
     values = {name: str(data.get(name) or "")[:10000] for name in WEB_FIELDS}
     if not values["email"] and not values["phone"]:
         raise ValidationError({"email": [_("Leave an email or a phone number.")]})
-    with transaction.atomic():
-        data = {**values, "source": Lead.Source.WEB, "owner": assignment.BY_RULES}
-        lead = create_lead(owner, data)
-        Lead.objects.filter(pk=lead.pk).update(web_address=address)
-        lead.web_address = address
-    return lead
+    data = {**values, "source": Lead.Source.WEB, "owner": assignment.BY_RULES}
+    return create_lead(owner, {**data, WEB_ADDRESS: address})

@@ -201,9 +201,10 @@ DEAL = records.RecordSpec(
 )
 
 
-def create_deal(actor, data: dict) -> Deal:
+def create_deal(actor, data: dict, facts: dict | None = None) -> Deal:
     """A new deal; with `owner` set to `assignment.BY_RULES` the assignment rules choose its
-    owner (the creator, if no rule matches)."""
+    owner (the creator, if no rule matches). `facts` (e.g. the lead it comes from) go into its
+    audit entry."""
     from kehu.sales import assignment
 
     data = dict(data)
@@ -213,7 +214,7 @@ def create_deal(actor, data: dict) -> Deal:
     if by_rules:
         data.pop("owner")
     with transaction.atomic():
-        deal = records.create(DEAL, actor, data)
+        deal = records.create(DEAL, actor, data, facts)
         if by_rules:
             assignment.assign_new("deal", deal)
     return deal

@@ -231,6 +231,11 @@ def test_a_mail_server_that_is_down_fails_the_email_and_a_retry_sends_it_once(
         server.stop()
     message.refresh_from_db()
     assert message.status == "sent" and message.error == ""
+    # the retry is in the message's history, once
+    from kehu.core import audit
+
+    (retried,) = audit.history(message).filter(action="update")
+    assert retried.actor == rep and retried.changes == {"status": ["failed", "queued"]}
 
 
 def test_only_the_sender_may_send_a_failed_email_again(rep, manager, person, settings, on_commit):

@@ -132,6 +132,48 @@ def test_stale_if_match_is_412_and_changes_nothing(client, rep):
     assert AuditEntry.objects.count() == audit_before
 
 
+def test_binning_and_restoring_its_company_changes_the_person_so_a_stale_if_match_is_412(
+    client, rep
+):
+    """Unlinking a person from a binned company is an edit of the person: a client holding the
+    ETag from before cannot overwrite it (and put the company back) unawares."""
+    from kehu.core import events
+    from kehu.customers import services
+
+    company = make_company(rep, "阿里巴巴")
+    person = make_person(rep, "马云", company=company.pk)
+    etag = client.get(f"/api/v1/people/{person.pk}")["ETag"]
+    seen = []
+    events.subscribe("person.updated")(handler := lambda **event: seen.append(event))
+    try:
+        services.delete_company(rep, company)
+    finally:
+        events._handlers["person.updated"].remove(handler)
+    assert [(e["record"].pk, e["changes"]) for e in seen] == [
+        (person.pk, {"company": ["阿里巴巴", None]})
+    ]
+    response = send(
+        client, "patch", f"/api/v1/people/{person.pk}", {"title": "CEO"}, **{"If-Match": etag}
+    )
+    assert response.status_code == 412, response.content
+    assert response.json()["current_version"] == 2
+    current = client.get(f"/api/v1/people/{person.pk}")
+    assert current["ETag"] == 'W/"2"' and current.json()["company_id"] is None
+
+    services.restore_company(rep, type(company).all_objects.get(pk=company.pk))
+    response = send(
+        client, "patch", f"/api/v1/people/{person.pk}", {"title": "CEO"}, **{"If-Match": 'W/"2"'}
+    )
+    assert response.status_code == 412, response.content
+    person.refresh_from_db()
+    assert (person.company_id, person.title, person.version) == (company.pk, "", 3)
+    updates = AuditEntry.objects.filter(object_id=person.pk, action="update").order_by("id")
+    assert [e.changes for e in updates] == [
+        {"company": ["阿里巴巴", None]},
+        {"company": [None, "阿里巴巴"]},
+    ]
+
+
 @pytest.mark.parametrize("if_match", ["3", "W/3", '"abc"', "garbage"])
 def test_malformed_if_match_is_400(client, rep, if_match):
     person = make_person(rep, "张伟")

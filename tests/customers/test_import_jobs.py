@@ -29,3 +29,34 @@ def test_a_read_only_user_may_not_start_an_import(readonly_user):
     with pytest.raises(import_jobs.PermissionDenied):
         import_jobs.create_job(readonly_user, "person", headers=["name"])
     assert not ImportJob.objects.exists()
+
+
+def test_each_change_of_state_is_audited_and_announced(rep, django_capture_on_commit_callbacks):
+    from kehu.core import audit, events
+
+    seen = []
+
+    def handler(**event):
+        seen.append((event["event"], event["changes"]))
+
+    events.subscribe("*")(handler)
+    try:
+        job = import_jobs.create_job(
+            rep, "person", original_name="a.csv", stored_name="a.csv", format="csv", size=9,
+            headers=["name"], encoding="utf-8", delimiter=",",
+        )  # fmt: skip
+        import_jobs.cancel(rep, job)
+        import_jobs.cancel(rep, job)  # finished already: nothing changes
+        ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED)
+        job.refresh_from_db()
+        with django_capture_on_commit_callbacks(execute=False):
+            import_jobs.resume(rep, job)
+    finally:
+        events._handlers["*"].remove(handler)
+    assert seen == [
+        ("import_job.created", {"entity": [None, "person"], "status": [None, "mapping"]}),
+        ("import_job.cancelled", {"status": ["mapping", "cancelled"]}),
+        ("import_job.pending", {"status": ["failed", "pending"]}),
+    ]
+    assert [e.action for e in audit.history(job)] == ["update", "update", "create"]
+    assert all(e.actor == rep for e in audit.history(job))

@@ -70,6 +70,39 @@ def test_converting_links_existing_records_instead_of_duplicating(rep):
     assert Person.objects.count() == 1 and Company.objects.count() == 1
 
 
+def test_every_record_a_conversion_makes_or_links_has_its_version_history_and_event(rep):
+    from kehu.core import events
+
+    company = make_company(rep, "明日科技")
+    lead = make_lead(rep, email="wang@example.com", status="qualified")
+    seen = []
+
+    def handler(**event):
+        seen.append(event)
+
+    names = ("company.updated", "person.created", "deal.created", "lead.converted")
+    for name in names:
+        events.subscribe(name)(handler)
+    try:
+        lead = leads.convert_lead(rep, lead)
+    finally:
+        for name in names:
+            events._handlers[name].remove(handler)
+    assert [e["event"] for e in seen] == list(names)
+    source = {"_from_lead": lead.pk, "lead": [None, "王小明"]}
+    assert seen[0]["changes"] == source and seen[3]["changes"]["status"] == [
+        "qualified", "converted"
+    ]  # fmt: skip
+    company.refresh_from_db()
+    assert company.version == 2
+    assert audit.history(company).first().changes == source
+    for made in (lead.person, lead.deal):  # new: created once, at version 1, from the lead
+        made.refresh_from_db()
+        assert made.version == 1
+        entry = audit.history(made).get()
+        assert entry.action == "create" and entry.changes["_from_lead"] == lead.pk
+
+
 def test_converting_never_links_what_the_user_cannot_see(rep, outsider):
     hidden = make_person(outsider, "王小明", email="wang@example.com")
     make_company(outsider, "明日科技")
