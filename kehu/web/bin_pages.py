@@ -1,10 +1,11 @@
 """Moving a record to the recycle bin and back: the confirmation, the message, where to go."""
 
 from django.contrib import messages
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from kehu.core import visibility
+from kehu.core.access import get_visible_or_404
 
 
 def delete_page(request, record, *, delete, list_url: str, nav: str):
@@ -20,7 +21,9 @@ def delete_page(request, record, *, delete, list_url: str, nav: str):
 
 def restore_page(request, model, pk: int, *, restore):
     """Bring a binned record the user can see back; on to the bin or to the record."""
-    record = get_object_or_404(model.all_objects.visible_to(request.user).in_recycle_bin(), pk=pk)
+    record = get_visible_or_404(
+        model, request.user, pk, include_bin=True, queryset=model.all_objects.in_recycle_bin()
+    )
     restore(request.user, record)
     messages.success(request, _("“%(name)s” is restored.") % {"name": record})
     if request.POST.get("next") == "bin":
