@@ -15,6 +15,7 @@ from pydantic import AfterValidator, AwareDatetime
 from kehu.activities import services, timeline
 from kehu.activities.invitation_replies import annotate_answers
 from kehu.activities.models import NOTE_MAX_LENGTH, SUBJECT_MAX_LENGTH, Activity
+from kehu.core.access import get_visible_or_404
 from kehu.core.api_support import (
     READ_ERRORS,
     WRITE_ERRORS,
@@ -157,12 +158,12 @@ def _record_of(user, record_type: str, record_id: int, field: str | None = None)
     from kehu.activities.activity_views import _targets
 
     model = _targets()[record_type]
-    record = model.objects.visible_to(user).filter(pk=record_id).first()
-    if record is None:
+    try:
+        return get_visible_or_404(model, user, record_id)
+    except Http404:
         if field:
-            raise ValidationError({field: [_("Choose a record you can see.")]})
-        raise Http404
-    return record
+            raise ValidationError({field: [_("Choose a record you can see.")]}) from None
+        raise
 
 
 def _filters(qs, request, filters: ActivityFilters):

@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -18,6 +18,7 @@ from kehu.activities.invitation_replies import annotate_answers
 from kehu.activities.models import Activity
 from kehu.activities.visibility import require_activity
 from kehu.core import search, visibility
+from kehu.core.access import get_visible_or_404
 from kehu.core.records import VersionConflict
 
 Kind = Activity.Kind
@@ -40,7 +41,7 @@ def _record(user, target: str, pk: int):
     model = _targets().get(target)
     if model is None:
         raise Http404
-    return get_object_or_404(model.objects.visible_to(user), pk=pk)
+    return get_visible_or_404(model, user, pk)
 
 
 def _custom_labels(record) -> dict:
@@ -154,8 +155,9 @@ def _form_page(record, form, kind, activity=None) -> dict:
     }
 
 
-def _visible_activity(user, pk) -> Activity:
-    activity = get_object_or_404(Activity.all_objects.visible_to(user), pk=pk)
+def _activity_with_record(user, pk) -> Activity:
+    """The activity through the read door (binned too), 404 once its record is gone."""
+    activity = get_visible_or_404(Activity, user, pk, include_bin=True)
     if activity.record is None:
         raise Http404
     return activity
@@ -165,7 +167,7 @@ def _visible_activity(user, pk) -> Activity:
 def activity_detail(request, pk):
     """An activity's page: what it is, with its edit form for those who may change it."""
     user = request.user
-    activity = _visible_activity(user, pk)
+    activity = _activity_with_record(user, pk)
     record = activity.record
     can_change = False
     if not activity.deleted_at:  # a binned activity is read, or restored, not changed
@@ -239,7 +241,7 @@ def _back(request, activity) -> str:
 @require_POST
 def activity_done(request, pk):
     """Done / not done again (a checkbox on the timeline, my day and the activity page)."""
-    activity = _visible_activity(request.user, pk)
+    activity = _activity_with_record(request.user, pk)
     done = request.POST.get("done", "1") != "0"
     try:
         _task, following = services.complete_task(request.user, activity, done)
@@ -261,7 +263,7 @@ def activity_done(request, pk):
 @login_required
 @require_POST
 def activity_delete(request, pk):
-    activity = _visible_activity(request.user, pk)
+    activity = _activity_with_record(request.user, pk)
     record = activity.record
     services.delete_activity(request.user, activity)
     if request.htmx:
@@ -273,7 +275,7 @@ def activity_delete(request, pk):
 @login_required
 @require_POST
 def activity_restore(request, pk):
-    activity = _visible_activity(request.user, pk)
+    activity = _activity_with_record(request.user, pk)
     services.restore_activity(request.user, activity)
     messages.success(request, _("“%(name)s” is restored.") % {"name": activity})
     if request.POST.get("next") == "bin":
@@ -284,7 +286,7 @@ def activity_restore(request, pk):
 @login_required
 @require_POST
 def activity_privacy(request, pk):
-    activity = _visible_activity(request.user, pk)
+    activity = _activity_with_record(request.user, pk)
     services.set_private(request.user, activity, request.POST.get("private") == "1")
     return redirect(_back(request, activity))
 

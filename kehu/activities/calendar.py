@@ -14,7 +14,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from kehu.activities.models import Activity
-from kehu.core import audit, events, visibility
+from kehu.core import audit, events
+from kehu.core.access import users_in_scope
 from kehu.core.unavailable import write_if_free
 
 #: a meeting that started this long before a range still shows in it while it lasts; longer
@@ -46,23 +47,10 @@ class Item:
         return "" if self.hidden else reverse("activity-detail", args=[self.activity.pk])
 
 
-def viewable_owners(viewer):
-    """The active users whose calendar `viewer` may open (themselves first)."""
-    from kehu.accounts.models import User
-
-    users = User.objects.filter(is_active=True).order_by("username")
-    scope = visibility.scope_of(viewer)
-    if scope == visibility.SCOPE_OWN or (scope == visibility.SCOPE_TEAM and not viewer.team_id):
-        return users.filter(pk=viewer.pk)
-    if scope == visibility.SCOPE_TEAM:
-        return users.filter(team_id=viewer.team_id)
-    return users
-
-
 def owner_for(viewer, raw_id):
     """The user whose calendar is asked for, if the viewer may see it; else the viewer."""
     if raw_id and str(raw_id).isascii() and str(raw_id).isdigit() and len(str(raw_id)) < 19:
-        found = viewable_owners(viewer).filter(pk=int(raw_id)).first()
+        found = users_in_scope(viewer, "activities").filter(pk=int(raw_id)).first()
         if found is not None:
             return found
     return viewer

@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from kehu.activities import calendar
+from kehu.core.access import users_in_scope
 
 VIEWS = ("week", "month")
 #: the hours the week grid shows at least; it grows to fit earlier or later meetings
@@ -108,7 +109,7 @@ def calendar_page(request):
         "title": title,
         "owner": owner,
         "owners": [
-            (u.pk, str(u), u.pk == owner.pk) for u in calendar.viewable_owners(viewer)[:200]
+            (u.pk, str(u), u.pk == owner.pk) for u in users_in_scope(viewer, "activities")[:200]
         ],
         "own": owner.pk == viewer.pk,
         "today": today,

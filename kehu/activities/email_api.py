@@ -19,6 +19,7 @@ from kehu.activities import mail_send, mail_templates
 from kehu.activities.email_models import EmailMessage, EmailTemplate
 from kehu.activities.models import NOTE_MAX_LENGTH, SUBJECT_MAX_LENGTH, Activity
 from kehu.activities.review_api import add_review_routes
+from kehu.core.access import get_visible_or_404
 from kehu.core.api_support import (
     CREATE_ERRORS,
     READ_ERRORS,
@@ -184,9 +185,7 @@ def _not_set_up(exc: mail_send.EmailNotConfigured):
 def send_email(request: HttpRequest, payload: SendIn):
     """Email a person you can see; it is logged on their timeline and sent in the background
     (`status` goes from `queued` to `sent` or `failed`). 409 when email is not set up."""
-    person = Person.objects.visible_to(request.auth).filter(pk=payload.person_id).first()
-    if person is None:
-        raise Http404
+    person = get_visible_or_404(Person, request.auth, payload.person_id)
     try:
         message = mail_send.send_email(
             request.auth,

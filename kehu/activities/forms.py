@@ -3,9 +3,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kehu.accounts.models import User
 from kehu.activities.models import NOTE_MAX_LENGTH, SUBJECT_MAX_LENGTH, Activity
 from kehu.activities.services import KIND_FIELDS
+from kehu.core.access import users_in_scope
+from kehu.core.visibility import SCOPE_ALL
 from kehu.customers.forms import owner_choices
 
 Kind = Activity.Kind
@@ -109,13 +110,15 @@ class ActivityForm(forms.Form):
             self.fields["body"].widget.attrs["placeholder"] = _("Write a note…")
         if "owner" in self.fields:
             current = activity.owner if activity is not None else None
-            self.fields["owner"].choices = owner_choices(user, current_owner=current)
+            self.fields["owner"].choices = owner_choices(
+                user, current_owner=current, module="activities"
+            )
             self.fields["owner"].initial = str(user.pk)
         if "attendee_users" in self.fields:
-            colleagues = User.objects.filter(is_active=True).exclude(pk=user.pk)
-            self.fields["attendee_users"].choices = [
-                (str(u.pk), str(u)) for u in colleagues.order_by("username")
-            ]
+            # any active colleague may be invited, whatever the record scope: an invitation
+            # shares this meeting, not the colleague's records
+            colleagues = users_in_scope(user, "activities", scope=SCOPE_ALL).exclude(pk=user.pk)
+            self.fields["attendee_users"].choices = [(str(u.pk), str(u)) for u in colleagues]
         if "attendee_people" in self.fields:
             choices = _people_choices(user, record)
             self.fields["attendee_people"].choices = choices

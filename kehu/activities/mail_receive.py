@@ -7,6 +7,13 @@ byte for byte (`EmailMessage.raw`), with its attachments. It is matched to a per
 Kehu knows — or to the person its conversation is filed on. A matched message becomes an
 email activity on that person's timeline; any other waits in the review list, where someone
 links it, makes a new person from it, or ignores it. Nothing is created silently.
+
+Reads: intake is a system path with no request user (an IMAP sweep files mail of every
+mailbox), so it finds the person with an address, and the activity of an earlier message,
+among all live records (`Person.objects`, not `visible_to`): a message belongs to the customer
+who wrote it, whoever may see them. Everything a user is then given goes through the read door
+(`visible_to`): a mailbox owner's own match first, an upload only on records its uploader sees,
+and the filed activity is owned by a user who sees its record (`_activity_owner`).
 """
 
 import hashlib
@@ -87,9 +94,14 @@ def _person_with_address(address: str, mailbox_owner=None, only_visible: bool = 
         .select_related("owner")
         .order_by("id")[:20]
     )
-    if mailbox_owner is not None:
+    if mailbox_owner is not None and found:
+        seen = set(
+            Person.objects.visible_to(mailbox_owner)
+            .filter(pk__in=[person.pk for person in found])
+            .values_list("pk", flat=True)
+        )
         for person in found:
-            if _may_see(mailbox_owner, person):
+            if person.pk in seen:
                 return person
     if only_visible:
         return None
@@ -97,11 +109,8 @@ def _person_with_address(address: str, mailbox_owner=None, only_visible: bool = 
 
 
 def _may_see(user, record) -> bool:
-    return bool(
-        user is not None
-        and visibility.can(user, record.module, "read")
-        and visibility.in_scope(user, record)
-    )
+    """Whether `user` sees `record` (a live person, company, lead or deal): the read door."""
+    return user is not None and type(record).objects.visible_to(user).filter(pk=record.pk).exists()
 
 
 def _thread_of(parsed: mail_parse.ParsedMessage) -> tuple[str, EmailMessage | None]:

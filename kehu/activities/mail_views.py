@@ -16,6 +16,7 @@ from kehu.accounts.services import require_admin
 from kehu.activities import mail_send, mail_templates
 from kehu.activities.email_models import EmailAttachment, EmailMessage, EmailTemplate
 from kehu.activities.models import NOTE_MAX_LENGTH, SUBJECT_MAX_LENGTH, Activity
+from kehu.core.access import get_visible_or_404
 from kehu.customers.models import Person
 from kehu.web.pages import setting_or_404, settings_delete, settings_page
 
@@ -70,7 +71,7 @@ def _reply_defaults(user, raw) -> tuple[EmailMessage | None, dict]:
 def compose(request, pk):
     """Write an email to a person; a template chosen (`?template=`) fills subject and text."""
     user = request.user
-    person = get_object_or_404(Person.objects.visible_to(user).select_related("company"), pk=pk)
+    person = get_visible_or_404(Person, user, pk, queryset=Person.objects.select_related("company"))
     mail_send.require_sender(user)
     templates = list(mail_templates.usable_templates(user))
     ready = mail_send.email_configured()

@@ -11,7 +11,6 @@ from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
 from kehu.activities.models import Activity
-from kehu.core import visibility
 
 SHOWN = 50  # rows per section; "and more" beyond
 UPCOMING_DAYS = 7
@@ -33,19 +32,6 @@ class Section:
 def day_start(day: datetime.date) -> datetime.datetime:
     """Midnight at the start of `day` in the active time zone, as an aware moment."""
     return datetime.datetime.combine(day, datetime.time(), tzinfo=timezone.get_current_timezone())
-
-
-def owners_for(viewer):
-    """The active users whose day `viewer` may look at: everyone in their record scope."""
-    from kehu.accounts.models import User
-
-    users = User.objects.filter(is_active=True).order_by("username")
-    owners = visibility.owners_in_scope(viewer)
-    if owners is None:
-        return users
-    if isinstance(owners, int):
-        return users.filter(pk=owners)
-    return users.filter(pk__in=owners)
 
 
 def _capped(key: str, qs) -> Section:

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.middleware.csrf import get_token
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape, format_html
@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from kehu.activities import my_day, services
 from kehu.activities.models import Activity
+from kehu.core.access import get_visible_or_404, users_in_scope
 from kehu.core.records import VersionConflict
 from kehu.core.urls import record_url
 
@@ -48,7 +49,7 @@ def _owner(request, source):
     viewer = request.user
     wanted = _id(source.get("owner"))
     if wanted and wanted != viewer.pk:
-        found = my_day.owners_for(viewer).filter(pk=wanted).first()
+        found = users_in_scope(viewer, "activities").filter(pk=wanted).first()
         if found is not None:
             return found
     return viewer
@@ -188,14 +189,15 @@ def my_day_page(request):
     """What the user (or, for a manager, a teammate) has to do today."""
     owner = _owner(request, request.GET)
     context = _context(request, owner)
-    choices = list(my_day.owners_for(request.user)[:200])
+    choices = list(users_in_scope(request.user, "activities")[:200])
     context.update({"nav": "my-day", "choices": choices if len(choices) > 1 else []})
     return render(request, "activities/my_day.html", context)
 
 
 def _task(request, pk) -> Activity:
-    tasks = Activity.objects.visible_to(request.user).filter(kind=Activity.Kind.TASK)
-    return get_object_or_404(tasks, pk=pk)
+    return get_visible_or_404(
+        Activity, request.user, pk, queryset=Activity.objects.filter(kind=Activity.Kind.TASK)
+    )
 
 
 def _answer(request, owner, notice: str = "", error: str = ""):

@@ -13,6 +13,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
 
 from kehu.activities.models import Activity
+from kehu.activities.visibility import not_private_to_others
 from kehu.core.models import AuditEntry
 
 PAGE_SIZE = 20
@@ -89,9 +90,11 @@ def _activities(record, user, company_rollup: bool):
     if company_rollup and isinstance(record, Company):
         qs = Activity.objects.visible_to(user).filter(company_id=record.pk)
         return qs.select_related("owner", "email").prefetch_related("record", "email__attachments")
-    content_type = ContentType.objects.get_for_model(record.__class__)
-    qs = Activity.objects.filter(content_type=content_type, object_id=record.pk)
-    qs = qs.filter(Q(private=False) | Q(owner_id=getattr(user, "pk", None)))
+    # `record` came through the read door (get_visible_or_404), so of the door's two
+    # conditions only the private one is left to apply; the other, "logged on a record the
+    # user sees", would repeat that check as a subquery over every record of four tables the
+    # user sees, on each page.
+    qs = Activity.objects.on(record).filter(not_private_to_others(user))
     return qs.select_related("owner", "email").prefetch_related("email__attachments")
 
 

@@ -35,10 +35,16 @@ def _visible_parents(user) -> Q:
     return condition
 
 
+def not_private_to_others(user) -> Q:
+    """The activities `user` may see among those of a record they see: all but the private
+    ones of others (one condition, shared by the read door and the record timeline)."""
+    return Q(private=False) | Q(owner_id=getattr(user, "pk", None))
+
+
 def filter_visible_activities(qs: QuerySet, user, action: str = "read") -> QuerySet:
     if not visibility._is_live(user):
         return qs.none()
-    return qs.filter(_visible_parents(user)).filter(Q(private=False) | Q(owner=user))
+    return qs.filter(_visible_parents(user)).filter(not_private_to_others(user))
 
 
 def require_activity(user, activity, action: str = "read") -> None:

@@ -20,6 +20,7 @@ from ninja import Header, Path, Query, Router, Schema, Status
 from pydantic import Field as PydanticField
 
 from kehu.core import idempotency
+from kehu.core.access import get_visible_or_404
 from kehu.core.api_support import (
     CREATE_ERRORS,
     ETAG_HEADER,
@@ -88,9 +89,9 @@ class RecordQueries:
 
     def visible(self, user, pk: int) -> Record:
         """The record `user` can see; 404 if it does not exist, is binned or is out of scope."""
-        record = self.with_related(self.model.objects.visible_to(user)).filter(pk=pk).first()
-        if record is None:
-            raise Http404
+        record = get_visible_or_404(
+            self.model, user, pk, queryset=self.with_related(self.model.objects.all())
+        )
         self.ready([record])
         return record
 
@@ -106,13 +107,25 @@ class RecordQueries:
 
     def binned(self, user, pk: int) -> Record:
         """A record in the bin `user` may restore; 403 if seen but not theirs to restore."""
-        binned = self.model.all_objects
-        record = binned.visible_to(user, "delete").in_recycle_bin().filter(pk=pk).first()
-        if record is None:
-            if binned.visible_to(user).in_recycle_bin().filter(pk=pk).exists():
-                raise PermissionDenied
-            raise Http404
-        return record
+        try:
+            return get_visible_or_404(
+                self.model,
+                user,
+                pk,
+                "delete",
+                include_bin=True,
+                queryset=self.model.all_objects.in_recycle_bin(),
+            )
+        except Http404:
+            # 404 (raised again here) unless the user sees the record in the bin
+            get_visible_or_404(
+                self.model,
+                user,
+                pk,
+                include_bin=True,
+                queryset=self.model.all_objects.in_recycle_bin(),
+            )
+            raise PermissionDenied from None
 
 
 def add_record_routes(

@@ -9,8 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from kehu.accounts.models import User
-from kehu.core import visibility
+from kehu.core.access import users_in_scope
 from kehu.core.contact import display_phone, normalize_email, normalize_phone
 from kehu.customers.custom_fields import active_fields, clean_value
 from kehu.customers.models import Company, CustomField
@@ -50,15 +49,11 @@ def split_tags(text: str) -> list[str]:
     return names
 
 
-def owner_choices(user, current_owner=None) -> list[tuple[str, str]]:
-    """The users `user` may give a record to, as the services allow it."""
-    scope = visibility.scope_of(user)
-    users = User.objects.filter(is_active=True).order_by("username")
-    if scope == visibility.SCOPE_OWN:
-        users = users.filter(pk=user.pk)
-    elif scope == visibility.SCOPE_TEAM:
-        users = users.filter(team_id=user.team_id) if user.team_id else users.filter(pk=user.pk)
-    choices = [(str(u.pk), str(u)) for u in users]
+def owner_choices(user, current_owner=None, module: str = "customers") -> list[tuple[str, str]]:
+    """The users `user` may give a record of `module` to, as the services allow it; the
+    current owner stays listed (an edit must not change the owner unasked)."""
+    action = "create" if current_owner is None else "edit"
+    choices = [(str(u.pk), str(u)) for u in users_in_scope(user, module, action)]
     if current_owner is not None and str(current_owner.pk) not in dict(choices):
         choices.append((str(current_owner.pk), str(current_owner)))
     return choices
@@ -228,7 +223,9 @@ class RecordForm(forms.Form):
             return gettext("Yes") if value else gettext("No")
         choices = dict(getattr(field, "choices", []) or [])
         if name == "company" and not choices:
-            company = Company.all_objects.filter(pk=value).first() if str(value).isdigit() else None
+            # the type-ahead field has no choices: name the company only if the user sees it
+            visible = Company.objects.visible_to(self.user)
+            company = visible.filter(pk=value).first() if str(value).isdigit() else None
             return company.name if company else str(value)
         if isinstance(value, list | tuple):
             return ", ".join(str(choices.get(v, v)) for v in value)

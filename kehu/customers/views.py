@@ -9,15 +9,15 @@ from dataclasses import dataclass
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Model
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
-from kehu.accounts.models import User
 from kehu.activities.activity_views import panel_context
 from kehu.core import search, visibility
+from kehu.core.access import get_visible_or_404, users_in_scope
 from kehu.core.pagination import capped_count
 from kehu.customers import list_table, queries, services
 from kehu.customers.custom_fields import active_fields
@@ -96,12 +96,9 @@ def _filtered(qs, params, entity_key: str, user, definitions):
 
 def _filter_options(entity: Entity, user, params) -> dict:
     """What the filter bar offers: owners in the user's scope, tags, companies, custom fields."""
-    scope = visibility.scope_of(user)
-    owners = User.objects.filter(is_active=True).order_by("username")
-    if scope == visibility.SCOPE_OWN:
-        owners = owners.none()
-    elif scope == visibility.SCOPE_TEAM:
-        owners = owners.filter(team_id=user.team_id) if user.team_id else owners.none()
+    owners = users_in_scope(user, "customers", "read")
+    if visibility.owners_in_scope(user) == user.pk:
+        owners = owners.none()  # one who sees only their own records has no owner to choose
     names = {u.pk: str(u) for u in owners[:FILTER_OPTION_LIMIT]}
     tags = Tag.objects.order_by("name").values_list("pk", "name")[:FILTER_OPTION_LIMIT]
     options = {
@@ -236,11 +233,6 @@ def _export_query(params) -> str:
     return query.urlencode()
 
 
-def _visible_record(entity: Entity, user, pk: int, include_bin: bool = False):
-    manager = entity.model.all_objects if include_bin else entity.model.objects
-    return get_object_or_404(_related(entity, manager.visible_to(user)), pk=pk)
-
-
 def _custom_labels(entity_key: str) -> dict[str, str]:
     return {d.key: d.display_label for d in CustomField.objects.filter(entity=entity_key)}
 
@@ -249,7 +241,13 @@ def _custom_labels(entity_key: str) -> dict[str, str]:
 def record_detail(request, entity, pk):
     entity = ENTITIES[entity]
     user = request.user
-    record = _visible_record(entity, user, pk, include_bin=True)
+    record = get_visible_or_404(
+        entity.model,
+        user,
+        pk,
+        include_bin=True,
+        queryset=_related(entity, entity.model.all_objects.all()),
+    )
     context = {
         "nav": entity.nav,
         "custom_fields": active_fields(entity.key),
@@ -296,7 +294,9 @@ def record_create(request, entity):
 def record_edit(request, entity, pk):
     entity = ENTITIES[entity]
     user = request.user
-    record = _visible_record(entity, user, pk)
+    record = get_visible_or_404(
+        entity.model, user, pk, queryset=_related(entity, entity.model.objects.all())
+    )
     return edit_page(
         request,
         record,
@@ -311,7 +311,9 @@ def record_edit(request, entity, pk):
 def record_delete(request, entity, pk):
     entity = ENTITIES[entity]
     user = request.user
-    record = _visible_record(entity, user, pk)
+    record = get_visible_or_404(
+        entity.model, user, pk, queryset=_related(entity, entity.model.objects.all())
+    )
     note = ""
     if entity.key == "company" and request.method != "POST":
         people, _more = capped_count(Person.objects.visible_to(user).filter(company=record))

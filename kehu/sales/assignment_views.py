@@ -7,8 +7,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
-from kehu.accounts.models import Team, User
+from kehu.accounts.models import Team
 from kehu.accounts.services import require_admin
+from kehu.core.access import users_in_scope
+from kehu.core.visibility import SCOPE_ALL
 from kehu.sales import assignment
 from kehu.sales.models import AssignmentRule
 from kehu.web.pages import setting_or_404, settings_delete, settings_page
@@ -32,9 +34,11 @@ class RuleForm(forms.Form):
                                                     "records."))  # fmt: skip
     active = forms.BooleanField(label=gettext_lazy("Active"), required=False, initial=True)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, admin, **kwargs):
         super().__init__(*args, **kwargs)
-        users = User.objects.filter(is_active=True).order_by("username")
+        # an administrator's rule may hand records to any active user, whatever the
+        # administrator's own record scope
+        users = users_in_scope(admin, "sales", "edit", scope=SCOPE_ALL)
         self.fields["user"].choices = [("", "—")] + [(str(u.pk), str(u)) for u in users]
         self.fields["team"].choices = [("", "—")] + [
             (str(t.pk), t.name) for t in Team.objects.order_by("name")
@@ -88,7 +92,7 @@ def rule_edit(request, pk=None):
     else:
         last = AssignmentRule.objects.filter(entity=entity).order_by("-position").first()
         initial["position"] = last.position + 1 if last else 0
-    form = RuleForm(request.POST or None, initial=initial)
+    form = RuleForm(request.POST or None, initial=initial, admin=user)
     if rule is not None:  # its conditions name the fields of leads or of deals
         form.fields["entity"].disabled = True
     formset = ConditionFormSet(

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from kehu.accounts.models import Team, User
 from kehu.core import audit, visibility
+from kehu.core.access import users_in_scope
 from kehu.sales import services
 from kehu.sales.models import Deal, Pipeline, SalesTarget, Stage
 from kehu.sales.queries import in_company_currency, rates
@@ -227,11 +228,16 @@ def target_subjects(actor) -> tuple[list[User], list[Team]]:
     """The people and teams `actor` may set targets for."""
     if not can_set_targets(actor):
         return [], []
-    users = User.objects.filter(is_active=True).order_by("username")
     teams = Team.objects.order_by("name")
-    if not actor.is_admin and visibility.scope_of(actor) != visibility.SCOPE_ALL:
-        users = users.filter(team_id=actor.team_id) if actor.team_id else users.none()
-        teams = teams.filter(pk=actor.team_id) if actor.team_id else teams.none()
+    if actor.is_admin:
+        # an administrator sets anyone's target, whatever their own record scope
+        users = users_in_scope(actor, "sales", "edit", scope=visibility.SCOPE_ALL)
+        return list(users), list(teams)
+    if visibility.scope_of(actor) != visibility.SCOPE_ALL and not actor.team_id:
+        return [], []  # a team manager without a team has nobody to set targets for
+    users = users_in_scope(actor, "sales", "edit")
+    if visibility.scope_of(actor) != visibility.SCOPE_ALL:
+        teams = teams.filter(pk=actor.team_id)
     return list(users), list(teams)
 
 

@@ -61,7 +61,9 @@ class DealForm(forms.Form):
         self.fields["pipeline"].choices = [(str(p.pk), p.display_name) for p in pipelines]
         self.fields["stage"].choices = stage_choices(pipelines)
         self.fields["currency"].choices = [(c, c) for c in sorted(services.known_currencies())]
-        self.fields["owner"].choices = owner_choices(user, instance.owner if instance else None)
+        self.fields["owner"].choices = owner_choices(
+            user, instance.owner if instance else None, module="sales"
+        )
         if instance is None:
             self.fields["owner"].choices += rules_choice("deal")
         set_company_field(self, instance.company if instance and instance.company_id else None)

@@ -64,7 +64,9 @@ class LeadForm(forms.Form):
         else:
             initial.setdefault("owner", str(user.pk))
         super().__init__(*args, **kwargs)
-        self.fields["owner"].choices = owner_choices(user, instance.owner if instance else None)
+        self.fields["owner"].choices = owner_choices(
+            user, instance.owner if instance else None, module="sales"
+        )
         self.custom_definitions = active_fields("lead")
         for definition in self.custom_definitions:
             self.fields[CUSTOM_PREFIX + definition.key] = custom_form_field(definition)

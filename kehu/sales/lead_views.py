@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from kehu.activities.activity_views import panel_context
 from kehu.core import search, visibility
+from kehu.core.access import get_visible_or_404
 from kehu.core.client_address import client_address as visitor_address
 from kehu.customers.custom_fields import active_fields
 from kehu.customers.queries import CUSTOM_PREFIX, filter_by_custom
@@ -35,11 +36,6 @@ from kehu.web.pages import (
 
 SORTS = ["-updated_at", "updated_at", "name", "-name", "-score", "score"]
 FILTER_KEYS = ("q", "status", "source", "owner")
-
-
-def _leads(user, include_bin: bool = False):
-    manager = Lead.all_objects if include_bin else Lead.objects
-    return manager.visible_to(user).select_related("owner")
 
 
 def _filtered(qs, params, user):
@@ -75,7 +71,7 @@ def _filtered(qs, params, user):
 def lead_list(request):
     user = request.user
     visibility.require(user, "sales", "read")
-    base = _leads(user)
+    base = Lead.objects.visible_to(user).select_related("owner")
     qs, errors = _filtered(base, request.GET, user)
     definitions = active_fields("lead")
     context = {
@@ -101,8 +97,12 @@ def lead_list(request):
 @login_required
 def lead_detail(request, pk):
     user = request.user
-    lead = get_object_or_404(
-        _leads(user, include_bin=True).select_related("person", "company", "deal"), pk=pk
+    lead = get_visible_or_404(
+        Lead,
+        user,
+        pk,
+        include_bin=True,
+        queryset=Lead.all_objects.select_related("owner", "person", "company", "deal"),
     )
     definitions = active_fields("lead")
     context = {
@@ -138,7 +138,7 @@ def lead_create(request):
 @login_required
 def lead_edit(request, pk):
     user = request.user
-    lead = get_object_or_404(_leads(user), pk=pk)
+    lead = get_visible_or_404(Lead, user, pk, queryset=Lead.objects.select_related("owner"))
     return edit_page(
         request,
         lead,
@@ -152,7 +152,7 @@ def lead_edit(request, pk):
 @login_required
 def lead_convert(request, pk):
     user = request.user
-    lead = get_object_or_404(_leads(user), pk=pk)
+    lead = get_visible_or_404(Lead, user, pk, queryset=Lead.objects.select_related("owner"))
     visibility.require_record(user, lead, "edit")
     form = ConvertForm(request.POST or None, initial={"deal_name": lead.company_name or lead.name})
     context = {
@@ -183,7 +183,7 @@ def lead_convert(request, pk):
 
 @login_required
 def lead_delete(request, pk):
-    lead = get_object_or_404(_leads(request.user), pk=pk)
+    lead = get_visible_or_404(Lead, request.user, pk, queryset=Lead.objects.select_related("owner"))
     return delete_page(request, lead, delete=leads.delete_lead, list_url="lead-list", nav="leads")
 
 

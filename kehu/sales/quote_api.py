@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Header, Path, Query, Router, Schema, Status
 
 from kehu.core import visibility
+from kehu.core.access import get_visible_or_404
 from kehu.core.api_support import (
     CREATE_ERRORS,
     PATCH_ERRORS,
@@ -643,13 +644,6 @@ def order_out(order: Order) -> dict:
     }
 
 
-def _visible_order(user, pk: int) -> Order:
-    order = Order.objects.visible_to(user).prefetch_related("lines").filter(pk=pk).first()
-    if order is None:
-        raise Http404
-    return order
-
-
 @orders_router.get("", response={200: OrderPage, **READ_ERRORS}, summary="List orders")
 def list_orders(request: HttpRequest, filters: Query[OrderFilters]):
     qs = Order.objects.visible_to(request.auth).prefetch_related("lines")
@@ -663,7 +657,9 @@ def list_orders(request: HttpRequest, filters: Query[OrderFilters]):
 
 @orders_router.get("/{order_id}", response={200: OrderOut, **READ_ERRORS}, summary="Read an order")
 def get_order(request: HttpRequest, response: HttpResponse, order_id: int = ID):
-    order = _visible_order(request.auth, order_id)
+    order = get_visible_or_404(
+        Order, request.auth, order_id, queryset=Order.objects.prefetch_related("lines")
+    )
     set_etag(response, order.version)
     return order_out(order)
 
@@ -673,8 +669,14 @@ def get_order(request: HttpRequest, response: HttpResponse, order_id: int = ID):
 )
 def update_order(request: HttpRequest, response: HttpResponse, payload: OrderPatch,
                  order_id: int = ID, if_match: str | None = _if_match()):  # fmt: skip
-    order = _visible_order(request.auth, order_id)
+    order = get_visible_or_404(
+        Order, request.auth, order_id, queryset=Order.objects.prefetch_related("lines")
+    )
     version = expected_version(if_match, order.version)
     saved = quotes.set_order_status(request.auth, order, payload.status, version)
     set_etag(response, saved.version)
-    return order_out(_visible_order(request.auth, saved.pk))
+    return order_out(
+        get_visible_or_404(
+            Order, request.auth, saved.pk, queryset=Order.objects.prefetch_related("lines")
+        )
+    )

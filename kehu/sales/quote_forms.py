@@ -115,7 +115,9 @@ class QuoteForm(forms.Form):
                 initial.setdefault("company", str(deal.company_id or ""))
         super().__init__(*args, **kwargs)
         self.fields["currency"].choices = [(c, c) for c in sorted(services.known_currencies())]
-        self.fields["owner"].choices = owner_choices(user, instance.owner if instance else None)
+        self.fields["owner"].choices = owner_choices(
+            user, instance.owner if instance else None, module="sales"
+        )
         company = instance.company if instance is not None and instance.company_id else None
         set_company_field(self, company)
         company_id = id_or_none(self.data.get("company") if self.is_bound else None) or id_or_none(

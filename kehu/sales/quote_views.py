@@ -6,12 +6,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kehu.activities import timeline
 from kehu.core import visibility
+from kehu.core.access import get_visible_or_404
 from kehu.core.records import VersionConflict
 from kehu.sales import quotes
 from kehu.sales.models import Deal, Order, Quote
@@ -29,11 +30,6 @@ from kehu.web.pages import chosen_sort, delete_page, list_page, restore_page
 
 QUOTE_SORTS = ["-updated_at", "updated_at", "-total", "total"]
 ORDER_SORTS = ["-ordered_at", "ordered_at"]
-
-
-def _quotes(user, include_bin: bool = False):
-    manager = Quote.all_objects if include_bin else Quote.objects
-    return manager.visible_to(user).select_related("owner", "company")
 
 
 def _status_and_owner(qs, params, user, statuses) -> tuple:
@@ -58,7 +54,7 @@ def _status_and_owner(qs, params, user, statuses) -> tuple:
 def quote_list(request):
     user = request.user
     visibility.require(user, "sales", "read")
-    base = _quotes(user)
+    base = Quote.objects.visible_to(user).select_related("owner", "company")
     qs, errors = _status_and_owner(base, request.GET, user, Quote.Status.values)
     if request.GET.get("status") != Quote.Status.SUPERSEDED:
         qs = qs.filter(is_latest=True)
@@ -127,8 +123,8 @@ def quote_create(request):
     deal = None
     deal_id = id_or_none(request.GET.get("deal"))
     if deal_id:
-        deal = get_object_or_404(
-            Deal.objects.visible_to(user).select_related("company"), pk=deal_id
+        deal = get_visible_or_404(
+            Deal, user, deal_id, queryset=Deal.objects.select_related("company")
         )
     return _quote_form_page(request, None, deal)
 
@@ -136,7 +132,9 @@ def quote_create(request):
 @login_required
 def quote_edit(request, pk):
     user = request.user
-    quote = get_object_or_404(_quotes(user), pk=pk)
+    quote = get_visible_or_404(
+        Quote, user, pk, queryset=Quote.objects.select_related("owner", "company")
+    )
     visibility.require_record(user, quote, "edit")
     if not quote.is_editable:
         messages.error(request, _("Only a draft can be changed; make a new version instead."))
@@ -147,8 +145,12 @@ def quote_edit(request, pk):
 @login_required
 def quote_detail(request, pk):
     user = request.user
-    quote = get_object_or_404(
-        _quotes(user, include_bin=True).select_related("deal", "person"), pk=pk
+    quote = get_visible_or_404(
+        Quote,
+        user,
+        pk,
+        include_bin=True,
+        queryset=Quote.all_objects.select_related("owner", "company", "deal", "person"),
     )
     if request.htmx and "before" in request.GET:
         items = {"timeline": timeline.page(quote, request.GET.get("before"), kinds=["changes"])}
@@ -176,14 +178,18 @@ def quote_detail(request, pk):
 
 @login_required
 def quote_print(request, pk):
-    quote = get_object_or_404(_quotes(request.user).select_related("person"), pk=pk)
+    quote = get_visible_or_404(
+        Quote, request.user, pk, queryset=Quote.objects.select_related("owner", "company", "person")
+    )
     context = {"quote": quote, "lines": quote.lines.all(), "seller": settings.COMPANY_NAME}
     return render(request, "sales/quote_print.html", context)
 
 
 @login_required
 def quote_pdf_download(request, pk):
-    quote = get_object_or_404(_quotes(request.user).select_related("person"), pk=pk)
+    quote = get_visible_or_404(
+        Quote, request.user, pk, queryset=Quote.objects.select_related("owner", "company", "person")
+    )
     response = HttpResponse(quote_pdf(quote), content_type="application/pdf")
     filename = f"{quote.label.replace(' ', '-')}.pdf"
     response["Content-Disposition"] = f'inline; filename="{filename}"'
@@ -206,7 +212,9 @@ def _act(request, quote: Quote, action, success: str):
 
 
 def _posted_quote(request, pk) -> tuple[Quote, int | None]:
-    quote = get_object_or_404(_quotes(request.user), pk=pk)
+    quote = get_visible_or_404(
+        Quote, request.user, pk, queryset=Quote.objects.select_related("owner", "company")
+    )
     visibility.require_record(request.user, quote, "edit")
     return quote, id_or_none(request.POST.get("version"))
 
@@ -214,7 +222,9 @@ def _posted_quote(request, pk) -> tuple[Quote, int | None]:
 @login_required
 def quote_send(request, pk):
     user = request.user
-    quote = get_object_or_404(_quotes(user).select_related("person"), pk=pk)
+    quote = get_visible_or_404(
+        Quote, user, pk, queryset=Quote.objects.select_related("owner", "company", "person")
+    )
     visibility.require_record(user, quote, "edit")
     person = quote.person if quote.person_id else None
     seller = settings.COMPANY_NAME
@@ -303,7 +313,9 @@ def quote_revise(request, pk):
 
 @login_required
 def quote_delete(request, pk):
-    quote = get_object_or_404(_quotes(request.user), pk=pk)
+    quote = get_visible_or_404(
+        Quote, request.user, pk, queryset=Quote.objects.select_related("owner", "company")
+    )
     if quote.status == Quote.Status.ACCEPTED:
         messages.error(request, _("An accepted quote has an order: cancel the order instead."))
         return redirect(quote.get_absolute_url())
@@ -340,8 +352,8 @@ def order_list(request):
 @login_required
 def order_detail(request, pk):
     user = request.user
-    order = get_object_or_404(
-        Order.objects.visible_to(user).select_related("quote", "deal", "company", "person"), pk=pk
+    order = get_visible_or_404(
+        Order, user, pk, queryset=Order.objects.select_related("quote", "deal", "company", "person")
     )
     context = {
         "nav": "orders",
@@ -359,7 +371,7 @@ def order_detail(request, pk):
 @require_POST
 def order_status(request, pk):
     user = request.user
-    order = get_object_or_404(Order.objects.visible_to(user), pk=pk)
+    order = get_visible_or_404(Order, user, pk)
     version = id_or_none(request.POST.get("version"))
     try:
         order = quotes.set_order_status(user, order, request.POST.get("status", ""), version)

@@ -5,16 +5,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import JsonResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kehu.accounts.models import User
 from kehu.accounts.services import require_admin
 from kehu.activities.activity_views import panel_context
 from kehu.core import visibility
+from kehu.core.access import get_visible_or_404, users_in_scope
 from kehu.core.records import VersionConflict
 from kehu.customers.exporting import csv_stream, safe_cell
 from kehu.customers.models import Person
@@ -34,22 +34,12 @@ from kehu.web.pages import (
 FILTER_KEYS = ("q", "pipeline", "stage", "owner", "status", "company", "overdue")
 
 
-def _deals(user, include_bin: bool = False):
-    manager = Deal.all_objects if include_bin else Deal.objects
-    return manager.visible_to(user).select_related("pipeline", "stage", "company", "owner")
-
-
-def _visible_deal(user, pk: int, include_bin: bool = False) -> Deal:
-    return get_object_or_404(_deals(user, include_bin), pk=pk)
+#: what a deal's pages show beside it, read in the same query
+DEAL_JOINS = ("pipeline", "stage", "company", "owner")
 
 
 def _owner_options(user, params) -> list[tuple[str, str, bool]]:
-    scope = visibility.scope_of(user)
-    users = User.objects.filter(is_active=True).order_by("username")
-    if scope == visibility.SCOPE_OWN:
-        users = users.filter(pk=user.pk)
-    elif scope == visibility.SCOPE_TEAM:
-        users = users.filter(team_id=user.team_id) if user.team_id else users.filter(pk=user.pk)
+    users = users_in_scope(user, "sales", "read")
     chosen = params.get("owner", "")
     return [(str(u.pk), str(u), str(u.pk) == chosen) for u in users[:200]]
 
@@ -94,7 +84,7 @@ def deal_list(request):
     user = request.user
     visibility.require(user, "sales", "read")
     params = request.GET
-    base = _deals(user)
+    base = Deal.objects.visible_to(user).select_related(*DEAL_JOINS)
     errors = {}
     try:
         qs = queries.apply_filters(base, params, user)
@@ -121,7 +111,9 @@ def deal_list(request):
 @login_required
 def deal_detail(request, pk):
     user = request.user
-    deal = _visible_deal(user, pk, include_bin=True)
+    deal = get_visible_or_404(
+        Deal, user, pk, include_bin=True, queryset=Deal.all_objects.select_related(*DEAL_JOINS)
+    )
     changes = list(
         StageChange.objects.filter(deal=deal).select_related("from_stage", "to_stage", "actor")[
             :100
@@ -197,7 +189,7 @@ def deal_create(request):
 @login_required
 def deal_edit(request, pk):
     user = request.user
-    deal = _visible_deal(user, pk)
+    deal = get_visible_or_404(Deal, user, pk, queryset=Deal.objects.select_related(*DEAL_JOINS))
     return edit_page(
         request,
         deal,
@@ -219,7 +211,7 @@ def _update_deal(user, deal: Deal, changes: dict, version) -> Deal:
 def deal_move(request, pk):
     """The board's drag and drop: move a deal to a stage; answers JSON for the script."""
     user = request.user
-    deal = _visible_deal(user, pk)
+    deal = get_visible_or_404(Deal, user, pk, queryset=Deal.objects.select_related(*DEAL_JOINS))
     try:
         visibility.require_record(user, deal, "edit")
     except PermissionDenied:
@@ -262,7 +254,9 @@ def deal_move(request, pk):
 
 @login_required
 def deal_delete(request, pk):
-    deal = _visible_deal(request.user, pk)
+    deal = get_visible_or_404(
+        Deal, request.user, pk, queryset=Deal.objects.select_related(*DEAL_JOINS)
+    )
     return delete_page(
         request, deal, delete=services.delete_deal, list_url="deal-list", nav="deals"
     )
@@ -508,7 +502,7 @@ def my_pipeline(request):
 @require_POST
 def deal_contact_set(request, pk):
     user = request.user
-    deal = _visible_deal(user, pk)
+    deal = get_visible_or_404(Deal, user, pk, queryset=Deal.objects.select_related(*DEAL_JOINS))
     try:
         services.set_contact(user, deal, request.POST.get("person"), request.POST.get("role", ""))
     except ValidationError as exc:
@@ -520,7 +514,7 @@ def deal_contact_set(request, pk):
 @require_POST
 def deal_contact_remove(request, pk, person_id):
     user = request.user
-    deal = _visible_deal(user, pk)
+    deal = get_visible_or_404(Deal, user, pk, queryset=Deal.objects.select_related(*DEAL_JOINS))
     try:
         services.remove_contact(user, deal, person_id)
     except ValidationError as exc:

@@ -1,8 +1,9 @@
 """The pages every domain has, written once: a list, a create form, an edit form that never
 overwrites someone else's change, a delete confirmation, a restore, and a settings form.
 
-A view loads its record through `visible_to` (see `visible_or_404`), builds its form, and hands
-both to a helper with the service function that writes; no helper saves a model itself.
+A view loads its record through the read door (`kehu.core.access.get_visible_or_404`), builds
+its form, and hands both to a helper with the service function that writes; no helper saves a
+model itself.
 """
 
 from collections.abc import Callable
@@ -15,16 +16,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from kehu.core import audit, visibility
+from kehu.core.access import get_visible_or_404
 from kehu.core.pagination import BadCursor, capped_count, paginate
 from kehu.core.records import VersionConflict
 from kehu.web.conflicts import conflict_rows, show_service_errors
 
 PAGE_SIZE = 50
-
-
-def visible_or_404(user, model, pk, action: str = "read"):
-    """One record `user` may see (for `action`), or 404: a hidden record is never hinted at."""
-    return get_object_or_404(model.objects.visible_to(user, action), pk=pk)
 
 
 def chosen_sort(request, sorts) -> str:
@@ -174,7 +171,9 @@ def delete_page(
 
 def restore_page(request, model, pk: int, *, restore: Callable) -> HttpResponse:
     """Bring back a binned record the user can see; on to the bin or to the record."""
-    record = get_object_or_404(model.all_objects.visible_to(request.user).in_recycle_bin(), pk=pk)
+    record = get_visible_or_404(
+        model, request.user, pk, include_bin=True, queryset=model.all_objects.in_recycle_bin()
+    )
     restore(request.user, record)
     messages.success(request, _("“%(name)s” is restored.") % {"name": record})
     if request.POST.get("next") == "bin":

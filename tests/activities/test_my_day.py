@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from kehu.activities import my_day, services
 from kehu.activities.models import Activity
+from kehu.core.access import users_in_scope
 from tests.factories import make_person
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
@@ -242,9 +243,9 @@ def test_a_rep_never_sees_a_colleagues_day(client, rep, teammate, outsider, pers
 
 
 def test_the_team_view_lists_only_people_in_scope(rep, teammate, manager, outsider):
-    assert set(my_day.owners_for(manager)) == {rep, teammate, manager}
-    assert list(my_day.owners_for(rep)) == [rep]
-    assert outsider not in set(my_day.owners_for(manager))
+    assert set(users_in_scope(manager, "activities")) == {rep, teammate, manager}
+    assert list(users_in_scope(rep, "activities")) == [rep]
+    assert outsider not in set(users_in_scope(manager, "activities"))
 
 
 def test_a_private_activity_of_a_teammate_stays_hidden_in_the_team_view(rep, manager, person):

@@ -11,6 +11,7 @@ import kehu.urls
 from kehu.accounts import services as account_services
 from kehu.accounts.admin_forms import TeamForm
 from kehu.accounts.models import Team
+from kehu.core.access import get_visible_or_404
 from kehu.customers import services
 from kehu.customers.forms import PersonForm
 from kehu.customers.models import Person
@@ -58,7 +59,7 @@ def _create(request):
 def _edit(request, pk):
     return pages.edit_page(
         request,
-        pages.visible_or_404(request.user, Person, pk),
+        get_visible_or_404(Person, request.user, pk),
         form_class=PersonForm,
         update=services.update_person,
         template="web/record_form.html",
@@ -69,7 +70,7 @@ def _edit(request, pk):
 def _delete(request, pk):
     return pages.delete_page(
         request,
-        pages.visible_or_404(request.user, Person, pk),
+        get_visible_or_404(Person, request.user, pk),
         delete=services.delete_person,
         list_url="person-list",
         nav="people",
