@@ -25,6 +25,8 @@ from django.test import Client
 from django.utils import timezone
 
 from kehu.accounts.models import ApiToken, User
+from kehu.activities import mail_receive
+from kehu.activities.email_models import EmailMessage
 from kehu.activities.forms import FORM_FIELDS, ActivityForm, initial_for
 from kehu.activities.models import Activity
 from kehu.activities.services import delete_activity, log_activity, update_activity
@@ -55,6 +57,7 @@ MARKERS = {
     "binned_quote": ["回收报价 BINNEDQUOTE7740"],
     # users are in the company directory: their names may show where every colleague is
     # listed anyway, but a refusal must not name them (see `leaked`)
+    "other_email": ["隐秘邮件 HIDDENMAIL7743", "hidden7743@mark.example"],
     "other_user": ["Hiddenuser7741", "hiddenuser7741@mark.example", "stranger7741"],
     "inactive_user": ["Goneuser7742", "goneuser7742@mark.example", "gone7742"],
 }
@@ -128,6 +131,18 @@ def build_world() -> World:
     )
     MARKERS["other_quote"] = MARKERS["other_quote"][:1] + [other_quote.number]
 
+    other_email = EmailMessage.objects.create(
+        activity=log_activity(stranger, other_person, "email", {"subject": "x"}),
+        owner=stranger,
+        direction="out",
+        status="sent",
+        message_id="<hidden7743@mark.example>",
+        thread_key="<hidden7743@mark.example>",
+        to=[MARKERS["other_person"][1]],
+        subject=MARKERS["other_email"][0],
+        text="正文",
+    )
+
     # the actor's own records in the recycle bin
     binned_company = make_company(
         actor, MARKERS["binned_company"][0], email=MARKERS["binned_company"][1]
@@ -181,6 +196,7 @@ def build_world() -> World:
         "other_lead": other_lead,
         "binned_lead": binned_lead,
         "other_quote": other_quote,
+        "other_email": other_email,
         "binned_quote": binned_quote,
         "other_user": stranger,
         "inactive_user": gone,
@@ -189,7 +205,14 @@ def build_world() -> World:
         kind: type(obj)._base_manager.order_by("-pk").values_list("pk", flat=True)[0] + 1000
         for kind, obj in hidden.items()
     }
+    review = mail_receive.receive(
+        b"From: someone@unknown.example\r\nTo: hostile@kehu.example\r\nSubject: review\r\n"
+        b"Message-ID: <review7744@walk>\r\nDate: Tue, 01 Dec 2026 09:00:00 +0800\r\n\r\nhi\r\n",
+        owner=actor,
+        source="upload",
+    ).message
     own = {
+        "review": review,
         "company": company,
         "person": person,
         "deal": deal,
@@ -307,7 +330,9 @@ class Field:
     a valid request (a UI form as shown, an API body); `edits`: the own record it changes (its
     version is sent, fresh and stale; None for a create); `many`: the field takes a list;
     `typeahead`: the company field is the type-ahead search (more than the select limit of
-    visible companies); `record_type`: for an activity's record_id."""
+    visible companies); `get`: a filter or parameter of a page read (`{id}` in the URL),
+    answered by the page as if it named nothing, or 404; `refusals`: the statuses that refuse
+    it, if not the kind's usual ones."""
 
     url: Callable[[World], str]
     field: str
@@ -316,7 +341,8 @@ class Field:
     edits: str | None = None
     many: bool = False
     typeahead: bool = False
-    version_field: str = "version"
+    get: bool = False
+    refusals: tuple[int, ...] | None = None
 
 
 def own_url(pattern: str, kind: str):
@@ -448,6 +474,67 @@ UI_FIELDS = {
         new_activity("meeting"),
         many=True,
     ),
+    "deal-create company": Field(
+        fixed("/deals/new/"),
+        "company",
+        COMPANIES,
+        lambda w: {k: v for k, v in deal_form(w).items() if k != "version"},
+    ),
+    "deal-create owner": Field(
+        fixed("/deals/new/"),
+        "owner",
+        USERS,
+        lambda w: {k: v for k, v in deal_form(w).items() if k != "version"},
+    ),
+    "lead-create owner": Field(
+        fixed("/leads/new/"),
+        "owner",
+        USERS,
+        lambda w: {k: v for k, v in lead_form(w).items() if k != "version"},
+    ),
+    "quote-create company": Field(
+        fixed("/quotes/new/"), "company", COMPANIES, lambda w: {"title": "新", "currency": "CNY"}
+    ),
+    "quote-create person": Field(
+        fixed("/quotes/new/"), "person", PEOPLE, lambda w: {"title": "新", "currency": "CNY"}
+    ),
+    "quote-create owner": Field(
+        fixed("/quotes/new/"), "owner", USERS, lambda w: {"title": "新", "currency": "CNY"}
+    ),
+    "mail-review-link person": Field(
+        own_url("/emails/review/{pk}/link/", "review"),
+        "person",
+        PEOPLE,
+        nothing,
+        refusals=(400, 404),
+    ),
+    # pages that take a record from their address: they show it only if the user may see it
+    "person-create ?company=": Field(
+        fixed("/people/new/?company={id}"), "company", COMPANIES, nothing, get=True
+    ),
+    "person-create ?company= (type-ahead)": Field(
+        fixed("/people/new/?company={id}"), "company", COMPANIES, nothing, get=True, typeahead=True
+    ),
+    "deal-create ?company=": Field(
+        fixed("/deals/new/?company={id}"), "company", COMPANIES, nothing, get=True
+    ),
+    "deal-create ?company= (type-ahead)": Field(
+        fixed("/deals/new/?company={id}"), "company", COMPANIES, nothing, get=True, typeahead=True
+    ),
+    "person-list ?company=": Field(
+        fixed("/people/?company={id}"), "company", COMPANIES, nothing, get=True
+    ),
+    "deal-list ?company=": Field(
+        fixed("/deals/?company={id}"), "company", COMPANIES, nothing, get=True
+    ),
+    "deal-list ?owner=": Field(fixed("/deals/?owner={id}"), "owner", USERS, nothing, get=True),
+    "person-list ?owner=": Field(fixed("/people/?owner={id}"), "owner", USERS, nothing, get=True),
+    "my-pipeline ?owner=": Field(
+        fixed("/deals/mine/?owner={id}"), "owner", USERS, nothing, get=True
+    ),
+    "calendar ?owner=": Field(fixed("/calendar/?owner={id}"), "owner", USERS, nothing, get=True),
+    "my-day ?owner=": Field(fixed("/my-day/?owner={id}"), "owner", USERS, nothing, get=True),
+    "quote-list ?owner=": Field(fixed("/quotes/?owner={id}"), "owner", USERS, nothing, get=True),
     "activity-log on a record": Field(
         lambda w: "/activities/on/person/{id}/note/",
         "record",
@@ -575,6 +662,57 @@ API_FIELDS = {
     "POST emails person_id": Field(
         fixed("/api/v1/emails"), "person_id", PEOPLE, body(subject="偷看", body="正文")
     ),
+    "POST activities record_id (company)": Field(
+        fixed("/api/v1/activities"),
+        "record_id",
+        COMPANIES,
+        api_activity("call", record_type="company"),
+    ),
+    "POST emails in_reply_to_id": Field(
+        fixed("/api/v1/emails"),
+        "in_reply_to_id",
+        ("other_email",),
+        lambda w: {"person_id": w.own["person"].pk, "subject": "偷看", "body": "正文"},
+    ),
+    "POST review link person_id": Field(
+        own_url("/api/v1/emails/review/{pk}/link", "review"), "person_id", PEOPLE, nothing
+    ),
+    # reads that take a record as a filter or parameter
+    "GET product price ?company_id=": Field(
+        lambda w: (
+            f"/api/v1/products/{w.own['quote'].lines.first().product_id}/price?company_id={{id}}"
+        ),
+        "company_id",
+        COMPANIES,
+        nothing,
+        get=True,
+    ),
+    "GET people ?company=": Field(
+        fixed("/api/v1/people?company={id}"), "company", COMPANIES, nothing, get=True
+    ),
+    "GET deals ?company=": Field(
+        fixed("/api/v1/deals?company={id}"), "company", COMPANIES, nothing, get=True
+    ),
+    "GET deals ?owner=": Field(
+        fixed("/api/v1/deals?owner={id}"), "owner", USERS, nothing, get=True
+    ),
+    "GET quotes ?deal=": Field(fixed("/api/v1/quotes?deal={id}"), "deal", DEALS, nothing, get=True),
+    "GET activities ?record_id=": Field(
+        fixed("/api/v1/activities?record_type=person&record_id={id}"),
+        "record_id",
+        PEOPLE,
+        nothing,
+        get=True,
+    ),
+    "GET emails ?person=": Field(
+        fixed("/api/v1/emails?person={id}"), "person", PEOPLE, nothing, get=True
+    ),
+    "GET timeline": Field(
+        fixed("/api/v1/timeline/person/{id}"), "record", PEOPLE, nothing, get=True
+    ),
+    "GET forecast ?owner=": Field(
+        fixed("/api/v1/forecast?owner={id}"), "owner", USERS, nothing, get=True
+    ),
     "POST targets user_id": Field(
         fixed("/api/v1/targets"), "user_id", ("other_user",), body(period="2026-Q4", amount=1)
     ),
@@ -583,6 +721,8 @@ API_FIELDS = {
 #: how each kind of request may refuse (a stale API write may also answer 412)
 UI_REFUSALS = (200, 404)
 API_REFUSALS = (400, 404, 422)
+#: a read may also answer as if it named nothing (an empty list, the page unfiltered)
+READ_ANSWERS = (200, 400, 404, 422)
 
 
 # ---------------------------------------------------------------- checks
@@ -631,16 +771,17 @@ def value_for(field: Field, pk: int):
 
 def send_ui(w: World, field: Field, pk: int, stale: bool):
     url = field.url(w).format(id=pk)
+    client = Client()
+    client.force_login(w.actor)
+    if field.get:
+        return client.get(url)
     data = field.data(w)
     if "{id}" not in field.url(w):
         data[field.field] = [str(pk)] if field.many else str(pk)
     if field.edits:
         version = current(w.own[field.edits]).version
-        data[field.version_field] = str(version - 1 if stale else version)
-    client = Client()
-    client.force_login(w.actor)
-    response = client.post(url, data, follow=True)
-    return response
+        data["version"] = str(version - 1 if stale else version)
+    return client.post(url, data, follow=True)
 
 
 def send_api(w: World, field: Field, pk: int, stale: bool):
@@ -649,6 +790,8 @@ def send_api(w: World, field: Field, pk: int, stale: bool):
     if field.edits:
         version = current(w.own[field.edits]).version
         headers["If-Match"] = f'W/"{version - 1 if stale else version}"'
+    if field.get:
+        return Client().get(url, headers=headers)
     payload = {**field.data(w), field.field: value_for(field, pk)}
     method = "PATCH" if url.rstrip("/").split("/")[-1].isdigit() else "POST"
     return Client().generic(method, url, json.dumps(payload), "application/json", headers=headers)
@@ -671,13 +814,15 @@ def walk(w: World, name: str, field: Field, send, refusals) -> list[str]:
             if changed:
                 problems.append(f"{label}: changed {changed}")
             status, text = response.status_code, response.content.decode()
-            allowed = refusals + ((412,) if stale and send is send_api else ())
+            allowed = (field.refusals or (READ_ANSWERS if field.get else refusals)) + (
+                (412,) if stale and send is send_api else ()
+            )
             if status not in allowed:
                 problems.append(f"{label}: answered {status}, expected one of {allowed}")
             if status != baseline.status_code:
                 problems.append(f"{label}: {status}, but {baseline.status_code} for no record")
             refused = "errorlist" in text or "flash error" in text
-            if send is send_ui and status == 200 and not refused:
+            if send is send_ui and status == 200 and not refused and not field.get:
                 problems.append(f"{label}: answered 200 without a field error")
             if field.typeahead and '<select name="company"' in text:
                 problems.append(f"{label}: the company field is not the type-ahead one")
@@ -699,7 +844,8 @@ def test_forms_refuse_hidden_ids_without_naming_them(world, db, name, monkeypatc
 
 
 @pytest.mark.parametrize("name", list(API_FIELDS))
-def test_api_refuses_hidden_ids_without_naming_them(world, db, name):
+def test_api_refuses_hidden_ids_without_naming_them(world, db, name, settings):
+    settings.EMAIL_HOST = "smtp.invalid"  # email is set up: sending checks what it is sent
     problems = walk(world, name, API_FIELDS[name], send_api, API_REFUSALS)
     assert not problems, "\n".join(problems)
 
