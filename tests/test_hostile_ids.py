@@ -59,10 +59,14 @@ MARKERS = {
     # listed anyway, but a refusal must not name them (see `leaked`)
     "other_email": ["隐秘邮件 HIDDENMAIL7743", "hidden7743@mark.example"],
     "other_user": ["Hiddenuser7741", "hiddenuser7741@mark.example", "stranger7741"],
+    "inactive_product": ["INACTIVEPROD7745", "旧产品 Retired7745"],
     "inactive_user": ["Goneuser7742", "goneuser7742@mark.example", "gone7742"],
 }
 #: hidden kinds that are users: the same request naming nobody may show their names
 USER_KINDS = ("other_user", "inactive_user")
+#: kinds everyone may read (the directory, the catalogue): their names may show where the page
+#: lists them anyway, but a refusal must not name them
+DIRECTORY_KINDS = (*USER_KINDS, "inactive_product")
 #: the row counts a refused request must leave alone
 COUNTED = (Person, Company, Deal, DealContact, Lead, Quote, QuoteLine, Activity, SalesTarget)
 
@@ -105,6 +109,11 @@ def build_world() -> World:
         admin, None, {"sku": "HOSTILE-P", "name": "Walk product", "price": "100", "tax_rate": "13"}
     )
     lines = [{"product": product.pk, "quantity": "1"}]
+    retired = catalog.save_product(
+        admin,
+        None,
+        {"sku": "INACTIVEPROD7745", "name": "旧产品 Retired7745", "price": "1", "active": False},
+    )
 
     # the other team's records
     other_company = make_company(
@@ -197,6 +206,7 @@ def build_world() -> World:
         "binned_lead": binned_lead,
         "other_quote": other_quote,
         "other_email": other_email,
+        "inactive_product": retired,
         "binned_quote": binned_quote,
         "other_user": stranger,
         "inactive_user": gone,
@@ -343,6 +353,7 @@ class Field:
     typeahead: bool = False
     get: bool = False
     refusals: tuple[int, ...] | None = None
+    value: Callable[[int], object] | None = None  # the API value holding the id, if not the id
 
 
 def own_url(pattern: str, kind: str):
@@ -501,6 +512,20 @@ UI_FIELDS = {
     "quote-create owner": Field(
         fixed("/quotes/new/"), "owner", USERS, lambda w: {"title": "新", "currency": "CNY"}
     ),
+    "quote-edit line product": Field(
+        own_url("/quotes/{pk}/edit/", "quote"),
+        "lines-0-product",
+        ("inactive_product",),
+        quote_form,
+        edits="quote",
+    ),
+    "lead-edit product interest": Field(
+        own_url("/leads/{pk}/edit/", "lead"),
+        "product_interest",
+        ("inactive_product",),
+        lead_form,
+        edits="lead",
+    ),
     "mail-review-link person": Field(
         own_url("/emails/review/{pk}/link/", "review"),
         "person",
@@ -615,6 +640,14 @@ API_FIELDS = {
     ),
     "PATCH quotes owner_id": Field(
         own_url("/api/v1/quotes/{pk}", "quote"), "owner_id", USERS, nothing, edits="quote"
+    ),
+    "PATCH quotes lines product_id": Field(
+        own_url("/api/v1/quotes/{pk}", "quote"),
+        "lines",
+        ("inactive_product",),
+        nothing,
+        edits="quote",
+        value=lambda pk: [{"product_id": pk, "quantity": "1"}],
     ),
     "POST quotes deal_id": Field(fixed("/api/v1/quotes"), "deal_id", DEALS, body(title="新")),
     "POST quotes company_id": Field(
@@ -752,9 +785,9 @@ def leaked(hidden_text: str, missing_text: str, kind: str, hidden_id: int, missi
     """What the answer naming a hidden record tells that the one naming no record does not."""
     problems = []
     for marker in MARKERS[kind]:
-        if marker in hidden_text and (kind not in USER_KINDS or marker not in missing_text):
+        if marker in hidden_text and (kind not in DIRECTORY_KINDS or marker not in missing_text):
             problems.append(f"shows {marker!r}")
-    if kind in USER_KINDS:  # the directory lists every colleague: only their names count
+    if kind in DIRECTORY_KINDS:  # listed to everyone anyway: only their names count
         return problems
     extra = words(hidden_text) - words(missing_text)
     extra.pop(str(hidden_id), None)
@@ -766,6 +799,8 @@ def leaked(hidden_text: str, missing_text: str, kind: str, hidden_id: int, missi
 
 
 def value_for(field: Field, pk: int):
+    if field.value is not None:
+        return field.value(pk)
     return [pk] if field.many else pk
 
 
