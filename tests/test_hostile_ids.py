@@ -12,12 +12,14 @@ may change (the edited row, its version, the audit log and the row counts).
 A field added later is one more row in FIELDS. The world is built once for the module.
 """
 
+import copy
 import datetime
 import json
 import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from http.cookies import SimpleCookie
 
 import pytest
 from django.db import transaction
@@ -78,6 +80,7 @@ class World:
     own: dict  # the actor's records that the walk edits (version 2 or more)
     hidden: dict  # kind -> the record or user the actor may not see or pick
     missing: dict  # kind -> an id no row has
+    session: SimpleCookie  # the actor signed in (one session for the module)
 
 
 @pytest.fixture(scope="module")
@@ -231,7 +234,10 @@ def build_world() -> World:
         "task": task,
         "meeting": meeting,
     }
-    return World(actor, ApiToken.issue(actor, "hostile walk")[1], own, hidden, missing)
+    signed_in = Client()
+    signed_in.force_login(actor)
+    token = ApiToken.issue(actor, "hostile walk")[1]
+    return World(actor, token, own, hidden, missing, signed_in.cookies)
 
 
 # ---------------------------------------------------------------- what a form posts
@@ -807,7 +813,7 @@ def value_for(field: Field, pk: int):
 def send_ui(w: World, field: Field, pk: int, stale: bool):
     url = field.url(w).format(id=pk)
     client = Client()
-    client.force_login(w.actor)
+    client.cookies = copy.deepcopy(w.session)
     if field.get:
         return client.get(url)
     data = field.data(w)
