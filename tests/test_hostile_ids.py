@@ -1,15 +1,17 @@
 """The hostile-id walk: every form and API field that names another record is sent the id of
 a record the user may not see, and must refuse it without naming it.
 
-For each field in FIELDS the walk sends, with a fresh and with a stale version of the edited
-record, the id of a record of another team and of one in the recycle bin (for owner fields: a
-user outside the sender's scope and an inactive one). The answer must be a field error (the
-form again with an error, or 400/422 from the API; a stale API write may answer 412) or a
-404; the response must hold nothing of the hidden record (its markers below, and no word or
-number that the same request naming a record that does not exist would not show); and nothing
-may change (the edited row, its version, the audit log and the row counts).
+For each field in UI_FIELDS and API_FIELDS the walk sends, with a fresh and with a stale
+version of the edited record, the id of a record of another team and of one in the recycle bin
+(for owner fields: a user outside the sender's scope and an inactive one; for products, an
+inactive one). The answer must be a field error (the form again with an error, or 400/422 from
+the API; a stale API write may answer 412) or a 404. The response must hold nothing of the
+hidden record: none of its markers below, and no word or number (so no count either) that the
+same request naming an id no row has would not show. Nothing may change: the edited row, its
+version, the audit log and the row counts stay as they were.
 
-A field added later is one more row in FIELDS. The world is built once for the module.
+A field added later is one more row in UI_FIELDS or API_FIELDS. The world is built once for
+the module, in a transaction rolled back after it.
 """
 
 import copy
@@ -57,17 +59,14 @@ MARKERS = {
     "binned_lead": ["回收线索 BINNEDLEAD7738"],
     "other_quote": ["隐秘报价 HIDDENQUOTE7739"],  # + its number, added by the world
     "binned_quote": ["回收报价 BINNEDQUOTE7740"],
-    # users are in the company directory: their names may show where every colleague is
-    # listed anyway, but a refusal must not name them (see `leaked`)
     "other_email": ["隐秘邮件 HIDDENMAIL7743", "hidden7743@mark.example"],
+    # users and products are read by everyone: their names may show where every colleague or
+    # product is listed anyway, but a refusal must not name them (see `leaked`)
     "other_user": ["Hiddenuser7741", "hiddenuser7741@mark.example", "stranger7741"],
     "inactive_product": ["INACTIVEPROD7745", "旧产品 Retired7745"],
     "inactive_user": ["Goneuser7742", "goneuser7742@mark.example", "gone7742"],
 }
-#: hidden kinds that are users: the same request naming nobody may show their names
 USER_KINDS = ("other_user", "inactive_user")
-#: kinds everyone may read (the directory, the catalogue): their names may show where the page
-#: lists them anyway, but a refusal must not name them
 DIRECTORY_KINDS = (*USER_KINDS, "inactive_product")
 #: the row counts a refused request must leave alone
 COUNTED = (Person, Company, Deal, DealContact, Lead, Quote, QuoteLine, Activity, SalesTarget)
