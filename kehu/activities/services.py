@@ -91,7 +91,8 @@ def _active_user(value, record, field: str):
     if record is not None and not (
         visibility.can(user, record.module, "read") and visibility.in_scope(user, record)
     ):
-        raise ValidationError({field: [_("%(user)s cannot see this record.") % {"user": user}]})
+        # not named: a refusal tells nothing of whom the sender may not hand the record to
+        raise ValidationError({field: [_("This user cannot see this record.")]})
     return user
 
 

@@ -27,6 +27,34 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
+def company_named(user, value, current: Company | None = None) -> Company | None:
+    """The company a posted id names, if `user` can see it or it is the record's own
+    (`current`); None otherwise, so a page never names a company the user cannot see."""
+    if not (isinstance(value, int) or (str(value or "").isascii() and str(value).isdigit())):
+        return None
+    pk = int(value)
+    if current is not None and current.pk == pk:
+        return current
+    if not 0 < pk < 2**63:
+        return None
+    return Company.objects.visible_to(user).filter(pk=pk).order_by().first()
+
+
+class CompanyLookupField(forms.CharField):
+    """The type-ahead company field: a posted id is accepted only if it names a company the
+    user can see (or the record's own), like the select variant's choices."""
+
+    def __init__(self, *, user, current: Company | None = None, **kwargs):
+        self.user, self.current = user, current
+        super().__init__(widget=CompanyLookupWidget(), **kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value and company_named(self.user, value, self.current) is None:
+            raise ValidationError(_("Choose a company you can see."), code="invalid_choice")
+        return value
+
+
 class CompanyLookupWidget(forms.Widget):
     """A hidden company id plus a text box that searches visible companies as you type."""
 
@@ -223,9 +251,7 @@ class RecordForm(forms.Form):
             return gettext("Yes") if value else gettext("No")
         choices = dict(getattr(field, "choices", []) or [])
         if name == "company" and not choices:
-            # the type-ahead field has no choices: name the company only if the user sees it
-            visible = Company.objects.visible_to(self.user)
-            company = visible.filter(pk=value).first() if str(value).isdigit() else None
+            company = company_named(self.user, value, getattr(self.instance, "company", None))
             return company.name if company else str(value)
         if isinstance(value, list | tuple):
             return ", ".join(str(choices.get(v, v)) for v in value)
@@ -273,15 +299,12 @@ def set_company_field(form: forms.Form, current: Company | None) -> None:
     companies = Company.objects.visible_to(form.user).order_by("name", "id")
     visible = list(companies.values_list("pk", "name")[: COMPANY_SELECT_LIMIT + 1])
     if len(visible) > COMPANY_SELECT_LIMIT:
-        field = forms.CharField(label=_("Company"), required=False, widget=CompanyLookupWidget())
+        field = CompanyLookupField(
+            label=_("Company"), required=False, user=form.user, current=current
+        )
         value = form.data.get("company") if form.is_bound else form.initial.get("company")
-        label = ""
-        if str(value or "").isdigit():
-            chosen = companies.filter(pk=int(value)).first()
-            if chosen is None and current is not None and current.pk == int(value):
-                chosen = current
-            label = chosen.name if chosen else ""
-        field.widget.selected_label = label
+        chosen = company_named(form.user, value, current)
+        field.widget.selected_label = chosen.name if chosen else ""
         form.fields["company"] = field
     else:
         choices = [("", "—")] + [(str(pk), name) for pk, name in visible]

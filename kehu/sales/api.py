@@ -14,7 +14,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Header, Path, Query, Router, Schema, Status
 
-from kehu.accounts.models import Team, User
 from kehu.core import visibility
 from kehu.core.api_support import (
     CREATE_ERRORS,
@@ -497,12 +496,17 @@ def list_targets(
 def set_target(request: HttpRequest, payload: TargetIn):
     """Set the target of one person or team for a period; `amount: null` removes it."""
     period = forecast.parse_period(payload.period)
-    user = User.objects.filter(pk=payload.user_id).first() if payload.user_id else None
-    team = Team.objects.filter(pk=payload.team_id).first() if payload.team_id else None
+    if not forecast.can_set_targets(request.auth):
+        raise PermissionDenied
+    # only the people and teams whose targets the sender sets: anyone else (another team's,
+    # an inactive user) is refused as one that does not exist, so the answer tells nothing
+    users, teams = forecast.target_subjects(request.auth)
+    user = next((u for u in users if u.pk == payload.user_id), None)
+    team = next((t for t in teams if t.pk == payload.team_id), None)
     if payload.user_id and user is None:
-        raise ValidationError({"user_id": [_("There is no such user.")]})
+        raise ValidationError({"user_id": [_("Choose someone whose target you may set.")]})
     if payload.team_id and team is None:
-        raise ValidationError({"team_id": [_("There is no such team.")]})
+        raise ValidationError({"team_id": [_("Choose a team whose target you may set.")]})
     target = forecast.set_target(
         request.auth,
         period,

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from kehu.core.numbers import plain
-from kehu.customers.forms import DateInput, owner_choices, set_company_field
+from kehu.customers.forms import DateInput, company_named, owner_choices, set_company_field
 from kehu.customers.models import Person, Tag
 from kehu.sales import services
 from kehu.sales.models import Product, Quote
@@ -123,6 +123,11 @@ class QuoteForm(forms.Form):
         company_id = id_or_none(self.data.get("company") if self.is_bound else None) or id_or_none(
             self.initial.get("company")
         )
+        # the contacts of a company the user can see (or the quote's own): a posted id of
+        # another team's company lists nothing, rather than who works there
+        own = company or (deal.company if deal is not None and deal.company_id else None)
+        if company_named(user, company_id, own) is None:
+            company_id = None
         people = []
         if company_id:
             visible = Person.objects.visible_to(user).filter(company_id=company_id)
