@@ -168,7 +168,9 @@ def two_product_quote(admin, rep, **data):
     return quote, deal
 
 
-def test_a_quote_from_a_deal_prices_its_lines_and_totals_them_exactly(admin_user, rep, time_machine):
+def test_a_quote_from_a_deal_prices_its_lines_and_totals_them_exactly(
+    admin_user, rep, time_machine
+):
     time_machine.move_to(MIDSUMMER)  # the number's year is not about to change
     quote, deal = two_product_quote(admin_user, rep)
     year = timezone.localdate().year
