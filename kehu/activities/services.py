@@ -8,6 +8,7 @@ bumps the version, writes the audit entry and emits `activity.<verb>` in one tra
 import calendar
 import datetime
 
+from dateutil import rrule
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
@@ -295,15 +296,21 @@ def _next_due(
     across a daylight-saving change); monthly: on `day` (the series' day of the month, else
     `due`'s own), or the month's last day when it is shorter."""
     tz = _zone(zone)
-    local = due.astimezone(tz).replace(tzinfo=None)
-    if repeat == Activity.Repeat.DAILY:
-        following = local + datetime.timedelta(days=1)
-    elif repeat == Activity.Repeat.WEEKLY:
-        following = local + datetime.timedelta(weeks=1)
+    local = due.astimezone(tz).replace(tzinfo=None)  # the rule runs on the wall clock
+    if repeat == Activity.Repeat.MONTHLY:
+        # from this month's first: this month's occurrence, then the next month's, on `day`
+        # or, when the month is shorter, on its last day (the first of the two in the month)
+        rule = rrule.rrule(
+            rrule.MONTHLY,
+            dtstart=local.replace(day=1),
+            bymonthday=(day or local.day, -1),
+            bysetpos=1,
+            count=2,
+        )
     else:
-        year, month = (local.year + 1, 1) if local.month == 12 else (local.year, local.month + 1)
-        day = min(day or local.day, calendar.monthrange(year, month)[1])
-        following = local.replace(year=year, month=month, day=day)
+        frequency = rrule.DAILY if repeat == Activity.Repeat.DAILY else rrule.WEEKLY
+        rule = rrule.rrule(frequency, dtstart=local, count=2)
+    following = rule[1].replace(microsecond=local.microsecond)  # rrule drops microseconds
     return following.replace(tzinfo=tz)
 
 
