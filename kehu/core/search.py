@@ -11,13 +11,17 @@ import functools
 import math
 import re
 import time
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connection, connections
+from django.db import connection, connections, models
 from django.db.models import BooleanField, F, Func, Q, QuerySet, TextField
 from django.db.models.expressions import Col, RawSQL
 
 from kehu.core import pinyin
+
+if TYPE_CHECKING:
+    from django.db.migrations import RunPython
 
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _RUNS = re.compile(rf"[{_CJK}]+|[^\W_{_CJK}]+", re.UNICODE)
@@ -119,7 +123,7 @@ def query_tokens(query: str) -> list[str]:
     return list(dict.fromkeys(tokens))[:12]
 
 
-def fts_table(model) -> str:
+def fts_table(model: type[models.Model]) -> str:
     return f"{model._meta.db_table}_fts"
 
 
@@ -200,9 +204,12 @@ class _StoredVector(Func):
 
     output_field = TextField()
 
-    def as_sql(self, compiler, connection, **extra_context):
-        text_column = self.source_expressions[0]  # a resolved Col of the search_text field
-        return compiler.compile(Col(text_column.alias, _VECTOR_FIELD))
+    def as_sql(  # type: ignore[override]
+        self, compiler: Any, connection: Any, **extra_context: Any
+    ) -> tuple[str, Any]:
+        text_column: Any = self.source_expressions[0]  # a resolved Col of the search_text field
+        compiled: tuple[str, Any] = compiler.compile(Col(text_column.alias, _VECTOR_FIELD))
+        return compiled
 
 
 class _TextSearchMatch(Func):
@@ -214,11 +221,13 @@ class _TextSearchMatch(Func):
 
     output_field = BooleanField()
 
-    def __init__(self, column, tokens: list[str]):
+    def __init__(self, column: Any, tokens: list[str]) -> None:
         super().__init__(column)
         self.tokens = tokens
 
-    def as_sql(self, compiler, connection, **extra_context):
+    def as_sql(  # type: ignore[override]
+        self, compiler: Any, connection: Any, **extra_context: Any
+    ) -> tuple[str, list[Any]]:
         vector_sql, vector_params = compiler.compile(_StoredVector(self.source_expressions[0]))
         index_tokens, row_tokens = _index_and_row_tokens(self.tokens)
         sql = f"{vector_sql} @@ to_tsquery('simple'::regconfig, %s)"
@@ -229,7 +238,7 @@ class _TextSearchMatch(Func):
         return sql, params
 
 
-def match_condition(model, tokens: list[str]):
+def match_condition(model: type[models.Model], tokens: list[str]) -> Func | Q:
     """A filter condition: the row's search_text matches every token (as prefixes).
 
     Built from expressions, never a hard-coded table name, so it stays right inside subqueries.
@@ -245,7 +254,7 @@ def match_condition(model, tokens: list[str]):
     return Q(id__in=matching_rowids)
 
 
-def search(qs: QuerySet, query: str, cap: int | None = MATCH_CAP) -> QuerySet:
+def search(qs: QuerySet[Any], query: str, cap: int | None = MATCH_CAP) -> QuerySet[Any]:
     """Narrow a queryset to rows matching `query`; an empty query matches nothing.
 
     With `cap`, only the first `cap` matching rows of `qs` (in no particular order) are kept:
@@ -260,7 +269,7 @@ def search(qs: QuerySet, query: str, cap: int | None = MATCH_CAP) -> QuerySet:
     matched = qs.filter(match_condition(qs.model, tokens))
     if cap is None:
         return matched
-    first = matched.order_by().values("id")[:cap]
+    first: QuerySet[Any] | RawSQL = matched.order_by().values("id")[:cap]
     if connections[qs.db].vendor == "postgresql":
         walk_rows = _walk_rows(qs, tokens, cap)
         if walk_rows:
@@ -271,7 +280,7 @@ def search(qs: QuerySet, query: str, cap: int | None = MATCH_CAP) -> QuerySet:
     return qs.filter(id__in=first)
 
 
-def _walk_then_index(qs: QuerySet, tokens: list[str], cap: int, walk_rows: int) -> RawSQL:
+def _walk_then_index(qs: QuerySet[Any], tokens: list[str], cap: int, walk_rows: int) -> RawSQL:
     """PostgreSQL: up to `cap` ids of `qs` matching `tokens`, by a walk, then the index.
 
     The walk checks at most `walk_rows` rows of `qs` (in whatever order its plan reads them);
@@ -297,11 +306,12 @@ def _walk_then_index(qs: QuerySet, tokens: list[str], cap: int, walk_rows: int) 
     return RawSQL(sql, params)  # noqa: S611
 
 
-def _compiled(qs: QuerySet) -> tuple[str, tuple]:
-    return qs.query.get_compiler(using=qs.db).as_sql()
+def _compiled(qs: QuerySet[Any]) -> tuple[str, tuple[Any, ...]]:
+    compiled: tuple[str, tuple[Any, ...]] = qs.query.get_compiler(using=qs.db).as_sql()
+    return compiled
 
 
-def _walk_rows(qs: QuerySet, tokens: list[str], cap: int) -> int:
+def _walk_rows(qs: QuerySet[Any], tokens: list[str], cap: int) -> int:
     """How many rows of `qs` to walk looking for `cap` matches; 0: read the index alone.
 
     From the column's statistics (ANALYZE's most common terms, as PostgreSQL's planner uses
@@ -354,7 +364,7 @@ def _search_stats(using: str, table: str) -> tuple[float, dict[str, float]]:
     return rows, shares
 
 
-def index_sql(model, vendor: str) -> list[str]:
+def index_sql(model: type[models.Model] | str, vendor: str) -> list[str]:
     """DDL creating the search index for `model` on `vendor` (used by migrations)."""
     table = model if isinstance(model, str) else model._meta.db_table
     if vendor == "postgresql":
@@ -393,7 +403,7 @@ def index_sql(model, vendor: str) -> list[str]:
     return []
 
 
-def create_index_operation(table: str):
+def create_index_operation(table: str) -> "RunPython":
     """A migration operation creating the search index for `table` on whichever database.
 
     On SQLite, a migration that remakes the table (most AlterFields) drops the triggers that
@@ -401,7 +411,7 @@ def create_index_operation(table: str):
     """
     from django.db import migrations
 
-    def forwards(apps, schema_editor):
+    def forwards(apps: Any, schema_editor: Any) -> None:
         for statement in index_sql(table, schema_editor.connection.vendor):
             schema_editor.execute(statement)
 

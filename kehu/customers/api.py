@@ -18,6 +18,7 @@ from kehu.core.api_support import (
     CREATE_ERRORS,
     READ_ERRORS,
     WRITE_ERRORS,
+    ApiRequest,
     Input,
     PageParams,
     RowId,
@@ -291,7 +292,7 @@ def _tags_for_service(names: list[str]) -> list:
 def _add_customer_routes(router: Router, entity: str, plural: str, **per_type: Any) -> None:
     """People and companies share the UI's list filters, body translation and error names."""
 
-    def apply_filters(qs: QuerySet, request: HttpRequest, filters: CustomerFilters) -> QuerySet:
+    def apply_filters(qs: QuerySet, request: ApiRequest, filters: CustomerFilters) -> QuerySet:
         qs = queries.apply_filters(qs, request.GET, entity, request.auth)
         if queries.clean_sort(filters.ordering, entity) != filters.ordering:
             raise ValidationError({"ordering": [_("Sort by a column or a sortable custom field.")]})
@@ -499,7 +500,7 @@ def get_custom_field(request: HttpRequest, field_id: int = ID):
     response={201: CustomFieldOut, **CREATE_ERRORS},
     summary="Define a custom field (administrators)",
 )
-def create_custom_field(request: HttpRequest, payload: CustomFieldCreate):
+def create_custom_field(request: ApiRequest, payload: CustomFieldCreate):
     require_admin(request.auth)
     field = field_services.create_field(request.auth, payload.model_dump())
     return Status(201, custom_field_out(field))
@@ -510,7 +511,7 @@ def create_custom_field(request: HttpRequest, payload: CustomFieldCreate):
     response={200: CustomFieldOut, **WRITE_ERRORS},
     summary="Change a custom field definition (administrators)",
 )
-def update_custom_field(request: HttpRequest, payload: CustomFieldPatch, field_id: int = ID):
+def update_custom_field(request: ApiRequest, payload: CustomFieldPatch, field_id: int = ID):
     require_admin(request.auth)
     changes = payload.model_dump(exclude_unset=True)
     nulls = [n for n in ("required", "position", "active") if n in changes and changes[n] is None]
@@ -525,7 +526,7 @@ def update_custom_field(request: HttpRequest, payload: CustomFieldPatch, field_i
     response={204: None, **READ_ERRORS},
     summary="Deactivate a custom field (administrators; stored values are kept)",
 )
-def delete_custom_field(request: HttpRequest, field_id: int = ID):
+def delete_custom_field(request: ApiRequest, field_id: int = ID):
     require_admin(request.auth)
     field_services.deactivate_field(request.auth, _definition(field_id))
     return Status(204, None)

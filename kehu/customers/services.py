@@ -1,5 +1,7 @@
 """The only writers of people, companies and tags."""
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -45,7 +47,7 @@ def company_document(company: Company) -> str:
     return company_search_text(company.name, company.email, company.website, company.phone)
 
 
-def resolve_owner(actor, value):
+def resolve_owner(actor: User, value: Any):
     """The active user `value` names, if `actor` may hand a record to them (own scope: only
     themselves; team scope: their team)."""
     if value == actor or value == actor.pk:
@@ -67,7 +69,7 @@ def resolve_owner(actor, value):
     return owner
 
 
-def resolve_company(actor, value):
+def resolve_company(actor: User, value: Any):
     """The company `value` names, if `actor` can see it; None for no company."""
     if value in (None, ""):
         return None
@@ -83,7 +85,7 @@ def resolve_company(actor, value):
     return company
 
 
-def _apply_common(actor, instance, changes: dict, entity: str) -> None:
+def _apply_common(actor: User, instance: Any, changes: dict[str, Any], entity: str) -> None:
     errors = {}
     for name in ("email",):
         if name in changes:
@@ -114,7 +116,7 @@ def _apply_common(actor, instance, changes: dict, entity: str) -> None:
         raise ValidationError(errors)
 
 
-def _set_fields(instance, changes: dict, allowed: list[str]) -> None:
+def _set_fields(instance: Any, changes: dict[str, Any], allowed: list[str]) -> None:
     for name, value in changes.items():
         if name in allowed:
             if isinstance(value, str) and name not in ("notes",):
@@ -122,7 +124,7 @@ def _set_fields(instance, changes: dict, allowed: list[str]) -> None:
             setattr(instance, name, value)
 
 
-def _prepare_person(actor, person: Person, changes: dict) -> None:
+def _prepare_person(actor: User, person: Person, changes: dict[str, Any]) -> None:
     errors = {}
     try:
         _apply_common(actor, person, changes, "person")
@@ -139,20 +141,20 @@ def _prepare_person(actor, person: Person, changes: dict) -> None:
     person.search_text = person_document(person)
 
 
-def _prepare_company(actor, company: Company, changes: dict) -> None:
+def _prepare_company(actor: User, company: Company, changes: dict[str, Any]) -> None:
     _apply_common(actor, company, changes, "company")
     _set_fields(company, changes, COMPANY_FIELDS)
     company.search_text = company_document(company)
 
 
-def _is_tag_id(value) -> bool:
+def _is_tag_id(value: Any) -> bool:
     # ASCII digits only: "²".isdigit() is true, but int("²") fails
     return isinstance(value, int) or (
         isinstance(value, str) and value.isascii() and value.isdigit()
     )
 
 
-def resolve_tags(values) -> list[Tag]:
+def resolve_tags(values: dict[str, Any]) -> list[Tag]:
     """Tags by id or name; names not yet known become new tags.
 
     Known ids and names are read in one query each, whatever the number of tags.
@@ -184,7 +186,7 @@ def resolve_tags(values) -> list[Tag]:
     return tags
 
 
-def _save_tags(actor, instance, changes: dict, created: bool) -> None:
+def _save_tags(actor: User, instance: Any, changes: dict[str, Any], created: bool) -> None:
     """Link the record to the tags in `changes` and remember them on the instance; keep the
     links' copy of the owner (see `models.TagLink`) equal to the record's."""
     if "owner" in changes and not created:
@@ -208,7 +210,7 @@ def _save_tags(actor, instance, changes: dict, created: bool) -> None:
     records.cache_related(instance, "tags", sorted(unique, key=lambda tag: tag.name))
 
 
-def _tag_names(instance) -> str:
+def _tag_names(instance: Any) -> str:
     return ", ".join(sorted(t.name for t in instance.tags.all()))
 
 
@@ -231,30 +233,34 @@ COMPANY = records.RecordSpec(
 )
 
 
-def create_person(actor, data: dict) -> Person:
+def create_person(actor: User, data: dict[str, Any]) -> Person:
     return records.create(PERSON, actor, data)
 
 
-def update_person(actor, person: Person, changes: dict, expected_version=None) -> Person:
+def update_person(
+    actor: User, person: Person, changes: dict[str, Any], expected_version: int | None = None
+) -> Person:
     return records.update(PERSON, actor, person, changes, expected_version)
 
 
-def delete_person(actor, person: Person) -> Person:
+def delete_person(actor: User, person: Person) -> Person:
     return records.soft_delete(PERSON, actor, person)
 
 
-def restore_person(actor, person: Person) -> Person:
+def restore_person(actor: User, person: Person) -> Person:
     if person.company_id and person.company.deleted_at:
         Person.all_objects.filter(pk=person.pk).update(company=None)
         person.company = None
     return records.restore(PERSON, actor, person)
 
 
-def create_company(actor, data: dict) -> Company:
+def create_company(actor: User, data: dict[str, Any]) -> Company:
     return records.create(COMPANY, actor, data)
 
 
-def update_company(actor, company: Company, changes: dict, expected_version=None) -> Company:
+def update_company(
+    actor: User, company: Company, changes: dict[str, Any], expected_version: int | None = None
+) -> Company:
     company = records.update(COMPANY, actor, company, changes, expected_version)
     if "name" in changes:
         _reindex_people_of(company)
@@ -266,7 +272,7 @@ def _reindex_people_of(company: Company) -> None:
         Person.all_objects.filter(pk=person.pk).update(search_text=person_document(person))
 
 
-def delete_company(actor, company: Company) -> Company:
+def delete_company(actor: User, company: Company) -> Company:
     """Bin the company; its people stay, unlinked, and are linked again on restore."""
     visibility.require_record(actor, company, "delete")
     with transaction.atomic():
@@ -279,7 +285,7 @@ def delete_company(actor, company: Company) -> Company:
         return records.soft_delete(COMPANY, actor, company, {"_unlinked_people": people})
 
 
-def restore_company(actor, company: Company) -> Company:
+def restore_company(actor: User, company: Company) -> Company:
     with transaction.atomic():
         company = records.restore(COMPANY, actor, company)
         last_delete = audit.history(company).filter(action="delete").first()
