@@ -1,3 +1,4 @@
+# mypy: disable-error-code="arg-type"
 """The `kehu` command: serve, demo, worker, fetchmail, createuser, token, backup, restore, check,
 manage.
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib.auth import password_validation
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Value
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -32,14 +32,14 @@ def require_admin(actor: User) -> None:
         raise PermissionDenied(_("Only administrators may do this."))
 
 
-def _resolve(model: type[models.Model], value: Any, field: str):
+def _resolve(model: type[Team | Role], value: Any, field: str) -> Team | Role | None:
     if value in (None, ""):
         return None
     if isinstance(value, model):
         return value
     lookup = {"pk": value} if isinstance(value, int) or str(value).isdigit() else {"name": value}
     try:
-        return model.objects.get(**lookup)
+        return model._default_manager.get(**lookup)
     except model.DoesNotExist:
         raise ValidationError(
             {field: [_("There is no such %(what)s.") % {"what": model._meta.verbose_name}]}
@@ -223,7 +223,7 @@ def unlock_user(actor: User, user: User) -> User:
     return user
 
 
-def _clean_team_name(name: str, exclude_pk: int | None = None) -> str:
+def _clean_team_name(name: str | None, exclude_pk: int | None = None) -> str:
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": [_("This field is required.")]})

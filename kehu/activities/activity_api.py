@@ -1,3 +1,4 @@
+# mypy: disable-error-code="arg-type, attr-defined"
 """REST routes for activities (/api/v1/activities) and record timelines (/api/v1/timeline).
 
 The same door and rules as the screens: an activity is seen by whoever sees its record (and

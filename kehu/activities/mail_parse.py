@@ -1,3 +1,4 @@
+# mypy: disable-error-code="arg-type, return-value, var-annotated"
 """Reading a received email (RFC 5322 bytes) into plain values Kehu can store.
 
 Mail in the wild is often broken: a MIME boundary that never closes, a charset that does not

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="arg-type"
 """REST routes for the review list (/api/v1/emails/review): received email that matched no
 person, as the *Email to review* page shows it, with the same rules and the same services
 (`mail_receive`): reviewing is for those whose role may create customers (403 otherwise), and

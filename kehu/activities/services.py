@@ -7,6 +7,7 @@ bumps the version, writes the audit entry and emits `activity.<verb>` in one tra
 
 import calendar
 import datetime
+from collections.abc import Set
 from typing import Any
 
 from dateutil import rrule
@@ -26,7 +27,7 @@ from kehu.core.records import VersionConflict
 Kind = Activity.Kind
 
 #: the fields a caller may set, per kind (beyond subject, body and at)
-KIND_FIELDS = {
+KIND_FIELDS: dict[str, tuple[str, ...]] = {
     Kind.TASK: ("due_at", "priority", "repeat", "remind_minutes", "owner"),
     Kind.CALL: ("direction", "outcome", "duration_minutes"),
     Kind.MEETING: (
@@ -62,7 +63,7 @@ MAX_REMIND_MINUTES = 60 * 24 * 14
 MAX_DURATION_MINUTES = 60 * 24
 
 
-def company_of(record: Any):
+def company_of(record: Any) -> int | None:
     """The company a record's activities also show under (its own, its person's, its deal's)."""
     from kehu.customers.models import Company
 
@@ -85,9 +86,7 @@ def _check_record(actor: User, record: Any) -> None:
         raise ValidationError({"record": [_("This record is in the recycle bin.")]})
 
 
-def _active_user(value: Any, record: Any, field: str):
-    from kehu.accounts.models import User
-
+def _active_user(value: Any, record: Any, field: str) -> User:
     user = value if isinstance(value, User) else User.objects.filter(pk=value).first()
     if user is None or not user.is_active:
         raise ValidationError({field: [_("Choose an active user.")]})
@@ -98,7 +97,7 @@ def _active_user(value: Any, record: Any, field: str):
     return user
 
 
-def _people(actor: User, ids: Any, already: set[int] = frozenset()) -> list[Any]:
+def _people(actor: User, ids: Any, already: Set[int] = frozenset()) -> list[Any]:
     """The people to invite: ones the actor can see, or ones already invited (an edit by
     someone who cannot see every attendee keeps them)."""
     from django.db.models import Q
@@ -227,7 +226,7 @@ def log_activity(
         for name, values in m2m.items():
             getattr(activity, name).set(values)
         after = _snapshot(activity)
-        changes = {k: [None, v] for k, v in after.items() if v not in (None, "")}
+        changes: dict[str, Any] = {k: [None, v] for k, v in after.items() if v not in (None, "")}
         changes["_record"] = _target_label(record)
         audit.record(actor, activity, "create", changes)
         reminders.plan(activity)
@@ -236,7 +235,7 @@ def log_activity(
 
 
 def _locked(activity: Activity) -> Activity:
-    current = Activity.objects.select_for_update().filter(pk=activity.pk).first()
+    current: Activity | None = Activity.objects.select_for_update().filter(pk=activity.pk).first()
     if current is None:
         raise Http404
     return current
@@ -311,9 +310,10 @@ def _next_due(
             bysetpos=1,
             count=2,
         )
+    elif repeat == Activity.Repeat.DAILY:
+        rule = rrule.rrule(rrule.DAILY, dtstart=local, count=2)
     else:
-        frequency = rrule.DAILY if repeat == Activity.Repeat.DAILY else rrule.WEEKLY
-        rule = rrule.rrule(frequency, dtstart=local, count=2)
+        rule = rrule.rrule(rrule.WEEKLY, dtstart=local, count=2)
     following = rule[1].replace(microsecond=local.microsecond)  # rrule drops microseconds
     return following.replace(tzinfo=tz)
 
@@ -323,6 +323,7 @@ def _series_day(task: Activity, zone: str) -> int:
     short month's last day standing in for a later one (28 February for the 31st): then the
     day the occurrence was made with (`repeat_day`). A task moved to another day since
     starts its series there (the kept day no longer matches its due day)."""
+    assert task.due_at is not None  # only a task with a due time repeats
     local = task.due_at.astimezone(_zone(zone))
     last = calendar.monthrange(local.year, local.month)[1]
     kept = task.repeat_day
@@ -401,7 +402,7 @@ def complete_task(
     return current, following
 
 
-def _next_owner(actor: User, task: Activity, record: Any):
+def _next_owner(actor: User, task: Activity, record: Any) -> User:
     """Who the next occurrence is for: the task's owner, or whoever completed it when the
     owner can no longer take it (left, or lost the record)."""
     owner = task.owner

@@ -45,7 +45,7 @@ def snapshot(record: Any, fields: list[str]) -> dict[str, Any]:
     return values
 
 
-def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     keys = list(before) + [k for k in after if k not in before]
     return {k: [before.get(k), after.get(k)] for k in keys if before.get(k) != after.get(k)}
 

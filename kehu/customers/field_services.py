@@ -22,10 +22,12 @@ from kehu.customers.queries import KEY_PATTERN, custom_expression
 from kehu.sales.models import Lead  # leads have custom fields too
 
 CHOICE_TYPES = {CustomField.Type.CHOICE, CustomField.Type.MULTI_CHOICE}
-MODELS = {CustomField.Entity.PERSON: Person, CustomField.Entity.COMPANY: Company,
-          CustomField.Entity.LEAD: Lead}  # fmt: skip
-INDEX_PREFIX = {CustomField.Entity.PERSON: "cf_p_", CustomField.Entity.COMPANY: "cf_c_",
-                CustomField.Entity.LEAD: "cf_l_"}  # fmt: skip
+MODELS: dict[str, type[Person | Company | Lead]] = {
+    CustomField.Entity.PERSON: Person, CustomField.Entity.COMPANY: Company,
+    CustomField.Entity.LEAD: Lead}  # fmt: skip
+INDEX_PREFIX: dict[str, str] = {
+    CustomField.Entity.PERSON: "cf_p_", CustomField.Entity.COMPANY: "cf_c_",
+    CustomField.Entity.LEAD: "cf_l_"}  # fmt: skip
 FIELDS = ["entity", "key", "label", "label_zh", "type", "choices", "required", "position",
           "active"]  # fmt: skip
 EDITABLE = ["label", "label_zh", "choices", "required", "position", "active"]
@@ -173,7 +175,7 @@ def create_field(actor: User, data: dict[str, Any]) -> CustomField:
         type=data.get("type") or "",
         choices=data.get("choices") or [],
         required=bool(data.get("required", False)),
-        position=data.get("position") if data.get("position") not in (None, "") else 0,
+        position=data["position"] if data.get("position") not in (None, "") else 0,
         active=bool(data.get("active", True)),
     )
     _clean(field)

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -38,7 +39,7 @@ def own_job(user: User, pk: int) -> ImportJob:
     return job
 
 
-def recent_jobs(user: User, limit: int = 20):
+def recent_jobs(user: User, limit: int = 20) -> QuerySet[ImportJob]:
     """The user's latest jobs, without their JSON (a legacy job's header could be huge)."""
     return ImportJob.objects.filter(user=user).defer("headers", "mapping", "errors")[:limit]
 
@@ -82,7 +83,7 @@ def change_encoding(
     if changed:
         job.mapping = importing.guess_mapping(job.headers, job.entity, definitions)
     job.save(update_fields=["encoding", "delimiter", "headers", "mapping"])
-    return changed
+    return bool(changed)
 
 
 def save_mapping(actor: User, job: ImportJob, mapping: list[str], start: bool = False) -> None:

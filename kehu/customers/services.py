@@ -39,7 +39,7 @@ def company_search_text(name: str, email: str, website: str, phone: str) -> str:
 
 
 def person_document(person: Person) -> str:
-    company = person.company.name if person.company_id else ""
+    company = person.company.name if person.company_id and person.company else ""
     return person_search_text(person.name, person.email, person.phone, company)
 
 
@@ -47,9 +47,10 @@ def company_document(company: Company) -> str:
     return company_search_text(company.name, company.email, company.website, company.phone)
 
 
-def resolve_owner(actor: User, value: Any):
+def resolve_owner(actor: User, value: Any) -> User:
     """The active user `value` names, if `actor` may hand a record to them (own scope: only
     themselves; team scope: their team)."""
+    owner: User | None
     if value == actor or value == actor.pk:
         owner = actor  # the common case: no need to look the actor up again
     else:
@@ -69,7 +70,7 @@ def resolve_owner(actor: User, value: Any):
     return owner
 
 
-def resolve_company(actor: User, value: Any):
+def resolve_company(actor: User, value: Any) -> Company | None:
     """The company `value` names, if `actor` can see it; None for no company."""
     if value in (None, ""):
         return None
@@ -77,7 +78,7 @@ def resolve_company(actor: User, value: Any):
     try:
         # `[:1]`, not `.first()`: the id names one row, and an ORDER BY only costs CPU here
         found = Company.objects.visible_to(actor).filter(pk=int(pk)).order_by()[:1]
-        company = next(iter(found), None)
+        company: Company | None = next(iter(found), None)
     except (TypeError, ValueError):
         company = None
     if company is None:
@@ -154,7 +155,7 @@ def _is_tag_id(value: Any) -> bool:
     )
 
 
-def resolve_tags(values: dict[str, Any]) -> list[Tag]:
+def resolve_tags(values: Any) -> list[Tag]:
     """Tags by id or name; names not yet known become new tags.
 
     Known ids and names are read in one query each, whatever the number of tags.
@@ -168,7 +169,7 @@ def resolve_tags(values: dict[str, Any]) -> list[Tag]:
         raise ValidationError({"tags": [text.one_line_message()]})
     by_id = Tag.objects.in_bulk(ids) if ids else {}
     by_name = {t.name: t for t in Tag.objects.filter(name__in=names).order_by()} if names else {}
-    tags = []
+    tags: list[Tag] = []
     for value in values:
         if isinstance(value, Tag):
             tags.append(value)
@@ -248,7 +249,7 @@ def delete_person(actor: User, person: Person) -> Person:
 
 
 def restore_person(actor: User, person: Person) -> Person:
-    if person.company_id and person.company.deleted_at:
+    if person.company_id and person.company and person.company.deleted_at:
         Person.all_objects.filter(pk=person.pk).update(company=None)
         person.company = None
     return records.restore(PERSON, actor, person)

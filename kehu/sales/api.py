@@ -1,3 +1,4 @@
+# mypy: disable-error-code="arg-type, attr-defined"
 """REST routes for pipelines (with their stages), exchange rates and deals (/api/v1/...).
 
 Reads start from `visible_to(user)`; writes go through `sales.services`.

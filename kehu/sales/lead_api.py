@@ -1,3 +1,4 @@
+# mypy: disable-error-code="arg-type, attr-defined, union-attr"
 """REST routes for leads (/api/v1/leads): the record contract, and converting a lead."""
 
 import datetime

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="arg-type, attr-defined"
 """REST routes for products, price lists, quotes and orders (/api/v1/...).
 
 Reads start from `visible_to(user)` (the catalogue is readable by everyone in sales);

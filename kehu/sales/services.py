@@ -174,7 +174,7 @@ def _set_fields(deal: Deal, changes: dict[str, Any]) -> None:
 
 
 def deal_document(deal: Deal) -> str:
-    company = deal.company.name if deal.company_id else ""
+    company = deal.company.name if deal.company_id and deal.company else ""
     return search.build_document(search.name_tokens(deal.name), search.name_tokens(company))
 
 
@@ -232,21 +232,21 @@ def update_deal(
 def move_deal(
     actor: User,
     deal: Deal,
-    stage: Stage,
+    stage: Any,
     expected_version: int | None = None,
     reason: str | None = None,
 ) -> Deal:
     """Move the deal to another stage of its pipeline (the board's drag and drop)."""
     if stage in (None, ""):
         raise ValidationError({"stage": [_("Choose a stage.")]})
-    changes = {"stage": stage}
+    changes: dict[str, Any] = {"stage": stage}
     if reason is not None:
         changes["close_reason"] = reason
     return records.update(DEAL, actor, deal, changes, expected_version)
 
 
 def reopen_deal(
-    actor: User, deal: Deal, stage: Stage = None, expected_version: int | None = None
+    actor: User, deal: Deal, stage: Any = None, expected_version: int | None = None
 ) -> Deal:
     """Bring a won or lost deal back to an open stage (by default the pipeline's first)."""
     if stage in (None, ""):
@@ -312,9 +312,10 @@ def save_pipeline(
     require_admin(actor)
     errors: dict[str, list[str]] = {}
     name = str(data.get("name") or "").strip()
+    current_pk: Any = getattr(pipeline, "pk", None)  # None for a new pipeline
     if not name:
         errors["name"] = [_("This field is required.")]
-    elif Pipeline.objects.filter(name=name).exclude(pk=getattr(pipeline, "pk", None)).exists():
+    elif Pipeline.objects.filter(name=name).exclude(pk=current_pk).exists():
         errors["name"] = [_("There is already a pipeline with this name.")]
     try:
         stale_days = int(data.get("stale_days") or 30)
@@ -379,7 +380,10 @@ def _save_stages(pipeline: Pipeline, rows: list[dict[str, Any]]) -> None:
         raise ValidationError({"stages": errors})
     Stage.objects.filter(pk__in=removed).delete()
     for row in rows:
-        stage = existing.get(_int_or_none(row["id"])) or Stage(pipeline=pipeline)
+        stage_id = _int_or_none(row["id"])
+        stage = (existing.get(stage_id) if stage_id is not None else None) or Stage(
+            pipeline=pipeline
+        )
         for name in ("name", "name_zh", "probability", "kind", "position"):
             setattr(stage, name, row[name])
         stage.save()
