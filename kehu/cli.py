@@ -1,3 +1,4 @@
+# mypy: disable-error-code="arg-type"
 """The `kehu` command. Each app owns its commands in its `commands.py` (a `register(commands)`
 function adding argparse sub-commands); this module assembles them and runs the chosen one.
 

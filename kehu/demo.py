@@ -1,3 +1,4 @@
+# mypy: disable-error-code="arg-type, union-attr, var-annotated"
 """Realistic bilingual demo data for `kehu demo`: teams, users, companies, people, tags, fields.
 
 Everything is made through the services, so records carry owners, versions and audit history,

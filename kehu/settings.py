@@ -1,3 +1,4 @@
+# mypy: disable-error-code="return-value"
 """Kehu settings: every value comes from a KEHU_* environment variable with a sane default."""
 
 import json

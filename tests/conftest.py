@@ -1,6 +1,13 @@
 import pytest
+from hypothesis import HealthCheck, settings
 
 from tests.factories import make_company, make_person, make_team, make_user  # noqa: F401
+
+# On a busy machine (CI, or 2 cores shared with other work) a property test's speed says
+# nothing about the code: no deadline and no "generation is slow" health check. Each test
+# still runs the examples it asks for.
+settings.register_profile("kehu", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("kehu")
 
 
 @pytest.fixture

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="attr-defined, union-attr"
 """Forms for the settings screens; they parse input, the services validate and write."""
 
 from django import forms

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="arg-type"
 """Settings screens for administrators: users, teams and roles (under /settings/)."""
 
 from functools import wraps

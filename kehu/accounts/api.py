@@ -1,3 +1,4 @@
+# mypy: disable-error-code="union-attr"
 """Read-only REST routes for the company directory: users and teams (/api/v1/...)."""
 
 from django.db.models import Q

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="misc"
 """Users, teams, roles (rights per module × record scope) and API tokens."""
 
 import hashlib

@@ -4,6 +4,8 @@
 Every function raises `ValidationError` (use `.message_dict`) for bad input and saves nothing.
 """
 
+from typing import Any
+
 from django.contrib.auth import password_validation
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -22,7 +24,7 @@ USER_FIELDS = ["username", "first_name", "last_name", "email", "team", "role", "
 ROLE_FIELDS = ["name", "scope", "permissions", "is_admin"]
 
 
-def require_admin(actor) -> None:
+def require_admin(actor: User) -> None:
     """`actor=None` is the system; anyone else must be an active administrator."""
     if actor is None:
         return
@@ -30,21 +32,21 @@ def require_admin(actor) -> None:
         raise PermissionDenied(_("Only administrators may do this."))
 
 
-def _resolve(model, value, field: str):
+def _resolve(model: type[Team | Role], value: Any, field: str) -> Team | Role | None:
     if value in (None, ""):
         return None
     if isinstance(value, model):
         return value
     lookup = {"pk": value} if isinstance(value, int) or str(value).isdigit() else {"name": value}
     try:
-        return model.objects.get(**lookup)
+        return model._default_manager.get(**lookup)
     except model.DoesNotExist:
         raise ValidationError(
             {field: [_("There is no such %(what)s.") % {"what": model._meta.verbose_name}]}
         ) from None
 
 
-def _apply_user_fields(user: User, data: dict, errors: dict) -> None:
+def _apply_user_fields(user: User, data: dict[str, Any], errors: dict[str, Any]) -> None:
     for name in USER_FIELDS:
         if name not in data:
             continue
@@ -62,7 +64,7 @@ def _apply_user_fields(user: User, data: dict, errors: dict) -> None:
         errors["time_zone"] = [_("Unknown time zone.")]
 
 
-def _full_clean(obj, errors: dict, exclude: list[str] | None = None) -> None:
+def _full_clean(obj: Any, errors: dict[str, Any], exclude: list[str] | None = None) -> None:
     try:
         obj.full_clean(exclude=exclude)
     except ValidationError as exc:
@@ -75,7 +77,7 @@ def _full_clean(obj, errors: dict, exclude: list[str] | None = None) -> None:
 EMAIL_TAKEN = gettext_lazy("This email address is used by another user.")
 
 
-def email_taken(email: str, exclude_pk=None) -> bool:
+def email_taken(email: str, exclude_pk: int | None = None) -> bool:
     """Whether another user has this address, in any letter case (as the database's unique
     constraint compares them)."""
     if not email:
@@ -86,7 +88,7 @@ def email_taken(email: str, exclude_pk=None) -> bool:
     return qs.exists()
 
 
-def _check_email(user: User, errors: dict) -> list[str]:
+def _check_email(user: User, errors: dict[str, Any]) -> list[str]:
     """Adds the error for a taken address; returns the fields full_clean must then skip (its
     own check of the constraint would say the same again, less clearly)."""
     if user.email and email_taken(user.email, exclude_pk=user.pk):
@@ -95,7 +97,7 @@ def _check_email(user: User, errors: dict) -> list[str]:
     return []
 
 
-def save_user(user: User, **kwargs) -> None:
+def save_user(user: User, **kwargs: Any) -> None:
     """Save; an address taken by someone else in the meantime is a field error, not a 500."""
     try:
         with transaction.atomic():
@@ -106,7 +108,7 @@ def save_user(user: User, **kwargs) -> None:
         raise
 
 
-def _username_taken(username: str, exclude_pk=None) -> bool:
+def _username_taken(username: str, exclude_pk: int | None = None) -> bool:
     qs = User.objects.filter(username__iexact=username)
     if exclude_pk:
         qs = qs.exclude(pk=exclude_pk)
@@ -114,11 +116,11 @@ def _username_taken(username: str, exclude_pk=None) -> bool:
 
 
 @transaction.atomic
-def create_user(actor, data: dict) -> User:
+def create_user(actor: User, data: dict[str, Any]) -> User:
     """A new active user; `data` holds USER_FIELDS and `password` (Django's validators apply)."""
     require_admin(actor)
     user = User(is_active=True)
-    errors: dict[str, list] = {}
+    errors: dict[str, list[Any]] = {}
     _apply_user_fields(user, data, errors)
     if user.username and _username_taken(user.username):
         errors["username"] = [_("This username is already taken.")]
@@ -140,11 +142,11 @@ def create_user(actor, data: dict) -> User:
 
 
 @transaction.atomic
-def update_user(actor, user: User, changes: dict) -> User:
+def update_user(actor: User, user: User, changes: dict[str, Any]) -> User:
     require_admin(actor)
     user = User.objects.select_for_update().get(pk=user.pk)
     before = audit.snapshot(user, USER_FIELDS + ["is_active"])
-    errors: dict[str, list] = {}
+    errors: dict[str, list[Any]] = {}
     _apply_user_fields(user, changes, errors)
     if "is_active" in changes:
         user.is_active = bool(changes["is_active"])
@@ -171,7 +173,7 @@ def update_user(actor, user: User, changes: dict) -> User:
 
 
 @transaction.atomic
-def set_password(actor, user: User, password: str) -> User:
+def set_password(actor: User, user: User, password: str) -> User:
     """Reset a password (Django's validators apply); also unlocks the account."""
     require_admin(actor)
     try:
@@ -187,7 +189,7 @@ def set_password(actor, user: User, password: str) -> User:
 
 
 @transaction.atomic
-def deactivate_user(actor, user: User) -> User:
+def deactivate_user(actor: User, user: User) -> User:
     """Users are never deleted (their records keep their owner); they stop being able to log in."""
     require_admin(actor)
     if actor is not None and actor.pk == user.pk:
@@ -201,7 +203,7 @@ def deactivate_user(actor, user: User) -> User:
 
 
 @transaction.atomic
-def activate_user(actor, user: User) -> User:
+def activate_user(actor: User, user: User) -> User:
     require_admin(actor)
     if not user.is_active:
         User.objects.filter(pk=user.pk).update(is_active=True)
@@ -211,7 +213,7 @@ def activate_user(actor, user: User) -> User:
 
 
 @transaction.atomic
-def unlock_user(actor, user: User) -> User:
+def unlock_user(actor: User, user: User) -> User:
     """Clear a lockout after too many failed logins."""
     require_admin(actor)
     User.objects.filter(pk=user.pk).update(failed_logins=0, locked_until=None)
@@ -221,7 +223,7 @@ def unlock_user(actor, user: User) -> User:
     return user
 
 
-def _clean_team_name(name, exclude_pk=None) -> str:
+def _clean_team_name(name: str | None, exclude_pk: int | None = None) -> str:
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": [_("This field is required.")]})
@@ -236,7 +238,7 @@ def _clean_team_name(name, exclude_pk=None) -> str:
 
 
 @transaction.atomic
-def create_team(actor, data: dict) -> Team:
+def create_team(actor: User, data: dict[str, Any]) -> Team:
     require_admin(actor)
     team = Team.objects.create(name=_clean_team_name(data.get("name")))
     audit.record(actor, team, "create", {"name": [None, team.name]})
@@ -244,7 +246,7 @@ def create_team(actor, data: dict) -> Team:
 
 
 @transaction.atomic
-def update_team(actor, team: Team, changes: dict) -> Team:
+def update_team(actor: User, team: Team, changes: dict[str, Any]) -> Team:
     require_admin(actor)
     old = team.name
     if "name" in changes:
@@ -255,7 +257,7 @@ def update_team(actor, team: Team, changes: dict) -> Team:
     return team
 
 
-def clean_permissions(value) -> dict:
+def clean_permissions(value: Any) -> dict[str, Any]:
     """{module: [actions]} restricted to known modules and actions, in canonical order."""
     if not isinstance(value, dict):
         raise ValidationError({"permissions": [_("Expected an object of module rights.")]})
@@ -280,15 +282,15 @@ def clean_permissions(value) -> dict:
     return result
 
 
-def _role_snapshot(role: Role) -> dict:
+def _role_snapshot(role: Role) -> dict[str, Any]:
     values = audit.snapshot(role, ["name", "scope", "is_admin"])
     for module in MODULES:
         values[f"permissions.{module}"] = ", ".join(role.permissions.get(module, []))
     return values
 
 
-def _apply_role_fields(role: Role, data: dict) -> None:
-    errors: dict[str, list] = {}
+def _apply_role_fields(role: Role, data: dict[str, Any]) -> None:
+    errors: dict[str, list[Any]] = {}
     if "name" in data:
         role.name = (data["name"] or "").strip()
         qs = Role.objects.filter(name__iexact=role.name)
@@ -311,7 +313,7 @@ def _apply_role_fields(role: Role, data: dict) -> None:
 
 
 @transaction.atomic
-def create_role(actor, data: dict) -> Role:
+def create_role(actor: User, data: dict[str, Any]) -> Role:
     require_admin(actor)
     role = Role(scope=SCOPE_OWN)
     _apply_role_fields(role, data)
@@ -321,7 +323,7 @@ def create_role(actor, data: dict) -> Role:
 
 
 @transaction.atomic
-def update_role(actor, role: Role, changes: dict) -> Role:
+def update_role(actor: User, role: Role, changes: dict[str, Any]) -> Role:
     require_admin(actor)
     role = Role.objects.select_for_update().get(pk=role.pk)
     before = _role_snapshot(role)

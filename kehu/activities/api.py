@@ -2,12 +2,19 @@
 
 import datetime
 
-from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from kehu.activities import notifications
 from kehu.activities.models import Notification
-from kehu.core.api_support import READ_ERRORS, WRITE_ERRORS, Input, PageParams, RowId, page_of
+from kehu.core.api_support import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    ApiRequest,
+    Input,
+    PageParams,
+    RowId,
+    page_of,
+)
 
 notifications_router = Router(tags=["notifications"])
 
@@ -46,7 +53,7 @@ def _out(item: Notification) -> dict:
 @notifications_router.get(
     "", response={200: NotificationPage, **READ_ERRORS}, summary="Your notifications"
 )
-def list_notifications(request: HttpRequest, filters: Query[NotificationFilters]):
+def list_notifications(request: ApiRequest, filters: Query[NotificationFilters]):
     qs = Notification.objects.filter(user=request.auth)
     if filters.unread:
         qs = qs.filter(read_at__isnull=True)
@@ -61,5 +68,5 @@ def list_notifications(request: HttpRequest, filters: Query[NotificationFilters]
 @notifications_router.post(
     "/read", response={200: ReadOut, **WRITE_ERRORS}, summary="Mark notifications read"
 )
-def read_notifications(request: HttpRequest, payload: ReadIn):
+def read_notifications(request: ApiRequest, payload: ReadIn):
     return {"marked": notifications.mark_read(request.auth, payload.ids)}

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="arg-type"
 """What a calendar shows: a user's meetings (owned or attended) and tasks (by due time) in a
 bounded time range, read with a fixed number of indexed queries.
 

@@ -10,7 +10,7 @@ import datetime
 from typing import Annotated, Literal
 
 from django.contrib.contenttypes.models import ContentType
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from django.urls import reverse
 from ninja import Field, Path, Query, Router, Schema, Status
 from ninja.errors import HttpError
@@ -24,6 +24,7 @@ from kehu.core.api_support import (
     CREATE_ERRORS,
     READ_ERRORS,
     WRITE_ERRORS,
+    ApiRequest,
     ErrorOut,
     Input,
     PageParams,
@@ -150,7 +151,7 @@ def visible_emails(user):
 
 
 @emails_router.get("", response={200: EmailPage, **READ_ERRORS}, summary="List emails")
-def list_emails(request: HttpRequest, filters: Query[EmailFilters]):
+def list_emails(request: ApiRequest, filters: Query[EmailFilters]):
     """Sent and received emails you can see, newest first."""
     qs = visible_emails(request.auth)
     if filters.person is not None:
@@ -173,7 +174,7 @@ def _email(user, pk: int) -> EmailMessage:
 
 
 @emails_router.get("/{email_id}", response={200: EmailOut, **READ_ERRORS}, summary="Read an email")
-def get_email(request: HttpRequest, email_id: int = ID):
+def get_email(request: ApiRequest, email_id: int = ID):
     return email_out(_email(request.auth, email_id), _record_types())
 
 
@@ -182,7 +183,7 @@ def _not_set_up(exc: mail_send.EmailNotConfigured):
 
 
 @emails_router.post("", response={201: EmailOut, **SEND_ERRORS}, summary="Send an email")
-def send_email(request: HttpRequest, payload: SendIn):
+def send_email(request: ApiRequest, payload: SendIn):
     """Email a person you can see; it is logged on their timeline and sent in the background
     (`status` goes from `queued` to `sent` or `failed`). 409 when email is not set up."""
     person = get_visible_or_404(Person, request.auth, payload.person_id)
@@ -207,7 +208,7 @@ def send_email(request: HttpRequest, payload: SendIn):
     response={200: EmailOut, **RETRY_ERRORS},
     summary="Send a failed email again",
 )
-def retry_email(request: HttpRequest, email_id: int = ID):
+def retry_email(request: ApiRequest, email_id: int = ID):
     """Its sender only; an email that is not `failed` is left as it is."""
     message = _email(request.auth, email_id)
     try:
@@ -267,7 +268,7 @@ def _template(user, pk: int) -> EmailTemplate:
 @email_templates_router.get(
     "", response={200: TemplatePage, **READ_ERRORS}, summary="List email templates"
 )
-def list_templates(request: HttpRequest, filters: Query[TemplateFilters]):
+def list_templates(request: ApiRequest, filters: Query[TemplateFilters]):
     """Everyone who reads customers; by name."""
     mail_templates.require_template_reader(request.auth)
     qs = EmailTemplate.objects.all()
@@ -280,7 +281,7 @@ def list_templates(request: HttpRequest, filters: Query[TemplateFilters]):
 @email_templates_router.post(
     "", response={201: TemplateOut, **CREATE_ERRORS}, summary="Add an email template"
 )
-def create_template(request: HttpRequest, payload: TemplateIn):
+def create_template(request: ApiRequest, payload: TemplateIn):
     """Administrators only. An unknown placeholder is refused (422)."""
     template = mail_templates.save_template(request.auth, None, payload.dict())
     return Status(201, template_out(template))
@@ -289,7 +290,7 @@ def create_template(request: HttpRequest, payload: TemplateIn):
 @email_templates_router.get(
     "/{template_id}", response={200: TemplateOut, **READ_ERRORS}, summary="Read an email template"
 )
-def get_template(request: HttpRequest, template_id: int = ID):
+def get_template(request: ApiRequest, template_id: int = ID):
     return template_out(_template(request.auth, template_id))
 
 
@@ -298,7 +299,7 @@ def get_template(request: HttpRequest, template_id: int = ID):
     response={200: TemplateOut, **WRITE_ERRORS},
     summary="Change an email template",
 )
-def update_template(request: HttpRequest, payload: TemplatePatch, template_id: int = ID):
+def update_template(request: ApiRequest, payload: TemplatePatch, template_id: int = ID):
     """Administrators only."""
     template = _template(request.auth, template_id)
     changes = {k: v for k, v in payload.model_dump(exclude_unset=True).items() if v is not None}
@@ -308,7 +309,7 @@ def update_template(request: HttpRequest, payload: TemplatePatch, template_id: i
 @email_templates_router.delete(
     "/{template_id}", response={204: None, **READ_ERRORS}, summary="Remove an email template"
 )
-def delete_template(request: HttpRequest, template_id: int = ID):
+def delete_template(request: ApiRequest, template_id: int = ID):
     """Administrators only; emails written from it keep their text."""
     mail_templates.delete_template(request.auth, _template(request.auth, template_id))
     return Status(204, None)

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="arg-type, attr-defined, index"
 """The activity form: one form, showing the fields of the kind being logged."""
 
 from django import forms

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="arg-type, assignment"
 """Reading the configured IMAP mailbox (KEHU_IMAP_*) into Kehu, every few minutes from
 `kehu worker` and on demand with `kehu fetchmail`.
 

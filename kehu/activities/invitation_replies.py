@@ -1,3 +1,4 @@
+# mypy: disable-error-code="misc"
 """Answers to meeting invitations: an attendee's calendar replies to the organiser with an
 iTIP REPLY (RFC 5546) — a `text/calendar; method=REPLY` part whose VEVENT has the meeting's
 UID and the attendee's PARTSTAT (ACCEPTED, DECLINED, TENTATIVE). Received mail passes through

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="assignment"
 """Meeting invitations by email: when a meeting with attendees is planned, moved, renamed or
 deleted, each attendee with an email address (people, and colleagues other than whoever made
 the change) gets an invitation — METHOD:REQUEST, or METHOD:CANCEL on delete — as an `.ics`

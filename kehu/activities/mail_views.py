@@ -1,3 +1,4 @@
+# mypy: disable-error-code="dict-item, union-attr"
 """Pages for sending email: writing to a person, the templates (Settings → Email templates),
 the user's signature, sending a failed email again, and downloading an attachment."""
 

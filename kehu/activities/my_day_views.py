@@ -1,3 +1,4 @@
+# mypy: disable-error-code="arg-type"
 """The "My day" page and its one-click actions (done, reschedule), which answer htmx with the
 sections again (so a repeating task's next occurrence shows) and plain forms with a redirect."""
 

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="arg-type, assignment"
 """Reminders before a meeting starts or a task is due: planned here whenever an activity is
 written, sent by the reminder sweep (`send_due`)."""
 

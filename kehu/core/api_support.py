@@ -22,7 +22,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 from pydantic import ConfigDict, Field, field_validator
 
-from kehu.accounts.models import ApiToken
+from kehu.accounts.models import ApiToken, User
 from kehu.core.pagination import MAX_LIMIT, BadCursor, Page, decode_cursor, paginate
 from kehu.core.records import VersionConflict
 from kehu.core.unavailable import log_outage, unavailable_reason, unavailable_response
@@ -30,10 +30,16 @@ from kehu.core.unavailable import log_outage, unavailable_reason, unavailable_re
 # ---------------------------------------------------------------- authentication
 
 
+class ApiRequest(HttpRequest):
+    """The request an API route gets: django-ninja sets `auth` to the signed-in user."""
+
+    auth: User
+
+
 class BearerAuth(HttpBearer):
     """`Authorization: Bearer kehu_...` with a token made in the UI or by `kehu token`."""
 
-    def authenticate(self, request: HttpRequest, token: str):
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
         user = ApiToken.authenticate(token.strip()) if token.strip() else None
         if user is not None:
             request.user = user
@@ -55,8 +61,8 @@ class SessionAuth(APIKeyCookie):
     def _get_key(self, request: HttpRequest) -> str | None:
         return request.COOKIES.get(self.param_name)  # CSRF is checked once the user is known
 
-    def authenticate(self, request: HttpRequest, key: str | None):
-        user = getattr(request, "user", None)
+    def authenticate(self, request: HttpRequest, key: str | None) -> User | None:
+        user: User | None = getattr(request, "user", None)
         if user is None or not user.is_authenticated or not user.is_active:
             return None
         if self.csrf and check_csrf(request):
@@ -91,7 +97,7 @@ CREATE_ERRORS = {k: v for k, v in WRITE_ERRORS.items() if k != 404}
 PATCH_ERRORS = {**WRITE_ERRORS, 412: ConflictOut}
 
 
-def _pydantic_message(error: dict) -> str:
+def _pydantic_message(error: dict[str, Any]) -> str:
     """A translatable message for the pydantic errors clients meet most."""
     kind = error.get("type", "")
     ctx = error.get("ctx") or {}
@@ -135,7 +141,7 @@ def _pydantic_message(error: dict) -> str:
     return str(error.get("msg", _("Invalid value.")))
 
 
-def _field_name(loc) -> str:
+def _field_name(loc: Any) -> str:
     """`('body', 'payload', 'email')` -> 'email'; `('query', 'limit')` -> 'limit'."""
     parts = [str(p) for p in loc]
     if parts and parts[0] in ("body", "query", "path", "header", "cookie", "form", "file"):
@@ -147,12 +153,14 @@ def _field_name(loc) -> str:
     return ".".join(parts) or "__all__"
 
 
-def validation_response(api: NinjaAPI, request: HttpRequest, errors: dict) -> HttpResponse:
+def validation_response(
+    api: NinjaAPI, request: HttpRequest, errors: dict[str, Any]
+) -> HttpResponse:
     body = {"detail": _("Validation failed"), "errors": errors}
     return api.create_response(request, body, status=422)
 
 
-def django_errors(exc: ValidationError, aliases: dict[str, str] | None = None) -> dict:
+def django_errors(exc: ValidationError, aliases: dict[str, str] | None = None) -> dict[str, Any]:
     """`{field: [messages]}` from a Django ValidationError, renaming fields by `aliases`."""
     aliases = aliases or {}
     if hasattr(exc, "error_dict"):
@@ -174,7 +182,8 @@ def renamed_fields(aliases: dict[str, str]) -> Iterator[None]:
 
 
 def install_error_handlers(api: NinjaAPI) -> None:
-    def on_ninja_validation(request, exc: NinjaValidationError):
+    # (the ignores below: django-ninja's types ask a handler to take the exception's class too)
+    def on_ninja_validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
         errors: dict[str, list[str]] = {}
         for error in exc.errors:
             errors.setdefault(_field_name(error.get("loc", ())), []).append(
@@ -182,30 +191,30 @@ def install_error_handlers(api: NinjaAPI) -> None:
             )
         return validation_response(api, request, errors)
 
-    def on_django_validation(request, exc: ValidationError):
+    def on_django_validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         return validation_response(api, request, django_errors(exc))
 
-    def on_bad_cursor(request, exc: BadCursor):
+    def on_bad_cursor(request: HttpRequest, exc: BadCursor) -> HttpResponse:
         errors = {"cursor": [_("This cursor is not valid; start again from the first page.")]}
         return validation_response(api, request, errors)
 
-    def on_authentication(request, exc: AuthenticationError):
+    def on_authentication(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
         detail = _("Sign in, or send “Authorization: Bearer <token>” with a valid API token.")
         response = api.create_response(request, {"detail": detail}, status=401)
         response["WWW-Authenticate"] = 'Bearer realm="kehu"'
         return response
 
-    def on_http_error(request, exc: HttpError):
+    def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
 
-    def on_permission_denied(request, exc: PermissionDenied):
+    def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
         detail = _("You do not have permission to do this.")
         return api.create_response(request, {"detail": detail}, status=403)
 
-    def on_not_found(request, exc: Http404):
+    def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
         return api.create_response(request, {"detail": _("Not found.")}, status=404)
 
-    def on_conflict(request, exc: VersionConflict):
+    def on_conflict(request: HttpRequest, exc: VersionConflict) -> HttpResponse:
         body = {
             "detail": _("Someone else changed this record; read it again and retry."),
             "current_version": exc.current.version,
@@ -214,23 +223,25 @@ def install_error_handlers(api: NinjaAPI) -> None:
         response["ETag"] = etag(exc.current.version)
         return response
 
-    def on_database_error(request, exc: OperationalError | InterfaceError):
+    def on_database_error(
+        request: HttpRequest, exc: OperationalError | InterfaceError
+    ) -> HttpResponse:
         reason = unavailable_reason(exc)
         if reason is None:  # a bug, not an outage: 500
             raise exc
         log_outage(exc, reason)
         return unavailable_response(request, reason)
 
-    api.add_exception_handler(NinjaValidationError, on_ninja_validation)
-    api.add_exception_handler(OperationalError, on_database_error)
-    api.add_exception_handler(InterfaceError, on_database_error)
-    api.add_exception_handler(ValidationError, on_django_validation)
-    api.add_exception_handler(BadCursor, on_bad_cursor)
-    api.add_exception_handler(AuthenticationError, on_authentication)
-    api.add_exception_handler(HttpError, on_http_error)
-    api.add_exception_handler(PermissionDenied, on_permission_denied)
-    api.add_exception_handler(Http404, on_not_found)
-    api.add_exception_handler(VersionConflict, on_conflict)
+    api.add_exception_handler(NinjaValidationError, on_ninja_validation)  # type: ignore[arg-type]
+    api.add_exception_handler(OperationalError, on_database_error)  # type: ignore[arg-type]
+    api.add_exception_handler(InterfaceError, on_database_error)  # type: ignore[arg-type]
+    api.add_exception_handler(ValidationError, on_django_validation)  # type: ignore[arg-type]
+    api.add_exception_handler(BadCursor, on_bad_cursor)  # type: ignore[arg-type]
+    api.add_exception_handler(AuthenticationError, on_authentication)  # type: ignore[arg-type]
+    api.add_exception_handler(HttpError, on_http_error)  # type: ignore[arg-type]
+    api.add_exception_handler(PermissionDenied, on_permission_denied)  # type: ignore[arg-type]
+    api.add_exception_handler(Http404, on_not_found)  # type: ignore[arg-type]
+    api.add_exception_handler(VersionConflict, on_conflict)  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------- input helpers
@@ -267,7 +278,7 @@ class Input(Schema):
 
     @field_validator("*", mode="after")
     @classmethod
-    def _storable(cls, value):
+    def _storable(cls, value: Any) -> Any:
         return _check_text(value)
 
 
@@ -336,7 +347,7 @@ class PageParams(Schema):
     )
 
 
-def page_of(qs: QuerySet, sort: str, params: PageParams) -> Page:
+def page_of(qs: QuerySet[Any], sort: str, params: PageParams) -> Page:
     """One keyset page; a cursor that cannot be read answers 422 with errors.cursor."""
     if params.cursor:
         _value, pk = decode_cursor(params.cursor)

@@ -1,15 +1,21 @@
 """Writing the audit trail: the record's field changes, as display strings."""
 
+from __future__ import annotations
+
 import datetime
 import decimal
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
 from kehu.core.models import AuditEntry
 
+if TYPE_CHECKING:
+    from kehu.accounts.models import User
 
-def display_value(value) -> object:
+
+def display_value(value: Any) -> object:
     """A JSON-safe, human-readable form of a field value."""
     if value is None or isinstance(value, bool | int | str):
         return value
@@ -26,7 +32,7 @@ def display_value(value) -> object:
     return str(value)
 
 
-def snapshot(record, fields: list[str]) -> dict:
+def snapshot(record: Any, fields: list[str]) -> dict[str, Any]:
     """The displayable values of `fields` on `record`, for diffing before/after a change."""
     values = {}
     for name in fields:
@@ -39,12 +45,12 @@ def snapshot(record, fields: list[str]) -> dict:
     return values
 
 
-def diff(before: dict, after: dict) -> dict:
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     keys = list(before) + [k for k in after if k not in before]
     return {k: [before.get(k), after.get(k)] for k in keys if before.get(k) != after.get(k)}
 
 
-def record(actor, obj, action: str, changes: dict | None = None) -> AuditEntry:
+def record(actor: User, obj: Any, action: str, changes: dict[str, Any] | None = None) -> AuditEntry:
     return AuditEntry.objects.create(
         content_type=ContentType.objects.get_for_model(obj.__class__),
         object_id=obj.pk,
@@ -54,7 +60,7 @@ def record(actor, obj, action: str, changes: dict | None = None) -> AuditEntry:
     )
 
 
-def history(obj):
+def history(obj: Any) -> models.QuerySet[AuditEntry]:
     return (
         AuditEntry.objects.filter(
             content_type=ContentType.objects.get_for_model(obj.__class__), object_id=obj.pk

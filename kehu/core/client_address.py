@@ -3,9 +3,10 @@
 import ipaddress
 
 from django.conf import settings
+from django.http import HttpRequest
 
 
-def client_address(request) -> str | None:
+def client_address(request: HttpRequest) -> str | None:
     """The client's address. Behind a proxy (KEHU_BEHIND_PROXY) it is the last address the
     proxy put in X-Forwarded-For; anything before that the client could have written itself."""
     if settings.BEHIND_PROXY:

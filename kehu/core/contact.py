@@ -33,7 +33,7 @@ def normalize_phone(raw: str, region: str | None = None) -> str:
 
 
 @functools.cache
-def _plain_mobile_rule(region: str) -> tuple[re.Pattern, int] | None:
+def _plain_mobile_rule(region: str) -> tuple[re.Pattern[str], int | None] | None:
     """The region's mobile-number pattern, for numbers typed as bare national digits.
 
     Imports are mostly such numbers, and a full `phonenumbers.parse` costs ~50 µs each. A bare

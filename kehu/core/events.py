@@ -6,11 +6,12 @@ schedule a task with `transaction.on_commit` rather than act directly.
 
 from collections import defaultdict
 from collections.abc import Callable
+from typing import Any
 
 _handlers: dict[str, list[Callable[..., None]]] = defaultdict(list)
 
 
-def subscribe(event: str) -> Callable:
+def subscribe(event: str) -> Callable[..., Any]:
     """Decorator: call the function with the event's payload whenever `event` is emitted."""
 
     def register(handler: Callable[..., None]) -> Callable[..., None]:
@@ -21,6 +22,6 @@ def subscribe(event: str) -> Callable:
     return register
 
 
-def emit(event: str, **payload) -> None:
+def emit(event: str, **payload: Any) -> None:
     for handler in list(_handlers.get(event, ())) + list(_handlers.get("*", ())):
         handler(event=event, **payload)

@@ -12,14 +12,16 @@ import datetime
 import hashlib
 import json
 from collections.abc import Callable
+from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja.responses import NinjaJSONEncoder
 
 from kehu.core import text
+from kehu.core.api_support import ApiRequest
 from kehu.core.models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
@@ -42,7 +44,9 @@ OPENAPI_PARAMETER = {
 }
 
 
-def json_answer(status: int, data, headers: dict | None = None) -> HttpResponse:
+def json_answer(
+    status: int, data: dict[str, Any], headers: dict[str, Any] | None = None
+) -> HttpResponse:
     """A JSON answer rendered as ninja renders one."""
     response = HttpResponse(
         json.dumps(data, cls=NinjaJSONEncoder), status=status, content_type="application/json"
@@ -56,7 +60,7 @@ def _key_error(message: str) -> HttpResponse:
     return json_answer(422, {"detail": _("Validation failed"), "errors": {HEADER: [message]}})
 
 
-def once(request: HttpRequest, run: Callable[[], HttpResponse]) -> HttpResponse:
+def once(request: ApiRequest, run: Callable[[], HttpResponse]) -> HttpResponse:
     """`run()` (which creates a record and answers), at most once per user and key."""
     key = request.headers.get(HEADER)
     if key is None:
@@ -64,7 +68,7 @@ def once(request: HttpRequest, run: Callable[[], HttpResponse]) -> HttpResponse:
     if not key.strip() or len(key) > MAX_LENGTH or text.has_control_characters(key):
         return _key_error(_("Send 1 to 255 printable characters, e.g. a UUID."))
     fingerprint = hashlib.sha256(
-        b"\0".join([request.method.encode(), request.path.encode(), request.body])
+        b"\0".join([(request.method or "").encode(), request.path.encode(), request.body])
     ).hexdigest()
     IdempotencyKey.objects.filter(created_at__lt=timezone.now() - LIFETIME).delete()
     with transaction.atomic():

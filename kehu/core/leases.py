@@ -15,6 +15,7 @@ Reminders and invitation deliveries use the same idea with a fixed claim time
 
 import datetime
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -42,7 +43,9 @@ def free(now: datetime.datetime | None = None) -> Q:
     return Q(lease_until__isnull=True) | Q(lease_until__lt=now)
 
 
-def claim(queryset: models.QuerySet, pk, token: str | None = None, **changes) -> str | None:
+def claim(
+    queryset: models.QuerySet[Any], pk: int, token: str | None = None, **changes: Any
+) -> str | None:
     """Take the row `pk` of `queryset` unless a live lease holds it, writing `changes` with the
     lease; returns the lease token, or None when another worker holds it (or the row is not
     in `queryset`). One UPDATE ... WHERE, so two workers never both win."""
@@ -55,7 +58,7 @@ def claim(queryset: models.QuerySet, pk, token: str | None = None, **changes) ->
     return token if won else None
 
 
-def heartbeat(queryset: models.QuerySet, pk, token: str, **changes) -> None:
+def heartbeat(queryset: models.QuerySet[Any], pk: int, token: str, **changes: Any) -> None:
     """Renew our lease on `pk`, writing `changes` (the work's progress) with it; raises
     LostLease when the lease is not ours any more. Call it inside the transaction that
     commits the step, so a step is committed only by the worker that holds the lease."""
@@ -66,7 +69,9 @@ def heartbeat(queryset: models.QuerySet, pk, token: str, **changes) -> None:
         raise LostLease
 
 
-def release(queryset: models.QuerySet, pk, token: str | None = None, **changes) -> bool:
+def release(
+    queryset: models.QuerySet[Any], pk: int, token: str | None = None, **changes: Any
+) -> bool:
     """End the lease on `pk` (ours when `token` is given) and write `changes`; False when it
     was not ours or the row is not in `queryset`."""
     rows = queryset.filter(pk=pk)
@@ -75,12 +80,16 @@ def release(queryset: models.QuerySet, pk, token: str | None = None, **changes) 
     return bool(rows.update(lease_until=None, lease_token="", **changes))
 
 
-def expired(queryset: models.QuerySet, now: datetime.datetime | None = None) -> models.QuerySet:
+def expired(
+    queryset: models.QuerySet[Any], now: datetime.datetime | None = None
+) -> models.QuerySet[Any]:
     """Rows of `queryset` whose lease ran out (or that were left without one): their worker
     stopped. Filter `queryset` to the rows that should be held (say, status "running")."""
     return queryset.filter(free(now))
 
 
-def live(queryset: models.QuerySet, now: datetime.datetime | None = None) -> models.QuerySet:
+def live(
+    queryset: models.QuerySet[Any], now: datetime.datetime | None = None
+) -> models.QuerySet[Any]:
     """Rows of `queryset` a worker holds right now."""
     return queryset.exclude(free(now))

@@ -1,5 +1,9 @@
 """Base model every editable CRM record uses, and the audit trail."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, cast
+
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -10,21 +14,27 @@ from django.utils.translation import pgettext_lazy
 
 from kehu.core import text, visibility
 
+if TYPE_CHECKING:
+    from kehu.accounts.models import User
 
-class RecordQuerySet(models.QuerySet):
-    def visible_to(self, user, action: str = "read") -> "RecordQuerySet":
+
+class RecordQuerySet(models.QuerySet[Any]):
+    def visible_to(self, user: User, action: str = "read") -> RecordQuerySet:
         """The one door for reads: the records `user` may see (or act on) under their role."""
         return visibility.filter_visible(self, user, action)
 
-    def in_recycle_bin(self) -> "RecordQuerySet":
+    def in_recycle_bin(self) -> RecordQuerySet:
         return self.filter(deleted_at__isnull=False)
 
 
-class LiveRecordManager(models.Manager.from_queryset(RecordQuerySet)):
+_LiveRecordManagerBase = models.Manager.from_queryset(RecordQuerySet)
+
+
+class LiveRecordManager(_LiveRecordManagerBase[Any]):
     """Hides records that sit in the recycle bin."""
 
-    def get_queryset(self):
-        return super().get_queryset().filter(deleted_at__isnull=True)
+    def get_queryset(self) -> RecordQuerySet:
+        return cast(RecordQuerySet, super().get_queryset().filter(deleted_at__isnull=True))
 
 
 #: condition for a partial index over the records in the recycle bin
@@ -66,9 +76,9 @@ class Record(models.Model):
     class Meta:
         abstract = True
 
-    def clean_fields(self, exclude=None):
+    def clean_fields(self, exclude: Any = None) -> None:
         """Django's field checks, and one line in every one-line text field (core/text.py)."""
-        errors = {}
+        errors: dict[str, list[Any]] = {}
         try:
             super().clean_fields(exclude=exclude)
         except ValidationError as exc:

@@ -1,9 +1,10 @@
 """How amounts and quantities are written, the same on pages, in PDFs and in the history."""
 
 import decimal
+from typing import Any
 
 
-def money(value) -> str:
+def money(value: Any) -> str:
     """An amount with thousands separators and cents: 1234567.5 → 1,234,567.50."""
     if value in (None, ""):
         return ""

@@ -7,9 +7,10 @@ A cursor is an opaque, URL-safe string holding the last row's sort value and id.
 import base64
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db import connections
+from django.db import connections, models
 from django.db.models import Expression, F, FloatField, QuerySet
 
 MAX_LIMIT = 200
@@ -22,11 +23,11 @@ class BadCursor(ValueError):
 
 @dataclass
 class Page:
-    items: list
+    items: list[Any]
     next_cursor: str | None
 
 
-def encode_cursor(value, pk: int) -> str:
+def encode_cursor(value: Any, pk: int) -> str:
     raw = json.dumps([value, pk], default=str, ensure_ascii=False).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -43,7 +44,7 @@ def decode_cursor(cursor: str) -> tuple[object, int]:
     return value, pk
 
 
-def sort_expression(model, name: str) -> Expression | None:
+def sort_expression(model: type[models.Model], name: str) -> Expression | None:
     """An extra sort key that is an expression rather than a column (custom fields).
 
     Resolved lazily from the app that owns it, so this module stays free of app imports.
@@ -53,7 +54,7 @@ def sort_expression(model, name: str) -> Expression | None:
     return custom_sort_expression(model, name)
 
 
-def paginate(qs: QuerySet, sort: str, cursor: str | None, limit: int) -> Page:
+def paginate(qs: QuerySet[Any], sort: str, cursor: str | None, limit: int) -> Page:
     """One page of `qs` ordered by `sort` (a column, '-' for descending) then id.
 
     `sort` names a NOT NULL column, or an expression that is never NULL (e.g. `cf_<key>` for
@@ -91,7 +92,7 @@ SORT_KEY = "_sort_key"
 
 
 def _paginate_expression(
-    qs: QuerySet, expression: Expression, descending: bool, cursor: str | None, limit: int
+    qs: QuerySet[Any], expression: Expression, descending: bool, cursor: str | None, limit: int
 ) -> Page:
     """Keyset over `(expression, id)`: the expression's own SQL goes into the row value, so the
     planner can match it against an index on the same expression."""
@@ -119,7 +120,16 @@ def _paginate_expression(
     return _page(qs, limit, lambda row: getattr(row, SORT_KEY))
 
 
-def _page_in_two_seeks(qs, sql, params, id_column, op, value, pk, limit) -> Page:
+def _page_in_two_seeks(
+    qs: QuerySet[Any],
+    sql: Any,
+    params: Any,
+    id_column: Any,
+    op: Any,
+    value: Any,
+    pk: int,
+    limit: int,
+) -> Page:
     """SQLite seeks an expression index on the expression alone, not on a row value over it:
     a long run of equal values (e.g. most records lacking the field) would be scanned from its
     start on every page. Two seeks instead: the rest of the current value's run by id, then
@@ -135,12 +145,12 @@ def _page_in_two_seeks(qs, sql, params, id_column, op, value, pk, limit) -> Page
     return _cut(rows, limit, lambda row: getattr(row, SORT_KEY))
 
 
-def _page(qs: QuerySet, limit: int, sort_value) -> Page:
+def _page(qs: QuerySet[Any], limit: int, sort_value: Any) -> Page:
     limit = max(1, min(int(limit or 50), MAX_LIMIT))
     return _cut(list(qs[: limit + 1]), limit, sort_value)
 
 
-def _cut(rows: list, limit: int, sort_value) -> Page:
+def _cut(rows: list[Any], limit: int, sort_value: Any) -> Page:
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
@@ -149,7 +159,7 @@ def _cut(rows: list, limit: int, sort_value) -> Page:
     return Page(rows, next_cursor)
 
 
-def capped_count(qs: QuerySet, cap: int = COUNT_CAP) -> tuple[int, bool]:
+def capped_count(qs: QuerySet[Any], cap: int = COUNT_CAP) -> tuple[int, bool]:
     """How many rows, counting at most `cap` (shown as "10,000+")."""
     n = qs.order_by()[: cap + 1].count()
     return min(n, cap), n > cap

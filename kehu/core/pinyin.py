@@ -20,6 +20,7 @@ import os
 import tempfile
 import threading
 from pathlib import Path
+from typing import Any
 
 import pypinyin
 from django.conf import settings
@@ -73,7 +74,8 @@ def _cached_needed_phrases() -> dict[str, list[list[str]]]:
     name = f"pinyin-phrases-{pypinyin.__version__}-{SELECTION_VERSION}.json"
     path = Path(settings.DATA_DIR) / name
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        found: dict[str, list[list[str]]] = json.loads(path.read_text(encoding="utf-8"))
+        return found
     except (OSError, ValueError):
         pass
     phrases = _needed_phrases()
@@ -103,7 +105,7 @@ def prepare() -> None:
     _longest_phrase()
 
 
-def _containing(words, needed: set[str]) -> set[str]:
+def _containing(words: Any, needed: set[str]) -> set[str]:
     """Words that hold a needed word inside them."""
     longest = max(map(len, needed), default=0)
     return {

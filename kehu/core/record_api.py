@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from ninja import Header, Path, Query, Router, Schema, Status
 from pydantic import Field as PydanticField
 
+from kehu.accounts.models import User
 from kehu.core import idempotency
 from kehu.core.access import get_visible_or_404
 from kehu.core.api_support import (
@@ -26,6 +27,7 @@ from kehu.core.api_support import (
     ETAG_HEADER,
     PATCH_ERRORS,
     READ_ERRORS,
+    ApiRequest,
     ErrorOut,
     PageParams,
     check_query_text,
@@ -74,20 +76,20 @@ class RecordQueries:
     #: the routes hand to `to_out`, after the prefetches
     attach: Callable[[list], None] | None = None
 
-    def with_related(self, qs: QuerySet) -> QuerySet:
+    def with_related(self, qs: QuerySet[Any]) -> QuerySet[Any]:
         """`qs` loading what the output needs in a fixed number of queries (no N+1); the
         records it yields still need `ready` when there is an `attach`."""
         if self.select_related:
             qs = qs.select_related(*self.select_related)
         return qs.prefetch_related(*self.prefetch_related)
 
-    def ready(self, records: list) -> list:
+    def ready(self, records: list[Any]) -> list[Any]:
         """`records` (read through `with_related`) with what `attach` adds."""
         if self.attach is not None and records:
             self.attach(records)
         return records
 
-    def visible(self, user, pk: int) -> Record:
+    def visible(self, user: User, pk: int) -> Record:
         """The record `user` can see; 404 if it does not exist, is binned or is out of scope."""
         record = get_visible_or_404(
             self.model, user, pk, queryset=self.with_related(self.model.objects.all())
@@ -105,7 +107,7 @@ class RecordQueries:
         self.ready([record])
         return record
 
-    def binned(self, user, pk: int) -> Record:
+    def binned(self, user: User, pk: int) -> Record:
         """A record in the bin `user` may restore; 403 if seen but not theirs to restore."""
         try:
             return get_visible_or_404(
@@ -142,16 +144,16 @@ def add_record_routes(
     patch_schema: type[Schema],
     filters_schema: type[PageParams],
     list_description: str,
-    apply_filters: Callable[[QuerySet, HttpRequest, Any], QuerySet],
-    to_out: Callable[[Any], dict],
-    to_changes: Callable[[Any, bool], dict],
-    create: Callable[[Any, dict], Record],
-    update: Callable[[Any, Record, dict, int | None], Record],
+    apply_filters: Callable[[QuerySet[Any], HttpRequest, Any], QuerySet[Any]],
+    to_out: Callable[[Any], dict[str, Any]],
+    to_changes: Callable[[Any, bool], dict[str, Any]],
+    create: Callable[[Any, dict[str, Any]], Record],
+    update: Callable[[Any, Record, dict[str, Any], int | None], Record],
     delete: Callable[[Any, Record], Any],
     restore: Callable[[Any, Record], Record],
     aliases: Mapping[str, str],
     summaries: Mapping[str, str] | None = None,
-    duplicate_of: Callable[[Any, dict], Record | None] | None = None,
+    duplicate_of: Callable[[Any, dict[str, Any]], Record | None] | None = None,
 ) -> None:
     """Register list, create, read, change, delete and restore of one record type on `router`.
 
@@ -181,7 +183,7 @@ def add_record_routes(
     }
     prefix = module.replace(".", "_")
 
-    def route(verb: str) -> dict[str, str]:
+    def route(verb: str) -> dict[str, Any]:
         return {
             "summary": titles[verb],
             "operation_id": f"{prefix}_{names[verb]}",
@@ -189,7 +191,7 @@ def add_record_routes(
         }
 
     item = f"/{{{entity}_id}}"
-    record_id = Path(..., ge=1, le=2**63 - 1, alias=f"{entity}_id")
+    record_id = Path(..., ge=1, le=2**63 - 1, alias=f"{entity}_id")  # type: ignore[type-arg]
     with_etag = {"responses": {200: ETAG_HEADER}}
     error_names = dict(aliases)
 
@@ -199,11 +201,12 @@ def add_record_routes(
         description=list_description,
         **route("list"),
     )
-    def list_records(request: HttpRequest, filters: Query[filters_schema]):  # type: ignore[valid-type]
+    def list_records(request: ApiRequest, filters: Query[filters_schema]) -> dict[str, Any]:  # type: ignore[valid-type]
         check_query_text(request)
         user = request.auth
         qs = apply_filters(queries.model.objects.visible_to(user), request, filters)
-        page = page_of(queries.with_related(qs), filters.ordering, filters)
+        ordering = filters.ordering  # type: ignore[attr-defined]  # each schema its own
+        page = page_of(queries.with_related(qs), ordering, filters)
         items = [trusted(out_schema, to_out(r)) for r in queries.ready(page.items)]
         return trusted(page_schema, {"items": items, "next_cursor": page.next_cursor})
 
@@ -219,7 +222,7 @@ def add_record_routes(
         openapi_extra={"parameters": create_parameters},
         **route("create"),
     )
-    def create_record(request: HttpRequest, payload: create_schema):  # type: ignore[valid-type]
+    def create_record(request: ApiRequest, payload: create_schema) -> HttpResponse:  # type: ignore[valid-type]
         def run() -> HttpResponse:
             with renamed_fields(error_names):
                 changes = to_changes(payload, False)
@@ -251,7 +254,9 @@ def add_record_routes(
     @router.get(
         item, response={200: out_schema, **READ_ERRORS}, openapi_extra=with_etag, **route("get")
     )
-    def get_record(request: HttpRequest, response: HttpResponse, pk: int = record_id):
+    def get_record(
+        request: ApiRequest, response: HttpResponse, pk: int = record_id
+    ) -> dict[str, Any]:
         record = queries.visible(request.auth, pk)
         set_etag(response, record.version)
         return trusted(out_schema, to_out(record))
@@ -264,12 +269,14 @@ def add_record_routes(
         **route("update"),
     )
     def update_record(
-        request: HttpRequest,
+        request: ApiRequest,
         response: HttpResponse,
         payload: patch_schema,  # type: ignore[valid-type]
         pk: int = record_id,
-        if_match: str | None = Header(None, alias="If-Match", description='ETag read, e.g. W/"3".'),
-    ):
+        if_match: str | None = Header(  # type: ignore[type-arg]
+            None, alias="If-Match", description='ETag read, e.g. W/"3".'
+        ),
+    ) -> dict[str, Any]:
         record = queries.visible(request.auth, pk)
         version = expected_version(if_match, record.version)
         with renamed_fields(error_names):
@@ -279,7 +286,7 @@ def add_record_routes(
         return trusted(out_schema, to_out(record))
 
     @router.delete(item, response={204: None, **READ_ERRORS}, **route("delete"))
-    def delete_record(request: HttpRequest, pk: int = record_id):
+    def delete_record(request: ApiRequest, pk: int = record_id) -> Status[None]:
         delete(request.auth, queries.visible(request.auth, pk))
         return Status(204, None)
 
@@ -289,7 +296,9 @@ def add_record_routes(
         openapi_extra=with_etag,
         **route("restore"),
     )
-    def restore_record(request: HttpRequest, response: HttpResponse, pk: int = record_id):
+    def restore_record(
+        request: ApiRequest, response: HttpResponse, pk: int = record_id
+    ) -> dict[str, Any]:
         record = restore(request.auth, queries.binned(request.auth, pk))
         set_etag(response, record.version)
         return to_out(queries.loaded(record))

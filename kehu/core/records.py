@@ -4,7 +4,11 @@ Domain services (e.g. `customers.services`) describe their fields and call these
 nothing else saves a Record.
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -13,35 +17,45 @@ from django.utils.translation import gettext as _
 
 from kehu.core import audit, events, visibility
 
+if TYPE_CHECKING:
+    from kehu.accounts.models import User
+    from kehu.core.models import Record
+
+R = TypeVar("R", bound="Record")
+
 
 class VersionConflict(Exception):
     """The record changed since the caller read it; `current` is the record as it is now."""
 
-    def __init__(self, current, changes: dict):
+    def __init__(self, current: Any, changes: dict[str, Any]) -> None:
         super().__init__("version conflict")
         self.current = current
         self.changes = changes
 
 
 @dataclass
-class RecordSpec:
+class RecordSpec(Generic[R]):
     """What a service tells the shared write path about one kind of record."""
 
-    model: type
+    model: type[R]
     event_prefix: str  # "person" -> person.created, person.updated, ...
     audited_fields: list[str]
-    prepare: callable  # (actor, instance, changes) -> None: validate + apply to instance
-    after_save: callable = None  # (actor, instance, changes, created) -> None (m2m etc.)
-    m2m_snapshot: dict = field(default_factory=dict)  # name -> callable(instance) -> display
+    # (actor, instance, changes) -> None: validate + apply to instance
+    prepare: Callable[[User, R, dict[str, Any]], None]
+    # (actor, instance, changes, created) -> None (m2m etc.)
+    after_save: Callable[[User, R, dict[str, Any], bool], None] | None = None
+    m2m_snapshot: dict[str, Any] = field(
+        default_factory=dict
+    )  # name -> callable(instance) -> display
     #: relations `prepare` resolved and checked itself; full_clean need not look them up again
-    resolved_relations: tuple = ("owner",)
+    resolved_relations: tuple[Any, ...] = ("owner",)
 
 
-def _clean_exclude(spec: RecordSpec) -> list[str]:
+def _clean_exclude(spec: RecordSpec[Any]) -> list[str]:
     return ["search_text", "created_by", "deleted_by", *spec.resolved_relations]
 
 
-def cache_related(instance, name: str, objects: list) -> None:
+def cache_related(instance: Any, name: str, objects: list[Any]) -> None:
     """Make `instance.<name>.all()` answer `objects` without a query, as `prefetch_related` does.
 
     For a many-to-many (or the reverse of a foreign key) a service has just written: the audit
@@ -60,7 +74,7 @@ def cache_related(instance, name: str, objects: list) -> None:
     instance._prefetched_objects_cache[cache_name] = queryset
 
 
-def _snapshot(spec: RecordSpec, instance, m2m_names=None) -> dict:
+def _snapshot(spec: RecordSpec[Any], instance: Any, m2m_names: Any = None) -> dict[str, Any]:
     """Display values of the audited fields, and of the many-to-many ones in `m2m_names`."""
     values = audit.snapshot(instance, spec.audited_fields)
     if instance.pk:
@@ -70,7 +84,9 @@ def _snapshot(spec: RecordSpec, instance, m2m_names=None) -> dict:
     return values
 
 
-def create(spec: RecordSpec, actor, data: dict, facts: dict | None = None):
+def create(
+    spec: RecordSpec[R], actor: User, data: dict[str, Any], facts: dict[str, Any] | None = None
+) -> R:
     """A new record. `facts` (e.g. the lead it was converted from) go into its audit entry."""
     visibility.require(actor, spec.model.module, "create")
     data = dict(data)
@@ -89,11 +105,17 @@ def create(spec: RecordSpec, actor, data: dict, facts: dict | None = None):
     return instance
 
 
-def update(spec: RecordSpec, actor, instance, changes: dict, expected_version: int | None = None):
+def update(
+    spec: RecordSpec[R],
+    actor: User,
+    instance: R,
+    changes: dict[str, Any],
+    expected_version: int | None = None,
+) -> R:
     """Apply `changes`; raise VersionConflict if `expected_version` is stale."""
     visibility.require_record(actor, instance, "edit")
     with transaction.atomic():
-        current = spec.model.objects.select_for_update().filter(pk=instance.pk).first()
+        current: R | None = spec.model.objects.select_for_update().filter(pk=instance.pk).first()
         if current is None:
             raise ValidationError(_("This record has been deleted."))
         if expected_version is not None and current.version != int(expected_version):
@@ -115,7 +137,7 @@ def update(spec: RecordSpec, actor, instance, changes: dict, expected_version: i
     return current
 
 
-def record_change(spec: RecordSpec, actor, instance, changes: dict):
+def record_change(spec: RecordSpec[R], actor: User, instance: R, changes: dict[str, Any]) -> R:
     """A change to `instance` that another record's service made (e.g. a lead converted into
     it) and that no field of its own holds: its version goes up, the audit entry and the
     `<prefix>.updated` event say what happened."""
@@ -132,7 +154,9 @@ def record_change(spec: RecordSpec, actor, instance, changes: dict):
     return current
 
 
-def soft_delete(spec: RecordSpec, actor, instance, facts: dict | None = None):
+def soft_delete(
+    spec: RecordSpec[R], actor: User, instance: R, facts: dict[str, Any] | None = None
+) -> R:
     """Move a record to the recycle bin. `facts` (e.g. unlinked people) go into the audit entry."""
     visibility.require_record(actor, instance, "delete")
     with transaction.atomic():
@@ -145,7 +169,13 @@ def soft_delete(spec: RecordSpec, actor, instance, facts: dict | None = None):
     return instance
 
 
-def restore(spec: RecordSpec, actor, instance, facts: dict | None = None, fields=()):
+def restore(
+    spec: RecordSpec[R],
+    actor: User,
+    instance: R,
+    facts: dict[str, Any] | None = None,
+    fields: tuple[str, ...] | list[str] = (),
+) -> R:
     """Bring a record back from the bin. `fields`: others the service changed on `instance` to
     restore it (saved with it); `facts` tell how, in the audit entry."""
     if not visibility.can(actor, spec.model.module, "delete"):

@@ -17,10 +17,13 @@ and nothing in the library notices. So every app tells this module about its tas
 lease length (at most a minute), and `kehu worker` runs it once when it starts.
 """
 
+from __future__ import annotations
+
 import datetime
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.utils import timezone
@@ -28,6 +31,9 @@ from django_tasks import task
 
 from kehu.core import leases
 from kehu.core.schedule import enqueue_once
+
+if TYPE_CHECKING:
+    from django_tasks.base import Task
 
 log = logging.getLogger(__name__)
 
@@ -41,22 +47,23 @@ DEFAULT_LONGEST = datetime.timedelta(hours=6)
 class Watch:
     path: str
     longest: datetime.timedelta | None
-    alive: Callable | None
+    alive: Callable[..., Any] | None
     reschedule: Callable[[], None] | None
 
 
 _watches: dict[str, Watch] = {}
-_sweeps: list[Callable] = []
+_sweeps: list[Callable[..., Any]] = []
 
 
-def watch_task(task, longest: datetime.timedelta | None = None, alive: Callable | None = None,
+def watch_task(task: Task[Any, Any], longest: datetime.timedelta | None = None,
+               alive: Callable[..., Any] | None = None,
                reschedule: Callable[[], None] | None = None) -> None:  # fmt: skip
     """Register how to tell a dead run of `task` (see the module's docstring). `alive(row,
     now)` answers for one RUNNING DBTaskResult once it has run for a lease length."""
     _watches[task.module_path] = Watch(task.module_path, longest, alive, reschedule)
 
 
-def add_sweep(function: Callable) -> None:
+def add_sweep(function: Callable[..., Any]) -> None:
     """Register `function(now)`, which takes up its app's interrupted work."""
     if function not in _sweeps:
         _sweeps.append(function)
@@ -84,7 +91,7 @@ def prune_finished_tasks() -> None:
         )
 
 
-def waiting_for(task) -> set | None:
+def waiting_for(task: Task[Any, Any]) -> set[Any] | None:
     """The first argument of every run of `task` that is queued or running (say, the ids of
     the emails being sent); None when the task backend is not the database queue."""
     if not uses_database_queue():
@@ -119,7 +126,7 @@ def fail_dead_runs(now: datetime.datetime | None = None) -> int:
             dead = not watch.alive(row, now)
         else:
             longest = (watch.longest if watch else None) or DEFAULT_LONGEST
-            dead = row.started_at < now - longest
+            dead = row.started_at is not None and row.started_at < now - longest
         if dead:
             failed += DBTaskResult.objects.filter(pk=row.pk, status="RUNNING").update(
                 status="FAILED",
@@ -185,7 +192,7 @@ def schedule_recovery() -> None:
     enqueue_once(recover_interrupted_work, timezone.now() + every())
 
 
-def keep_sweep_queued(sender=None, task_result=None, **kwargs) -> None:
+def keep_sweep_queued(sender: Any = None, task_result: Any = None, **kwargs: Any) -> None:
     """After every task a worker finishes, make sure a recovery sweep is queued: should a
     worker die in the middle of the sweep itself, its chain of runs is not lost either.
     (A `task_finished` receiver; it must never raise, or the finished task counts as failed.)"""

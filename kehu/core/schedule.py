@@ -4,12 +4,18 @@ However many workers start, `enqueue_once` keeps one waiting run per task in the
 queue; each run queues the next when it ends (daily jobs, the reminder sweep, mail polling).
 """
 
+from __future__ import annotations
+
 import datetime
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
+if TYPE_CHECKING:
+    from django_tasks.base import Task
 
-def enqueue_once(task, run_after: datetime.datetime) -> bool:
+
+def enqueue_once(task: Task[Any, Any], run_after: datetime.datetime) -> bool:
     """Queue `task` to run after `run_after` unless a run of it already waits; returns whether
     it queued one. Backends that cannot defer (the tests' immediate one) queue nothing."""
     if not task.get_backend().supports_defer:

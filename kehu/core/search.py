@@ -11,9 +11,10 @@ import functools
 import math
 import re
 import time
+from typing import Any
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connection, connections
+from django.db import connection, connections, models
 from django.db.models import BooleanField, F, Func, Q, QuerySet, TextField
 from django.db.models.expressions import Col, RawSQL
 
@@ -119,7 +120,7 @@ def query_tokens(query: str) -> list[str]:
     return list(dict.fromkeys(tokens))[:12]
 
 
-def fts_table(model) -> str:
+def fts_table(model: type[models.Model]) -> str:
     return f"{model._meta.db_table}_fts"
 
 
@@ -200,9 +201,12 @@ class _StoredVector(Func):
 
     output_field = TextField()
 
-    def as_sql(self, compiler, connection, **extra_context):
-        text_column = self.source_expressions[0]  # a resolved Col of the search_text field
-        return compiler.compile(Col(text_column.alias, _VECTOR_FIELD))
+    def as_sql(  # type: ignore[override]
+        self, compiler: Any, connection: Any, **extra_context: Any
+    ) -> tuple[str, Any]:
+        text_column: Any = self.source_expressions[0]  # a resolved Col of the search_text field
+        compiled: tuple[str, Any] = compiler.compile(Col(text_column.alias, _VECTOR_FIELD))
+        return compiled
 
 
 class _TextSearchMatch(Func):
@@ -214,11 +218,13 @@ class _TextSearchMatch(Func):
 
     output_field = BooleanField()
 
-    def __init__(self, column, tokens: list[str]):
+    def __init__(self, column: Any, tokens: list[str]) -> None:
         super().__init__(column)
         self.tokens = tokens
 
-    def as_sql(self, compiler, connection, **extra_context):
+    def as_sql(  # type: ignore[override]
+        self, compiler: Any, connection: Any, **extra_context: Any
+    ) -> tuple[str, list[Any]]:
         vector_sql, vector_params = compiler.compile(_StoredVector(self.source_expressions[0]))
         index_tokens, row_tokens = _index_and_row_tokens(self.tokens)
         sql = f"{vector_sql} @@ to_tsquery('simple'::regconfig, %s)"
@@ -229,7 +235,7 @@ class _TextSearchMatch(Func):
         return sql, params
 
 
-def match_condition(model, tokens: list[str]):
+def match_condition(model: type[models.Model], tokens: list[str]) -> Func | Q:
     """A filter condition: the row's search_text matches every token (as prefixes).
 
     Built from expressions, never a hard-coded table name, so it stays right inside subqueries.
@@ -245,7 +251,7 @@ def match_condition(model, tokens: list[str]):
     return Q(id__in=matching_rowids)
 
 
-def search(qs: QuerySet, query: str, cap: int | None = MATCH_CAP) -> QuerySet:
+def search(qs: QuerySet[Any], query: str, cap: int | None = MATCH_CAP) -> QuerySet[Any]:
     """Narrow a queryset to rows matching `query`; an empty query matches nothing.
 
     With `cap`, only the first `cap` matching rows of `qs` (in no particular order) are kept:
@@ -260,7 +266,7 @@ def search(qs: QuerySet, query: str, cap: int | None = MATCH_CAP) -> QuerySet:
     matched = qs.filter(match_condition(qs.model, tokens))
     if cap is None:
         return matched
-    first = matched.order_by().values("id")[:cap]
+    first: QuerySet[Any] | RawSQL = matched.order_by().values("id")[:cap]
     if connections[qs.db].vendor == "postgresql":
         walk_rows = _walk_rows(qs, tokens, cap)
         if walk_rows:
@@ -271,7 +277,7 @@ def search(qs: QuerySet, query: str, cap: int | None = MATCH_CAP) -> QuerySet:
     return qs.filter(id__in=first)
 
 
-def _walk_then_index(qs: QuerySet, tokens: list[str], cap: int, walk_rows: int) -> RawSQL:
+def _walk_then_index(qs: QuerySet[Any], tokens: list[str], cap: int, walk_rows: int) -> RawSQL:
     """PostgreSQL: up to `cap` ids of `qs` matching `tokens`, by a walk, then the index.
 
     The walk checks at most `walk_rows` rows of `qs` (in whatever order its plan reads them);
@@ -297,11 +303,12 @@ def _walk_then_index(qs: QuerySet, tokens: list[str], cap: int, walk_rows: int) 
     return RawSQL(sql, params)  # noqa: S611
 
 
-def _compiled(qs: QuerySet) -> tuple[str, tuple]:
-    return qs.query.get_compiler(using=qs.db).as_sql()
+def _compiled(qs: QuerySet[Any]) -> tuple[str, tuple[Any, ...]]:
+    compiled: tuple[str, tuple[Any, ...]] = qs.query.get_compiler(using=qs.db).as_sql()
+    return compiled
 
 
-def _walk_rows(qs: QuerySet, tokens: list[str], cap: int) -> int:
+def _walk_rows(qs: QuerySet[Any], tokens: list[str], cap: int) -> int:
     """How many rows of `qs` to walk looking for `cap` matches; 0: read the index alone.
 
     From the column's statistics (ANALYZE's most common terms, as PostgreSQL's planner uses

@@ -7,6 +7,7 @@ Tab is refused too: in a one-line field it is invisible, and it splits tab-separ
 """
 
 import re
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -17,7 +18,7 @@ from django.utils.translation import gettext as _
 CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
-def has_control_characters(value) -> bool:
+def has_control_characters(value: Any) -> bool:
     return isinstance(value, str) and CONTROL_CHARACTERS.search(value) is not None
 
 
@@ -25,13 +26,13 @@ def one_line_message() -> str:
     return _("Line breaks and other control characters are not allowed here.")
 
 
-def validate_one_line(value) -> None:
+def validate_one_line(value: Any) -> None:
     """A validator for one-line text: refuses control characters with a clear message."""
     if has_control_characters(value):
         raise ValidationError(one_line_message(), code="control_characters")
 
 
-def one_line_errors(instance: models.Model, exclude=None) -> dict[str, list[str]]:
+def one_line_errors(instance: models.Model, exclude: Any = None) -> dict[str, list[str]]:
     """`{field: [message]}` for every one-line text field (CharField and its kinds: email, slug,
     URL …) of `instance` that holds a control character."""
     exclude = set(exclude or ())

@@ -100,7 +100,7 @@ def unavailable_response(request: HttpRequest, reason: str) -> HttpResponse:
         response = HttpResponse(page, status=503)
     response["Retry-After"] = str(RETRY_AFTER)
     response["Cache-Control"] = "no-store"
-    response._has_been_logged = True  # log_outage said it once; no traceback per request
+    response._has_been_logged = True  # type: ignore[attr-defined]  # log_outage said it once; no traceback per request
     return response
 
 
@@ -108,7 +108,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
     """handler500: Django calls it while handling the exception, so sys.exc_info() holds it."""
     exc = sys.exc_info()[1]
     reason = unavailable_reason(exc)
-    if reason is None:
+    if exc is None or reason is None:
         return defaults.server_error(request)
     log_outage(exc, reason)
     return unavailable_response(request, reason)

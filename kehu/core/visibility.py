@@ -4,19 +4,26 @@ Every list, detail, search, export and API route filters through `filter_visible
 (via `Model.objects.visible_to(user)`); every service checks `require` / `require_record`.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TypeVar
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
+
+if TYPE_CHECKING:
+    from kehu.accounts.models import User
 
 ACTIONS = ("read", "create", "edit", "delete", "export")
 SCOPE_OWN, SCOPE_TEAM, SCOPE_ALL = "own", "team", "all"
 
 
-def _is_live(user) -> bool:
+def _is_live(user: User) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_active)
 
 
-def can(user, module: str, action: str) -> bool:
+def can(user: User, module: str, action: str) -> bool:
     """Whether the user's role grants `action` on `module` (scope aside)."""
     if not _is_live(user):
         return False
@@ -26,13 +33,16 @@ def can(user, module: str, action: str) -> bool:
     return bool(role and action in role.permissions.get(module, []))
 
 
-def scope_of(user) -> str:
+def scope_of(user: User) -> str:
     if user.is_superuser:
         return SCOPE_ALL
     return user.role.scope if user.role else SCOPE_OWN
 
 
-def filter_visible(qs: QuerySet, user, action: str = "read") -> QuerySet:
+_Rows = TypeVar("_Rows", bound=QuerySet[Any])
+
+
+def filter_visible(qs: _Rows, user: User, action: str = "read") -> _Rows:
     module = qs.model.module
     if not can(user, module, action):
         return qs.none()
@@ -44,7 +54,7 @@ def filter_visible(qs: QuerySet, user, action: str = "read") -> QuerySet:
     return qs.filter(owner_id__in=owners)
 
 
-def owners_in_scope(user):
+def owners_in_scope(user: User) -> int | QuerySet[Any] | None:
     """The owners of every record `user` may see, as an id or a query of ids; None for all."""
     scope = scope_of(user)
     if scope == SCOPE_ALL:
@@ -56,7 +66,7 @@ def owners_in_scope(user):
     return user.pk
 
 
-def in_scope(user, record) -> bool:
+def in_scope(user: User, record: Any) -> bool:
     """Whether `record` falls inside the user's record scope (role rights aside)."""
     scope = scope_of(user)
     if scope == SCOPE_ALL:
@@ -70,12 +80,12 @@ def in_scope(user, record) -> bool:
     return False
 
 
-def require(user, module: str, action: str) -> None:
+def require(user: User, module: str, action: str) -> None:
     if not can(user, module, action):
         raise PermissionDenied(f"{action} on {module}")
 
 
-def require_record(user, record, action: str) -> None:
+def require_record(user: User, record: Any, action: str) -> None:
     """Raise 404 for a record the user cannot see, PermissionDenied when seen but not allowed."""
     if not (can(user, record.module, "read") and in_scope(user, record)):
         raise Http404

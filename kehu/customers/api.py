@@ -1,3 +1,4 @@
+# mypy: disable-error-code="arg-type, valid-type"
 """REST routes for people, companies, tags and custom field definitions (/api/v1/...).
 
 Reads start from `visible_to(user)`; writes go through `customers.services`.
@@ -18,6 +19,7 @@ from kehu.core.api_support import (
     CREATE_ERRORS,
     READ_ERRORS,
     WRITE_ERRORS,
+    ApiRequest,
     Input,
     PageParams,
     RowId,
@@ -318,7 +320,7 @@ def _tags_for_service(names: list[str]) -> list:
 def _add_customer_routes(router: Router, entity: str, plural: str, **per_type: Any) -> None:
     """People and companies share the UI's list filters, body translation and error names."""
 
-    def apply_filters(qs: QuerySet, request: HttpRequest, filters: CustomerFilters) -> QuerySet:
+    def apply_filters(qs: QuerySet, request: ApiRequest, filters: CustomerFilters) -> QuerySet:
         qs = queries.apply_filters(qs, request.GET, entity, request.auth)
         if queries.clean_sort(filters.ordering, entity) != filters.ordering:
             raise ValidationError({"ordering": [_("Sort by a column or a sortable custom field.")]})
@@ -423,8 +425,8 @@ def get_tag(request: HttpRequest, tag_id: int = ID):
 
 # ---------------------------------------------------------------- custom field definitions
 
-FieldType = Literal[tuple(CustomField.Type.values)]  # type: ignore[valid-type]
-Entity = Literal[tuple(CustomField.Entity.values)]  # type: ignore[valid-type]
+FieldType = Literal[tuple(CustomField.Type.values)]
+Entity = Literal[tuple(CustomField.Entity.values)]
 
 
 class CustomFieldOut(Schema):
@@ -526,7 +528,7 @@ def get_custom_field(request: HttpRequest, field_id: int = ID):
     response={201: CustomFieldOut, **CREATE_ERRORS},
     summary="Define a custom field (administrators)",
 )
-def create_custom_field(request: HttpRequest, payload: CustomFieldCreate):
+def create_custom_field(request: ApiRequest, payload: CustomFieldCreate):
     require_admin(request.auth)
     field = field_services.create_field(request.auth, payload.model_dump())
     return Status(201, custom_field_out(field))
@@ -537,7 +539,7 @@ def create_custom_field(request: HttpRequest, payload: CustomFieldCreate):
     response={200: CustomFieldOut, **WRITE_ERRORS},
     summary="Change a custom field definition (administrators)",
 )
-def update_custom_field(request: HttpRequest, payload: CustomFieldPatch, field_id: int = ID):
+def update_custom_field(request: ApiRequest, payload: CustomFieldPatch, field_id: int = ID):
     require_admin(request.auth)
     changes = payload.model_dump(exclude_unset=True)
     nulls = [n for n in ("required", "position", "active") if n in changes and changes[n] is None]
@@ -552,7 +554,7 @@ def update_custom_field(request: HttpRequest, payload: CustomFieldPatch, field_i
     response={204: None, **READ_ERRORS},
     summary="Deactivate a custom field (administrators; stored values are kept)",
 )
-def delete_custom_field(request: HttpRequest, field_id: int = ID):
+def delete_custom_field(request: ApiRequest, field_id: int = ID):
     require_admin(request.auth)
     field_services.deactivate_field(request.auth, _definition(field_id))
     return Status(204, None)

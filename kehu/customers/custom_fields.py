@@ -1,3 +1,4 @@
+# mypy: disable-error-code="assignment, attr-defined, var-annotated"
 """Validating and converting custom field values (stored as JSON in the record's `custom`)."""
 
 import datetime

@@ -7,12 +7,14 @@ deleted: deactivating hides them and keeps both the stored values and the index.
 
 import re
 import unicodedata
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from kehu.accounts.models import User
 from kehu.accounts.services import require_admin
 from kehu.core import audit, pinyin
 from kehu.customers.models import ALIVE, Company, CustomField, Person
@@ -20,10 +22,12 @@ from kehu.customers.queries import KEY_PATTERN, custom_expression
 from kehu.sales.models import Lead  # leads have custom fields too
 
 CHOICE_TYPES = {CustomField.Type.CHOICE, CustomField.Type.MULTI_CHOICE}
-MODELS = {CustomField.Entity.PERSON: Person, CustomField.Entity.COMPANY: Company,
-          CustomField.Entity.LEAD: Lead}  # fmt: skip
-INDEX_PREFIX = {CustomField.Entity.PERSON: "cf_p_", CustomField.Entity.COMPANY: "cf_c_",
-                CustomField.Entity.LEAD: "cf_l_"}  # fmt: skip
+MODELS: dict[str, type[Person | Company | Lead]] = {
+    CustomField.Entity.PERSON: Person, CustomField.Entity.COMPANY: Company,
+    CustomField.Entity.LEAD: Lead}  # fmt: skip
+INDEX_PREFIX: dict[str, str] = {
+    CustomField.Entity.PERSON: "cf_p_", CustomField.Entity.COMPANY: "cf_c_",
+    CustomField.Entity.LEAD: "cf_l_"}  # fmt: skip
 FIELDS = ["entity", "key", "label", "label_zh", "type", "choices", "required", "position",
           "active"]  # fmt: skip
 EDITABLE = ["label", "label_zh", "choices", "required", "position", "active"]
@@ -39,7 +43,7 @@ def suggest_key(label: str) -> str:
     return key[:40].rstrip("_")
 
 
-def parse_choices(value) -> list[str]:
+def parse_choices(value: Any) -> list[str]:
     """Choices as a list: from a list, or from text with one choice per line."""
     if value is None:
         return []
@@ -151,13 +155,13 @@ def ensure_indexes() -> list[str]:
     return made
 
 
-def _snapshot(field: CustomField) -> dict:
+def _snapshot(field: CustomField) -> dict[str, Any]:
     values = audit.snapshot(field, FIELDS)
     values["choices"] = "\n".join(field.choices or [])
     return values
 
 
-def create_field(actor, data: dict) -> CustomField:
+def create_field(actor: User, data: dict[str, Any]) -> CustomField:
     """Define a field for people or companies, and index it. Raises ValidationError."""
     require_admin(actor)
     data = dict(data)
@@ -171,7 +175,7 @@ def create_field(actor, data: dict) -> CustomField:
         type=data.get("type") or "",
         choices=data.get("choices") or [],
         required=bool(data.get("required", False)),
-        position=data.get("position") if data.get("position") not in (None, "") else 0,
+        position=data["position"] if data.get("position") not in (None, "") else 0,
         active=bool(data.get("active", True)),
     )
     _clean(field)
@@ -185,7 +189,7 @@ def create_field(actor, data: dict) -> CustomField:
     return field
 
 
-def update_field(actor, field: CustomField, changes: dict) -> CustomField:
+def update_field(actor: User, field: CustomField, changes: dict[str, Any]) -> CustomField:
     """Change a definition. The entity, key and type stay as created: stored values depend on
     them (a different type would make existing values invalid)."""
     require_admin(actor)
@@ -226,7 +230,7 @@ def update_field(actor, field: CustomField, changes: dict) -> CustomField:
     return field
 
 
-def _set_active(actor, field: CustomField, active: bool) -> CustomField:
+def _set_active(actor: User, field: CustomField, active: bool) -> CustomField:
     require_admin(actor)
     with transaction.atomic():
         if CustomField.objects.filter(pk=field.pk).exclude(active=active).update(active=active):
@@ -235,10 +239,10 @@ def _set_active(actor, field: CustomField, active: bool) -> CustomField:
     return field
 
 
-def deactivate_field(actor, field: CustomField) -> CustomField:
+def deactivate_field(actor: User, field: CustomField) -> CustomField:
     """Hide a field from forms, lists and filters; values and index stay for a later return."""
     return _set_active(actor, field, False)
 
 
-def activate_field(actor, field: CustomField) -> CustomField:
+def activate_field(actor: User, field: CustomField) -> CustomField:
     return _set_active(actor, field, True)

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="attr-defined"
 """Reading an import file (CSV or XLSX) row by row within limits, whatever the file holds.
 
 Every path that reads an uploaded file (the upload's inspection, the mapping page's preview,

@@ -7,11 +7,15 @@ event (`created`, `pending`, `failed`, `cancelled`, ...). A job has no version: 
 by conditional UPDATEs (only a mapping job is refused, only a failed one resumed), which is
 what keeps two requests, or a request and the worker, from both changing it."""
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from kehu.accounts.models import User
 from kehu.core import audit, events, visibility
 from kehu.customers import importing
 from kehu.customers.import_models import ImportJob
@@ -20,18 +24,18 @@ from kehu.customers.import_models import ImportJob
 MODULE_OF = {"person": "customers", "company": "customers", "lead": "sales"}
 
 
-def may_import(user, entity: str | None = None) -> bool:
+def may_import(user: User, entity: str | None = None) -> bool:
     """May create what an import makes: any importable kind, or the given one."""
     modules = {MODULE_OF[entity]} if entity else set(MODULE_OF.values())
     return any(visibility.can(user, module, "create") for module in modules)
 
 
-def require_import(user, entity: str | None = None) -> None:
+def require_import(user: User, entity: str | None = None) -> None:
     if not may_import(user, entity):
         raise PermissionDenied
 
 
-def own_job(user, pk) -> ImportJob:
+def own_job(user: User, pk: int) -> ImportJob:
     """The user's job `pk` (anyone else's answers 404) whose kind they may import."""
     job = ImportJob.objects.select_related("user").filter(pk=pk, user=user).first()
     if job is None:
@@ -40,12 +44,12 @@ def own_job(user, pk) -> ImportJob:
     return job
 
 
-def recent_jobs(user, limit: int = 20):
+def recent_jobs(user: User, limit: int = 20) -> QuerySet[ImportJob]:
     """The user's latest jobs, without their JSON (a legacy job's header could be huge)."""
     return ImportJob.objects.filter(user=user).defer("headers", "mapping", "errors")[:limit]
 
 
-def create_job(actor, entity: str, **file_facts) -> ImportJob:
+def create_job(actor: User, entity: str, **file_facts: Any) -> ImportJob:
     """A job for an uploaded, inspected file, its columns guessed, waiting for the mapping."""
     from kehu.customers.custom_fields import active_fields
 
@@ -81,13 +85,13 @@ def _move(actor, job: ImportJob, before: list, after: str, **fields) -> bool:
     return True
 
 
-def _check(actor, job: ImportJob) -> None:
+def _check(actor: User, job: ImportJob) -> None:
     if job.user_id != actor.pk:
         raise Http404
     require_import(actor, job.entity)
 
 
-def refuse(actor, job: ImportJob, problem: str) -> None:
+def refuse(actor: User, job: ImportJob, problem: str) -> None:
     """A file found past a limit or unreadable while mapping: the job fails with the reason
     (shown on its status page) instead of waiting for a mapping forever."""
     _check(actor, job)
@@ -101,7 +105,9 @@ def refuse(actor, job: ImportJob, problem: str) -> None:
     )
 
 
-def change_encoding(actor, job: ImportJob, chosen: str, offered: dict, definitions) -> bool:
+def change_encoding(
+    actor: User, job: ImportJob, chosen: str, offered: dict[str, Any], definitions: Any
+) -> bool:
     """Read a CSV again in the encoding the user picked (one of `offered`); True if its header
     changed (the columns are then guessed anew). Raises importing's FileProblem or
     EncodingProblem for a file that cannot be read so."""
@@ -118,10 +124,10 @@ def change_encoding(actor, job: ImportJob, chosen: str, offered: dict, definitio
         job.save(update_fields=["encoding", "delimiter", "headers", "mapping"])
         if before != job.encoding:
             _changed(actor, job, {"encoding": [before, job.encoding]})
-    return changed
+    return bool(changed)
 
 
-def save_mapping(actor, job: ImportJob, mapping: list[str], start: bool = False) -> None:
+def save_mapping(actor: User, job: ImportJob, mapping: list[str], start: bool = False) -> None:
     """Keep the user's column mapping; with `start`, queue the import (after the commit)."""
     _check(actor, job)
     before = {"mapping": job.mapping, "status": job.status}
@@ -139,14 +145,14 @@ def save_mapping(actor, job: ImportJob, mapping: list[str], start: bool = False)
         _enqueue(job)
 
 
-def cancel(actor, job: ImportJob) -> None:
+def cancel(actor: User, job: ImportJob) -> None:
     """Stop a job that has not finished: its worker stops before the next batch."""
     _check(actor, job)
     unfinished = [ImportJob.Status.MAPPING, ImportJob.Status.PENDING, ImportJob.Status.RUNNING]
     _move(actor, job, unfinished, ImportJob.Status.CANCELLED, finished_at=timezone.now())
 
 
-def resume(actor, job: ImportJob) -> None:
+def resume(actor: User, job: ImportJob) -> None:
     """Start a failed or interrupted import again (its worker was killed: the lease ran out);
     it continues after the last committed row. One that a live worker runs is left alone."""
     from kehu.customers.tasks import resume as queue_run

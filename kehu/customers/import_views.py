@@ -1,3 +1,4 @@
+# mypy: disable-error-code="attr-defined"
 """Import (upload → map columns with a preview → background run with progress) and export."""
 
 import uuid

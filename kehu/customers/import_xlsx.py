@@ -1,3 +1,4 @@
+# mypy: disable-error-code="attr-defined"
 """Reading the first worksheet of an XLSX import file within the import limits.
 
 An XLSX file is a zip of XML parts, so it can hold a zip bomb, an XML bomb or one text of

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="arg-type, assignment, attr-defined, operator, return-value"
 """Importing people and companies from CSV or XLSX files, fast and resumably.
 
 The file is streamed (never loaded whole), every row is validated with the same rules the

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="arg-type, attr-defined"
 """The table of the people and company lists: rows read with only the columns it shows, and
 rendered to HTML in Python.
 

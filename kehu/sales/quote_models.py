@@ -4,6 +4,8 @@ Amounts are Decimal to the cent; a line's amounts are stored as computed when it
 (`sales.pricing`), so a sent quote or an order never changes when a price list does.
 """
 
+from typing import Any
+
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -14,9 +16,9 @@ from kehu.core.models import BINNED, Record
 from kehu.core.urls import record_url
 from kehu.sales.models import ALIVE, Deal, _localised, company_currency
 
-MONEY = {"max_digits": 16, "decimal_places": 2}
-QUANTITY = {"max_digits": 12, "decimal_places": 3}
-PERCENT = {"max_digits": 5, "decimal_places": 2}
+MONEY: dict[str, Any] = {"max_digits": 16, "decimal_places": 2}
+QUANTITY: dict[str, Any] = {"max_digits": 12, "decimal_places": 3}
+PERCENT: dict[str, Any] = {"max_digits": 5, "decimal_places": 2}
 
 
 class Product(models.Model):

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="arg-type, attr-defined, list-item"
 """The only writers of quotes and orders.
 
 A quote is a draft until it is sent; then it is fixed, and changing it means a new version

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="arg-type, assignment, attr-defined"
 """Lead scores that explain themselves.
 
 Two numbers, each with its reasons: the points of the rules administrators define (a company

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="attr-defined"
 """Settings → Lead scoring: the rules' points, and the learned model's state."""
 
 from django import forms

@@ -6,6 +6,7 @@ purpose. Every stage change is kept with the time the deal spent in the stage it
 """
 
 import decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -14,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kehu.accounts.models import User
 from kehu.accounts.services import require_admin
 from kehu.core import audit, records, search, visibility
 from kehu.customers.models import Person
@@ -30,7 +32,7 @@ def known_currencies() -> set[str]:
     return {settings.DEFAULT_CURRENCY, *ExchangeRate.objects.values_list("currency", flat=True)}
 
 
-def clean_currency(value) -> str:
+def clean_currency(value: Any) -> str:
     code = str(value or settings.DEFAULT_CURRENCY).strip().upper()
     if code not in known_currencies():
         raise ValidationError(
@@ -44,7 +46,7 @@ def clean_currency(value) -> str:
     return code
 
 
-def clean_amount(value) -> decimal.Decimal:
+def clean_amount(value: Any) -> decimal.Decimal:
     try:
         amount = decimal.Decimal(str(value if value not in (None, "") else 0)).quantize(
             decimal.Decimal("0.01")
@@ -56,7 +58,7 @@ def clean_amount(value) -> decimal.Decimal:
     return amount
 
 
-def _resolve_pipeline(value) -> Pipeline:
+def _resolve_pipeline(value: Any) -> Pipeline:
     """The active pipeline `value` names; by default the first one."""
     active = Pipeline.objects.filter(active=True)
     if value in (None, ""):
@@ -72,7 +74,7 @@ def _resolve_pipeline(value) -> Pipeline:
     return found
 
 
-def _resolve_stage(pipeline: Pipeline, value) -> Stage:
+def _resolve_stage(pipeline: Pipeline, value: Any) -> Stage:
     """The stage `value` names, which must be one of `pipeline`'s; by default its first."""
     if value in (None, ""):
         stage = pipeline.stages.filter(kind=Stage.Kind.OPEN).order_by("position", "id").first()
@@ -89,10 +91,10 @@ def _resolve_stage(pipeline: Pipeline, value) -> Stage:
     return stage
 
 
-def _prepare_deal(actor, deal: Deal, changes: dict) -> None:
+def _prepare_deal(actor: User, deal: Deal, changes: dict[str, Any]) -> None:
     errors: dict[str, list[str]] = {}
 
-    def check(name, clean):
+    def check(name: str, clean: Any) -> None:
         if name in changes:
             try:
                 changes[name] = clean(changes[name])
@@ -149,7 +151,9 @@ def _prepare_deal(actor, deal: Deal, changes: dict) -> None:
     deal.search_text = deal_document(deal)
 
 
-def _check_stage_move(deal: Deal, stage: Stage, changes: dict, errors: dict) -> None:
+def _check_stage_move(
+    deal: Deal, stage: Stage, changes: dict[str, Any], errors: dict[str, Any]
+) -> None:
     if deal.pk is None or stage.pk == deal.stage_id:
         return
     if deal.is_closed and changes.get("reopen") and stage.is_closed:
@@ -161,7 +165,7 @@ def _check_stage_move(deal: Deal, stage: Stage, changes: dict, errors: dict) -> 
         ]
 
 
-def _set_fields(deal: Deal, changes: dict) -> None:
+def _set_fields(deal: Deal, changes: dict[str, Any]) -> None:
     for name, value in changes.items():
         if name in DEAL_FIELDS:
             if isinstance(value, str):
@@ -170,11 +174,11 @@ def _set_fields(deal: Deal, changes: dict) -> None:
 
 
 def deal_document(deal: Deal) -> str:
-    company = deal.company.name if deal.company_id else ""
+    company = deal.company.name if deal.company_id and deal.company else ""
     return search.build_document(search.name_tokens(deal.name), search.name_tokens(company))
 
 
-def _record_stage_change(actor, deal: Deal, changes: dict, created: bool) -> None:
+def _record_stage_change(actor: User, deal: Deal, changes: dict[str, Any], created: bool) -> None:
     entered = getattr(deal, "_entered_stage", None)
     if entered is None:
         return
@@ -201,7 +205,7 @@ DEAL = records.RecordSpec(
 )
 
 
-def create_deal(actor, data: dict, facts: dict | None = None) -> Deal:
+def create_deal(actor: User, data: dict[str, Any], facts: dict[str, Any] | None = None) -> Deal:
     """A new deal; with `owner` set to `assignment.BY_RULES` the assignment rules choose its
     owner (the creator, if no rule matches). `facts` (e.g. the lead it comes from) go into its
     audit entry."""
@@ -220,21 +224,31 @@ def create_deal(actor, data: dict, facts: dict | None = None) -> Deal:
     return deal
 
 
-def update_deal(actor, deal: Deal, changes: dict, expected_version=None) -> Deal:
+def update_deal(
+    actor: User, deal: Deal, changes: dict[str, Any], expected_version: int | None = None
+) -> Deal:
     return records.update(DEAL, actor, deal, changes, expected_version)
 
 
-def move_deal(actor, deal: Deal, stage, expected_version=None, reason: str | None = None) -> Deal:
+def move_deal(
+    actor: User,
+    deal: Deal,
+    stage: Any,
+    expected_version: int | None = None,
+    reason: str | None = None,
+) -> Deal:
     """Move the deal to another stage of its pipeline (the board's drag and drop)."""
     if stage in (None, ""):
         raise ValidationError({"stage": [_("Choose a stage.")]})
-    changes = {"stage": stage}
+    changes: dict[str, Any] = {"stage": stage}
     if reason is not None:
         changes["close_reason"] = reason
     return records.update(DEAL, actor, deal, changes, expected_version)
 
 
-def reopen_deal(actor, deal: Deal, stage=None, expected_version=None) -> Deal:
+def reopen_deal(
+    actor: User, deal: Deal, stage: Any = None, expected_version: int | None = None
+) -> Deal:
     """Bring a won or lost deal back to an open stage (by default the pipeline's first)."""
     if stage in (None, ""):
         stage = _resolve_stage(deal.pipeline, None)
@@ -242,18 +256,18 @@ def reopen_deal(actor, deal: Deal, stage=None, expected_version=None) -> Deal:
     return records.update(DEAL, actor, deal, changes, expected_version)
 
 
-def delete_deal(actor, deal: Deal) -> Deal:
+def delete_deal(actor: User, deal: Deal) -> Deal:
     return records.soft_delete(DEAL, actor, deal)
 
 
-def restore_deal(actor, deal: Deal) -> Deal:
+def restore_deal(actor: User, deal: Deal) -> Deal:
     return records.restore(DEAL, actor, deal)
 
 
 # --- pipelines, stages and exchange rates: administrators only --------------------------------
 
 
-def _clean_stages(stages: list[dict]) -> list[dict]:
+def _clean_stages(stages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     errors: list[str] = []
     cleaned = []
     for position, row in enumerate(stages):
@@ -291,15 +305,18 @@ def _clean_stages(stages: list[dict]) -> list[dict]:
     return cleaned
 
 
-def save_pipeline(actor, pipeline: Pipeline | None, data: dict, stages: list[dict]) -> Pipeline:
+def save_pipeline(
+    actor: User, pipeline: Pipeline | None, data: dict[str, Any], stages: list[dict[str, Any]]
+) -> Pipeline:
     """Create or change a pipeline and its ordered stages. A stage that deals are in cannot
     be removed (move them first); removing others is allowed."""
     require_admin(actor)
     errors: dict[str, list[str]] = {}
     name = str(data.get("name") or "").strip()
+    current_pk: Any = getattr(pipeline, "pk", None)  # None for a new pipeline
     if not name:
         errors["name"] = [_("This field is required.")]
-    elif Pipeline.objects.filter(name=name).exclude(pk=getattr(pipeline, "pk", None)).exists():
+    elif Pipeline.objects.filter(name=name).exclude(pk=current_pk).exists():
         errors["name"] = [_("There is already a pipeline with this name.")]
     try:
         stale_days = int(data.get("stale_days") or 30)
@@ -334,7 +351,7 @@ def save_pipeline(actor, pipeline: Pipeline | None, data: dict, stages: list[dic
     return pipeline
 
 
-def _save_stages(pipeline: Pipeline, rows: list[dict]) -> None:
+def _save_stages(pipeline: Pipeline, rows: list[dict[str, Any]]) -> None:
     """Save the stages in `rows` in their order. A stage that deals are in keeps its type (a
     deal's open or closed state follows its stage), and a stage that deals are in or have been
     in is not removed (their history names it); both are refused before anything is saved."""
@@ -364,20 +381,23 @@ def _save_stages(pipeline: Pipeline, rows: list[dict]) -> None:
         raise ValidationError({"stages": errors})
     Stage.objects.filter(pk__in=removed).delete()
     for row in rows:
-        stage = existing.get(_int_or_none(row["id"])) or Stage(pipeline=pipeline)
+        stage_id = _int_or_none(row["id"])
+        stage = (existing.get(stage_id) if stage_id is not None else None) or Stage(
+            pipeline=pipeline
+        )
         for name in ("name", "name_zh", "probability", "kind", "position"):
             setattr(stage, name, row[name])
         stage.save()
 
 
-def _int_or_none(value) -> int | None:
+def _int_or_none(value: Any) -> int | None:
     try:
         return int(value)
     except (TypeError, ValueError):
         return None
 
 
-def set_exchange_rate(actor, currency: str, rate) -> ExchangeRate:
+def set_exchange_rate(actor: User, currency: str, rate: Any) -> ExchangeRate:
     require_admin(actor)
     code = str(currency or "").strip().upper()
     errors = {}
@@ -414,7 +434,7 @@ def _contacts_text(deal: Deal) -> str:
     return ", ".join(f"{c.person.name} ({c.role})" if c.role else c.person.name for c in contacts)
 
 
-def set_contact(actor, deal: Deal, person, role: str = "") -> DealContact:
+def set_contact(actor: User, deal: Deal, person: Person, role: str = "") -> DealContact:
     """Add a person the actor can see to the deal, or change their role in it."""
     visibility.require_record(actor, deal, "edit")
     pk = person.pk if isinstance(person, Person) else person
@@ -438,7 +458,7 @@ def set_contact(actor, deal: Deal, person, role: str = "") -> DealContact:
     return contact
 
 
-def remove_contact(actor, deal: Deal, person_id) -> None:
+def remove_contact(actor: User, deal: Deal, person_id: Any) -> None:
     visibility.require_record(actor, deal, "edit")
     with transaction.atomic():
         before = _contacts_text(deal)

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="arg-type"
 """Deal screens: the board per pipeline, the list, a deal's page and form; pipeline settings."""
 
 from django.conf import settings

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="arg-type, attr-defined"
 """The recycle bin: every kind of record someone deleted, that they may see, newest first."""
 
 from dataclasses import dataclass

@@ -195,6 +195,14 @@ FORGED = (
         ("mx.example; spf=softfail smtp.mailfrom=kehu.example; dkim=none", True),
         ("mx.example; spf=pass; dkim=pass; DMARC=FAIL header.from=kehu.example", True),
         ("mx.example; x-dmarc=fail; spf=pass", False),  # not a DMARC verdict
+        # a comment is no verdict
+        ("mx.example; arc=pass (i=1 spf=fail); dkim=none; spf=pass smtp.mailfrom=x", False),
+        ("mx.example; dmarc=pass (was dmarc=fail upstream) header.from=kehu.example", False),
+        # a header the parser cannot read (an internationalised domain, RFC 8616, or broken
+        # nesting) is still searched for its verdicts
+        ("mx.example; dkim=none; spf=fail smtp.mailfrom=例子.中国", True),
+        ("mx.example; dmarc=fail header.from=x; spf=pass (" + "(" * 3000, True),
+        ("mx.example; " + "spf=fail; " * 2000, True),  # too long to parse: searched
     ],
 )
 def test_the_receiving_server_s_sender_checks_are_read(results, forged):

@@ -17,6 +17,13 @@ from tests.factories import make_person
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 
 
+@pytest.fixture(autouse=True)
+def afternoon_in_shanghai(time_machine):
+    """The page is about "today": a fixed afternoon, so that no test runs across midnight
+    between making its tasks and asking for the page."""
+    time_machine.move_to(datetime.datetime(2026, 3, 10, 14, 0, tzinfo=SHANGHAI))
+
+
 def _local(day_offset: int, hour: int, minute: int = 0, zone=SHANGHAI) -> datetime.datetime:
     today = timezone.localtime(timezone.now(), zone).date()
     day = today + datetime.timedelta(days=day_offset)

@@ -357,10 +357,11 @@ def test_the_text_is_in_the_users_language_and_time_zone(db, team_a):
     assert finn_text.endswith(f" {helsinki}")
 
 
-def test_today_shows_the_time_only(rep, person):
-    soon = timezone.now().replace(second=0, microsecond=0) + datetime.timedelta(minutes=20)
-    if timezone.localdate(soon) != timezone.localdate():
-        pytest.skip("just before midnight: the reminder is about tomorrow")
+def test_today_shows_the_time_only(rep, person, time_machine):
+    # midday, so that twenty minutes on is still today (just before midnight it is tomorrow)
+    time_machine.move_to(datetime.datetime(2026, 6, 15, 4, 0, tzinfo=UTC), tick=False)
+    soon = timezone.now() + datetime.timedelta(minutes=20)
+    assert timezone.localdate(soon) == timezone.localdate()
     task = _task(rep, person, soon, remind=10)
     message = reminders.reminder_message(Reminder.objects.get(activity=task))
     assert (

@@ -145,6 +145,10 @@ def test_bad_price_list_rows_save_nothing(admin_user):
     assert not PriceList.objects.exists()
 
 
+# a fixed day, far from New Year: a quote's number carries its year
+MIDSUMMER = datetime.datetime(2026, 6, 15, 12, 0, tzinfo=datetime.UTC)
+
+
 def two_product_quote(admin, rep, **data):
     laptop = make_product(admin, "LT-14", "6999.00", "13", name="ThinkPad 14")
     support = make_product(admin, "SUP-1Y", "1200.00", "6", name="Support, 1 year")
@@ -164,7 +168,10 @@ def two_product_quote(admin, rep, **data):
     return quote, deal
 
 
-def test_a_quote_from_a_deal_prices_its_lines_and_totals_them_exactly(admin_user, rep):
+def test_a_quote_from_a_deal_prices_its_lines_and_totals_them_exactly(
+    admin_user, rep, time_machine
+):
+    time_machine.move_to(MIDSUMMER)  # the number's year is not about to change
     quote, deal = two_product_quote(admin_user, rep)
     year = timezone.localdate().year
     assert quote.number == f"Q-{year}-0001" and quote.revision == 1
@@ -183,7 +190,8 @@ def test_a_quote_from_a_deal_prices_its_lines_and_totals_them_exactly(admin_user
     assert entry.action == "create" and "LT-14" in entry.changes["lines"][1]
 
 
-def test_numbers_run_per_year(admin_user, rep):
+def test_numbers_run_per_year(admin_user, rep, time_machine):
+    time_machine.move_to(MIDSUMMER)  # the number's year is not about to change
     first, _deal = two_product_quote(admin_user, rep)
     second = quotes.create_quote(rep, {"title": "Another", "lines": []})
     year = timezone.localdate().year
@@ -267,7 +275,8 @@ def test_a_sent_quote_is_fixed_and_a_new_version_carries_the_number(admin_user, 
     assert changed.total == D("7908.87") and changed.version == 2
 
 
-def test_accepting_makes_the_order_with_the_quotes_lines(admin_user, rep):
+def test_accepting_makes_the_order_with_the_quotes_lines(admin_user, rep, time_machine):
+    time_machine.move_to(MIDSUMMER)  # the number's year is not about to change
     quote, deal = two_product_quote(admin_user, rep)
     accepted = quotes.accept_quote(rep, quote, note="签字回传")
     assert accepted.status == "accepted" and accepted.decided_at

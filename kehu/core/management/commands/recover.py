@@ -1,6 +1,8 @@
 """`kehu manage recover`: take up the work a killed worker left behind, now (`kehu worker`
 runs it as it starts; the recovery sweep runs the same every minute)."""
 
+from typing import Any
+
 from django.core.management.base import BaseCommand
 
 from kehu.core import recovery
@@ -12,5 +14,5 @@ class Command(BaseCommand):
         "queue lost recurring tasks again, and queue the recovery sweep."
     )
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         recovery.after_worker_start()
