@@ -78,13 +78,13 @@ def cmd_createuser(args) -> int:
 
 
 def cmd_token(args) -> int:
-    from kehu.accounts.models import ApiToken
+    from kehu.accounts import tokens
 
     user = _find_user(args.username)
     if not user.is_active:
         raise CliError(_("The user “%(username)s” is deactivated.") % {"username": user.username})
-    name = (args.name or _("Command line")).strip()[:100]
-    _token, secret = ApiToken.issue(user, name)
+    name = (args.name or "").strip()[:100] or _("Command line")
+    _token, secret = tokens.create_token(None, name, owner=user)
     warn(
         _("New API token “%(name)s” for %(username)s; it is shown only now:")
         % {"name": name, "username": user.username}

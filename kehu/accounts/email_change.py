@@ -106,6 +106,7 @@ def request_email_change(user: User, new_email: str, password: str) -> EmailChan
             },
         )
         audit.record(user, user, "update", {"_email_change_requested": [None, new_email]})
+        events.emit("user.email_change_requested", actor=user, record=user, change=change)
         from kehu.accounts.tasks import mail_email_change
 
         pk, nonce = change.pk, change.nonce

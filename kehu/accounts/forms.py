@@ -50,6 +50,11 @@ class ProfileForm(forms.ModelForm):
         # (EmailChangeForm, email_change.py)
         fields = ["first_name", "last_name", "language", "time_zone"]
 
+    def _post_clean(self):
+        # the service (profile.update_profile) validates and saves; the form leaves the
+        # signed-in user's object as it is
+        pass
+
 
 class EmailChangeForm(forms.Form):
     new_email = forms.EmailField(label=_("New email address"), max_length=254)

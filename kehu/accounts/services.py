@@ -1,4 +1,6 @@
-"""The only writers of users, teams and roles: admins only (or the system), validated, audited.
+"""The only writers of users, teams and roles: admins only (or the system), validated, audited
+and announced (`user.*`, `team.*`, `role.*` events) in one transaction. A user's own profile
+and API tokens have their doors in `profile` and `tokens`.
 
 `actor=None` means "the system" (the command line, data migrations): no permission check.
 Every function raises `ValidationError` (use `.message_dict`) for bad input and saves nothing.
@@ -11,10 +13,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Value
 from django.db.models.functions import Lower
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kehu.accounts import tokens
 from kehu.accounts.models import MODULES, TIME_ZONES, EmailChange, Role, Team, User
 from kehu.core import audit, events
 from kehu.core.visibility import ACTIONS, SCOPE_ALL, SCOPE_OWN, SCOPE_TEAM
@@ -184,7 +186,9 @@ def set_password(actor: User, user: User, password: str) -> User:
     user.failed_logins = 0
     user.locked_until = None
     user.save(update_fields=["password", "failed_logins", "locked_until"])
-    audit.record(actor, user, "update", {"_password": [None, "reset"]})
+    changes = {"_password": [None, "reset"]}  # never the password itself
+    audit.record(actor, user, "update", changes)
+    events.emit("user.updated", actor=actor, record=user, changes=changes)
     return user
 
 
@@ -197,8 +201,10 @@ def deactivate_user(actor: User, user: User) -> User:
     if user.is_active:
         User.objects.filter(pk=user.pk).update(is_active=False)
         user.is_active = False
-        user.api_tokens.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
-        audit.record(actor, user, "update", {"is_active": [True, False]})
+        changes = {"is_active": [True, False]}
+        audit.record(actor, user, "update", changes)
+        tokens.revoke_all(actor, user)
+        events.emit("user.updated", actor=actor, record=user, changes=changes)
     return user
 
 
@@ -208,7 +214,9 @@ def activate_user(actor: User, user: User) -> User:
     if not user.is_active:
         User.objects.filter(pk=user.pk).update(is_active=True)
         user.is_active = True
-        audit.record(actor, user, "update", {"is_active": [False, True]})
+        changes = {"is_active": [False, True]}
+        audit.record(actor, user, "update", changes)
+        events.emit("user.updated", actor=actor, record=user, changes=changes)
     return user
 
 
@@ -219,7 +227,9 @@ def unlock_user(actor: User, user: User) -> User:
     User.objects.filter(pk=user.pk).update(failed_logins=0, locked_until=None)
     was_locked = user.locked_until
     user.failed_logins, user.locked_until = 0, None
-    audit.record(actor, user, "update", {"_locked_until": [audit.display_value(was_locked), None]})
+    changes = {"_locked_until": [audit.display_value(was_locked), None]}
+    audit.record(actor, user, "update", changes)
+    events.emit("user.updated", actor=actor, record=user, changes=changes)
     return user
 
 
@@ -242,6 +252,7 @@ def create_team(actor: User, data: dict[str, Any]) -> Team:
     require_admin(actor)
     team = Team.objects.create(name=_clean_team_name(data.get("name")))
     audit.record(actor, team, "create", {"name": [None, team.name]})
+    events.emit("team.created", actor=actor, record=team)
     return team
 
 
@@ -253,7 +264,9 @@ def update_team(actor: User, team: Team, changes: dict[str, Any]) -> Team:
         team.name = _clean_team_name(changes["name"], exclude_pk=team.pk)
         team.save(update_fields=["name"])
     if team.name != old:
-        audit.record(actor, team, "update", {"name": [old, team.name]})
+        changes = {"name": [old, team.name]}
+        audit.record(actor, team, "update", changes)
+        events.emit("team.updated", actor=actor, record=team, changes=changes)
     return team
 
 
@@ -319,6 +332,7 @@ def create_role(actor: User, data: dict[str, Any]) -> Role:
     _apply_role_fields(role, data)
     role.save()
     audit.record(actor, role, "create", audit.diff({}, _role_snapshot(role)))
+    events.emit("role.created", actor=actor, record=role)
     return role
 
 
@@ -337,4 +351,5 @@ def update_role(actor: User, role: Role, changes: dict[str, Any]) -> Role:
     changed = audit.diff(before, _role_snapshot(role))
     if changed:
         audit.record(actor, role, "update", changed)
+        events.emit("role.updated", actor=actor, record=role, changes=changed)
     return role

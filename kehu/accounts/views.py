@@ -6,16 +6,16 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
-from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone, translation
+from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kehu.accounts import email_change, login_limits
+from kehu.accounts import email_change, login_limits, tokens
+from kehu.accounts import profile as profiles
 from kehu.accounts.admin_forms import add_service_errors
 from kehu.accounts.forms import EmailChangeForm, LoginForm, ProfileForm, TokenForm
-from kehu.accounts.models import ApiToken
 from kehu.core.client_address import client_address
 
 
@@ -46,8 +46,7 @@ def set_language(request):
             settings.LANGUAGE_COOKIE_NAME, code, max_age=365 * 86400, samesite="Lax"
         )
         if request.user.is_authenticated:
-            request.user.language = code
-            request.user.save(update_fields=["language"])
+            profiles.set_language(request.user, request.user, code)
     return response
 
 
@@ -65,9 +64,13 @@ def _profile_page(request, form=None, email_form=None):
 def profile(request):
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, _("Your profile is saved."))
-        return redirect("profile")
+        try:
+            profiles.update_profile(request.user, request.user, form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Your profile is saved."))
+            return redirect("profile")
     return _profile_page(request, form=form)
 
 
@@ -148,21 +151,27 @@ def token_list(request):
     form = TokenForm(request.POST or None)
     new_secret = None
     if request.method == "POST" and form.is_valid():
-        _token, new_secret = ApiToken.issue(request.user, form.cleaned_data["name"])
-        form = TokenForm()
-    tokens = request.user.api_tokens.filter(revoked_at__isnull=True)
+        try:
+            _token, new_secret = tokens.create_token(request.user, form.cleaned_data["name"])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            form = TokenForm()
     return render(
         request,
         "accounts/tokens.html",
-        {"form": form, "tokens": tokens, "new_secret": new_secret, "nav": "tokens"},
+        {
+            "form": form,
+            "tokens": tokens.active_tokens(request.user),
+            "new_secret": new_secret,
+            "nav": "tokens",
+        },
     )
 
 
 @login_required
 @require_POST
 def token_revoke(request, pk: int):
-    token = get_object_or_404(request.user.api_tokens, pk=pk, revoked_at__isnull=True)
-    token.revoked_at = timezone.now()
-    token.save(update_fields=["revoked_at"])
+    tokens.revoke_token(request.user, pk)
     messages.success(request, _("The token is revoked."))
     return redirect("token-list")

@@ -2,6 +2,15 @@
 
 Handlers run inside the emitting transaction. Work that talks to the outside world must
 schedule a task with `transaction.on_commit` rather than act directly.
+
+New records are announced once each, in one of two ways (docs/decisions/0017-import-events.md):
+a service emits `<entity>.created` with `record` for each one; the importer's bulk writer emits
+`<entity>.imported` with `ids` (and `job`) once per batch, inside the batch's transaction after
+its rows, tag links and audit entries are written, instead. A batch that is rolled back (lost
+lease, stop, crash, a failing handler) is announced again, with its new ids, by the run that
+writes it. So a handler of one must handle the other (`IMPORTED_WITH` pairs them; a test checks
+every subscriber), take a whole batch (up to a thousand ids) with set-wise queries, and do its
+outside work on commit.
 """
 
 from collections import defaultdict
@@ -9,6 +18,9 @@ from collections.abc import Callable
 from typing import Any
 
 _handlers: dict[str, list[Callable[..., None]]] = defaultdict(list)
+
+#: one-record creation events, and the batch event the importer emits for the same records
+IMPORTED_WITH = {"person.created": "person.imported", "company.created": "company.imported"}
 
 
 def subscribe(event: str) -> Callable[..., Any]:
@@ -25,3 +37,14 @@ def subscribe(event: str) -> Callable[..., Any]:
 def emit(event: str, **payload: Any) -> None:
     for handler in list(_handlers.get(event, ())) + list(_handlers.get("*", ())):
         handler(event=event, **payload)
+
+
+def missing_batch_handlers() -> list[tuple[str, Callable]]:
+    """(event, handler) for each handler of a `.created` event that does not also handle the
+    importer's batch event for the same kind of record, and so would miss imported records."""
+    return [
+        (event, handler)
+        for event, batch_event in IMPORTED_WITH.items()
+        for handler in _handlers.get(event, ())
+        if handler not in _handlers.get(batch_event, ())
+    ]

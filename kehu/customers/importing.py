@@ -3,8 +3,9 @@
 
 The file is streamed (never loaded whole), every row is validated with the same rules the
 services apply, and good rows are written in batches: one transaction per batch holds the
-records, their tag links, one audit entry each and the job's new position, so a crashed
-import resumes where the last committed batch ended without writing anything twice.
+records, their tag links, one audit entry each, the job's new position and the batch's
+`<entity>.imported` event (`core.events`), so a crashed import resumes where the last
+committed batch ended without writing or announcing anything twice.
 `import_file(job)` runs a whole job without HTTP (the task and the benchmark call it).
 """
 
@@ -627,6 +628,7 @@ class BatchWriter:
         self.tag_ids: dict[str, int] = {}
         self.company_ids: dict[str, int] = {}
         self._pending = None
+        self._announce: list[tuple[str, list[int]]] = []
         skip = ("deleted_at", "deleted_by_id")
         self.records = Inserter(self.model, skip)
         self.companies = self.records if self.model is Company else Inserter(Company, skip)
@@ -663,6 +665,7 @@ class BatchWriter:
     def write(self, rows: list[Row]) -> tuple[int, int]:
         """Create records for `rows` (all valid); returns (records, companies created).
         Call inside a transaction."""
+        self._announce = []
         if not rows:
             return 0, 0
         now = timezone.now()
@@ -719,7 +722,18 @@ class BatchWriter:
             audits.append(self._audit(pk, self.content_type_id, now, shown))
         self.audits.insert(audits, same=same_audit)
         self._pending = (tag_ids, company_ids)
+        if is_person and created_companies:
+            self._announce.append(("company.imported", list(new_ids)))
+        self._announce.append((f"{self.job.entity}.imported", list(ids)))
         return len(ids), created_companies
+
+    def announce(self) -> None:
+        """Emit the batch events for what `write` created (see `core.events`: one
+        `<entity>.imported` per committed batch, each new record in it exactly once, instead of
+        a `<entity>.created` per record). Call inside the batch's transaction, last."""
+        for event, ids in self._announce:
+            events.emit(event, actor=self.user, job=self.job, ids=ids)
+        self._announce = []
 
     def _audit(self, pk: int, content_type_id: int, now, shown: dict) -> dict:
         changes = {k: [None, _display(v)] for k, v in shown.items()}
@@ -764,6 +778,9 @@ class LeadWriter:
             except ValidationError as exc:
                 row.errors.extend(exc.messages)
         return sum(1 for row in rows if not row.errors), 0
+
+    def announce(self) -> None:
+        """Nothing more to say: the lead service announced each lead (`lead.created`)."""
 
     def committed(self) -> None:
         pass
@@ -816,9 +833,8 @@ def process_batch(job: ImportJob, reader: RowReader, writer: BatchWriter, batch:
             processed=job.processed,
             position=job.position,
         )
+        writer.announce()  # last: a subscriber that fails rolls the whole batch back
     writer.committed()
-    if good:
-        events.emit(f"{job.entity}.imported", actor=job.user, job=job, count=written)
 
 
 def _current_status(job: ImportJob) -> str:

@@ -28,14 +28,8 @@ WRITE_METHODS = {
 #: related-manager writes: `.add/.remove/.set/.clear` on `x.<relation>`
 RELATED_METHODS = {"add", "remove", "set", "clear"}
 
-ACCOUNTS = "accounts: moved by the accounts write-door work"
-
 #: (module, function) -> why this write may stay where it is
-ALLOWED = {
-    ("kehu/accounts/views.py", "set_language"): ACCOUNTS,
-    ("kehu/accounts/views.py", "profile"): ACCOUNTS,
-    ("kehu/accounts/views.py", "token_revoke"): ACCOUNTS,
-}
+ALLOWED: dict[tuple[str, str], str] = {}
 
 
 def door_modules() -> list[pathlib.Path]:
