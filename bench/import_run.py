@@ -1,6 +1,6 @@
 """One import run in its own process, so its peak memory (VmHWM) is its own.
 
-    import_run.py --mode app --file people.csv --user bench_admin   # kehu.customers.importing
+    import_run.py --mode app --file people.csv --user bench_admin   # kehu.customers.imports.running
     import_run.py --mode raw --file people.csv --user bench_admin   # bulk insert of the rows
 
 Prints one JSON line: seconds, rows/s, peak RSS. Removes what it inserted afterwards, so the
@@ -120,9 +120,9 @@ def run_app(path: Path, user: User) -> dict:
 
     from django.conf import settings
 
-    from kehu.customers import importing
-    from kehu.customers.custom_fields import active_fields
-    from kehu.customers.import_models import ImportJob
+    from kehu.customers.fields.values import active_fields
+    from kehu.customers.imports import running as importing
+    from kehu.customers.imports.models import ImportJob
 
     settings.IMPORT_DIR.mkdir(parents=True, exist_ok=True)
     stored = f"bench-{uuid.uuid4().hex}.csv"

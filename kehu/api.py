@@ -9,9 +9,8 @@ from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
 
 from kehu.accounts.api import teams_router, users_router
-from kehu.activities.activity_api import activities_router, timeline_router
-from kehu.activities.api import notifications_router
-from kehu.activities.email_api import email_templates_router, emails_router
+from kehu.activities.api import activities_router, timeline_router
+from kehu.activities.notifications.api import notifications_router
 from kehu.core.api_support import AUTH, install_error_handlers
 from kehu.customers.api import (
     companies_router,
@@ -19,20 +18,16 @@ from kehu.customers.api import (
     people_router,
     tags_router,
 )
-from kehu.sales.api import (
+from kehu.mail.api import email_templates_router, emails_router
+from kehu.sales.deals.api import (
     deals_router,
     forecast_router,
     pipelines_router,
     rates_router,
     targets_router,
 )
-from kehu.sales.lead_api import leads_router, web_leads_router
-from kehu.sales.quote_api import (
-    orders_router,
-    price_lists_router,
-    products_router,
-    quotes_router,
-)
+from kehu.sales.leads.api import leads_router, web_leads_router
+from kehu.sales.quotes.api import orders_router, price_lists_router, products_router, quotes_router
 
 DESCRIPTION = (
     "Kehu's REST API. Authenticate with your browser session or `Authorization: Bearer <token>` "

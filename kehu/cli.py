@@ -417,9 +417,9 @@ def demo_login_works() -> bool:
 def cmd_worker(args) -> int:
     from django.core.management import call_command
 
-    from kehu.activities import imap
     from kehu.activities.tasks import schedule_reminders
-    from kehu.sales.daily import schedule_next
+    from kehu.mail import imap
+    from kehu.sales.daily.services import schedule_next
 
     schedule_next()  # the daily jobs (scores, follow-up digests), if none is queued yet
     imap.schedule_next()  # reading the IMAP mailbox (KEHU_IMAP_HOST), if none is queued yet
@@ -475,7 +475,7 @@ def cmd_worker_until_stopped(args) -> int:
 
 
 def cmd_fetchmail(args) -> int:
-    from kehu.activities import imap
+    from kehu.mail import imap
 
     if not imap.configured():
         raise CliError(_("No mailbox is set up: set KEHU_IMAP_HOST (see docs/email-receiving.md)."))

@@ -28,18 +28,22 @@ from django.utils import timezone
 
 from kehu.accounts.email_change import confirmation_url
 from kehu.accounts.models import ApiToken, EmailChange, Role, Team, User
-from kehu.activities import mail_receive
-from kehu.activities.email_models import EmailAttachment, EmailMessage
-from kehu.activities.mail_templates import save_template
 from kehu.activities.models import Activity, CalendarFeed, Notification
-from kehu.activities.notifications import notify
+from kehu.activities.notifications.services import notify
 from kehu.activities.services import add_note, delete_activity, log_activity
 from kehu.core.models import AuditEntry
-from kehu.customers import field_services, importing, services
-from kehu.customers.import_models import ImportJob
+from kehu.customers import services
+from kehu.customers.fields import services as field_services
+from kehu.customers.imports import running as importing
+from kehu.customers.imports.models import ImportJob
 from kehu.customers.models import Company, CustomField, Person, Tag
-from kehu.sales import assignment, catalog, leads, quotes, scoring
-from kehu.sales import services as sales_services
+from kehu.mail import receiving as mail_receive
+from kehu.mail.models import EmailAttachment, EmailMessage
+from kehu.mail.templating import save_template
+from kehu.sales.assignment import services as assignment
+from kehu.sales.catalog import services as catalog
+from kehu.sales.deals import services as sales_services
+from kehu.sales.leads import services as leads
 from kehu.sales.models import (
     AssignmentRule,
     Deal,
@@ -58,6 +62,8 @@ from kehu.sales.models import (
     Stage,
     StageChange,
 )
+from kehu.sales.quotes import services as quotes
+from kehu.sales.scoring import services as scoring
 from tests.factories import make_company, make_deal, make_person, make_team, make_user, stage
 
 PERSONAS = ("owner", "teammate", "manager", "outsider", "readonly", "admin")

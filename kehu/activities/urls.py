@@ -1,13 +1,11 @@
 from django.urls import path
 
-from kehu.activities import (
-    activity_views,
-    calendar_views,
-    mail_review_views,
-    mail_views,
-    my_day_views,
-    views,
-)
+from kehu.activities import views as activity_views
+from kehu.activities.calendar import views as calendar_views
+from kehu.activities.my_day import views as my_day_views
+from kehu.activities.notifications import views
+from kehu.mail import views as mail_views
+from kehu.mail.review import views as mail_review_views
 
 urlpatterns = [
     path("notifications/", views.notification_list, name="notification-list"),
@@ -28,7 +26,7 @@ urlpatterns = [
         activity_views.log,
         name="activity-log",
     ),
-    # my day (kehu/activities/my_day_views.py)
+    # my day (kehu/activities/my_day/views.py)
     path("my-day/", my_day_views.my_day_page, name="my-day"),
     path("my-day/tasks/<int:pk>/done/", my_day_views.my_day_done, name="my-day-done"),
     path(
@@ -36,7 +34,7 @@ urlpatterns = [
         my_day_views.my_day_reschedule,
         name="my-day-reschedule",
     ),
-    # receiving email: the review list and .eml upload (kehu/activities/mail_review_views.py)
+    # receiving email: the review list and .eml upload (kehu/mail/review/views.py)
     path("emails/review/", mail_review_views.review_list, name="mail-review"),
     path("emails/review/<int:pk>/", mail_review_views.review_detail, name="mail-review-detail"),
     path("emails/review/<int:pk>/link/", mail_review_views.review_link, name="mail-review-link"),
@@ -59,7 +57,7 @@ urlpatterns = [
         name="calendar-unsubscribe",
     ),
     path("calendar/feed/<str:secret>.ics", calendar_views.calendar_feed, name="calendar-feed"),
-    # sending email (kehu/activities/mail_views.py)
+    # sending email (kehu/mail/views.py)
     path("people/<int:pk>/email/", mail_views.compose, name="person-email"),
     path("emails/<int:pk>/retry/", mail_views.retry, name="email-retry"),
     path("emails/<int:pk>/reply/", mail_views.reply, name="email-reply"),

@@ -26,7 +26,8 @@ from kehu.core.api_support import (
 )
 from kehu.core.contact import display_phone
 from kehu.core.record_api import RecordQueries, add_record_routes
-from kehu.customers import field_services, queries, services
+from kehu.customers import queries, services
+from kehu.customers.fields import services as field_services
 from kehu.customers.models import Company, CustomField, Person, Tag
 
 people_router = Router(tags=["people"])

@@ -17,11 +17,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kehu.accounts.models import User
-from kehu.activities.activity_views import panel_context
+from kehu.activities.views import panel_context
 from kehu.core import search, visibility
 from kehu.core.pagination import BadCursor, capped_count, paginate
 from kehu.customers import list_table, queries, services
-from kehu.customers.custom_fields import active_fields
+from kehu.customers.fields.values import active_fields
 from kehu.customers.forms import (
     CompanyForm,
     PersonForm,

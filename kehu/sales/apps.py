@@ -18,7 +18,9 @@ def _watch_tasks() -> None:
     import datetime
 
     from kehu.core.recovery import add_sweep, watch_task
-    from kehu.sales import daily, quotes, tasks
+    from kehu.sales import tasks
+    from kehu.sales.daily import services as daily
+    from kehu.sales.quotes import services as quotes
 
     hours = datetime.timedelta(hours=6)  # scoring every lead of a large instance takes a while
     watch_task(tasks.daily_jobs, longest=hours, reschedule=daily.schedule_next)

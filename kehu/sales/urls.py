@@ -1,13 +1,11 @@
 from django.urls import path
 
-from kehu.sales import (
-    assignment_views,
-    catalog_views,
-    lead_views,
-    quote_views,
-    scoring_views,
-    views,
-)
+from kehu.sales.assignment import views as assignment_views
+from kehu.sales.catalog import views as catalog_views
+from kehu.sales.deals import views
+from kehu.sales.leads import views as lead_views
+from kehu.sales.quotes import views as quote_views
+from kehu.sales.scoring import views as scoring_views
 
 urlpatterns = [
     path("deals/", views.deal_list, name="deal-list"),

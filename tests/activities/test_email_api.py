@@ -4,9 +4,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from kehu.activities import mail_send, mail_templates
-from kehu.activities.email_models import EmailAttachment, EmailMessage, EmailTemplate
 from kehu.activities.models import Activity
+from kehu.mail import sending as mail_send
+from kehu.mail import templating as mail_templates
+from kehu.mail.models import EmailAttachment, EmailMessage, EmailTemplate
 from tests.api.conftest import assert_validation, bearer_client, send
 from tests.factories import make_person
 

@@ -6,11 +6,12 @@ import datetime
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from kehu.activities import mail_receive
-from kehu.activities.mail_parse import generated_message_id, parse
-from kehu.activities.models import Activity, EmailMessage
+from kehu.activities.models import Activity
 from kehu.core.models import AuditEntry
 from kehu.customers.models import Person
+from kehu.mail import receiving as mail_receive
+from kehu.mail.models import EmailMessage
+from kehu.mail.parsing import generated_message_id, parse
 from tests.activities.mail_samples import (
     BROKEN_MIME,
     GBK_EMAIL,
@@ -198,7 +199,7 @@ FORGED = (
     ],
 )
 def test_the_receiving_server_s_sender_checks_are_read(results, forged):
-    from kehu.activities.mail_parse import sender_failed_checks
+    from kehu.mail.parsing import sender_failed_checks
 
     assert sender_failed_checks(results) is forged
 
@@ -456,7 +457,7 @@ def test_a_reply_in_a_private_conversation_stays_private(customer, rep, manager)
 def test_mail_built_to_break_readers_is_skipped_not_fatal(rep, customer):
     """UTF-7 lone surrogates, NUL bytes and deep nesting: stored cleanly or reported, never
     a crash that would stop the mailbox."""
-    from kehu.activities import mail_receive
+    from kehu.mail import receiving as mail_receive
 
     utf7 = raw_email(subject="=?utf-7?Q?+2AA-?=", message_id="<utf7@x>")
     received = mail_receive.receive(utf7, owner=rep, source="imap")
@@ -471,7 +472,7 @@ def test_mail_built_to_break_readers_is_skipped_not_fatal(rep, customer):
 
 
 def test_an_uploaded_duplicate_shows_nothing_of_the_stored_one(client, rep, outsider, customer):
-    from kehu.activities import mail_receive
+    from kehu.mail import receiving as mail_receive
 
     secret = raw_email(subject="Secret floor price", message_id="<secret@x>")
     mail_receive.receive(secret, owner=rep)
@@ -485,7 +486,7 @@ def test_an_uploaded_duplicate_shows_nothing_of_the_stored_one(client, rep, outs
 def test_an_upload_claiming_to_be_from_a_colleague_is_not_their_mail(
     client, rep, manager, customer
 ):
-    from kehu.activities import mail_receive
+    from kehu.mail import receiving as mail_receive
 
     manager.email = "boss@kehu.example"
     manager.save()

@@ -8,9 +8,11 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.http import Http404
 
-from kehu.activities import mail_send, mail_templates, timeline
-from kehu.activities.email_models import EmailAttachment, EmailMessage, EmailTemplate
+from kehu.activities import timeline
 from kehu.activities.models import Activity, Notification
+from kehu.mail import sending as mail_send
+from kehu.mail import templating as mail_templates
+from kehu.mail.models import EmailAttachment, EmailMessage, EmailTemplate
 from tests.factories import make_company, make_person
 from tests.smtp import _free_port
 

@@ -2,9 +2,10 @@
 
 import pytest
 
-from kehu.activities import mail_send, mail_templates
-from kehu.activities.email_models import EmailMessage, EmailSignature, EmailTemplate
 from kehu.activities.models import Activity
+from kehu.mail import sending as mail_send
+from kehu.mail import templating as mail_templates
+from kehu.mail.models import EmailMessage, EmailSignature, EmailTemplate
 from tests.factories import make_company, make_person
 
 

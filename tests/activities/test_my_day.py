@@ -9,8 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from kehu.activities import my_day, services
+from kehu.activities import services
 from kehu.activities.models import Activity
+from kehu.activities.my_day import services as my_day
 from tests.factories import make_person
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")

@@ -4,11 +4,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from kehu.activities import mail_receive
-from kehu.activities.models import Activity, EmailMessage
+from kehu.activities.models import Activity
 from kehu.core.models import AuditEntry
 from kehu.customers import services
 from kehu.customers.models import Person
+from kehu.mail import receiving as mail_receive
+from kehu.mail.models import EmailMessage
 from tests.activities.mail_samples import b64_word, raw_email, with_attachments
 from tests.api.conftest import assert_validation, bearer_client, send
 from tests.factories import make_person

@@ -4,11 +4,11 @@ a person's emails but sends none, through the page, the API or the service."""
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from kehu.activities import mail_send
-from kehu.activities.email_models import EmailMessage
 from kehu.activities.models import Activity
 from kehu.activities.services import log_activity
 from kehu.core.models import AuditEntry
+from kehu.mail import sending as mail_send
+from kehu.mail.models import EmailMessage
 from tests.api.conftest import bearer_client, send
 from tests.factories import make_person, make_user
 

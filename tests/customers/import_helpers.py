@@ -5,9 +5,9 @@ import uuid
 
 from django.conf import settings
 
-from kehu.customers import importing
-from kehu.customers.custom_fields import active_fields
-from kehu.customers.import_models import ImportJob
+from kehu.customers.fields.values import active_fields
+from kehu.customers.imports import running as importing
+from kehu.customers.imports.models import ImportJob
 
 
 def job_from_bytes(

@@ -7,8 +7,10 @@ from django.contrib.contenttypes.models import ContentType
 
 from kehu.core.models import AuditEntry
 from kehu.core.search import search
-from kehu.customers import import_files, importing, services
-from kehu.customers.import_models import ImportJob
+from kehu.customers import services
+from kehu.customers.imports import files as import_files
+from kehu.customers.imports import running as importing
+from kehu.customers.imports.models import ImportJob
 from kehu.customers.models import Company, CustomField, Person
 from tests.customers.import_helpers import csv_text, job_from_bytes, xlsx_bytes
 from tests.factories import make_company, make_person, make_user

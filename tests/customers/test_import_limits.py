@@ -9,8 +9,10 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from kehu.customers import import_files, import_xlsx, importing
-from kehu.customers.import_models import ImportJob
+from kehu.customers.imports import files as import_files
+from kehu.customers.imports import running as importing
+from kehu.customers.imports import xlsx as import_xlsx
+from kehu.customers.imports.models import ImportJob
 from kehu.customers.models import Person
 from tests.customers import hostile_files
 from tests.customers.import_helpers import csv_text, job_from_bytes

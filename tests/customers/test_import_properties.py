@@ -7,8 +7,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kehu.core.contact import normalize_email, normalize_phone
-from kehu.customers import importing
-from kehu.customers.import_models import ImportJob
+from kehu.customers.imports import running as importing
+from kehu.customers.imports.models import ImportJob
 from kehu.customers.models import CustomField
 from tests.factories import make_user
 

@@ -5,8 +5,8 @@ import re
 
 from playwright.sync_api import expect
 
-from kehu.activities import mail_receive
 from kehu.customers.models import Person
+from kehu.mail import receiving as mail_receive
 from tests.activities.mail_samples import GBK_EMAIL, GBK_SUBJECT, b64_word, raw_email
 from tests.e2e.helpers import login
 from tests.factories import make_person, make_user

@@ -1,0 +1,124 @@
+"""The one door for an import job's state: who may see and change a job, and each change of
+its state (mapping, encoding, start, stop, resume, refusal). An import job is its uploader's
+alone: anyone else is told it does not exist."""
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+
+from kehu.core import visibility
+from kehu.customers.imports import running as importing
+from kehu.customers.imports.models import ImportJob
+
+#: the module whose "create" right an import of each kind needs
+MODULE_OF = {"person": "customers", "company": "customers", "lead": "sales"}
+
+
+def may_import(user, entity: str | None = None) -> bool:
+    """May create what an import makes: any importable kind, or the given one."""
+    modules = {MODULE_OF[entity]} if entity else set(MODULE_OF.values())
+    return any(visibility.can(user, module, "create") for module in modules)
+
+
+def require_import(user, entity: str | None = None) -> None:
+    if not may_import(user, entity):
+        raise PermissionDenied
+
+
+def own_job(user, pk) -> ImportJob:
+    """The user's job `pk` (anyone else's answers 404) whose kind they may import."""
+    job = ImportJob.objects.select_related("user").filter(pk=pk, user=user).first()
+    if job is None:
+        raise Http404
+    require_import(user, job.entity)
+    return job
+
+
+def recent_jobs(user, limit: int = 20):
+    """The user's latest jobs, without their JSON (a legacy job's header could be huge)."""
+    return ImportJob.objects.filter(user=user).defer("headers", "mapping", "errors")[:limit]
+
+
+def create_job(actor, entity: str, **file_facts) -> ImportJob:
+    """A job for an uploaded, inspected file, its columns guessed, waiting for the mapping."""
+    from kehu.customers.fields.values import active_fields
+
+    require_import(actor, entity)
+    mapping = importing.guess_mapping(file_facts["headers"], entity, active_fields(entity))
+    return ImportJob.objects.create(user=actor, entity=entity, mapping=mapping, **file_facts)
+
+
+def _check(actor, job: ImportJob) -> None:
+    if job.user_id != actor.pk:
+        raise Http404
+    require_import(actor, job.entity)
+
+
+def refuse(actor, job: ImportJob, problem: str) -> None:
+    """A file found past a limit or unreadable while mapping: the job fails with the reason
+    (shown on its status page) instead of waiting for a mapping forever."""
+    _check(actor, job)
+    ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.MAPPING).update(
+        status=ImportJob.Status.FAILED, message=problem, finished_at=timezone.now()
+    )
+
+
+def change_encoding(actor, job: ImportJob, chosen: str, offered: dict, definitions) -> bool:
+    """Read a CSV again in the encoding the user picked (one of `offered`); True if its header
+    changed (the columns are then guessed anew). Raises importing's FileProblem or
+    EncodingProblem for a file that cannot be read so."""
+    _check(actor, job)
+    if job.format != ImportJob.Format.CSV or chosen == job.encoding or chosen not in offered:
+        return False
+    info = importing.inspect_file(job.path, job.format, encoding=chosen)
+    changed = info["headers"] != job.headers
+    job.encoding, job.delimiter, job.headers = info["encoding"], info["delimiter"], info["headers"]
+    if changed:
+        job.mapping = importing.guess_mapping(job.headers, job.entity, definitions)
+    job.save(update_fields=["encoding", "delimiter", "headers", "mapping"])
+    return changed
+
+
+def save_mapping(actor, job: ImportJob, mapping: list[str], start: bool = False) -> None:
+    """Keep the user's column mapping; with `start`, queue the import (after the commit)."""
+    _check(actor, job)
+    job.mapping = mapping
+    fields = ["mapping"]
+    if start:
+        job.status = ImportJob.Status.PENDING
+        fields.append("status")
+    job.save(update_fields=fields)
+    if start:
+        _enqueue(job)
+
+
+def cancel(actor, job: ImportJob) -> None:
+    """Stop a job that has not finished: its worker stops before the next batch."""
+    _check(actor, job)
+    unfinished = [ImportJob.Status.MAPPING, ImportJob.Status.PENDING, ImportJob.Status.RUNNING]
+    ImportJob.objects.filter(pk=job.pk, status__in=unfinished).update(
+        status=ImportJob.Status.CANCELLED, finished_at=timezone.now()
+    )
+
+
+def resume(actor, job: ImportJob) -> None:
+    """Start a failed or interrupted import again (its worker was killed: the lease ran out);
+    it continues after the last committed row. One that a live worker runs is left alone."""
+    from kehu.customers.tasks import resume as queue_run
+
+    _check(actor, job)
+    if job.status == ImportJob.Status.FAILED:
+        resumed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.FAILED).update(
+            status=ImportJob.Status.PENDING, message="", finished_at=None
+        )
+        if resumed:
+            _enqueue(job)
+    elif job.interrupted:
+        transaction.on_commit(lambda: queue_run(job.pk))  # unless the recovery sweep queued it
+
+
+def _enqueue(job: ImportJob) -> None:
+    from kehu.customers.tasks import run_import
+
+    transaction.on_commit(lambda: run_import.enqueue(job.pk))

@@ -1,0 +1,561 @@
+"""Deal screens: the board per pipeline, the list, a deal's page and form; pipeline settings."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import JsonResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kehu.accounts.models import User
+from kehu.accounts.services import require_admin
+from kehu.activities.views import panel_context
+from kehu.core import visibility
+from kehu.core.pagination import BadCursor, capped_count, paginate
+from kehu.core.records import VersionConflict
+from kehu.customers.exporting import csv_stream, safe_cell
+from kehu.customers.models import Person
+from kehu.sales import follow_up
+from kehu.sales.deals import board_cards, queries, services
+from kehu.sales.deals.forms import DealForm, ExchangeRateForm, PipelineForm, StageFormSet
+from kehu.sales.forecast import services as forecast
+from kehu.sales.models import Deal, ExchangeRate, Pipeline, Quote, Stage, StageChange
+from kehu.web.bin_pages import delete_page, restore_page
+from kehu.web.conflicts import created_page, edit_page
+
+PAGE_SIZE = 50
+FILTER_KEYS = ("q", "pipeline", "stage", "owner", "status", "company", "overdue")
+
+
+def _deals(user, include_bin: bool = False):
+    manager = Deal.all_objects if include_bin else Deal.objects
+    return manager.visible_to(user).select_related("pipeline", "stage", "company", "owner")
+
+
+def _visible_deal(user, pk: int, include_bin: bool = False) -> Deal:
+    return get_object_or_404(_deals(user, include_bin), pk=pk)
+
+
+def _owner_options(user, params) -> list[tuple[str, str, bool]]:
+    scope = visibility.scope_of(user)
+    users = User.objects.filter(is_active=True).order_by("username")
+    if scope == visibility.SCOPE_OWN:
+        users = users.filter(pk=user.pk)
+    elif scope == visibility.SCOPE_TEAM:
+        users = users.filter(team_id=user.team_id) if user.team_id else users.filter(pk=user.pk)
+    chosen = params.get("owner", "")
+    return [(str(u.pk), str(u), str(u.pk) == chosen) for u in users[:200]]
+
+
+def _pipeline_from(params) -> Pipeline | None:
+    pipelines = Pipeline.objects.filter(active=True)
+    chosen = queries.id_or_none(params.get("pipeline"))
+    return (chosen and pipelines.filter(pk=chosen).first()) or pipelines.first()
+
+
+@login_required
+def deal_board(request):
+    user = request.user
+    visibility.require(user, "sales", "read")
+    pipeline = _pipeline_from(request.GET)
+    context = {
+        "nav": "board",
+        "company_currency": settings.DEFAULT_CURRENCY,
+        "pipeline": pipeline,
+        "pipelines": Pipeline.objects.filter(active=True),
+        "owners": _owner_options(user, request.GET),
+        "params": {key: request.GET.get(key, "") for key in FILTER_KEYS},
+        "can_edit": visibility.can(user, "sales", "edit"),
+        "can_create": visibility.can(user, "sales", "create"),
+        "errors": {},
+    }
+    if pipeline is not None:
+        try:
+            columns, closed = queries.board(user, pipeline, request.GET)
+        except ValidationError as exc:
+            context["errors"] = exc.message_dict
+            columns, closed = queries.board(user, pipeline, {})
+        owners = board_cards.owner_names([card for c in columns for card in c.cards])
+        for column in columns:
+            column.html = board_cards.render(column.cards, owners, context["can_edit"])
+        context.update(columns=columns, closed_stages=closed)
+    return render(request, "sales/board.html", context)
+
+
+@login_required
+def deal_list(request):
+    user = request.user
+    visibility.require(user, "sales", "read")
+    params = request.GET
+    base = _deals(user)
+    errors = {}
+    try:
+        qs = queries.apply_filters(base, params, user)
+    except ValidationError as exc:
+        errors, qs = exc.message_dict, base
+    sort = queries.clean_sort(params.get("sort"))
+    cursor = params.get("cursor") or None
+    cursor_error = False
+    try:
+        page = paginate(qs, sort, cursor, PAGE_SIZE)
+    except BadCursor:
+        cursor_error, cursor = True, None
+        page = paginate(qs, sort, None, PAGE_SIZE)
+    count, more = capped_count(qs)
+    filtering = any(params.get(key) for key in FILTER_KEYS)
+    context = {
+        "nav": "deals",
+        "page": page,
+        "rows": page.items,
+        "count": count,
+        "more": more,
+        "sort": sort,
+        "cursor": cursor,
+        "cursor_error": cursor_error,
+        "errors": errors,
+        "filtering": filtering,
+        "has_records": bool(page.items) or (filtering and base.exists()),
+        "params": {key: params.get(key, "") for key in FILTER_KEYS},
+        "pipelines": Pipeline.objects.prefetch_related("stages"),
+        "owners": _owner_options(user, params),
+        "can_create": visibility.can(user, "sales", "create"),
+    }
+    return render(request, "sales/list.html", context)
+
+
+@login_required
+def deal_detail(request, pk):
+    user = request.user
+    deal = _visible_deal(user, pk, include_bin=True)
+    changes = list(
+        StageChange.objects.filter(deal=deal).select_related("from_stage", "to_stage", "actor")[
+            :100
+        ]
+    )
+    context = {
+        "nav": "deals",
+        "deal": deal,
+        "record": deal,
+        "stage_changes": changes,
+        **panel_context(request, deal),
+        "days_in_stage": queries.days_in_stage(deal),
+        "stages": list(deal.pipeline.stages.all()),
+        "can_edit": visibility.can(user, "sales", "edit"),
+        "can_delete": visibility.can(user, "sales", "delete"),
+        "stale": deal.is_stale(),
+        # like a person's company, a deal's people are shown to whoever may see the deal
+        "contacts": list(deal.contacts.select_related("person")),
+        "contact_choices": _contact_choices(user, deal),
+        **_deal_quotes(user, deal),
+    }
+    return render(request, "sales/detail.html", context)
+
+
+def _deal_quotes(user, deal: Deal) -> dict:
+    """The deal's quotes (latest versions) and its products: the lines of the accepted quote,
+    or else of the newest one."""
+    deal_quotes = list(
+        Quote.objects.visible_to(user).filter(deal=deal, is_latest=True).order_by("-number")[:20]
+    )
+    current = next((q for q in deal_quotes if q.status == Quote.Status.ACCEPTED), None)
+    current = current or (deal_quotes[0] if deal_quotes else None)
+    return {
+        "quotes": deal_quotes,
+        "product_quote": current,
+        "products": list(current.lines.all()) if current else [],
+        "can_quote": visibility.can(user, "sales", "create"),
+    }
+
+
+def _contact_choices(user, deal: Deal) -> list:
+    """People to add to the deal: those of its company the user can see (at most 200)."""
+    if not deal.company_id:
+        return []
+    people = Person.objects.visible_to(user).filter(company_id=deal.company_id)
+    return list(people.order_by("name", "id").values_list("pk", "name")[:200])
+
+
+@login_required
+def deal_create(request):
+    user = request.user
+    visibility.require(user, "sales", "create")
+    if not Pipeline.objects.filter(active=True).exists():
+        messages.error(request, _("There is no pipeline yet: an administrator creates one first."))
+        return redirect("deal-list")
+    initial = {}
+    for name in ("company", "pipeline", "stage"):
+        if queries.id_or_none(request.GET.get(name)):
+            initial[name] = str(queries.id_or_none(request.GET[name]))
+    if "pipeline" in initial and "stage" not in initial:
+        first = Stage.objects.filter(pipeline_id=initial["pipeline"], kind="open").first()
+        initial["stage"] = str(first.pk) if first else ""
+    form = DealForm(request.POST or None, user=user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            deal = services.create_deal(user, form.service_data())
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            return created_page(request, deal, "deal-list")
+    return render(request, "sales/form.html", {"form": form, "nav": "deals"})
+
+
+@login_required
+def deal_edit(request, pk):
+    user = request.user
+    deal = _visible_deal(user, pk)
+    visibility.require_record(user, deal, "edit")
+
+    def save(form):
+        changes = form.service_data(only_changed=True)
+        if deal.is_closed and "stage" in changes:
+            changes["reopen"] = True  # the form says where the deal goes, on purpose
+        return services.update_deal(user, deal, changes, form.cleaned_data["version"])
+
+    return edit_page(
+        request,
+        deal,
+        make_form=lambda data, instance: DealForm(data, user=user, instance=instance),
+        save=save,
+        template="sales/form.html",
+        context={"nav": "deals"},
+    )
+
+
+@login_required
+@require_POST
+def deal_move(request, pk):
+    """The board's drag and drop: move a deal to a stage; answers JSON for the script."""
+    user = request.user
+    deal = _visible_deal(user, pk)
+    try:
+        visibility.require_record(user, deal, "edit")
+    except PermissionDenied:
+        return JsonResponse({"error": _("You may not change this deal.")}, status=403)
+    version = request.POST.get("version")
+    reason = request.POST.get("reason")
+    try:
+        if request.POST.get("reopen") and deal.is_closed:
+            saved = services.reopen_deal(
+                user, deal, request.POST.get("stage") or None, expected_version=version or None
+            )
+        else:
+            saved = services.move_deal(
+                user, deal, request.POST.get("stage"), version or None, reason=reason
+            )
+    except VersionConflict as conflict:
+        return JsonResponse(
+            {
+                "error": _("Someone else changed this deal; the board is reloaded."),
+                "version": conflict.current.version,
+            },
+            status=409,
+        )
+    except (ValidationError, ValueError) as exc:
+        message = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+        needs_reason = isinstance(exc, ValidationError) and "close_reason" in getattr(
+            exc, "error_dict", {}
+        )
+        return JsonResponse({"error": message, "needs_reason": needs_reason}, status=400)
+    if not request.headers.get("X-Requested-With") and not request.htmx:
+        messages.success(
+            request,
+            _("“%(name)s” is now in %(stage)s.") % {"name": saved, "stage": saved.stage},
+        )
+        return redirect(saved.get_absolute_url())
+    return JsonResponse(
+        {"ok": True, "version": saved.version, "stage": saved.stage_id, "closed": saved.is_closed}
+    )
+
+
+@login_required
+def deal_delete(request, pk):
+    deal = _visible_deal(request.user, pk)
+    return delete_page(
+        request, deal, delete=services.delete_deal, list_url="deal-list", nav="deals"
+    )
+
+
+@login_required
+@require_POST
+def deal_restore(request, pk):
+    return restore_page(request, Deal, pk, restore=services.restore_deal)
+
+
+# --- settings: pipelines and exchange rates -------------------------------------------------
+
+
+@login_required
+def pipeline_list(request):
+    require_admin(request.user)
+    pipelines = Pipeline.objects.prefetch_related("stages")
+    return render(request, "sales/pipelines.html", {"pipelines": pipelines, "nav": "pipelines"})
+
+
+def _stage_rows(formset) -> list[dict]:
+    return [f.cleaned_data for f in formset.forms if f.cleaned_data]
+
+
+@login_required
+def pipeline_edit(request, pk=None):
+    user = request.user
+    require_admin(user)
+    pipeline = get_object_or_404(Pipeline, pk=pk) if pk else None
+    if pipeline is not None:
+        initial = {f: getattr(pipeline, f) for f in ("name", "name_zh", "stale_days", "active")}
+        stages = [
+            {f: getattr(s, f) for f in ("id", "name", "name_zh", "probability", "kind")}
+            for s in pipeline.stages.all()
+        ]
+    else:
+        initial, stages = (
+            None,
+            [
+                {"name": _("Qualification"), "probability": 10, "kind": "open"},
+                {"name": _("Proposal"), "probability": 50, "kind": "open"},
+                {"name": _("Won"), "probability": 100, "kind": "won"},
+                {"name": _("Lost"), "probability": 0, "kind": "lost"},
+            ],
+        )
+    form = PipelineForm(request.POST or None, initial=initial)
+    formset = StageFormSet(request.POST or None, initial=stages, prefix="stages")
+    stage_errors: list[str] = []
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        try:
+            saved = services.save_pipeline(user, pipeline, form.cleaned_data, _stage_rows(formset))
+        except ValidationError as exc:
+            for key, found in exc.message_dict.items():
+                if key in form.fields:
+                    for message in found:
+                        form.add_error(key, message)
+                else:
+                    stage_errors.extend(found)
+        else:
+            messages.success(request, _("Pipeline “%(name)s” is saved.") % {"name": saved})
+            return redirect("pipeline-list")
+    context = {
+        "form": form,
+        "formset": formset,
+        "pipeline": pipeline,
+        "stage_errors": stage_errors,
+        "nav": "pipelines",
+    }
+    return render(request, "sales/pipeline_form.html", context)
+
+
+@login_required
+def exchange_rates(request):
+    user = request.user
+    require_admin(user)
+    form = ExchangeRateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            rate = services.set_exchange_rate(
+                user, form.cleaned_data["currency"], form.cleaned_data["rate"]
+            )
+        except ValidationError as exc:
+            for key, found in exc.message_dict.items():
+                for message in found:
+                    form.add_error(key if key in form.fields else None, message)
+        else:
+            messages.success(request, _("The rate of %(code)s is saved.") % {"code": rate.currency})
+            return redirect("exchange-rates")
+    context = {
+        "form": form,
+        "rates": ExchangeRate.objects.all(),
+        "company_currency": settings.DEFAULT_CURRENCY,
+        "nav": "rates",
+    }
+    return render(request, "sales/exchange_rates.html", context)
+
+
+# --- forecast and targets ------------------------------------------------------------------
+
+
+def _forecast_table(result) -> list[list[str]]:
+    header = [_("Group"), _("Won"), _("Target"), _("Attainment"), _("Committed"),
+              _("Weighted pipeline"), _("Best case")]  # fmt: skip
+    lines = [header]
+    for row in [*result.rows, result.total]:
+        label = row.label if row is not result.total else _("Total")
+        attainment = f"{row.attainment}%" if row.attainment is not None else ""
+        target = "" if row.target is None else str(row.target)
+        values = [label, row.won, target, attainment, row.committed, row.weighted, row.best_case]
+        lines.append([safe_cell(v) for v in values])
+    return lines
+
+
+@login_required
+def deal_forecast(request):
+    user = request.user
+    visibility.require(user, "sales", "read")
+    errors = {}
+    try:
+        period = forecast.parse_period(request.GET.get("period"))
+    except ValidationError as exc:
+        errors, period = exc.message_dict, forecast.parse_period(None)
+    group = request.GET.get("group") if request.GET.get("group") in forecast.GROUPS else "owner"
+    result = forecast.forecast(user, period, group)
+    if request.GET.get("format") == "csv":
+        visibility.require(user, "sales", "export")
+        response = StreamingHttpResponse(
+            csv_stream(_forecast_table(result)), content_type="text/csv; charset=utf-8"
+        )
+        name = f"kehu-forecast-{period.label}-{group}.csv"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+    scale = max(
+        [r.best_case + r.won for r in result.rows] + [r.target or 0 for r in result.rows] + [1]
+    )
+    bars = [
+        {
+            "row": row,
+            "won": float(row.won * 100 / scale),
+            "weighted": float(row.weighted * 100 / scale),
+            "best_end": float((row.best_case + row.won) * 100 / scale),
+            "target": float((row.target or 0) * 100 / scale),
+        }
+        for row in result.rows
+    ]
+    context = {
+        "nav": "forecast",
+        "result": result,
+        "bars": bars,
+        "period": period,
+        "previous": period.shifted(-1),
+        "next": period.shifted(1),
+        "other_kind": forecast.parse_period(
+            f"{period.start.year}-{period.start.month:02d}"
+            if period.kind == "quarter"
+            else f"{period.start.year}-Q{(period.start.month - 1) // 3 + 1}"
+        ),
+        "group": group,
+        "groups": [
+            ("owner", _("By owner")),
+            ("team", _("By team")),
+            ("pipeline", _("By pipeline")),
+        ],
+        "errors": errors,
+        "company_currency": settings.DEFAULT_CURRENCY,
+        "commit_probability": forecast.COMMIT_PROBABILITY,
+        "can_export": visibility.can(user, "sales", "export"),
+        "can_set_targets": forecast.can_set_targets(user),
+    }
+    return render(request, "sales/forecast.html", context)
+
+
+@login_required
+def sales_targets(request):
+    user = request.user
+    if not forecast.can_set_targets(user):
+        raise PermissionDenied
+    try:
+        period = forecast.parse_period(request.POST.get("period") or request.GET.get("period"))
+    except ValidationError as exc:
+        if request.method == "POST":  # never save what was meant for another period
+            messages.error(request, " ".join(exc.messages))
+            return redirect("sales-targets")
+        period = forecast.parse_period(None)
+    users, teams = forecast.target_subjects(user)
+    problems: dict[str, list[str]] = {}
+    if request.method == "POST":
+        amounts = {
+            (kind, subject.pk): request.POST[f"{kind}-{subject.pk}"].strip()
+            for kind, subjects in (("user", users), ("team", teams))
+            for subject in subjects
+            if f"{kind}-{subject.pk}" in request.POST
+        }
+        try:
+            forecast.set_targets(user, period, amounts)
+        except ValidationError as exc:
+            problems = exc.message_dict  # nothing was saved; the form shows each problem
+        else:
+            messages.success(
+                request, _("The targets for %(period)s are saved.") % {"period": period.label}
+            )
+            return redirect(f"{reverse('deal-forecast')}?period={period.label}")
+    saved = forecast.targets_of(period, users, teams)
+    rows = [
+        {
+            "name": f"user-{u.pk}",
+            "label": str(u),
+            "value": request.POST.get(f"user-{u.pk}", saved["user"].get(u.pk, "")),
+            "error": " ".join(problems.get(f"user-{u.pk}", [])),
+        }
+        for u in users
+    ] + [
+        {
+            "name": f"team-{t.pk}",
+            "label": t.name,
+            "value": request.POST.get(f"team-{t.pk}", saved["team"].get(t.pk, "")),
+            "error": " ".join(problems.get(f"team-{t.pk}", [])),
+            "team": True,
+        }
+        for t in teams
+    ]
+    context = {
+        "nav": "forecast",
+        "period": period,
+        "rows": rows,
+        "company_currency": settings.DEFAULT_CURRENCY,
+    }
+    return render(request, "sales/targets.html", context)
+
+
+@login_required
+def my_pipeline(request):
+    """What needs doing next: overdue and upcoming next steps, stale deals, deals with none."""
+    user = request.user
+    visibility.require(user, "sales", "read")
+    owners = _owner_options(user, {})
+    owner_id = queries.id_or_none(request.GET.get("owner")) or user.pk
+    if str(owner_id) not in {value for value, _label, _selected in owners}:
+        owner_id = user.pk
+    titles = {
+        "overdue_deals": _("Deals with an overdue next step"),
+        "overdue_leads": _("Leads with an overdue next step"),
+        "soon_deals": _("Deals: next step in the coming week"),
+        "soon_leads": _("Leads: next step in the coming week"),
+        "stale_deals": _("Stale deals (no change for longer than their pipeline allows)"),
+        "no_next_step": _("Open deals without a next step"),
+    }
+    sections = [
+        {"section": s, "title": titles[s.key], "leads": s.key.endswith("_leads")}
+        for s in follow_up.follow_ups(user, owner_id)
+    ]
+    context = {
+        "nav": "my-pipeline",
+        "sections": sections,
+        "owners": [(v, label, v == str(owner_id)) for v, label, _s in owners],
+        "owner_id": owner_id,
+        "today": timezone.localdate(),
+    }
+    return render(request, "sales/my_pipeline.html", context)
+
+
+@login_required
+@require_POST
+def deal_contact_set(request, pk):
+    user = request.user
+    deal = _visible_deal(user, pk)
+    try:
+        services.set_contact(user, deal, request.POST.get("person"), request.POST.get("role", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect(deal.get_absolute_url())
+
+
+@login_required
+@require_POST
+def deal_contact_remove(request, pk, person_id):
+    user = request.user
+    deal = _visible_deal(user, pk)
+    try:
+        services.remove_contact(user, deal, person_id)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect(deal.get_absolute_url())
