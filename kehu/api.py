@@ -11,7 +11,7 @@ from ninja.openapi.docs import Swagger
 from kehu.accounts.api import teams_router, users_router
 from kehu.activities.api import activities_router, timeline_router
 from kehu.activities.notifications.api import notifications_router
-from kehu.core.api_support import AUTH, install_error_handlers
+from kehu.core.api_support import AUTH, install_error_handlers, operation_module
 from kehu.customers.api import (
     companies_router,
     custom_fields_router,
@@ -36,7 +36,14 @@ DESCRIPTION = (
     "Changes take `If-Match` with the ETag you read and answer 412 when the record changed since."
 )
 
-api = NinjaAPI(
+
+class KehuAPI(NinjaAPI):
+    def get_openapi_operation_id(self, operation) -> str:
+        module = operation_module(operation.view_func.__module__)
+        return f"{module}_{operation.view_func.__name__}".replace(".", "_")
+
+
+api = KehuAPI(
     title="Kehu API",
     version="1",
     description=DESCRIPTION,

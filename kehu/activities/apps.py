@@ -8,7 +8,8 @@ class ActivitiesConfig(AppConfig):
     verbose_name = _("Activities")
 
     def ready(self) -> None:
-        from kehu.activities.invitations import services as invitations  # noqa: F401  (event handlers)
+        from kehu.activities import subscriptions  # noqa: F401  (event handlers)
+        from kehu.activities.invitations import services as invitations  # noqa: F401
 
         _watch_tasks()
 

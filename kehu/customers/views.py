@@ -28,7 +28,6 @@ from kehu.customers.forms import (
     RecordForm,
 )
 from kehu.customers.models import Company, CustomField, Person, Tag
-from kehu.sales.models import Deal
 from kehu.web.conflicts import edit_page
 
 PAGE_SIZE = 50
@@ -270,13 +269,14 @@ def record_detail(request, entity, pk):
             people.select_related("owner").order_by("name", "id")[:COMPANY_PEOPLE_SHOWN]
         )
         context["people_count"], context["people_more"] = capped_count(people)
-        if visibility.can(user, "sales", "read"):
-            deals = Deal.objects.visible_to(user).filter(company=record)
-            context["deals"] = list(
-                deals.select_related("stage", "owner").order_by("-updated_at", "-id")[:10]
-            )
-            context["can_create_deal"] = visibility.can(user, "sales", "create")
+        for section in COMPANY_SECTIONS:  # what other apps show on a company (sales: deals)
+            context.update(section(user, record))
     return render(request, "customers/detail.html", context)
+
+
+#: functions (user, company) → template context that other apps add to a company's page;
+#: `sales` adds the company's deals (the customers app never imports the apps built on it)
+COMPANY_SECTIONS: list = []
 
 
 @login_required

@@ -8,7 +8,9 @@ class SalesConfig(AppConfig):
     verbose_name = _("Sales")
 
     def ready(self) -> None:
-        from kehu.sales import subscriptions  # noqa: F401  (subscribes to other apps' events)
+        from kehu.sales import registrations, subscriptions  # noqa: F401  (subscribes to events)
+
+        registrations.register()  # leads in the importer and custom fields, deals on companies
 
         _watch_tasks()
 

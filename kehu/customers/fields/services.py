@@ -17,13 +17,19 @@ from kehu.accounts.services import require_admin
 from kehu.core import audit, pinyin
 from kehu.customers.models import ALIVE, Company, CustomField, Person
 from kehu.customers.queries import KEY_PATTERN, custom_expression
-from kehu.sales.models import Lead  # leads have custom fields too
 
 CHOICE_TYPES = {CustomField.Type.CHOICE, CustomField.Type.MULTI_CHOICE}
-MODELS = {CustomField.Entity.PERSON: Person, CustomField.Entity.COMPANY: Company,
-          CustomField.Entity.LEAD: Lead}  # fmt: skip
-INDEX_PREFIX = {CustomField.Entity.PERSON: "cf_p_", CustomField.Entity.COMPANY: "cf_c_",
-                CustomField.Entity.LEAD: "cf_l_"}  # fmt: skip
+MODELS = {CustomField.Entity.PERSON: Person, CustomField.Entity.COMPANY: Company}
+INDEX_PREFIX = {CustomField.Entity.PERSON: "cf_p_", CustomField.Entity.COMPANY: "cf_c_"}
+
+
+def register_entity(entity: str, model, index_prefix: str) -> None:
+    """Another app's record type with custom fields (sales registers leads, "cf_l_"); the
+    customers app does not import the apps that build on it (decision 0018)."""
+    MODELS[entity] = model
+    INDEX_PREFIX[entity] = index_prefix
+
+
 FIELDS = ["entity", "key", "label", "label_zh", "type", "choices", "required", "position",
           "active"]  # fmt: skip
 EDITABLE = ["label", "label_zh", "choices", "required", "position", "active"]

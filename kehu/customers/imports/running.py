@@ -1,4 +1,5 @@
-"""Importing people and companies from CSV or XLSX files, fast and resumably.
+"""Importing people, companies (and what other apps register, e.g. leads) from CSV or XLSX
+files, fast and resumably.
 
 The file is streamed (never loaded whole), every row is validated with the same rules the
 services apply, and good rows are written in batches: one transaction per batch holds the
@@ -9,7 +10,6 @@ import resumes where the last committed batch ended without writing anything twi
 
 import contextlib
 import datetime
-import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,18 +18,20 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 from django.db.models import Min
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kehu.accounts.models import User
 from kehu.core import events, leases, pinyin, visibility
 from kehu.core import text as text_module
+from kehu.core.bulk_write import Inserter, _statement_sizes  # noqa: F401 — the tests check it here
 from kehu.core.contact import normalize_email, normalize_phone
 from kehu.core.models import AuditEntry
 from kehu.customers import services
 from kehu.customers.fields.values import active_fields, clean_value
+from kehu.customers.imports import targets
 from kehu.customers.imports.files import (  # noqa: F401 — used here and by the views
     EncodingProblem,
     FileProblem,
@@ -47,16 +49,11 @@ from kehu.customers.imports.xlsx import cell_text  # noqa: F401 — part of this
 from kehu.customers.models import Company, CustomField, Person, Tag
 
 BATCH_SIZE = 1000
-STATEMENT_ROWS = 256  # rows per multi-row INSERT (see _statement_sizes)
 CUSTOM = "custom."
 IGNORE = ""
 
-PERSON_FIELDS = ["name", "email", "phone", "title", "company", "city", "address", "notes",
-                 "tags", "birthday", "owner"]  # fmt: skip
-COMPANY_FIELDS = ["name", "email", "phone", "website", "industry", "city", "address", "notes",
-                  "tags", "owner"]  # fmt: skip
-LEAD_FIELDS = ["name", "company_name", "title", "email", "phone", "region", "source",
-               "product_interest", "next_step", "next_step_due", "notes", "owner"]  # fmt: skip
+PERSON_FIELDS = targets.PERSON_FIELDS
+COMPANY_FIELDS = targets.COMPANY_FIELDS
 TEXT_FIELDS = {"title", "city", "address", "industry"}
 
 # Header names (lower-case, without spaces, dashes or underscores) each field is guessed from.
@@ -92,27 +89,17 @@ _ALIASES = {
 # For a company import, the company's own name is the record's name.
 _COMPANY_NAME_ALIASES = ["company", "companyname", "organization", "organisation", "account",
                          "公司", "公司名称", "企业", "企业名称", "单位", "单位名称"]  # fmt: skip
-# Other words lead lists use for a source (lower-case, as _header_key leaves them).
-_SOURCE_WORDS = {"展会": "event", "活动": "event", "会议": "event", "网站": "web", "官网": "web",
-                 "网络": "web", "website": "web", "转介绍": "referral", "推荐": "referral",
-                 "介绍": "referral", "广告": "ads", "advertising": "ads", "投放": "ads",
-                 "电话": "call", "陌拜": "call", "coldcall": "call", "电销": "call",
-                 "导入": "import", "其他": "other", "其它": "other"}  # fmt: skip
 _TAG_SPLIT = re.compile(r"[,;，；、|]")
 _NEUTRALISED = ("=", "+", "-", "@", "\t", "\r")
 _DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d"]
 
 
 def model_for(entity: str):
-    if entity == "lead":
-        from kehu.sales.models import Lead  # sales builds on customers, not the other way
-
-        return Lead
-    return Person if entity == "person" else Company
+    return targets.get(entity).model()
 
 
 def base_fields(entity: str) -> list[str]:
-    return {"person": PERSON_FIELDS, "lead": LEAD_FIELDS}.get(entity, COMPANY_FIELDS)
+    return targets.get(entity).fields
 
 
 def field_label(entity: str, name: str, definitions: dict | None = None) -> str:
@@ -123,8 +110,9 @@ def field_label(entity: str, name: str, definitions: dict | None = None) -> str:
         return _("owner (username)")
     if name == "company":
         return _("company (by name)")
-    if name == "product_interest":
-        return _("product interest (SKU)")
+    label = targets.get(entity).labels.get(name)
+    if label is not None:
+        return str(label)
     return str(model_for(entity)._meta.get_field(name).verbose_name)
 
 
@@ -272,6 +260,7 @@ class RowReader:
         self.entity = job.entity
         self.user = job.user
         self.model = model_for(job.entity)
+        self.cell_readers = targets.get(job.entity).cell_readers
         self.mapping = list(mapping if mapping is not None else job.mapping)
         definitions = active_fields(job.entity)
         self.definitions = {d.key: d for d in definitions}
@@ -280,12 +269,13 @@ class RowReader:
         self.labels = {n: field_label(self.entity, n, self.definitions) for _i, n in self.columns}
         self.limits = {}
         for _i, name in self.columns:
-            if not name.startswith(CUSTOM) and name not in ("tags", "owner", "company", "source"):
+            special = ("tags", "owner", "company", *self.cell_readers)
+            if not name.startswith(CUSTOM) and name not in special:
                 model_field = self.model._meta.get_field(name)
                 if getattr(model_field, "max_length", None):
                     self.limits[name] = model_field.max_length
         self.owners: dict[str, tuple[int | None, str]] = {}
-        self.products: dict[str, object] = {}
+        self.lookups: dict[str, dict] = {}  # per-file caches of what cell readers look up
         self.url_validator = URLValidator()
         self.region = settings.PHONE_DEFAULT_REGION
 
@@ -339,11 +329,8 @@ class RowReader:
         elif name in ("birthday", "next_step_due"):
             row.values[name] = _parse_date(text) if text else None
             return
-        elif name == "source":
-            row.values["source"] = self._source(text)
-            return
-        elif name == "product_interest":
-            row.values["product_interest"] = self._product(text)
+        elif name in self.cell_readers:  # a field its record type reads itself
+            row.values[name] = self.cell_readers[name](self, text)
             return
         elif name == "tags":
             row.tags = split_tags(text)
@@ -362,40 +349,6 @@ class RowReader:
         if limit and len(text) > limit:
             raise ValidationError(_("At most %(n)d characters.") % {"n": limit})
         row.values[name] = text
-
-    def _source(self, text: str) -> str:
-        """A lead source from its value or its label in either language; default: import."""
-        from kehu.sales.models import Lead
-
-        if not text:
-            return Lead.Source.IMPORT
-        key = _header_key(text)
-        with translation.override("zh-hans"):
-            chinese = {value: str(label) for value, label in Lead.Source.choices}
-        with translation.override("en"):
-            english = {value: str(label) for value, label in Lead.Source.choices}
-        for value in Lead.Source.values:
-            if key in (value, _header_key(english[value]), _header_key(chinese[value])):
-                return value
-        if key in _SOURCE_WORDS:
-            return _SOURCE_WORDS[key]
-        raise ValidationError(
-            _("Unknown source; use one of: %(choices)s.")
-            % {"choices": ", ".join(v for v, _label in Lead.Source.choices)}
-        )
-
-    def _product(self, sku: str):
-        from kehu.sales.models import Product
-
-        if not sku:
-            return None
-        if sku not in self.products:
-            self.products[sku] = Product.objects.filter(sku__iexact=sku, active=True).first()
-        if self.products[sku] is None:
-            raise ValidationError(
-                _("There is no active product with SKU “%(sku)s”.") % {"sku": sku}
-            )
-        return self.products[sku]
 
     def _owner(self, username: str) -> int:
         if username not in self.owners:
@@ -475,143 +428,6 @@ def company_document(values: dict) -> str:
 
 
 # -- writing ------------------------------------------------------------------------------------
-
-
-class Inserter:
-    """Multi-row INSERT for one model, bypassing model instances (the ORM's bulk_create spends
-    most of an import's time building and preparing them). Values go in by attribute name;
-    columns left out take the field's default. Returns new ids in row order when asked."""
-
-    def __init__(self, model, skip: tuple[str, ...] = ()):
-        self.model = model
-        self.table = connection.ops.quote_name(model._meta.db_table)
-        self.fields = [
-            f for f in model._meta.concrete_fields if not f.primary_key and f.attname not in skip
-        ]
-        self.columns = ", ".join(connection.ops.quote_name(f.column) for f in self.fields)
-        self.defaults = {}
-        self.adapters = {}
-        for f in self.fields:
-            self.defaults[f.attname] = f.get_default() if f.has_default() else None
-            if isinstance(f, models.JSONField):
-                self.adapters[f.attname] = functools.partial(_adapt_json, f)
-            elif isinstance(f, models.DateTimeField):
-                self.adapters[f.attname] = connection.ops.adapt_datetimefield_value
-            elif isinstance(f, models.DateField):
-                self.adapters[f.attname] = connection.ops.adapt_datefield_value
-        self.placeholder = "(" + ", ".join(["%s"] * len(self.fields)) + ")"
-        self.rows_per_statement = _power_of_two_at_most(
-            min(STATEMENT_ROWS, _max_params() // len(self.fields))
-        )
-
-    def insert(self, rows: list[dict], returning: bool = False, same: dict | None = None):
-        """Insert `rows`; `same` holds values shared by every row (adapted only once).
-        Returns the new ids in row order if `returning`."""
-        same = same or {}
-        plan = []  # per column: (is_shared, value_or_name, adapter)
-        for f in self.fields:
-            name = f.attname
-            adapt = self.adapters.get(name)
-            if name in same:
-                value = same[name]
-                plan.append((True, adapt(value) if adapt and value is not None else value, None))
-            else:
-                plan.append((False, name, adapt))
-        defaults = self.defaults
-
-        def values(row: dict) -> list:
-            out = []
-            for shared, item, adapt in plan:
-                if shared:
-                    out.append(item)
-                    continue
-                value = row[item] if item in row else defaults[item]
-                out.append(adapt(value) if adapt is not None and value is not None else value)
-            return out
-
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                return self._copy(cursor, rows, values, returning)
-            return self._insert(cursor, rows, values, returning)
-
-    def _insert(self, cursor, rows, values, returning: bool) -> list[int]:
-        ids: list[int] = []
-        start = 0
-        for size in _statement_sizes(len(rows), self.rows_per_statement):
-            params = []
-            for row in rows[start : start + size]:
-                params.extend(values(row))
-            start += size
-            sql = (
-                f"INSERT INTO {self.table} ({self.columns}) VALUES "
-                + ", ".join([self.placeholder] * size)
-                + (' RETURNING "id"' if returning else "")
-            )
-            cursor.execute(sql, params)
-            if returning:
-                ids.extend(r[0] for r in cursor.fetchall())
-        return ids
-
-    def _copy(self, cursor, rows, values, returning: bool) -> list[int]:
-        """PostgreSQL: COPY, with ids taken from the table's sequence first when asked for.
-
-        A multi-row INSERT makes psycopg rewrite a long statement on every call, which cost
-        more than the database's own work.
-        """
-        columns = self.columns
-        ids: list[int] = []
-        if returning:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                [self.model._meta.db_table, len(rows)],
-            )
-            ids = [r[0] for r in cursor.fetchall()]
-            columns = f'"id", {columns}'
-        with cursor.cursor.copy(f"COPY {self.table} ({columns}) FROM STDIN") as copy:
-            if returning:
-                for pk, row in zip(ids, rows, strict=True):
-                    copy.write_row([pk, *values(row)])
-            else:
-                for row in rows:
-                    copy.write_row(values(row))
-        return ids
-
-
-def _power_of_two_at_most(n: int) -> int:
-    return 1 << (max(1, n).bit_length() - 1)
-
-
-def _statement_sizes(rows: int, largest: int) -> Iterator[int]:
-    """Rows per INSERT: full statements, then the rest in powers of two.
-
-    Every distinct statement stays in the driver's statement cache, and a prepared multi-row
-    INSERT is large; a handful of sizes keeps an import's memory flat however ragged its
-    batches are.
-    """
-    full, rest = divmod(rows, largest)
-    yield from [largest] * full
-    size = largest
-    while rest:
-        size >>= 1
-        if rest & size:
-            yield size
-            rest -= size
-
-
-def _adapt_json(model_field, value):
-    return connection.ops.adapt_json_value(value, model_field.encoder)
-
-
-def _max_params() -> int:
-    if connection.vendor == "sqlite":
-        connection.ensure_connection()
-        try:
-            import sqlite3
-
-            return connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-        except AttributeError:  # Python < 3.11
-            return 999
-    return 65535
 
 
 class BatchWriter:
@@ -735,39 +551,6 @@ class BatchWriter:
         self._pending = None
 
 
-class LeadWriter:
-    """Leads go through the lead service one by one (rules assign and score them), in the
-    batch's transaction: a few hundred a second, plenty for lead lists."""
-
-    model = None
-
-    def __init__(self, job: ImportJob):
-        from kehu.sales.models import Lead
-
-        self.job = job
-        self.model = Lead
-
-    def write(self, rows: list[Row]) -> tuple[int, int]:
-        from kehu.sales.assignment.services import BY_RULES
-        from kehu.sales.leads import services as leads
-
-        for row in rows:
-            values = dict(row.values)
-            values.setdefault("source", "import")
-            values["owner"] = row.owner_id if row.owner_name else BY_RULES
-            if row.custom:
-                values["custom"] = row.custom
-            try:
-                with transaction.atomic():  # a row the service refuses is skipped, not fatal
-                    leads.create_lead(self.job.user, values)
-            except ValidationError as exc:
-                row.errors.extend(exc.messages)
-        return sum(1 for row in rows if not row.errors), 0
-
-    def committed(self) -> None:
-        pass
-
-
 def _display(value):
     if isinstance(value, datetime.date):
         return value.isoformat()
@@ -861,7 +644,7 @@ def import_file(job: ImportJob, batch_size: int = BATCH_SIZE, max_batches: int |
         return job  # finished, stopped, or a live worker runs it
     job.lease_token = token
     reader = RowReader(job)
-    writer = LeadWriter(job) if job.entity == "lead" else BatchWriter(job)
+    writer = (targets.get(job.entity).writer or BatchWriter)(job)
     try:
         pinyin.prepare()  # its one-off load peaks before the batches take their memory
         with _small_page_cache():
