@@ -12,22 +12,14 @@ from kehu.accounts.api import teams_router, users_router
 from kehu.activities.api import activities_router, timeline_router
 from kehu.activities.notifications.api import notifications_router
 from kehu.core.api_support import AUTH, install_error_handlers, operation_module
-from kehu.customers.api import (
-    companies_router,
-    custom_fields_router,
-    people_router,
-    tags_router,
-)
+from kehu.customers.api import companies_router, people_router, tags_router
+from kehu.customers.fields.api import custom_fields_router
 from kehu.mail.api import email_templates_router, emails_router
-from kehu.sales.deals.api import (
-    deals_router,
-    forecast_router,
-    pipelines_router,
-    rates_router,
-    targets_router,
-)
+from kehu.sales.catalog.api import price_lists_router, products_router
+from kehu.sales.deals.api import deals_router, pipelines_router, rates_router
+from kehu.sales.forecast.api import forecast_router, targets_router
 from kehu.sales.leads.api import leads_router, web_leads_router
-from kehu.sales.quotes.api import orders_router, price_lists_router, products_router, quotes_router
+from kehu.sales.quotes.api import orders_router, quotes_router
 
 DESCRIPTION = (
     "Kehu's REST API. Authenticate with your browser session or `Authorization: Bearer <token>` "

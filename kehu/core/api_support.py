@@ -358,8 +358,7 @@ OPERATION_ID_MODULES = {
     "kehu.sales.leads.api": "kehu.sales.lead_api",
     "kehu.sales.quotes.api": "kehu.sales.quote_api",
     "kehu.sales.catalog.api": "kehu.sales.quote_api",
-    "kehu.customers.people.api": "kehu.customers.api",
-    "kehu.customers.companies.api": "kehu.customers.api",
+    "kehu.customers.fields.api": "kehu.customers.api",
 }
 
 

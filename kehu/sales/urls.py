@@ -3,6 +3,7 @@ from django.urls import path
 from kehu.sales.assignment import views as assignment_views
 from kehu.sales.catalog import views as catalog_views
 from kehu.sales.deals import views
+from kehu.sales.forecast import views as forecast_views
 from kehu.sales.leads import views as lead_views
 from kehu.sales.quotes import views as quote_views
 from kehu.sales.scoring import views as scoring_views
@@ -12,8 +13,8 @@ urlpatterns = [
     path("deals/board/", views.deal_board, name="deal-board"),
     path("deals/mine/", views.my_pipeline, name="my-pipeline"),
     path("deals/new/", views.deal_create, name="deal-create"),
-    path("deals/forecast/", views.deal_forecast, name="deal-forecast"),
-    path("deals/targets/", views.sales_targets, name="sales-targets"),
+    path("deals/forecast/", forecast_views.deal_forecast, name="deal-forecast"),
+    path("deals/targets/", forecast_views.sales_targets, name="sales-targets"),
     path("deals/<int:pk>/", views.deal_detail, name="deal-detail"),
     path("deals/<int:pk>/edit/", views.deal_edit, name="deal-edit"),
     path("deals/<int:pk>/move/", views.deal_move, name="deal-move"),
