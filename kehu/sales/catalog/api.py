@@ -1,5 +1,5 @@
 """REST routes for the catalogue: products and their prices (/api/v1/products) and price lists
-(/api/v1/price-lists). Reads need sales read access; writes go through `sales.catalog`.
+(/api/v1/price-lists). Reads need sales read access; writes go through `sales.catalog.services`.
 """
 
 import datetime

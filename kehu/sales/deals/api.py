@@ -1,6 +1,6 @@
 """REST routes for pipelines (with their stages), exchange rates and deals (/api/v1/...).
 
-Reads start from `visible_to(user)`; writes go through `sales.services`.
+Reads start from `visible_to(user)`; writes go through `sales.deals.services`.
 """
 
 import datetime

@@ -1,7 +1,7 @@
 """REST routes for products, price lists, quotes and orders (/api/v1/...).
 
 Reads start from `visible_to(user)` (the catalogue is readable by everyone in sales);
-writes go through `sales.catalog` and `sales.quotes`.
+writes go through `sales.quotes.services`.
 """
 
 import datetime

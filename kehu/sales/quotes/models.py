@@ -1,7 +1,7 @@
 """Quotes and orders, built from the catalogue's products and price lists.
 
 Amounts are Decimal to the cent; a line's amounts are stored as computed when it was saved
-(`sales.pricing`), so a sent quote or an order never changes when a price list does.
+(`sales.catalog.pricing`), so a sent quote or an order never changes when a price list does.
 """
 
 from django.db import models
