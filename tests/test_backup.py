@@ -50,7 +50,7 @@ RECEIVE_WITH_ATTACHMENT = """
 from kehu.accounts.models import User
 from kehu.mail import receiving as mail_receive
 from kehu.customers import services
-from tests.activities.mail_samples import with_attachments
+from tests.mail.mail_samples import with_attachments
 ana = User.objects.get(username="ana")
 services.create_person(ana, {"name": "李雷", "email": "li.lei@customer.example"})
 got = mail_receive.receive(with_attachments([('filename="offer.bin"', bytes(range(256)) * 40)]),

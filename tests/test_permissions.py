@@ -383,7 +383,7 @@ UI_RULES: dict[str, Rule] = {
     ),
     # sending email: whoever sees the person and may send (not Read-only) writes to them; only
     # the sender sends a failed email again (with no SMTP server in the walk the owner's retry
-    # is in test_mail_views.py; tests/activities/test_send_permission.py)
+    # is in test_mail_views.py; tests/mail/test_send_permission.py)
     "person-email": Rule(get=WRITE),
     "email-retry": Rule(get=None, post=SENDER_ONLY, target="sent_email"),
     "email-reply": Rule(
@@ -391,7 +391,7 @@ UI_RULES: dict[str, Rule] = {
     ),
     "email-attachment": Rule(get=READ, target="email_attachment"),
     # receiving email: the review list and .eml upload are for those who may create customers;
-    # each reviews the mail of mailboxes in their scope (tests/activities/test_mail_receive.py)
+    # each reviews the mail of mailboxes in their scope (tests/mail/test_mail_receive.py)
     "mail-review": Rule(get=CREATE, shows=("email_review",)),
     "mail-review-detail": Rule(get=WRITE),
     "mail-review-link": Rule(
@@ -405,7 +405,7 @@ UI_RULES: dict[str, Rule] = {
     "mail-review-ignore": Rule(get=None, post=CHANGE_OWN),
     # the owner uploads mail from their person: it is filed on the person's timeline
     "mail-upload": Rule(get=CREATE, post={"readonly": 403, "owner": 200}, post_data=upload_form),
-    "email-signature": Rule(get=ANYONE),  # everyone their own (tests/activities/test_mail_views.py)
+    "email-signature": Rule(get=ANYONE),  # everyone their own (tests/mail/test_mail_views.py)
     # email templates: administrators keep them (everyone reads them through the API)
     "email-template-list": Rule(get=ADMIN_ONLY),
     "email-template-create": Rule(
@@ -442,7 +442,7 @@ API_RULES: dict[str, Rule] = {
     # emails: read through their activity; sending needs an SMTP server (409 without one)
     "GET /api/v1/emails": Rule(get=ANYONE, shows=("sent_email",)),
     "POST /api/v1/emails": Rule(get=None, post={"teammate": 404, "outsider": 404, "readonly": 403}),
-    # the review list, as its pages (tests/activities/test_review_api.py)
+    # the review list, as its pages (tests/mail/test_review_api.py)
     "GET /api/v1/emails/review": Rule(get=CREATE, shows=("email_review",)),
     "GET /api/v1/emails/review/{email_id}": Rule(get=WRITE),
     "POST /api/v1/emails/review/{email_id}/link": Rule(

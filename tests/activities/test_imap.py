@@ -7,7 +7,8 @@ from kehu.cli import main
 from kehu.mail import imap
 from kehu.mail import receiving as mail_receive
 from kehu.mail.models import EmailMessage, MailboxState
-from tests.activities.mail_samples import (
+from tests.factories import make_person
+from tests.mail.mail_samples import (
     BROKEN_MIME,
     GBK_EMAIL,
     GBK_SUBJECT,
@@ -15,7 +16,6 @@ from tests.activities.mail_samples import (
     raw_email,
     with_attachments,
 )
-from tests.factories import make_person
 
 pytestmark = pytest.mark.django_db
 

@@ -10,9 +10,9 @@ from kehu.customers import services
 from kehu.customers.models import Person
 from kehu.mail import receiving as mail_receive
 from kehu.mail.models import EmailMessage
-from tests.activities.mail_samples import b64_word, raw_email, with_attachments
 from tests.api.conftest import assert_validation, bearer_client, send
 from tests.factories import make_person
+from tests.mail.mail_samples import b64_word, raw_email, with_attachments
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/emails/review"

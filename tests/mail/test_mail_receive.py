@@ -12,7 +12,8 @@ from kehu.customers.models import Person
 from kehu.mail import receiving as mail_receive
 from kehu.mail.models import EmailMessage
 from kehu.mail.parsing import generated_message_id, parse
-from tests.activities.mail_samples import (
+from tests.factories import make_company, make_person, make_user
+from tests.mail.mail_samples import (
     BROKEN_MIME,
     GBK_EMAIL,
     GBK_SUBJECT,
@@ -21,7 +22,6 @@ from tests.activities.mail_samples import (
     raw_email,
     with_attachments,
 )
-from tests.factories import make_company, make_person, make_user
 
 pytestmark = pytest.mark.django_db
 
