@@ -121,6 +121,8 @@ def run_app(path: Path, user: User) -> dict:
     from django.conf import settings
 
     from kehu.customers.fields.values import active_fields
+    from kehu.customers.imports import files as import_files
+    from kehu.customers.imports import mapping as import_mapping
     from kehu.customers.imports import running as importing
     from kehu.customers.imports.models import ImportJob
 
@@ -128,12 +130,12 @@ def run_app(path: Path, user: User) -> dict:
     stored = f"bench-{uuid.uuid4().hex}.csv"
     shutil.copyfile(path, settings.IMPORT_DIR / stored)
     start = time.perf_counter()
-    info = importing.inspect_file(settings.IMPORT_DIR / stored, "csv")
+    info = import_files.inspect_file(settings.IMPORT_DIR / stored, "csv")
     job = ImportJob.objects.create(
         user=user, entity="person", original_name=path.name, stored_name=stored, format="csv",
         size=path.stat().st_size, encoding=info["encoding"], delimiter=info["delimiter"],
         headers=info["headers"],
-        mapping=importing.guess_mapping(info["headers"], "person", active_fields("person")),
+        mapping=import_mapping.guess_mapping(info["headers"], "person", active_fields("person")),
         status=ImportJob.Status.PENDING,
     )  # fmt: skip
     try:

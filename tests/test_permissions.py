@@ -34,7 +34,8 @@ from kehu.activities.services import add_note, delete_activity, log_activity
 from kehu.core.models import AuditEntry
 from kehu.customers import services
 from kehu.customers.fields import services as field_services
-from kehu.customers.imports import running as importing
+from kehu.customers.imports import files as import_files
+from kehu.customers.imports import mapping as import_mapping
 from kehu.customers.imports.models import ImportJob
 from kehu.customers.models import Company, CustomField, Person, Tag
 from kehu.mail import receiving as mail_receive
@@ -831,7 +832,7 @@ def make_import_job(user, **state) -> ImportJob:
     folder.mkdir(parents=True, exist_ok=True)
     stored = f"walk-{user.pk}-{ImportJob.objects.count()}.csv"
     (folder / stored).write_text("姓名,邮箱\n王小明,wang@example.com\n", encoding="utf-8")
-    info = importing.inspect_file(folder / stored, "csv")
+    info = import_files.inspect_file(folder / stored, "csv")
     return ImportJob.objects.create(
         user=user,
         entity="person",
@@ -839,7 +840,7 @@ def make_import_job(user, **state) -> ImportJob:
         stored_name=stored,
         format="csv",
         size=(folder / stored).stat().st_size,
-        mapping=importing.guess_mapping(info["headers"], "person", []),
+        mapping=import_mapping.guess_mapping(info["headers"], "person", []),
         **info,
         **state,
     )

@@ -8,7 +8,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from kehu.core import visibility
-from kehu.customers.imports import running as importing
+from kehu.customers.imports import files as import_files
+from kehu.customers.imports import mapping as import_mapping
 from kehu.customers.imports.models import ImportJob
 
 #: the module whose "create" right an import of each kind needs
@@ -45,7 +46,7 @@ def create_job(actor, entity: str, **file_facts) -> ImportJob:
     from kehu.customers.fields.values import active_fields
 
     require_import(actor, entity)
-    mapping = importing.guess_mapping(file_facts["headers"], entity, active_fields(entity))
+    mapping = import_mapping.guess_mapping(file_facts["headers"], entity, active_fields(entity))
     return ImportJob.objects.create(user=actor, entity=entity, mapping=mapping, **file_facts)
 
 
@@ -71,11 +72,11 @@ def change_encoding(actor, job: ImportJob, chosen: str, offered: dict, definitio
     _check(actor, job)
     if job.format != ImportJob.Format.CSV or chosen == job.encoding or chosen not in offered:
         return False
-    info = importing.inspect_file(job.path, job.format, encoding=chosen)
+    info = import_files.inspect_file(job.path, job.format, encoding=chosen)
     changed = info["headers"] != job.headers
     job.encoding, job.delimiter, job.headers = info["encoding"], info["delimiter"], info["headers"]
     if changed:
-        job.mapping = importing.guess_mapping(job.headers, job.entity, definitions)
+        job.mapping = import_mapping.guess_mapping(job.headers, job.entity, definitions)
     job.save(update_fields=["encoding", "delimiter", "headers", "mapping"])
     return changed
 

@@ -17,7 +17,10 @@ from django.views.decorators.http import require_POST
 from kehu.core import visibility
 from kehu.customers import exporting
 from kehu.customers.fields.values import active_fields
+from kehu.customers.imports import files as import_files
 from kehu.customers.imports import jobs as import_jobs
+from kehu.customers.imports import mapping as import_mapping
+from kehu.customers.imports import rows as import_rows
 from kehu.customers.imports import running as importing
 from kehu.customers.imports.models import ImportJob
 from kehu.customers.queries import apply_filters
@@ -107,8 +110,8 @@ def import_start(request):
         stored = _save_upload(upload, fmt)
         path = Path(settings.IMPORT_DIR) / stored
         try:
-            info = importing.inspect_file(path, fmt)
-        except importing.FileProblem as exc:
+            info = import_files.inspect_file(path, fmt)
+        except import_files.FileProblem as exc:
             path.unlink(missing_ok=True)
             form.add_error("file", str(exc))
         else:
@@ -134,7 +137,7 @@ def _mapping_from(request, job: ImportJob, allowed: set[str]) -> list[str]:
     mapping = []
     for index in range(len(job.headers)):
         value = request.POST.get(f"col_{index}", "")
-        mapping.append(value if value in allowed else importing.IGNORE)
+        mapping.append(value if value in allowed else import_mapping.IGNORE)
     return mapping
 
 
@@ -150,13 +153,13 @@ def import_map(request, pk: int):
     if job.status != ImportJob.Status.MAPPING:
         return redirect("import-status", job.pk)
     try:
-        importing.check_width(job.headers)
-    except importing.FileProblem as exc:
+        import_files.check_width(job.headers)
+    except import_files.FileProblem as exc:
         return _refuse(request, job, str(exc))
     definitions = active_fields(job.entity)
-    choices = importing.field_choices(job.entity, definitions)
+    choices = import_mapping.field_choices(job.entity, definitions)
     allowed = {value for value, _label in choices}
-    encodings = importing.encoding_choices(job)
+    encodings = import_rows.encoding_choices(job)
     problems: list[str] = []
     if request.method == "POST":
         try:
@@ -164,25 +167,25 @@ def import_map(request, pk: int):
             reread = import_jobs.change_encoding(
                 request.user, job, chosen, dict(encodings), definitions
             )
-        except importing.EncodingProblem as exc:
+        except import_files.EncodingProblem as exc:
             reread, problems = True, [str(exc)]
-        except importing.FileProblem as exc:
+        except import_files.FileProblem as exc:
             return _refuse(request, job, str(exc))
         mapping = job.mapping if reread else _mapping_from(request, job, allowed)
-        problems += importing.check_mapping(mapping, job.entity, definitions)
+        problems += import_mapping.check_mapping(mapping, job.entity, definitions)
         if "import" in request.POST and not problems and not reread:
             import_jobs.save_mapping(request.user, job, mapping, start=True)
             return redirect("import-status", job.pk)
         import_jobs.save_mapping(request.user, job, mapping)
     else:
-        mapping = job.mapping or [importing.IGNORE] * len(job.headers)
-        problems = importing.check_mapping(mapping, job.entity, definitions)
+        mapping = job.mapping or [import_mapping.IGNORE] * len(job.headers)
+        problems = import_mapping.check_mapping(mapping, job.entity, definitions)
     try:
         rows = importing.preview(job, mapping)
-    except importing.EncodingProblem as exc:
+    except import_files.EncodingProblem as exc:
         rows = []
         problems.append(str(exc))
-    except importing.FileProblem as exc:
+    except import_files.FileProblem as exc:
         return _refuse(request, job, str(exc))
     columns = [
         {"index": i, "header": header, "value": mapping[i] if i < len(mapping) else ""}

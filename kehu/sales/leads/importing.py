@@ -11,8 +11,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kehu.customers.imports import targets
+from kehu.customers.imports.mapping import _header_key
 from kehu.customers.imports.models import ImportJob
-from kehu.customers.imports.running import Row, _header_key
+from kehu.customers.imports.rows import Row
 from kehu.sales.assignment.services import BY_RULES
 from kehu.sales.catalog.models import Product
 from kehu.sales.leads import services as leads
