@@ -61,7 +61,7 @@ from django.utils import timezone  # noqa: E402
 
 from kehu.accounts.models import User  # noqa: E402
 from kehu.core import search  # noqa: E402
-from kehu.sales import services  # noqa: E402
+from kehu.sales.deals import services  # noqa: E402
 from kehu.sales.models import Deal, Pipeline  # noqa: E402
 
 SUBJECTS = ["年度框架协议", "云服务采购", "设备更新", "培训项目", "系统集成", "续约",
@@ -216,7 +216,7 @@ def measure(opts) -> None:
             f"{'pass' if app['p95'] <= 100 else '**FAIL**'} |",
             flush=True,
         )
-    from kehu.sales import forecast
+    from kehu.sales.forecast import services as forecast
 
     quarter = forecast.parse_period(None)
     for user, who in ((admin, "admin"), (rep, "rep")):

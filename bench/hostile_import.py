@@ -132,7 +132,7 @@ def _prepare(names: list[str]) -> dict:
     from django.core.management import call_command
 
     from kehu.accounts.models import User
-    from kehu.customers.import_models import ImportJob
+    from kehu.customers.imports.models import ImportJob
     from tests.factories import make_user
 
     WORK.mkdir(parents=True, exist_ok=True)
@@ -211,7 +211,7 @@ def _run_step(step: str, name: str, info: dict) -> dict:
     from django.test import Client
 
     from kehu.accounts.models import User
-    from kehu.customers.import_models import ImportJob
+    from kehu.customers.imports.models import ImportJob
     from kehu.customers.models import Person
 
     user = User.objects.get(username="hostile_rep")
@@ -247,7 +247,7 @@ def _run_step(step: str, name: str, info: dict) -> dict:
         result = {"status": response.status_code, "page_bytes": len(response.content),
                   "outcome": job.status, "message": job.message[:160]}  # fmt: skip
     else:
-        from kehu.customers.importing import import_file
+        from kehu.customers.imports.running import import_file
 
         job = ImportJob.objects.select_related("user", "user__role").get(pk=info["jobs"]["task"])
         job = import_file(job)

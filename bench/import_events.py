@@ -42,9 +42,11 @@ from django.db import connection, transaction  # noqa: E402
 
 from kehu.core import events  # noqa: E402
 from kehu.core.models import AuditEntry  # noqa: E402
-from kehu.customers import importing  # noqa: E402
-from kehu.customers.custom_fields import active_fields  # noqa: E402
-from kehu.customers.import_models import ImportJob  # noqa: E402
+from kehu.customers.fields.values import active_fields  # noqa: E402
+from kehu.customers.imports import files as imports_files  # noqa: E402
+from kehu.customers.imports import mapping as imports_mapping  # noqa: E402
+from kehu.customers.imports import running as importing  # noqa: E402
+from kehu.customers.imports.models import ImportJob  # noqa: E402
 from kehu.customers.models import Company, Person  # noqa: E402
 
 
@@ -70,12 +72,12 @@ def empty_tables() -> None:
 
 def run_once(path: Path, user) -> float:
     empty_tables()
-    info = importing.inspect_file(path, "csv")
+    info = imports_files.inspect_file(path, "csv")
     job = ImportJob.objects.create(
         user=user, entity="person", original_name=path.name, stored_name=path.name,
         format="csv", size=path.stat().st_size, encoding=info["encoding"],
         delimiter=info["delimiter"], headers=info["headers"],
-        mapping=importing.guess_mapping(info["headers"], "person", active_fields("person")),
+        mapping=imports_mapping.guess_mapping(info["headers"], "person", active_fields("person")),
         status=ImportJob.Status.PENDING,
     )  # fmt: skip
     start = time.perf_counter()

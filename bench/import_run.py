@@ -1,6 +1,6 @@
 """One import run in its own process, so its peak memory (VmHWM) is its own.
 
-    import_run.py --mode app --file people.csv --user bench_admin   # kehu.customers.importing
+    import_run.py --mode app --file people.csv --user bench_admin   # kehu.customers.imports.running
     import_run.py --mode raw --file people.csv --user bench_admin   # bulk insert of the rows
 
 Prints one JSON line: seconds, rows/s, peak RSS. Removes what it inserted afterwards, so the
@@ -120,20 +120,22 @@ def run_app(path: Path, user: User) -> dict:
 
     from django.conf import settings
 
-    from kehu.customers import importing
-    from kehu.customers.custom_fields import active_fields
-    from kehu.customers.import_models import ImportJob
+    from kehu.customers.fields.values import active_fields
+    from kehu.customers.imports import files as import_files
+    from kehu.customers.imports import mapping as import_mapping
+    from kehu.customers.imports import running as importing
+    from kehu.customers.imports.models import ImportJob
 
     settings.IMPORT_DIR.mkdir(parents=True, exist_ok=True)
     stored = f"bench-{uuid.uuid4().hex}.csv"
     shutil.copyfile(path, settings.IMPORT_DIR / stored)
     start = time.perf_counter()
-    info = importing.inspect_file(settings.IMPORT_DIR / stored, "csv")
+    info = import_files.inspect_file(settings.IMPORT_DIR / stored, "csv")
     job = ImportJob.objects.create(
         user=user, entity="person", original_name=path.name, stored_name=stored, format="csv",
         size=path.stat().st_size, encoding=info["encoding"], delimiter=info["delimiter"],
         headers=info["headers"],
-        mapping=importing.guess_mapping(info["headers"], "person", active_fields("person")),
+        mapping=import_mapping.guess_mapping(info["headers"], "person", active_fields("person")),
         status=ImportJob.Status.PENDING,
     )  # fmt: skip
     try:

@@ -53,8 +53,8 @@ from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from kehu.accounts.models import Team, User  # noqa: E402
-from kehu.activities import my_day  # noqa: E402
 from kehu.activities.models import Activity  # noqa: E402
+from kehu.activities.my_day import services as my_day  # noqa: E402
 from kehu.customers.models import Company, Person  # noqa: E402
 from kehu.sales.models import Deal, Pipeline  # noqa: E402
 

@@ -9,30 +9,17 @@ from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
 
 from kehu.accounts.api import teams_router, users_router
-from kehu.activities.activity_api import activities_router, timeline_router
-from kehu.activities.api import notifications_router
-from kehu.activities.email_api import email_templates_router, emails_router
-from kehu.core.api_support import AUTH, install_error_handlers
-from kehu.customers.api import (
-    companies_router,
-    custom_fields_router,
-    people_router,
-    tags_router,
-)
-from kehu.sales.api import (
-    deals_router,
-    forecast_router,
-    pipelines_router,
-    rates_router,
-    targets_router,
-)
-from kehu.sales.lead_api import leads_router, web_leads_router
-from kehu.sales.quote_api import (
-    orders_router,
-    price_lists_router,
-    products_router,
-    quotes_router,
-)
+from kehu.activities.api import activities_router, timeline_router
+from kehu.activities.notifications.api import notifications_router
+from kehu.core.api_support import AUTH, install_error_handlers, operation_module
+from kehu.customers.api import companies_router, people_router, tags_router
+from kehu.customers.fields.api import custom_fields_router
+from kehu.mail.api import email_templates_router, emails_router
+from kehu.sales.catalog.api import price_lists_router, products_router
+from kehu.sales.deals.api import deals_router, pipelines_router, rates_router
+from kehu.sales.forecast.api import forecast_router, targets_router
+from kehu.sales.leads.api import leads_router, web_leads_router
+from kehu.sales.quotes.api import orders_router, quotes_router
 
 DESCRIPTION = (
     "Kehu's REST API. Authenticate with your browser session or `Authorization: Bearer <token>` "
@@ -41,7 +28,14 @@ DESCRIPTION = (
     "Changes take `If-Match` with the ETag you read and answer 412 when the record changed since."
 )
 
-api = NinjaAPI(
+
+class KehuAPI(NinjaAPI):
+    def get_openapi_operation_id(self, operation) -> str:
+        module = operation_module(operation.view_func.__module__)
+        return f"{module}_{operation.view_func.__name__}".replace(".", "_")
+
+
+api = KehuAPI(
     title="Kehu API",
     version="1",
     description=DESCRIPTION,

@@ -15,7 +15,7 @@ import sys
 #: the modules whose `register(commands)` adds sub-commands, in the order `kehu --help` lists them
 COMMAND_MODULES = (
     "kehu.serving.commands",
-    "kehu.activities.commands",
+    "kehu.mail.commands",
     "kehu.accounts.commands",
     "kehu.backup.commands",
 )

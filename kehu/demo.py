@@ -505,7 +505,7 @@ def _add_emails(rng: random.Random, users: dict, people: list[Person], now) -> N
     strangers in the review list. Nothing is sent: the demo never talks to a mail server."""
     from email.utils import formataddr
 
-    from kehu.activities import mail_receive
+    from kehu.mail import receiving as mail_receive
 
     by_id = users_by_id(users)
     with_email = [p for p in people if p.email]
@@ -539,7 +539,7 @@ LOST_REASONS = ["价格太高", "选了竞争对手", "预算取消", "Chose a c
 
 def _add_deals(rng: random.Random, users: dict, companies: list) -> int:
     """Deals in two pipelines (and one foreign currency), so the board and totals look real."""
-    from kehu.sales import services as sales
+    from kehu.sales.deals import services as sales
     from kehu.sales.models import Pipeline
 
     admin = users["admin"]
@@ -609,7 +609,8 @@ DEMO_SCORING = [
 def _add_leads(rng: random.Random, users: dict) -> None:
     """Leads in every state, so the list and conversion can be tried at once; scored by a
     few rules, so the list sorts by score."""
-    from kehu.sales import leads, scoring
+    from kehu.sales.leads import services as leads
+    from kehu.sales.scoring import services as scoring
 
     keys = ("name", "field", "op", "value", "points")
     for values in DEMO_SCORING:
@@ -641,8 +642,9 @@ DEMO_PRODUCTS = [
 
 def _add_quotes(rng: random.Random, users: dict) -> int:
     """A small catalogue with a volume price list, and quotes in every state on open deals."""
-    from kehu.sales import catalog, quotes
+    from kehu.sales.catalog import services as catalog
     from kehu.sales.models import Deal
+    from kehu.sales.quotes import services as quotes
 
     admin = users["admin"]
     products = [

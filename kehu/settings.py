@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "kehu.accounts",
     "kehu.customers",
     "kehu.activities",
+    "kehu.mail",
     "kehu.sales",
     "kehu.web",
 ]
@@ -92,7 +93,7 @@ TEMPLATES = [
                 "django.template.context_processors.tz",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "kehu.activities.context.bell",
+                "kehu.activities.notifications.context.bell",
             ],
         },
     },
@@ -183,7 +184,7 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 # Content-Security-Policy (django-csp; docs/operations.md "Security headers"): scripts, styles,
 # fonts and images only from Kehu's own static files, no inline script, style or eval anywhere.
-# The public web lead form has its own policy (kehu/sales/lead_views.py): it may be framed by
+# The public web lead form has its own policy (kehu/sales/leads/views.py): it may be framed by
 # the sites in LEAD_FORM_FRAME_ANCESTORS (space-separated origins; default any site).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

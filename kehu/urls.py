@@ -4,10 +4,11 @@ urlpatterns = [
     path("", include("kehu.web.urls")),
     path("", include("kehu.accounts.urls")),
     path("", include("kehu.customers.urls")),
-    path("", include("kehu.customers.import_urls")),
-    path("", include("kehu.customers.field_urls")),
+    path("", include("kehu.customers.imports.urls")),
+    path("", include("kehu.customers.fields.urls")),
     path("", include("kehu.sales.urls")),
     path("", include("kehu.activities.urls")),
+    path("", include("kehu.mail.urls")),
     path("api/v1/", include("kehu.api_urls")),
 ]
 

@@ -49,6 +49,6 @@ def stage(name: str, pipeline=None):
 
 
 def make_deal(owner: User, name: str = "华为 2027 年框架协议", **data):
-    from kehu.sales import services as sales_services
+    from kehu.sales.deals import services as sales_services
 
     return sales_services.create_deal(owner, {"name": name, **data})

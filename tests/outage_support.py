@@ -43,7 +43,7 @@ import django; django.setup()
 from kehu.accounts.models import ApiToken, Role, User
 user = User.objects.create_user("ana", password="plum-orchard-42",
                                 role=Role.objects.get(name="Administrator"), is_superuser=True)
-from kehu.activities.calendar import issue_feed
+from kehu.activities.calendar.services import issue_feed
 print(ApiToken.issue(user, "outage tests")[1], issue_feed(user)[1])
 """
 

@@ -48,9 +48,9 @@ def add_person(data_dir: Path, name: str, database_url: str | None = None) -> No
 ATTACHMENT = bytes(range(256)) * 40
 RECEIVE_WITH_ATTACHMENT = """
 from kehu.accounts.models import User
-from kehu.activities import mail_receive
+from kehu.mail import receiving as mail_receive
 from kehu.customers import services
-from tests.activities.mail_samples import with_attachments
+from tests.mail.mail_samples import with_attachments
 ana = User.objects.get(username="ana")
 services.create_person(ana, {"name": "李雷", "email": "li.lei@customer.example"})
 got = mail_receive.receive(with_attachments([('filename="offer.bin"', bytes(range(256)) * 40)]),

@@ -29,8 +29,6 @@ from django.test import Client
 from django.utils import timezone
 
 from kehu.accounts.models import ApiToken, User
-from kehu.activities import mail_receive
-from kehu.activities.email_models import EmailMessage
 from kehu.activities.forms import FORM_FIELDS, ActivityForm, initial_for
 from kehu.activities.models import Activity
 from kehu.activities.services import delete_activity, log_activity, update_activity
@@ -39,12 +37,16 @@ from kehu.customers import forms as customer_forms
 from kehu.customers import services
 from kehu.customers.forms import CompanyForm, PersonForm
 from kehu.customers.models import Company, Person
-from kehu.sales import catalog, leads, quotes
-from kehu.sales import services as sales_services
-from kehu.sales.forms import DealForm
-from kehu.sales.lead_forms import LeadForm
+from kehu.mail import receiving as mail_receive
+from kehu.mail.models import EmailMessage
+from kehu.sales.catalog import services as catalog
+from kehu.sales.deals import services as sales_services
+from kehu.sales.deals.forms import DealForm
+from kehu.sales.leads import services as leads
+from kehu.sales.leads.forms import LeadForm
 from kehu.sales.models import Deal, DealContact, Lead, Quote, QuoteLine, SalesTarget
-from kehu.sales.quote_forms import QuoteForm
+from kehu.sales.quotes import services as quotes
+from kehu.sales.quotes.forms import QuoteForm
 from tests.factories import make_company, make_person, make_team, make_user
 
 # The hidden records, with markers that must never show in an answer to the sender.

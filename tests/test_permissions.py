@@ -28,18 +28,23 @@ from django.utils import timezone
 
 from kehu.accounts.email_change import confirmation_url
 from kehu.accounts.models import ApiToken, EmailChange, Role, Team, User
-from kehu.activities import mail_receive
-from kehu.activities.email_models import EmailAttachment, EmailMessage
-from kehu.activities.mail_templates import save_template
 from kehu.activities.models import Activity, CalendarFeed, Notification
-from kehu.activities.notifications import notify
+from kehu.activities.notifications.services import notify
 from kehu.activities.services import add_note, delete_activity, log_activity
 from kehu.core.models import AuditEntry
-from kehu.customers import field_services, importing, services
-from kehu.customers.import_models import ImportJob
+from kehu.customers import services
+from kehu.customers.fields import services as field_services
+from kehu.customers.imports import files as import_files
+from kehu.customers.imports import mapping as import_mapping
+from kehu.customers.imports.models import ImportJob
 from kehu.customers.models import Company, CustomField, Person, Tag
-from kehu.sales import assignment, catalog, leads, quotes, scoring
-from kehu.sales import services as sales_services
+from kehu.mail import receiving as mail_receive
+from kehu.mail.models import EmailAttachment, EmailMessage
+from kehu.mail.templating import save_template
+from kehu.sales.assignment import services as assignment
+from kehu.sales.catalog import services as catalog
+from kehu.sales.deals import services as sales_services
+from kehu.sales.leads import services as leads
 from kehu.sales.models import (
     AssignmentRule,
     Deal,
@@ -58,6 +63,8 @@ from kehu.sales.models import (
     Stage,
     StageChange,
 )
+from kehu.sales.quotes import services as quotes
+from kehu.sales.scoring import services as scoring
 from tests.factories import make_company, make_deal, make_person, make_team, make_user, stage
 
 PERSONAS = ("owner", "teammate", "manager", "outsider", "readonly", "admin")
@@ -377,7 +384,7 @@ UI_RULES: dict[str, Rule] = {
     ),
     # sending email: whoever sees the person and may send (not Read-only) writes to them; only
     # the sender sends a failed email again (with no SMTP server in the walk the owner's retry
-    # is in test_mail_views.py; tests/activities/test_send_permission.py)
+    # is in test_mail_views.py; tests/mail/test_send_permission.py)
     "person-email": Rule(get=WRITE),
     "email-retry": Rule(get=None, post=SENDER_ONLY, target="sent_email"),
     "email-reply": Rule(
@@ -385,7 +392,7 @@ UI_RULES: dict[str, Rule] = {
     ),
     "email-attachment": Rule(get=READ, target="email_attachment"),
     # receiving email: the review list and .eml upload are for those who may create customers;
-    # each reviews the mail of mailboxes in their scope (tests/activities/test_mail_receive.py)
+    # each reviews the mail of mailboxes in their scope (tests/mail/test_mail_receive.py)
     "mail-review": Rule(get=CREATE, shows=("email_review",)),
     "mail-review-detail": Rule(get=WRITE),
     "mail-review-link": Rule(
@@ -399,7 +406,7 @@ UI_RULES: dict[str, Rule] = {
     "mail-review-ignore": Rule(get=None, post=CHANGE_OWN),
     # the owner uploads mail from their person: it is filed on the person's timeline
     "mail-upload": Rule(get=CREATE, post={"readonly": 403, "owner": 200}, post_data=upload_form),
-    "email-signature": Rule(get=ANYONE),  # everyone their own (tests/activities/test_mail_views.py)
+    "email-signature": Rule(get=ANYONE),  # everyone their own (tests/mail/test_mail_views.py)
     # email templates: administrators keep them (everyone reads them through the API)
     "email-template-list": Rule(get=ADMIN_ONLY),
     "email-template-create": Rule(
@@ -436,7 +443,7 @@ API_RULES: dict[str, Rule] = {
     # emails: read through their activity; sending needs an SMTP server (409 without one)
     "GET /api/v1/emails": Rule(get=ANYONE, shows=("sent_email",)),
     "POST /api/v1/emails": Rule(get=None, post={"teammate": 404, "outsider": 404, "readonly": 403}),
-    # the review list, as its pages (tests/activities/test_review_api.py)
+    # the review list, as its pages (tests/mail/test_review_api.py)
     "GET /api/v1/emails/review": Rule(get=CREATE, shows=("email_review",)),
     "GET /api/v1/emails/review/{email_id}": Rule(get=WRITE),
     "POST /api/v1/emails/review/{email_id}/link": Rule(
@@ -825,7 +832,7 @@ def make_import_job(user, **state) -> ImportJob:
     folder.mkdir(parents=True, exist_ok=True)
     stored = f"walk-{user.pk}-{ImportJob.objects.count()}.csv"
     (folder / stored).write_text("姓名,邮箱\n王小明,wang@example.com\n", encoding="utf-8")
-    info = importing.inspect_file(folder / stored, "csv")
+    info = import_files.inspect_file(folder / stored, "csv")
     return ImportJob.objects.create(
         user=user,
         entity="person",
@@ -833,7 +840,7 @@ def make_import_job(user, **state) -> ImportJob:
         stored_name=stored,
         format="csv",
         size=(folder / stored).stat().st_size,
-        mapping=importing.guess_mapping(info["headers"], "person", []),
+        mapping=import_mapping.guess_mapping(info["headers"], "person", []),
         **info,
         **state,
     )

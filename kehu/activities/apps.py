@@ -8,7 +8,8 @@ class ActivitiesConfig(AppConfig):
     verbose_name = _("Activities")
 
     def ready(self) -> None:
-        from kehu.activities import invitations, subscriptions  # noqa: F401  (event handlers)
+        from kehu.activities import subscriptions  # noqa: F401  (event handlers)
+        from kehu.activities.invitations import services as invitations  # noqa: F401
 
         _watch_tasks()
 
@@ -17,11 +18,10 @@ def _watch_tasks() -> None:
     """How `kehu.core.recovery` tells a run of these tasks that a dead worker left behind."""
     import datetime
 
-    from kehu.activities import imap, invitations, mail_send, tasks
+    from kehu.activities import tasks
+    from kehu.activities.invitations import services as invitations
     from kehu.core.recovery import watch_task
 
-    minutes = datetime.timedelta(minutes=10)  # each run is short (SMTP and IMAP time out)
+    minutes = datetime.timedelta(minutes=10)  # each run is short (SMTP times out)
     watch_task(tasks.send_reminders, longest=minutes, reschedule=tasks.schedule_reminders)
-    watch_task(imap.poll_mail, longest=3 * minutes, reschedule=imap.schedule_next)
-    watch_task(mail_send.deliver_email, longest=minutes)
     watch_task(invitations.send_invitations, longest=minutes)

@@ -274,18 +274,4 @@ class Notification(models.Model):
         return self.text
 
 
-class DailyRun(models.Model):
-    """A day the daily jobs (scores, reminders, digests) ran: one row per day, so however many
-    workers schedule them, they run once."""
-
-    day = models.DateField(unique=True)
-    started_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    digests = models.PositiveIntegerField(default=0)
-
-    def __str__(self) -> str:
-        return str(self.day)
-
-
-from kehu.activities.email_models import *  # noqa: E402,F403  (the email models)
-from kehu.activities.invitation_models import *  # noqa: E402,F403  (invitation deliveries)
+from kehu.activities.invitations.models import *  # noqa: E402,F403  (invitation deliveries)

@@ -16,7 +16,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from kehu.activities.models import Activity, Reminder
-from kehu.activities.notifications import notify
+from kehu.activities.notifications.services import notify
 
 log = logging.getLogger(__name__)
 

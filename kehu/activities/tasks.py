@@ -15,9 +15,9 @@ log = logging.getLogger(__name__)
 def send_reminders() -> int:
     """Send the reminders that are due (and give up on emails whose sending was lost), retry
     the meeting invitations that wait, then queue the next sweep for the next minute."""
-    from kehu.activities.invitations import send_waiting_invitations
-    from kehu.activities.mail_send import fail_stale_queued
+    from kehu.activities.invitations.services import send_waiting_invitations
     from kehu.activities.reminders import send_due
+    from kehu.mail.sending import fail_stale_queued
 
     try:
         fail_stale_queued()  # no email waits in "sending" forever

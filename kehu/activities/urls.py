@@ -1,13 +1,9 @@
 from django.urls import path
 
-from kehu.activities import (
-    activity_views,
-    calendar_views,
-    mail_review_views,
-    mail_views,
-    my_day_views,
-    views,
-)
+from kehu.activities import views as activity_views
+from kehu.activities.calendar import views as calendar_views
+from kehu.activities.my_day import views as my_day_views
+from kehu.activities.notifications import views
 
 urlpatterns = [
     path("notifications/", views.notification_list, name="notification-list"),
@@ -28,7 +24,7 @@ urlpatterns = [
         activity_views.log,
         name="activity-log",
     ),
-    # my day (kehu/activities/my_day_views.py)
+    # my day (kehu/activities/my_day/views.py)
     path("my-day/", my_day_views.my_day_page, name="my-day"),
     path("my-day/tasks/<int:pk>/done/", my_day_views.my_day_done, name="my-day-done"),
     path(
@@ -36,21 +32,6 @@ urlpatterns = [
         my_day_views.my_day_reschedule,
         name="my-day-reschedule",
     ),
-    # receiving email: the review list and .eml upload (kehu/activities/mail_review_views.py)
-    path("emails/review/", mail_review_views.review_list, name="mail-review"),
-    path("emails/review/<int:pk>/", mail_review_views.review_detail, name="mail-review-detail"),
-    path("emails/review/<int:pk>/link/", mail_review_views.review_link, name="mail-review-link"),
-    path(
-        "emails/review/<int:pk>/person/",
-        mail_review_views.review_create_person,
-        name="mail-review-person",
-    ),
-    path(
-        "emails/review/<int:pk>/ignore/",
-        mail_review_views.review_ignore,
-        name="mail-review-ignore",
-    ),
-    path("emails/upload/", mail_review_views.upload, name="mail-upload"),
     path("calendar/", calendar_views.calendar_page, name="calendar"),
     path("calendar/subscribe/", calendar_views.calendar_subscribe, name="calendar-subscribe"),
     path(
@@ -59,22 +40,4 @@ urlpatterns = [
         name="calendar-unsubscribe",
     ),
     path("calendar/feed/<str:secret>.ics", calendar_views.calendar_feed, name="calendar-feed"),
-    # sending email (kehu/activities/mail_views.py)
-    path("people/<int:pk>/email/", mail_views.compose, name="person-email"),
-    path("emails/<int:pk>/retry/", mail_views.retry, name="email-retry"),
-    path("emails/<int:pk>/reply/", mail_views.reply, name="email-reply"),
-    path("emails/attachments/<int:pk>/", mail_views.attachment, name="email-attachment"),
-    path("profile/signature/", mail_views.signature, name="email-signature"),
-    path("settings/email-templates/", mail_views.template_list, name="email-template-list"),
-    path("settings/email-templates/new/", mail_views.template_edit, name="email-template-create"),
-    path(
-        "settings/email-templates/<int:pk>/",
-        mail_views.template_edit,
-        name="email-template-edit",
-    ),
-    path(
-        "settings/email-templates/<int:pk>/delete/",
-        mail_views.template_delete,
-        name="email-template-delete",
-    ),
 ]

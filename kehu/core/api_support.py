@@ -356,6 +356,28 @@ def page_of(qs: QuerySet[Any], sort: str, params: PageParams) -> Page:
     return paginate(qs, sort, params.cursor or None, params.limit)
 
 
+#: Operation ids are part of the API contract (clients generate code from them). Ninja makes
+#: them from the module a route lives in; these routes moved into concept sub-packages
+#: (decision 0018) and keep the ids they had.
+OPERATION_ID_MODULES = {
+    "kehu.activities.api": "kehu.activities.activity_api",
+    "kehu.activities.notifications.api": "kehu.activities.api",
+    "kehu.mail.api": "kehu.activities.email_api",
+    "kehu.mail.review.api": "kehu.activities.review_api",
+    "kehu.sales.deals.api": "kehu.sales.api",
+    "kehu.sales.forecast.api": "kehu.sales.api",
+    "kehu.sales.leads.api": "kehu.sales.lead_api",
+    "kehu.sales.quotes.api": "kehu.sales.quote_api",
+    "kehu.sales.catalog.api": "kehu.sales.quote_api",
+    "kehu.customers.fields.api": "kehu.customers.api",
+}
+
+
+def operation_module(module: str) -> str:
+    """The module name a route's operation id is made from (see OPERATION_ID_MODULES)."""
+    return OPERATION_ID_MODULES.get(module, module)
+
+
 # ---------------------------------------------------------------- output
 
 

@@ -33,6 +33,7 @@ from kehu.core.api_support import (
     check_query_text,
     etag,
     expected_version,
+    operation_module,
     page_of,
     renamed_fields,
     set_etag,
@@ -181,7 +182,7 @@ def add_record_routes(
         "restore": f"Restore {label} from the bin",
         **(summaries or {}),
     }
-    prefix = module.replace(".", "_")
+    prefix = operation_module(module).replace(".", "_")
 
     def route(verb: str) -> dict[str, Any]:
         return {

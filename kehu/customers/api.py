@@ -5,20 +5,17 @@ Reads start from `visible_to(user)`; writes go through `customers.services`.
 """
 
 import datetime
-from typing import Any, Literal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import Field, Path, Query, Router, Schema, Status
+from ninja import Field, Path, Query, Router, Schema
 from pydantic import field_validator
 
-from kehu.accounts.services import require_admin
 from kehu.core.api_support import (
-    CREATE_ERRORS,
     READ_ERRORS,
-    WRITE_ERRORS,
     ApiRequest,
     Input,
     PageParams,
@@ -28,13 +25,12 @@ from kehu.core.api_support import (
 )
 from kehu.core.contact import display_phone
 from kehu.core.record_api import RecordQueries, add_record_routes
-from kehu.customers import field_services, queries, services
-from kehu.customers.models import Company, CustomField, Person, Tag
+from kehu.customers import queries, services
+from kehu.customers.models import Company, Person, Tag
 
 people_router = Router(tags=["people"])
 companies_router = Router(tags=["companies"])
 tags_router = Router(tags=["tags"])
-custom_fields_router = Router(tags=["custom fields"])
 
 #: a record id in a path: a positive 64-bit integer
 ID = Path(..., ge=1, le=2**63 - 1)
@@ -406,7 +402,7 @@ def tag_out(tag: Tag) -> dict:
 
 
 @tags_router.get("", response={200: TagPage, **READ_ERRORS}, summary="List tags")
-def list_tags(request: HttpRequest, filters: Query[TagFilters]):
+def list_tags(request: ApiRequest, filters: Query[TagFilters]):
     check_query_text(request)
     qs = Tag.objects.all()
     if filters.q and filters.q.strip():
@@ -416,145 +412,8 @@ def list_tags(request: HttpRequest, filters: Query[TagFilters]):
 
 
 @tags_router.get("/{tag_id}", response={200: TagOut, **READ_ERRORS}, summary="Read a tag")
-def get_tag(request: HttpRequest, tag_id: int = ID):
+def get_tag(request: ApiRequest, tag_id: int = ID):
     tag = Tag.objects.filter(pk=tag_id).first()
     if tag is None:
         raise Http404
     return tag_out(tag)
-
-
-# ---------------------------------------------------------------- custom field definitions
-
-FieldType = Literal[tuple(CustomField.Type.values)]
-Entity = Literal[tuple(CustomField.Entity.values)]
-
-
-class CustomFieldOut(Schema):
-    id: int
-    entity: str
-    key: str
-    label: str
-    label_zh: str
-    type: str
-    choices: list[str]
-    required: bool
-    position: int
-    active: bool
-
-
-class CustomFieldPage(Schema):
-    items: list[CustomFieldOut]
-    next_cursor: str | None
-
-
-class CustomFieldFilters(PageParams):
-    entity: Entity | None = Field(None, description="Only these records' fields.")
-    active: bool | None = None
-
-
-class CustomFieldCreate(Input):
-    entity: Entity
-    key: str = Field(
-        "",
-        max_length=40,
-        description="Lower-case letters, digits, underscores; default: made from the label.",
-    )
-    label: str = Field(max_length=100)
-    label_zh: str = Field("", max_length=100)
-    type: FieldType
-    choices: list[str] = Field(default_factory=list, max_length=200)
-    required: bool = False
-    position: int = Field(0, ge=0, le=2_147_483_647)
-    active: bool = True
-
-
-class CustomFieldPatch(Input):
-    """The key, entity and type stay as created: stored values depend on them."""
-
-    label: str | None = Field(None, max_length=100)
-    label_zh: str | None = Field(None, max_length=100)
-    choices: list[str] | None = Field(None, max_length=200)
-    required: bool | None = None
-    position: int | None = Field(None, ge=0, le=2_147_483_647)
-    active: bool | None = None
-
-
-def custom_field_out(field: CustomField) -> dict:
-    return {
-        "id": field.pk,
-        "entity": field.entity,
-        "key": field.key,
-        "label": field.label,
-        "label_zh": field.label_zh,
-        "type": field.type,
-        "choices": list(field.choices or []),
-        "required": field.required,
-        "position": field.position,
-        "active": field.active,
-    }
-
-
-def _definition(pk: int) -> CustomField:
-    field = CustomField.objects.filter(pk=pk).first()
-    if field is None:
-        raise Http404
-    return field
-
-
-@custom_fields_router.get(
-    "", response={200: CustomFieldPage, **READ_ERRORS}, summary="List custom field definitions"
-)
-def list_custom_fields(request: HttpRequest, filters: Query[CustomFieldFilters]):
-    qs = CustomField.objects.all()
-    if filters.entity:
-        qs = qs.filter(entity=filters.entity)
-    if filters.active is not None:
-        qs = qs.filter(active=filters.active)
-    page = page_of(qs, "position", filters)
-    return {"items": [custom_field_out(f) for f in page.items], "next_cursor": page.next_cursor}
-
-
-@custom_fields_router.get(
-    "/{field_id}",
-    response={200: CustomFieldOut, **READ_ERRORS},
-    summary="Read a custom field definition",
-)
-def get_custom_field(request: HttpRequest, field_id: int = ID):
-    return custom_field_out(_definition(field_id))
-
-
-@custom_fields_router.post(
-    "",
-    response={201: CustomFieldOut, **CREATE_ERRORS},
-    summary="Define a custom field (administrators)",
-)
-def create_custom_field(request: ApiRequest, payload: CustomFieldCreate):
-    require_admin(request.auth)
-    field = field_services.create_field(request.auth, payload.model_dump())
-    return Status(201, custom_field_out(field))
-
-
-@custom_fields_router.patch(
-    "/{field_id}",
-    response={200: CustomFieldOut, **WRITE_ERRORS},
-    summary="Change a custom field definition (administrators)",
-)
-def update_custom_field(request: ApiRequest, payload: CustomFieldPatch, field_id: int = ID):
-    require_admin(request.auth)
-    changes = payload.model_dump(exclude_unset=True)
-    nulls = [n for n in ("required", "position", "active") if n in changes and changes[n] is None]
-    if nulls:
-        raise ValidationError({name: [_("This field may not be null.")] for name in nulls})
-    field = field_services.update_field(request.auth, _definition(field_id), changes)
-    return custom_field_out(field)
-
-
-@custom_fields_router.delete(
-    "/{field_id}",
-    response={204: None, **READ_ERRORS},
-    summary="Deactivate a custom field (administrators; stored values are kept)",
-)
-def delete_custom_field(request: ApiRequest, field_id: int = ID):
-    require_admin(request.auth)
-    field_services.deactivate_field(request.auth, _definition(field_id))
-    return Status(204, None)

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 
 from django.utils import timezone
 
-from kehu.customers.custom_fields import active_fields
+from kehu.customers.fields.values import active_fields
 from kehu.customers.models import Company, CustomField, Person
 
 CHUNK = 2000

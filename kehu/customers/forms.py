@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kehu.core.access import users_in_scope
 from kehu.core.contact import display_phone, normalize_email, normalize_phone
-from kehu.customers.custom_fields import active_fields, clean_value
+from kehu.customers.fields.values import active_fields, clean_value
 from kehu.customers.models import Company, CustomField
 
 #: above this many visible companies the company field becomes a type-ahead search

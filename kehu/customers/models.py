@@ -225,4 +225,4 @@ class CompanyTag(TagLink):
         ]
 
 
-from kehu.customers.import_models import ImportJob  # noqa: E402,F401
+from kehu.customers.imports.models import ImportJob  # noqa: E402,F401

@@ -248,7 +248,7 @@ def filter_by_custom(qs: QuerySet, params, entity: str, definitions=None) -> tup
 
 def filter_custom(qs: QuerySet, definition: CustomField, raw: str) -> QuerySet:
     """Match a custom field: text contains, choices and numbers exactly, yes/no as true/false."""
-    from kehu.customers.custom_fields import clean_value
+    from kehu.customers.fields.values import clean_value
 
     kind = CustomField.Type
     expression = custom_expression(definition)

@@ -12,7 +12,7 @@ from kehu.accounts.models import User
 from kehu.core import audit, events, records, search, text, visibility
 from kehu.core.contact import national_digits, normalize_email, normalize_phone
 from kehu.core.records import VersionConflict  # noqa: F401  (re-exported for callers)
-from kehu.customers.custom_fields import clean_custom
+from kehu.customers.fields.values import clean_custom
 from kehu.customers.models import Company, Person, Tag
 
 PERSON_FIELDS = ["name", "email", "phone", "title", "company", "birthday", "city", "address",

@@ -3,14 +3,14 @@
 from django.conf import settings
 from django_tasks import task
 
-from kehu.customers.import_models import ImportJob
+from kehu.customers.imports.models import ImportJob
 
 
 @task(takes_context=True)
 def run_import(context, job_id: int) -> None:
     """Run or resume an import job; safe to call again after a crash (it resumes). The lease
     it takes is named after this run, so the recovery sweep knows which run holds the job."""
-    from kehu.customers.importing import BATCH_SIZE, import_file
+    from kehu.customers.imports.running import BATCH_SIZE, import_file
 
     job = ImportJob.objects.select_related("user", "user__role").filter(pk=job_id).first()
     if job is not None:

@@ -16,19 +16,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
-from kehu.activities.activity_views import panel_context
+from kehu.activities.views import panel_context
 from kehu.core import search, visibility
 from kehu.core.access import get_visible_or_404, users_in_scope
 from kehu.core.pagination import capped_count
 from kehu.customers import list_table, queries, services
-from kehu.customers.custom_fields import active_fields
+from kehu.customers.fields.values import active_fields
 from kehu.customers.forms import (
     CompanyForm,
     PersonForm,
     RecordForm,
 )
 from kehu.customers.models import Company, CustomField, Person, Tag
-from kehu.sales.models import Deal
 from kehu.web.pages import create_page, delete_page, edit_page, keyset_page, restore_page
 
 COMPANY_PEOPLE_SHOWN = 50
@@ -264,13 +263,14 @@ def record_detail(request, entity, pk):
             people.select_related("owner").order_by("name", "id")[:COMPANY_PEOPLE_SHOWN]
         )
         context["people_count"], context["people_more"] = capped_count(people)
-        if visibility.can(user, "sales", "read"):
-            deals = Deal.objects.visible_to(user).filter(company=record)
-            context["deals"] = list(
-                deals.select_related("stage", "owner").order_by("-updated_at", "-id")[:10]
-            )
-            context["can_create_deal"] = visibility.can(user, "sales", "create")
+        for section in COMPANY_SECTIONS:  # what other apps show on a company (sales: deals)
+            context.update(section(user, record))
     return render(request, "customers/detail.html", context)
+
+
+#: functions (user, company) → template context that other apps add to a company's page;
+#: `sales` adds the company's deals (the customers app never imports the apps built on it)
+COMPANY_SECTIONS: list = []
 
 
 @login_required

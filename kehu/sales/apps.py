@@ -8,7 +8,9 @@ class SalesConfig(AppConfig):
     verbose_name = _("Sales")
 
     def ready(self) -> None:
-        from kehu.sales import subscriptions  # noqa: F401  (subscribes to other apps' events)
+        from kehu.sales import registrations, subscriptions  # noqa: F401  (subscribes to events)
+
+        registrations.register()  # leads in the importer and custom fields, deals on companies
 
         _watch_tasks()
 
@@ -18,7 +20,9 @@ def _watch_tasks() -> None:
     import datetime
 
     from kehu.core.recovery import add_sweep, watch_task
-    from kehu.sales import daily, quotes, tasks
+    from kehu.sales import tasks
+    from kehu.sales.daily import services as daily
+    from kehu.sales.quotes import services as quotes
 
     hours = datetime.timedelta(hours=6)  # scoring every lead of a large instance takes a while
     watch_task(tasks.daily_jobs, longest=hours, reschedule=daily.schedule_next)

@@ -1,8 +1,8 @@
 """What sales does when something happens elsewhere (see `core.events`)."""
 
 from kehu.core import events
+from kehu.sales.deals.services import deal_document
 from kehu.sales.models import Deal
-from kehu.sales.services import deal_document
 
 
 @events.subscribe("company.updated")
@@ -20,8 +20,8 @@ def reindex_deals_of_renamed_company(event, record, changes=None, **payload) -> 
 @events.subscribe("activity.restored")
 def rescore_lead_after_contact(event, record, activity=None, **payload) -> None:
     """A call, meeting or email on a lead changes its "days without contact"."""
-    from kehu.sales import scoring
     from kehu.sales.models import Lead
+    from kehu.sales.scoring import services as scoring
 
     if (
         not isinstance(record, Lead)

@@ -13,8 +13,8 @@ def email_quote(quote_id: int, subject: str, message: str, sender_id: int | None
     """Email the quote's PDF to the address it was sent to; the outcome goes on the quote."""
     from kehu.accounts.models import User
     from kehu.sales.models import Quote
-    from kehu.sales.quote_pdf import quote_pdf
-    from kehu.sales.quotes import one_line, record_email_result
+    from kehu.sales.quotes.pdf import quote_pdf
+    from kehu.sales.quotes.services import one_line, record_email_result
 
     quote = Quote.all_objects.filter(pk=quote_id).first()
     if quote is None or not quote.email_to:
@@ -46,7 +46,7 @@ def email_quote(quote_id: int, subject: str, message: str, sender_id: int | None
 @task()
 def rescore_leads() -> int:
     """Score every open lead again (scoring rules changed, or a new model)."""
-    from kehu.sales.scoring import rescore_open_leads
+    from kehu.sales.scoring.services import rescore_open_leads
 
     return rescore_open_leads()
 
@@ -54,7 +54,7 @@ def rescore_leads() -> int:
 @task()
 def train_lead_score() -> bool:
     """Train the learned lead score on the decided leads, then score the open ones."""
-    from kehu.sales.scoring import rescore_open_leads, train
+    from kehu.sales.scoring.services import rescore_open_leads, train
 
     model = train()
     rescore_open_leads()
@@ -65,6 +65,6 @@ def train_lead_score() -> bool:
 def daily_jobs(context) -> None:
     """Once a day: train the learned score, score every open lead (time passes: "30 days
     without contact"), send the follow-up digests; then schedule tomorrow's run."""
-    from kehu.sales.daily import run_daily
+    from kehu.sales.daily.services import run_daily
 
     run_daily(own_run=context.task_result.id)

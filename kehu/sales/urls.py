@@ -1,21 +1,20 @@
 from django.urls import path
 
-from kehu.sales import (
-    assignment_views,
-    catalog_views,
-    lead_views,
-    quote_views,
-    scoring_views,
-    views,
-)
+from kehu.sales.assignment import views as assignment_views
+from kehu.sales.catalog import views as catalog_views
+from kehu.sales.deals import views
+from kehu.sales.forecast import views as forecast_views
+from kehu.sales.leads import views as lead_views
+from kehu.sales.quotes import views as quote_views
+from kehu.sales.scoring import views as scoring_views
 
 urlpatterns = [
     path("deals/", views.deal_list, name="deal-list"),
     path("deals/board/", views.deal_board, name="deal-board"),
     path("deals/mine/", views.my_pipeline, name="my-pipeline"),
     path("deals/new/", views.deal_create, name="deal-create"),
-    path("deals/forecast/", views.deal_forecast, name="deal-forecast"),
-    path("deals/targets/", views.sales_targets, name="sales-targets"),
+    path("deals/forecast/", forecast_views.deal_forecast, name="deal-forecast"),
+    path("deals/targets/", forecast_views.sales_targets, name="sales-targets"),
     path("deals/<int:pk>/", views.deal_detail, name="deal-detail"),
     path("deals/<int:pk>/edit/", views.deal_edit, name="deal-edit"),
     path("deals/<int:pk>/move/", views.deal_move, name="deal-move"),

@@ -20,9 +20,9 @@ BATCH_TRIES = 6
 def cmd_worker(args) -> int:
     from django.core.management import call_command
 
-    from kehu.activities import imap
     from kehu.activities.tasks import schedule_reminders
-    from kehu.sales.daily import schedule_next
+    from kehu.mail import imap
+    from kehu.sales.daily.services import schedule_next
 
     schedule_next()  # the daily jobs (scores, follow-up digests), if none is queued yet
     imap.schedule_next()  # reading the IMAP mailbox (KEHU_IMAP_HOST), if none is queued yet

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from kehu.accounts.models import Role, Team, User
-from kehu.customers import field_services
+from kehu.customers.fields import services as field_services
 from kehu.customers.models import CustomField
 from tests.factories import make_user
 

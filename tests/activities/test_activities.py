@@ -492,7 +492,7 @@ def test_daily_task_keeps_its_wall_clock_time_across_daylight_saving(rep):
 
 
 def test_a_converted_leads_activities_show_on_its_company(rep):
-    from kehu.sales import leads
+    from kehu.sales.leads import services as leads
 
     lead = leads.create_lead(
         rep, {"name": "王总", "company_name": "新客户公司", "status": "qualified"}

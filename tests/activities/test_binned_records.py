@@ -9,11 +9,13 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from kehu.activities import calendar, my_day, services, timeline
+from kehu.activities import services, timeline
+from kehu.activities.calendar import services as calendar
 from kehu.activities.models import Activity
+from kehu.activities.my_day import services as my_day
 from kehu.customers import services as customer_services
-from kehu.sales import leads
-from kehu.sales import services as sales_services
+from kehu.sales.deals import services as sales_services
+from kehu.sales.leads import services as leads
 from tests.api.conftest import bearer_client
 from tests.factories import make_company, make_deal, make_person, make_user
 

@@ -9,7 +9,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from kehu.activities import calendar, ical, services
+from kehu.activities import services
+from kehu.activities.calendar import ical
+from kehu.activities.calendar import services as calendar
 from kehu.activities.models import CalendarFeed
 from tests.factories import make_person
 

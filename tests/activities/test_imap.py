@@ -2,10 +2,13 @@
 
 import pytest
 
-from kehu.activities import imap, mail_receive
-from kehu.activities.models import Activity, EmailMessage, MailboxState
+from kehu.activities.models import Activity
 from kehu.cli import main
-from tests.activities.mail_samples import (
+from kehu.mail import imap
+from kehu.mail import receiving as mail_receive
+from kehu.mail.models import EmailMessage, MailboxState
+from tests.factories import make_person
+from tests.mail.mail_samples import (
     BROKEN_MIME,
     GBK_EMAIL,
     GBK_SUBJECT,
@@ -13,7 +16,6 @@ from tests.activities.mail_samples import (
     raw_email,
     with_attachments,
 )
-from tests.factories import make_person
 
 pytestmark = pytest.mark.django_db
 
@@ -162,7 +164,7 @@ def test_workers_queue_the_next_poll_once(settings):
     settings.IMAP_HOST, settings.IMAP_POLL_MINUTES = "imap.example", 5
     imap.schedule_next()
     imap.schedule_next()  # a second worker starting
-    (queued,) = DBTaskResult.objects.filter(task_path="kehu.activities.imap.poll_mail")
+    (queued,) = DBTaskResult.objects.filter(task_path="kehu.mail.imap.poll_mail")
     assert queued.status == "READY"
     wait = queued.run_after - timezone.now()
     assert datetime.timedelta(minutes=4) < wait <= datetime.timedelta(minutes=5)
@@ -174,4 +176,4 @@ def test_no_poll_is_queued_without_a_mailbox(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     settings.IMAP_HOST = ""
     imap.schedule_next()
-    assert not DBTaskResult.objects.filter(task_path="kehu.activities.imap.poll_mail").exists()
+    assert not DBTaskResult.objects.filter(task_path="kehu.mail.imap.poll_mail").exists()

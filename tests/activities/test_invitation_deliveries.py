@@ -8,7 +8,8 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from kehu.activities import invitations, reminders, services
+from kehu.activities import reminders, services
+from kehu.activities.invitations import services as invitations
 from kehu.activities.models import InvitationDelivery
 from kehu.activities.tasks import send_reminders
 from kehu.customers.models import Person

@@ -10,8 +10,13 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from kehu.activities import ical, imap, invitation_replies, mail_receive, services
-from kehu.activities.models import Activity, EmailMessage, InvitationDelivery, Notification
+from kehu.activities import services
+from kehu.activities.calendar import ical
+from kehu.activities.invitations import replies as invitation_replies
+from kehu.activities.models import Activity, InvitationDelivery, Notification
+from kehu.mail import imap
+from kehu.mail import receiving as mail_receive
+from kehu.mail.models import EmailMessage
 from tests.factories import make_person
 
 pytestmark = pytest.mark.django_db

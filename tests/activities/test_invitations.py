@@ -8,7 +8,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from kehu.activities import ical, invitations, services
+from kehu.activities import services
+from kehu.activities.calendar import ical
+from kehu.activities.invitations import services as invitations
 from kehu.activities.models import Activity
 from tests.factories import make_person
 

@@ -9,8 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from kehu.activities import my_day, services
+from kehu.activities import services
 from kehu.activities.models import Activity
+from kehu.activities.my_day import services as my_day
 from kehu.core.access import users_in_scope
 from tests.factories import make_person
 

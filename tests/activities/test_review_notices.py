@@ -3,11 +3,12 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from kehu.activities import imap, mail_receive
 from kehu.activities.models import Notification
-from kehu.activities.review_notices import KIND, reviewers_of, tell_reviewers
-from tests.activities.mail_samples import raw_email
+from kehu.mail import imap
+from kehu.mail import receiving as mail_receive
+from kehu.mail.review.notices import KIND, reviewers_of, tell_reviewers
 from tests.factories import make_person, make_user
+from tests.mail.mail_samples import raw_email
 
 pytestmark = pytest.mark.django_db
 

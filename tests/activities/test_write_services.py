@@ -5,11 +5,14 @@ import contextlib
 
 import pytest
 
-from kehu.activities import calendar, mail_receive, mail_templates, notifications
-from kehu.activities.email_models import EmailTemplate
+from kehu.activities.calendar import services as calendar
 from kehu.activities.models import CalendarFeed
+from kehu.activities.notifications import services as notifications
 from kehu.core import audit, events
-from tests.activities.mail_samples import raw_email
+from kehu.mail import receiving as mail_receive
+from kehu.mail import templating as mail_templates
+from kehu.mail.models import EmailTemplate
+from tests.mail.mail_samples import raw_email
 
 pytestmark = pytest.mark.django_db
 

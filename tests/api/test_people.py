@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from kehu.core.models import AuditEntry
-from kehu.customers import field_services
+from kehu.customers.fields import services as field_services
 from kehu.customers.models import Person, Tag
 from tests.api.conftest import assert_validation, bearer_client, send
 from tests.factories import make_company, make_person

@@ -14,7 +14,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from kehu.accounts.models import ApiToken
-from kehu.customers import field_services
+from kehu.customers.fields import services as field_services
 from tests.factories import make_company, make_person, make_user
 
 CHECKS = [not_a_server_error, response_schema_conformance]

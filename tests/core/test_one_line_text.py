@@ -8,8 +8,8 @@ from kehu.activities import services as activity_services
 from kehu.activities.models import Activity
 from kehu.customers import services as customer_services
 from kehu.customers.models import Company, Person, Tag
-from kehu.sales import leads as lead_services
-from kehu.sales import services as sales_services
+from kehu.sales.deals import services as sales_services
+from kehu.sales.leads import services as lead_services
 from kehu.sales.models import Deal, Lead
 from tests.api.conftest import assert_validation, bearer_client, send
 from tests.factories import make_company, make_person

@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 
 from kehu.core import leases, recovery
-from kehu.customers import importing
-from kehu.customers.import_models import ImportJob
+from kehu.customers.imports import running as importing
+from kehu.customers.imports.models import ImportJob
 from kehu.customers.models import Person
 from tests.customers.import_helpers import csv_text, job_from_bytes
 
@@ -209,7 +209,7 @@ def test_the_daily_jobs_delete_finished_task_rows_after_two_weeks(db, settings):
     from django_tasks_db.models import DBTaskResult
 
     from kehu.activities.tasks import send_reminders
-    from kehu.sales import daily
+    from kehu.sales.daily import services as daily
 
     settings.TASKS = DB_QUEUE
     now = timezone.now()

@@ -53,7 +53,7 @@ def browser(admin_user):
 
 def _failing_page(error):
     """Every signed-in page counts the bell's notifications: make that query fail."""
-    return mock.patch("kehu.activities.notifications.unread_count", side_effect=error)
+    return mock.patch("kehu.activities.notifications.services.unread_count", side_effect=error)
 
 
 @pytest.mark.django_db

@@ -5,9 +5,10 @@ import uuid
 
 from django.conf import settings
 
-from kehu.customers import importing
-from kehu.customers.custom_fields import active_fields
-from kehu.customers.import_models import ImportJob
+from kehu.customers.fields.values import active_fields
+from kehu.customers.imports import files as import_files
+from kehu.customers.imports import mapping as import_mapping
+from kehu.customers.imports.models import ImportJob
 
 
 def job_from_bytes(
@@ -16,9 +17,9 @@ def job_from_bytes(
     settings.IMPORT_DIR.mkdir(parents=True, exist_ok=True)
     stored = f"{uuid.uuid4().hex}.{fmt}"
     (settings.IMPORT_DIR / stored).write_bytes(data)
-    info = importing.inspect_file(settings.IMPORT_DIR / stored, fmt)
+    info = import_files.inspect_file(settings.IMPORT_DIR / stored, fmt)
     if mapping is None:
-        mapping = importing.guess_mapping(info["headers"], entity, active_fields(entity))
+        mapping = import_mapping.guess_mapping(info["headers"], entity, active_fields(entity))
     return ImportJob.objects.create(
         user=user,
         entity=entity,

@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from kehu.core.audit import history
-from kehu.customers import field_services
+from kehu.customers.fields import services as field_services
 from kehu.customers.models import CustomField, Person
 from tests.factories import make_person
 

@@ -7,8 +7,12 @@ from django.contrib.contenttypes.models import ContentType
 
 from kehu.core.models import AuditEntry
 from kehu.core.search import search
-from kehu.customers import import_files, importing, services
-from kehu.customers.import_models import ImportJob
+from kehu.customers import services
+from kehu.customers.imports import files as import_files
+from kehu.customers.imports import mapping as import_mapping
+from kehu.customers.imports import running as importing
+from kehu.customers.imports import xlsx as import_xlsx
+from kehu.customers.imports.models import ImportJob
 from kehu.customers.models import Company, CustomField, Person
 from tests.customers.import_helpers import csv_text, job_from_bytes, xlsx_bytes
 from tests.factories import make_company, make_person, make_user
@@ -120,7 +124,7 @@ def test_xlsx_with_numeric_phone_and_date_cells(rep):
     ],
 )
 def test_cell_text_reads_cells_as_typed(value, text):
-    assert importing.cell_text(value) == text
+    assert import_xlsx.cell_text(value) == text
 
 
 def _labels_by_line(job):
@@ -344,11 +348,11 @@ def test_read_only_user_cannot_import(db):
 
 
 def test_unreadable_files_are_a_clear_problem(rep):
-    with pytest.raises(importing.FileProblem, match="XLSX"):
+    with pytest.raises(import_files.FileProblem, match="XLSX"):
         job_from_bytes(rep, b"not a zip file", fmt="xlsx")
-    with pytest.raises(importing.FileProblem, match="empty"):
+    with pytest.raises(import_files.FileProblem, match="empty"):
         job_from_bytes(rep, b"   \n")
-    with pytest.raises(importing.FileProblem, match="CSV"):
+    with pytest.raises(import_files.FileProblem, match="CSV"):
         job_from_bytes(rep, b"PK\x03\x04\x00\x00binary")
 
 
@@ -367,17 +371,17 @@ def test_invalid_utf8_later_in_the_file_fails_the_job_clearly_and_saves_nothing(
 def test_guess_mapping_english_and_chinese_each_field_once():
     headers = ["Full Name", "E-mail", "手机", "电话", "Company", "职位", "城市", "地址", "备注",
                "标签", "生日", "负责人", "Something"]  # fmt: skip
-    mapping = importing.guess_mapping(headers, "person", [])
+    mapping = import_mapping.guess_mapping(headers, "person", [])
     assert mapping == ["name", "email", "phone", "", "company", "title", "city", "address",
                        "notes", "tags", "birthday", "owner", ""]  # fmt: skip
-    assert importing.guess_mapping(["名称", "公司"], "company", [])[0] == "name"
+    assert import_mapping.guess_mapping(["名称", "公司"], "company", [])[0] == "name"
 
 
 def test_check_mapping_explains_what_is_missing():
-    problems = importing.check_mapping(["email", "email"], "person", [])
+    problems = import_mapping.check_mapping(["email", "email"], "person", [])
     assert any("one column" in p for p in problems)
     assert any("name" in p for p in problems)
-    assert importing.check_mapping(["name", ""], "person", []) == []
+    assert import_mapping.check_mapping(["name", ""], "person", []) == []
 
 
 def test_exported_apostrophes_are_undone_on_import(rep):

@@ -3,8 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from kehu.customers import import_files, importing
-from kehu.customers.import_models import ImportJob
+from kehu.customers.imports import files as import_files
+from kehu.customers.imports import running as importing
+from kehu.customers.imports.models import ImportJob
 from kehu.customers.models import Person
 from tests.customers.import_helpers import csv_text, job_from_bytes
 from tests.factories import PASSWORD

@@ -7,8 +7,10 @@ import pytest
 from django.db import transaction
 
 from kehu.core import events
-from kehu.customers import import_jobs, importing, services
-from kehu.customers.import_models import ImportJob
+from kehu.customers import services
+from kehu.customers.imports import jobs as import_jobs
+from kehu.customers.imports import running as importing
+from kehu.customers.imports.models import ImportJob
 from kehu.customers.models import Company, Person
 from tests.customers.import_helpers import csv_text, job_from_bytes
 from tests.factories import make_company

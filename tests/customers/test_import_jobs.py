@@ -3,8 +3,8 @@
 import pytest
 from django.http import Http404
 
-from kehu.customers import import_jobs
-from kehu.customers.import_models import ImportJob
+from kehu.customers.imports import jobs as import_jobs
+from kehu.customers.imports.models import ImportJob
 from tests.customers.import_helpers import csv_text, job_from_bytes
 
 pytestmark = pytest.mark.django_db

@@ -9,8 +9,10 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from kehu.customers import import_files, import_xlsx, importing
-from kehu.customers.import_models import ImportJob
+from kehu.customers.imports import files as import_files
+from kehu.customers.imports import running as importing
+from kehu.customers.imports import xlsx as import_xlsx
+from kehu.customers.imports.models import ImportJob
 from kehu.customers.models import Person
 from tests.customers import hostile_files
 from tests.customers.import_helpers import csv_text, job_from_bytes
@@ -64,7 +66,7 @@ def test_a_line_past_the_row_limit_is_refused_without_splitting_it_into_cells(re
     """A million columns: the line is refused after reading the limit, not parsed."""
     path = tmp_path / "million.csv"
     hostile_files.wide_csv(path, 1_000_000)
-    with pytest.raises(importing.FileProblem, match="Line 1 is longer than 1,048,576"):
+    with pytest.raises(import_files.FileProblem, match="Line 1 is longer than 1,048,576"):
         import_files.inspect_file(path, "csv")
 
 
@@ -125,7 +127,7 @@ def test_a_huge_cell_far_down_fails_the_import_before_anything_is_saved(rep, tmp
 def test_an_xlsx_text_longer_than_an_xml_token_is_refused_while_unpacking(rep, tmp_path):
     path = tmp_path / "token.xlsx"
     hostile_files.xlsx_huge_cell(path, 3 * import_xlsx.XML_TOKEN_BYTES)
-    with pytest.raises(importing.FileProblem, match="a cell of more than 32,767 characters"):
+    with pytest.raises(import_files.FileProblem, match="a cell of more than 32,767 characters"):
         import_files.inspect_file(path, "xlsx")
 
 
@@ -197,7 +199,7 @@ def test_an_xlsx_row_of_long_shared_strings_is_refused_by_its_length(tmp_path, s
     settings.IMPORT_MAX_ROW_CHARS = 100_000
     path = tmp_path / "shared.xlsx"
     path.write_bytes(xlsx_bytes([["Name"] + [f"c{i}" for i in range(10)], ["x" * 30_000] * 11]))
-    with pytest.raises(importing.FileProblem, match="Line 2 is longer than 100,000 characters"):
+    with pytest.raises(import_files.FileProblem, match="Line 2 is longer than 100,000 characters"):
         import_files.inspect_file(path, "xlsx")
 
 
@@ -205,7 +207,7 @@ def test_a_row_number_past_excels_last_row_is_refused(rep, tmp_path):
     path = tmp_path / "far.xlsx"
     sheet = hostile_files.SHEET_START + b'<row r="9999999"><c r="A9999999"><v>1</v></c></row>'
     hostile_files._rewrite(path, {hostile_files.SHEET: sheet + hostile_files.SHEET_END})
-    with pytest.raises(importing.FileProblem, match="not a readable XLSX"):
+    with pytest.raises(import_files.FileProblem, match="not a readable XLSX"):
         import_files.inspect_file(path, "xlsx")
 
 

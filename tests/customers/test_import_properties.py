@@ -6,9 +6,12 @@ from django.core.exceptions import ValidationError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kehu.core import bulk_write
 from kehu.core.contact import normalize_email, normalize_phone
-from kehu.customers import importing
-from kehu.customers.import_models import ImportJob
+from kehu.customers.imports import mapping as import_mapping
+from kehu.customers.imports import rows as import_rows
+from kehu.customers.imports import xlsx as import_xlsx
+from kehu.customers.imports.models import ImportJob
 from kehu.customers.models import CustomField
 from tests.factories import make_user
 
@@ -82,7 +85,7 @@ def reader(db):
     job = ImportJob(user=user, entity="person", format="csv")
     mapping = ["name", "email", "phone", "company", "birthday", "tags", "owner", "notes",
                "custom.level", "custom.size", "custom.since", "title"]  # fmt: skip
-    return importing.RowReader(job, mapping)
+    return import_rows.RowReader(job, mapping)
 
 
 @settings(
@@ -106,7 +109,7 @@ def test_any_row_is_read_into_values_or_errors_never_an_exception(reader, row):
 @given(st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True), cells,
                  st.datetimes(), st.dates()))  # fmt: skip
 def test_cell_text_always_gives_text(value):
-    text = importing.cell_text(value)
+    text = import_xlsx.cell_text(value)
     assert isinstance(text, str)
     if isinstance(value, int) and not isinstance(value, bool):
         assert text == str(value)
@@ -117,7 +120,7 @@ def test_cell_text_always_gives_text(value):
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.text(max_size=20), max_size=20))
 def test_guess_mapping_uses_each_field_once(headers):
-    mapping = importing.guess_mapping(headers, "person", [])
+    mapping = import_mapping.guess_mapping(headers, "person", [])
     assert len(mapping) == len(headers)
     chosen = [m for m in mapping if m]
     assert len(chosen) == len(set(chosen))
@@ -126,7 +129,7 @@ def test_guess_mapping_uses_each_field_once(headers):
 @given(st.integers(0, 5000), st.sampled_from([1, 2, 64, 256]))
 def test_insert_statements_cover_every_row_with_few_distinct_sizes(rows, largest):
     """Each distinct INSERT size is a cached prepared statement: a batch uses only a few."""
-    sizes = list(importing._statement_sizes(rows, largest))
+    sizes = list(bulk_write._statement_sizes(rows, largest))
     assert sum(sizes) == rows
     assert all(0 < size <= largest for size in sizes)
     assert {size & (size - 1) for size in sizes} <= {0}  # powers of two

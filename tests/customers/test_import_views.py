@@ -7,7 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from kehu.customers.import_models import ImportJob
+from kehu.customers.imports.models import ImportJob
 from kehu.customers.models import Person
 from tests.customers.import_helpers import csv_text, job_from_bytes, xlsx_bytes
 from tests.factories import PASSWORD, make_user

@@ -6,7 +6,8 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from kehu.customers import importing, services
+from kehu.customers import services
+from kehu.customers.imports import running as importing
 from kehu.customers.models import Company, CompanyTag, Person, PersonTag, Tag
 from tests.customers.import_helpers import csv_text, job_from_bytes
 from tests.factories import make_company, make_person

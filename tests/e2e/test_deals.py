@@ -52,7 +52,7 @@ def test_dropping_on_lost_asks_why(page, server_errors):
 
 def test_convert_a_qualified_lead_into_person_company_and_deal(page, server_errors):
     from kehu.customers.models import Company, Person
-    from kehu.sales import leads
+    from kehu.sales.leads import services as leads
 
     rep = make_user("lina")
     lead = leads.create_lead(

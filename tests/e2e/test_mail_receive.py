@@ -5,11 +5,11 @@ import re
 
 from playwright.sync_api import expect
 
-from kehu.activities import mail_receive
 from kehu.customers.models import Person
-from tests.activities.mail_samples import GBK_EMAIL, GBK_SUBJECT, b64_word, raw_email
+from kehu.mail import receiving as mail_receive
 from tests.e2e.helpers import login
 from tests.factories import make_person, make_user
+from tests.mail.mail_samples import GBK_EMAIL, GBK_SUBJECT, b64_word, raw_email
 
 
 def test_an_email_from_a_customer_is_on_their_timeline(page):

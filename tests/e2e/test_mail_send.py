@@ -4,7 +4,7 @@ import re
 
 from playwright.sync_api import expect
 
-from kehu.activities import mail_templates
+from kehu.mail import templating as mail_templates
 from tests.e2e.helpers import login
 from tests.factories import make_company, make_person, make_user
 

@@ -5,7 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from kehu.sales import services
+from kehu.sales.deals import services
 from kehu.sales.models import Deal
 from tests.api.conftest import assert_validation, bearer_client, send
 from tests.factories import default_pipeline, make_company, make_deal, stage

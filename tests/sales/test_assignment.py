@@ -6,9 +6,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from kehu.activities.models import Notification
-from kehu.customers import field_services
-from kehu.sales import assignment, leads, services
-from kehu.sales.assignment import BY_RULES
+from kehu.customers.fields import services as field_services
+from kehu.sales.assignment import services as assignment
+from kehu.sales.assignment.services import BY_RULES
+from kehu.sales.deals import services
+from kehu.sales.leads import services as leads
 from kehu.sales.models import AssignmentRule, Deal, Lead
 from tests.api.conftest import bearer_client, send
 from tests.factories import make_company, make_team, make_user
@@ -156,8 +158,8 @@ def test_rules_through_the_settings_screen(client, admin_user, manager):
 
 def test_lead_custom_fields_drive_rules_scores_forms_api_and_import(client, admin_user, rep,
                                                                     manager):  # fmt: skip
-    from kehu.customers import importing
-    from kehu.sales import scoring
+    from kehu.customers.imports import running as importing
+    from kehu.sales.scoring import services as scoring
     from tests.customers.import_helpers import job_from_bytes
 
     budget = {"entity": "lead", "key": "budget", "label": "Budget", "label_zh": "预算",

@@ -8,7 +8,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from kehu.sales import forecast, services
+from kehu.sales.deals import services
+from kehu.sales.forecast import services as forecast
 from kehu.sales.models import Deal, SalesTarget
 from tests.api.conftest import assert_validation, bearer_client, send
 from tests.factories import make_deal, stage

@@ -7,9 +7,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from kehu.customers import importing
-from kehu.customers.import_models import ImportJob
-from kehu.sales import assignment
+from kehu.customers.imports import mapping as import_mapping
+from kehu.customers.imports import running as importing
+from kehu.customers.imports.models import ImportJob
+from kehu.sales.assignment import services as assignment
 from kehu.sales.models import Lead
 from tests.customers.import_helpers import job_from_bytes, xlsx_bytes
 from tests.factories import make_user
@@ -43,7 +44,7 @@ ROWS = [
 
 
 def test_columns_are_guessed_for_leads():
-    mapping = importing.guess_mapping(ROWS[0], "lead", [])
+    mapping = import_mapping.guess_mapping(ROWS[0], "lead", [])
     assert mapping == ["name", "company_name", "email", "phone", "region", "source",
                        "product_interest", "next_step_due"]  # fmt: skip
 

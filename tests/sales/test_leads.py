@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from kehu.core import audit
 from kehu.customers.models import Company, Person
-from kehu.sales import leads
+from kehu.sales.leads import services as leads
 from kehu.sales.models import Deal, Lead
 from tests.api.conftest import assert_validation, bearer_client, send
 from tests.factories import make_company, make_person
@@ -209,7 +209,7 @@ def test_the_web_lead_api_needs_no_login(admin_user, settings):
 
 
 def test_behind_a_proxy_the_limit_counts_the_proxys_last_forwarded_address(rf, settings):
-    from kehu.sales.lead_views import visitor_address
+    from kehu.sales.leads.views import visitor_address
 
     request = rf.post("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.9")
     assert visitor_address(request) == "10.0.0.1"

@@ -7,8 +7,9 @@ import decimal
 import pytest
 from django.urls import reverse
 
-from kehu.sales import catalog, quotes
+from kehu.sales.catalog import services as catalog
 from kehu.sales.models import Order, PriceList, Product, Quote
+from kehu.sales.quotes import services as quotes
 from tests.factories import make_company, make_deal, make_person
 from tests.sales.test_quotes import make_product, pdf_text, two_product_quote
 

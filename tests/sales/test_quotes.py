@@ -13,8 +13,11 @@ from hypothesis import strategies as st
 
 from kehu.core import audit
 from kehu.customers.models import Tag
-from kehu.sales import catalog, pricing, quotes, services
+from kehu.sales.catalog import pricing
+from kehu.sales.catalog import services as catalog
+from kehu.sales.deals import services
 from kehu.sales.models import DocumentCounter, Order, PriceList, Product, Quote, QuoteLine
+from kehu.sales.quotes import services as quotes
 from tests.factories import make_company, make_deal, make_person
 
 pytestmark = pytest.mark.django_db
@@ -364,7 +367,7 @@ def pdf_text(data: bytes) -> str:
 
 
 def test_the_pdf_shows_the_lines_and_totals(admin_user, rep):
-    from kehu.sales.quote_pdf import quote_pdf
+    from kehu.sales.quotes.pdf import quote_pdf
 
     quote, _deal = two_product_quote(admin_user, rep, terms="付款方式：预付 30%")
     text = pdf_text(quote_pdf(quote))

@@ -9,9 +9,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from kehu.activities.models import DailyRun, Notification
-from kehu.sales import daily, leads, scoring, services
-from kehu.sales.models import Lead, LearnedScoreModel, ScoringRule
+from kehu.activities.models import Notification
+from kehu.sales.daily import services as daily
+from kehu.sales.deals import services
+from kehu.sales.leads import services as leads
+from kehu.sales.models import DailyRun, Lead, LearnedScoreModel, ScoringRule
+from kehu.sales.scoring import services as scoring
 from tests.api.conftest import bearer_client
 from tests.factories import make_deal, make_user, stage
 
@@ -186,7 +189,7 @@ def test_workers_queue_the_daily_run_once(settings):
 
 def test_not_a_number_is_refused_everywhere(client, admin_user, rep):
     """NaN passes Decimal() but compares with nothing: it must be a clear error, not a 500."""
-    from kehu.sales import catalog
+    from kehu.sales.catalog import services as catalog
 
     with pytest.raises(ValidationError):
         scoring.save_rule(admin_user, None, {"name": "x", "field": "days_since_contact",

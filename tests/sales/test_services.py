@@ -12,7 +12,7 @@ from django.utils import timezone
 from kehu.core import audit
 from kehu.core.models import AuditEntry
 from kehu.core.records import VersionConflict
-from kehu.sales import services
+from kehu.sales.deals import services
 from kehu.sales.models import Deal, ExchangeRate, Pipeline, Stage, StageChange
 from tests.factories import default_pipeline, make_company, make_deal, stage
 

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from kehu.sales import services
+from kehu.sales.deals import services
 from kehu.sales.models import Deal, Pipeline
 from tests.factories import default_pipeline, make_company, make_deal, make_person, stage
 
@@ -226,7 +226,7 @@ def test_my_pipeline_lists_what_needs_doing(client, rep, teammate, manager):
 
     from django.utils import timezone
 
-    from kehu.sales import leads
+    from kehu.sales.leads import services as leads
 
     today = timezone.localdate()
     make_deal(rep, "逾期的单", next_step="回电", next_step_due=today - datetime.timedelta(days=2))

@@ -73,7 +73,7 @@ def may_create(user, module: str) -> bool:
 def may_send_email(user) -> bool:
     """Whether the user's role lets them send email from Kehu (the Send email and Reply
     buttons)."""
-    from kehu.activities.mail_send import may_send
+    from kehu.mail.sending import may_send
 
     return may_send(user)
 

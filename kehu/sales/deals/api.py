@@ -1,0 +1,383 @@
+# mypy: disable-error-code="arg-type, attr-defined"
+"""REST routes for pipelines (with their stages), exchange rates and deals (/api/v1/...).
+
+Reads start from `visible_to(user)`; writes go through `sales.deals.services`.
+"""
+
+import datetime
+import decimal
+from typing import Any, Literal
+
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import Http404, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import Field, Header, Path, Router, Schema, Status
+
+from kehu.core import visibility
+from kehu.core.api_support import (
+    PATCH_ERRORS,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    ApiRequest,
+    Input,
+    PageParams,
+    RowId,
+    expected_version,
+    renamed_fields,
+    set_etag,
+)
+from kehu.core.record_api import RecordQueries, add_record_routes
+from kehu.sales.assignment.services import BY_RULES
+from kehu.sales.deals import queries, services
+from kehu.sales.models import Deal, ExchangeRate, Pipeline
+
+pipelines_router = Router(tags=["pipelines"])
+rates_router = Router(tags=["exchange rates"])
+deals_router = Router(tags=["deals"])
+
+ALIASES = {"company": "company_id", "owner": "owner_id", "pipeline": "pipeline_id",
+           "stage": "stage_id"}  # fmt: skip
+
+
+class StageOut(Schema):
+    id: int
+    name: str
+    name_zh: str
+    position: int
+    probability: int = Field(description="Win probability, 0–100 %.")
+    kind: Literal["open", "won", "lost"]
+
+
+class PipelineOut(Schema):
+    id: int
+    name: str
+    name_zh: str
+    stale_days: int
+    active: bool
+    stages: list[StageOut]
+
+
+class PipelinePage(Schema):
+    items: list[PipelineOut]
+    next_cursor: str | None = Field(None, description="Always null: every pipeline at once.")
+
+
+class RateOut(Schema):
+    currency: str
+    rate: decimal.Decimal = Field(description="Company currency units per unit of `currency`.")
+    updated_at: datetime.datetime
+
+
+class RatePage(Schema):
+    items: list[RateOut]
+    next_cursor: str | None = Field(None, description="Always null: every rate at once.")
+
+
+class ContactOut(Schema):
+    person_id: int
+    name: str
+    role: str
+
+
+class DealOut(Schema):
+    id: int
+    name: str
+    pipeline_id: int
+    stage_id: int
+    stage_name: str
+    status: Literal["open", "won", "lost"]
+    probability: int
+    amount: decimal.Decimal
+    currency: str
+    expected_close: datetime.date | None
+    company_id: int | None
+    company_name: str | None
+    next_step: str
+    next_step_due: datetime.date | None
+    close_reason: str
+    stage_changed_at: datetime.datetime
+    closed_at: datetime.datetime | None
+    owner_id: int
+    contacts: list[ContactOut] = Field(description="The people on the deal, with their roles.")
+    version: int
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+
+
+class DealPage(Schema):
+    items: list[DealOut]
+    next_cursor: str | None
+
+
+class DealCreate(Input):
+    name: str = Field(max_length=200)
+    pipeline_id: RowId | None = Field(None, description="Default: the first active pipeline.")
+    stage_id: RowId | None = Field(None, description="Default: the pipeline's first open stage.")
+    amount: decimal.Decimal = Field(decimal.Decimal(0), ge=0, max_digits=16, decimal_places=2)
+    currency: str | None = Field(
+        None, min_length=3, max_length=3, description="ISO 4217; default: the company currency."
+    )
+    expected_close: datetime.date | None = None
+    company_id: RowId | None = None
+    next_step: str = Field("", max_length=200)
+    next_step_due: datetime.date | None = None
+    close_reason: str = Field("", max_length=200, description="Needed for a lost stage.")
+    owner_id: RowId | None = Field(
+        None, description="Default: as the assignment rules say, or else you."
+    )
+
+
+class DealPatch(Input):
+    """Only the fields sent change. Moving a won or lost deal needs `reopen: true`."""
+
+    name: str | None = Field(None, max_length=200)
+    pipeline_id: RowId | None = None
+    stage_id: RowId | None = None
+    amount: decimal.Decimal | None = Field(None, ge=0, max_digits=16, decimal_places=2)
+    currency: str | None = Field(None, min_length=3, max_length=3)
+    expected_close: datetime.date | None = None
+    company_id: RowId | None = None
+    next_step: str | None = Field(None, max_length=200)
+    next_step_due: datetime.date | None = None
+    close_reason: str | None = Field(None, max_length=200)
+    owner_id: RowId | None = None
+    reopen: bool = Field(False, description="Allow moving a won or lost deal to another stage.")
+
+
+class DealMove(Input):
+    stage_id: RowId
+    reason: str | None = Field(None, max_length=200, description="Why it was won or lost.")
+    reopen: bool = Field(False, description="Needed to move a won or lost deal.")
+
+
+class DealFilters(PageParams):
+    """The filters of the deal list in the UI."""
+
+    q: str | None = Field(None, max_length=200, description="Search deal and company names.")
+    pipeline: int | None = Field(None, ge=1, le=2**63 - 1, description="Pipeline id.")
+    stage: int | None = Field(None, ge=1, le=2**63 - 1, description="Stage id.")
+    owner: str | None = Field(None, pattern=r"^(me|[0-9]{1,18})$", description="User id or `me`.")
+    company: int | None = Field(None, ge=1, le=2**63 - 1, description="Company id.")
+    status: Literal["open", "won", "lost"] | None = None
+    overdue: bool | None = Field(None, description="Only open deals whose next step is overdue.")
+    ordering: str = Field(
+        "-updated_at",
+        pattern=r"^-?(name|updated_at|amount)$",
+        description="`name`, `updated_at` or `amount`; `-` first for descending.",
+    )
+
+
+def stage_out(stage) -> dict:
+    return {
+        "id": stage.pk,
+        "name": stage.name,
+        "name_zh": stage.name_zh,
+        "position": stage.position,
+        "probability": stage.probability,
+        "kind": stage.kind,
+    }
+
+
+def pipeline_out(pipeline: Pipeline) -> dict:
+    return {
+        "id": pipeline.pk,
+        "name": pipeline.name,
+        "name_zh": pipeline.name_zh,
+        "stale_days": pipeline.stale_days,
+        "active": pipeline.active,
+        "stages": [stage_out(s) for s in pipeline.stages.all()],
+    }
+
+
+def deal_out(deal: Deal) -> dict:
+    company = deal.live_company
+    return {
+        "id": deal.pk,
+        "name": deal.name,
+        "pipeline_id": deal.pipeline_id,
+        "stage_id": deal.stage_id,
+        "stage_name": deal.stage.name,
+        "status": deal.stage.kind,
+        "probability": deal.stage.probability,
+        "amount": deal.amount,
+        "currency": deal.currency,
+        "expected_close": deal.expected_close,
+        "company_id": company.pk if company else None,
+        "company_name": company.name if company else None,
+        "next_step": deal.next_step,
+        "next_step_due": deal.next_step_due,
+        "close_reason": deal.close_reason,
+        "stage_changed_at": deal.stage_changed_at,
+        "closed_at": deal.closed_at,
+        "owner_id": deal.owner_id,
+        "contacts": [
+            {"person_id": c.person_id, "name": c.person.name, "role": c.role}
+            for c in deal.contacts.all()
+        ],
+        "version": deal.version,
+        "created_at": deal.created_at,
+        "updated_at": deal.updated_at,
+    }
+
+
+def _require_sales_read(user) -> None:
+    visibility.require(user, "sales", "read")
+
+
+@pipelines_router.get(
+    "", response={200: PipelinePage, **READ_ERRORS}, summary="List pipelines and stages"
+)
+def list_pipelines(request: ApiRequest):
+    _require_sales_read(request.auth)
+    pipelines = Pipeline.objects.prefetch_related("stages")
+    return {"items": [pipeline_out(p) for p in pipelines], "next_cursor": None}
+
+
+@pipelines_router.get(
+    "/{pipeline_id}", response={200: PipelineOut, **READ_ERRORS}, summary="Read a pipeline"
+)
+def get_pipeline(request: ApiRequest, pipeline_id: int = Path(..., ge=1, le=2**63 - 1)):
+    _require_sales_read(request.auth)
+    pipeline = Pipeline.objects.prefetch_related("stages").filter(pk=pipeline_id).first()
+    if pipeline is None:
+        raise Http404
+    return pipeline_out(pipeline)
+
+
+@rates_router.get("", response={200: RatePage, **READ_ERRORS}, summary="List exchange rates")
+def list_rates(request: ApiRequest):
+    _require_sales_read(request.auth)
+    rates = ExchangeRate.objects.values("currency", "rate", "updated_at")
+    return {"items": list(rates), "next_cursor": None}
+
+
+TEXT_FIELDS = {"name", "next_step", "close_reason"}
+RELATIONS = {"company_id": "company", "owner_id": "owner", "pipeline_id": "pipeline",
+             "stage_id": "stage"}  # fmt: skip
+
+
+def _service_changes(payload: Input, partial: bool) -> dict:
+    data = payload.model_dump(exclude_unset=partial)
+    changes: dict[str, Any] = {}
+    for name, value in data.items():
+        if name in RELATIONS:
+            if value is not None or name == "company_id":
+                changes[RELATIONS[name]] = value
+            elif name == "owner_id" and not partial:
+                changes["owner"] = BY_RULES
+        elif name in TEXT_FIELDS:
+            changes[name] = value if value is not None else ""
+        elif name == "reopen":
+            if value:
+                changes["reopen"] = True
+        elif name == "currency" and value is None:
+            continue
+        elif name == "amount" and value is None:
+            raise ValidationError({"amount": [_("Enter an amount such as 12800.00.")]})
+        else:
+            changes[name] = value
+    return changes
+
+
+def _apply_filters(qs: QuerySet, request: ApiRequest, filters: DealFilters) -> QuerySet:
+    params = filters.model_dump(exclude_none=True, exclude={"limit", "cursor", "ordering"})
+    if params.get("overdue") is not None:
+        params["overdue"] = "1" if params["overdue"] else ""
+    return queries.apply_filters(qs, {k: str(v) for k, v in params.items()}, request.auth)
+
+
+DEALS = RecordQueries(
+    Deal, select_related=("stage", "company"), prefetch_related=("contacts__person",)
+)
+
+add_record_routes(
+    deals_router,
+    queries=DEALS,
+    module=__name__,
+    entity="deal",
+    plural="deals",
+    label="a deal",
+    out_schema=DealOut,
+    page_schema=DealPage,
+    create_schema=DealCreate,
+    patch_schema=DealPatch,
+    filters_schema=DealFilters,
+    list_description="Deals you can see, a page at a time.",
+    apply_filters=_apply_filters,
+    to_out=deal_out,
+    to_changes=_service_changes,
+    create=services.create_deal,
+    update=services.update_deal,
+    delete=services.delete_deal,
+    restore=services.restore_deal,
+    aliases=ALIASES,
+)
+
+
+@deals_router.post(
+    "/{deal_id}/move",
+    response={200: DealOut, **PATCH_ERRORS},
+    summary="Move a deal to another stage",
+    operation_id="kehu_sales_api_move_deal",
+    url_name="move_deal",
+)
+def move_deal(
+    request: ApiRequest,
+    response: HttpResponse,
+    payload: DealMove,
+    deal_id: int = Path(..., ge=1, le=2**63 - 1),
+    if_match: str | None = Header(None, alias="If-Match"),
+):
+    deal = DEALS.visible(request.auth, deal_id)
+    version = expected_version(if_match, deal.version)
+    with renamed_fields(ALIASES):
+        if payload.reopen and deal.is_closed:
+            saved = services.reopen_deal(request.auth, deal, payload.stage_id, version)
+        else:
+            if payload.reopen:
+                raise ValidationError({"reopen": [_("Only a won or lost deal can be reopened.")]})
+            saved = services.move_deal(
+                request.auth, deal, payload.stage_id, version, reason=payload.reason
+            )
+    set_etag(response, saved.version)
+    return deal_out(saved)
+
+
+class ContactIn(Input):
+    person_id: RowId
+    role: str = Field("", max_length=100, description="e.g. decision maker, buyer, user")
+
+
+@deals_router.post(
+    "/{deal_id}/contacts",
+    response={200: DealOut, **WRITE_ERRORS},
+    summary="Add a person to a deal, or change their role",
+    operation_id="kehu_sales_api_set_deal_contact",
+    url_name="set_deal_contact",
+)
+def set_deal_contact(
+    request: ApiRequest, payload: ContactIn, deal_id: int = Path(..., ge=1, le=2**63 - 1)
+):
+    deal = DEALS.visible(request.auth, deal_id)
+    with renamed_fields({"person": "person_id"}):
+        services.set_contact(request.auth, deal, payload.person_id, payload.role)
+    return deal_out(DEALS.visible(request.auth, deal_id))
+
+
+@deals_router.delete(
+    "/{deal_id}/contacts/{person_id}",
+    response={204: None, **WRITE_ERRORS},
+    summary="Take a person off a deal",
+    operation_id="kehu_sales_api_remove_deal_contact",
+    url_name="remove_deal_contact",
+)
+def remove_deal_contact(
+    request: ApiRequest,
+    deal_id: int = Path(..., ge=1, le=2**63 - 1),
+    person_id: int = Path(..., ge=1, le=2**63 - 1),
+):
+    deal = DEALS.visible(request.auth, deal_id)
+    with renamed_fields({"person": "person_id"}):
+        services.remove_contact(request.auth, deal, person_id)
+    return Status(204, None)

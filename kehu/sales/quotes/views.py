@@ -1,0 +1,386 @@
+"""Quote and order screens: the lists, building a quote from products, its page, the
+printable view and PDF, sending, accepting or rejecting, new versions, and orders."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kehu.activities import timeline
+from kehu.core import visibility
+from kehu.core.access import get_visible_or_404
+from kehu.core.records import VersionConflict
+from kehu.sales.deals.queries import id_or_none
+from kehu.sales.models import Deal, Order, Quote
+from kehu.sales.quotes import services as quotes
+from kehu.sales.quotes.forms import (
+    QuoteForm,
+    QuoteLineFormSet,
+    initial_lines,
+    line_rows,
+    product_choices,
+    split_errors,
+)
+from kehu.sales.quotes.pdf import quote_pdf
+from kehu.web.pages import chosen_sort, delete_page, list_page, restore_page
+
+QUOTE_SORTS = ["-updated_at", "updated_at", "-total", "total"]
+ORDER_SORTS = ["-ordered_at", "ordered_at"]
+
+
+def _status_and_owner(qs, params, user, statuses) -> tuple:
+    errors = {}
+    status = params.get("status")
+    if status:
+        if status in statuses:
+            qs = qs.filter(status=status)
+        else:
+            errors["status"] = [_("Choose a status from the list.")]
+    owner = params.get("owner")
+    if owner:
+        owner_id = user.pk if owner == "me" else id_or_none(owner)
+        if owner_id is None:
+            errors["owner"] = [_("Expected a number.")]
+        else:
+            qs = qs.filter(owner_id=owner_id)
+    return qs, errors
+
+
+@login_required
+def quote_list(request):
+    user = request.user
+    visibility.require(user, "sales", "read")
+    base = Quote.objects.visible_to(user).select_related("owner", "company")
+    qs, errors = _status_and_owner(base, request.GET, user, Quote.Status.values)
+    if request.GET.get("status") != Quote.Status.SUPERSEDED:
+        qs = qs.filter(is_latest=True)
+    number = (request.GET.get("q") or "").strip().upper()[:20]
+    if number:
+        qs = qs.filter(number__startswith=number)
+    context = {
+        "nav": "quotes",
+        "errors": errors,
+        "statuses": Quote.Status.choices,
+        "can_create": visibility.can(user, "sales", "create"),
+    }
+    return list_page(
+        request,
+        qs,
+        template="sales/quotes.html",
+        sort=chosen_sort(request, QUOTE_SORTS),
+        base=base,
+        filter_keys=("q", "status", "owner"),
+        context=context,
+    )
+
+
+def _quote_form_page(request, quote: Quote | None, deal: Deal | None = None):
+    """New and edit share this page: the quote's fields and its lines in one form."""
+    user = request.user
+    form = QuoteForm(request.POST or None, user=user, instance=quote, deal=deal)
+    lines = initial_lines(quote) if quote is not None else []
+    current = [int(row["product"]) for row in lines if row["product"]]
+    formset = QuoteLineFormSet(
+        request.POST or None,
+        initial=lines,
+        prefix="lines",
+        form_kwargs={"products": product_choices(current)},
+    )
+    line_errors: list[str] = []
+    context = {"nav": "quotes", "form": form, "formset": formset, "quote": quote, "deal": deal}
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        data = {**form.service_data(), "lines": line_rows(formset)}
+        try:
+            if quote is None:
+                if deal is not None:
+                    data["deal"] = deal.pk
+                saved = quotes.create_quote(user, data)
+            else:
+                saved = quotes.update_quote(user, quote, data, form.cleaned_data["version"])
+        except VersionConflict:
+            form.add_error(
+                None, _("Someone changed this quote meanwhile. Reload it and try again.")
+            )
+        except ValidationError as exc:
+            line_errors, rest = split_errors(exc, "lines")
+            if rest is not None:
+                form.add_service_errors(rest)
+        else:
+            messages.success(request, _("“%(name)s” is saved.") % {"name": saved})
+            return redirect(saved.get_absolute_url())
+    context["line_errors"] = line_errors
+    return render(request, "sales/quote_form.html", context)
+
+
+@login_required
+def quote_create(request):
+    user = request.user
+    visibility.require(user, "sales", "create")
+    deal = None
+    deal_id = id_or_none(request.GET.get("deal"))
+    if deal_id:
+        deal = get_visible_or_404(
+            Deal, user, deal_id, queryset=Deal.objects.select_related("company")
+        )
+    return _quote_form_page(request, None, deal)
+
+
+@login_required
+def quote_edit(request, pk):
+    user = request.user
+    quote = get_visible_or_404(
+        Quote, user, pk, queryset=Quote.objects.select_related("owner", "company")
+    )
+    visibility.require_record(user, quote, "edit")
+    if not quote.is_editable:
+        messages.error(request, _("Only a draft can be changed; make a new version instead."))
+        return redirect(quote.get_absolute_url())
+    return _quote_form_page(request, quote, quote.deal if quote.deal_id else None)
+
+
+@login_required
+def quote_detail(request, pk):
+    user = request.user
+    quote = get_visible_or_404(
+        Quote,
+        user,
+        pk,
+        include_bin=True,
+        queryset=Quote.all_objects.select_related("owner", "company", "deal", "person"),
+    )
+    if request.htmx and "before" in request.GET:
+        items = {"timeline": timeline.page(quote, request.GET.get("before"), kinds=["changes"])}
+        return render(request, "customers/_timeline_items.html", items)
+    versions = (
+        Quote.objects.visible_to(user).filter(number=quote.number).order_by("-revision")
+        .only("pk", "number", "revision", "status", "total", "currency", "updated_at")
+    )  # fmt: skip
+    can_edit = visibility.can(user, "sales", "edit")
+    context = {
+        "nav": "quotes",
+        "quote": quote,
+        "record": quote,
+        "lines": quote.lines.all(),
+        "versions": versions,
+        "order": Order.objects.visible_to(user).filter(quote=quote).first(),
+        "timeline": timeline.page(quote, request.GET.get("before"), kinds=["changes"]),
+        "can_edit": can_edit,
+        "can_create": visibility.can(user, "sales", "create"),
+        "can_delete": visibility.can(user, "sales", "delete"),
+        "email_ready": quotes.email_configured(),
+    }
+    return render(request, "sales/quote_detail.html", context)
+
+
+@login_required
+def quote_print(request, pk):
+    quote = get_visible_or_404(
+        Quote, request.user, pk, queryset=Quote.objects.select_related("owner", "company", "person")
+    )
+    context = {"quote": quote, "lines": quote.lines.all(), "seller": settings.COMPANY_NAME}
+    return render(request, "sales/quote_print.html", context)
+
+
+@login_required
+def quote_pdf_download(request, pk):
+    quote = get_visible_or_404(
+        Quote, request.user, pk, queryset=Quote.objects.select_related("owner", "company", "person")
+    )
+    response = HttpResponse(quote_pdf(quote), content_type="application/pdf")
+    filename = f"{quote.label.replace(' ', '-')}.pdf"
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+def _act(request, quote: Quote, action, success: str):
+    """Run a quote action from a POST, then back to the quote with its outcome."""
+    try:
+        result = action()
+    except VersionConflict:
+        messages.error(request, _("Someone changed this quote meanwhile; here it is as it is now."))
+        return redirect(quote.get_absolute_url())
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect(quote.get_absolute_url())
+    messages.success(request, success % {"name": result})
+    return redirect(result.get_absolute_url())
+
+
+def _posted_quote(request, pk) -> tuple[Quote, int | None]:
+    quote = get_visible_or_404(
+        Quote, request.user, pk, queryset=Quote.objects.select_related("owner", "company")
+    )
+    visibility.require_record(request.user, quote, "edit")
+    return quote, id_or_none(request.POST.get("version"))
+
+
+@login_required
+def quote_send(request, pk):
+    user = request.user
+    quote = get_visible_or_404(
+        Quote, user, pk, queryset=Quote.objects.select_related("owner", "company", "person")
+    )
+    visibility.require_record(user, quote, "edit")
+    person = quote.person if quote.person_id else None
+    seller = settings.COMPANY_NAME
+    subject = _("Quote %(number)s: %(title)s") % {"number": quote.label, "title": quote.title}
+    values = {
+        "to": request.POST.get("to", person.email if person else ""),
+        "subject": request.POST.get("subject", subject),
+        "message": request.POST.get(
+            "message",
+            _("Hello,\n\nPlease find our quote %(number)s attached.\n\nBest regards,\n%(name)s")
+            % {"number": quote.label, "name": user.get_full_name() or user.username},
+        ),
+    }
+    errors: dict = {}
+    if request.method == "POST":
+        to = "" if request.POST.get("mark_only") else values["to"]
+        if not to and not request.POST.get("mark_only"):
+            errors["to"] = [_("Enter the address to send the quote to.")]
+        else:
+            version = id_or_none(request.POST.get("version"))
+            try:
+                sent = quotes.send_quote(user, quote, to, values["subject"], values["message"],
+                                         version)  # fmt: skip
+            except VersionConflict:
+                errors["general"] = [_("Someone changed this quote meanwhile. Reload it.")]
+            except ValidationError as exc:
+                found = exc.message_dict if hasattr(exc, "error_dict") else {}
+                errors = {"to": found.get("to", [])}
+                errors["general"] = [m for k, v in found.items() if k != "to" for m in v]
+                errors["general"] += [] if found else exc.messages
+            else:
+                if to:
+                    messages.success(request, _("%(name)s is being emailed to %(to)s.") % {
+                        "name": sent, "to": to})  # fmt: skip
+                else:
+                    messages.success(request, _("%(name)s is marked as sent.") % {"name": sent})
+                return redirect(sent.get_absolute_url())
+    context = {
+        "nav": "quotes",
+        "quote": quote,
+        "values": values,
+        "errors": errors,
+        "email_ready": quotes.email_configured(),
+        "seller": seller,
+    }
+    return render(request, "sales/quote_send.html", context, status=400 if errors else 200)
+
+
+@login_required
+@require_POST
+def quote_accept(request, pk):
+    quote, version = _posted_quote(request, pk)
+    note = request.POST.get("note", "")
+    return _act(
+        request,
+        quote,
+        lambda: quotes.accept_quote(request.user, quote, note, version),
+        _("%(name)s is accepted and its order is made."),
+    )
+
+
+@login_required
+@require_POST
+def quote_reject(request, pk):
+    quote, version = _posted_quote(request, pk)
+    reason = request.POST.get("reason", "")
+    return _act(
+        request,
+        quote,
+        lambda: quotes.reject_quote(request.user, quote, reason, version),
+        _("%(name)s is marked as rejected."),
+    )
+
+
+@login_required
+@require_POST
+def quote_revise(request, pk):
+    quote, version = _posted_quote(request, pk)
+    return _act(
+        request,
+        quote,
+        lambda: quotes.revise_quote(request.user, quote, version),
+        _("%(name)s is a new draft: change it and send it again."),
+    )
+
+
+@login_required
+def quote_delete(request, pk):
+    quote = get_visible_or_404(
+        Quote, request.user, pk, queryset=Quote.objects.select_related("owner", "company")
+    )
+    if quote.status == Quote.Status.ACCEPTED:
+        messages.error(request, _("An accepted quote has an order: cancel the order instead."))
+        return redirect(quote.get_absolute_url())
+    return delete_page(request, quote, delete=quotes.delete_quote, list_url="quote-list",
+                       nav="quotes")  # fmt: skip
+
+
+@login_required
+@require_POST
+def quote_restore(request, pk):
+    return restore_page(request, Quote, pk, restore=quotes.restore_quote)
+
+
+# --- orders ---------------------------------------------------------------------------------
+
+
+@login_required
+def order_list(request):
+    user = request.user
+    visibility.require(user, "sales", "read")
+    base = Order.objects.visible_to(user).select_related("owner", "company")
+    qs, errors = _status_and_owner(base, request.GET, user, Order.Status.values)
+    context = {"nav": "orders", "errors": errors, "statuses": Order.Status.choices}
+    return list_page(
+        request,
+        qs,
+        template="sales/orders.html",
+        sort=chosen_sort(request, ORDER_SORTS),
+        filter_keys=("status", "owner"),
+        context=context,
+    )
+
+
+@login_required
+def order_detail(request, pk):
+    user = request.user
+    order = get_visible_or_404(
+        Order, user, pk, queryset=Order.objects.select_related("quote", "deal", "company", "person")
+    )
+    context = {
+        "nav": "orders",
+        "order": order,
+        "record": order,
+        "lines": order.lines.all(),
+        "timeline": timeline.page(order, request.GET.get("before"), kinds=["changes"]),
+        "can_edit": visibility.can(user, "sales", "edit"),
+        "statuses": Order.Status.choices,
+    }
+    return render(request, "sales/order_detail.html", context)
+
+
+@login_required
+@require_POST
+def order_status(request, pk):
+    user = request.user
+    order = get_visible_or_404(Order, user, pk)
+    version = id_or_none(request.POST.get("version"))
+    try:
+        order = quotes.set_order_status(user, order, request.POST.get("status", ""), version)
+    except VersionConflict:
+        messages.error(request, _("Someone changed this order meanwhile; here it is as it is now."))
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("%(name)s is now %(status)s.") % {
+            "name": order, "status": order.get_status_display()})  # fmt: skip
+    return redirect(order.get_absolute_url())

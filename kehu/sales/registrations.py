@@ -1,0 +1,30 @@
+"""What sales adds to the customers app, which does not import sales (decision 0018): leads as
+an import target and a record type with custom fields, and the deals on a company's page."""
+
+from kehu.core import visibility
+
+
+def company_deals(user, company) -> dict:
+    """The company page's deals section: its ten latest visible deals."""
+    if not visibility.can(user, "sales", "read"):
+        return {}
+    from kehu.sales.deals.models import Deal
+
+    deals = Deal.objects.visible_to(user).filter(company=company)
+    return {
+        "deals": list(deals.select_related("stage", "owner").order_by("-updated_at", "-id")[:10]),
+        "can_create_deal": visibility.can(user, "sales", "create"),
+    }
+
+
+def register() -> None:
+    from kehu.customers import views as customer_views
+    from kehu.customers.fields import services as field_services
+    from kehu.customers.models import CustomField
+    from kehu.sales.leads import importing
+    from kehu.sales.leads.models import Lead
+
+    importing.register()
+    field_services.register_entity(CustomField.Entity.LEAD, Lead, "cf_l_")
+    if company_deals not in customer_views.COMPANY_SECTIONS:
+        customer_views.COMPANY_SECTIONS.append(company_deals)
