@@ -1,3 +1,4 @@
+# mypy: disable-error-code="arg-type"
 """Account commands: createuser and token."""
 
 import getpass

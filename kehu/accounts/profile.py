@@ -6,6 +6,8 @@ mail is filed by it. Every change is validated, audited (field, old, new) and an
 `user.updated`, in one transaction; bad input raises `ValidationError` and saves nothing.
 """
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -16,7 +18,7 @@ from kehu.core import audit, events
 PROFILE_FIELDS = ["first_name", "last_name", "language", "time_zone"]
 
 
-def require_self(actor, user: User) -> None:
+def require_self(actor: User | None, user: User) -> None:
     """Only the signed-in, active user themselves may change their profile."""
     if (
         actor is None
@@ -28,7 +30,7 @@ def require_self(actor, user: User) -> None:
 
 
 @transaction.atomic
-def update_profile(actor, user: User, changes: dict) -> User:
+def update_profile(actor: User | None, user: User, changes: dict[str, Any]) -> User:
     """Apply `changes` (any of PROFILE_FIELDS; others are refused) to the actor's own profile;
     returns the saved user."""
     require_self(actor, user)
@@ -37,7 +39,7 @@ def update_profile(actor, user: User, changes: dict) -> User:
         raise ValidationError({name: [_("This field cannot be changed here.")] for name in unknown})
     current = User.objects.select_for_update().get(pk=user.pk)
     before = audit.snapshot(current, PROFILE_FIELDS)
-    errors: dict[str, list] = {}
+    errors: dict[str, list[Any]] = {}
     for name, value in changes.items():
         setattr(current, name, (value or "").strip() if isinstance(value, str | None) else value)
     if current.time_zone and current.time_zone not in TIME_ZONES:
@@ -60,6 +62,6 @@ def update_profile(actor, user: User, changes: dict) -> User:
     return current
 
 
-def set_language(actor, user: User, code: str) -> User:
+def set_language(actor: User | None, user: User, code: str) -> User:
     """The language switch in the page header, remembered on the user's profile."""
     return update_profile(actor, user, {"language": code})

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="arg-type"
 from math import ceil
 
 from django.conf import settings

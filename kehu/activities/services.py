@@ -455,7 +455,9 @@ def restore_activity(actor: User, activity: Activity) -> Activity:
         visibility.require(actor, record.module, "edit")
     with transaction.atomic():
         # the row as it is now: a second click, or another restore, changes nothing again
-        current = Activity.all_objects.select_for_update().filter(pk=activity.pk).first()
+        current: Activity | None = (
+            Activity.all_objects.select_for_update().filter(pk=activity.pk).first()
+        )
         if current is None:
             raise Http404
         if current.deleted_at is None:

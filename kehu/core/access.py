@@ -4,7 +4,9 @@ a user may list or pick. Both rest on `visible_to` and the role's record scope
 tests/core/test_read_door.py fails when a view, form, API or task module reads records past it.
 """
 
-from typing import TypeVar
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -12,7 +14,11 @@ from django.http import Http404
 
 from kehu.core import visibility
 
-RecordT = TypeVar("RecordT", bound=models.Model)
+if TYPE_CHECKING:
+    from kehu.accounts.models import User
+    from kehu.core.models import Record, RecordQuerySet
+
+RecordT = TypeVar("RecordT", bound="Record")
 
 #: modules whose records follow the record they are logged on and have no role right of
 #: their own (activities: decision 0014); for them the record scope alone decides
@@ -21,12 +27,12 @@ SCOPE_ONLY_MODULES = frozenset({"activities"})
 
 def get_visible_or_404(
     model: type[RecordT],
-    user,
-    pk,
+    user: User,
+    pk: object,
     action: str = "read",
     *,
     include_bin: bool = False,
-    queryset: models.QuerySet | None = None,
+    queryset: models.QuerySet[Any] | None = None,
 ) -> RecordT:
     """The record `pk` of `model` if `user` may `action` it, else Http404 (never 403: a
     record one may not see does not exist for them). Binned records only with `include_bin`;
@@ -38,7 +44,9 @@ def get_visible_or_404(
     elif not include_bin:
         queryset = queryset.filter(deleted_at__isnull=True)
     try:
-        found = queryset.visible_to(user, action).filter(pk=pk).first()
+        # a Record's querysets are RecordQuerySets, which the stubs cannot tell from the model
+        visible = cast("RecordQuerySet", queryset).visible_to(user, action)
+        found: RecordT | None = visible.filter(pk=pk).first()
     except (TypeError, ValueError, ValidationError, OverflowError):
         found = None  # not an id at all
     if found is None:
@@ -46,7 +54,9 @@ def get_visible_or_404(
     return found
 
 
-def users_in_scope(user, module: str, action: str = "read", *, scope: str | None = None):
+def users_in_scope(
+    user: User, module: str, action: str = "read", *, scope: str | None = None
+) -> models.QuerySet[User]:
     """The active colleagues `user` may list or pick for `action` on `module` (filters, owner
     and assignee pickers, calendars, My day), by username: own scope → themself, team → their
     team (themself without one), all → everyone; nobody without the right.

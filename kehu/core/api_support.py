@@ -381,7 +381,7 @@ def operation_module(module: str) -> str:
 # ---------------------------------------------------------------- output
 
 
-def trusted(schema: type[Schema], data: dict) -> Schema:
+def trusted(schema: type[Schema], data: dict[str, Any]) -> Schema:
     """`data` as an instance of `schema` without validating it again.
 
     For output the code builds itself from stored values (`person_out` and the like): ninja

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -50,7 +51,9 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     return {k: [before.get(k), after.get(k)] for k in keys if before.get(k) != after.get(k)}
 
 
-def record(actor: User, obj: Any, action: str, changes: dict[str, Any] | None = None) -> AuditEntry:
+def record(
+    actor: User | None, obj: Any, action: str, changes: dict[str, Any] | None = None
+) -> AuditEntry:
     return AuditEntry.objects.create(
         content_type=ContentType.objects.get_for_model(obj.__class__),
         object_id=obj.pk,
@@ -70,7 +73,12 @@ def history(obj: Any) -> models.QuerySet[AuditEntry]:
     )
 
 
-def record_many(actor, objs, action: str, changes_of) -> list[AuditEntry]:
+def record_many(
+    actor: User | None,
+    objs: Iterable[Any],
+    action: str,
+    changes_of: Callable[[Any], dict[str, Any] | None],
+) -> list[AuditEntry]:
     """One audit entry per record in `objs`, written in one INSERT; `changes_of(obj)` gives each
     entry's changes. For services that change many records of one kind at once."""
     objs = list(objs)

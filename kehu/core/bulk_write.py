@@ -6,11 +6,15 @@ of one model in one transaction can use it (decision 0018).
 """
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any, cast
 
 from django.db import connection, models
+from django.db.backends.utils import CursorWrapper
 
 STATEMENT_ROWS = 256  # rows per multi-row INSERT (see _statement_sizes)
+
+_Values = Callable[[dict[str, Any]], list[Any]]  # a row's values, in column order
 
 
 class Inserter:
@@ -18,15 +22,18 @@ class Inserter:
     most of an import's time building and preparing them). Values go in by attribute name;
     columns left out take the field's default. Returns new ids in row order when asked."""
 
-    def __init__(self, model, skip: tuple[str, ...] = ()):
+    def __init__(self, model: type[models.Model], skip: tuple[str, ...] = ()) -> None:
         self.model = model
         self.table = connection.ops.quote_name(model._meta.db_table)
         self.fields = [
             f for f in model._meta.concrete_fields if not f.primary_key and f.attname not in skip
         ]
-        self.columns = ", ".join(connection.ops.quote_name(f.column) for f in self.fields)
-        self.defaults = {}
-        self.adapters = {}
+        # a concrete field always has a column (the stubs allow None for the others)
+        self.columns = ", ".join(
+            connection.ops.quote_name(cast(str, f.column)) for f in self.fields
+        )
+        self.defaults: dict[str, Any] = {}
+        self.adapters: dict[str, Callable[[Any], Any]] = {}
         for f in self.fields:
             self.defaults[f.attname] = f.get_default() if f.has_default() else None
             if isinstance(f, models.JSONField):
@@ -40,11 +47,17 @@ class Inserter:
             min(STATEMENT_ROWS, _max_params() // len(self.fields))
         )
 
-    def insert(self, rows: list[dict], returning: bool = False, same: dict | None = None):
+    def insert(
+        self,
+        rows: list[dict[str, Any]],
+        returning: bool = False,
+        same: dict[str, Any] | None = None,
+    ) -> list[int]:
         """Insert `rows`; `same` holds values shared by every row (adapted only once).
         Returns the new ids in row order if `returning`."""
         same = same or {}
-        plan = []  # per column: (is_shared, value_or_name, adapter)
+        # per column: (is_shared, value_or_name, adapter)
+        plan: list[tuple[bool, Any, Callable[[Any], Any] | None]] = []
         for f in self.fields:
             name = f.attname
             adapt = self.adapters.get(name)
@@ -55,8 +68,8 @@ class Inserter:
                 plan.append((False, name, adapt))
         defaults = self.defaults
 
-        def values(row: dict) -> list:
-            out = []
+        def values(row: dict[str, Any]) -> list[Any]:
+            out: list[Any] = []
             for shared, item, adapt in plan:
                 if shared:
                     out.append(item)
@@ -70,7 +83,9 @@ class Inserter:
                 return self._copy(cursor, rows, values, returning)
             return self._insert(cursor, rows, values, returning)
 
-    def _insert(self, cursor, rows, values, returning: bool) -> list[int]:
+    def _insert(
+        self, cursor: CursorWrapper, rows: list[dict[str, Any]], values: _Values, returning: bool
+    ) -> list[int]:
         ids: list[int] = []
         start = 0
         for size in _statement_sizes(len(rows), self.rows_per_statement):
@@ -88,7 +103,9 @@ class Inserter:
                 ids.extend(r[0] for r in cursor.fetchall())
         return ids
 
-    def _copy(self, cursor, rows, values, returning: bool) -> list[int]:
+    def _copy(
+        self, cursor: CursorWrapper, rows: list[dict[str, Any]], values: _Values, returning: bool
+    ) -> list[int]:
         """PostgreSQL: COPY, with ids taken from the table's sequence first when asked for.
 
         A multi-row INSERT makes psycopg rewrite a long statement on every call, which cost
@@ -134,7 +151,7 @@ def _statement_sizes(rows: int, largest: int) -> Iterator[int]:
             rest -= size
 
 
-def _adapt_json(model_field, value):
+def _adapt_json(model_field: models.JSONField[Any, Any], value: Any) -> Any:
     return connection.ops.adapt_json_value(value, model_field.encoder)
 
 
@@ -144,7 +161,8 @@ def _max_params() -> int:
         try:
             import sqlite3
 
-            return connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+            limit: int = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+            return limit
         except AttributeError:  # Python < 3.11
             return 999
     return 65535

@@ -39,7 +39,7 @@ def emit(event: str, **payload: Any) -> None:
         handler(event=event, **payload)
 
 
-def missing_batch_handlers() -> list[tuple[str, Callable]]:
+def missing_batch_handlers() -> list[tuple[str, Callable[..., None]]]:
     """(event, handler) for each handler of a `.created` event that does not also handle the
     importer's batch event for the same kind of record, and so would miss imported records."""
     return [

@@ -8,6 +8,8 @@ checks that the live search code still agrees with the frozen DDL.
 """
 
 from django.db import migrations
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import StateApps
 
 
 def search_index_sql(table: str, vendor: str) -> list[str]:
@@ -56,7 +58,7 @@ def search_index(table: str) -> migrations.RunPython:
     keep the index current: end such a migration with this operation again (it is idempotent).
     """
 
-    def forwards(apps, schema_editor):
+    def forwards(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
         for statement in search_index_sql(table, schema_editor.connection.vendor):
             schema_editor.execute(statement)
 

@@ -75,7 +75,7 @@ class RecordQueries:
     #: loads what the output needs for a list of records in one go, cheaper than a
     #: `prefetch_related` (e.g. only the tag names, customers/api.py); run on every record
     #: the routes hand to `to_out`, after the prefetches
-    attach: Callable[[list], None] | None = None
+    attach: Callable[[list[Any]], None] | None = None
 
     def with_related(self, qs: QuerySet[Any]) -> QuerySet[Any]:
         """`qs` loading what the output needs in a fixed number of queries (no N+1); the
@@ -202,7 +202,7 @@ def add_record_routes(
         description=list_description,
         **route("list"),
     )
-    def list_records(request: ApiRequest, filters: Query[filters_schema]) -> dict[str, Any]:  # type: ignore[valid-type]
+    def list_records(request: ApiRequest, filters: Query[filters_schema]) -> Schema:  # type: ignore[valid-type]
         check_query_text(request)
         user = request.auth
         qs = apply_filters(queries.model.objects.visible_to(user), request, filters)
@@ -255,9 +255,7 @@ def add_record_routes(
     @router.get(
         item, response={200: out_schema, **READ_ERRORS}, openapi_extra=with_etag, **route("get")
     )
-    def get_record(
-        request: ApiRequest, response: HttpResponse, pk: int = record_id
-    ) -> dict[str, Any]:
+    def get_record(request: ApiRequest, response: HttpResponse, pk: int = record_id) -> Schema:
         record = queries.visible(request.auth, pk)
         set_etag(response, record.version)
         return trusted(out_schema, to_out(record))
@@ -277,7 +275,7 @@ def add_record_routes(
         if_match: str | None = Header(  # type: ignore[type-arg]
             None, alias="If-Match", description='ETag read, e.g. W/"3".'
         ),
-    ) -> dict[str, Any]:
+    ) -> Schema:
         record = queries.visible(request.auth, pk)
         version = expected_version(if_match, record.version)
         with renamed_fields(error_names):

@@ -142,7 +142,9 @@ def record_change(spec: RecordSpec[R], actor: User, instance: R, changes: dict[s
     it) and that no field of its own holds: its version goes up, the audit entry and the
     `<prefix>.updated` event say what happened."""
     with transaction.atomic():
-        current = spec.model.all_objects.select_for_update().filter(pk=instance.pk).first()
+        current: R | None = (
+            spec.model.all_objects.select_for_update().filter(pk=instance.pk).first()
+        )
         if current is None:
             raise ValidationError(_("This record has been deleted."))
         current.version += 1

@@ -218,7 +218,7 @@ def settings_page(
         try:
             saved = save(form, rows)
         except ValidationError as exc:
-            rest = exc
+            rest: ValidationError | None = exc
             if rows_key and hasattr(exc, "error_dict"):
                 errors = exc.message_dict
                 row_errors = errors.pop(rows_key, [])

@@ -7,6 +7,7 @@ event (`created`, `pending`, `failed`, `cancelled`, ...). A job has no version: 
 by conditional UPDATEs (only a mapping job is refused, only a failed one resumed), which is
 what keeps two requests, or a request and the worker, from both changing it."""
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -64,14 +65,14 @@ def create_job(actor: User, entity: str, **file_facts: Any) -> ImportJob:
     return job
 
 
-def _changed(actor, job: ImportJob, changes: dict) -> None:
+def _changed(actor: User, job: ImportJob, changes: dict[str, Any]) -> None:
     """Write the audit entry and send the event for a change the caller has just made."""
     audit.record(actor, job, "update", changes)
     state = changes["status"][1] if "status" in changes else "updated"
     events.emit(f"import_job.{state}", actor=actor, job=job, changes=changes)
 
 
-def _move(actor, job: ImportJob, before: list, after: str, **fields) -> bool:
+def _move(actor: User, job: ImportJob, before: Sequence[str], after: str, **fields: Any) -> bool:
     """Move the job from one of the states `before` to `after` if it is still in one; True if
     it moved (then audited and announced)."""
     with transaction.atomic():

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="attr-defined, operator"
 """Reading an import file's rows: the data rows of a job's file, each row validated into field
 values with the services' rules, duplicates found, and the preview of the first rows."""
 

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="arg-type, assignment, return-value"
 """Importing people, companies (and what other apps register, e.g. leads) from CSV or XLSX
 files, fast and resumably.
 

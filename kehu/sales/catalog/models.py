@@ -1,5 +1,7 @@
 """The catalogue: products and the price lists that price them, by quantity."""
 
+from typing import Any
+
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -7,9 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 from kehu.sales.common import _localised, company_currency
 
-MONEY = {"max_digits": 16, "decimal_places": 2}
-QUANTITY = {"max_digits": 12, "decimal_places": 3}
-PERCENT = {"max_digits": 5, "decimal_places": 2}
+MONEY: dict[str, Any] = {"max_digits": 16, "decimal_places": 2}
+QUANTITY: dict[str, Any] = {"max_digits": 12, "decimal_places": 3}
+PERCENT: dict[str, Any] = {"max_digits": 5, "decimal_places": 2}
 
 
 class Product(models.Model):

@@ -1,6 +1,7 @@
 """Deals moving through pipelines of ordered stages, with the exchange rates their totals use."""
 
 import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
