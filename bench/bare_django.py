@@ -101,7 +101,7 @@ def main() -> None:
     from django.db import connections
     from gunicorn.app.base import BaseApplication
 
-    options = {  # as kehu.cli.run_server sets them
+    options = {  # as kehu.serving.start.run_server sets them
         "bind": f"127.0.0.1:{args.port}",
         "workers": args.workers,
         "threads": args.threads,

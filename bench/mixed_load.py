@@ -58,8 +58,9 @@ SEARCHES = ["张伟", "王", "zhangwei", "li na", "zw", "qq.com", "1380013", "wa
 
 SETUP = """
 import json, sys
-from kehu.cli import setup_django, prepare_database
+from kehu.cli import setup_django
 setup_django()
+from kehu.serving.start import prepare_database
 prepare_database(False)
 from kehu.accounts.models import ApiToken, User
 from kehu.customers.models import Person
@@ -372,8 +373,8 @@ def bare_phase(args, env: dict) -> dict:
 
 
 def default_processes(env: dict) -> tuple[int, int]:
-    code = "from kehu.cli import setup_django, default_workers; setup_django(); " \
-           "print(*default_workers())"  # fmt: skip
+    code = "from kehu.cli import setup_django; setup_django(); " \
+           "from kehu.serving.start import default_workers; print(*default_workers())"  # fmt: skip
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
                          text=True, check=True)  # fmt: skip
     workers, threads = out.stdout.split()[-2:]
