@@ -392,11 +392,17 @@ def trusted(schema: type[Schema], data: dict[str, Any]) -> Schema:
     sixth of the CPU time of a 50-row API list (docs/benchmarks.md, "What each request
     costs"). Nested values must already be instances (`trusted(page, {"items": [trusted(out,
     ...)]})`); a missing key or a value of another type shows in the answer, not as an error,
-    so use it only where tests cover the output. A schema with nested schemas (a quote's
-    lines) is validated as usual: its builders hand plain dicts for them."""
-    if _has_nested_schemas(schema):
+    so use it only where tests cover the output. A schema with nested schemas given as plain
+    dicts (a quote's lines) is validated as usual."""
+    if _has_nested_schemas(schema) and any(_holds_dicts(value) for value in data.values()):
         return schema.model_validate(data)
     return schema.model_construct(**data)
+
+
+def _holds_dicts(value: Any) -> bool:
+    if isinstance(value, dict):
+        return True
+    return isinstance(value, list | tuple) and any(_holds_dicts(item) for item in value)
 
 
 @functools.cache
