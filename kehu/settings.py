@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "kehu.mail",
     "kehu.sales",
     "kehu.web",
+    "django.forms",  # its widget templates, after kehu.web, which overrides the select's
 ]
 
 MIDDLEWARE = [
@@ -77,6 +78,9 @@ MIDDLEWARE = [
     "kehu.web.middleware.NoStoreForPrivateAnswersMiddleware",
     "kehu.web.middleware.ApiErrorsAsJsonMiddleware",
 ]
+
+#: form widgets are drawn with the templates of INSTALLED_APPS, so kehu.web can override one
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 ROOT_URLCONF = "kehu.urls"
 WSGI_APPLICATION = "kehu.wsgi.application"
