@@ -1,0 +1,24 @@
+"""Operation ids are part of the API contract (clients generate code from them).
+
+Ninja makes them from the module a route lives in (`kehu/api.py`, `KehuAPI`); routes that
+moved keep the ids they had (decision 0018).
+"""
+
+#: the module a route lives in now -> the module its operation ids were made from
+OPERATION_ID_MODULES = {
+    "kehu.activities.api": "kehu.activities.activity_api",
+    "kehu.activities.notifications.api": "kehu.activities.api",
+    "kehu.mail.api": "kehu.activities.email_api",
+    "kehu.mail.review.api": "kehu.activities.review_api",
+    "kehu.sales.deals.api": "kehu.sales.api",
+    "kehu.sales.forecast.api": "kehu.sales.api",
+    "kehu.sales.leads.api": "kehu.sales.lead_api",
+    "kehu.sales.quotes.api": "kehu.sales.quote_api",
+    "kehu.sales.catalog.api": "kehu.sales.quote_api",
+    "kehu.customers.fields.api": "kehu.customers.api",
+}
+
+
+def operation_module(module: str) -> str:
+    """The module name a route's operation id is made from (see OPERATION_ID_MODULES)."""
+    return OPERATION_ID_MODULES.get(module, module)
