@@ -12,7 +12,9 @@ from kehu.accounts.api import teams_router, users_router
 from kehu.activities.api import activities_router, timeline_router
 from kehu.activities.notifications.api import notifications_router
 from kehu.core.api_support import AUTH, install_error_handlers, operation_module
-from kehu.customers.api import companies_router, people_router, tags_router
+from kehu.customers.api.companies import companies_router
+from kehu.customers.api.people import people_router
+from kehu.customers.api.tags import tags_router
 from kehu.customers.fields.api import custom_fields_router
 from kehu.mail.api import email_templates_router, emails_router
 from kehu.sales.catalog.api import price_lists_router, products_router

@@ -39,7 +39,8 @@ def door_modules() -> list[pathlib.Path]:
         if "migrations" in path.parts or "templates" in path.parts:
             continue
         stem = path.stem
-        if stem in ENDINGS or any(stem.endswith(f"_{ending}") for ending in ENDINGS):
+        in_package = path.parent.name in ENDINGS  # e.g. customers/api/people.py
+        if in_package or stem in ENDINGS or any(stem.endswith(f"_{ending}") for ending in ENDINGS):
             found.append(path)
     return found
 

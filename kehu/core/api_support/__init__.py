@@ -19,9 +19,9 @@ from kehu.core.api_support.errors import (
     renamed_fields,
     validation_response,
 )
-from kehu.core.api_support.etags import ETAG_HEADER, etag, expected_version, set_etag
-from kehu.core.api_support.inputs import Input, RowId, check_query_text
-from kehu.core.api_support.lists import PageParams, page_of
+from kehu.core.api_support.etags import ETAG_HEADER, IF_MATCH, etag, expected_version, set_etag
+from kehu.core.api_support.inputs import PATH_ID, Input, RowId, check_query_text
+from kehu.core.api_support.lists import OwnerFilter, PageParams, owned_by, page_of
 from kehu.core.api_support.operation_ids import OPERATION_ID_MODULES, operation_module
 from kehu.core.api_support.output import trusted
 
@@ -29,8 +29,10 @@ __all__ = [
     "AUTH",
     "CREATE_ERRORS",
     "ETAG_HEADER",
+    "IF_MATCH",
     "OPERATION_ID_MODULES",
     "PATCH_ERRORS",
+    "PATH_ID",
     "READ_ERRORS",
     "WRITE_ERRORS",
     "ApiRequest",
@@ -38,6 +40,7 @@ __all__ = [
     "ConflictOut",
     "ErrorOut",
     "Input",
+    "OwnerFilter",
     "PageParams",
     "RowId",
     "SessionAuth",
@@ -48,6 +51,7 @@ __all__ = [
     "expected_version",
     "install_error_handlers",
     "operation_module",
+    "owned_by",
     "page_of",
     "renamed_fields",
     "set_etag",

@@ -4,6 +4,7 @@ import re
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
+from ninja import Header
 from ninja.errors import HttpError
 
 _TAG = re.compile(r'^\s*(?:W/)?"(\d{1,18})"\s*$')
@@ -43,3 +44,8 @@ def expected_version(if_match: str | None, current_version: int) -> int | None:
             raise HttpError(400, _('If-Match must hold the ETag you read, e.g. W/"3".'))
         versions.append(int(match.group(1)))
     return current_version if current_version in versions else versions[0]
+
+
+#: the `If-Match` header of a write (`if_match: str | None = IF_MATCH`), read by
+#: `expected_version`
+IF_MATCH = Header(None, alias="If-Match", description='ETag read, e.g. W/"3".')  # type: ignore[type-arg]

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Schema
+from ninja import Path, Schema
 from pydantic import ConfigDict, Field, field_validator
 
 
@@ -31,6 +31,8 @@ def _check_text(value: Any) -> Any:
 
 #: a row id that fits a 64-bit column
 RowId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+#: a record id in a URL path (`deal_id: int = PATH_ID`): one that fits a 64-bit column
+PATH_ID = Path(..., ge=1, le=2**63 - 1)  # type: ignore[type-arg]
 
 
 class Input(Schema):

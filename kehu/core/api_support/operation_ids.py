@@ -15,6 +15,9 @@ OPERATION_ID_MODULES = {
     "kehu.sales.leads.api": "kehu.sales.lead_api",
     "kehu.sales.quotes.api": "kehu.sales.quote_api",
     "kehu.sales.catalog.api": "kehu.sales.quote_api",
+    "kehu.customers.api.people": "kehu.customers.api",
+    "kehu.customers.api.companies": "kehu.customers.api",
+    "kehu.customers.api.tags": "kehu.customers.api",
     "kehu.customers.fields.api": "kehu.customers.api",
 }
 
