@@ -8,8 +8,10 @@ from csp.decorators import csp_update
 from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
 
-from kehu.accounts.api import teams_router, users_router
-from kehu.activities.api import activities_router, timeline_router
+from kehu.accounts.api.teams import teams_router
+from kehu.accounts.api.users import users_router
+from kehu.activities.api.activities import activities_router
+from kehu.activities.api.timeline import timeline_router
 from kehu.activities.notifications.api import notifications_router
 from kehu.core.api_support import AUTH, install_error_handlers, operation_module
 from kehu.customers.api.companies import companies_router

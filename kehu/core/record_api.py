@@ -74,8 +74,8 @@ class RecordQueries:
     select_related: tuple[str, ...] = ()
     prefetch_related: tuple[str, ...] = ()
     #: loads what the output needs for a list of records in one go, cheaper than a
-    #: `prefetch_related` (e.g. only the tag names, customers/api.py); run on every record
-    #: the routes hand to `to_out`, after the prefetches
+    #: `prefetch_related` (e.g. only the tag names, customers/api/customer_routes.py); run on
+    #: every record the routes hand to `to_out`, after the prefetches
     attach: Callable[[list[Any]], None] | None = None
 
     def with_related(self, qs: QuerySet[Any]) -> QuerySet[Any]:

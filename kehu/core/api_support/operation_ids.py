@@ -6,7 +6,8 @@ moved keep the ids they had (decision 0018).
 
 #: the module a route lives in now -> the module its operation ids were made from
 OPERATION_ID_MODULES = {
-    "kehu.activities.api": "kehu.activities.activity_api",
+    "kehu.accounts.api.users": "kehu.accounts.api",
+    "kehu.accounts.api.teams": "kehu.accounts.api",
     "kehu.activities.notifications.api": "kehu.activities.api",
     "kehu.mail.api": "kehu.activities.email_api",
     "kehu.mail.review.api": "kehu.activities.review_api",
