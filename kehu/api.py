@@ -19,11 +19,17 @@ from kehu.customers.api.people import people_router
 from kehu.customers.api.tags import tags_router
 from kehu.customers.fields.api import custom_fields_router
 from kehu.mail.api import email_templates_router, emails_router
-from kehu.sales.catalog.api import price_lists_router, products_router
-from kehu.sales.deals.api import deals_router, pipelines_router, rates_router
-from kehu.sales.forecast.api import forecast_router, targets_router
-from kehu.sales.leads.api import leads_router, web_leads_router
-from kehu.sales.quotes.api import orders_router, quotes_router
+from kehu.sales.catalog.api.price_lists import price_lists_router
+from kehu.sales.catalog.api.products import products_router
+from kehu.sales.deals.api.deals import deals_router
+from kehu.sales.deals.api.exchange_rates import rates_router
+from kehu.sales.deals.api.pipelines import pipelines_router
+from kehu.sales.forecast.api.forecast import forecast_router
+from kehu.sales.forecast.api.targets import targets_router
+from kehu.sales.leads.api.leads import leads_router
+from kehu.sales.leads.api.web_leads import web_leads_router
+from kehu.sales.quotes.api.orders import orders_router
+from kehu.sales.quotes.api.quotes import quotes_router
 
 DESCRIPTION = (
     "Kehu's REST API. Authenticate with your browser session or `Authorization: Bearer <token>` "
