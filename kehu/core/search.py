@@ -328,7 +328,7 @@ def _sqlite_first_matches(qs: QuerySet[Any], tokens: list[str], cap: int) -> Que
     if _kept_by_owner(qs):
         # `+id`: SQLite may not drive the query from the match list, so the owner index does
         row_id = Func(F("id"), template="+%(expressions)s", output_field=models.IntegerField())
-        rows = qs.order_by().alias(_row_id=row_id)
+        rows: QuerySet[Any] = qs.order_by().alias(_row_id=row_id)
         return rows.filter(_row_id__in=_fts_rowids(qs.model, tokens)).values("id")[:cap]
     return qs.filter(match_condition(qs.model, tokens)).order_by().values("id")[:cap]
 
