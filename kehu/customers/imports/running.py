@@ -1,4 +1,3 @@
-# mypy: disable-error-code="arg-type, assignment, return-value"
 """Importing people, companies (and what other apps register, e.g. leads) from CSV or XLSX
 files, fast and resumably.
 
@@ -12,7 +11,9 @@ committed batch ended without writing or announcing anything twice.
 
 import contextlib
 import datetime
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
@@ -34,16 +35,18 @@ from kehu.customers.imports.rows import Row, RowReader, count_rows, data_rows, f
 from kehu.customers.models import Company, Person, Tag
 
 BATCH_SIZE = 1000
+#: one data row of the file: its line number and its cells
+Line = tuple[int, list[str]]
 # -- search documents ---------------------------------------------------------------------------
 
 
-def person_document(values: dict, company_name: str) -> str:
+def person_document(values: dict[str, Any], company_name: str) -> str:
     get = values.get
     return services.person_search_text(get("name", ""), get("email", ""), get("phone", ""),
                                        company_name)  # fmt: skip
 
 
-def company_document(values: dict) -> str:
+def company_document(values: dict[str, Any]) -> str:
     get = values.get
     return services.company_search_text(get("name", ""), get("email", ""), get("website", ""),
                                         get("phone", ""))  # fmt: skip
@@ -63,7 +66,7 @@ class BatchWriter:
         self.company_type_id = ContentType.objects.get_for_model(Company).pk
         self.tag_ids: dict[str, int] = {}
         self.company_ids: dict[str, int] = {}
-        self._pending = None
+        self._pending: tuple[dict[str, int], dict[str, int]] | None = None
         self._announce: list[tuple[str, list[int]]] = []
         skip = ("deleted_at", "deleted_by_id")
         self.records = Inserter(self.model, skip)
@@ -114,8 +117,8 @@ class BatchWriter:
         is_person = self.model is Person
         if is_person:
             names = {r.company_name for r in rows if r.company_name}
-            company_ids, missing = self.companies_for(names)
-            missing = sorted(missing)
+            company_ids, unknown = self.companies_for(names)
+            missing = sorted(unknown)
             if missing:
                 new_ids = self.companies.insert(
                     [{"name": n, "search_text": company_document({"name": n})} for n in missing],
@@ -171,8 +174,10 @@ class BatchWriter:
             events.emit(event, actor=self.user, job=self.job, ids=ids)
         self._announce = []
 
-    def _audit(self, pk: int, content_type_id: int, now, shown: dict) -> dict:
-        changes = {k: [None, _display(v)] for k, v in shown.items()}
+    def _audit(
+        self, pk: int, content_type_id: int, now: datetime.datetime, shown: dict[str, Any]
+    ) -> dict[str, Any]:
+        changes: dict[str, Any] = {k: [None, _display(v)] for k, v in shown.items()}
         changes["_import"] = self.job.pk
         return {"content_type_id": content_type_id, "object_id": pk, "changes": changes}
 
@@ -186,7 +191,7 @@ class BatchWriter:
         self._pending = None
 
 
-def _display(value):
+def _display(value: object) -> object:
     if isinstance(value, datetime.date):
         return value.isoformat()
     if isinstance(value, list):
@@ -204,7 +209,9 @@ def _record_errors(job: ImportJob, rows: list[Row]) -> None:
             job.errors.append({"line": row.line, "reason": row.reason})
 
 
-def process_batch(job: ImportJob, reader: RowReader, writer: BatchWriter, batch: list) -> None:
+def process_batch(
+    job: ImportJob, reader: RowReader, writer: BatchWriter, batch: list[Line]
+) -> None:
     """Validate and write one batch of (line, cells); commit it with the job's position and a
     renewed lease. Raises LostLease (and commits nothing) when the job is no longer ours: its
     lease ran out and another worker took it over, or it was stopped."""
@@ -237,7 +244,7 @@ def process_batch(job: ImportJob, reader: RowReader, writer: BatchWriter, batch:
     writer.committed()
 
 
-def _current_status(job: ImportJob) -> str:
+def _current_status(job: ImportJob) -> str | None:
     return ImportJob.objects.filter(pk=job.pk).values_list("status", flat=True).first()
 
 
@@ -298,7 +305,7 @@ def import_file(job: ImportJob, batch_size: int = BATCH_SIZE, max_batches: int |
 
 
 @contextlib.contextmanager
-def _small_page_cache():
+def _small_page_cache() -> Iterator[None]:
     """Run with a 16 MB SQLite page cache instead of the connection's usual 64 MB.
 
     An import touches index pages all over the tables and would fill the whole cache; the
@@ -322,7 +329,7 @@ def _run_batches(job: ImportJob, reader: RowReader, writer: BatchWriter, batch_s
                  max_batches: int | None) -> ImportJob:  # fmt: skip
     """Validate and write the file's rows batch by batch, stopping if the job is cancelled."""
     batches = 0
-    batch: list = []
+    batch: list[Line] = []
     for line, cells in data_rows(job, after_line=job.position):
         batch.append((line, cells))
         if len(batch) >= batch_size:
@@ -333,7 +340,7 @@ def _run_batches(job: ImportJob, reader: RowReader, writer: BatchWriter, batch_s
             batch = []
             batches += 1
             if max_batches is not None and batches >= max_batches:
-                leases.release(ImportJob.objects, job.pk, job.lease_token)
+                leases.release(ImportJob.objects.all(), job.pk, job.lease_token)
                 job.lease_until, job.lease_token = None, ""
                 return job
     if batch:
@@ -373,8 +380,8 @@ def _finish(job: ImportJob, status: str, message: str) -> None:
 @dataclass
 class PreviewRow:
     line: int
-    cells: list
-    errors: list
+    cells: list[str]
+    errors: list[str]
     company_note: str = ""
 
 
