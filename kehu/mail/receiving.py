@@ -1,4 +1,3 @@
-# mypy: disable-error-code="var-annotated"
 """Taking a received email into Kehu: from the IMAP mailbox (`kehu.mail.imap`) or an
 uploaded `.eml` file. The one writer of received `EmailMessage` rows.
 
@@ -22,19 +21,24 @@ import logging
 import uuid
 from contextlib import nullcontext
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
+from django.db.models.fields.files import FieldFile
 from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from kehu.accounts.models import User
 from kehu.activities.invitations import replies as invitation_replies
 from kehu.activities.models import NOTE_MAX_LENGTH, SUBJECT_MAX_LENGTH, Activity
 from kehu.activities.services import company_of
 from kehu.core import audit, events, visibility
+from kehu.core.models import Record
+from kehu.customers.models import Person
 from kehu.mail import parsing as mail_parse
 from kehu.mail.models import EmailAttachment, EmailMessage
 
@@ -67,9 +71,7 @@ def _address_variants(address: str) -> list[str]:
     return list(dict.fromkeys([address, f"{local}@{domain.lower()}", address.lower()]))
 
 
-def _user_with_address(address: str):
-    from kehu.accounts.models import User
-
+def _user_with_address(address: str) -> User | None:
     if not address:
         return None
     return (
@@ -79,11 +81,11 @@ def _user_with_address(address: str):
     )
 
 
-def _person_with_address(address: str, mailbox_owner=None, only_visible: bool = False):
+def _person_with_address(
+    address: str, mailbox_owner: User | None = None, only_visible: bool = False
+) -> Person | None:
     """The live person with this address; among several, one the mailbox owner may see, then
     the oldest (`only_visible`: only one the mailbox owner may see)."""
-    from kehu.customers.models import Person
-
     if not address:
         return None
     found = list(
@@ -105,7 +107,7 @@ def _person_with_address(address: str, mailbox_owner=None, only_visible: bool = 
     return found[0] if found else None
 
 
-def _may_see(user, record) -> bool:
+def _may_see(user: User | None, record: Record) -> bool:
     """Whether `user` sees `record` (a live person, company, lead or deal): the read door."""
     return user is not None and type(record).objects.visible_to(user).filter(pk=record.pk).exists()
 
@@ -135,8 +137,8 @@ def _thread_activity(earlier: EmailMessage | None) -> Activity | None:
     return Activity.objects.filter(pk=earlier.activity_id).first()
 
 
-def _live_record(activity: Activity | None):
-    record = activity.record if activity is not None else None
+def _live_record(activity: Activity | None) -> Record | None:
+    record: Record | None = activity.record if activity is not None else None
     if record is None or getattr(record, "deleted_at", None):
         return None
     return record
@@ -145,7 +147,7 @@ def _live_record(activity: Activity | None):
 # ---------------------------------------------------------------- filing on a record
 
 
-def _activity_owner(preferred, record):
+def _activity_owner(preferred: User | None, record: Record) -> User:
     """Who the email activity belongs to: the user whose mail it is, if they may see the
     record; otherwise the record's owner (so nobody gets to see an email on a record hidden
     from them)."""
@@ -154,7 +156,9 @@ def _activity_owner(preferred, record):
     return record.owner
 
 
-def _file_on(message: EmailMessage, record, owner, actor, private: bool = False) -> Activity:
+def _file_on(
+    message: EmailMessage, record: Record, owner: User, actor: User | None, private: bool = False
+) -> Activity:
     """Make the email activity for `message` on `record` (inside the caller's transaction)."""
     at = message.sent_at
     activity = Activity(
@@ -216,7 +220,7 @@ def _problems_text(parsed: mail_parse.ParsedMessage, raw_kept: bool) -> str:
     return " ".join(problems)[:500]
 
 
-def receive(raw_bytes: bytes, *, owner=None, source: str = "imap") -> Received:
+def receive(raw_bytes: bytes, *, owner: User | None = None, source: str = "imap") -> Received:
     """Store one received message (unless it is stored already) and file it on the person it
     belongs to, or put it in the review list. `owner` is the user whose mailbox it came from
     (the uploader of a file). Raises UnreadableEmail for bytes that are not an email."""
@@ -228,7 +232,7 @@ def receive(raw_bytes: bytes, *, owner=None, source: str = "imap") -> Received:
         return _receive(raw_bytes, owner, source)
 
 
-def _receive(raw_bytes: bytes, owner, source: str) -> Received:
+def _receive(raw_bytes: bytes, owner: User | None, source: str) -> Received:
     try:
         parsed = mail_parse.parse(raw_bytes)
     except ValueError as exc:
@@ -237,7 +241,7 @@ def _receive(raw_bytes: bytes, owner, source: str) -> Received:
         log.warning("unreadable email: %s", exc.__class__.__name__)
         raise UnreadableEmail(_("This message could not be read.")) from None
 
-    stored_files = []
+    stored_files: list[FieldFile] = []
     try:
         with transaction.atomic():
             _lock_message_id(parsed.message_id)
@@ -252,6 +256,7 @@ def _receive(raw_bytes: bytes, owner, source: str) -> Received:
     except BaseException:
         for file in stored_files:  # the rows were rolled back: so are their files
             try:
+                assert file.name is not None  # saved, so named
                 file.storage.delete(file.name)
             except Exception:  # noqa: BLE001
                 log.warning("could not remove %s after a failed receive", file.name)
@@ -259,7 +264,8 @@ def _receive(raw_bytes: bytes, owner, source: str) -> Received:
     return result
 
 
-def _store(parsed, raw: bytes, owner, source: str, stored_files: list) -> Received:
+def _store(parsed: mail_parse.ParsedMessage, raw: bytes, owner: User | None, source: str,
+           stored_files: list[FieldFile]) -> Received:  # fmt: skip
     sender_user = _user_with_address(parsed.from_address)
     uploaded = source == "upload"
     if uploaded and sender_user is not None and sender_user != owner:
@@ -282,7 +288,7 @@ def _store(parsed, raw: bytes, owner, source: str, stored_files: list) -> Receiv
     message_owner = sender_user if outgoing else mailbox_owner
     thread_key, earlier = _thread_of(parsed)
 
-    record = None
+    record: Record | None = None
     if outgoing:
         for address in [*parsed.to, *parsed.cc]:
             if _user_with_address(address) is None:
@@ -348,7 +354,7 @@ def _store(parsed, raw: bytes, owner, source: str, stored_files: list) -> Receiv
 # ---------------------------------------------------------------- the review list
 
 
-def review_queue(user):
+def review_queue(user: User) -> QuerySet[EmailMessage]:
     """The received messages waiting for review that `user` may handle.
 
     Reviewing means deciding which customer a message belongs to, and may create a person, so
@@ -368,7 +374,7 @@ def review_queue(user):
     return queue.filter(Q(owner_id__in=owners) | Q(owner__isnull=True))
 
 
-def review_message(user, pk: int) -> EmailMessage:
+def review_message(user: User, pk: int) -> EmailMessage:
     """One message of the user's review list, with its attachments: PermissionDenied for a
     user who may not review, 404 for a message not in their list (the page and the API)."""
     visibility.require(user, "customers", "create")
@@ -378,13 +384,11 @@ def review_message(user, pk: int) -> EmailMessage:
     return message
 
 
-def person_to_link(actor, person_id):
+def person_to_link(actor: User, person_id: int | str | None) -> Person:
     """The person a message is to be filed on, if the actor can see them (one chosen by id
     in the page or the API); a ValidationError on `person` otherwise."""
-    from kehu.customers.models import Person
-
     try:
-        pk = int(person_id)
+        pk = int(person_id) if person_id is not None else 0
     except (TypeError, ValueError):
         pk = 0
     person = None
@@ -395,17 +399,15 @@ def person_to_link(actor, person_id):
     return person
 
 
-def sender_as_person(message: EmailMessage) -> dict:
+def sender_as_person(message: EmailMessage) -> dict[str, str]:
     """What a new person made from a message's sender is called, unless the reviewer says
     otherwise: the sender's display name (else their address's local part) and address."""
-    from kehu.customers.models import Person
-
     name = message.from_name or message.from_address.partition("@")[0]
     longest = Person._meta.get_field("name").max_length
     return {"name": name[:longest], "email": message.from_address}
 
 
-def _reviewable(actor, message: EmailMessage) -> EmailMessage:
+def _reviewable(actor: User, message: EmailMessage) -> EmailMessage:
     """The message, locked, if `actor` may review it (404 otherwise, like any hidden record)."""
     visibility.require(actor, "customers", "create")
     current = review_queue(actor).select_for_update().filter(pk=message.pk).first()
@@ -414,7 +416,7 @@ def _reviewable(actor, message: EmailMessage) -> EmailMessage:
     return current
 
 
-def link_message(actor, message: EmailMessage, record) -> Activity:
+def link_message(actor: User, message: EmailMessage, record: Record) -> Activity:
     """File a message from the review list on `record` (a person, company, lead or deal the
     actor may see); it leaves the list."""
     from kehu.activities.visibility import parent_models
@@ -431,7 +433,9 @@ def link_message(actor, message: EmailMessage, record) -> Activity:
         return _file_on(current, record, _activity_owner(actor, record), actor)
 
 
-def create_person_from(actor, message: EmailMessage, data: dict) -> tuple:
+def create_person_from(
+    actor: User, message: EmailMessage, data: dict[str, Any]
+) -> tuple[Person, Activity]:
     """Make a new person (through the customers service, with its checks) from a message in
     the review list and file the message on them. Returns (person, activity)."""
     from kehu.customers import services as customer_services
@@ -443,7 +447,7 @@ def create_person_from(actor, message: EmailMessage, data: dict) -> tuple:
     return person, activity
 
 
-def ignore_message(actor, message: EmailMessage) -> EmailMessage:
+def ignore_message(actor: User, message: EmailMessage) -> EmailMessage:
     """Take a message off the review list without filing it (it stays stored); who did is in
     its audit entry and the `email.ignored` event."""
     with transaction.atomic():

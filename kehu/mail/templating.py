@@ -1,4 +1,3 @@
-# mypy: disable-error-code="arg-type, misc, return-value, union-attr"
 """Email templates with placeholders, and each user's signature.
 
 Placeholders are a fixed list (`PLACEHOLDERS`) substituted by one regular expression; user
@@ -7,16 +6,20 @@ text is never compiled as a Django template, so a template cannot reach anything
 """
 
 import re
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kehu.accounts.models import User
 from kehu.accounts.services import require_admin
 from kehu.activities.models import NOTE_MAX_LENGTH, SUBJECT_MAX_LENGTH
 from kehu.core import audit, events, visibility
+from kehu.customers.models import Person
 from kehu.mail.models import EmailSignature, EmailTemplate
 
 #: what may appear between {{ and }}, and what each stands for
@@ -53,7 +56,7 @@ def first_name(name: str) -> str:
     return name.split(" ")[0]
 
 
-def user_name(user) -> str:
+def user_name(user: User) -> str:
     """A user's name as a letter is signed: family name first, without a space, for a name in
     Chinese characters (李 + 娜 → 李娜); otherwise "first last"; else the username."""
     first, last = (user.first_name or "").strip(), (user.last_name or "").strip()
@@ -62,12 +65,12 @@ def user_name(user) -> str:
     return user.get_full_name() or user.username
 
 
-def signature_of(user) -> str:
+def signature_of(user: User) -> str:
     found = EmailSignature.objects.filter(user=user).values_list("text", flat=True).first()
     return (found or "").strip()
 
 
-def context_for(person, user) -> dict[str, str]:
+def context_for(person: Person | None, user: User | None) -> dict[str, str]:
     """The values of every placeholder for an email from `user` to `person`."""
     company = getattr(person, "company", None) if getattr(person, "company_id", None) else None
     return {
@@ -120,7 +123,7 @@ def uses(text: str, key: str) -> bool:
 def render(text: str, values: dict[str, str]) -> str:
     """`text` with each known placeholder replaced (one pass: values are not read again)."""
 
-    def substitute(match):
+    def substitute(match: re.Match[str]) -> str:
         key = match.group(1).strip()
         return values[key] if key in values else match.group(0)
 
@@ -134,7 +137,7 @@ def placeholder_help() -> list[tuple[str, str]]:
 # ---------------------------------------------------------------- templates
 
 
-def usable_templates(user):
+def usable_templates(user: User) -> QuerySet[EmailTemplate]:
     """The templates `user` may pick when writing: the active ones, for whoever reads
     customers."""
     if not visibility.can(user, "customers", "read"):
@@ -142,12 +145,12 @@ def usable_templates(user):
     return EmailTemplate.objects.filter(active=True)
 
 
-def require_template_reader(user) -> None:
+def require_template_reader(user: User) -> None:
     if not visibility.can(user, "customers", "read"):
         raise PermissionDenied(_("You do not have permission to do this."))
 
 
-def _clean_template(data: dict, template: EmailTemplate | None) -> dict:
+def _clean_template(data: dict[str, Any], template: EmailTemplate | None) -> dict[str, Any]:
     errors: dict[str, list[str]] = {}
     current = {
         "name": template.name if template else "",
@@ -168,7 +171,7 @@ def _clean_template(data: dict, template: EmailTemplate | None) -> dict:
         errors["name"] = [_("At most %(n)s characters.") % {"n": NAME_MAX_LENGTH}]
     elif (
         EmailTemplate.objects.filter(name__iexact=name)
-        .exclude(pk=template.pk if template else None)
+        .exclude(pk__in=[template.pk] if template else [])
         .exists()
     ):
         errors["name"] = [_("Another template already has this name.")]
@@ -193,17 +196,19 @@ def _clean_template(data: dict, template: EmailTemplate | None) -> dict:
     return {"name": name, "subject": subject, "body": body, "active": bool(values["active"])}
 
 
-def _snapshot(template: EmailTemplate) -> dict:
+def _snapshot(template: EmailTemplate) -> dict[str, Any]:
     return audit.snapshot(template, ["name", "subject", "body", "active"])
 
 
-def save_template(actor, template: EmailTemplate | None, data: dict) -> EmailTemplate:
+def save_template(
+    actor: User, template: EmailTemplate | None, data: dict[str, Any]
+) -> EmailTemplate:
     """Create (`template` None) or change an email template; administrators only."""
     require_admin(actor)
     cleaned = _clean_template(dict(data), template)
     with transaction.atomic():
         created = template is None
-        if created:
+        if template is None:
             template = EmailTemplate(created_by=actor)
         before = {} if created else _snapshot(template)
         for name, value in cleaned.items():
@@ -218,7 +223,7 @@ def save_template(actor, template: EmailTemplate | None, data: dict) -> EmailTem
     return template
 
 
-def delete_template(actor, template: EmailTemplate) -> None:
+def delete_template(actor: User, template: EmailTemplate) -> None:
     """Remove a template; the emails written from it keep their text."""
     require_admin(actor)
     with transaction.atomic():
@@ -231,7 +236,7 @@ def delete_template(actor, template: EmailTemplate) -> None:
 # ---------------------------------------------------------------- signatures
 
 
-def save_signature(user, text: str) -> EmailSignature:
+def save_signature(user: User, text: str) -> EmailSignature:
     """The user's own signature, added under every email they send ("-- " and the text)."""
     if not getattr(user, "is_authenticated", False):
         raise PermissionDenied

@@ -1,4 +1,3 @@
-# mypy: disable-error-code="arg-type, return-value"
 """Importing people, companies (and what other apps register, e.g. leads) from CSV or XLSX
 files, fast and resumably.
 
@@ -11,6 +10,7 @@ committed batch ended without writing or announcing anything twice.
 """
 
 import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -26,6 +26,8 @@ from kehu.customers.imports.rows import Row, RowReader, count_rows, data_rows, f
 from kehu.customers.imports.writing import BatchWriter
 
 BATCH_SIZE = 1000
+#: one data row of the file: its line number and its cells
+Line = tuple[int, list[str]]
 
 # -- running a job ------------------------------------------------------------------------------
 
@@ -37,7 +39,9 @@ def _record_errors(job: ImportJob, rows: list[Row]) -> None:
             job.errors.append({"line": row.line, "reason": row.reason})
 
 
-def process_batch(job: ImportJob, reader: RowReader, writer: BatchWriter, batch: list) -> None:
+def process_batch(
+    job: ImportJob, reader: RowReader, writer: BatchWriter, batch: list[Line]
+) -> None:
     """Validate and write one batch of (line, cells); commit it with the job's position and a
     renewed lease. Raises LostLease (and commits nothing) when the job is no longer ours: its
     lease ran out and another worker took it over, or it was stopped."""
@@ -70,7 +74,7 @@ def process_batch(job: ImportJob, reader: RowReader, writer: BatchWriter, batch:
     writer.committed()
 
 
-def _current_status(job: ImportJob) -> str:
+def _current_status(job: ImportJob) -> str | None:
     return ImportJob.objects.filter(pk=job.pk).values_list("status", flat=True).first()
 
 
@@ -131,7 +135,7 @@ def import_file(job: ImportJob, batch_size: int = BATCH_SIZE, max_batches: int |
 
 
 @contextlib.contextmanager
-def _small_page_cache():
+def _small_page_cache() -> Iterator[None]:
     """Run with a 16 MB SQLite page cache instead of the connection's usual 64 MB.
 
     An import touches index pages all over the tables and would fill the whole cache; the
@@ -155,7 +159,7 @@ def _run_batches(job: ImportJob, reader: RowReader, writer: BatchWriter, batch_s
                  max_batches: int | None) -> ImportJob:  # fmt: skip
     """Validate and write the file's rows batch by batch, stopping if the job is cancelled."""
     batches = 0
-    batch: list = []
+    batch: list[Line] = []
     for line, cells in data_rows(job, after_line=job.position):
         batch.append((line, cells))
         if len(batch) >= batch_size:
@@ -166,7 +170,7 @@ def _run_batches(job: ImportJob, reader: RowReader, writer: BatchWriter, batch_s
             batch = []
             batches += 1
             if max_batches is not None and batches >= max_batches:
-                leases.release(ImportJob.objects, job.pk, job.lease_token)
+                leases.release(ImportJob.objects.all(), job.pk, job.lease_token)
                 job.lease_until, job.lease_token = None, ""
                 return job
     if batch:
@@ -206,8 +210,8 @@ def _finish(job: ImportJob, status: str, message: str) -> None:
 @dataclass
 class PreviewRow:
     line: int
-    cells: list
-    errors: list
+    cells: list[str]
+    errors: list[str]
     company_note: str = ""
 
 

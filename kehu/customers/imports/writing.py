@@ -1,10 +1,10 @@
-# mypy: disable-error-code="assignment"
 """Writing one batch of good import rows fast: people or companies with their new companies,
 tag links and one audit entry each, in a few multi-row statements (`core/bulk_write.py`),
 and the batch's `<entity>.imported` event. `running.py` calls it once per batch, inside the
 batch's transaction."""
 
 import datetime
+from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Min
@@ -22,13 +22,13 @@ from kehu.customers.models import Company, Person, Tag
 # -- search documents ---------------------------------------------------------------------------
 
 
-def person_document(values: dict, company_name: str) -> str:
+def person_document(values: dict[str, Any], company_name: str) -> str:
     get = values.get
     return services.person_search_text(get("name", ""), get("email", ""), get("phone", ""),
                                        company_name)  # fmt: skip
 
 
-def company_document(values: dict) -> str:
+def company_document(values: dict[str, Any]) -> str:
     get = values.get
     return services.company_search_text(get("name", ""), get("email", ""), get("website", ""),
                                         get("phone", ""))  # fmt: skip
@@ -48,7 +48,7 @@ class BatchWriter:
         self.company_type_id = ContentType.objects.get_for_model(Company).pk
         self.tag_ids: dict[str, int] = {}
         self.company_ids: dict[str, int] = {}
-        self._pending = None
+        self._pending: tuple[dict[str, int], dict[str, int]] | None = None
         self._announce: list[tuple[str, list[int]]] = []
         skip = ("deleted_at", "deleted_by_id")
         self.records = Inserter(self.model, skip)
@@ -99,8 +99,8 @@ class BatchWriter:
         is_person = self.model is Person
         if is_person:
             names = {r.company_name for r in rows if r.company_name}
-            company_ids, missing = self.companies_for(names)
-            missing = sorted(missing)
+            company_ids, unknown = self.companies_for(names)
+            missing = sorted(unknown)
             if missing:
                 new_ids = self.companies.insert(
                     [{"name": n, "search_text": company_document({"name": n})} for n in missing],
@@ -156,8 +156,10 @@ class BatchWriter:
             events.emit(event, actor=self.user, job=self.job, ids=ids)
         self._announce = []
 
-    def _audit(self, pk: int, content_type_id: int, now, shown: dict) -> dict:
-        changes = {k: [None, _display(v)] for k, v in shown.items()}
+    def _audit(
+        self, pk: int, content_type_id: int, now: datetime.datetime, shown: dict[str, Any]
+    ) -> dict[str, Any]:
+        changes: dict[str, Any] = {k: [None, _display(v)] for k, v in shown.items()}
         changes["_import"] = self.job.pk
         return {"content_type_id": content_type_id, "object_id": pk, "changes": changes}
 
@@ -171,7 +173,7 @@ class BatchWriter:
         self._pending = None
 
 
-def _display(value):
+def _display(value: object) -> object:
     if isinstance(value, datetime.date):
         return value.isoformat()
     if isinstance(value, list):
