@@ -10,7 +10,7 @@ from ninja import Field, Query, Router, Schema
 
 from kehu.activities import timeline
 from kehu.activities.api.activities import QUERIES, ActivityOut, RecordType, activity_out, record_of
-from kehu.core.api_support import PATH_ID, READ_ERRORS, ApiRequest
+from kehu.core.api_support import PATH_ID, READ_ERRORS, ApiRequest, QueryParams
 from kehu.core.pagination import BadCursor
 
 timeline_router = Router(tags=["activities"])
@@ -34,7 +34,7 @@ class TimelinePage(Schema):
     next_cursor: str | None
 
 
-class TimelineParams(Schema):
+class TimelineParams(QueryParams):
     kind: list[Literal["task", "call", "meeting", "note", "email", "changes"]] = Field(
         [], description="Only these kinds (repeat the parameter); `changes`: the field history."
     )

@@ -20,7 +20,7 @@ from kehu.core.api_support.errors import (
     validation_response,
 )
 from kehu.core.api_support.etags import ETAG_HEADER, IF_MATCH, etag, expected_version, set_etag
-from kehu.core.api_support.inputs import PATH_ID, Input, RowId, check_query_text
+from kehu.core.api_support.inputs import PATH_ID, Input, QueryParams, RowId, check_query_text
 from kehu.core.api_support.lists import OwnerFilter, PageParams, owned_by, page_of
 from kehu.core.api_support.operation_ids import OPERATION_ID_MODULES, operation_module
 from kehu.core.api_support.output import trusted
@@ -46,6 +46,7 @@ __all__ = [
     "SessionAuth",
     "ValidationErrorOut",
     "check_query_text",
+    "QueryParams",
     "django_errors",
     "etag",
     "expected_version",

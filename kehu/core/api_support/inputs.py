@@ -47,6 +47,16 @@ class Input(Schema):
         return _check_text(value)
 
 
+class QueryParams(Schema):
+    """Base of query-string parameters: their text must be storable too (a NUL character in
+    `?q=` reached PostgreSQL, which refused it with a server error)."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        return _check_text(value)
+
+
 def check_query_text(request: HttpRequest) -> None:
     """Query strings with NUL characters cannot reach the database."""
     message = _("Text may not contain NUL characters.")

@@ -4,14 +4,14 @@
 from typing import Annotated, Any
 
 from django.db.models import QuerySet
-from ninja import Schema
 from pydantic import Field
 
 from kehu.accounts.models import User
+from kehu.core.api_support.inputs import QueryParams
 from kehu.core.pagination import MAX_LIMIT, BadCursor, Page, decode_cursor, paginate
 
 
-class PageParams(Schema):
+class PageParams(QueryParams):
     """`?limit=` and `?cursor=`, shared by every list."""
 
     limit: int = Field(50, ge=1, le=MAX_LIMIT, description="Items per page (at most 200).")

@@ -21,6 +21,7 @@ from kehu.core.api_support import (
     ApiRequest,
     Input,
     PageParams,
+    QueryParams,
     page_of,
 )
 from kehu.customers.models import Company
@@ -78,7 +79,7 @@ class ProductFilters(PageParams):
     active: bool | None = Field(True, description="`true` (default), `false`, or empty for all.")
 
 
-class PriceParams(Schema):
+class PriceParams(QueryParams):
     currency: str | None = Field(None, min_length=3, max_length=3, description="Default: CNY.")
     company_id: int | None = Field(None, ge=1, le=2**63 - 1, description="The customer.")
     quantity: Money = Field(Money(1), gt=0, max_digits=12, decimal_places=3)

@@ -8,7 +8,7 @@ from typing import Literal
 from django.conf import settings
 from ninja import Field, Query, Router, Schema
 
-from kehu.core.api_support import READ_ERRORS, ApiRequest
+from kehu.core.api_support import READ_ERRORS, ApiRequest, QueryParams
 from kehu.sales.forecast import services as forecast
 
 forecast_router = Router(tags=["forecast"])
@@ -36,7 +36,7 @@ class ForecastOut(Schema):
     total: ForecastRowOut
 
 
-class ForecastParams(Schema):
+class ForecastParams(QueryParams):
     period: str | None = PERIOD
     group: Literal["owner", "team", "pipeline"] = "owner"
 
