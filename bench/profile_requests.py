@@ -4,6 +4,7 @@ its query count and a cProfile of the functions that cost the most.
 
     .venv/bin/python bench/profile_requests.py --db sqlite:////tmp/kehu_bench/1m.sqlite3 \\
         [--only "api list,page people"] [--n 200] [--top 25] [--sort tottime|cumulative]
+        [--cpu] [--searches]  # --searches: each search of the mixed load on its own
 
 Requests go through `django.test.Client` (the real handler and middleware, no network), as
 `bench_admin`; the queries each one runs are printed once per kind.
