@@ -31,6 +31,7 @@ from django_tasks import task
 
 from kehu.core import leases
 from kehu.core.schedule import enqueue_once
+from kehu.core.unavailable import log_outage, unavailable_reason
 
 if TYPE_CHECKING:
     from django_tasks.base import Task
@@ -165,12 +166,22 @@ def recover(now: datetime.datetime | None = None) -> None:
     for part in (fail_dead_runs, *_sweeps):
         try:
             part(now)
-        except Exception:
-            log.exception("recovery step %s failed", getattr(part, "__name__", part))
+        except Exception as exc:
+            _log_failure(exc, "recovery step %s failed", getattr(part, "__name__", part))
     try:
         queue_lost_recurring()
-    except Exception:
-        log.exception("queueing the recurring tasks again failed")
+    except Exception as exc:
+        _log_failure(exc, "queueing the recurring tasks again failed")
+
+
+def _log_failure(exc: Exception, message: str, *args: object) -> None:
+    """A database outage (locked, unreachable) is a warning without a traceback: the next
+    sweep tries again. Anything else is a bug, logged with its traceback."""
+    reason = unavailable_reason(exc)
+    if reason is None:
+        log.exception(message, *args)
+    else:
+        log_outage(exc, reason)
 
 
 def every() -> datetime.timedelta:
