@@ -1,7 +1,8 @@
 """The read door holds: view, form, API and task modules read records only through it.
 
 Every module under kehu/ named views.py, forms.py, api.py or tasks.py (or ending in _views.py,
-_forms.py, _api.py), in any sub-package, is parsed. It fails when such a module
+_forms.py, _api.py, or inside a package so named, as api/emails.py), in any sub-package, is
+parsed. It fails when such a module
 - reads a record model through a manager (`X.objects…`, `X.all_objects…`,
   `X._default_manager…`) with no `.visible_to(` in the chain, except as the `queryset=` of
   `get_visible_or_404`; any `….all_objects` counts, as only record models have it;
@@ -158,7 +159,11 @@ def door_modules() -> list[Path]:
         path
         for path in PACKAGE.rglob("*.py")
         if "migrations" not in path.parts
-        and (path.name in MODULE_NAMES or path.name.endswith(MODULE_SUFFIXES))
+        and (
+            path.name in MODULE_NAMES
+            or path.name.endswith(MODULE_SUFFIXES)
+            or f"{path.parent.name}.py" in MODULE_NAMES  # a split module: api/emails.py
+        )
     )
 
 
@@ -180,6 +185,7 @@ def test_the_record_models_come_from_the_registry():
 def test_view_form_api_and_task_modules_are_found_in_sub_packages_too():
     found = {p.relative_to(ROOT).as_posix() for p in door_modules()}
     assert {"kehu/customers/views.py", "kehu/sales/quotes/api.py", "kehu/sales/tasks.py"} <= found
+    assert {"kehu/mail/api/emails.py", "kehu/mail/api/templates.py"} <= found
     assert "kehu/core/access.py" not in found
 
 

@@ -33,13 +33,16 @@ ALLOWED: dict[tuple[str, str], str] = {}
 
 
 def door_modules() -> list[pathlib.Path]:
-    """Every view, form and API module under kehu/, sub-packages included."""
+    """Every view, form and API module under kehu/, sub-packages included, and the modules of
+    one split into a package (`mail/api/templates.py`)."""
     found = []
     for path in sorted(ROOT.rglob("*.py")):
         if "migrations" in path.parts or "templates" in path.parts:
             continue
         stem = path.stem
         if stem in ENDINGS or any(stem.endswith(f"_{ending}") for ending in ENDINGS):
+            found.append(path)
+        elif path.parent.name in ENDINGS:  # a module split into a package: api/emails.py
             found.append(path)
     return found
 
@@ -224,10 +227,13 @@ def test_the_walk_covers_sub_packages(tmp_path, monkeypatch):
     assert "customers/forms.py" in modules
     assert "sales/leads/api.py" in modules
     assert "mail/review/views.py" in modules
+    assert "mail/api/templates.py" in modules
     package = tmp_path / "kehu" / "sales" / "leads"
     package.mkdir(parents=True)
     (package / "views.py").write_text("def v(request):\n    lead.save()\n")
     (package / "helpers.py").write_text("def h():\n    lead.save()\n")
+    (package / "api").mkdir()
+    (package / "api" / "convert.py").write_text("def c(request):\n    lead.save()\n")
     monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path / "kehu")
     found = [path.relative_to(tmp_path).as_posix() for path in door_modules()]
-    assert found == ["kehu/sales/leads/views.py"]
+    assert found == ["kehu/sales/leads/api/convert.py", "kehu/sales/leads/views.py"]
