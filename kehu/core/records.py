@@ -33,6 +33,13 @@ class VersionConflict(Exception):
         self.changes = changes
 
 
+def check_version(current: Any, expected_version: int | None, changes: Any = None) -> None:
+    """Raise VersionConflict when the caller read `current` (locked by the caller) at another
+    version than it has now; None expects nothing (an API call without `If-Match`)."""
+    if expected_version is not None and current.version != int(expected_version):
+        raise VersionConflict(current, dict(changes or {}))
+
+
 @dataclass
 class RecordSpec(Generic[R]):
     """What a service tells the shared write path about one kind of record."""

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from kehu.accounts.services import require_admin
 from kehu.activities.models import NOTE_MAX_LENGTH, SUBJECT_MAX_LENGTH
 from kehu.core import audit, events, visibility
+from kehu.core.records import VersionConflict, check_version
 from kehu.mail.models import EmailSignature, EmailTemplate
 
 #: what may appear between {{ and }}, and what each stands for
@@ -60,6 +61,11 @@ def user_name(user) -> str:
     if _CJK.search(first + last):
         return f"{last}{first}"
     return user.get_full_name() or user.username
+
+
+def own_signature(user) -> EmailSignature | None:
+    """The user's signature row (its text and version), if they have one."""
+    return EmailSignature.objects.filter(user=user).first()
 
 
 def signature_of(user) -> str:
@@ -197,20 +203,33 @@ def _snapshot(template: EmailTemplate) -> dict:
     return audit.snapshot(template, ["name", "subject", "body", "active"])
 
 
-def save_template(actor, template: EmailTemplate | None, data: dict) -> EmailTemplate:
-    """Create (`template` None) or change an email template; administrators only."""
+def save_template(
+    actor, template: EmailTemplate | None, data: dict, expected_version: int | None = None
+) -> EmailTemplate:
+    """Create (`template` None) or change an email template; administrators only. A change
+    made against `expected_version` when someone saved the template since raises
+    VersionConflict and changes nothing."""
     require_admin(actor)
-    cleaned = _clean_template(dict(data), template)
     with transaction.atomic():
         created = template is None
         if created:
             template = EmailTemplate(created_by=actor)
-        before = {} if created else _snapshot(template)
+            before = {}
+        else:
+            current = EmailTemplate.objects.select_for_update().filter(pk=template.pk).first()
+            if current is None:
+                raise ValidationError(_("This record has been deleted."))
+            check_version(current, expected_version, data)
+            template, before = current, _snapshot(current)
+        cleaned = _clean_template(dict(data), None if created else template)
         for name, value in cleaned.items():
             setattr(template, name, value)
-        template.updated_at = timezone.now()
-        template.save()
         delta = audit.diff(before, _snapshot(template))
+        if created or delta:
+            if not created:
+                template.version += 1
+            template.updated_at = timezone.now()
+            template.save()
         if delta:
             verb = "create" if created else "update"
             audit.record(actor, template, verb, delta)
@@ -231,8 +250,10 @@ def delete_template(actor, template: EmailTemplate) -> None:
 # ---------------------------------------------------------------- signatures
 
 
-def save_signature(user, text: str) -> EmailSignature:
-    """The user's own signature, added under every email they send ("-- " and the text)."""
+def save_signature(user, text: str, expected_version: int | None = None) -> EmailSignature:
+    """The user's own signature, added under every email they send ("-- " and the text).
+    `expected_version` is the version the user's form showed (0: they had none yet); if
+    their signature changed since, VersionConflict, and nothing is saved."""
     if not getattr(user, "is_authenticated", False):
         raise PermissionDenied
     text = str(text or "").replace("\r\n", "\n").strip()
@@ -243,13 +264,20 @@ def save_signature(user, text: str) -> EmailSignature:
     if PLACEHOLDER.search(text):
         raise ValidationError({"text": [_("A signature cannot hold placeholders.")]})
     with transaction.atomic():
-        signature, created = EmailSignature.objects.select_for_update().get_or_create(
-            user=user, defaults={"text": text}
-        )
-        before = "" if created else signature.text
-        if before != text and not created:
-            signature.text = text
-            signature.save(update_fields=["text"])
+        signature = EmailSignature.objects.select_for_update().filter(user=user).first()
+        created = signature is None
+        if created:
+            if expected_version not in (None, 0):
+                raise VersionConflict(EmailSignature(user=user, version=0), {"text": text})
+            signature = EmailSignature.objects.create(user=user, text=text)
+            before = ""
+        else:
+            check_version(signature, expected_version, {"text": text})
+            before = signature.text
+            if before != text:
+                signature.text = text
+                signature.version += 1
+                signature.save(update_fields=["text", "version"])
         if before != text:
             changes = {"text": [before or None, text or None]}
             audit.record(user, signature, "create" if created else "update", changes)

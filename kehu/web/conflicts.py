@@ -1,7 +1,9 @@
 """What a form shows when its save fails: the fields someone else changed first, and a
 service's errors on the fields they name (the pages themselves are in `kehu.web.pages`)."""
 
+from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 
 def conflict_rows(form) -> list[dict]:
@@ -21,6 +23,42 @@ def conflict_rows(form) -> list[dict]:
                 "yours": form.display(name, form.cleaned_data[name]),
             }
         )
+    return rows
+
+
+def shown_value(field, value) -> str:
+    """A form value the way a person reads it: a choice by its label, yes/no, a dash for
+    nothing."""
+    if value in (None, "", [], ()):
+        return "—"
+    if isinstance(field, forms.BooleanField):
+        return _("Yes") if value else _("No")
+    choices = {str(k): v for k, v in (getattr(field, "choices", None) or [])}
+    if isinstance(value, list | tuple):
+        return ", ".join(str(choices.get(str(v), v)) for v in value)
+    if hasattr(value, "pk"):
+        return str(value)
+    return str(choices.get(str(value), value))
+
+
+def stale_settings_form(form, current) -> list[dict]:
+    """A settings form whose record changed since the form was loaded: the fields where the
+    stored record (`current`, theirs) differs from what the user sent (yours), named as the
+    record's attributes; the form is given the current version, so sending it again
+    overwrites theirs with the user's values (and only then)."""
+    rows = []
+    for name, field in form.fields.items():
+        if name == "version" or name not in form.cleaned_data or not hasattr(current, name):
+            continue
+        theirs, yours = (
+            shown_value(field, getattr(current, name)),
+            shown_value(field, form.cleaned_data[name]),
+        )
+        if theirs != yours:
+            rows.append({"label": field.label, "theirs": theirs, "yours": yours})
+    data = form.data.copy()
+    data[form.add_prefix("version")] = str(current.version)
+    form.data = data
     return rows
 
 

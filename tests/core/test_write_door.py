@@ -40,9 +40,11 @@ def door_modules() -> list[pathlib.Path]:
         if "migrations" in path.parts or "templates" in path.parts:
             continue
         stem = path.stem
-        if stem in ENDINGS or any(stem.endswith(f"_{ending}") for ending in ENDINGS):
-            found.append(path)
-        elif path.parent.name in ENDINGS:  # a module split into a package: api/emails.py
+        if (
+            stem in ENDINGS
+            or any(stem.endswith(f"_{ending}") for ending in ENDINGS)
+            or path.parent.name in ENDINGS  # a module split into a package: api/emails.py
+        ):
             found.append(path)
     return found
 

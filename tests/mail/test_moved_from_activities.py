@@ -12,15 +12,17 @@ BEFORE = [
     ("core", "0002_idempotency_keys_for_api_creates"),
     ("django_tasks_database", "0021_conditional_partial_index_ordering"),
 ]
-AFTER = [
-    ("mail", "0002_rows_that_name_the_old_app"),
-    ("activities", "0007_email_and_daily_runs_moved_out"),
-]
+#: the move (mail 0002, activities 0007) and every later migration of the two apps: the test
+#: reads the rows back with the live models, and leaves the database as the other tests need it
+AFTER = "latest"
 
 
 def migrate(targets):
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
+    if targets == AFTER:
+        leaves = executor.loader.graph.leaf_nodes()
+        targets = [node for node in leaves if node[0] in ("mail", "activities")]
     executor.migrate(targets)
     return executor.loader.project_state(targets).apps
 

@@ -3,18 +3,21 @@ reads them, administrators change them, through `mail_templates`."""
 
 import datetime
 
-from django.http import Http404
-from ninja import Field, Path, Query, Router, Schema, Status
+from django.http import Http404, HttpResponse
+from ninja import Field, Header, Path, Query, Router, Schema, Status
 
 from kehu.activities.models import SUBJECT_MAX_LENGTH
 from kehu.core.api_support import (
     CREATE_ERRORS,
+    ETAG_HEADER,
+    PATCH_ERRORS,
     READ_ERRORS,
-    WRITE_ERRORS,
     ApiRequest,
     Input,
     PageParams,
+    expected_version,
     page_of,
+    set_etag,
 )
 from kehu.mail import templating as mail_templates
 from kehu.mail.models import EmailTemplate
@@ -22,6 +25,7 @@ from kehu.mail.models import EmailTemplate
 email_templates_router = Router(tags=["email templates"])
 
 ID = Path(..., ge=1, le=2**63 - 1)
+WITH_ETAG = {"responses": {200: ETAG_HEADER}}
 
 
 class TemplateOut(Schema):
@@ -31,6 +35,7 @@ class TemplateOut(Schema):
     body: str = Field(description="Plain text with placeholders such as {{ person.name }}.")
     active: bool
     updated_at: datetime.datetime
+    version: int = Field(description='Goes up with every change; also the ETag, e.g. W/"3".')
 
 
 class TemplatePage(Schema):
@@ -84,29 +89,46 @@ def list_templates(request: ApiRequest, filters: Query[TemplateFilters]):
 @email_templates_router.post(
     "", response={201: TemplateOut, **CREATE_ERRORS}, summary="Add an email template"
 )
-def create_template(request: ApiRequest, payload: TemplateIn):
+def create_template(request: ApiRequest, response: HttpResponse, payload: TemplateIn):
     """Administrators only. An unknown placeholder is refused (422)."""
     template = mail_templates.save_template(request.auth, None, payload.dict())
+    set_etag(response, template.version)
     return Status(201, template_out(template))
 
 
 @email_templates_router.get(
-    "/{template_id}", response={200: TemplateOut, **READ_ERRORS}, summary="Read an email template"
+    "/{template_id}",
+    response={200: TemplateOut, **READ_ERRORS},
+    openapi_extra=WITH_ETAG,
+    summary="Read an email template",
 )
-def get_template(request: ApiRequest, template_id: int = ID):
-    return template_out(_template(request.auth, template_id))
+def get_template(request: ApiRequest, response: HttpResponse, template_id: int = ID):
+    template = _template(request.auth, template_id)
+    set_etag(response, template.version)
+    return template_out(template)
 
 
 @email_templates_router.patch(
     "/{template_id}",
-    response={200: TemplateOut, **WRITE_ERRORS},
+    response={200: TemplateOut, **PATCH_ERRORS},
+    openapi_extra=WITH_ETAG,
     summary="Change an email template",
 )
-def update_template(request: ApiRequest, payload: TemplatePatch, template_id: int = ID):
-    """Administrators only."""
+def update_template(
+    request: ApiRequest,
+    response: HttpResponse,
+    payload: TemplatePatch,
+    template_id: int = ID,
+    if_match: str | None = Header(None, alias="If-Match", description='ETag read, e.g. W/"3".'),
+):
+    """Administrators only. Send `If-Match` with the ETag you read: if someone changed the
+    template since, the answer is 412 and nothing is changed."""
     template = _template(request.auth, template_id)
+    version = expected_version(if_match, template.version)
     changes = {k: v for k, v in payload.model_dump(exclude_unset=True).items() if v is not None}
-    return template_out(mail_templates.save_template(request.auth, template, changes))
+    saved = mail_templates.save_template(request.auth, template, changes, version)
+    set_etag(response, saved.version)
+    return template_out(saved)
 
 
 @email_templates_router.delete(
