@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.params.functions import Header as header_param
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -312,6 +313,12 @@ ETAG_HEADER = {
         "ETag": {"description": 'The record\'s version, e.g. W/"3".', "schema": {"type": "string"}}
     }
 }
+
+
+#: `openapi_extra` of a route whose 200 answer carries a record and its ETag
+WITH_ETAG = {"responses": {200: ETAG_HEADER}}
+#: the `If-Match` header parameter of a route that changes a versioned record
+IF_MATCH: Any = header_param(None, alias="If-Match", description='ETag read, e.g. W/"3".')
 
 
 def set_etag(response: HttpResponse, version: int) -> None:

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from kehu.accounts.services import require_admin
 from kehu.activities.models import NOTE_MAX_LENGTH, SUBJECT_MAX_LENGTH
 from kehu.core import audit, events, visibility
-from kehu.core.records import VersionConflict, check_version
+from kehu.core.records import VersionConflict, check_version, locked_current
 from kehu.mail.models import EmailSignature, EmailTemplate
 
 #: what may appear between {{ and }}, and what each stands for
@@ -216,11 +216,8 @@ def save_template(
             template = EmailTemplate(created_by=actor)
             before = {}
         else:
-            current = EmailTemplate.objects.select_for_update().filter(pk=template.pk).first()
-            if current is None:
-                raise ValidationError(_("This record has been deleted."))
-            check_version(current, expected_version, data)
-            template, before = current, _snapshot(current)
+            template = locked_current(EmailTemplate, template.pk, expected_version, data)
+            before = _snapshot(template)
         cleaned = _clean_template(dict(data), None if created else template)
         for name, value in cleaned.items():
             setattr(template, name, value)

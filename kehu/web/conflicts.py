@@ -41,25 +41,41 @@ def shown_value(field, value) -> str:
     return str(choices.get(str(value), value))
 
 
-def stale_settings_form(form, current) -> list[dict]:
-    """A settings form whose record changed since the form was loaded: the fields where the
-    stored record (`current`, theirs) differs from what the user sent (yours), named as the
-    record's attributes; the form is given the current version, so sending it again
-    overwrites theirs with the user's values (and only then)."""
-    rows = []
-    for name, field in form.fields.items():
-        if name == "version" or name not in form.cleaned_data or not hasattr(current, name):
-            continue
-        theirs, yours = (
-            shown_value(field, getattr(current, name)),
-            shown_value(field, form.cleaned_data[name]),
+def stale_settings_form(form, current, formset=None) -> list[dict]:
+    """A settings form whose record changed since the form was loaded: the fields (and rows of
+    its `formset`) where the stored values (theirs) differ from what the user sent (yours); the
+    form is given the current version, so sending it again overwrites theirs with the user's
+    values (and only then).
+
+    Theirs are the form's `initial_from(current)` if it has one, else its initial values: a
+    settings view builds its form (and rows) from the setting as stored when the request came."""
+    stored = form.initial_from(current) if hasattr(form, "initial_from") else form.initial
+    rows = _differences(form, stored, lambda label: label)
+    for number, row in enumerate(formset.forms if formset is not None else [], start=1):
+        rows += _differences(
+            row,
+            row.initial or {},
+            lambda label, n=number: _("Row %(n)s: %(error)s") % {"n": n, "error": label},
         )
-        if theirs != yours:
-            rows.append({"label": field.label, "theirs": theirs, "yours": yours})
     data = form.data.copy()
     data[form.add_prefix("version")] = str(current.version)
     form.data = data
     return rows
+
+
+def _differences(form, stored: dict, labelled) -> list[dict]:
+    """The fields of `form` whose value sent differs from the `stored` one, each labelled by
+    `labelled(field label)`."""
+    found = []
+    sent = getattr(form, "cleaned_data", None) or {}
+    for name, field in form.fields.items():
+        if name in ("version", "DELETE", "ORDER") or (name not in sent and name not in stored):
+            continue
+        theirs = shown_value(field, stored.get(name))
+        yours = shown_value(field, sent.get(name))
+        if theirs != yours:
+            found.append({"label": labelled(field.label), "theirs": theirs, "yours": yours})
+    return found
 
 
 def show_service_errors(form, exc: ValidationError) -> None:

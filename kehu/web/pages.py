@@ -224,7 +224,7 @@ def settings_page(
         try:
             saved = save(form, rows)
         except VersionConflict as stale:
-            conflict = stale_settings_form(form, stale.current)
+            conflict = stale_settings_form(form, stale.current, formset)
             context = {
                 **context,
                 "conflict_by": audit.history(stale.current).first(),

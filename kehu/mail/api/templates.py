@@ -4,14 +4,15 @@ reads them, administrators change them, through `mail_templates`."""
 import datetime
 
 from django.http import Http404, HttpResponse
-from ninja import Field, Header, Path, Query, Router, Schema, Status
+from ninja import Field, Path, Query, Router, Schema, Status
 
 from kehu.activities.models import SUBJECT_MAX_LENGTH
 from kehu.core.api_support import (
     CREATE_ERRORS,
-    ETAG_HEADER,
+    IF_MATCH,
     PATCH_ERRORS,
     READ_ERRORS,
+    WITH_ETAG,
     ApiRequest,
     Input,
     PageParams,
@@ -25,7 +26,6 @@ from kehu.mail.models import EmailTemplate
 email_templates_router = Router(tags=["email templates"])
 
 ID = Path(..., ge=1, le=2**63 - 1)
-WITH_ETAG = {"responses": {200: ETAG_HEADER}}
 
 
 class TemplateOut(Schema):
@@ -119,7 +119,7 @@ def update_template(
     response: HttpResponse,
     payload: TemplatePatch,
     template_id: int = ID,
-    if_match: str | None = Header(None, alias="If-Match", description='ETag read, e.g. W/"3".'),
+    if_match: str | None = IF_MATCH,
 ):
     """Administrators only. Send `If-Match` with the ETag you read: if someone changed the
     template since, the answer is 412 and nothing is changed."""

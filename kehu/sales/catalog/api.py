@@ -7,21 +7,25 @@ import decimal
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema, Status
 
 from kehu.core import visibility
 from kehu.core.api_support import (
     CREATE_ERRORS,
+    IF_MATCH,
     PATCH_ERRORS,
     READ_ERRORS,
+    WITH_ETAG,
     ApiRequest,
     Input,
     PageParams,
     RowId,
+    expected_version,
     page_of,
     renamed_fields,
+    set_etag,
 )
 from kehu.customers.models import Company
 from kehu.sales.catalog import pricing
@@ -55,6 +59,7 @@ class ProductOut(Schema):
     tax_rate: Money = Field(description="Percent, e.g. 13.00.")
     active: bool
     updated_at: datetime.datetime
+    version: int = Field(description='Goes up with every change; also the ETag, e.g. W/"3".')
 
 
 class ProductPage(Schema):
@@ -132,27 +137,47 @@ def list_products(request: ApiRequest, filters: Query[ProductFilters]):
 
 
 @products_router.post("", response={201: ProductOut, **CREATE_ERRORS}, summary="Add a product")
-def create_product(request: ApiRequest, payload: ProductIn):
+def create_product(request: ApiRequest, response: HttpResponse, payload: ProductIn):
     """Administrators only."""
-    return Status(201, product_out(catalog.save_product(request.auth, None, payload.dict())))
+    product = catalog.save_product(request.auth, None, payload.dict())
+    set_etag(response, product.version)
+    return Status(201, product_out(product))
 
 
 @products_router.get(
-    "/{product_id}", response={200: ProductOut, **READ_ERRORS}, summary="Read a product"
+    "/{product_id}",
+    response={200: ProductOut, **READ_ERRORS},
+    openapi_extra=WITH_ETAG,
+    summary="Read a product",
 )
-def get_product(request: ApiRequest, product_id: int = ID):
+def get_product(request: ApiRequest, response: HttpResponse, product_id: int = ID):
     _require_sales_read(request.auth)
-    return product_out(_product(product_id))
+    product = _product(product_id)
+    set_etag(response, product.version)
+    return product_out(product)
 
 
 @products_router.patch(
-    "/{product_id}", response={200: ProductOut, **PATCH_ERRORS}, summary="Change a product"
+    "/{product_id}",
+    response={200: ProductOut, **PATCH_ERRORS},
+    openapi_extra=WITH_ETAG,
+    summary="Change a product",
 )
-def update_product(request: ApiRequest, payload: ProductPatch, product_id: int = ID):
-    """Administrators only. Set `active: false` to stop quoting a product."""
+def update_product(
+    request: ApiRequest,
+    response: HttpResponse,
+    payload: ProductPatch,
+    product_id: int = ID,
+    if_match: str | None = IF_MATCH,
+):
+    """Administrators only. Set `active: false` to stop quoting a product. Send `If-Match`
+    with the ETag you read: if someone changed the product since, the answer is 412."""
     visibility.require(request.auth, "sales", "read")
     product = _product(product_id)
-    return product_out(catalog.save_product(request.auth, product, _patch_data(payload)))
+    version = expected_version(if_match, product.version)
+    saved = catalog.save_product(request.auth, product, _patch_data(payload), version)
+    set_etag(response, saved.version)
+    return product_out(saved)
 
 
 @products_router.get(
@@ -195,6 +220,7 @@ class PriceListOut(Schema):
     valid_until: datetime.date | None
     active: bool
     items: list[PriceItem]
+    version: int = Field(description='Goes up with every change; also the ETag, e.g. W/"3".')
 
 
 class PriceListPage(Schema):
@@ -236,6 +262,7 @@ def price_list_out(price_list: PriceList) -> dict:
                 "valid_from",
                 "valid_until",
                 "active",
+                "version",
             )
         },  # fmt: skip
         "items": [
@@ -274,11 +301,12 @@ def list_price_lists(request: ApiRequest):
 @price_lists_router.post(
     "", response={201: PriceListOut, **CREATE_ERRORS}, summary="Add a price list"
 )
-def create_price_list(request: ApiRequest, payload: PriceListIn):
+def create_price_list(request: ApiRequest, response: HttpResponse, payload: PriceListIn):
     """Administrators only."""
     data, rows = _price_list_data(payload, partial=False)
     with renamed_fields(ALIASES):
         saved = catalog.save_price_list(request.auth, None, data, rows or [])
+    set_etag(response, saved.version)
     return Status(201, price_list_out(saved))
 
 
@@ -290,21 +318,38 @@ def _price_list(pk: int) -> PriceList:
 
 
 @price_lists_router.get(
-    "/{price_list_id}", response={200: PriceListOut, **READ_ERRORS}, summary="Read a price list"
+    "/{price_list_id}",
+    response={200: PriceListOut, **READ_ERRORS},
+    openapi_extra=WITH_ETAG,
+    summary="Read a price list",
 )
-def get_price_list(request: ApiRequest, price_list_id: int = ID):
+def get_price_list(request: ApiRequest, response: HttpResponse, price_list_id: int = ID):
     _require_sales_read(request.auth)
-    return price_list_out(_price_list(price_list_id))
+    found = _price_list(price_list_id)
+    set_etag(response, found.version)
+    return price_list_out(found)
 
 
 @price_lists_router.patch(
-    "/{price_list_id}", response={200: PriceListOut, **PATCH_ERRORS}, summary="Change a price list"
+    "/{price_list_id}",
+    response={200: PriceListOut, **PATCH_ERRORS},
+    openapi_extra=WITH_ETAG,
+    summary="Change a price list",
 )
-def update_price_list(request: ApiRequest, payload: PriceListPatch, price_list_id: int = ID):
-    """Administrators only."""
+def update_price_list(
+    request: ApiRequest,
+    response: HttpResponse,
+    payload: PriceListPatch,
+    price_list_id: int = ID,
+    if_match: str | None = IF_MATCH,
+):
+    """Administrators only. Send `If-Match` with the ETag you read: if someone changed the
+    price list since, the answer is 412."""
     _require_sales_read(request.auth)
     found = _price_list(price_list_id)
+    version = expected_version(if_match, found.version)
     data, rows = _price_list_data(payload, partial=True)
     with renamed_fields(ALIASES):
-        saved = catalog.save_price_list(request.auth, found, data, rows)
+        saved = catalog.save_price_list(request.auth, found, data, rows, version)
+    set_etag(response, saved.version)
     return price_list_out(_price_list(saved.pk))

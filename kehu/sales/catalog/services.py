@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from kehu.accounts.services import require_admin
 from kehu.core import audit
 from kehu.core.numbers import plain
+from kehu.core.records import locked_current
 from kehu.customers.models import Tag
 from kehu.sales.deals.services import clean_currency
 from kehu.sales.models import PriceList, PriceListItem, Product
@@ -80,7 +81,11 @@ def _apply(instance, data: dict, fields: list[str]) -> dict:
     return audit.diff(before, audit.snapshot(instance, fields))
 
 
-def save_product(actor, product: Product | None, data: dict) -> Product:
+def save_product(
+    actor, product: Product | None, data: dict, expected_version: int | None = None
+) -> Product:
+    """Create (`product` None) or change a product; VersionConflict, and nothing saved, when
+    someone changed it since it was read at `expected_version`."""
     require_admin(actor)
     data = dict(data)
     errors: dict[str, list[str]] = {}
@@ -103,10 +108,15 @@ def save_product(actor, product: Product | None, data: dict) -> Product:
         raise ValidationError(errors)
     created = product is None
     with transaction.atomic():
-        product = Product() if created else Product.objects.select_for_update().get(pk=product.pk)
+        if created:
+            product = Product()
+        else:
+            product = locked_current(Product, product.pk, expected_version, data)
         delta = _apply(product, data, PRODUCT_FIELDS)
         product.full_clean()
         if delta or created:
+            if not created:
+                product.version += 1
             product.updated_at = timezone.now()
             product.save()
             audit.record(actor, product, "create" if created else "update", delta)
@@ -174,8 +184,16 @@ def _clean_items(rows: list[dict]) -> list[dict]:
     return cleaned
 
 
-def save_price_list(actor, price_list: PriceList | None, data: dict, items=None) -> PriceList:
-    """Create or change a price list; `items` (when given) replace all its prices at once."""
+def save_price_list(
+    actor,
+    price_list: PriceList | None,
+    data: dict,
+    items=None,
+    expected_version: int | None = None,
+) -> PriceList:
+    """Create or change a price list; `items` (when given) replace all its prices at once.
+    VersionConflict, and nothing saved, when someone changed it since it was read at
+    `expected_version`."""
     require_admin(actor)
     data = dict(data)
     errors: dict[str, list[str]] = {}
@@ -200,7 +218,7 @@ def save_price_list(actor, price_list: PriceList | None, data: dict, items=None)
         if created:
             price_list = PriceList()
         else:
-            price_list = PriceList.objects.select_for_update().get(pk=price_list.pk)
+            price_list = locked_current(PriceList, price_list.pk, expected_version, data)
         delta = _apply(price_list, data, PRICE_LIST_FIELDS)
         if (
             price_list.valid_from
@@ -220,6 +238,9 @@ def save_price_list(actor, price_list: PriceList | None, data: dict, items=None)
             after = _item_summary(price_list)
             if before != after:
                 delta["items"] = [before, after]
+        if delta and not created:
+            price_list.version += 1
+            price_list.save(update_fields=["version"])
         if delta or created:
             audit.record(actor, price_list, "create" if created else "update", delta)
     return price_list
