@@ -259,6 +259,19 @@ class Client(threading.Thread):
         self.conn.close()
 
 
+def server_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) used so far by `pid`'s worker processes."""
+    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
+    total = 0
+    for each in map(int, children.stdout.split()):
+        try:
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def run_load(port: int, plans: list[dict], args, bare: bool, seconds: float, server_pid: int):
     """Run the clients for `seconds` (or until args.requests); samples and memory peaks."""
     results: dict = {"samples": []}
@@ -273,6 +286,7 @@ def run_load(port: int, plans: list[dict], args, bare: bool, seconds: float, ser
     clients = [Client(n, port, plans[n], going, bare, results) for n in range(args.clients)]
     peaks: dict[int, tuple[int, int]] = {}
     cpu0 = resource.getrusage(resource.RUSAGE_SELF)
+    server0 = server_cpu_s(server_pid)
     load0 = os.getloadavg()[0]
     started = time.perf_counter()
     for client in clients:
@@ -286,9 +300,12 @@ def run_load(port: int, plans: list[dict], args, bare: bool, seconds: float, ser
         client.join()
     wall = time.perf_counter() - started
     cpu1 = resource.getrusage(resource.RUSAGE_SELF)
+    server_cpu = server_cpu_s(server_pid) - server0
     samples = results["samples"]
     workers = {pid: v for pid, v in peaks.items() if pid != server_pid}
     return summarise(samples, wall) | {
+        "server_cpu_s": round(server_cpu, 1),
+        "server_cpu_ms_per_request": round(server_cpu * 1000 / max(len(samples), 1), 1),
         "client_cpu_s": round(cpu1.ru_utime + cpu1.ru_stime - cpu0.ru_utime - cpu0.ru_stime, 1),
         "worker_rss_mb": sorted(round(rss / 1024) for _p, rss in workers.values()),
         "worker_pss_mb": sorted(round(pss / 1024) for pss, _r in workers.values()),

@@ -16,9 +16,12 @@ import os
 import pstats
 import sys
 import time
+import urllib.parse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+from mixed_load import SEARCHES  # noqa: E402
 
 
 def main() -> None:
@@ -32,6 +35,9 @@ def main() -> None:
     parser.add_argument("--queries", action="store_true", help="print each kind's SQL")
     parser.add_argument(
         "--cpu", action="store_true", help="no profile: the process's CPU ms per request (p50)"
+    )
+    parser.add_argument(
+        "--searches", action="store_true", help="each search of the mixed load on its own"
     )
     args = parser.parse_args()
     os.environ["KEHU_DATABASE_URL"] = args.db
@@ -82,7 +88,18 @@ def main() -> None:
         "page companies": lambda: browser.get("/companies/"),
         "page search": lambda: browser.get("/search/?q=zhangwei", HTTP_HX_REQUEST="true"),
     }
+    # each search of the mixed load on its own ("api search 王" …), only when asked for
+    searches = {}
+    for q in SEARCHES:
+        quoted = urllib.parse.quote(q)
+        searches[f"api search {q}"] = lambda q=quoted: api.get(f"/api/v1/people?q={q}&limit=20")
+        searches[f"page search {q}"] = lambda q=quoted: browser.get(
+            f"/search/?q={q}", HTTP_HX_REQUEST="true"
+        )
     only = [k.strip() for k in args.only.split(",") if k.strip()]
+    if args.searches:
+        kinds = {**{k: v for k, v in kinds.items() if k in only}, **searches}
+        only = []
     try:
         for kind, call in kinds.items():
             if only and kind not in only:

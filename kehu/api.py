@@ -8,18 +8,28 @@ from csp.decorators import csp_update
 from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
 
-from kehu.accounts.api import teams_router, users_router
-from kehu.activities.api import activities_router, timeline_router
+from kehu.accounts.api.teams import teams_router
+from kehu.accounts.api.users import users_router
+from kehu.activities.api.activities import activities_router
+from kehu.activities.api.timeline import timeline_router
 from kehu.activities.notifications.api import notifications_router
 from kehu.core.api_support import AUTH, install_error_handlers, operation_module
-from kehu.customers.api import companies_router, people_router, tags_router
+from kehu.customers.api.companies import companies_router
+from kehu.customers.api.people import people_router
+from kehu.customers.api.tags import tags_router
 from kehu.customers.fields.api import custom_fields_router
 from kehu.mail.api import email_templates_router, emails_router
-from kehu.sales.catalog.api import price_lists_router, products_router
-from kehu.sales.deals.api import deals_router, pipelines_router, rates_router
-from kehu.sales.forecast.api import forecast_router, targets_router
-from kehu.sales.leads.api import leads_router, web_leads_router
-from kehu.sales.quotes.api import orders_router, quotes_router
+from kehu.sales.catalog.api.price_lists import price_lists_router
+from kehu.sales.catalog.api.products import products_router
+from kehu.sales.deals.api.deals import deals_router
+from kehu.sales.deals.api.exchange_rates import rates_router
+from kehu.sales.deals.api.pipelines import pipelines_router
+from kehu.sales.forecast.api.forecast import forecast_router
+from kehu.sales.forecast.api.targets import targets_router
+from kehu.sales.leads.api.leads import leads_router
+from kehu.sales.leads.api.web_leads import web_leads_router
+from kehu.sales.quotes.api.orders import orders_router
+from kehu.sales.quotes.api.quotes import quotes_router
 
 DESCRIPTION = (
     "Kehu's REST API. Authenticate with your browser session or `Authorization: Bearer <token>` "

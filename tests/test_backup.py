@@ -348,13 +348,11 @@ def _drop_a_file(members):
     ],
 )
 def test_restore_refuses_a_foreign_or_damaged_archive_and_changes_nothing(
-    data_dir, tmp_path, change, message
+    backed_up, tmp_path, change, message
 ):
-    create_user(data_dir, "ana")
-    (data_dir / "files").mkdir()
-    (data_dir / "files" / "a.bin").write_bytes(b"attachment bytes" * 100)
-    good, bad = tmp_path / "good.tar.gz", tmp_path / "bad.tar.gz"
-    assert kehu(data_dir, "backup", str(good)).returncode == 0
+    source, good = backed_up
+    data_dir, bad = tmp_path / "data", tmp_path / "bad.tar.gz"
+    shutil.copytree(source, data_dir)
     if change == "truncated":
         bad.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
     elif change == "corrupted":
@@ -384,6 +382,19 @@ def test_restore_refuses_a_foreign_or_damaged_archive_and_changes_nothing(
     assert list(data_dir.glob("before-restore-*")) == []
     assert list(data_dir.glob(".restore-*")) == []
     assert not list(tmp_path.rglob("evil.txt")) and not Path("/kehu-backup-evil.txt").exists()
+
+
+@pytest.fixture(scope="module")
+def backed_up(migrated_template, tmp_path_factory) -> tuple[Path, Path]:
+    """A data folder with a user and a stored file, and its backup, made once: each refusal
+    test restores a damaged copy of the backup into a copy of the folder."""
+    data_dir = migrated_data_dir(migrated_template, tmp_path_factory.mktemp("backed-up") / "data")
+    create_user(data_dir, "ana")
+    (data_dir / "files").mkdir()
+    (data_dir / "files" / "a.bin").write_bytes(b"attachment bytes" * 100)
+    good = data_dir.parent / "good.tar.gz"
+    assert kehu(data_dir, "backup", str(good)).returncode == 0
+    return data_dir, good
 
 
 def test_restore_without_a_terminal_needs_yes(data_dir, tmp_path):

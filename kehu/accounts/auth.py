@@ -7,10 +7,12 @@ timing tells which usernames exist. Each failure also counts against the client'
 """
 
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.hashers import check_password
+from django.http import HttpRequest
 from django.utils import timezone
 
 from kehu.accounts import login_limits
@@ -21,7 +23,13 @@ from kehu.core.client_address import client_address
 class LockoutBackend(ModelBackend):
     """Refuses a locked account; counts failures and locks after LOGIN_MAX_FAILURES."""
 
-    def authenticate(self, request, username=None, password=None, **kwargs):
+    def authenticate(
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> User | None:
         if not username or password is None:
             return None
         user = self._check(username, password)
@@ -50,7 +58,7 @@ class LockoutBackend(ModelBackend):
         User.objects.filter(pk=user.pk).update(failed_logins=failures, locked_until=locked_until)
         return None
 
-    def get_user(self, user_id):
+    def get_user(self, user_id: Any) -> User | None:
         """The signed-in user of each request, with their role in the same query: every page
         asks the role what the user may see."""
         user = User._default_manager.select_related("role").filter(pk=user_id).first()

@@ -68,7 +68,7 @@ def confirmation_url(change: EmailChange) -> str:
 def request_email_change(user: User, new_email: str, password: str) -> EmailChange:
     """Check the password and the address, then mail the confirmation link (after the commit).
     The user's address stays as it is until the link is used."""
-    errors: dict[str, list] = {}
+    errors: dict[str, list[str]] = {}
     new_email = User.objects.normalize_email((new_email or "").strip())
     if not password or not user.check_password(password):
         errors["password"] = [_("This is not your current password.")]

@@ -1,8 +1,8 @@
-# mypy: disable-error-code="misc, return-value"
 """Activities around a customer record (tasks, calls, meetings, notes, emails), their
 reminders, calendar feeds and in-app notifications. Email details: `email_models`."""
 
 import datetime
+from typing import cast
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -20,7 +20,7 @@ ALIVE = models.Q(deleted_at__isnull=True)
 OPEN_TASK = models.Q(kind="task", done_at__isnull=True, deleted_at__isnull=True)
 
 
-class ActivityQuerySet(RecordQuerySet):
+class ActivityQuerySet(RecordQuerySet["Activity"]):
     def visible_to(self, user, action: str = "read") -> "ActivityQuerySet":
         """The one door for activity reads: an activity is seen by whoever may see the record
         it was logged on (decision 0014); a private one by its owner only."""
@@ -38,9 +38,12 @@ class ActivityQuerySet(RecordQuerySet):
         return self.filter(OPEN_TASK)
 
 
-class LiveActivityManager(models.Manager.from_queryset(ActivityQuerySet)):
-    def get_queryset(self):
-        return super().get_queryset().filter(deleted_at__isnull=True)
+_LiveActivityManagerBase = models.Manager.from_queryset(ActivityQuerySet)
+
+
+class LiveActivityManager(_LiveActivityManagerBase["Activity"]):
+    def get_queryset(self) -> ActivityQuerySet:
+        return cast(ActivityQuerySet, super().get_queryset().filter(deleted_at__isnull=True))
 
 
 class Activity(Record):
@@ -134,8 +137,12 @@ class Activity(Record):
     #: private (emails): only the owner sees it until they share it
     private = models.BooleanField(_("private"), default=False)
 
-    objects = LiveActivityManager()
-    all_objects = ActivityQuerySet.as_manager()
+    #: set by `my_day.services.attach_records`: the record a row shows (binned ones too)
+    shown_record: models.Model | None
+
+    # Record's managers, answering ActivityQuerySets (which Record's annotations cannot say)
+    objects = LiveActivityManager()  # type: ignore[assignment, misc]
+    all_objects = ActivityQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta:
         verbose_name = _("activity")

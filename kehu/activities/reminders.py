@@ -1,4 +1,3 @@
-# mypy: disable-error-code="arg-type, assignment"
 """Reminders before a meeting starts or a task is due: planned here whenever an activity is
 written, sent by the reminder sweep (`send_due`)."""
 
@@ -6,22 +5,24 @@ import datetime
 import logging
 import smtplib
 import zoneinfo
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from kehu.accounts.models import User
 from kehu.activities.models import Activity, Reminder
 from kehu.activities.notifications.services import notify
 
 log = logging.getLogger(__name__)
 
 
-def people_to_remind(activity: Activity) -> list:
+def people_to_remind(activity: Activity) -> list[User]:
     """The owner, and for a meeting the colleagues invited to it — those who may see its
     record: a reminder names the record, and nobody is sent to a page that answers 404."""
     from kehu.core import visibility
@@ -163,7 +164,7 @@ def retry_delay(attempts: int) -> datetime.timedelta:
     )
 
 
-def _due(now: datetime.datetime):
+def _due(now: datetime.datetime) -> QuerySet[Reminder]:
     """Due reminders nobody holds, oldest first (the partial index `reminder_pending_idx`)."""
     pending = Reminder.objects.filter(sent_at__isnull=True, cancelled="", next_try_at__lte=now)
     return pending.filter(claimable(now)).order_by("next_try_at", "id")
@@ -191,7 +192,7 @@ def _claim_next(now: datetime.datetime) -> int | None:
     return None
 
 
-def _ours(reminder_id: int, token: datetime.datetime):
+def _ours(reminder_id: int, token: datetime.datetime) -> QuerySet[Reminder]:
     return Reminder.objects.filter(pk=reminder_id, claimed_at=token)
 
 
@@ -261,12 +262,14 @@ def _deliver(reminder_id: int, token: datetime.datetime, now: datetime.datetime)
     return True
 
 
-def _failed(reminder_id: int, token, now: datetime.datetime, error: str, reason: str) -> None:
+def _failed(
+    reminder_id: int, token: datetime.datetime, now: datetime.datetime, error: str, reason: str
+) -> None:
     """Release the claim and try again later (backoff); after MAX_ATTEMPTS, call it off."""
     attempts = _ours(reminder_id, token).values_list("attempts", flat=True).first()
     if attempts is None:
         return  # no longer ours
-    changes = {"last_error": error[:300], "claimed_at": None}
+    changes: dict[str, Any] = {"last_error": error[:300], "claimed_at": None}
     if attempts >= MAX_ATTEMPTS:
         changes["cancelled"] = reason
     else:
@@ -274,24 +277,25 @@ def _failed(reminder_id: int, token, now: datetime.datetime, error: str, reason:
     _ours(reminder_id, token).update(**changes)
 
 
-def wants_email(user) -> bool:
+def wants_email(user: User) -> bool:
     """Email reminders go to users with an address, when email is set up (KEHU_EMAIL_HOST)."""
     return bool(settings.EMAIL_HOST and user.email)
 
 
 class Message:
-    def __init__(self, text: str, url: str, body: str):
+    def __init__(self, text: str, url: str, body: str) -> None:
         self.text, self.url, self.body = text, url, body
 
 
-def _user_zone(user):
+def _user_zone(user: User) -> zoneinfo.ZoneInfo:
     try:
         return zoneinfo.ZoneInfo(user.zone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         return zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
 
-def _when(moment: datetime.datetime, zone) -> str:
+def _when(moment: datetime.datetime | None, zone: datetime.tzinfo) -> str:
+    """The time (the day too, if not today) in `zone`; now's when there is no `moment`."""
     local = timezone.localtime(moment, zone)
     if local.date() == timezone.localtime(timezone.now(), zone).date():
         return local.strftime("%H:%M")
@@ -301,7 +305,8 @@ def _when(moment: datetime.datetime, zone) -> str:
 def _url_of(activity: Activity) -> str:
     record = activity.record
     if record is not None and hasattr(record, "get_absolute_url"):
-        return record.get_absolute_url()
+        url: str = record.get_absolute_url()
+        return url
     try:
         return reverse("activity-detail", args=[activity.pk])
     except NoReverseMatch:

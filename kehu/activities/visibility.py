@@ -2,10 +2,14 @@
 on. A private activity (an email not shared) only its owner, and only while they see the
 record: an activity never lets anyone into a record they have lost."""
 
+from typing import Any, TypeVar
+
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 
 from kehu.core import visibility
+
+_Rows = TypeVar("_Rows", bound=QuerySet[Any])
 
 
 def parent_models() -> list:
@@ -41,7 +45,7 @@ def not_private_to_others(user) -> Q:
     return Q(private=False) | Q(owner_id=getattr(user, "pk", None))
 
 
-def filter_visible_activities(qs: QuerySet, user, action: str = "read") -> QuerySet:
+def filter_visible_activities(qs: _Rows, user: Any, action: str = "read") -> _Rows:
     if not visibility._is_live(user):
         return qs.none()
     return qs.filter(_visible_parents(user)).filter(not_private_to_others(user))

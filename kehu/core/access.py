@@ -45,7 +45,7 @@ def get_visible_or_404(
         queryset = queryset.filter(deleted_at__isnull=True)
     try:
         # a Record's querysets are RecordQuerySets, which the stubs cannot tell from the model
-        visible = cast("RecordQuerySet", queryset).visible_to(user, action)
+        visible = cast("RecordQuerySet[RecordT]", queryset).visible_to(user, action)
         found: RecordT | None = visible.filter(pk=pk).first()
     except (TypeError, ValueError, ValidationError, OverflowError):
         found = None  # not an id at all

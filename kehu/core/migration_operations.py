@@ -51,6 +51,40 @@ def search_index_sql(table: str, vendor: str) -> list[str]:
     return []
 
 
+def search_index_sql_v2(table: str, vendor: str) -> list[str]:
+    """As `search_index_sql`, but SQLite's FTS5 table keeps prefix indexes of 1 … 6
+    characters (PostgreSQL's vector holds the same prefixes: unchanged), so a query word that
+    short ("wang") reads one entry list instead of merging every word it starts."""
+    if vendor != "sqlite":
+        return search_index_sql(table, vendor)
+    fts = f"{table}_fts"
+    _create_v1, *triggers = search_index_sql(table, vendor)  # the triggers did not change
+    return [
+        f'CREATE VIRTUAL TABLE IF NOT EXISTS "{fts}" USING fts5(search_text, '
+        f"content='{table}', content_rowid='id', tokenize='unicode61 remove_diacritics 2', "
+        "prefix='1 2 3 4 5 6')",
+        *triggers,
+    ]
+
+
+def rebuild_search_index_v2(table: str) -> migrations.RunPython:
+    """A migration operation remaking `table`'s SQLite search index as `search_index_sql_v2`
+    and filling it from the table (about four minutes for a million people on two cores);
+    PostgreSQL: nothing to do. Later migrations that remake the table end with `search_index`
+    as before: its triggers are the same, and the index table, existing, is kept."""
+
+    def forwards(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
+        if schema_editor.connection.vendor != "sqlite":
+            return
+        fts = f"{table}_fts"
+        schema_editor.execute(f'DROP TABLE IF EXISTS "{fts}"')
+        for statement in search_index_sql_v2(table, "sqlite"):
+            schema_editor.execute(statement)
+        schema_editor.execute(f'INSERT INTO "{fts}"("{fts}") VALUES (\'rebuild\')')
+
+    return migrations.RunPython(forwards, migrations.RunPython.noop)
+
+
 def search_index(table: str) -> migrations.RunPython:
     """A migration operation creating the search index of `table` on whichever database.
 

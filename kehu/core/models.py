@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -18,23 +18,26 @@ if TYPE_CHECKING:
     from kehu.accounts.models import User
 
 
-class RecordQuerySet(models.QuerySet[Any]):
-    def visible_to(self, user: User, action: str = "read") -> RecordQuerySet:
+_R = TypeVar("_R", bound=models.Model)
+
+
+class RecordQuerySet(models.QuerySet[_R]):
+    def visible_to(self, user: User, action: str = "read") -> RecordQuerySet[_R]:
         """The one door for reads: the records `user` may see (or act on) under their role."""
         return visibility.filter_visible(self, user, action)
 
-    def in_recycle_bin(self) -> RecordQuerySet:
+    def in_recycle_bin(self) -> RecordQuerySet[_R]:
         return self.filter(deleted_at__isnull=False)
 
 
 _LiveRecordManagerBase = models.Manager.from_queryset(RecordQuerySet)
 
 
-class LiveRecordManager(_LiveRecordManagerBase[Any]):
+class LiveRecordManager(_LiveRecordManagerBase[_R]):
     """Hides records that sit in the recycle bin."""
 
-    def get_queryset(self) -> RecordQuerySet:
-        return cast(RecordQuerySet, super().get_queryset().filter(deleted_at__isnull=True))
+    def get_queryset(self) -> RecordQuerySet[_R]:
+        return cast(RecordQuerySet[_R], super().get_queryset().filter(deleted_at__isnull=True))
 
 
 #: condition for a partial index over the records in the recycle bin

@@ -16,7 +16,7 @@ from django.db.models import QuerySet, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from ninja import Header, Path, Query, Router, Schema, Status
+from ninja import Path, Query, Router, Schema, Status
 from pydantic import Field as PydanticField
 
 from kehu.accounts.models import User
@@ -25,6 +25,7 @@ from kehu.core.access import get_visible_or_404
 from kehu.core.api_support import (
     CREATE_ERRORS,
     ETAG_HEADER,
+    IF_MATCH,
     PATCH_ERRORS,
     READ_ERRORS,
     ApiRequest,
@@ -73,8 +74,8 @@ class RecordQueries:
     select_related: tuple[str, ...] = ()
     prefetch_related: tuple[str, ...] = ()
     #: loads what the output needs for a list of records in one go, cheaper than a
-    #: `prefetch_related` (e.g. only the tag names, customers/api.py); run on every record
-    #: the routes hand to `to_out`, after the prefetches
+    #: `prefetch_related` (e.g. only the tag names, customers/api/customer_routes.py); run on
+    #: every record the routes hand to `to_out`, after the prefetches
     attach: Callable[[list[Any]], None] | None = None
 
     def with_related(self, qs: QuerySet[Any]) -> QuerySet[Any]:
@@ -107,6 +108,25 @@ class RecordQueries:
         prefetch_related_objects([record], *self.prefetch_related)
         self.ready([record])
         return record
+
+    def change(
+        self,
+        user: User,
+        pk: int,
+        if_match: str | None,
+        response: HttpResponse,
+        write: Callable[[Any, int | None], Record],
+        *,
+        reread: bool = False,
+    ) -> Record:
+        """The visible record `pk` after `write(record, expected_version)` (a service call):
+        404 outside visibility, `If-Match` honoured (412 when stale), the new ETag set on
+        `response`. Returned loaded for output, or with `reread` read again through the door
+        (for what the write made elsewhere, e.g. an accepted quote's order)."""
+        record = self.visible(user, pk)
+        saved = write(record, expected_version(if_match, record.version))
+        set_etag(response, saved.version)
+        return self.visible(user, saved.pk) if reread else self.loaded(saved)
 
     def binned(self, user: User, pk: int) -> Record:
         """A record in the bin `user` may restore; 403 if seen but not theirs to restore."""
@@ -272,16 +292,13 @@ def add_record_routes(
         response: HttpResponse,
         payload: patch_schema,  # type: ignore[valid-type]
         pk: int = record_id,
-        if_match: str | None = Header(  # type: ignore[type-arg]
-            None, alias="If-Match", description='ETag read, e.g. W/"3".'
-        ),
+        if_match: str | None = IF_MATCH,
     ) -> Schema:
-        record = queries.visible(request.auth, pk)
-        version = expected_version(if_match, record.version)
-        with renamed_fields(error_names):
-            record = update(request.auth, record, to_changes(payload, True), version)
-        record = queries.loaded(record)
-        set_etag(response, record.version)
+        def write(record: Record, version: int | None) -> Record:
+            with renamed_fields(error_names):
+                return update(request.auth, record, to_changes(payload, True), version)
+
+        record = queries.change(request.auth, pk, if_match, response, write)
         return trusted(out_schema, to_out(record))
 
     @router.delete(item, response={204: None, **READ_ERRORS}, **route("delete"))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -161,8 +161,8 @@ def record_change(spec: RecordSpec[R], actor: User, instance: R, changes: dict[s
     it) and that no field of its own holds: its version goes up, the audit entry and the
     `<prefix>.updated` event say what happened."""
     with transaction.atomic():
-        current: R | None = (
-            spec.model.all_objects.select_for_update().filter(pk=instance.pk).first()
+        current = cast(
+            "R | None", spec.model.all_objects.select_for_update().filter(pk=instance.pk).first()
         )
         if current is None:
             raise ValidationError(_("This record has been deleted."))

@@ -266,12 +266,13 @@ def filter_custom(qs: QuerySet, definition: CustomField, raw: str) -> QuerySet:
     value = clean_value(definition, raw)
     if value is None:
         return qs
+    stored: object = value  # as the field's index holds it
     if definition.type == kind.BOOLEAN:
-        value = "true" if value else "false"
+        stored = "true" if value else "false"
     elif definition.type in (kind.NUMBER, kind.DECIMAL):
-        value = float(decimal.Decimal(str(value)))
+        stored = float(decimal.Decimal(str(value)))
     # the same expression as the field's index, so equality is an index lookup
-    return qs.filter(**{alias: value})
+    return qs.filter(**{alias: stored})
 
 
 def clean_sort(value: str | None, entity: str | None = None) -> str:

@@ -1,14 +1,16 @@
 """Filing a message on a record: the email activity that puts it on the record's timeline,
 owned by someone who may see that record."""
 
+from kehu.accounts.models import User
 from kehu.activities.models import NOTE_MAX_LENGTH, SUBJECT_MAX_LENGTH, Activity
 from kehu.activities.services import company_of
 from kehu.core import audit, events
+from kehu.core.models import Record
 from kehu.mail.matching import may_see
 from kehu.mail.models import EmailMessage
 
 
-def activity_owner(preferred, record):
+def activity_owner(preferred: User | None, record: Record) -> User:
     """Who the email activity belongs to: the user whose mail it is, if they may see the
     record; otherwise the record's owner (so nobody gets to see an email on a record hidden
     from them)."""
@@ -17,7 +19,9 @@ def activity_owner(preferred, record):
     return record.owner
 
 
-def file_on(message: EmailMessage, record, owner, actor, private: bool = False) -> Activity:
+def file_on(
+    message: EmailMessage, record: Record, owner: User, actor: User | None, private: bool = False
+) -> Activity:
     """Make the email activity for `message` on `record` (inside the caller's transaction)."""
     at = message.sent_at
     activity = Activity(

@@ -1,4 +1,3 @@
-# mypy: disable-error-code="arg-type, assignment"
 """Reading the configured IMAP mailbox (KEHU_IMAP_*) into Kehu, every few minutes from
 `kehu worker` and on demand with `kehu fetchmail`.
 
@@ -16,12 +15,14 @@ import logging
 import ssl
 from contextlib import suppress
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.db import DataError, transaction
 from django.utils import timezone
 from django_tasks import task
 
+from kehu.accounts.models import User
 from kehu.core.schedule import enqueue_once
 from kehu.mail.models import MailboxState
 from kehu.mail.receiving import DUPLICATE, MATCHED, REVIEW, UnreadableEmail, receive
@@ -71,9 +72,7 @@ def mailbox_state() -> MailboxState | None:
     return MailboxState.objects.filter(key=mailbox_key()).first()
 
 
-def _owner():
-    from kehu.accounts.models import User
-
+def _owner() -> User | None:
     name = settings.IMAP_OWNER
     if not name:
         return None
@@ -89,6 +88,7 @@ def _quote(folder: str) -> str:
 
 def _connect() -> imaplib.IMAP4:
     host, port, timeout = settings.IMAP_HOST, settings.IMAP_PORT, settings.IMAP_TIMEOUT
+    conn: imaplib.IMAP4
     if settings.IMAP_SSL and not settings.IMAP_STARTTLS:
         conn = imaplib.IMAP4_SSL(
             host, port, ssl_context=ssl.create_default_context(), timeout=timeout
@@ -101,7 +101,7 @@ def _connect() -> imaplib.IMAP4:
     return conn
 
 
-def _check(answer, what: str):
+def _check(answer: tuple[str, list[Any]], what: str) -> list[Any]:
     typ, data = answer
     if typ != "OK":
         detail = b" ".join(d for d in data if isinstance(d, bytes)).decode(errors="replace")
@@ -109,7 +109,7 @@ def _check(answer, what: str):
     return data
 
 
-def _message_bytes(data) -> bytes | None:
+def _message_bytes(data: list[Any] | None) -> bytes | None:
     for item in data or []:
         if isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], bytes):
             return item[1]
@@ -138,7 +138,8 @@ def poll_mailbox() -> PollResult:
                 log.warning("IMAP %s: UIDVALIDITY changed, reading the folder again", state.key)
             state.uidvalidity, state.last_uid = validity, 0
             state.save(update_fields=["uidvalidity", "last_uid"])
-        data = _check(conn.uid("SEARCH", None, f"UID {state.last_uid + 1}:*"), "SEARCH")
+        # no charset (imaplib leaves a None argument out, typeshed does not allow one)
+        data = _check(conn.uid("SEARCH", f"UID {state.last_uid + 1}:*"), "SEARCH")
         # "n:*" always matches the newest message, even when its UID is below n
         uids = sorted(int(u) for u in (data[0] or b"").split() if int(u) > state.last_uid)
         result.more = len(uids) > BATCH

@@ -9,7 +9,10 @@ who wrote it, whoever may see them. Everything a user is then given goes through
 and the filed activity is owned by a user who sees its record (`kehu.mail.filing`).
 """
 
+from kehu.accounts.models import User
 from kehu.activities.models import Activity
+from kehu.core.models import Record
+from kehu.customers.models import Person
 from kehu.mail import parsing as mail_parse
 from kehu.mail.models import EmailMessage
 
@@ -21,9 +24,7 @@ def address_variants(address: str) -> list[str]:
     return list(dict.fromkeys([address, f"{local}@{domain.lower()}", address.lower()]))
 
 
-def user_with_address(address: str):
-    from kehu.accounts.models import User
-
+def user_with_address(address: str) -> User | None:
     if not address:
         return None
     return (
@@ -33,11 +34,11 @@ def user_with_address(address: str):
     )
 
 
-def person_with_address(address: str, mailbox_owner=None, only_visible: bool = False):
+def person_with_address(
+    address: str, mailbox_owner: User | None = None, only_visible: bool = False
+) -> Person | None:
     """The live person with this address; among several, one the mailbox owner may see, then
     the oldest (`only_visible`: only one the mailbox owner may see)."""
-    from kehu.customers.models import Person
-
     if not address:
         return None
     found = list(
@@ -59,7 +60,7 @@ def person_with_address(address: str, mailbox_owner=None, only_visible: bool = F
     return found[0] if found else None
 
 
-def may_see(user, record) -> bool:
+def may_see(user: User | None, record: Record) -> bool:
     """Whether `user` sees `record` (a live person, company, lead or deal): the read door."""
     return user is not None and type(record).objects.visible_to(user).filter(pk=record.pk).exists()
 
@@ -89,8 +90,8 @@ def thread_activity(earlier: EmailMessage | None) -> Activity | None:
     return Activity.objects.filter(pk=earlier.activity_id).first()
 
 
-def live_record(activity: Activity | None):
-    record = activity.record if activity is not None else None
+def live_record(activity: Activity | None) -> Record | None:
+    record: Record | None = activity.record if activity is not None else None
     if record is None or getattr(record, "deleted_at", None):
         return None
     return record

@@ -16,14 +16,16 @@ import logging
 import uuid
 from contextlib import nullcontext
 from dataclasses import dataclass
-from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from kehu.accounts.models import User
 from kehu.activities.invitations import replies as invitation_replies
+from kehu.core.models import Record
 from kehu.mail import parsing as mail_parse
 from kehu.mail.filing import activity_owner, file_on
 from kehu.mail.matching import (
@@ -76,7 +78,7 @@ def _problems_text(parsed: mail_parse.ParsedMessage, raw_kept: bool) -> str:
     return " ".join(problems)[:500]
 
 
-def receive(raw_bytes: bytes, *, owner=None, source: str = "imap") -> Received:
+def receive(raw_bytes: bytes, *, owner: User | None = None, source: str = "imap") -> Received:
     """Store one received message (unless it is stored already) and file it on the person it
     belongs to, or put it in the review list. `owner` is the user whose mailbox it came from
     (the uploader of a file). Raises UnreadableEmail for bytes that are not an email."""
@@ -88,7 +90,7 @@ def receive(raw_bytes: bytes, *, owner=None, source: str = "imap") -> Received:
         return _receive(raw_bytes, owner, source)
 
 
-def _receive(raw_bytes: bytes, owner, source: str) -> Received:
+def _receive(raw_bytes: bytes, owner: User | None, source: str) -> Received:
     try:
         parsed = mail_parse.parse(raw_bytes)
     except ValueError as exc:
@@ -97,7 +99,7 @@ def _receive(raw_bytes: bytes, owner, source: str) -> Received:
         log.warning("unreadable email: %s", exc.__class__.__name__)
         raise UnreadableEmail(_("This message could not be read.")) from None
 
-    stored_files: list[Any] = []
+    stored_files: list[FieldFile] = []
     try:
         with transaction.atomic():
             _lock_message_id(parsed.message_id)
@@ -112,6 +114,7 @@ def _receive(raw_bytes: bytes, owner, source: str) -> Received:
     except BaseException:
         for file in stored_files:  # the rows were rolled back: so are their files
             try:
+                assert file.name is not None  # saved, so named
                 file.storage.delete(file.name)
             except Exception:  # noqa: BLE001
                 log.warning("could not remove %s after a failed receive", file.name)
@@ -119,7 +122,8 @@ def _receive(raw_bytes: bytes, owner, source: str) -> Received:
     return result
 
 
-def _store(parsed, raw: bytes, owner, source: str, stored_files: list) -> Received:
+def _store(parsed: mail_parse.ParsedMessage, raw: bytes, owner: User | None, source: str,
+           stored_files: list[FieldFile]) -> Received:  # fmt: skip
     sender_user = user_with_address(parsed.from_address)
     uploaded = source == "upload"
     if uploaded and sender_user is not None and sender_user != owner:
@@ -142,7 +146,7 @@ def _store(parsed, raw: bytes, owner, source: str, stored_files: list) -> Receiv
     message_owner = sender_user if outgoing else mailbox_owner
     thread_key, earlier = thread_of(parsed)
 
-    record = None
+    record: Record | None = None
     if outgoing:
         for address in [*parsed.to, *parsed.cc]:
             if user_with_address(address) is None:

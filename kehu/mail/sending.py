@@ -10,6 +10,7 @@ import datetime
 import logging
 import smtplib
 from email.utils import format_datetime, formataddr, make_msgid, parseaddr
+from typing import TypedDict
 from urllib.parse import urlparse
 
 from django.conf import settings
@@ -23,9 +24,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from kehu.accounts.models import User
 from kehu.activities import services
 from kehu.activities.models import NOTE_MAX_LENGTH, SUBJECT_MAX_LENGTH, Activity
 from kehu.core import audit, events, visibility
+from kehu.customers.models import Person
 from kehu.mail.models import EmailMessage, EmailTemplate
 from kehu.mail.templating import (
     check_placeholders,
@@ -48,7 +51,7 @@ SEND_RIGHT = ("customers", "create")
 class EmailNotConfigured(ValidationError):
     """Kehu has no SMTP server to send through (KEHU_EMAIL_HOST is empty)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(_("Email is not set up: an administrator sets KEHU_EMAIL_HOST."))
 
 
@@ -56,12 +59,12 @@ def email_configured() -> bool:
     return bool(settings.EMAIL_HOST)
 
 
-def may_send(user) -> bool:
+def may_send(user: User) -> bool:
     """Whether the user's role lets them send email from Kehu (for showing the buttons)."""
     return visibility.can(user, *SEND_RIGHT)
 
 
-def require_sender(user) -> None:
+def require_sender(user: User) -> None:
     """PermissionDenied unless the user's role lets them send email (every door checks it)."""
     visibility.require(user, *SEND_RIGHT)
 
@@ -77,7 +80,7 @@ def sender_address() -> str:
     return parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or settings.DEFAULT_FROM_EMAIL
 
 
-def clean_cc(cc) -> list[str]:
+def clean_cc(cc: object) -> list[str]:
     """Copy addresses from a list or a comma/semicolon separated text; each must be valid."""
     if cc is None:
         return []
@@ -101,7 +104,7 @@ def clean_cc(cc) -> list[str]:
     return found
 
 
-def _template(actor, template) -> EmailTemplate:
+def _template(actor: User, template: EmailTemplate | int | str) -> EmailTemplate:
     if isinstance(template, EmailTemplate):
         found = usable_templates(actor).filter(pk=template.pk).first()
     else:
@@ -114,11 +117,11 @@ def _template(actor, template) -> EmailTemplate:
     return found
 
 
-def _parent(actor, in_reply_to) -> EmailMessage:
+def _parent(actor: User, in_reply_to: EmailMessage | int | str) -> EmailMessage:
     """The email being answered; it must be one the actor can see."""
-    pk = in_reply_to.pk if isinstance(in_reply_to, EmailMessage) else in_reply_to
+    given = in_reply_to.pk if isinstance(in_reply_to, EmailMessage) else in_reply_to
     try:
-        pk = int(pk)
+        pk = int(given)
     except (TypeError, ValueError):
         pk = 0
     visible = Activity.objects.visible_to(actor).values("id")
@@ -128,9 +131,21 @@ def _parent(actor, in_reply_to) -> EmailMessage:
     return found
 
 
-def _validate(actor, person, subject, body, template, cc, in_reply_to) -> dict:
+class Outgoing(TypedDict):
+    """An email checked and written out, as `send_email` saves it."""
+
+    subject: str  # placeholders filled in
+    body: str  # as the timeline shows it: placeholders filled in, no signature
+    text: str  # as it is sent: with the signature
+    cc: list[str]
+    parent: EmailMessage | None  # the email it answers
+
+
+def _validate(actor: User, person: Person, subject: object, body: object,
+              template: EmailTemplate | int | str | None, cc: object,
+              in_reply_to: EmailMessage | int | str | None) -> Outgoing:  # fmt: skip
     """Everything `send_email` needs, or a ValidationError with every problem at once."""
-    errors: dict[str, list] = {}
+    errors: dict[str, list[str]] = {}
     if getattr(person, "deleted_at", None):
         errors["person"] = [_("This record is in the recycle bin.")]
     if not (person.email or "").strip():
@@ -141,12 +156,12 @@ def _validate(actor, person, subject, body, template, cc, in_reply_to) -> dict:
             chosen = _template(actor, template)
         except ValidationError as exc:
             errors.update(exc.message_dict)
-    subject = str(subject or "") or (chosen.subject if chosen else "")
-    body = str(body or "").replace("\r\n", "\n") or (chosen.body if chosen else "")
-    if "\n" in subject or "\r" in subject:
+    written_subject = str(subject or "") or (chosen.subject if chosen else "")
+    written_body = str(body or "").replace("\r\n", "\n") or (chosen.body if chosen else "")
+    if "\n" in written_subject or "\r" in written_subject:
         errors["subject"] = [_("A subject is one line.")]
-    subject = subject.strip()
-    body = body.strip()
+    subject = written_subject.strip()
+    body = written_body.strip()
     if not subject:
         errors.setdefault("subject", [_("Give it a subject.")])
     elif len(subject) > SUBJECT_MAX_LENGTH:
@@ -160,8 +175,9 @@ def _validate(actor, person, subject, body, template, cc, in_reply_to) -> dict:
         check_placeholders({k: v for k, v in written.items() if k not in errors})
     except ValidationError as exc:
         errors.update(exc.message_dict)
+    copies: list[str] = []
     try:
-        cc = clean_cc(cc)
+        copies = clean_cc(cc)
     except ValidationError as exc:
         errors.update(exc.message_dict)
     parent = None
@@ -183,19 +199,19 @@ def _validate(actor, person, subject, body, template, cc, in_reply_to) -> dict:
         raise ValidationError(
             {"body": [_("At most %(n)s characters.") % {"n": f"{NOTE_MAX_LENGTH:,}"}]}
         )
-    return {"subject": subject, "body": render(body, values), "text": text, "cc": cc,
+    return {"subject": subject, "body": render(body, values), "text": text, "cc": copies,
             "parent": parent}  # fmt: skip
 
 
-def send_email(actor, person, subject: str = "", body: str = "", *, template=None, cc=None,
-               private: bool = False, in_reply_to=None) -> EmailMessage:  # fmt: skip
+def send_email(actor: User, person: Person, subject: str = "", body: str = "", *,
+               template: EmailTemplate | int | str | None = None, cc: object = None,
+               private: bool = False,
+               in_reply_to: EmailMessage | int | str | None = None) -> EmailMessage:  # fmt: skip
     """Email `person` (whom the actor may see; their role must allow sending, `SEND_RIGHT`)
     and log it on their timeline; the message is sent by a task after the commit. A `template`
     fills an empty subject or body; placeholders such as {{ person.name }} are filled in; the
     actor's signature is added under the text."""
-    from kehu.customers.models import Person
-
-    if not isinstance(person, Person):
+    if not isinstance(person, Person):  # an untyped caller's lead or company
         raise ValidationError({"person": [_("Emails are sent to people.")]})
     visibility.require_record(actor, person, "read")
     require_sender(actor)
@@ -235,7 +251,7 @@ def send_email(actor, person, subject: str = "", body: str = "", *, template=Non
     return message
 
 
-def retry_email(actor, message: EmailMessage) -> EmailMessage:
+def retry_email(actor: User, message: EmailMessage) -> EmailMessage:
     """Send a failed email again (its sender only, while they may send). Only a failed message
     is queued again, in one conditional update, so two clicks still send it once."""
     activity = message.activity

@@ -1,4 +1,3 @@
-# mypy: disable-error-code="arg-type, misc, return-value, union-attr"
 """Email templates with placeholders, and each user's signature.
 
 Placeholders are a fixed list (`PLACEHOLDERS`) substituted by one regular expression; user
@@ -7,17 +6,21 @@ text is never compiled as a Django template, so a template cannot reach anything
 """
 
 import re
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kehu.accounts.models import User
 from kehu.accounts.services import require_admin
 from kehu.activities.models import NOTE_MAX_LENGTH, SUBJECT_MAX_LENGTH
 from kehu.core import audit, events, visibility
 from kehu.core.records import VersionConflict, check_version, locked_current
+from kehu.customers.models import Person
 from kehu.mail.models import EmailSignature, EmailTemplate
 
 #: what may appear between {{ and }}, and what each stands for
@@ -54,7 +57,7 @@ def first_name(name: str) -> str:
     return name.split(" ")[0]
 
 
-def user_name(user) -> str:
+def user_name(user: User) -> str:
     """A user's name as a letter is signed: family name first, without a space, for a name in
     Chinese characters (李 + 娜 → 李娜); otherwise "first last"; else the username."""
     first, last = (user.first_name or "").strip(), (user.last_name or "").strip()
@@ -63,17 +66,17 @@ def user_name(user) -> str:
     return user.get_full_name() or user.username
 
 
-def own_signature(user) -> EmailSignature | None:
+def own_signature(user: User) -> EmailSignature | None:
     """The user's signature row (its text and version), if they have one."""
     return EmailSignature.objects.filter(user=user).first()
 
 
-def signature_of(user) -> str:
+def signature_of(user: User) -> str:
     found = EmailSignature.objects.filter(user=user).values_list("text", flat=True).first()
     return (found or "").strip()
 
 
-def context_for(person, user) -> dict[str, str]:
+def context_for(person: Person | None, user: User | None) -> dict[str, str]:
     """The values of every placeholder for an email from `user` to `person`."""
     company = getattr(person, "company", None) if getattr(person, "company_id", None) else None
     return {
@@ -126,7 +129,7 @@ def uses(text: str, key: str) -> bool:
 def render(text: str, values: dict[str, str]) -> str:
     """`text` with each known placeholder replaced (one pass: values are not read again)."""
 
-    def substitute(match):
+    def substitute(match: re.Match[str]) -> str:
         key = match.group(1).strip()
         return values[key] if key in values else match.group(0)
 
@@ -140,7 +143,7 @@ def placeholder_help() -> list[tuple[str, str]]:
 # ---------------------------------------------------------------- templates
 
 
-def usable_templates(user):
+def usable_templates(user: User) -> QuerySet[EmailTemplate]:
     """The templates `user` may pick when writing: the active ones, for whoever reads
     customers."""
     if not visibility.can(user, "customers", "read"):
@@ -148,12 +151,12 @@ def usable_templates(user):
     return EmailTemplate.objects.filter(active=True)
 
 
-def require_template_reader(user) -> None:
+def require_template_reader(user: User) -> None:
     if not visibility.can(user, "customers", "read"):
         raise PermissionDenied(_("You do not have permission to do this."))
 
 
-def _clean_template(data: dict, template: EmailTemplate | None) -> dict:
+def _clean_template(data: dict[str, Any], template: EmailTemplate | None) -> dict[str, Any]:
     errors: dict[str, list[str]] = {}
     current = {
         "name": template.name if template else "",
@@ -174,7 +177,7 @@ def _clean_template(data: dict, template: EmailTemplate | None) -> dict:
         errors["name"] = [_("At most %(n)s characters.") % {"n": NAME_MAX_LENGTH}]
     elif (
         EmailTemplate.objects.filter(name__iexact=name)
-        .exclude(pk=template.pk if template else None)
+        .exclude(pk__in=[template.pk] if template else [])
         .exists()
     ):
         errors["name"] = [_("Another template already has this name.")]
@@ -199,12 +202,15 @@ def _clean_template(data: dict, template: EmailTemplate | None) -> dict:
     return {"name": name, "subject": subject, "body": body, "active": bool(values["active"])}
 
 
-def _snapshot(template: EmailTemplate) -> dict:
+def _snapshot(template: EmailTemplate) -> dict[str, Any]:
     return audit.snapshot(template, ["name", "subject", "body", "active"])
 
 
 def save_template(
-    actor, template: EmailTemplate | None, data: dict, expected_version: int | None = None
+    actor: User,
+    template: EmailTemplate | None,
+    data: dict[str, Any],
+    expected_version: int | None = None,
 ) -> EmailTemplate:
     """Create (`template` None) or change an email template; administrators only. A change
     made against `expected_version` when someone saved the template since raises
@@ -212,7 +218,7 @@ def save_template(
     require_admin(actor)
     with transaction.atomic():
         created = template is None
-        if created:
+        if template is None:
             template = EmailTemplate(created_by=actor)
             before = {}
         else:
@@ -234,7 +240,7 @@ def save_template(
     return template
 
 
-def delete_template(actor, template: EmailTemplate) -> None:
+def delete_template(actor: User, template: EmailTemplate) -> None:
     """Remove a template; the emails written from it keep their text."""
     require_admin(actor)
     with transaction.atomic():
@@ -247,7 +253,7 @@ def delete_template(actor, template: EmailTemplate) -> None:
 # ---------------------------------------------------------------- signatures
 
 
-def save_signature(user, text: str, expected_version: int | None = None) -> EmailSignature:
+def save_signature(user: User, text: str, expected_version: int | None = None) -> EmailSignature:
     """The user's own signature, added under every email they send ("-- " and the text).
     `expected_version` is the version the user's form showed (0: they had none yet); if
     their signature changed since, VersionConflict, and nothing is saved."""
@@ -263,7 +269,7 @@ def save_signature(user, text: str, expected_version: int | None = None) -> Emai
     with transaction.atomic():
         signature = EmailSignature.objects.select_for_update().filter(user=user).first()
         created = signature is None
-        if created:
+        if signature is None:
             if expected_version not in (None, 0):
                 raise VersionConflict(EmailSignature(user=user, version=0), {"text": text})
             signature = EmailSignature.objects.create(user=user, text=text)

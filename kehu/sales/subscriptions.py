@@ -1,12 +1,17 @@
 """What sales does when something happens elsewhere (see `core.events`)."""
 
+from typing import Any
+
+from kehu.activities.models import Activity
 from kehu.core import events
 from kehu.sales.deals.services import deal_document
 from kehu.sales.models import Deal
 
 
 @events.subscribe("company.updated")
-def reindex_deals_of_renamed_company(event, record, changes=None, **payload) -> None:
+def reindex_deals_of_renamed_company(
+    event: str, record: Any, changes: dict[str, Any] | None = None, **payload: Any
+) -> None:
     """A deal is found by its company's name: keep its search document in step (derived
     data that no user edits and no answer shows, so not a change of the deal: no version)."""
     if not changes or "name" not in changes:
@@ -19,7 +24,9 @@ def reindex_deals_of_renamed_company(event, record, changes=None, **payload) -> 
 @events.subscribe("activity.updated")
 @events.subscribe("activity.deleted")
 @events.subscribe("activity.restored")
-def rescore_lead_after_contact(event, record, activity=None, **payload) -> None:
+def rescore_lead_after_contact(
+    event: str, record: Any, activity: Activity | None = None, **payload: Any
+) -> None:
     """A call, meeting or email on a lead changes its "days without contact". The score is
     computed, never edited, so a new one is written without a version, like the daily rescore."""
     from kehu.sales.models import Lead

@@ -13,8 +13,8 @@ def email_quote(quote_id: int, subject: str, message: str, sender_id: int | None
     """Email the quote's PDF to the address it was sent to; the outcome goes on the quote."""
     from kehu.accounts.models import User
     from kehu.sales.models import Quote
+    from kehu.sales.quotes.emailing import one_line, record_email_result
     from kehu.sales.quotes.pdf import quote_pdf
-    from kehu.sales.quotes.services import one_line, record_email_result
 
     quote = Quote.all_objects.filter(pk=quote_id).first()
     if quote is None or not quote.email_to:

@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from kehu.activities import reminders, services
+from kehu.activities.invitations import deliveries
 from kehu.activities.invitations import services as invitations
 from kehu.activities.models import InvitationDelivery
 from kehu.activities.tasks import send_reminders
@@ -156,7 +157,7 @@ def test_a_worker_dying_mid_batch_loses_nobody_and_repeats_nobody(
             raise _WorkerDied
         return real_build(activity, method, recipient, actor, **kwargs)
 
-    monkeypatch.setattr(invitations, "build_invitation", dies_on_the_second)
+    monkeypatch.setattr(deliveries, "build_invitation", dies_on_the_second)
     with pytest.raises(_WorkerDied):
         invitations.send_invitations.call(meeting.pk, "REQUEST", rep.pk, planned=True)
     monkeypatch.undo()

@@ -8,7 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from kehu.core.api_support import trusted
-from kehu.customers.api import CompanyOut, PersonOut, company_out, person_out
+from kehu.customers.api.companies import CompanyOut, company_out
+from kehu.customers.api.people import PersonOut, person_out
 from kehu.customers.models import Company, Person
 from tests.api.conftest import bearer_client, send
 from tests.factories import make_company, make_person

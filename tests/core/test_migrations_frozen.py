@@ -54,6 +54,8 @@ def test_live_search_agrees_with_the_frozen_index():
     assert re.search(r"least\(length\(word\) - 1, (\d+)\)", postgres).group(1) == str(
         search.PREFIX_TERMS
     )
-    sqlite = " ".join(migration_operations.search_index_sql("customers_person", "sqlite"))
+    sqlite = " ".join(migration_operations.search_index_sql_v2("customers_person", "sqlite"))
     assert '"customers_person_fts" USING fts5(search_text' in sqlite
+    prefixes = re.search(r"prefix='([\d ]+)'", sqlite).group(1).split()
+    assert prefixes == [str(n) for n in range(1, search.PREFIX_TERMS + 1)]
     assert migration_operations.search_index_sql("customers_person", "mysql") == []

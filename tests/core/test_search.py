@@ -4,6 +4,7 @@ import math
 
 import pytest
 from django.db import connection
+from django.db.models import Q
 
 from kehu.core import search
 from kehu.customers import services
@@ -176,3 +177,50 @@ def test_common_terms_are_walked_and_rare_ones_read_from_the_index(
     assert search._walk_rows(visible, ["wa"], cap=5) > 0  # "wang" and its prefix terms
     assert search._walk_rows(visible, ["伟", "龘"], cap=5) == 0
     assert search.search(visible, "伟", cap=5).count() == 5
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's capped search plans")
+@pytest.mark.parametrize("walk_entries", [1, 2, 3, 100])
+def test_sqlite_capped_search_finds_every_visible_match_whichever_way_it_reads(
+    rep, teammate, outsider, admin_user, monkeypatch, walk_entries
+):
+    """The walk over the index, and the two ways on when it is cut short (the rows of the
+    owners in scope; every match checked against the query), give distinct visible matches,
+    as many as the cap allows, and all of them when there are fewer."""
+    monkeypatch.setattr(search, "SQLITE_WALK_ENTRIES", walk_entries)
+    for owner, name in [(outsider, "王一"), (outsider, "王二"), (rep, "王三"), (teammate, "王四"),
+                        (outsider, "王五"), (rep, "王六"), (rep, "李七")]:  # fmt: skip
+        make_person(owner, name)
+    mine = Person.objects.visible_to(rep)
+    assert {p.name for p in search.search(mine, "王", cap=10)} == {"王三", "王六"}
+    assert {p.name for p in search.search(mine, "wang", cap=10)} == {"王三", "王六"}
+    assert search.search(mine, "王", cap=1).count() == 1
+    assert search.search(mine, "王", cap=1).get().name in {"王三", "王六"}
+    everyone = Person.objects.visible_to(admin_user)
+    all_wang = {"王一", "王二", "王三", "王四", "王五", "王六"}
+    assert {p.name for p in search.search(everyone, "王", cap=10)} == all_wang
+    for cap in (1, 3, 6):
+        capped = search.search(everyone, "王", cap=cap)
+        assert capped.count() == cap
+        assert {p.name for p in capped} <= all_wang
+    # a filter that is not an owner: the matches are checked against it one by one
+    teammates = everyone.exclude(owner=outsider)
+    assert {p.name for p in search.search(teammates, "王", cap=10)} == {"王三", "王四", "王六"}
+    assert not search.search(everyone.none(), "王", cap=10).exists()
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's capped search plans")
+def test_sqlite_reads_a_narrow_scope_through_its_owner_index(rep, admin_user, monkeypatch):
+    """When the walk is cut short, a query keeping some owners' rows is read through them (the
+    query names `+id`, so SQLite does not start from the match list); others are not."""
+    monkeypatch.setattr(search, "SQLITE_WALK_ENTRIES", 1)
+    make_person(admin_user, "王一")
+    make_person(admin_user, "王二")
+    make_person(rep, "王三")
+    mine = Person.objects.visible_to(rep)
+    assert search._kept_by_owner(mine)
+    assert search._kept_by_owner(Person.objects.visible_to(admin_user).filter(owner=rep))
+    assert not search._kept_by_owner(Person.objects.visible_to(admin_user))
+    assert not search._kept_by_owner(Person.objects.filter(Q(owner=rep) | Q(name="王一")))
+    assert "+" in str(search.search(mine, "王", cap=5).query)
+    assert "+" not in str(search.search(Person.objects.all(), "王", cap=5).query)

@@ -11,6 +11,7 @@ from kehu.customers import services
 from kehu.customers.imports import files as import_files
 from kehu.customers.imports import mapping as import_mapping
 from kehu.customers.imports import running as importing
+from kehu.customers.imports import writing as import_writing
 from kehu.customers.imports import xlsx as import_xlsx
 from kehu.customers.imports.models import ImportJob
 from kehu.customers.models import Company, CustomField, Person
@@ -83,13 +84,13 @@ def test_search_document_matches_the_services(rep):
     person = make_person(rep, "单田芳", email="shan@example.com", phone="+393123456789",
                          company=company.pk)  # fmt: skip
     values = {"name": person.name, "email": person.email, "phone": person.phone}
-    assert importing.person_document(values, "腾讯科技") == person.search_text
+    assert import_writing.person_document(values, "腾讯科技") == person.search_text
     italian = {"name": "Mario", "phone": "+390612345678"}  # a leading zero after the code
-    assert importing.person_document(italian, "") == services.person_document(
+    assert import_writing.person_document(italian, "") == services.person_document(
         Person(name="Mario", phone="+390612345678")
     )
     values = {"name": company.name, "email": "", "website": ""}
-    assert importing.company_document(values) == company.search_text
+    assert import_writing.company_document(values) == company.search_text
 
 
 def test_xlsx_with_numeric_phone_and_date_cells(rep):

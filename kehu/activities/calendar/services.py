@@ -1,4 +1,3 @@
-# mypy: disable-error-code="arg-type"
 """What a calendar shows: a user's meetings (owned or attended) and tasks (by due time) in a
 bounded time range, read with a fixed number of indexed queries.
 
@@ -10,14 +9,19 @@ the viewer may see (`Activity.objects.visible_to`).
 
 import datetime
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from kehu.activities.models import Activity
+from kehu.accounts.models import User
+from kehu.activities.models import Activity, ActivityQuerySet
 from kehu.core import audit, events
 from kehu.core.access import users_in_scope
 from kehu.core.unavailable import write_if_free
+
+if TYPE_CHECKING:
+    from kehu.activities.models import CalendarFeed
 
 #: a meeting that started this long before a range still shows in it while it lasts; longer
 #: meetings (a trade fair) show from the range they start in (keeps the start bound indexed)
@@ -48,7 +52,7 @@ class Item:
         return "" if self.hidden else reverse("activity-detail", args=[self.activity.pk])
 
 
-def owner_for(viewer, raw_id):
+def owner_for(viewer: User, raw_id: Any) -> User:
     """The user whose calendar is asked for, if the viewer may see it; else the viewer."""
     if raw_id and str(raw_id).isascii() and str(raw_id).isdigit() and len(str(raw_id)) < 19:
         found = users_in_scope(viewer, "activities").filter(pk=int(raw_id)).first()
@@ -57,13 +61,13 @@ def owner_for(viewer, raw_id):
     return viewer
 
 
-def _base(viewer, owner):
+def _base(viewer: User, owner: User) -> ActivityQuerySet:
     """Activities as `viewer` may see them: through the door even for their own, since an
     activity on a record they have lost is no longer theirs to see (decision 0014)."""
     return Activity.objects.visible_to(viewer)
 
 
-def items(viewer, owner, start: datetime.datetime, end: datetime.datetime,
+def items(viewer: User, owner: User, start: datetime.datetime, end: datetime.datetime,
           *, done_tasks: bool = True, attendees: bool = False) -> list[Item]:  # fmt: skip
     """`owner`'s meetings and tasks between `start` and `end` (aware datetimes) as `viewer`
     sees them, sorted by time. Four queries (plus one per kind of record linked), whatever
@@ -104,16 +108,20 @@ def items(viewer, owner, start: datetime.datetime, end: datetime.datetime,
     tasks = Q(kind=Activity.Kind.TASK, owner_id=owner.pk, due_at__gte=start, due_at__lt=end)
     open_tasks = _base(viewer, owner).filter(tasks, done_at__isnull=True)
     for activity in _fetch(open_tasks, "due_at"):
+        assert activity.due_at is not None  # the query asks for tasks with a due time
         found.append(Item(activity, activity.due_at, None))
     if done_tasks:
         done = _base(viewer, owner).filter(tasks, done_at__isnull=False)
         for activity in _fetch(done, "due_at"):
+            assert activity.due_at is not None
             found.append(Item(activity, activity.due_at, None, done=True))
     found.sort(key=lambda item: (item.start, item.activity.pk))
     return found
 
 
-def _fetch(qs, time_field: str = "at", attendees: bool = False) -> list[Activity]:
+def _fetch(
+    qs: QuerySet[Activity], time_field: str = "at", attendees: bool = False
+) -> list[Activity]:
     qs = qs.select_related("owner").prefetch_related("record")
     if attendees:
         qs = qs.prefetch_related("attendee_users", "attendee_people")
@@ -178,7 +186,9 @@ def _feed_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def issue_feed(user, expected=None):
+def issue_feed(
+    user: User, expected: "tuple[int | None, int | None] | None" = None
+) -> "tuple[CalendarFeed, str]":
     """A new feed URL secret for `user` (shown once); any earlier feed stops working now.
     `expected`: the (feed id, version) the user's page showed, or (None, None) for no feed;
     if their feed changed since (another tab made or revoked one), VersionConflict."""
@@ -199,7 +209,9 @@ def issue_feed(user, expected=None):
     return feed, secret
 
 
-def _check_feed(feeds, expected) -> None:
+def _check_feed(
+    feeds: "list[CalendarFeed]", expected: "tuple[int | None, int | None] | None"
+) -> None:
     """VersionConflict unless the user's active feed is still the one (at the version) their
     page showed; `expected` None: no check."""
     from kehu.activities.models import CalendarFeed
@@ -215,7 +227,7 @@ def _check_feed(feeds, expected) -> None:
         raise VersionConflict(current or CalendarFeed(version=0), {})
 
 
-def revoke_feeds(user, expected=None) -> int:
+def revoke_feeds(user: User, expected: "tuple[int | None, int | None] | None" = None) -> int:
     """Stop `user`'s feed URLs working; returns how many were active. Each gets an audit
     entry, a new version and a `calendar_feed.revoked` event. `expected` as for issue_feed."""
     from django.db import transaction
@@ -244,13 +256,13 @@ def revoke_feeds(user, expected=None) -> int:
     return len(feeds)
 
 
-def active_feed(user):
+def active_feed(user: User) -> "CalendarFeed | None":
     from kehu.activities.models import CalendarFeed
 
     return CalendarFeed.objects.filter(user=user, revoked_at__isnull=True).order_by("-id").first()
 
 
-def feed_user(secret: str):
+def feed_user(secret: str) -> User | None:
     """The active user a feed secret belongs to, or None (unknown, revoked, user inactive).
     The secret is found by its SHA-256 in a unique index: no comparison of secrets at all."""
     from kehu.activities.models import CalendarFeed
@@ -272,7 +284,7 @@ def feed_user(secret: str):
     return feed.user
 
 
-def feed_calendar(user) -> bytes:
+def feed_calendar(user: User) -> bytes:
     """The user's feed as iCalendar bytes: their meetings (owned and attended) and open tasks
     with a due time, from 90 days back to a year ahead, in UTC. It is their own feed, so their
     private activities are in it (nobody else's are)."""
@@ -298,4 +310,5 @@ def feed_calendar(user) -> bytes:
             cal.add_component(ical.meeting_event(item.activity, visible_people=visible_people))
         else:
             cal.add_component(ical.task_event(item.activity))
-    return cal.to_ical()
+    feed: bytes = cal.to_ical()  # icalendar does not annotate it
+    return feed

@@ -4,10 +4,16 @@ meeting and marked sent once the mail server took it, so a worker that dies mid-
 nobody's invitation and sends nobody a second one. The attendee's answer (an iTIP REPLY read
 from received mail) is kept on the invitation it answers."""
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from kehu.accounts.models import User
+    from kehu.customers.models import Person
 
 __all__ = ["InvitationDelivery"]
 
@@ -91,5 +97,5 @@ class InvitationDelivery(models.Model):
         return f"{self.activity_id} {self.method}#{self.sequence} → {self.address}"
 
     @property
-    def recipient(self):
+    def recipient(self) -> "User | Person | None":
         return self.user or self.person

@@ -1,4 +1,3 @@
-# mypy: disable-error-code="misc"
 """Answers to meeting invitations: an attendee's calendar replies to the organiser with an
 iTIP REPLY (RFC 5546) — a `text/calendar; method=REPLY` part whose VEVENT has the meeting's
 UID and the attendee's PARTSTAT (ACCEPTED, DECLINED, TENTATIVE). Received mail passes through
@@ -11,21 +10,28 @@ broken calendar part, an unknown or foreign UID, a deleted meeting, someone answ
 somebody else — is ignored (and logged); the email itself is handled like any other.
 """
 
+import datetime
 import email
 import logging
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from email import policy
 from email.message import Message
+from typing import TYPE_CHECKING, Any, cast
 
 import icalendar
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from kehu.accounts.models import User
 from kehu.activities.calendar import ical
 from kehu.activities.models import Activity, InvitationDelivery
 from kehu.activities.notifications.services import notify
+
+if TYPE_CHECKING:
+    from kehu.mail.models import EmailMessage
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +71,7 @@ class Reply:
 # ---------------------------------------------------------------- reading
 
 
-def _calendar_parts(msg: Message):
+def _calendar_parts(msg: Message) -> Iterator[Message]:
     """The calendar parts of a message, without descending into attached messages."""
     stack = [(msg, 0)]
     found = 0
@@ -74,7 +80,8 @@ def _calendar_parts(msg: Message):
         if part.get_content_maintype() == "multipart":
             payload = part.get_payload()
             if isinstance(payload, list) and depth < MAX_DEPTH:
-                stack.extend((sub, depth + 1) for sub in reversed(payload))
+                parts = cast(list[Message], payload)  # a multipart's payload is its parts
+                stack.extend((sub, depth + 1) for sub in reversed(parts))
             continue
         filename = ""
         try:
@@ -86,7 +93,7 @@ def _calendar_parts(msg: Message):
             yield part
 
 
-def _address(value) -> str:
+def _address(value: object) -> str:
     text = str(value or "").strip()
     if text.lower().startswith("mailto:"):
         text = text[7:]
@@ -94,7 +101,7 @@ def _address(value) -> str:
     return text if "@" in text and len(text) <= 254 and not any(c.isspace() for c in text) else ""
 
 
-def _sequence(event) -> int | None:
+def _sequence(event: icalendar.Component) -> int | None:
     value = event.get("sequence")
     if value is None:
         return None
@@ -117,7 +124,8 @@ def replies_in(raw: bytes) -> list[Reply]:
     for part in _calendar_parts(msg):
         try:
             data = part.get_payload(decode=True) or b""
-            if not data or len(data) > MAX_CALENDAR_BYTES:
+            # a non-multipart part decodes to bytes (typeshed allows a Message too)
+            if not isinstance(data, bytes) or not data or len(data) > MAX_CALENDAR_BYTES:
                 continue
             calendar = icalendar.Calendar.from_ical(data)
             if str(calendar.get("method", "")).strip().upper() != "REPLY":
@@ -179,7 +187,12 @@ def _current_answer(activity: Activity, address: str) -> InvitationDelivery | No
     )
 
 
-def record_reply(reply: Reply, from_address: str, message=None, uploader=None):
+def record_reply(
+    reply: Reply,
+    from_address: str,
+    message: "EmailMessage | None" = None,
+    uploader: User | None = None,
+) -> InvitationDelivery:
     """Keep an attendee's answer on the invitation it answers and tell the organiser when
     it changes what stands. Raises IgnoredReply when it does not count: the ATTENDEE must be
     the sender (`from_address`), have been sent this meeting's invitation and still be on
@@ -222,7 +235,7 @@ def record_reply(reply: Reply, from_address: str, message=None, uploader=None):
     return delivery
 
 
-def _attendee_name(delivery: InvitationDelivery, viewer) -> str:
+def _attendee_name(delivery: InvitationDelivery, viewer: User | None) -> str:
     """The attendee as the organiser knows them (a person they may not see: the address)."""
     from kehu.core import visibility
 
@@ -257,7 +270,9 @@ def _tell_organiser(activity: Activity, delivery: InvitationDelivery) -> None:
     notify(owner, "invitation_reply", text, activity.get_absolute_url())
 
 
-def take_replies(raw: bytes, message, uploader=None) -> list[InvitationDelivery]:
+def take_replies(
+    raw: bytes, message: "EmailMessage", uploader: User | None = None
+) -> list[InvitationDelivery]:
     """Record the invitation answers a received email carries (see the module's rules).
     Called by the mail intake inside its transaction; never raises, so whatever the answers
     hold, the email is still stored and filed as any other."""
@@ -291,15 +306,15 @@ class Answer:
     earlier: bool = False
 
 
-def annotate_answers(activity: Activity, users, people) -> None:
+def annotate_answers(activity: Activity, users: Iterable[Any], people: Iterable[Any]) -> None:
     """Give each attendee Kehu emailed this meeting's invitation to an `invitation_answer`
     (the meeting page shows it); those it did not email (no address, the organiser) get
-    None."""
+    None. `users` and `people` are the attendees the page lists (User and Person rows)."""
     rows = InvitationDelivery.objects.filter(
         activity=activity, method=InvitationDelivery.Method.REQUEST
     ).exclude(status=InvitationDelivery.Status.SKIPPED)
     invited: dict[tuple[str, int], int] = {}
-    answers: dict[tuple[str, int], tuple] = {}
+    answers: dict[tuple[str, int], tuple[tuple[int, datetime.datetime], str]] = {}
     for user_id, person_id, sequence, status, response, responded_at in rows.values_list(
         "user_id", "person_id", "sequence", "status", "response", "responded_at"
     ):

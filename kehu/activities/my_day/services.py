@@ -1,4 +1,3 @@
-# mypy: disable-error-code="union-attr"
 """ "My day": one person's open tasks (overdue, today, the coming week, without a due date)
 and today's meetings. Each task section reads one range of `activity_open_task_idx`
 (owner, due_at, id over open tasks), capped, so the page costs the same for 10 or 10,000
@@ -7,10 +6,13 @@ read door once per page (one's own day too: decision 0014)."""
 
 import datetime
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 
+from kehu.accounts.models import User
 from kehu.activities.models import Activity
 
 SHOWN = 50  # rows per section; "and more" beyond
@@ -26,7 +28,7 @@ ROW_FIELDS = ("id", "kind", "subject", "at", "ends_at", "place", "due_at", "done
 @dataclass
 class Section:
     key: str
-    rows: list = field(default_factory=list)
+    rows: list[Activity] = field(default_factory=list)
     more: bool = False
 
 
@@ -35,12 +37,18 @@ def day_start(day: datetime.date) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time(), tzinfo=timezone.get_current_timezone())
 
 
-def _capped(key: str, qs) -> Section:
+def _capped(key: str, qs: QuerySet[Activity]) -> Section:
     rows = list(qs[: SHOWN + 1])
     return Section(key, rows[:SHOWN], len(rows) > SHOWN)
 
 
-def _ranges(start, tomorrow, week_end) -> dict:
+#: a task section's filter of the open-task index, and its order
+Range = tuple[dict[str, Any], tuple[str, str]]
+
+
+def _ranges(
+    start: datetime.datetime, tomorrow: datetime.datetime, week_end: datetime.datetime
+) -> dict[str, Range]:
     """Each task section: its range of the open-task index, in the index's order."""
     by_due = ("due_at", "id")
     return {
@@ -54,7 +62,7 @@ def _ranges(start, tomorrow, week_end) -> dict:
     }
 
 
-def my_day(viewer, owner, today: datetime.date | None = None) -> dict[str, Section]:
+def my_day(viewer: User, owner: User, today: datetime.date | None = None) -> dict[str, Section]:
     """The sections of `owner`'s day as `viewer` may see it (the viewer's time zone)."""
     today = today or timezone.localdate()
     start = day_start(today)
@@ -92,7 +100,7 @@ def my_day(viewer, owner, today: datetime.date | None = None) -> dict[str, Secti
     return sections
 
 
-def _door(viewer, ids: list) -> set:
+def _door(viewer: User, ids: list[int]) -> set[int]:
     """Which of these activities `viewer` may see: the read door, asked once for the page
     (every ask builds the set of records the viewer sees; once per section cost 5 times)."""
     if not ids:
@@ -101,7 +109,7 @@ def _door(viewer, ids: list) -> set:
     return set(visible.values_list("id", flat=True))
 
 
-def _fetch(ids: list) -> dict:
+def _fetch(ids: list[int]) -> dict[int, Activity]:
     """The rows to show, by id; with their owners (a meeting one was invited to shows whose
     it is)."""
     if not ids:
@@ -112,7 +120,7 @@ def _fetch(ids: list) -> dict:
     return rows.in_bulk(list(ids))
 
 
-def _invited_ids(owner, start, end) -> list[int]:
+def _invited_ids(owner: User, start: datetime.datetime, end: datetime.datetime) -> list[int]:
     """Today's meetings of others the owner is invited to, read from their invitations
     (few) rather than from everyone's activities that day."""
     through = Activity.attendee_users.through
@@ -130,15 +138,16 @@ def _invited_ids(owner, start, end) -> list[int]:
     )
 
 
-def attach_records(rows: list) -> None:
+def attach_records(rows: list[Activity]) -> None:
     """Set `shown_record` on each row: its record's id and name (binned ones too), one query
     per kind of record whatever the number of rows."""
-    wanted: dict[int, set] = {}
+    wanted: dict[int, set[int]] = {}
     for row in rows:
         wanted.setdefault(row.content_type_id, set()).add(row.object_id)
-    found = {}
+    found: dict[tuple[int, int], Model] = {}
     for type_id, ids in wanted.items():
         model = ContentType.objects.get_for_id(type_id).model_class()
+        assert model is not None  # activities are logged on installed models only
         for record in model._base_manager.filter(pk__in=ids).only("id", "name", "deleted_at"):
             found[type_id, record.pk] = record
     for row in rows:

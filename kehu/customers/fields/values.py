@@ -1,8 +1,8 @@
-# mypy: disable-error-code="assignment, attr-defined, var-annotated"
 """Validating and converting custom field values (stored as JSON in the record's `custom`)."""
 
 import datetime
 import decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -11,14 +11,17 @@ from django.utils.translation import gettext as _
 from kehu.core.contact import normalize_email, normalize_phone
 from kehu.customers.models import CustomField
 
-EMPTY = (None, "", [])
+EMPTY: tuple[object, ...] = (None, "", [])
+#: what `custom` stores for one field: text (dates, decimals, URLs … too), a whole number,
+#: yes or no, the choices of a multiple choice; None is no value (the key is dropped)
+CustomValue = str | int | bool | list[str] | None
 
 
 def active_fields(entity: str) -> list[CustomField]:
     return list(CustomField.objects.filter(entity=entity, active=True))
 
 
-def clean_value(definition: CustomField, value):
+def clean_value(definition: CustomField, value: Any) -> CustomValue:
     """The JSON-storable value for `definition`, or ValidationError with a clear message."""
     kind = CustomField.Type
     if value in EMPTY:
@@ -41,12 +44,12 @@ def clean_value(definition: CustomField, value):
         return number
     if definition.type == kind.DECIMAL:
         try:
-            number = decimal.Decimal(str(value).strip())
+            amount = decimal.Decimal(str(value).strip())
         except decimal.InvalidOperation as exc:
             raise ValidationError(_("Enter a number.")) from exc
-        if not number.is_finite() or abs(number) >= 10**15:
+        if not amount.is_finite() or abs(amount) >= 10**15:
             raise ValidationError(_("Enter a number."))
-        return str(number)
+        return str(amount)
     if definition.type == kind.DATE:
         if isinstance(value, datetime.date):
             return value.isoformat()
@@ -91,13 +94,15 @@ def clean_value(definition: CustomField, value):
     raise ValidationError(_("Unknown field type."))
 
 
-def clean_custom(entity: str, values: dict, current: dict | None = None) -> dict:
+def clean_custom(
+    entity: str, values: object, current: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Merge `values` into `current`, validating each; unknown keys are an error."""
     if not isinstance(values, dict):
         raise ValidationError({"custom": [_("Expected an object of custom field values.")]})
     definitions = {d.key: d for d in active_fields(entity)}
     result = dict(current or {})
-    errors = {}
+    errors: dict[str, list[str]] = {}
     for key, value in values.items():
         definition = definitions.get(key)
         if definition is None:

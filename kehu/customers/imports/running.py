@@ -1,4 +1,3 @@
-# mypy: disable-error-code="arg-type, assignment, return-value"
 """Importing people, companies (and what other apps register, e.g. leads) from CSV or XLSX
 files, fast and resumably.
 
@@ -11,188 +10,25 @@ committed batch ended without writing or announcing anything twice.
 """
 
 import contextlib
-import datetime
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
-from django.db.models import F, Min
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kehu.core import events, leases, pinyin, visibility
-from kehu.core.bulk_write import Inserter
-from kehu.core.models import AuditEntry
-from kehu.customers import services
+from kehu.core import leases, pinyin, visibility
 from kehu.customers.imports import targets
-from kehu.customers.imports.files import (
-    FileProblem,
-)
+from kehu.customers.imports.files import FileProblem
 from kehu.customers.imports.mapping import model_for
 from kehu.customers.imports.models import MAX_STORED_ERRORS, ImportJob
 from kehu.customers.imports.rows import Row, RowReader, count_rows, data_rows, find_duplicates
-from kehu.customers.models import Company, Person, Tag
+from kehu.customers.imports.writing import BatchWriter
 
 BATCH_SIZE = 1000
-# -- search documents ---------------------------------------------------------------------------
-
-
-def person_document(values: dict, company_name: str) -> str:
-    get = values.get
-    return services.person_search_text(get("name", ""), get("email", ""), get("phone", ""),
-                                       company_name)  # fmt: skip
-
-
-def company_document(values: dict) -> str:
-    get = values.get
-    return services.company_search_text(get("name", ""), get("email", ""), get("website", ""),
-                                        get("phone", ""))  # fmt: skip
-
-
-# -- writing ------------------------------------------------------------------------------------
-
-
-class BatchWriter:
-    """Writes the good rows of one batch, with companies, tags and audit entries."""
-
-    def __init__(self, job: ImportJob):
-        self.job = job
-        self.user = job.user
-        self.model = model_for(job.entity)
-        self.content_type_id = ContentType.objects.get_for_model(self.model).pk
-        self.company_type_id = ContentType.objects.get_for_model(Company).pk
-        self.tag_ids: dict[str, int] = {}
-        self.company_ids: dict[str, int] = {}
-        self._pending = None
-        self._announce: list[tuple[str, list[int]]] = []
-        skip = ("deleted_at", "deleted_by_id")
-        self.records = Inserter(self.model, skip)
-        self.companies = self.records if self.model is Company else Inserter(Company, skip)
-        self.links = Inserter(self.model.tags.through)
-        self.audits = Inserter(AuditEntry)
-
-    def companies_for(self, names: set[str]) -> tuple[dict[str, int], set[str]]:
-        """Ids of visible companies with these exact names, and the names not found."""
-        found = {n: self.company_ids[n] for n in names if n in self.company_ids}
-        wanted = names - set(found)
-        if wanted:
-            rows = (  # the oldest company of a name wins; one row per name, however many
-                Company.objects.visible_to(self.user)
-                .filter(name__in=wanted)
-                .order_by()
-                .values("name")
-                .annotate(first=Min("id"))
-                .values_list("name", "first")
-            )
-            found.update(dict(rows))
-        return found, names - set(found)
-
-    def _tags_for(self, names: set[str]) -> dict[str, int]:
-        ids = {n: self.tag_ids[n] for n in names if n in self.tag_ids}
-        wanted = names - set(ids)
-        if wanted:
-            ids.update(dict(Tag.objects.filter(name__in=wanted).values_list("name", "id")))
-            missing = wanted - set(ids)
-            if missing:
-                Tag.objects.bulk_create([Tag(name=n) for n in missing], ignore_conflicts=True)
-                ids.update(dict(Tag.objects.filter(name__in=missing).values_list("name", "id")))
-        return ids
-
-    def write(self, rows: list[Row]) -> tuple[int, int]:
-        """Create records for `rows` (all valid); returns (records, companies created).
-        Call inside a transaction."""
-        self._announce = []
-        if not rows:
-            return 0, 0
-        now = timezone.now()
-        user_id = self.user.pk
-        audits = []
-        company_ids: dict[str, int] = {}
-        created_companies = 0
-        base = {"created_by_id": user_id, "created_at": now, "updated_at": now, "version": 1}
-        same_audit = {"action": AuditEntry.Action.IMPORT.value, "actor_id": user_id, "at": now}
-        is_person = self.model is Person
-        if is_person:
-            names = {r.company_name for r in rows if r.company_name}
-            company_ids, missing = self.companies_for(names)
-            missing = sorted(missing)
-            if missing:
-                new_ids = self.companies.insert(
-                    [{"name": n, "search_text": company_document({"name": n})} for n in missing],
-                    returning=True,
-                    same={**base, "owner_id": user_id, "custom": {}},
-                )
-                created_companies = len(new_ids)
-                for name, pk in zip(missing, new_ids, strict=True):
-                    company_ids[name] = pk
-                    audits.append(self._audit(pk, self.company_type_id, now, {"name": name}))
-        values = []
-        for row in rows:
-            record = {**row.values, "custom": row.custom, "owner_id": row.owner_id}
-            if is_person:
-                record["company_id"] = company_ids.get(row.company_name)
-                record["search_text"] = person_document(row.values, row.company_name)
-            else:
-                record["search_text"] = company_document(row.values)
-            values.append(record)
-        ids = self.records.insert(values, returning=True, same=base)
-        tag_ids = self._tags_for({name for r in rows for name in r.tags})
-        link_field = "person_id" if is_person else "company_id"
-        links = [
-            {link_field: pk, "tag_id": tag_ids[name], "owner_id": row.owner_id}
-            for pk, row in zip(ids, rows, strict=True)
-            for name in row.tags
-        ]
-        if links:
-            self.links.insert(links)
-        for pk, row in zip(ids, rows, strict=True):
-            shown = {k: v for k, v in row.values.items() if v not in (None, "")}
-            if row.company_name:
-                shown["company"] = row.company_name
-            if row.tags:
-                shown["tags"] = ", ".join(sorted(row.tags))
-            for key, value in row.custom.items():
-                shown[f"custom.{key}"] = value
-            if row.owner_name:
-                shown["owner"] = row.owner_name
-            audits.append(self._audit(pk, self.content_type_id, now, shown))
-        self.audits.insert(audits, same=same_audit)
-        self._pending = (tag_ids, company_ids)
-        if is_person and created_companies:
-            self._announce.append(("company.imported", list(new_ids)))
-        self._announce.append((f"{self.job.entity}.imported", list(ids)))
-        return len(ids), created_companies
-
-    def announce(self) -> None:
-        """Emit the batch events for what `write` created (see `core.events`: one
-        `<entity>.imported` per committed batch, each new record in it exactly once, instead of
-        a `<entity>.created` per record). Call inside the batch's transaction, last."""
-        for event, ids in self._announce:
-            events.emit(event, actor=self.user, job=self.job, ids=ids)
-        self._announce = []
-
-    def _audit(self, pk: int, content_type_id: int, now, shown: dict) -> dict:
-        changes = {k: [None, _display(v)] for k, v in shown.items()}
-        changes["_import"] = self.job.pk
-        return {"content_type_id": content_type_id, "object_id": pk, "changes": changes}
-
-    def committed(self) -> None:
-        """Remember the batch's tags and companies once its transaction has committed."""
-        if self._pending:
-            if len(self.company_ids) > 100_000:
-                self.company_ids.clear()
-            self.tag_ids.update(self._pending[0])
-            self.company_ids.update(self._pending[1])
-        self._pending = None
-
-
-def _display(value):
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return value
-
+#: one data row of the file: its line number and its cells
+Line = tuple[int, list[str]]
 
 # -- running a job ------------------------------------------------------------------------------
 
@@ -204,7 +40,9 @@ def _record_errors(job: ImportJob, rows: list[Row]) -> None:
             job.errors.append({"line": row.line, "reason": row.reason})
 
 
-def process_batch(job: ImportJob, reader: RowReader, writer: BatchWriter, batch: list) -> None:
+def process_batch(
+    job: ImportJob, reader: RowReader, writer: BatchWriter, batch: list[Line]
+) -> None:
     """Validate and write one batch of (line, cells); commit it with the job's position and a
     renewed lease. Raises LostLease (and commits nothing) when the job is no longer ours: its
     lease ran out and another worker took it over, or it was stopped."""
@@ -237,7 +75,7 @@ def process_batch(job: ImportJob, reader: RowReader, writer: BatchWriter, batch:
     writer.committed()
 
 
-def _current_status(job: ImportJob) -> str:
+def _current_status(job: ImportJob) -> str | None:
     return ImportJob.objects.filter(pk=job.pk).values_list("status", flat=True).first()
 
 
@@ -299,7 +137,7 @@ def import_file(job: ImportJob, batch_size: int = BATCH_SIZE, max_batches: int |
 
 
 @contextlib.contextmanager
-def _small_page_cache():
+def _small_page_cache() -> Iterator[None]:
     """Run with a 16 MB SQLite page cache instead of the connection's usual 64 MB.
 
     An import touches index pages all over the tables and would fill the whole cache; the
@@ -323,7 +161,7 @@ def _run_batches(job: ImportJob, reader: RowReader, writer: BatchWriter, batch_s
                  max_batches: int | None) -> ImportJob:  # fmt: skip
     """Validate and write the file's rows batch by batch, stopping if the job is cancelled."""
     batches = 0
-    batch: list = []
+    batch: list[Line] = []
     for line, cells in data_rows(job, after_line=job.position):
         batch.append((line, cells))
         if len(batch) >= batch_size:
@@ -334,7 +172,7 @@ def _run_batches(job: ImportJob, reader: RowReader, writer: BatchWriter, batch_s
             batch = []
             batches += 1
             if max_batches is not None and batches >= max_batches:
-                leases.release(ImportJob.objects, job.pk, job.lease_token)
+                leases.release(ImportJob.objects.all(), job.pk, job.lease_token)
                 job.lease_until, job.lease_token = None, ""
                 return job
     if batch:
@@ -376,8 +214,8 @@ def _finish(job: ImportJob, status: str, message: str) -> None:
 @dataclass
 class PreviewRow:
     line: int
-    cells: list
-    errors: list
+    cells: list[str]
+    errors: list[str]
     company_note: str = ""
 
 

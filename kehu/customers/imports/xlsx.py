@@ -1,189 +1,30 @@
 # mypy: disable-error-code="attr-defined"
 """Reading the first worksheet of an XLSX import file within the import limits.
 
-An XLSX file is a zip of XML parts, so it can hold a zip bomb, an XML bomb or one text of
-hundreds of megabytes. Before anything is unpacked, the zip's directory is checked (parts,
-unpacked sizes, compression ratios); while unpacking, every part is checked byte by byte (no
-more than it declared, no DTD, no tag or text over XML_TOKEN_BYTES); the sheet is then parsed
-with openpyxl's own cell reader but a loop of ours that drops each row once read, so memory
-stays flat whatever the sheet's size. Any other failure of a malformed file is "This is not a
-readable XLSX file."
+The zip is opened and unpacked through `guarded_zip.py` (zip bombs, XML bombs and oversized
+texts are refused there); the sheet is parsed with openpyxl's own cell reader but a loop of
+ours that drops each row once read, so memory stays flat whatever the sheet's size. Any other
+failure of a malformed file is "This is not a readable XLSX file."
 """
 
 import datetime
 import decimal
-import io
 import logging
-import zipfile
 from array import array
 from collections.abc import Iterator
 
 from django.utils.translation import gettext as _
 
-from kehu.customers.imports.files import (
-    SAMPLE_BYTES,
-    FileProblem,
-    Limits,
-    check_row,
-    limits,
-    row_too_large,
-)
+from kehu.customers.imports.files import FileProblem, Limits, check_row, limits, row_too_large
+from kehu.customers.imports.guarded_zip import GuardedZip, open_xlsx, unreadable_xlsx
 
 log = logging.getLogger(__name__)
 
 #: Excel's own limits: a row or column beyond them is not a spreadsheet's
 EXCEL_ROWS = 1_048_576
 EXCEL_COLUMNS = 16_384
-#: XLSX parts openpyxl reads whole (manifest, workbook, relationships, styles): at most this
-WHOLE_PART_BYTES = 8 * 1024 * 1024
-#: parts this small cannot hurt, whatever their compression ratio
-RATIO_FREE_BYTES = 1024 * 1024
-#: bytes of XML between two "<" (one tag, or one piece of text); a cell of 32,767 characters
-#: written as character references takes about 330 KB
-XML_TOKEN_BYTES = 1024 * 1024
 #: nesting depth of XML elements (a worksheet needs 5)
 XML_DEPTH = 64
-#: a zip's central directory: entries and size (an XLSX has a few dozen parts)
-ZIP_ENTRIES = 10_000
-ZIP_DIRECTORY_BYTES = 4 * 1024 * 1024
-
-
-def _xml_token_too_large() -> FileProblem:
-    return FileProblem(
-        _(
-            "This XLSX file holds a cell of more than %(max)s characters (the most a cell can "
-            "hold), or it is malformed. Shorten the cell and upload the file again."
-        )
-        % {"max": f"{limits().cell_chars:,}"}
-    )
-
-
-def _unreadable_xlsx() -> FileProblem:
-    return FileProblem(_("This is not a readable XLSX file."))
-
-
-class _GuardedPart(io.RawIOBase):
-    """One part of the zip, unpacked as it is read, refused as soon as it unpacks to more
-    than it declared or than the limit; XML parts are also refused when they hold a DTD,
-    comment or CDATA section (Excel writes none) or a tag or text longer than XML_TOKEN_BYTES,
-    so no single XML token can grow the parser's buffers."""
-
-    def __init__(self, raw, name: str, limit: int, xml: bool):
-        super().__init__()
-        self._raw = raw
-        self._name = name
-        self._limit = limit
-        self._xml = xml
-        self.position = 0
-        self._run = 0  # bytes since the last "<"
-        self._last = b""
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int = -1) -> bytes:
-        if size is None or size < 0:
-            return b"".join(iter(lambda: self.read(SAMPLE_BYTES), b""))
-        data = self._raw.read(min(size, XML_TOKEN_BYTES))
-        self.position += len(data)
-        if self.position > self._limit:
-            raise _unreadable_xlsx()
-        if self._xml and data:
-            self._check_xml(data)
-        return data
-
-    def readinto(self, buffer) -> int:
-        data = self.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
-
-    def _check_xml(self, data: bytes) -> None:
-        joined = self._last + data
-        if b"<!" in joined:
-            raise _unreadable_xlsx()
-        base = self.position - len(joined)  # where `joined` starts in the part
-        at = joined.find(b"<?")
-        while at != -1:
-            if base + at > 3:  # only the XML declaration, at the start (after a BOM)
-                raise _unreadable_xlsx()
-            at = joined.find(b"<?", at + 1)
-        first = data.find(b"<")
-        if first == -1:
-            self._run += len(data)
-        else:
-            if self._run + first > XML_TOKEN_BYTES:
-                raise _xml_token_too_large()
-            self._run = len(data) - data.rfind(b"<") - 1
-        if self._run > XML_TOKEN_BYTES:
-            raise _xml_token_too_large()
-        self._last = data[-1:]
-
-    def close(self) -> None:
-        self._raw.close()
-        super().close()
-
-
-class _GuardedZip(zipfile.ZipFile):
-    """A ZipFile whose parts are unpacked through `_GuardedPart`; parts read whole (what
-    openpyxl parses into a tree) may be at most WHOLE_PART_BYTES."""
-
-    def open(self, name, mode="r", pwd=None, *, force_zip64=False):
-        info = name if isinstance(name, zipfile.ZipInfo) else self.getinfo(name)
-        raw = super().open(info, mode, pwd, force_zip64=force_zip64)
-        xml = info.filename.endswith((".xml", ".rels"))
-        return _GuardedPart(raw, info.filename, min(info.file_size, self.part_limit), xml)
-
-    def read(self, name, pwd=None):
-        info = name if isinstance(name, zipfile.ZipInfo) else self.getinfo(name)
-        if info.file_size > WHOLE_PART_BYTES:
-            raise _unreadable_xlsx()
-        with self.open(info) as part:
-            return part.read()
-
-
-def open_xlsx(path, lim: Limits) -> _GuardedZip:
-    """The workbook's zip, after checking what its central directory declares: how many
-    parts, their unpacked sizes and compression ratios (a zip bomb is refused here, before
-    anything is unpacked)."""
-    try:
-        with open(path, "rb") as handle:
-            end = zipfile._EndRecData(handle)  # the zip's last record, read before ZipFile
-    except (OSError, AttributeError):  # AttributeError: a Python without it; ZipFile checks
-        end = True
-    if not end:
-        raise _unreadable_xlsx()
-    if end is not True and (end[zipfile._ECD_ENTRIES_TOTAL] > ZIP_ENTRIES
-                            or end[zipfile._ECD_SIZE] > ZIP_DIRECTORY_BYTES):  # fmt: skip
-        raise _unreadable_xlsx()
-    try:
-        archive = _GuardedZip(path)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
-        raise _unreadable_xlsx() from exc
-    archive.part_limit = lim.unpacked_bytes
-    total = 0
-    for info in archive.infolist():
-        total += info.file_size
-        ratio = info.file_size / max(info.compress_size, 1)
-        if total > lim.unpacked_bytes:
-            archive.close()
-            raise FileProblem(
-                _(
-                    "This XLSX file unpacks to more than %(max)s MB, the limit. Save it as CSV, "
-                    "or split it into smaller files."
-                )
-                % {"max": lim.unpacked_bytes // (1024 * 1024)}
-            )
-        if info.file_size > RATIO_FREE_BYTES and ratio > lim.ratio:
-            archive.close()
-            raise FileProblem(
-                _(
-                    "This XLSX file is compressed more than %(max)s to 1, which spreadsheets "
-                    "never are; it is refused to protect the server. Save it as CSV and upload "
-                    "that."
-                )
-                % {"max": lim.ratio}
-            )
-    return archive
 
 
 class SharedStrings:
@@ -219,7 +60,7 @@ def _events(stream) -> Iterator[tuple[str, object, list]]:
         if event == "start":
             stack.append(element)
             if len(stack) > XML_DEPTH:
-                raise _unreadable_xlsx()
+                raise unreadable_xlsx()
             yield event, element, stack
             continue
         stack.pop()
@@ -228,7 +69,7 @@ def _events(stream) -> Iterator[tuple[str, object, list]]:
             stack[-1].remove(element)
 
 
-def _read_shared_strings(archive: _GuardedZip, name: str, lim: Limits) -> SharedStrings:
+def _read_shared_strings(archive: GuardedZip, name: str, lim: Limits) -> SharedStrings:
     from openpyxl.xml.constants import SHEET_MAIN_NS
 
     info = archive.getinfo(name)
@@ -301,12 +142,12 @@ def xlsx_rows(path, lim: Limits | None = None) -> Iterator[list[str]]:
         raise
     except Exception as exc:  # noqa: BLE001 — openpyxl fails in many ways on a malformed file
         log.info("unreadable XLSX %s", path, exc_info=True)
-        raise _unreadable_xlsx() from exc
+        raise unreadable_xlsx() from exc
     finally:
         archive.close()
 
 
-def _xlsx_rows(archive: _GuardedZip, lim: Limits) -> Iterator[list[str]]:
+def _xlsx_rows(archive: GuardedZip, lim: Limits) -> Iterator[list[str]]:
     from openpyxl.packaging.manifest import Manifest
     from openpyxl.reader.excel import _find_workbook_part
     from openpyxl.reader.workbook import WorkbookParser
@@ -325,7 +166,7 @@ def _xlsx_rows(archive: _GuardedZip, lim: Limits) -> Iterator[list[str]]:
         None,
     )  # fmt: skip
     if sheet is None:
-        raise _unreadable_xlsx()
+        raise unreadable_xlsx()
     wb = workbook.wb
     apply_stylesheet(archive, wb)
     strings_part = package.find(SHARED_STRINGS)
@@ -355,7 +196,7 @@ def _xlsx_rows(archive: _GuardedZip, lim: Limits) -> Iterator[list[str]]:
                 if row_start is not None:
                     cells += element.tag == cell_tag
                     if cells > EXCEL_COLUMNS:
-                        raise _unreadable_xlsx()
+                        raise unreadable_xlsx()
                     if stream.position - row_start > row_bytes:
                         raise row_too_large(line + 1, lim)
                 elif element.tag == row_tag:
@@ -370,7 +211,7 @@ def _xlsx_rows(archive: _GuardedZip, lim: Limits) -> Iterator[list[str]]:
             number = element.get("r")
             number = int(number) if number is not None else line + 1
             if not line < number <= EXCEL_ROWS:
-                raise _unreadable_xlsx()
+                raise unreadable_xlsx()
             while line + 1 < number:
                 line += 1
                 yield []
@@ -390,7 +231,7 @@ def _row_values(parser, element, number: int, cell_tag: str, lim: Limits) -> lis
         cell = parser.parse_cell(child)
         column = cell["column"]
         if not 0 < column <= EXCEL_COLUMNS:
-            raise _unreadable_xlsx()
+            raise unreadable_xlsx()
         text = cell_text(cell["value"])
         if text:
             values[column] = text

@@ -1,19 +1,24 @@
 """The review list: received mail that matched nobody waits here until someone files it on a
 record, makes a new person from its sender, or ignores it. The one writer of those decisions."""
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from kehu.accounts.models import User
 from kehu.activities.models import Activity
 from kehu.core import audit, events, visibility
+from kehu.core.models import Record
+from kehu.customers.models import Person
 from kehu.mail.filing import activity_owner, file_on
 from kehu.mail.models import EmailMessage
 
 
-def review_queue(user):
+def review_queue(user: User) -> QuerySet[EmailMessage]:
     """The received messages waiting for review that `user` may handle.
 
     Reviewing means deciding which customer a message belongs to, and may create a person, so
@@ -33,7 +38,7 @@ def review_queue(user):
     return queue.filter(Q(owner_id__in=owners) | Q(owner__isnull=True))
 
 
-def review_message(user, pk: int) -> EmailMessage:
+def review_message(user: User, pk: int) -> EmailMessage:
     """One message of the user's review list, with its attachments: PermissionDenied for a
     user who may not review, 404 for a message not in their list (the page and the API)."""
     visibility.require(user, "customers", "create")
@@ -43,13 +48,11 @@ def review_message(user, pk: int) -> EmailMessage:
     return message
 
 
-def person_to_link(actor, person_id):
+def person_to_link(actor: User, person_id: int | str | None) -> Person:
     """The person a message is to be filed on, if the actor can see them (one chosen by id
     in the page or the API); a ValidationError on `person` otherwise."""
-    from kehu.customers.models import Person
-
     try:
-        pk = int(person_id)
+        pk = int(person_id) if person_id is not None else 0
     except (TypeError, ValueError):
         pk = 0
     person = None
@@ -60,17 +63,15 @@ def person_to_link(actor, person_id):
     return person
 
 
-def sender_as_person(message: EmailMessage) -> dict:
+def sender_as_person(message: EmailMessage) -> dict[str, str]:
     """What a new person made from a message's sender is called, unless the reviewer says
     otherwise: the sender's display name (else their address's local part) and address."""
-    from kehu.customers.models import Person
-
     name = message.from_name or message.from_address.partition("@")[0]
     longest = Person._meta.get_field("name").max_length
     return {"name": name[:longest], "email": message.from_address}
 
 
-def _reviewable(actor, message: EmailMessage) -> EmailMessage:
+def _reviewable(actor: User, message: EmailMessage) -> EmailMessage:
     """The message, locked, if `actor` may review it (404 otherwise, like any hidden record)."""
     visibility.require(actor, "customers", "create")
     current = review_queue(actor).select_for_update().filter(pk=message.pk).first()
@@ -79,7 +80,7 @@ def _reviewable(actor, message: EmailMessage) -> EmailMessage:
     return current
 
 
-def link_message(actor, message: EmailMessage, record) -> Activity:
+def link_message(actor: User, message: EmailMessage, record: Record) -> Activity:
     """File a message from the review list on `record` (a person, company, lead or deal the
     actor may see); it leaves the list."""
     from kehu.activities.visibility import parent_models
@@ -96,7 +97,9 @@ def link_message(actor, message: EmailMessage, record) -> Activity:
         return file_on(current, record, activity_owner(actor, record), actor)
 
 
-def create_person_from(actor, message: EmailMessage, data: dict) -> tuple:
+def create_person_from(
+    actor: User, message: EmailMessage, data: dict[str, Any]
+) -> tuple[Person, Activity]:
     """Make a new person (through the customers service, with its checks) from a message in
     the review list and file the message on them. Returns (person, activity)."""
     from kehu.customers import services as customer_services
@@ -108,7 +111,7 @@ def create_person_from(actor, message: EmailMessage, data: dict) -> tuple:
     return person, activity
 
 
-def ignore_message(actor, message: EmailMessage) -> EmailMessage:
+def ignore_message(actor: User, message: EmailMessage) -> EmailMessage:
     """Take a message off the review list without filing it (it stays stored); who did is in
     its audit entry and the `email.ignored` event."""
     with transaction.atomic():

@@ -1,4 +1,3 @@
-# mypy: disable-error-code="arg-type, union-attr"
 """Assignment rules: administrators say who gets new leads and deals; the first active rule
 (in order) whose conditions all hold decides, and the new owner is notified.
 
@@ -9,11 +8,13 @@ give it to — and the creator then no longer sees it, unless it is in their sco
 """
 
 import decimal
+from typing import Any, TypedDict
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -55,6 +56,14 @@ DEAL_FIELDS = {
 OPEN_LEAD = ["new", "contacted", "qualified"]
 
 
+class Condition(TypedDict):
+    """One test of a rule (`AssignmentRule.conditions` holds a list of them)."""
+
+    field: str  # a key of `field_choices(entity)`
+    op: str  # a key of OPS
+    value: str
+
+
 def rules_choice(entity: str) -> list[tuple[str, str]]:
     """The owner choice "by the assignment rules", when there are rules for `entity`."""
     if not AssignmentRule.objects.filter(entity=entity, active=True).exists():
@@ -82,13 +91,14 @@ def custom_choices(entity: str, prefix: str = "custom.") -> list[tuple[str, str]
     ]
 
 
-def _custom_text(custom: dict, key: str) -> str:
+def _custom_text(custom: dict[str, Any] | None, key: str) -> str:
     value = (custom or {}).get(key, "")
     return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
-def value_of(record, field: str):
+def value_of(lead_or_deal: Lead | Deal, field: str) -> str | decimal.Decimal:
     """The record's value for a condition's field, as text (or a Decimal for amounts)."""
+    record: Any = lead_or_deal  # `field` is one of its entity's fields (`field_choices`)
     if field == "email_domain":
         return record.email.rpartition("@")[2].lower() if record.email else ""
     if field == "product_interest":
@@ -97,7 +107,8 @@ def value_of(record, field: str):
     if field == "pipeline":
         return record.pipeline.name if record.pipeline_id else ""
     if field == "amount":
-        return record.amount
+        amount: decimal.Decimal = record.amount
+        return amount
     if field.startswith("custom."):
         return _custom_text(record.custom, field.removeprefix("custom."))
     if field.startswith("company."):
@@ -111,7 +122,7 @@ def value_of(record, field: str):
     return str(getattr(record, field, "") or "")
 
 
-def as_number(value) -> decimal.Decimal | None:
+def as_number(value: object) -> decimal.Decimal | None:
     """A finite number, or None (NaN and Infinity are not numbers to compare)."""
     try:
         number = decimal.Decimal(str(value).strip())
@@ -120,20 +131,20 @@ def as_number(value) -> decimal.Decimal | None:
     return number if number.is_finite() else None
 
 
-def holds(condition: dict, record) -> bool:
+def holds(condition: Condition, record: Lead | Deal) -> bool:
     return compare(condition["op"], value_of(record, condition["field"]), condition.get("value"))
 
 
-def compare(op: str, actual, expected) -> bool:
+def compare(op: str, actual: object, expected: object) -> bool:
     """Whether `actual` passes the test `op` against `expected` (text without regard to
     case; numbers for gt and lt)."""
-    expected = str(expected if expected is not None else "").strip()
+    test = str(expected if expected is not None else "").strip()
     if op in ("gt", "lt"):
-        left, right = as_number(actual), as_number(expected)
+        left, right = as_number(actual), as_number(test)
         if left is None or right is None:
             return False
         return left > right if op == "gt" else left < right
-    text, wanted = str(actual).strip().lower(), expected.lower()
+    text, wanted = str(actual).strip().lower(), test.lower()
     if op == "equals":
         return text == wanted
     if op == "not_equals":
@@ -145,7 +156,7 @@ def compare(op: str, actual, expected) -> bool:
     return False
 
 
-def _eligible(team_id: int):
+def _eligible(team_id: int) -> list[User]:
     """Active members of the team who may own sales records, in a fixed order."""
     members = User.objects.filter(team_id=team_id, is_active=True).select_related("role")
     return [u for u in members.order_by("id") if visibility.can(u, "sales", "read")]
@@ -153,6 +164,7 @@ def _eligible(team_id: int):
 
 def _open_load(entity: str, users: list[User]) -> dict[int, int]:
     ids = [u.pk for u in users]
+    qs: QuerySet[Lead] | QuerySet[Deal]
     if entity == AssignmentRule.Entity.LEAD:
         qs = Lead.objects.filter(owner_id__in=ids, status__in=OPEN_LEAD)
     else:
@@ -179,7 +191,7 @@ def _assignee(rule: AssignmentRule) -> User | None:
     return chosen
 
 
-def choose(entity: str, record) -> tuple[User | None, AssignmentRule | None]:
+def choose(entity: str, record: Lead | Deal) -> tuple[User | None, AssignmentRule | None]:
     """The owner the rules give `record`, and the rule that decided (None, None if none)."""
     rules = AssignmentRule.objects.filter(entity=entity, active=True).select_related("user")
     for rule in rules.order_by("position", "id"):
@@ -193,18 +205,18 @@ def choose(entity: str, record) -> tuple[User | None, AssignmentRule | None]:
 class LazyText:
     """A lazy translation filled in when it is turned into text (in the reader's language)."""
 
-    def __init__(self, text, **values):
+    def __init__(self, text: str | Promise, **values: object) -> None:
         self.text, self.values = text, values
 
     def __str__(self) -> str:
         return str(self.text) % {k: str(v) for k, v in self.values.items()}
 
 
-def assign_new(entity: str, record) -> AssignmentRule | None:
+def assign_new(entity: str, record: Lead | Deal) -> AssignmentRule | None:
     """Apply the rules to a record just created (inside its transaction); notify the new
     owner. Returns the rule that assigned it, if one did."""
     owner, rule = choose(entity, record)
-    if owner is None:
+    if owner is None or rule is None:  # `choose` gives both or neither
         return None
     before = record.owner
     if owner.pk != record.owner_id:
@@ -225,9 +237,10 @@ def assign_new(entity: str, record) -> AssignmentRule | None:
 # --- keeping the rules: administrators only -----------------------------------------------
 
 
-def _clean_conditions(entity: str, rows: list[dict]) -> list[dict]:
+def _clean_conditions(entity: str, rows: list[dict[str, Any]]) -> list[Condition]:
     fields = dict(field_choices(entity))
-    cleaned, errors = [], []
+    cleaned: list[Condition] = []
+    errors: list[str] = []
     for number, row in enumerate(rows, start=1):
         field, op = str(row.get("field") or ""), str(row.get("op") or "")
         value = str(row.get("value") or "").strip()[:200]
@@ -248,8 +261,13 @@ def _clean_conditions(entity: str, rows: list[dict]) -> list[dict]:
     return cleaned
 
 
-def save_rule(actor, rule: AssignmentRule | None, data: dict, conditions: list[dict],
-              expected_version: int | None = None):  # fmt: skip
+def save_rule(
+    actor: User,
+    rule: AssignmentRule | None,
+    data: dict[str, Any],
+    conditions: list[dict[str, Any]],
+    expected_version: int | None = None,
+) -> AssignmentRule:
     """Create (`rule` None) or change an assignment rule; VersionConflict, and nothing saved,
     when someone changed it since it was read at `expected_version`."""
     require_admin(actor)
@@ -260,8 +278,9 @@ def save_rule(actor, rule: AssignmentRule | None, data: dict, conditions: list[d
     name = str(data.get("name") or "").strip()
     if not name:
         errors["name"] = [_("This field is required.")]
-    method = data.get("method")
-    user = team = None
+    method = str(data.get("method") or "")
+    user: User | None = None
+    team: Team | None = None
     if method not in AssignmentRule.Method.values:
         errors["method"] = [_("Choose how to assign.")]
     elif method == AssignmentRule.Method.USER:
@@ -280,7 +299,7 @@ def save_rule(actor, rule: AssignmentRule | None, data: dict, conditions: list[d
         raise ValidationError(errors)
     with transaction.atomic():
         created = rule is None
-        if created:
+        if rule is None:
             last = AssignmentRule.objects.filter(entity=entity).order_by("-position").first()
             rule = AssignmentRule(position=(last.position + 1) if last else 0)
         else:
@@ -300,7 +319,7 @@ def save_rule(actor, rule: AssignmentRule | None, data: dict, conditions: list[d
     return rule
 
 
-def _snapshot(rule: AssignmentRule) -> dict:
+def _snapshot(rule: AssignmentRule) -> dict[str, Any]:
     return {
         "name": rule.name, "active": rule.active, "position": rule.position,
         "method": rule.method, "user": str(rule.user) if rule.user_id else None,
@@ -309,7 +328,7 @@ def _snapshot(rule: AssignmentRule) -> dict:
     }  # fmt: skip
 
 
-def delete_rule(actor, rule: AssignmentRule) -> None:
+def delete_rule(actor: User, rule: AssignmentRule) -> None:
     require_admin(actor)
     with transaction.atomic():
         audit.record(actor, rule, "delete", {"name": [rule.name, None]})

@@ -1,4 +1,3 @@
-# mypy: disable-error-code="union-attr"
 """The only writers of products and price lists; administrators keep the catalogue.
 
 Every change is in the audit trail. A product that has been quoted is deactivated, never
@@ -6,12 +5,15 @@ removed, so old quotes and orders keep their lines (which copy what they need an
 """
 
 import decimal
+from collections.abc import Callable, Iterable
+from typing import Any, TypedDict
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kehu.accounts.models import User
 from kehu.accounts.services import require_admin
 from kehu.core import audit
 from kehu.core.numbers import plain
@@ -24,7 +26,9 @@ PRODUCT_FIELDS = ["sku", "name", "name_zh", "description", "unit", "price", "tax
 PRICE_LIST_FIELDS = ["name", "currency", "customer_tag", "valid_from", "valid_until", "active"]
 
 
-def clean_decimal(value, *, places: int, low, high, message: str, field: str, above=False):
+def clean_decimal(value: Any, *, places: int, low: decimal.Decimal | int,
+                  high: decimal.Decimal | int, message: str, field: str,
+                  above: bool = False) -> decimal.Decimal:  # fmt: skip
     """`value` as a Decimal with `places` decimals within [low, high] (or (low, high])."""
     try:
         number = decimal.Decimal(str(value)).quantize(decimal.Decimal(1).scaleb(-places))
@@ -38,7 +42,7 @@ def clean_decimal(value, *, places: int, low, high, message: str, field: str, ab
     return number
 
 
-def clean_money(value, field: str = "price") -> decimal.Decimal:
+def clean_money(value: Any, field: str = "price") -> decimal.Decimal:
     return clean_decimal(
         value if value not in (None, "") else 0,
         places=2,
@@ -49,7 +53,7 @@ def clean_money(value, field: str = "price") -> decimal.Decimal:
     )
 
 
-def clean_rate(value, field: str = "tax_rate", message: str | None = None) -> decimal.Decimal:
+def clean_rate(value: Any, field: str = "tax_rate", message: str | None = None) -> decimal.Decimal:
     return clean_decimal(
         value if value not in (None, "") else 0,
         places=2,
@@ -60,7 +64,7 @@ def clean_rate(value, field: str = "tax_rate", message: str | None = None) -> de
     )
 
 
-def clean_quantity(value, field: str = "quantity") -> decimal.Decimal:
+def clean_quantity(value: Any, field: str = "quantity") -> decimal.Decimal:
     return clean_decimal(
         value,
         places=3,
@@ -72,7 +76,9 @@ def clean_quantity(value, field: str = "quantity") -> decimal.Decimal:
     )
 
 
-def _apply(instance, data: dict, fields: list[str]) -> dict:
+def _apply(
+    instance: Product | PriceList, data: dict[str, Any], fields: list[str]
+) -> dict[str, Any]:
     """Set `fields` from `data` on `instance`; return {field: [old, new]} for the audit."""
     before = audit.snapshot(instance, fields) if instance.pk else {}
     for name in fields:
@@ -82,14 +88,18 @@ def _apply(instance, data: dict, fields: list[str]) -> dict:
 
 
 def save_product(
-    actor, product: Product | None, data: dict, expected_version: int | None = None
+    actor: User, product: Product | None, data: dict[str, Any], expected_version: int | None = None
 ) -> Product:
     """Create (`product` None) or change a product; VersionConflict, and nothing saved, when
     someone changed it since it was read at `expected_version`."""
     require_admin(actor)
     data = dict(data)
     errors: dict[str, list[str]] = {}
-    for name, clean in (("price", clean_money), ("tax_rate", clean_rate)):
+    cleaners: tuple[tuple[str, Callable[[Any, str], decimal.Decimal]], ...] = (
+        ("price", clean_money),
+        ("tax_rate", clean_rate),
+    )
+    for name, clean in cleaners:
         if name in data:
             try:
                 data[name] = clean(data[name], name)
@@ -108,7 +118,7 @@ def save_product(
         raise ValidationError(errors)
     created = product is None
     with transaction.atomic():
-        if created:
+        if product is None:
             product = Product()
         else:
             product = locked_current(Product, product.pk, expected_version, data)
@@ -123,7 +133,7 @@ def save_product(
     return product
 
 
-def _resolve_tag(value) -> Tag | None:
+def _resolve_tag(value: Any) -> Tag | None:
     if value in (None, ""):
         return None
     if isinstance(value, Tag):
@@ -137,7 +147,7 @@ def _resolve_tag(value) -> Tag | None:
     return tag
 
 
-def id_of(value) -> int | None:
+def id_of(value: Any) -> int | None:
     """The id a form or API value names a row by (the row, an id, its text), or None."""
     raw = getattr(value, "pk", value)
     try:
@@ -147,10 +157,18 @@ def id_of(value) -> int | None:
     return number if 0 < number < 2**63 else None
 
 
-def _clean_items(rows: list[dict]) -> list[dict]:
+class PriceItem(TypedDict):
+    """One price of a price list, checked: from `min_quantity` units on, `unit_price` each."""
+
+    product: Product
+    min_quantity: decimal.Decimal
+    unit_price: decimal.Decimal
+
+
+def _clean_items(rows: list[dict[str, Any]]) -> list[PriceItem]:
     """Each row {product, min_quantity, unit_price}; products resolved, no break twice."""
     errors: list[str] = []
-    cleaned: list[dict] = []
+    cleaned: list[PriceItem] = []
     seen: set[tuple[int, decimal.Decimal]] = set()
     wanted = {id_of(r.get("product")) for r in rows} - {None}
     products = Product.objects.in_bulk(wanted)
@@ -185,10 +203,10 @@ def _clean_items(rows: list[dict]) -> list[dict]:
 
 
 def save_price_list(
-    actor,
+    actor: User,
     price_list: PriceList | None,
-    data: dict,
-    items=None,
+    data: dict[str, Any],
+    items: Iterable[dict[str, Any]] | None = None,
     expected_version: int | None = None,
 ) -> PriceList:
     """Create or change a price list; `items` (when given) replace all its prices at once.
@@ -199,13 +217,17 @@ def save_price_list(
     errors: dict[str, list[str]] = {}
     if "name" in data:
         data["name"] = (data["name"] or "").strip()
-    for name, clean in (("currency", clean_currency), ("customer_tag", _resolve_tag)):
+    cleaners: tuple[tuple[str, Callable[[Any], object]], ...] = (
+        ("currency", clean_currency),
+        ("customer_tag", _resolve_tag),
+    )
+    for name, clean in cleaners:
         if name in data:
             try:
                 data[name] = clean(data[name])
             except ValidationError as exc:
                 errors.update(exc.message_dict)
-    cleaned_items = None
+    cleaned_items: list[PriceItem] | None = None
     if items is not None:
         try:
             cleaned_items = _clean_items(list(items))
@@ -215,7 +237,7 @@ def save_price_list(
         raise ValidationError(errors)
     created = price_list is None
     with transaction.atomic():
-        if created:
+        if price_list is None:
             price_list = PriceList()
         else:
             price_list = locked_current(PriceList, price_list.pk, expected_version, data)

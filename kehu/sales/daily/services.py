@@ -1,23 +1,29 @@
-# mypy: disable-error-code="assignment"
 """The daily jobs and their schedule: one run per day at KEHU_DAILY_HOUR, however many
 workers there are (a `DailyRun` row per day decides who runs it)."""
 
 import datetime
 import logging
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from kehu.core.schedule import enqueue_once
 from kehu.sales.daily.models import DailyRun
 
+if TYPE_CHECKING:
+    from django_tasks_db.models import DBTaskResult
+
 log = logging.getLogger(__name__)
 
 
-def next_run(now=None) -> datetime.datetime:
+def next_run(now: datetime.datetime | None = None) -> datetime.datetime:
     now = timezone.localtime(now)
-    today = now.replace(hour=settings.DAILY_HOUR, minute=0, second=0, microsecond=0)
+    today: datetime.datetime = now.replace(
+        hour=settings.DAILY_HOUR, minute=0, second=0, microsecond=0
+    )
     return today if now < today else today + datetime.timedelta(days=1)
 
 
@@ -25,7 +31,7 @@ def next_run(now=None) -> datetime.datetime:
 ABANDONED_AFTER = datetime.timedelta(hours=1)
 
 
-def run_daily(today: datetime.date | None = None, own_run=None) -> bool:
+def run_daily(today: datetime.date | None = None, own_run: str | None = None) -> bool:
     """Run today's jobs unless they ran already (or a live worker runs them); schedule the
     next run either way. `own_run` is the id of the task run calling it, if any."""
     from kehu.core.recovery import prune_finished_tasks
@@ -34,6 +40,7 @@ def run_daily(today: datetime.date | None = None, own_run=None) -> bool:
 
     day = today or timezone.localdate()
     made_since = None
+    run: DailyRun | None
     try:
         with transaction.atomic():
             run = DailyRun.objects.create(day=day)
@@ -60,7 +67,7 @@ def run_daily(today: datetime.date | None = None, own_run=None) -> bool:
     return True
 
 
-def _live_runs(own_run=None):
+def _live_runs(own_run: str | None = None) -> "QuerySet[DBTaskResult[Any, Any]]":
     """Runs of the daily jobs a worker is on right now (the database queue), other than ours."""
     from django_tasks_db.models import DBTaskResult
 
@@ -70,7 +77,7 @@ def _live_runs(own_run=None):
     return running.exclude(pk=own_run) if own_run else running
 
 
-def take_over_abandoned_run(day: datetime.date, own_run=None) -> DailyRun | None:
+def take_over_abandoned_run(day: datetime.date, own_run: str | None = None) -> DailyRun | None:
     """The day's unfinished run, taken over, when the worker that started it died (no live
     run of the daily jobs, and it started over ABANDONED_AFTER ago); else None. Of several
     workers asking at once, one gets it (a conditional UPDATE of its start)."""
@@ -92,7 +99,7 @@ def take_over_abandoned_run(day: datetime.date, own_run=None) -> DailyRun | None
     return run  # its started_at is still the first run's: digests made since then stay sent
 
 
-def queue_abandoned_run(now=None) -> None:
+def queue_abandoned_run(now: datetime.datetime | None = None) -> None:
     """A recovery sweep (`kehu.core.recovery`): when today's run was left unfinished by a dead
     worker, run the daily jobs again now; they skip what was done (digests already sent)."""
     from kehu.core.recovery import uses_database_queue

@@ -1,4 +1,5 @@
-"""The only writers of deals, pipelines, stages and exchange rates.
+"""The only writers of deals (pipelines and stages: `pipelines.py`; exchange rates:
+`currencies.py`; a deal's people: `contacts.py`).
 
 A deal's stage always belongs to its pipeline; entering a won or lost stage closes the deal
 (a lost deal needs a reason), and a closed deal stays where it is until someone reopens it on
@@ -11,39 +12,23 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kehu.accounts.models import User
-from kehu.accounts.services import require_admin
-from kehu.core import audit, records, search, visibility
-from kehu.customers.models import Person
+from kehu.core import records, search
 from kehu.customers.services import resolve_company, resolve_owner
-from kehu.sales.models import Deal, DealContact, ExchangeRate, Pipeline, Stage, StageChange
+from kehu.sales.deals.contacts import remove_contact as remove_contact
+from kehu.sales.deals.contacts import set_contact as set_contact
+from kehu.sales.deals.currencies import clean_currency as clean_currency
+from kehu.sales.deals.currencies import known_currencies as known_currencies
+from kehu.sales.deals.currencies import set_exchange_rate as set_exchange_rate
+from kehu.sales.deals.pipelines import save_pipeline as save_pipeline
+from kehu.sales.models import Deal, Pipeline, Stage, StageChange
 
 DEAL_FIELDS = ["name", "pipeline", "stage", "amount", "currency", "expected_close", "company",
                "owner", "next_step", "next_step_due", "close_reason"]  # fmt: skip
 MAX_AMOUNT = decimal.Decimal("99999999999999.99")
-
-
-def known_currencies() -> set[str]:
-    """The company currency and every currency with an exchange rate."""
-    return {settings.DEFAULT_CURRENCY, *ExchangeRate.objects.values_list("currency", flat=True)}
-
-
-def clean_currency(value: Any) -> str:
-    code = str(value or settings.DEFAULT_CURRENCY).strip().upper()
-    if code not in known_currencies():
-        raise ValidationError(
-            {
-                "currency": [
-                    _("Unknown currency “%(code)s”: add its exchange rate under Settings first.")
-                    % {"code": code}
-                ]
-            }
-        )
-    return code
 
 
 def clean_amount(value: Any) -> decimal.Decimal:
@@ -262,230 +247,3 @@ def delete_deal(actor: User, deal: Deal) -> Deal:
 
 def restore_deal(actor: User, deal: Deal) -> Deal:
     return records.restore(DEAL, actor, deal)
-
-
-# --- pipelines, stages and exchange rates: administrators only --------------------------------
-
-
-def _clean_stages(stages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    errors: list[str] = []
-    cleaned = []
-    for position, row in enumerate(stages):
-        name = str(row.get("name") or "").strip()
-        if not name:
-            continue
-        try:
-            probability = int(row.get("probability") or 0)
-        except (TypeError, ValueError):
-            probability = -1
-        if not 0 <= probability <= 100:
-            errors.append(
-                _("Stage “%(name)s”: the win probability must be 0 to 100.") % {"name": name}
-            )
-        kind = row.get("kind") or Stage.Kind.OPEN
-        if kind not in Stage.Kind.values:
-            errors.append(_("Stage “%(name)s”: choose open, won or lost.") % {"name": name})
-        cleaned.append(
-            {
-                "id": row.get("id"),
-                "name": name[:100],
-                "name_zh": str(row.get("name_zh") or "").strip()[:100],
-                "probability": probability,
-                "kind": kind,
-                "position": position,
-            }
-        )
-    kinds = {row["kind"] for row in cleaned}
-    if Stage.Kind.OPEN not in kinds:
-        errors.append(_("A pipeline needs at least one open stage."))
-    if not kinds >= {Stage.Kind.WON, Stage.Kind.LOST}:
-        errors.append(_("A pipeline needs a won stage and a lost stage."))
-    if errors:
-        raise ValidationError({"stages": errors})
-    return cleaned
-
-
-def save_pipeline(
-    actor: User,
-    pipeline: Pipeline | None,
-    data: dict[str, Any],
-    stages: list[dict[str, Any]],
-    expected_version: int | None = None,
-) -> Pipeline:
-    """Create or change a pipeline and its ordered stages. A stage that deals are in cannot
-    be removed (move them first); removing others is allowed. VersionConflict, and nothing
-    saved, when someone changed it since it was read at `expected_version`."""
-    require_admin(actor)
-    errors: dict[str, list[str]] = {}
-    name = str(data.get("name") or "").strip()
-    current_pk: Any = getattr(pipeline, "pk", None)  # None for a new pipeline
-    if not name:
-        errors["name"] = [_("This field is required.")]
-    elif Pipeline.objects.filter(name=name).exclude(pk=current_pk).exists():
-        errors["name"] = [_("There is already a pipeline with this name.")]
-    try:
-        stale_days = int(data.get("stale_days") or 30)
-        if not 1 <= stale_days <= 3650:
-            raise ValueError
-    except (TypeError, ValueError):
-        errors["stale_days"] = [_("Enter a number of days from 1 to 3650.")]
-        stale_days = 30
-    try:
-        rows = _clean_stages(stages)
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-        rows = []
-    if errors:
-        raise ValidationError(errors)
-    with transaction.atomic():
-        created = pipeline is None
-        before: dict[str, Any] = {}
-        stored = None
-        if pipeline is None:
-            pipeline = Pipeline()
-        else:
-            pipeline = records.locked_current(Pipeline, pipeline.pk, expected_version, data)
-            before = audit.snapshot(pipeline, ["name", "name_zh", "stale_days"])
-            stored = _pipeline_state(pipeline)
-        pipeline.name = name[:100]
-        pipeline.name_zh = str(data.get("name_zh") or "").strip()[:100]
-        pipeline.stale_days = stale_days
-        if "active" in data:
-            pipeline.active = bool(data["active"])
-        if created:
-            pipeline.position = Pipeline.objects.count()
-        pipeline.save()
-        _save_stages(pipeline, rows)
-        if stored is not None and _pipeline_state(pipeline) != stored:
-            pipeline.version += 1
-            pipeline.save(update_fields=["version"])
-        after = audit.snapshot(pipeline, ["name", "name_zh", "stale_days"])
-        after["stages"] = ", ".join(row["name"] for row in rows)
-        audit.record(actor, pipeline, "create" if created else "update", audit.diff(before, after))
-    return pipeline
-
-
-def _pipeline_state(pipeline: Pipeline) -> tuple[Any, ...]:
-    """Everything a pipeline's form changes, its stages included: a new version when it moves."""
-    stages = pipeline.stages.order_by("position", "id")
-    return (
-        pipeline.name, pipeline.name_zh, pipeline.stale_days, pipeline.active,
-        [(s.pk, s.name, s.name_zh, s.probability, s.kind, s.position) for s in stages],
-    )  # fmt: skip
-
-
-def _save_stages(pipeline: Pipeline, rows: list[dict[str, Any]]) -> None:
-    """Save the stages in `rows` in their order. A stage that deals are in keeps its type (a
-    deal's open or closed state follows its stage), and a stage that deals are in or have been
-    in is not removed (their history names it); both are refused before anything is saved."""
-    existing = {stage.pk: stage for stage in pipeline.stages.all()}
-
-    def used(pk: int) -> bool:  # one index lookup a stage, whatever the number of deals
-        return Deal.all_objects.filter(stage_id=pk).exists()
-
-    kept = {_int_or_none(row["id"]) for row in rows} & existing.keys()
-    errors = [
-        _("Stage “%(name)s” has deals: its type cannot change while they are in it.")
-        % {"name": existing[pk].name}
-        for row in rows
-        if (pk := _int_or_none(row["id"])) in existing
-        and row["kind"] != existing[pk].kind
-        and used(pk)
-    ]
-    removed = [pk for pk in existing if pk not in kept]
-    for pk in removed:
-        history = StageChange.objects.filter(Q(to_stage_id=pk) | Q(from_stage_id=pk)).exists()
-        if used(pk) or history:
-            errors.append(
-                _("Stage “%(name)s” has deals or stage history, so it stays: rename it instead.")
-                % {"name": existing[pk].name}
-            )
-    if errors:
-        raise ValidationError({"stages": errors})
-    Stage.objects.filter(pk__in=removed).delete()
-    for row in rows:
-        stage_id = _int_or_none(row["id"])
-        stage = (existing.get(stage_id) if stage_id is not None else None) or Stage(
-            pipeline=pipeline
-        )
-        for name in ("name", "name_zh", "probability", "kind", "position"):
-            setattr(stage, name, row[name])
-        stage.save()
-
-
-def _int_or_none(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def set_exchange_rate(actor: User, currency: str, rate: Any) -> ExchangeRate:
-    require_admin(actor)
-    code = str(currency or "").strip().upper()
-    errors = {}
-    if len(code) != 3 or not code.isascii() or not code.isalpha():
-        errors["currency"] = [_("Enter a three-letter ISO currency code such as USD.")]
-    elif code == settings.DEFAULT_CURRENCY:
-        errors["currency"] = [_("This is the company currency; its rate is always 1.")]
-    try:
-        value = decimal.Decimal(str(rate))
-        if not value.is_finite() or value <= 0 or value >= 10**10:
-            raise decimal.InvalidOperation
-    except (decimal.InvalidOperation, ValueError, TypeError):
-        errors["rate"] = [_("Enter a rate greater than 0, such as 7.1234.")]
-    if errors:
-        raise ValidationError(errors)
-    with transaction.atomic():
-        found, created = ExchangeRate.objects.get_or_create(currency=code, defaults={"rate": value})
-        before = None if created else str(found.rate)
-        found.rate = value.quantize(decimal.Decimal("0.00000001"))
-        found.updated_at = timezone.now()
-        found.save()
-        audit.record(
-            actor, found, "create" if created else "update", {"rate": [before, str(value)]}
-        )
-    return found
-
-
-# --- the people of a deal --------------------------------------------------------------------
-
-
-def _contacts_text(deal: Deal) -> str:
-    """The deal's people as the history shows them: 张伟 (采购), 李娜 (决策人)."""
-    contacts = DealContact.objects.filter(deal=deal).select_related("person")
-    return ", ".join(f"{c.person.name} ({c.role})" if c.role else c.person.name for c in contacts)
-
-
-def set_contact(actor: User, deal: Deal, person: Person, role: str = "") -> DealContact:
-    """Add a person the actor can see to the deal, or change their role in it."""
-    visibility.require_record(actor, deal, "edit")
-    pk = person.pk if isinstance(person, Person) else person
-    try:
-        found = Person.objects.visible_to(actor).filter(pk=int(pk)).first()
-    except (TypeError, ValueError, OverflowError):
-        found = None
-    if found is None:
-        raise ValidationError({"person": [_("Choose a person you can see.")]})
-    role = (role or "").strip()[:100]
-    with transaction.atomic():
-        before = _contacts_text(deal)
-        contact, _created = DealContact.objects.get_or_create(
-            deal=deal, person=found, defaults={"role": role}
-        )
-        contact.role = role
-        contact.save()
-        after = _contacts_text(deal)
-        if after != before:
-            audit.record(actor, deal, "update", {"contacts": [before or None, after]})
-    return contact
-
-
-def remove_contact(actor: User, deal: Deal, person_id: Any) -> None:
-    visibility.require_record(actor, deal, "edit")
-    with transaction.atomic():
-        before = _contacts_text(deal)
-        removed, _kinds = DealContact.objects.filter(deal=deal, person_id=person_id).delete()
-        if not removed:
-            raise ValidationError({"person": [_("This person is not on the deal.")]})
-        audit.record(actor, deal, "update", {"contacts": [before, _contacts_text(deal) or None]})

@@ -1,4 +1,3 @@
-# mypy: disable-error-code="assignment, index, union-attr"
 """The sales forecast of a month or a quarter, by owner, team or pipeline, against targets.
 
 For the deals a user may see:
@@ -16,6 +15,7 @@ import datetime
 import decimal
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -109,7 +109,7 @@ def _moment(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
-def forecast(user, period: Period, group: str = "owner") -> Forecast:
+def forecast(user: User, period: Period, group: str = "owner") -> Forecast:
     visibility.require(user, "sales", "read")
     if group not in GROUPS:
         raise ValidationError({"group": [_("Group by owner, team or pipeline.")]})
@@ -140,6 +140,7 @@ def forecast(user, period: Period, group: str = "owner") -> Forecast:
     rows: dict[object, Row] = {}
 
     def row_for(owner_id: int, stage_id: int) -> Row:
+        key: int | None
         if group == "owner":
             key, label = owner_id, str(owners.get(owner_id, owner_id))
         elif group == "team":
@@ -178,7 +179,9 @@ def forecast(user, period: Period, group: str = "owner") -> Forecast:
     return result
 
 
-def _add_targets(user, period: Period, group: str, rows: dict, owners: dict) -> None:
+def _add_targets(
+    user: User, period: Period, group: str, rows: dict[object, Row], owners: dict[int, User]
+) -> None:
     """Each row's target; people and teams with a target but no deal get a row too."""
     if group == "pipeline":
         return
@@ -186,6 +189,7 @@ def _add_targets(user, period: Period, group: str, rows: dict, owners: dict) -> 
     visible_owners = _visible_owner_ids(user)
     if group == "owner":
         for target in targets.filter(user__isnull=False):
+            assert target.user_id is not None  # the query asks for people's targets
             if visible_owners is not None and target.user_id not in visible_owners:
                 continue
             label = str(owners.get(target.user_id, target.user_id))
@@ -197,12 +201,13 @@ def _add_targets(user, period: Period, group: str, rows: dict, owners: dict) -> 
     for target in targets.filter(team__isnull=False).select_related("team"):
         if scope != visibility.SCOPE_ALL and target.team_id != user.team_id:
             continue
+        assert target.team is not None  # the query asks for team targets
         rows.setdefault(
             target.team_id, Row(target.team_id, target.team.name)
         ).target = target.amount
 
 
-def _visible_owner_ids(user) -> set[int] | None:
+def _visible_owner_ids(user: User) -> set[int] | None:
     owners = visibility.owners_in_scope(user)
     if owners is None:
         return None
@@ -214,7 +219,7 @@ def _visible_owner_ids(user) -> set[int] | None:
 # --- targets: managers for their team, administrators for everyone --------------------------
 
 
-def can_set_targets(actor) -> bool:
+def can_set_targets(actor: User) -> bool:
     return bool(
         actor.is_authenticated
         and (
@@ -225,7 +230,7 @@ def can_set_targets(actor) -> bool:
     )
 
 
-def target_subjects(actor) -> tuple[list[User], list[Team]]:
+def target_subjects(actor: User) -> tuple[list[User], list[Team]]:
     """The people and teams `actor` may set targets for."""
     if not can_set_targets(actor):
         return [], []
@@ -234,25 +239,27 @@ def target_subjects(actor) -> tuple[list[User], list[Team]]:
         # an administrator sets anyone's target, whatever their own record scope
         users = users_in_scope(actor, "sales", "edit", scope=visibility.SCOPE_ALL)
         return list(users), list(teams)
-    if visibility.scope_of(actor) != visibility.SCOPE_ALL and not actor.team_id:
+    if visibility.scope_of(actor) == visibility.SCOPE_ALL:
+        return list(users_in_scope(actor, "sales", "edit")), list(teams)
+    if not actor.team_id:
         return [], []  # a team manager without a team has nobody to set targets for
     users = users_in_scope(actor, "sales", "edit")
-    if visibility.scope_of(actor) != visibility.SCOPE_ALL:
-        teams = teams.filter(pk=actor.team_id)
-    return list(users), list(teams)
+    return list(users), list(teams.filter(pk=actor.team_id))
 
 
-def set_target(actor, period: Period, *, user=None, team=None, amount) -> SalesTarget | None:
+def set_target(actor: User, period: Period, *, user: User | None = None,
+               team: Team | None = None, amount: Any) -> SalesTarget | None:  # fmt: skip
     """Set (or, with an empty amount, remove) the target of a user or a team for `period`."""
     users, teams = target_subjects(actor)
     if (user is None) == (team is None):
         raise ValidationError(_("Set a target for a person or for a team."))
     allowed = {u.pk for u in users} if user is not None else {t.pk for t in teams}
     subject = user if user is not None else team
-    subject_id = subject.pk if hasattr(subject, "pk") else subject
+    assert subject is not None  # one of the two (checked above)
+    subject_id = subject.pk
     if subject_id not in allowed:
         raise PermissionDenied(_("You may not set this target."))
-    lookup = {"period": period.kind, "start": period.start}
+    lookup: dict[str, Any] = {"period": period.kind, "start": period.start}
     lookup["user_id" if user is not None else "team_id"] = subject_id
     with transaction.atomic():
         current = SalesTarget.objects.select_for_update().filter(**lookup).first()
@@ -283,7 +290,7 @@ def set_target(actor, period: Period, *, user=None, team=None, amount) -> SalesT
     return target
 
 
-def set_targets(actor, period: Period, amounts: dict[tuple[str, int], str]) -> None:
+def set_targets(actor: User, period: Period, amounts: dict[tuple[str, int], str]) -> None:
     """Set many targets at once, all or none: `amounts` maps ("user" | "team", id) to an
     amount ("" removes the target). Problems come back per field, named "user-<id>"."""
     users, teams = target_subjects(actor)
@@ -293,8 +300,12 @@ def set_targets(actor, period: Period, amounts: dict[tuple[str, int], str]) -> N
         for (kind, pk), amount in amounts.items():
             if (kind, pk) not in subjects:
                 raise PermissionDenied(_("You may not set this target."))
+            subject = subjects[(kind, pk)]
             try:
-                set_target(actor, period, **{kind: subjects[(kind, pk)]}, amount=amount)
+                if isinstance(subject, User):
+                    set_target(actor, period, user=subject, amount=amount)
+                else:
+                    set_target(actor, period, team=subject, amount=amount)
             except ValidationError as exc:
                 problems[f"{kind}-{pk}"] = exc.messages
         if problems:
@@ -303,7 +314,9 @@ def set_targets(actor, period: Period, amounts: dict[tuple[str, int], str]) -> N
         raise ValidationError(problems)
 
 
-def targets_of(period: Period, users: list, teams: list) -> dict[str, dict[int, decimal.Decimal]]:
+def targets_of(
+    period: Period, users: list[User], teams: list[Team]
+) -> dict[str, dict[int, decimal.Decimal]]:
     found = SalesTarget.objects.filter(period=period.kind, start=period.start).filter(
         Q(user__in=users) | Q(team__in=teams)
     )
@@ -311,6 +324,6 @@ def targets_of(period: Period, users: list, teams: list) -> dict[str, dict[int, 
     for target in found:
         if target.user_id:
             result["user"][target.user_id] = target.amount
-        else:
+        elif target.team_id is not None:
             result["team"][target.team_id] = target.amount
     return result

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from kehu.customers.imports import targets
 from kehu.customers.imports.mapping import _header_key
 from kehu.customers.imports.models import ImportJob
-from kehu.customers.imports.rows import Row
+from kehu.customers.imports.rows import Row, RowReader
 from kehu.sales.assignment.services import BY_RULES
 from kehu.sales.catalog.models import Product
 from kehu.sales.leads import services as leads
@@ -29,7 +29,7 @@ _SOURCE_WORDS = {"展会": "event", "活动": "event", "会议": "event", "网�
                  "导入": "import", "其他": "other", "其它": "other"}  # fmt: skip
 
 
-def read_source(reader, text: str) -> str:
+def read_source(reader: RowReader, text: str) -> str:
     """A lead source from its value or its label in either language; default: import."""
     if not text:
         return Lead.Source.IMPORT
@@ -49,15 +49,16 @@ def read_source(reader, text: str) -> str:
     )
 
 
-def read_product(reader, sku: str):
+def read_product(reader: RowReader, sku: str) -> Product | None:
     if not sku:
         return None
-    products = reader.lookups.setdefault("products", {})
+    products: dict[str, Product | None] = reader.lookups.setdefault("products", {})
     if sku not in products:
         products[sku] = Product.objects.filter(sku__iexact=sku, active=True).first()
-    if products[sku] is None:
+    product = products[sku]
+    if product is None:
         raise ValidationError(_("There is no active product with SKU “%(sku)s”.") % {"sku": sku})
-    return products[sku]
+    return product
 
 
 class LeadWriter:

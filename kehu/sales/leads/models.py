@@ -1,5 +1,7 @@
 """Leads: someone who may buy, before they are a customer."""
 
+import datetime
+
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -75,6 +77,8 @@ class Lead(Record):
     #: where a lead from the public web form came from, for its rate limit
     web_address = models.GenericIPAddressField(null=True, blank=True, editable=False)
     search_text = models.TextField(default="", editable=False)
+    #: annotated by `scoring.services.with_last_contact`: the latest call, meeting or email
+    last_contact_at: datetime.datetime | None
 
     class Meta:
         verbose_name = _("lead")

@@ -7,6 +7,8 @@ keeps links to what it became and cannot be converted twice.
 """
 
 import datetime
+from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -15,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kehu.accounts.models import User
 from kehu.core import audit, events, records, search, visibility
 from kehu.core.contact import national_digits, normalize_email, normalize_phone
 from kehu.customers import services as customers
@@ -42,13 +45,17 @@ def lead_document(lead: Lead) -> str:
     )
 
 
-def _prepare(actor, lead: Lead, changes: dict) -> None:
+def _prepare(actor: User, lead: Lead, changes: dict[str, Any]) -> None:
     errors: dict[str, list[str]] = {}
     for name in TEXT & changes.keys():
         changes[name] = (changes[name] or "").strip()
     if "name" in changes and not changes["name"]:
         errors["name"] = [_("This field is required.")]
-    for name, clean in (("email", normalize_email), ("phone", normalize_phone)):
+    cleaners: tuple[tuple[str, Callable[[str], str]], ...] = (
+        ("email", normalize_email),
+        ("phone", normalize_phone),
+    )
+    for name, clean in cleaners:
         if name in changes:
             try:
                 changes[name] = clean(changes[name] or "")
@@ -94,7 +101,7 @@ def _prepare(actor, lead: Lead, changes: dict) -> None:
     scoring.score_lead(lead)
 
 
-def resolve_product(value) -> Product | None:
+def resolve_product(value: Any) -> Product | None:
     """The active product `value` names: a Product, an id (int, from forms) or a SKU (text,
     from the API and imports), or None."""
     if value in (None, ""):
@@ -119,7 +126,7 @@ LEAD = records.RecordSpec(
 )
 
 
-def create_lead(actor, data: dict) -> Lead:
+def create_lead(actor: User, data: dict[str, Any]) -> Lead:
     """A new lead; with `owner` set to `assignment.BY_RULES` the assignment rules choose its
     owner (the creator, if no rule matches)."""
     data = {"name": "", **data}
@@ -133,19 +140,21 @@ def create_lead(actor, data: dict) -> Lead:
     return lead
 
 
-def update_lead(actor, lead: Lead, changes: dict, expected_version=None) -> Lead:
+def update_lead(
+    actor: User, lead: Lead, changes: dict[str, Any], expected_version: int | None = None
+) -> Lead:
     return records.update(LEAD, actor, lead, changes, expected_version)
 
 
-def delete_lead(actor, lead: Lead) -> Lead:
+def delete_lead(actor: User, lead: Lead) -> Lead:
     return records.soft_delete(LEAD, actor, lead)
 
 
-def restore_lead(actor, lead: Lead) -> Lead:
+def restore_lead(actor: User, lead: Lead) -> Lead:
     return records.restore(LEAD, actor, lead)
 
 
-def matching_person(actor, lead: Lead) -> Person | None:
+def matching_person(actor: User, lead: Lead) -> Person | None:
     """A person `actor` can see with the lead's email or phone."""
     people = Person.objects.visible_to(actor).order_by("id")
     if lead.email:
@@ -157,7 +166,7 @@ def matching_person(actor, lead: Lead) -> Person | None:
     return None
 
 
-def matching_company(actor, lead: Lead) -> Company | None:
+def matching_company(actor: User, lead: Lead) -> Company | None:
     """The oldest company `actor` can see with exactly the lead's company name."""
     if not lead.company_name:
         return None
@@ -165,7 +174,12 @@ def matching_company(actor, lead: Lead) -> Company | None:
 
 
 def convert_lead(
-    actor, lead: Lead, *, make_deal: bool = True, deal: dict | None = None, expected_version=None
+    actor: User,
+    lead: Lead,
+    *,
+    make_deal: bool = True,
+    deal: dict[str, Any] | None = None,
+    expected_version: int | None = None,
 ) -> Lead:
     """Turn a qualified lead into a person, a company and (if `make_deal`) a deal."""
     visibility.require_record(actor, lead, "edit")
@@ -232,10 +246,8 @@ class SpamRefused(Exception):
     """A web form post that looks automated, or one address posting too often."""
 
 
-def web_lead_owner():
+def web_lead_owner() -> User | None:
     """Who owns leads from the web form: KEHU_WEB_LEAD_OWNER, else the first administrator."""
-    from kehu.accounts.models import User
-
     active = User.objects.filter(is_active=True)
     if settings.WEB_LEAD_OWNER:
         owner = active.filter(username=settings.WEB_LEAD_OWNER).first()
@@ -245,7 +257,7 @@ def web_lead_owner():
     return admins.order_by("id").first()
 
 
-def create_web_lead(data: dict, address: str | None, honeypot: str = "") -> Lead:
+def create_web_lead(data: dict[str, Any], address: str | None, honeypot: str = "") -> Lead:
     """A lead from the public form. `honeypot` is a field people never see and bots fill in;
     an address that sent WEB_LEADS_PER_HOUR leads in the last hour must wait."""
     if honeypot:

@@ -137,6 +137,8 @@ class Quote(Record, Totals):
     decision_note = models.CharField(
         _("reason"), max_length=300, blank=True, default="", editable=False
     )
+    # set by the quote services between checking the lines and saving them
+    _new_lines: "list[QuoteLine]"
 
     class Meta:
         verbose_name = _("quote")

@@ -1,5 +1,4 @@
-# mypy: disable-error-code="arg-type, attr-defined, list-item"
-"""The only writers of quotes and orders.
+"""The only writers of quotes (orders: `orders.py`; a quote's lines: `lines.py`).
 
 A quote is a draft until it is sent; then it is fixed, and changing it means a new version
 (the same number, the next revision) while the old one is kept as superseded. Sending by
@@ -7,6 +6,8 @@ email runs as a task; accepting makes the order, in the same transaction.
 """
 
 import datetime
+from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -15,42 +16,29 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kehu.accounts.models import User
 from kehu.core import audit, events, records, visibility
-from kehu.core.numbers import plain
 from kehu.core.records import RecordSpec, VersionConflict
 from kehu.customers.models import Person
 from kehu.customers.services import resolve_company, resolve_owner
-from kehu.sales.catalog import pricing
-from kehu.sales.catalog.services import clean_money, clean_quantity, clean_rate, id_of
+from kehu.sales.catalog.services import id_of
 from kehu.sales.deals.services import clean_currency
-from kehu.sales.models import (
-    Deal,
-    DocumentCounter,
-    Order,
-    OrderLine,
-    Product,
-    Quote,
-    QuoteLine,
-)
+from kehu.sales.models import Deal, Quote, QuoteLine
+from kehu.sales.quotes.emailing import email_configured as email_configured
+from kehu.sales.quotes.emailing import fail_interrupted_emails as fail_interrupted_emails
+from kehu.sales.quotes.emailing import one_line
+from kehu.sales.quotes.lines import LINE_COPY, clean_lines, line_summary, set_totals
+from kehu.sales.quotes.numbering import next_number as next_number
+from kehu.sales.quotes.orders import order_from
+from kehu.sales.quotes.orders import set_order_status as set_order_status
 
 QUOTE_FIELDS = ["title", "status", "decision_note", "deal", "company", "person", "currency",
                 "valid_until", "terms", "owner", "total"]  # fmt: skip
-LINE_COPY = ["position", "product_id", "sku", "description", "quantity", "unit", "unit_price",
-             "discount_percent", "tax_rate", "net", "tax"]  # fmt: skip
-MAX_LINES = 200
+#: what a step after the draft adds to the audit entry: {field: [old, new]}
+Facts = dict[str, list[Any]]
 
 
-def next_number(kind: str, prefix: str, year: int) -> str:
-    """The next number of `kind` in `year`, e.g. Q-2026-0001; gaps only if a save fails
-    after the number was taken, and then the whole transaction rolls back with it."""
-    DocumentCounter.objects.get_or_create(kind=kind, year=year)
-    counter = DocumentCounter.objects.select_for_update().get(kind=kind, year=year)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return f"{prefix}-{year}-{counter.last:04d}"
-
-
-def _resolve_deal(actor, value) -> Deal | None:
+def _resolve_deal(actor: User, value: Any) -> Deal | None:
     if value in (None, ""):
         return None
     pk = id_of(value)
@@ -61,7 +49,7 @@ def _resolve_deal(actor, value) -> Deal | None:
     return deal
 
 
-def _resolve_person(actor, value) -> Person | None:
+def _resolve_person(actor: User, value: Any) -> Person | None:
     if value in (None, ""):
         return None
     pk = id_of(value)
@@ -71,105 +59,14 @@ def _resolve_person(actor, value) -> Person | None:
     return person
 
 
-def _clean_lines(quote: Quote, rows: list[dict]) -> list[QuoteLine]:
-    """Lines from rows {product, description, quantity, unit_price, discount_percent,
-    tax_rate, unit}: blanks filled from the product and its price for the quote's customer."""
-    if len(rows) > MAX_LINES:
-        raise ValidationError({"lines": [_("A quote has at most 200 lines.")]})
-    wanted = {id_of(r.get("product")) for r in rows} - {None}
-    products = Product.objects.in_bulk(wanted)
-    kept = set(quote.lines.values_list("product_id", flat=True)) if quote.pk else set()
-    errors: list[str] = []
-    lines: list[QuoteLine] = []
-    for number, row in enumerate(rows, start=1):
-
-        def fail(message, n=number):
-            errors.append(_("Line %(n)s: %(error)s") % {"n": n, "error": message})
-
-        raw_product = row.get("product")
-        product = products.get(id_of(raw_product))
-        if raw_product not in (None, "") and (
-            product is None or (not product.active and product.pk not in kept)
-        ):
-            fail(_("choose an active product."))
-            continue
-        try:
-            quantity = clean_quantity(row.get("quantity"))
-            discount = clean_rate(
-                row.get("discount_percent"),
-                "discount_percent",
-                _("the discount is a percentage from 0 to 100."),
-            )
-            tax_rate = (
-                product.tax_rate
-                if product is not None and row.get("tax_rate") in (None, "")
-                else clean_rate(row.get("tax_rate"))
-            )
-            given = row.get("unit_price")
-            price = None if given in (None, "") else clean_money(given, "unit_price")
-        except ValidationError as exc:
-            for messages in exc.message_dict.values():
-                for message in messages:
-                    fail(message)
-            continue
-        if price is None and product is not None:
-            company = quote.company if quote.company_id else None
-            price = pricing.unit_price(product, quantity, quote.currency, company)
-            if price is None:
-                fail(
-                    _("%(sku)s has no price in %(currency)s: enter a unit price.")
-                    % {"sku": product.sku, "currency": quote.currency}
-                )
-                continue
-        description = str(row.get("description") or "").strip()[:300]
-        if product is not None and not description:
-            description = product.display_name
-        if not description or price is None:
-            fail(_("choose a product, or enter a description and a unit price."))
-            continue
-        amounts = pricing.line_amounts(quantity, price, discount, tax_rate)
-        unit = str(row.get("unit") or "").strip()[:20] or (product.unit if product else "")
-        lines.append(
-            QuoteLine(
-                position=len(lines),
-                product=product,
-                sku=product.sku if product else "",
-                description=description,
-                quantity=quantity,
-                unit=unit,
-                unit_price=price,
-                discount_percent=discount,
-                tax_rate=tax_rate,
-                net=amounts.net,
-                tax=amounts.tax,
-            )
-        )
-    if errors:
-        raise ValidationError({"lines": errors})
-    return lines
-
-
-def _set_totals(document, lines) -> None:
-    totals = pricing.document_totals(
-        [
-            pricing.line_amounts(
-                line.quantity, line.unit_price, line.discount_percent, line.tax_rate
-            )
-            for line in lines
-        ]
-    )
-    for name in ("subtotal", "discount_total", "tax_total", "total"):
-        setattr(document, name, getattr(totals, name))
-
-
-def _prepare_quote(actor, quote: Quote, changes: dict) -> None:
+def _prepare_quote(actor: User, quote: Quote, changes: dict[str, Any]) -> None:
     if quote.pk and not quote.is_editable:
         raise ValidationError(
             _("Only a draft can be changed; make a new version of this quote instead.")
         )
     errors: dict[str, list[str]] = {}
 
-    def check(name, clean):
+    def check(name: str, clean: Callable[[Any], Any]) -> None:
         if name in changes:
             try:
                 changes[name] = clean(changes[name])
@@ -202,9 +99,9 @@ def _prepare_quote(actor, quote: Quote, changes: dict) -> None:
     if not quote.currency:
         quote.currency = settings.DEFAULT_CURRENCY
     if "lines" in changes or not quote.pk:
-        lines = _clean_lines(quote, list(changes.get("lines") or []))
+        lines = clean_lines(quote, list(changes.get("lines") or []))
         quote._new_lines = lines
-        _set_totals(quote, lines)
+        set_totals(quote, lines)
     elif "currency" in changes:
         raise ValidationError({"currency": [_("Send the lines again when changing the currency.")]})
     if not quote.pk:
@@ -214,7 +111,7 @@ def _prepare_quote(actor, quote: Quote, changes: dict) -> None:
             quote.valid_until = today + datetime.timedelta(days=30)
 
 
-def _save_lines(actor, quote: Quote, changes: dict, created: bool) -> None:
+def _save_lines(actor: User, quote: Quote, changes: dict[str, Any], created: bool) -> None:
     lines = getattr(quote, "_new_lines", None)
     if lines is None:
         return
@@ -224,15 +121,6 @@ def _save_lines(actor, quote: Quote, changes: dict, created: bool) -> None:
     QuoteLine.objects.bulk_create(lines)
     records.cache_related(quote, "lines", lines)
     del quote._new_lines
-
-
-def line_summary(document) -> str:
-    """The lines as the history shows them: 3 × LT-14 @ 6999.00 −10%; …"""
-    return "; ".join(
-        f"{plain(line.quantity)} × {line.sku or line.description} @ {line.unit_price}"
-        + (f" −{plain(line.discount_percent)}%" if line.discount_percent else "")
-        for line in document.lines.all()
-    )
 
 
 QUOTE = RecordSpec(
@@ -246,28 +134,36 @@ QUOTE = RecordSpec(
 )
 
 
-def create_quote(actor, data: dict) -> Quote:
+def create_quote(actor: User, data: dict[str, Any]) -> Quote:
     return records.create(QUOTE, actor, data)
 
 
-def update_quote(actor, quote: Quote, changes: dict, expected_version=None) -> Quote:
+def update_quote(
+    actor: User, quote: Quote, changes: dict[str, Any], expected_version: int | None = None
+) -> Quote:
     return records.update(QUOTE, actor, quote, changes, expected_version)
 
 
-def delete_quote(actor, quote: Quote) -> Quote:
+def delete_quote(actor: User, quote: Quote) -> Quote:
     if quote.status == Quote.Status.ACCEPTED:
         raise ValidationError(_("An accepted quote has an order: cancel the order instead."))
     return records.soft_delete(QUOTE, actor, quote)
 
 
-def restore_quote(actor, quote: Quote) -> Quote:
+def restore_quote(actor: User, quote: Quote) -> Quote:
     return records.restore(QUOTE, actor, quote)
 
 
 # --- what happens to a quote after the draft ----------------------------------------------
 
 
-def _change(actor, quote: Quote, expected_version, event: str, apply) -> Quote:
+def _change(
+    actor: User,
+    quote: Quote,
+    expected_version: int | None,
+    event: str,
+    apply: Callable[[Quote], Facts | None],
+) -> Quote:
     """Lock the quote, check the version, `apply(current)`, then audit and emit `event`."""
     visibility.require_record(actor, quote, "edit")
     with transaction.atomic():
@@ -287,17 +183,8 @@ def _change(actor, quote: Quote, expected_version, event: str, apply) -> Quote:
     return current
 
 
-def one_line(text) -> str:
-    """Text for an email header: line breaks there would make it a header injection."""
-    return " ".join(str(text or "").split())
-
-
-def email_configured() -> bool:
-    return bool(settings.EMAIL_HOST)
-
-
-def send_quote(actor, quote: Quote, to: str | None = None, subject="", message="",
-               expected_version=None) -> Quote:  # fmt: skip
+def send_quote(actor: User, quote: Quote, to: str | None = None, subject: str = "",
+               message: str = "", expected_version: int | None = None) -> Quote:  # fmt: skip
     """Mark the quote as sent; with `to`, email it (the PDF attached) from a task."""
     address = str(to or "").strip()
     if address:
@@ -310,7 +197,7 @@ def send_quote(actor, quote: Quote, to: str | None = None, subject="", message="
         except ValidationError as exc:
             raise ValidationError({"to": [_("Enter a valid email address.")]}) from exc
 
-    def apply(current: Quote):
+    def apply(current: Quote) -> Facts:
         if current.status not in (Quote.Status.DRAFT, Quote.Status.SENT) or current.deleted_at:
             raise ValidationError(_("Only a draft or a sent quote can be sent."))
         if not current.lines.exists():
@@ -334,51 +221,10 @@ def send_quote(actor, quote: Quote, to: str | None = None, subject="", message="
     return _change(actor, quote, expected_version, "sent", apply)
 
 
-def record_email_result(quote_id: int, error: str = "") -> None:
-    """What the mail server said, written by the task (not a user change: no new version)."""
-    state = Quote.EmailState.FAILED if error else Quote.EmailState.SENT
-    Quote.all_objects.filter(pk=quote_id).update(email_state=state, email_error=error[:300])
-    quote = Quote.all_objects.get(pk=quote_id)
-    facts = {"email_state": [str(Quote.EmailState.QUEUED.label), str(state.label)]}
-    if error:
-        facts["email_error"] = [None, error[:300]]
-    audit.record(None, quote, "update", facts)
-
-
-#: without the database queue, a quote email "sending" for this long lost its task
-STALE_SENDING = datetime.timedelta(minutes=30)
-#: with it, one whose task is neither queued nor running is stuck once this old
-LOST_SENDING = datetime.timedelta(minutes=2)
-
-
-def fail_interrupted_emails(now: datetime.datetime | None = None) -> int:
-    """Mark quote emails stuck in "sending" (their worker was killed) as failed, so the quote
-    does not show "Sending" for ever; the user sends it again if it did not arrive. Returns
-    how many."""
-    from kehu.core.recovery import waiting_for
-    from kehu.sales.tasks import email_quote
-
-    waiting = waiting_for(email_quote)
-    cutoff = (now or timezone.now()) - (STALE_SENDING if waiting is None else LOST_SENDING)
-    stuck = Quote.all_objects.filter(email_state=Quote.EmailState.QUEUED, updated_at__lt=cutoff)
-    if waiting:
-        stuck = stuck.exclude(pk__in=waiting)
-    error = _("Sending was interrupted; it is not known whether it went out.")
-    failed = 0
-    for quote in stuck[:100]:
-        if Quote.all_objects.filter(pk=quote.pk, email_state=Quote.EmailState.QUEUED).update(
-            email_state=Quote.EmailState.FAILED, email_error=error[:300]
-        ):
-            facts = {"email_state": [str(Quote.EmailState.QUEUED.label),
-                                     str(Quote.EmailState.FAILED.label)],
-                     "email_error": [None, error[:300]]}  # fmt: skip
-            audit.record(None, quote, "update", facts)
-            failed += 1
-    return failed
-
-
-def reject_quote(actor, quote: Quote, reason: str = "", expected_version=None) -> Quote:
-    def apply(current: Quote):
+def reject_quote(
+    actor: User, quote: Quote, reason: str = "", expected_version: int | None = None
+) -> Quote:
+    def apply(current: Quote) -> None:
         if not current.can_be_decided:
             raise ValidationError(_("Only a draft or a sent quote can be accepted or rejected."))
         current.status = Quote.Status.REJECTED
@@ -388,11 +234,13 @@ def reject_quote(actor, quote: Quote, reason: str = "", expected_version=None) -
     return _change(actor, quote, expected_version, "rejected", apply)
 
 
-def accept_quote(actor, quote: Quote, note: str = "", expected_version=None) -> Quote:
+def accept_quote(
+    actor: User, quote: Quote, note: str = "", expected_version: int | None = None
+) -> Quote:
     """Accept the quote and make its order, both or neither."""
     visibility.require(actor, "sales", "create")
 
-    def apply(current: Quote):
+    def apply(current: Quote) -> None:
         if not current.can_be_decided:
             raise ValidationError(_("Only a draft or a sent quote can be accepted or rejected."))
         if not current.lines.exists():
@@ -400,38 +248,17 @@ def accept_quote(actor, quote: Quote, note: str = "", expected_version=None) -> 
         current.status = Quote.Status.ACCEPTED
         current.decided_at = timezone.now()
         current.decision_note = str(note or "").strip()[:300]
-        _order_from(actor, current)
+        order_from(actor, current)
 
     return _change(actor, quote, expected_version, "accepted", apply)
 
 
-def _order_from(actor, quote: Quote) -> Order:
-    fields = ["deal_id", "company_id", "person_id", "currency", "subtotal", "discount_total",
-              "tax_total", "total", "owner_id"]  # fmt: skip
-    order = Order(
-        number=next_number("order", "SO", timezone.localdate().year),
-        quote=quote,
-        created_by=actor,
-        **{name: getattr(quote, name) for name in fields},
-    )
-    order.save()
-    OrderLine.objects.bulk_create(
-        OrderLine(order=order, **{name: getattr(line, name) for name in LINE_COPY})
-        for line in quote.lines.all()
-    )
-    audit.record(
-        actor, order, "create", {"quote": [None, quote.label], "total": [None, str(order.total)]}
-    )
-    events.emit("order.created", actor=actor, record=order)
-    return order
-
-
-def revise_quote(actor, quote: Quote, expected_version=None) -> Quote:
+def revise_quote(actor: User, quote: Quote, expected_version: int | None = None) -> Quote:
     """A new draft version of a sent or rejected quote, with its lines; the old is superseded."""
     visibility.require(actor, "sales", "create")
     created: list[Quote] = []
 
-    def apply(current: Quote):
+    def apply(current: Quote) -> Facts:
         if not current.can_be_revised:
             raise ValidationError(
                 _("Only the latest version of a sent or rejected quote can be revised.")
@@ -471,25 +298,3 @@ def revise_quote(actor, quote: Quote, expected_version=None) -> Quote:
 
     _change(actor, quote, expected_version, "revised", apply)
     return created[0]
-
-
-# --- orders ---------------------------------------------------------------------------------
-
-
-def set_order_status(actor, order: Order, status: str, expected_version=None) -> Order:
-    visibility.require_record(actor, order, "edit")
-    if status not in Order.Status.values:
-        raise ValidationError({"status": [_("Choose open, fulfilled or cancelled.")]})
-    with transaction.atomic():
-        current = Order.objects.select_for_update().get(pk=order.pk)
-        if expected_version is not None and current.version != int(expected_version):
-            raise VersionConflict(current, {"status": status})
-        if current.status != status:
-            before = current.status
-            current.status = status
-            current.version += 1
-            current.updated_at = timezone.now()
-            current.save()
-            audit.record(actor, current, "update", {"status": [before, status]})
-            events.emit("order.updated", actor=actor, record=current)
-    return current

@@ -1,4 +1,3 @@
-# mypy: disable-error-code="arg-type, assignment, attr-defined"
 """Lead scores that explain themselves.
 
 Two numbers, each with its reasons: the points of the rules administrators define (a company
@@ -9,19 +8,24 @@ disqualified-or-lost leads, once there are enough of them. The model is kept as 
 so scoring a lead is a sum, and each lead shows the features that pushed it most.
 """
 
+import datetime
+import decimal
 import math
+from typing import Any, TypedDict
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kehu.accounts.models import User
 from kehu.accounts.services import require_admin
 from kehu.core import audit
 from kehu.core.records import locked_current
 from kehu.sales.assignment import services as assignment
-from kehu.sales.models import Lead, LearnedScoreModel, ScoringRule
+from kehu.sales.models import Lead, LearnedScoreModel, Product, ScoringRule
 
 FREE_MAIL = {"qq.com", "163.com", "126.com", "sina.com", "sina.cn", "sohu.com", "yeah.net",
              "139.com", "aliyun.com", "foxmail.com", "gmail.com", "outlook.com",
@@ -35,6 +39,20 @@ SCORING_FIELDS = {
     "status": gettext_lazy("Status"),
 }
 OPEN = ["new", "contacted", "qualified"]
+
+
+class RuleReason(TypedDict):
+    """A rule that added to (or took from) a lead's score (`Lead.score_reasons`)."""
+
+    label: str
+    points: int
+
+
+class LearnedReason(TypedDict):
+    """A feature that pushed a lead's learned score (`Lead.learned_reasons`)."""
+
+    feature: str
+    weight: float
 
 
 def field_choices() -> list[tuple[str, str]]:
@@ -52,7 +70,9 @@ def email_kind(email: str) -> str:
     return "free" if email.rpartition("@")[2].lower() in FREE_MAIL else "company"
 
 
-def lead_value(lead: Lead, field: str, today=None):
+def lead_value(
+    lead: Lead, field: str, today: datetime.datetime | None = None
+) -> str | int | decimal.Decimal:
     if field == "email_kind":
         return email_kind(lead.email)
     if field == "has_phone":
@@ -68,7 +88,7 @@ def lead_value(lead: Lead, field: str, today=None):
 CONTACT_KINDS = ("call", "meeting", "email")
 
 
-def with_last_contact(leads):
+def with_last_contact(leads: QuerySet[Lead]) -> QuerySet[Lead]:
     """`leads` with `last_contact_at`: when the latest call, meeting or email on it was."""
     from django.contrib.contenttypes.models import ContentType
     from django.db.models import OuterRef, Subquery
@@ -85,11 +105,15 @@ def with_last_contact(leads):
         .order_by("-at")
         .values("at")[:1]
     )
-    return leads.annotate(last_contact_at=Subquery(latest))
+    # the model declares the annotation (`Lead.last_contact_at`), which django-stubs takes
+    # for a second definition
+    return leads.annotate(last_contact_at=Subquery(latest))  # type: ignore[no-redef]
 
 
-def rule_score(lead: Lead, rules: list[ScoringRule], today=None) -> tuple[int, list[dict]]:
-    score, reasons = 0, []
+def rule_score(
+    lead: Lead, rules: list[ScoringRule], today: datetime.datetime | None = None
+) -> tuple[int, list[RuleReason]]:
+    score, reasons = 0, list[RuleReason]()
     for rule in rules:
         if assignment.compare(rule.op, lead_value(lead, rule.field, today), rule.value):
             score += rule.points
@@ -116,7 +140,7 @@ def features(lead: Lead) -> dict[str, float]:
     return found
 
 
-def feature_label(name: str, product=None) -> str:
+def feature_label(name: str, product: Product | None = None) -> str:
     """A feature's label. `product`: the lead's product of interest, so the label of its own
     "product=<id>" reason needs no query (lists show many leads)."""
     key, _sep, value = name.partition("=")
@@ -128,8 +152,6 @@ def feature_label(name: str, product=None) -> str:
     if key == "region":
         return _("Region: %(v)s") % {"v": value}
     if key == "product":
-        from kehu.sales.models import Product
-
         if product is None or str(product.pk) != value:
             product = Product.objects.filter(pk=value).first()
         return _("Interested in %(v)s") % {"v": product.sku if product else value}
@@ -137,7 +159,7 @@ def feature_label(name: str, product=None) -> str:
             "has_company": _("Company known")}.get(name, name)  # fmt: skip
 
 
-def learned(lead: Lead, model: LearnedScoreModel | None) -> tuple[int | None, list[dict]]:
+def learned(lead: Lead, model: LearnedScoreModel | None) -> tuple[int | None, list[LearnedReason]]:
     """The chance (0–100) the model gives the lead, and its three strongest reasons."""
     if model is None:
         return None, []
@@ -167,7 +189,8 @@ def train() -> LearnedScoreModel | None:
     decided = Lead.objects.filter(status__in=["converted", "disqualified"]).select_related(
         "deal__stage"
     )
-    rows, labels = [], []
+    rows: list[dict[str, float]] = []
+    labels: list[int] = []
     for lead in decided.iterator(chunk_size=BATCH):
         result = outcome(lead)
         if result is not None:
@@ -195,7 +218,12 @@ def current_model() -> LearnedScoreModel | None:
     return LearnedScoreModel.objects.order_by("-trained_at", "-id").first()
 
 
-def apply_scores(lead: Lead, rules: list[ScoringRule], model, today=None) -> None:
+def apply_scores(
+    lead: Lead,
+    rules: list[ScoringRule],
+    model: LearnedScoreModel | None,
+    today: datetime.datetime | None = None,
+) -> None:
     """Set both scores on `lead` (not saved), from these rules and this model (or None)."""
     lead.score, lead.score_reasons = rule_score(lead, rules, today)
     lead.learned_score, lead.learned_reasons = learned(lead, model)
@@ -217,7 +245,7 @@ def rescore_open_leads() -> int:
     today = timezone.now()
     done, last = 0, 0
     while True:
-        open_leads = Lead.objects.filter(status__in=OPEN, pk__gt=last)
+        open_leads: QuerySet[Lead] = Lead.objects.filter(status__in=OPEN, pk__gt=last)
         open_leads = with_last_contact(open_leads.select_related("product_interest", "company"))
         batch = list(open_leads.order_by("pk")[:BATCH])
         if not batch:
@@ -234,7 +262,7 @@ def rescore_open_leads() -> int:
 
 
 def save_rule(
-    actor, rule: ScoringRule | None, data: dict, expected_version: int | None = None
+    actor: User, rule: ScoringRule | None, data: dict[str, Any], expected_version: int | None = None
 ) -> ScoringRule:
     """Create (`rule` None) or change a scoring rule; VersionConflict, and nothing saved, when
     someone changed it since it was read at `expected_version`."""
@@ -253,14 +281,17 @@ def save_rule(
         errors["value"] = [_("Enter a value.")]
     elif op in ("gt", "lt") and assignment.as_number(value) is None:
         errors["value"] = [_("Enter a number.")]
+    given: Any = data.get("points")
+    points: int | None
     try:
-        points = int(data.get("points"))
+        points = int(given)
     except (TypeError, ValueError):
         points = None
     if points is None or not -100 <= points <= 100:
         errors["points"] = [_("Enter points from −100 to 100.")]
     if errors:
         raise ValidationError(errors)
+    assert points is not None  # else "points" is among the errors
     with transaction.atomic():
         created = rule is None
         if rule is None:
@@ -280,7 +311,7 @@ def save_rule(
     return rule
 
 
-def delete_rule(actor, rule: ScoringRule) -> None:
+def delete_rule(actor: User, rule: ScoringRule) -> None:
     require_admin(actor)
     with transaction.atomic():
         audit.record(actor, rule, "delete", {"name": [rule.name, None]})

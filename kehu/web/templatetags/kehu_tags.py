@@ -2,6 +2,8 @@
 
 from django import template
 from django.utils import timezone
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from kehu.core import numbers
@@ -110,3 +112,27 @@ def markdown(text: str) -> str:
     from kehu.activities.rendering import render_markdown
 
     return render_markdown(text)
+
+
+@register.simple_tag
+def select_options(optgroups: list[tuple]) -> SafeString:
+    """A select's options (and option groups) as Django's `select.html` and
+    `select_option.html` write them, built in Python: through the template engine each option
+    cost a loop step and two includes, and the time-zone select has 600 (60 ms of a profile
+    page). Used by the override `django/forms/widgets/select.html`."""
+    parts = []
+    for group_name, options, _index in optgroups:
+        if group_name:
+            parts.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
+        for option in options:
+            attrs = "".join(
+                f" {name}" if value is True else f' {name}="{conditional_escape(str(value))}"'
+                for name, value in option["attrs"].items()
+                if value is not False
+            )
+            value = conditional_escape(str(option["value"]))
+            label = conditional_escape(option["label"])
+            parts.append(f'\n  <option value="{value}"{attrs}>{label}</option>\n')
+        if group_name:
+            parts.append("\n  </optgroup>")
+    return mark_safe("".join(parts))  # noqa: S308 (every part escaped above)

@@ -1,16 +1,14 @@
 # mypy: disable-error-code="union-attr"
-"""Read-only REST routes for the company directory: users and teams (/api/v1/...)."""
+"""Read-only REST routes for the people who use Kehu (/api/v1/users)."""
 
 from django.db.models import Q
 from django.http import Http404, HttpRequest
-from ninja import Field, Path, Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
-from kehu.accounts.models import Team, User
-from kehu.core.api_support import READ_ERRORS, PageParams, check_query_text, page_of
+from kehu.accounts.models import User
+from kehu.core.api_support import PATH_ID, READ_ERRORS, PageParams, check_query_text, page_of
 
 users_router = Router(tags=["users"])
-teams_router = Router(tags=["teams"])
-ID = Path(..., ge=1, le=2**63 - 1)
 
 
 class UserOut(Schema):
@@ -33,16 +31,6 @@ class UserFilters(PageParams):
     q: str | None = Field(None, max_length=150, description="Part of the username or name.")
     team: int | None = Field(None, ge=1, le=2**63 - 1, description="Team id.")
     is_active: bool | None = None
-
-
-class TeamOut(Schema):
-    id: int
-    name: str
-
-
-class TeamPage(Schema):
-    items: list[TeamOut]
-    next_cursor: str | None
 
 
 def user_out(user: User) -> dict:
@@ -77,25 +65,8 @@ def list_users(request: HttpRequest, filters: Query[UserFilters]):
 
 
 @users_router.get("/{user_id}", response={200: UserOut, **READ_ERRORS}, summary="Read a user")
-def get_user(request: HttpRequest, user_id: int = ID):
+def get_user(request: HttpRequest, user_id: int = PATH_ID):
     user = User.objects.select_related("team", "role").filter(pk=user_id).first()
     if user is None:
         raise Http404
     return user_out(user)
-
-
-@teams_router.get("", response={200: TeamPage, **READ_ERRORS}, summary="List teams")
-def list_teams(request: HttpRequest, filters: Query[PageParams]):
-    page = page_of(Team.objects.all(), "name", filters)
-    return {
-        "items": [{"id": t.pk, "name": t.name} for t in page.items],
-        "next_cursor": page.next_cursor,
-    }
-
-
-@teams_router.get("/{team_id}", response={200: TeamOut, **READ_ERRORS}, summary="Read a team")
-def get_team(request: HttpRequest, team_id: int = ID):
-    team = Team.objects.filter(pk=team_id).first()
-    if team is None:
-        raise Http404
-    return {"id": team.pk, "name": team.name}

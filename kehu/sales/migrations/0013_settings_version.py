@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sales', '0011_daily_runs_from_activities'),
+        ('sales', '0012_longer_search_prefixes'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0013_person_email_lower_index'),
+        ('customers', '0014_longer_search_prefixes'),
     ]
 
     operations = [

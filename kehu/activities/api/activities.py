@@ -1,5 +1,6 @@
 # mypy: disable-error-code="arg-type, attr-defined"
-"""REST routes for activities (/api/v1/activities) and record timelines (/api/v1/timeline).
+"""REST routes for activities (/api/v1/activities): the record contract, marking a task done,
+a meeting's answers.
 
 The same door and rules as the screens: an activity is seen by whoever sees its record (and
 its owner), changed by its owner or the record's editors.
@@ -8,16 +9,16 @@ its owner), changed by its owner or the record's editors.
 import datetime
 from typing import Annotated, Literal
 
-from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpResponse
-from ninja import Field, Path, Query, Router, Schema
+from ninja import Field, Router, Schema
 from pydantic import AfterValidator, AwareDatetime
 
-from kehu.activities import services, timeline
+from kehu.activities import services
 from kehu.activities.invitations.replies import annotate_answers
 from kehu.activities.models import NOTE_MAX_LENGTH, SUBJECT_MAX_LENGTH, Activity
 from kehu.core.access import get_visible_or_404
 from kehu.core.api_support import (
+    PATH_ID,
     READ_ERRORS,
     WRITE_ERRORS,
     ApiRequest,
@@ -26,11 +27,9 @@ from kehu.core.api_support import (
     RowId,
     set_etag,
 )
-from kehu.core.pagination import BadCursor
 from kehu.core.record_api import RecordQueries, add_record_routes
 
 activities_router = Router(tags=["activities"])
-timeline_router = Router(tags=["activities"])
 
 RecordType = Literal["person", "company", "lead", "deal"]
 
@@ -132,7 +131,7 @@ RENAMES = {
 ALIASES = {model_name: api_name for api_name, model_name in RENAMES.items()}
 
 
-def _out(activity: Activity) -> dict:
+def activity_out(activity: Activity) -> dict:
     names = [n for n in ActivityOut.model_fields if n not in _COMPUTED]
     data = {name: getattr(activity, name) for name in names}
     data["record_type"] = activity.content_type.model
@@ -152,7 +151,7 @@ def _changes(payload, partial: bool) -> dict:
     return {RENAMES.get(k, k): v for k, v in data.items()}
 
 
-def _record_of(user, record_type: str, record_id: int, field: str | None = None):
+def record_of(user, record_type: str, record_id: int, field: str | None = None):
     """The record, or 404 (a 422 on `field` when it comes from a request body)."""
     from django.core.exceptions import ValidationError
     from django.utils.translation import gettext as _
@@ -172,7 +171,7 @@ def _filters(qs, request, filters: ActivityFilters):
     if filters.kind:
         qs = qs.filter(kind=filters.kind)
     if filters.record_type and filters.record_id:
-        qs = qs.on(_record_of(request.auth, filters.record_type, filters.record_id))
+        qs = qs.on(record_of(request.auth, filters.record_type, filters.record_id))
     if filters.owner_id:
         qs = qs.filter(owner_id=filters.owner_id)
     if filters.open is not None:
@@ -203,7 +202,7 @@ class _CreateWithRecord:
 
     def create(self, user, changes: dict) -> Activity:
         kind, record_type, record_id = changes.pop("__target")
-        record = _record_of(user, record_type, record_id, field="record_id")
+        record = record_of(user, record_type, record_id, field="record_id")
         return services.log_activity(user, record, kind, changes)
 
 
@@ -227,7 +226,7 @@ add_record_routes(
         "your to-do list."
     ),
     apply_filters=_filters,
-    to_out=_out,
+    to_out=activity_out,
     to_changes=_creating.to_changes,
     create=_creating.create,
     update=lambda user, activity, changes, version: services.update_activity(
@@ -259,14 +258,14 @@ def complete(
     request: ApiRequest,
     response: HttpResponse,
     payload: DoneIn,
-    activity_id: int = Path(..., ge=1, le=2**63 - 1),
+    activity_id: int = PATH_ID,
 ):
     activity = QUERIES.visible(request.auth, activity_id)
     task, following = services.complete_task(request.auth, activity, payload.done)
     set_etag(response, task.version)
     return {
-        "activity": _out(QUERIES.loaded(task)),
-        "next": _out(QUERIES.loaded(following)) if following else None,
+        "activity": activity_out(QUERIES.loaded(task)),
+        "next": activity_out(QUERIES.loaded(following)) if following else None,
     }
 
 
@@ -299,7 +298,7 @@ class AnswerPage(Schema):
     ),
     operation_id="activities_invitation_answers",
 )
-def invitation_answers(request: ApiRequest, activity_id: int = Path(..., ge=1, le=2**63 - 1)):
+def invitation_answers(request: ApiRequest, activity_id: int = PATH_ID):
     user = request.auth
     activity = QUERIES.visible(user, activity_id)
     if activity.kind != "meeting":
@@ -320,72 +319,3 @@ def invitation_answers(request: ApiRequest, activity_id: int = Path(..., ge=1, l
         if attendee.invitation_answer is not None
     ]
     return {"items": items, "next_cursor": None}
-
-
-class ChangeOut(Schema):
-    action: str
-    actor_id: int | None
-    changes: dict[str, list] = Field(description="{field: [old, new]} as shown on the page.")
-
-
-class TimelineItemOut(Schema):
-    type: Literal["activity", "change"]
-    at: datetime.datetime
-    activity: ActivityOut | None = None
-    change: ChangeOut | None = None
-
-
-class TimelinePage(Schema):
-    items: list[TimelineItemOut]
-    next_cursor: str | None
-
-
-class TimelineParams(Schema):
-    kind: list[Literal["task", "call", "meeting", "note", "email", "changes"]] = Field(
-        [], description="Only these kinds (repeat the parameter); `changes`: the field history."
-    )
-    cursor: str | None = Field(None, max_length=200)
-    limit: int = Field(timeline.PAGE_SIZE, ge=1, le=100)
-
-
-@timeline_router.get(
-    "/{record_type}/{record_id}",
-    response={200: TimelinePage, **READ_ERRORS},
-    summary="A record's timeline",
-    description=(
-        "Activities, emails and field changes of a person, company, lead or deal, newest "
-        "first; a company's also has its people's, deals' and leads' activities."
-    ),
-    operation_id="activities_record_timeline",
-)
-def record_timeline(
-    request: ApiRequest,
-    params: Query[TimelineParams],
-    record_type: RecordType,
-    record_id: int = Path(..., ge=1, le=2**63 - 1),
-):
-    user = request.auth
-    record = _record_of(user, record_type, record_id)
-    if params.cursor and timeline.decode(params.cursor) is None:
-        raise BadCursor
-    page = timeline.page(record, params.cursor, size=params.limit, user=user, kinds=params.kind)
-    activities = [i.obj for i in page.items if i.kind == "activity"]
-    prefetch_related_objects(activities, "content_type", *QUERIES.prefetch_related)
-    items = []
-    for item in page.items:
-        if item.kind == "activity":
-            items.append({"type": "activity", "at": item.at, "activity": _out(item.obj)})
-        else:
-            entry = item.obj
-            items.append(
-                {
-                    "type": "change",
-                    "at": item.at,
-                    "change": {
-                        "action": entry.action,
-                        "actor_id": entry.actor_id,
-                        "changes": {k: [old, new] for _label, k, old, new in item.changes},
-                    },
-                }
-            )
-    return {"items": items, "next_cursor": page.next_cursor}

@@ -1,5 +1,6 @@
 # mypy: disable-error-code="arg-type, attr-defined"
-"""REST routes for pipelines (with their stages), exchange rates and deals (/api/v1/...).
+"""REST routes for deals (/api/v1/deals): the record contract, moving a deal through its
+pipeline's stages, the people on a deal.
 
 Reads start from `visible_to(user)`; writes go through `sales.deals.services`.
 """
@@ -10,68 +11,30 @@ from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Field, Header, Path, Router, Schema, Status
+from ninja import Field, Header, Router, Schema, Status
 
-from kehu.core import visibility
 from kehu.core.api_support import (
     PATCH_ERRORS,
-    READ_ERRORS,
+    PATH_ID,
     WRITE_ERRORS,
     ApiRequest,
     Input,
+    OwnerFilter,
     PageParams,
     RowId,
-    expected_version,
     renamed_fields,
-    set_etag,
 )
 from kehu.core.record_api import RecordQueries, add_record_routes
 from kehu.sales.assignment.services import BY_RULES
 from kehu.sales.deals import queries, services
-from kehu.sales.models import Deal, ExchangeRate, Pipeline
+from kehu.sales.models import Deal
 
-pipelines_router = Router(tags=["pipelines"])
-rates_router = Router(tags=["exchange rates"])
 deals_router = Router(tags=["deals"])
 
 ALIASES = {"company": "company_id", "owner": "owner_id", "pipeline": "pipeline_id",
            "stage": "stage_id"}  # fmt: skip
-
-
-class StageOut(Schema):
-    id: int
-    name: str
-    name_zh: str
-    position: int
-    probability: int = Field(description="Win probability, 0–100 %.")
-    kind: Literal["open", "won", "lost"]
-
-
-class PipelineOut(Schema):
-    id: int
-    name: str
-    name_zh: str
-    stale_days: int
-    active: bool
-    stages: list[StageOut]
-
-
-class PipelinePage(Schema):
-    items: list[PipelineOut]
-    next_cursor: str | None = Field(None, description="Always null: every pipeline at once.")
-
-
-class RateOut(Schema):
-    currency: str
-    rate: decimal.Decimal = Field(description="Company currency units per unit of `currency`.")
-    updated_at: datetime.datetime
-
-
-class RatePage(Schema):
-    items: list[RateOut]
-    next_cursor: str | None = Field(None, description="Always null: every rate at once.")
 
 
 class ContactOut(Schema):
@@ -157,7 +120,7 @@ class DealFilters(PageParams):
     q: str | None = Field(None, max_length=200, description="Search deal and company names.")
     pipeline: int | None = Field(None, ge=1, le=2**63 - 1, description="Pipeline id.")
     stage: int | None = Field(None, ge=1, le=2**63 - 1, description="Stage id.")
-    owner: str | None = Field(None, pattern=r"^(me|[0-9]{1,18})$", description="User id or `me`.")
+    owner: OwnerFilter = None
     company: int | None = Field(None, ge=1, le=2**63 - 1, description="Company id.")
     status: Literal["open", "won", "lost"] | None = None
     overdue: bool | None = Field(None, description="Only open deals whose next step is overdue.")
@@ -166,28 +129,6 @@ class DealFilters(PageParams):
         pattern=r"^-?(name|updated_at|amount)$",
         description="`name`, `updated_at` or `amount`; `-` first for descending.",
     )
-
-
-def stage_out(stage) -> dict:
-    return {
-        "id": stage.pk,
-        "name": stage.name,
-        "name_zh": stage.name_zh,
-        "position": stage.position,
-        "probability": stage.probability,
-        "kind": stage.kind,
-    }
-
-
-def pipeline_out(pipeline: Pipeline) -> dict:
-    return {
-        "id": pipeline.pk,
-        "name": pipeline.name,
-        "name_zh": pipeline.name_zh,
-        "stale_days": pipeline.stale_days,
-        "active": pipeline.active,
-        "stages": [stage_out(s) for s in pipeline.stages.all()],
-    }
 
 
 def deal_out(deal: Deal) -> dict:
@@ -219,37 +160,6 @@ def deal_out(deal: Deal) -> dict:
         "created_at": deal.created_at,
         "updated_at": deal.updated_at,
     }
-
-
-def _require_sales_read(user) -> None:
-    visibility.require(user, "sales", "read")
-
-
-@pipelines_router.get(
-    "", response={200: PipelinePage, **READ_ERRORS}, summary="List pipelines and stages"
-)
-def list_pipelines(request: ApiRequest):
-    _require_sales_read(request.auth)
-    pipelines = Pipeline.objects.prefetch_related("stages")
-    return {"items": [pipeline_out(p) for p in pipelines], "next_cursor": None}
-
-
-@pipelines_router.get(
-    "/{pipeline_id}", response={200: PipelineOut, **READ_ERRORS}, summary="Read a pipeline"
-)
-def get_pipeline(request: ApiRequest, pipeline_id: int = Path(..., ge=1, le=2**63 - 1)):
-    _require_sales_read(request.auth)
-    pipeline = Pipeline.objects.prefetch_related("stages").filter(pk=pipeline_id).first()
-    if pipeline is None:
-        raise Http404
-    return pipeline_out(pipeline)
-
-
-@rates_router.get("", response={200: RatePage, **READ_ERRORS}, summary="List exchange rates")
-def list_rates(request: ApiRequest):
-    _require_sales_read(request.auth)
-    rates = ExchangeRate.objects.values("currency", "rate", "updated_at")
-    return {"items": list(rates), "next_cursor": None}
 
 
 TEXT_FIELDS = {"name", "next_step", "close_reason"}
@@ -326,22 +236,20 @@ def move_deal(
     request: ApiRequest,
     response: HttpResponse,
     payload: DealMove,
-    deal_id: int = Path(..., ge=1, le=2**63 - 1),
+    deal_id: int = PATH_ID,
     if_match: str | None = Header(None, alias="If-Match"),
 ):
-    deal = DEALS.visible(request.auth, deal_id)
-    version = expected_version(if_match, deal.version)
-    with renamed_fields(ALIASES):
-        if payload.reopen and deal.is_closed:
-            saved = services.reopen_deal(request.auth, deal, payload.stage_id, version)
-        else:
+    def move(deal: Deal, version: int | None) -> Deal:
+        with renamed_fields(ALIASES):
+            if payload.reopen and deal.is_closed:
+                return services.reopen_deal(request.auth, deal, payload.stage_id, version)
             if payload.reopen:
                 raise ValidationError({"reopen": [_("Only a won or lost deal can be reopened.")]})
-            saved = services.move_deal(
+            return services.move_deal(
                 request.auth, deal, payload.stage_id, version, reason=payload.reason
             )
-    set_etag(response, saved.version)
-    return deal_out(saved)
+
+    return deal_out(DEALS.change(request.auth, deal_id, if_match, response, move))
 
 
 class ContactIn(Input):
@@ -356,9 +264,7 @@ class ContactIn(Input):
     operation_id="kehu_sales_api_set_deal_contact",
     url_name="set_deal_contact",
 )
-def set_deal_contact(
-    request: ApiRequest, payload: ContactIn, deal_id: int = Path(..., ge=1, le=2**63 - 1)
-):
+def set_deal_contact(request: ApiRequest, payload: ContactIn, deal_id: int = PATH_ID):
     deal = DEALS.visible(request.auth, deal_id)
     with renamed_fields({"person": "person_id"}):
         services.set_contact(request.auth, deal, payload.person_id, payload.role)
@@ -374,8 +280,8 @@ def set_deal_contact(
 )
 def remove_deal_contact(
     request: ApiRequest,
-    deal_id: int = Path(..., ge=1, le=2**63 - 1),
-    person_id: int = Path(..., ge=1, le=2**63 - 1),
+    deal_id: int = PATH_ID,
+    person_id: int = PATH_ID,
 ):
     deal = DEALS.visible(request.auth, deal_id)
     with renamed_fields({"person": "person_id"}):

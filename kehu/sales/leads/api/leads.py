@@ -1,5 +1,8 @@
 # mypy: disable-error-code="arg-type, attr-defined, union-attr"
-"""REST routes for leads (/api/v1/leads): the record contract, and converting a lead."""
+"""REST routes for leads (/api/v1/leads): the record contract, and converting a lead.
+
+Reads start from `visible_to(user)`; writes go through `sales.leads.services`.
+"""
 
 import datetime
 import decimal
@@ -9,27 +12,25 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Field, Header, Path, Router, Schema, Status
+from ninja import Field, Header, Router, Schema
 
 from kehu.core import search
 from kehu.core.api_support import (
     PATCH_ERRORS,
+    PATH_ID,
     ApiRequest,
-    ErrorOut,
     Input,
+    OwnerFilter,
     PageParams,
     RowId,
-    ValidationErrorOut,
-    expected_version,
+    owned_by,
     renamed_fields,
-    set_etag,
 )
 from kehu.core.contact import display_phone
 from kehu.core.record_api import RecordQueries, add_record_routes
 from kehu.customers.queries import filter_by_custom
 from kehu.sales.assignment.services import BY_RULES
 from kehu.sales.leads import services as leads
-from kehu.sales.leads.views import visitor_address
 from kehu.sales.models import Lead
 from kehu.sales.scoring.services import feature_label
 
@@ -134,7 +135,7 @@ class LeadFilters(PageParams):
     q: str | None = Field(None, max_length=200, description="Name, company, email or phone.")
     status: LeadStatus | None = None
     source: LeadSource | None = None
-    owner: str | None = Field(None, pattern=r"^(me|[0-9]{1,18})$", description="User id or `me`.")
+    owner: OwnerFilter = None
     ordering: str = Field(
         "-updated_at",
         pattern=r"^-?(name|updated_at|score)$",
@@ -193,8 +194,7 @@ def _filters(qs: QuerySet, request: ApiRequest, filters: LeadFilters) -> QuerySe
         qs = qs.filter(status=filters.status)
     if filters.source:
         qs = qs.filter(source=filters.source)
-    if filters.owner:
-        qs = qs.filter(owner_id=request.auth.pk if filters.owner == "me" else int(filters.owner))
+    qs = owned_by(qs, request.auth, filters.owner)
     qs, errors = filter_by_custom(qs, request.GET, "lead")
     if errors:
         raise ValidationError(errors)
@@ -242,63 +242,21 @@ def convert_lead(
     request: ApiRequest,
     response: HttpResponse,
     payload: LeadConvert,
-    lead_id: int = Path(..., ge=1, le=2**63 - 1),
+    lead_id: int = PATH_ID,
     if_match: str | None = Header(None, alias="If-Match"),
 ):
     """Into a person and a company (existing ones with the same email, phone or company name
     are linked instead of duplicated) and, with `make_deal`, a deal. Only once."""
-    lead = LEADS.visible(request.auth, lead_id)
-    version = expected_version(if_match, lead.version)
-    deal = {"name": payload.deal_name or lead.company_name or lead.name}
-    if payload.amount is not None:
-        deal["amount"] = payload.amount
-    if payload.expected_close:
-        deal["expected_close"] = payload.expected_close
-    with renamed_fields(ALIASES):
-        converted = leads.convert_lead(
-            request.auth, lead, make_deal=payload.make_deal, deal=deal, expected_version=version
-        )
-    set_etag(response, converted.version)
-    return lead_out(converted)
 
+    def convert(lead: Lead, version: int | None) -> Lead:
+        deal: dict[str, Any] = {"name": payload.deal_name or lead.company_name or lead.name}
+        if payload.amount is not None:
+            deal["amount"] = payload.amount
+        if payload.expected_close:
+            deal["expected_close"] = payload.expected_close
+        with renamed_fields(ALIASES):
+            return leads.convert_lead(
+                request.auth, lead, make_deal=payload.make_deal, deal=deal, expected_version=version
+            )
 
-# ---------------------------------------------------------------- the public web form
-
-web_leads_router = Router(tags=["leads"])
-#: the public endpoint has no login, so no 401 or 403
-WEB_ERRORS = {400: ErrorOut, 422: ValidationErrorOut}
-
-
-class WebLeadIn(Input):
-    name: str = Field(max_length=150)
-    company_name: str = Field("", max_length=200)
-    title: str = Field("", max_length=100)
-    email: str = Field("", max_length=254)
-    phone: str = Field("", max_length=64)
-    notes: str = Field("", max_length=5000)
-    website: str = Field("", max_length=200, description="Leave empty (a trap for bots).")
-
-
-class WebLeadOut(Schema):
-    received: bool
-
-
-@web_leads_router.post(
-    "",
-    auth=None,
-    response={201: WebLeadOut, 429: ErrorOut, **WEB_ERRORS},
-    summary="Send a lead from a public web form (no login)",
-    operation_id="kehu_sales_lead_api_web_lead",
-    url_name="web_lead",
-)
-def web_lead(request: ApiRequest, payload: WebLeadIn):
-    """For the company's own website: the lead goes to `KEHU_WEB_LEAD_OWNER` (or the first
-    administrator). Nothing is read back. At most `KEHU_WEB_LEADS_PER_HOUR` from one address."""
-    address = visitor_address(request)
-    try:
-        leads.create_web_lead(payload.model_dump(), address, honeypot=payload.website)
-    except leads.SpamRefused as refused:
-        if str(refused) == "rate":
-            message = _("Too many requests from your network; try again later.")
-            return Status(429, {"detail": message})
-    return Status(201, {"received": True})  # a bot is told the same, and nothing is saved
+    return lead_out(LEADS.change(request.auth, lead_id, if_match, response, convert))

@@ -1,8 +1,8 @@
 # mypy: disable-error-code="arg-type, attr-defined"
-"""REST routes for products, price lists, quotes and orders (/api/v1/...).
+"""REST routes for quotes (/api/v1/quotes): the record contract, and sending, accepting,
+rejecting and revising a quote, and its PDF.
 
-Reads start from `visible_to(user)` (the catalogue is readable by everyone in sales);
-writes go through `sales.quotes.services`.
+Reads start from `visible_to(user)`; writes go through `sales.quotes.services`.
 """
 
 import datetime
@@ -11,40 +11,30 @@ from typing import Any, Literal
 
 from django.db.models import QuerySet
 from django.http import HttpResponse
-from ninja import Field, Header, Path, Query, Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
-from kehu.core import visibility
-from kehu.core.access import get_visible_or_404
 from kehu.core.api_support import (
+    IF_MATCH,
     PATCH_ERRORS,
+    PATH_ID,
     READ_ERRORS,
     ApiRequest,
     Input,
+    OwnerFilter,
     PageParams,
     RowId,
-    expected_version,
-    page_of,
-    set_etag,
+    owned_by,
 )
 from kehu.core.record_api import RecordQueries, add_record_routes
-from kehu.sales.models import Order, Quote
+from kehu.sales.models import Quote
 from kehu.sales.quotes import services as quotes
 from kehu.sales.quotes.pdf import quote_pdf
 
 quotes_router = Router(tags=["quotes"])
-orders_router = Router(tags=["orders"])
 
-ID = Path(..., ge=1, le=2**63 - 1)
 Money = decimal.Decimal
 ALIASES = {"company": "company_id", "person": "person_id", "deal": "deal_id",
            "owner": "owner_id", "customer_tag": "customer_tag_id"}  # fmt: skip
-
-
-def _require_sales_read(user) -> None:
-    visibility.require(user, "sales", "read")
-
-
-# --- quotes ---------------------------------------------------------------------------------
 
 
 class LineOut(Schema):
@@ -141,7 +131,7 @@ class QuoteFilters(PageParams):
     number: str | None = Field(None, max_length=20, description="The start of the number.")
     status: Literal["draft", "sent", "accepted", "rejected", "superseded"] | None = None
     deal: int | None = Field(None, ge=1, le=2**63 - 1, description="Deal id.")
-    owner: str | None = Field(None, pattern=r"^(me|[0-9]{1,18})$", description="User id or `me`.")
+    owner: OwnerFilter = None
     all_versions: bool = Field(False, description="Include superseded versions.")
     ordering: str = Field("-updated_at", pattern=r"^-?(updated_at|total)$")
 
@@ -205,9 +195,7 @@ def _quote_filters(qs: QuerySet, request: ApiRequest, filters: QuoteFilters) -> 
         qs = qs.filter(number__startswith=filters.number.upper())
     if filters.deal:
         qs = qs.filter(deal_id=filters.deal)
-    if filters.owner:
-        qs = qs.filter(owner_id=request.auth.pk if filters.owner == "me" else int(filters.owner))
-    return qs
+    return owned_by(qs, request.auth, filters.owner)
 
 
 QUOTES = RecordQueries(Quote, select_related=("order",), prefetch_related=("lines",))
@@ -236,10 +224,6 @@ add_record_routes(
 )
 
 
-def _if_match():
-    return Header(None, alias="If-Match", description='ETag read, e.g. W/"3".')
-
-
 @quotes_router.post(
     "/{quote_id}/send",
     response={200: QuoteOut, **PATCH_ERRORS},
@@ -247,15 +231,15 @@ def _if_match():
     operation_id="kehu_sales_quote_api_send_quote",
 )
 def send_quote(request: ApiRequest, response: HttpResponse, payload: SendIn,
-               quote_id: int = ID, if_match: str | None = _if_match()):  # fmt: skip
+               quote_id: int = PATH_ID, if_match: str | None = IF_MATCH):  # fmt: skip
     """With `to`, email the PDF (from a background task: `email_state` tells how it went);
     without it, only mark the quote as sent. A sent quote no longer changes."""
-    quote = QUOTES.visible(request.auth, quote_id)
-    version = expected_version(if_match, quote.version)
-    sent = quotes.send_quote(request.auth, quote, payload.to, payload.subject, payload.message,
-                             version)  # fmt: skip
-    set_etag(response, sent.version)
-    return quote_out(QUOTES.loaded(sent))
+
+    def send(quote: Quote, version: int | None) -> Quote:
+        return quotes.send_quote(request.auth, quote, payload.to, payload.subject,
+                                 payload.message, version)  # fmt: skip
+
+    return quote_out(QUOTES.change(request.auth, quote_id, if_match, response, send))
 
 
 @quotes_router.post(
@@ -265,12 +249,13 @@ def send_quote(request: ApiRequest, response: HttpResponse, payload: SendIn,
     operation_id="kehu_sales_quote_api_accept_quote",
 )
 def accept_quote(request: ApiRequest, response: HttpResponse, payload: DecisionIn,
-                 quote_id: int = ID, if_match: str | None = _if_match()):  # fmt: skip
-    quote = QUOTES.visible(request.auth, quote_id)
-    version = expected_version(if_match, quote.version)
-    accepted = quotes.accept_quote(request.auth, quote, payload.note, version)
-    set_etag(response, accepted.version)
-    return quote_out(QUOTES.visible(request.auth, accepted.pk))
+                 quote_id: int = PATH_ID, if_match: str | None = IF_MATCH):  # fmt: skip
+    def accept(quote: Quote, version: int | None) -> Quote:
+        return quotes.accept_quote(request.auth, quote, payload.note, version)
+
+    # read again through the door: the answer names the order the acceptance made
+    accepted = QUOTES.change(request.auth, quote_id, if_match, response, accept, reread=True)
+    return quote_out(accepted)
 
 
 @quotes_router.post(
@@ -280,12 +265,11 @@ def accept_quote(request: ApiRequest, response: HttpResponse, payload: DecisionI
     operation_id="kehu_sales_quote_api_reject_quote",
 )
 def reject_quote(request: ApiRequest, response: HttpResponse, payload: DecisionIn,
-                 quote_id: int = ID, if_match: str | None = _if_match()):  # fmt: skip
-    quote = QUOTES.visible(request.auth, quote_id)
-    version = expected_version(if_match, quote.version)
-    rejected = quotes.reject_quote(request.auth, quote, payload.note, version)
-    set_etag(response, rejected.version)
-    return quote_out(QUOTES.loaded(rejected))
+                 quote_id: int = PATH_ID, if_match: str | None = IF_MATCH):  # fmt: skip
+    def reject(quote: Quote, version: int | None) -> Quote:
+        return quotes.reject_quote(request.auth, quote, payload.note, version)
+
+    return quote_out(QUOTES.change(request.auth, quote_id, if_match, response, reject))
 
 
 @quotes_router.post(
@@ -294,15 +278,16 @@ def reject_quote(request: ApiRequest, response: HttpResponse, payload: DecisionI
     summary="Make a new version of a quote",
     operation_id="kehu_sales_quote_api_revise_quote",
 )
-def revise_quote(request: ApiRequest, response: HttpResponse, quote_id: int = ID,
-                 if_match: str | None = _if_match()):  # fmt: skip
+def revise_quote(request: ApiRequest, response: HttpResponse, quote_id: int = PATH_ID,
+                 if_match: str | None = IF_MATCH):  # fmt: skip
     """A new draft with the same number and the next revision; the old one is superseded."""
-    quote = QUOTES.visible(request.auth, quote_id)
-    version = expected_version(if_match, quote.version)
-    revised = quotes.revise_quote(request.auth, quote, version)
-    set_etag(response, revised.version)
+
+    def revise(quote: Quote, version: int | None) -> Quote:
+        return quotes.revise_quote(request.auth, quote, version)
+
+    revised = QUOTES.change(request.auth, quote_id, if_match, response, revise)
     response["Location"] = f"{request.path.rsplit('/', 2)[0]}/{revised.pk}"
-    return Status(201, quote_out(QUOTES.loaded(revised)))
+    return Status(201, quote_out(revised))
 
 
 @quotes_router.get(
@@ -314,94 +299,8 @@ def revise_quote(request: ApiRequest, response: HttpResponse, quote_id: int = ID
         "responses": {200: {"description": "The PDF.", "content": {"application/pdf": {}}}}
     },
 )
-def get_quote_pdf(request: ApiRequest, quote_id: int = ID):
+def get_quote_pdf(request: ApiRequest, quote_id: int = PATH_ID):
     quote = QUOTES.visible(request.auth, quote_id)
     response = HttpResponse(quote_pdf(quote), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{quote.label.replace(" ", "-")}.pdf"'
     return response
-
-
-# --- orders ---------------------------------------------------------------------------------
-
-
-class OrderOut(Schema):
-    id: int
-    number: str
-    quote_id: int
-    deal_id: int | None
-    company_id: int | None
-    person_id: int | None
-    status: Literal["open", "fulfilled", "cancelled"]
-    currency: str
-    lines: list[LineOut]
-    subtotal: Money
-    discount_total: Money
-    tax_total: Money
-    total: Money
-    ordered_at: datetime.datetime
-    owner_id: int
-    version: int
-    updated_at: datetime.datetime
-
-
-class OrderPage(Schema):
-    items: list[OrderOut]
-    next_cursor: str | None
-
-
-class OrderFilters(PageParams):
-    status: Literal["open", "fulfilled", "cancelled"] | None = None
-    owner: str | None = Field(None, pattern=r"^(me|[0-9]{1,18})$", description="User id or `me`.")
-    ordering: str = Field("-ordered_at", pattern=r"^-?ordered_at$")
-
-
-class OrderPatch(Input):
-    status: Literal["open", "fulfilled", "cancelled"]
-
-
-def order_out(order: Order) -> dict:
-    names = [n for n in OrderOut.model_fields if n != "lines"]
-    return {
-        **{name: getattr(order, name) for name in names},
-        "lines": [
-            {n: getattr(line, n) for n in LineOut.model_fields} for line in order.lines.all()
-        ],
-    }
-
-
-@orders_router.get("", response={200: OrderPage, **READ_ERRORS}, summary="List orders")
-def list_orders(request: ApiRequest, filters: Query[OrderFilters]):
-    qs = Order.objects.visible_to(request.auth).prefetch_related("lines")
-    if filters.status:
-        qs = qs.filter(status=filters.status)
-    if filters.owner:
-        qs = qs.filter(owner_id=request.auth.pk if filters.owner == "me" else int(filters.owner))
-    page = page_of(qs, filters.ordering, filters)
-    return {"items": [order_out(o) for o in page.items], "next_cursor": page.next_cursor}
-
-
-@orders_router.get("/{order_id}", response={200: OrderOut, **READ_ERRORS}, summary="Read an order")
-def get_order(request: ApiRequest, response: HttpResponse, order_id: int = ID):
-    order = get_visible_or_404(
-        Order, request.auth, order_id, queryset=Order.objects.prefetch_related("lines")
-    )
-    set_etag(response, order.version)
-    return order_out(order)
-
-
-@orders_router.patch(
-    "/{order_id}", response={200: OrderOut, **PATCH_ERRORS}, summary="Fulfil, cancel or reopen"
-)
-def update_order(request: ApiRequest, response: HttpResponse, payload: OrderPatch,
-                 order_id: int = ID, if_match: str | None = _if_match()):  # fmt: skip
-    order = get_visible_or_404(
-        Order, request.auth, order_id, queryset=Order.objects.prefetch_related("lines")
-    )
-    version = expected_version(if_match, order.version)
-    saved = quotes.set_order_status(request.auth, order, payload.status, version)
-    set_etag(response, saved.version)
-    return order_out(
-        get_visible_or_404(
-            Order, request.auth, saved.pk, queryset=Order.objects.prefetch_related("lines")
-        )
-    )

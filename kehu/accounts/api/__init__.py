@@ -1,0 +1,2 @@
+"""Read-only REST routes for the company directory, one module per router: `users`, `teams`
+(mounted in kehu/api.py)."""

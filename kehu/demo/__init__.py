@@ -1,0 +1,45 @@
+"""Realistic bilingual demo data for `kehu demo`, one module per domain: `accounts` (teams and
+users), `customers` (companies, people, tags, custom fields and their history, made from
+`names`), `activities`, `mail` and `sales`.
+
+Everything is made through the services, so records carry owners, versions and audit history,
+and it is deterministic: the same seed gives the same companies, people and phone numbers.
+"""
+
+import random
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kehu.accounts.models import User
+from kehu.customers.models import Person
+from kehu.demo import activities, customers, mail, sales
+from kehu.demo.accounts import DEMO_PASSWORD, create_users
+from kehu.demo.customers import SEED, build_plan
+
+__all__ = ["DEMO_PASSWORD", "SEED", "build_plan", "is_empty", "load"]
+
+
+def is_empty() -> bool:
+    return not User.objects.exists() and not Person.all_objects.exists()
+
+
+def load(seed: int = SEED, log=print) -> bool:
+    """Fill an empty database with the demo; returns False (and changes nothing) otherwise."""
+    if not is_empty():
+        return False
+    plan = build_plan(seed)
+    rng = random.Random(seed + 1)
+    now = timezone.now()
+    with transaction.atomic():
+        users = create_users()
+        companies, people = customers.load(plan, users, rng, now, log)
+        activities.add_notes(rng, users, people)
+        mail.add_emails(rng, users, people, now)
+        deals = sales.add_deals(rng, users, companies)
+        log("  " + _("%(n)d deals") % {"n": deals})
+        sales.add_leads(rng, users)
+        quotes = sales.add_quotes(rng, users)
+        log("  " + _("%(n)d quotes") % {"n": quotes})
+    return True
