@@ -73,6 +73,8 @@ class PasswordResetForm(PasswordFields):
 
 class TeamForm(forms.Form):
     name = forms.CharField(label=_("name"), max_length=100)
+    #: the team's version when the form was loaded; missing: no check
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
 
 def permission_field_name(module: str, action: str) -> str:
@@ -89,14 +91,12 @@ class RoleForm(forms.Form):
         required=False,
         help_text=_("May manage users, teams, roles and custom fields."),
     )
+    #: the role's version when the form was loaded; missing: no check
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
     def __init__(self, *args, role: Role | None = None, **kwargs):
         if role is not None and "initial" not in kwargs:
-            initial = {"name": role.name, "scope": role.scope, "is_admin": role.is_admin}
-            for module in MODULES:
-                for action in ACTIONS:
-                    initial[permission_field_name(module, action)] = role.allows(module, action)
-            kwargs["initial"] = initial
+            kwargs["initial"] = self.initial_from(role)
         super().__init__(*args, **kwargs)
         for module, module_label in MODULES.items():
             for action in ACTIONS:
@@ -117,6 +117,16 @@ class RoleForm(forms.Form):
             }
             for module, label in MODULES.items()
         ]
+
+    @staticmethod
+    def initial_from(role: Role) -> dict:
+        """The form's values for a stored role."""
+        initial = {"name": role.name, "scope": role.scope, "is_admin": role.is_admin,
+                   "version": role.version}  # fmt: skip
+        for module in MODULES:
+            for action in ACTIONS:
+                initial[permission_field_name(module, action)] = role.allows(module, action)
+        return initial
 
     @staticmethod
     def action_labels() -> list:

@@ -194,14 +194,17 @@ def team_edit(request, pk: int):
 
 def _team_form(request, team: Team | None):
     def save(form, _rows):
+        data = dict(form.cleaned_data)
+        version = data.pop("version", None)
         if team is None:
-            return services.create_team(request.user, form.cleaned_data)
-        return services.update_team(request.user, team, form.cleaned_data)
+            return services.create_team(request.user, data)
+        return services.update_team(request.user, team, data, version)
 
+    initial = {"name": team.name, "version": team.version} if team else None
     return settings_page(
         request,
         team,
-        TeamForm(request.POST or None, initial={"name": team.name} if team else None),
+        TeamForm(request.POST or None, initial=initial),
         save=save,
         template="accounts/admin/team_form.html",
         done="team-list",
@@ -246,7 +249,8 @@ def _role_form(request, role: Role | None):
     def save(form, _rows):
         if role is None:
             return services.create_role(request.user, form.data_for_service())
-        return services.update_role(request.user, role, form.data_for_service())
+        version = form.cleaned_data.get("version")
+        return services.update_role(request.user, role, form.data_for_service(), version)
 
     return settings_page(
         request,

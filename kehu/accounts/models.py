@@ -12,6 +12,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kehu.core.models import Versioned
 from kehu.core.visibility import ACTIONS, SCOPE_ALL, SCOPE_OWN, SCOPE_TEAM
 
 #: permission modules; later apps add theirs here
@@ -26,7 +27,7 @@ ACTION_LABELS = {
 TIME_ZONES = sorted(zoneinfo.available_timezones())
 
 
-class Team(models.Model):
+class Team(Versioned):
     name = models.CharField(_("name"), max_length=100, unique=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
@@ -38,7 +39,7 @@ class Team(models.Model):
         return self.name
 
 
-class Role(models.Model):
+class Role(Versioned):
     class Scope(models.TextChoices):
         OWN = SCOPE_OWN, _("Own records")
         TEAM = SCOPE_TEAM, _("Team's records")

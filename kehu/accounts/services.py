@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from kehu.accounts import tokens
 from kehu.accounts.models import MODULES, TIME_ZONES, EmailChange, Role, Team, User
 from kehu.core import audit, events
+from kehu.core.records import locked_current
 from kehu.core.visibility import ACTIONS, SCOPE_ALL, SCOPE_OWN, SCOPE_TEAM
 
 USER_FIELDS = ["username", "first_name", "last_name", "email", "team", "role", "language",
@@ -257,13 +258,18 @@ def create_team(actor: User, data: dict[str, Any]) -> Team:
 
 
 @transaction.atomic
-def update_team(actor: User, team: Team, changes: dict[str, Any]) -> Team:
+def update_team(
+    actor: User, team: Team, changes: dict[str, Any], expected_version: int | None = None
+) -> Team:
+    """Rename a team; VersionConflict when it changed since it was read at `expected_version`."""
     require_admin(actor)
+    team = locked_current(Team, team.pk, expected_version, changes)
     old = team.name
     if "name" in changes:
         team.name = _clean_team_name(changes["name"], exclude_pk=team.pk)
-        team.save(update_fields=["name"])
     if team.name != old:
+        team.version += 1
+        team.save(update_fields=["name", "version"])
         changes = {"name": [old, team.name]}
         audit.record(actor, team, "update", changes)
         events.emit("team.updated", actor=actor, record=team, changes=changes)
@@ -337,9 +343,12 @@ def create_role(actor: User, data: dict[str, Any]) -> Role:
 
 
 @transaction.atomic
-def update_role(actor: User, role: Role, changes: dict[str, Any]) -> Role:
+def update_role(
+    actor: User, role: Role, changes: dict[str, Any], expected_version: int | None = None
+) -> Role:
+    """Change a role; VersionConflict when it changed since it was read at `expected_version`."""
     require_admin(actor)
-    role = Role.objects.select_for_update().get(pk=role.pk)
+    role = locked_current(Role, role.pk, expected_version, changes)
     before = _role_snapshot(role)
     _apply_role_fields(role, changes)
     own_role = actor is not None and actor.role_id == role.pk and not actor.is_superuser
@@ -347,9 +356,10 @@ def update_role(actor: User, role: Role, changes: dict[str, Any]) -> Role:
         raise ValidationError(
             {"is_admin": [_("You cannot remove administrator rights from your own role.")]}
         )
-    role.save()
     changed = audit.diff(before, _role_snapshot(role))
     if changed:
+        role.version += 1
+        role.save()
         audit.record(actor, role, "update", changed)
         events.emit("role.updated", actor=actor, record=role, changes=changed)
     return role

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from kehu.core.models import BINNED, Record, RecordQuerySet
+from kehu.core.models import BINNED, Record, RecordQuerySet, Versioned
 
 NOTE_MAX_LENGTH = 10_000
 SUBJECT_MAX_LENGTH = 200
@@ -236,7 +236,7 @@ class Reminder(models.Model):
         return f"{self.activity_id} → {self.user_id} @ {self.due_at:%Y-%m-%d %H:%M}"
 
 
-class CalendarFeed(models.Model):
+class CalendarFeed(Versioned):
     """A personal iCalendar feed URL. Only the SHA-256 of its secret is kept; revoking it (or
     making a new one) stops the old URL working at once."""
 

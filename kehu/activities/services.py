@@ -8,6 +8,7 @@ bumps the version, writes the audit entry and emits `activity.<verb>` in one tra
 import datetime
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
@@ -292,6 +293,47 @@ def set_private(actor: User, activity: Activity, private: bool) -> Activity:
                 "activity.updated", actor=actor, record=record, activity=current, changes=changes
             )
     return current
+
+
+def roll_up_to_company(actor: User | None, record: Any) -> int:
+    """The activities logged on `record` before it had a company (a lead, until it was
+    converted) show on its company's timeline from now on. Their `company` is part of what
+    they say (the API's `company_id`), so each gets a new version, an audit entry and
+    `activity.updated`. The caller has checked the right to change `record`; returns how many
+    activities moved."""
+    company_id = company_of(record)
+    if not company_id:
+        return 0
+    from kehu.customers.models import Company
+
+    with transaction.atomic():
+        found = list(
+            Activity.all_objects.select_for_update()
+            .filter(
+                content_type=ContentType.objects.get_for_model(type(record)),
+                object_id=record.pk,
+                company__isnull=True,
+            )
+            .order_by("pk")
+        )
+        if not found:
+            return 0
+        company = Company.all_objects.filter(pk=company_id).first()
+        now = timezone.now()
+        for activity in found:
+            activity.company_id = company_id
+            activity.version += 1
+            activity.updated_at = now
+        Activity.all_objects.bulk_update(
+            found, ["company", "version", "updated_at"], batch_size=500
+        )
+        changes = {"company": [None, str(company)], "_record": _target_label(record)}
+        audit.record_many(actor, found, "update", lambda activity: changes)
+        for activity in found:
+            events.emit(
+                "activity.updated", actor=actor, record=record, activity=activity, changes=changes
+            )
+    return len(found)
 
 
 def add_note(actor: User, record: Any, body: str) -> Activity:

@@ -2,18 +2,14 @@
 
 from typing import Any
 
-from django.contrib.contenttypes.models import ContentType
-
-from kehu.activities.models import Activity
+from kehu.activities import services
 from kehu.core import events
 
 
 @events.subscribe("lead.converted")
-def lead_history_follows_to_the_company(event: str, record: Any, **payload: Any) -> None:
-    """A converted lead's calls and meetings show on the company it became (roll-up)."""
-    if record.company_id:
-        Activity.all_objects.filter(
-            content_type=ContentType.objects.get_for_model(type(record)),
-            object_id=record.pk,
-            company__isnull=True,
-        ).update(company_id=record.company_id)
+def lead_history_follows_to_the_company(
+    event: str, record: Any, actor: Any = None, **payload: Any
+) -> None:
+    """A converted lead's calls and meetings show on the company it became (roll-up), as a
+    change of each activity through its service (version, audit entry, event)."""
+    services.roll_up_to_company(actor, record)

@@ -94,6 +94,17 @@ class Record(models.Model):
             raise ValidationError(errors)
 
 
+class Versioned(models.Model):
+    """An editable row that is not an owned Record (a template, a setting, an import job): it
+    carries `version` as records do, so a stale form or API `If-Match` is refused (DESIGN.md,
+    pattern 4). Its service checks the version it was given and adds one with every change."""
+
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        abstract = True
+
+
 class AuditEntry(models.Model):
     """One change to one record: who, when, what, and each field's old and new value."""
 

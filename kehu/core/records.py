@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from kehu.core.models import Record
 
 R = TypeVar("R", bound="Record")
+M = TypeVar("M", bound=models.Model)
 
 
 class VersionConflict(Exception):
@@ -31,6 +32,24 @@ class VersionConflict(Exception):
         super().__init__("version conflict")
         self.current = current
         self.changes = changes
+
+
+def check_version(current: Any, expected_version: int | None, changes: Any = None) -> None:
+    """Raise VersionConflict when the caller read `current` (locked by the caller) at another
+    version than it has now; None expects nothing (an API call without `If-Match`)."""
+    if expected_version is not None and current.version != int(expected_version):
+        raise VersionConflict(current, dict(changes or {}))
+
+
+def locked_current(model: type[M], pk: Any, expected_version: int | None, changes: Any = None) -> M:
+    """The row `pk` of `model` (a `Versioned` setting) read again and locked for the caller's
+    transaction: ValidationError when it is gone, VersionConflict when it changed since the
+    caller read it at `expected_version`."""
+    current = model._default_manager.select_for_update().filter(pk=pk).first()
+    if current is None:
+        raise ValidationError(_("This record has been deleted."))
+    check_version(current, expected_version, changes)
+    return current
 
 
 @dataclass
@@ -142,8 +161,8 @@ def record_change(spec: RecordSpec[R], actor: User, instance: R, changes: dict[s
     it) and that no field of its own holds: its version goes up, the audit entry and the
     `<prefix>.updated` event say what happened."""
     with transaction.atomic():
-        current: R | None = (
-            spec.model.all_objects.select_for_update().filter(pk=instance.pk).first()
+        current = cast(
+            "R | None", spec.model.all_objects.select_for_update().filter(pk=instance.pk).first()
         )
         if current is None:
             raise ValidationError(_("This record has been deleted."))

@@ -7,7 +7,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from kehu.core.models import BINNED, Record
+from kehu.core.models import BINNED, Record, Versioned
 from kehu.core.urls import record_url
 
 ALIVE = Q(deleted_at__isnull=True)
@@ -25,7 +25,7 @@ class Tag(models.Model):
         return self.name
 
 
-class CustomField(models.Model):
+class CustomField(Versioned):
     """An admin-defined field for people, companies or leads; values live in the record's
     `custom`."""
 

@@ -288,6 +288,8 @@ def update_company(
 
 
 def _reindex_people_of(company: Company) -> None:
+    """Rewrite the search documents of the renamed company's people: derived data that no
+    user edits and no answer shows, so not a change of the people (no version, audit, event)."""
     for person in Person.all_objects.filter(company=company).select_related("company"):
         Person.all_objects.filter(pk=person.pk).update(search_text=person_document(person))
 

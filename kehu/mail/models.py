@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from kehu.core.models import Versioned
+
 __all__ = ["EmailAttachment", "EmailMessage", "EmailSignature", "EmailTemplate", "MailboxState"]
 
 
@@ -87,7 +89,7 @@ class EmailAttachment(models.Model):
         return self.filename
 
 
-class EmailTemplate(models.Model):
+class EmailTemplate(Versioned):
     """A reusable email with placeholders such as {{ person.name }}."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)
@@ -108,7 +110,9 @@ class EmailTemplate(models.Model):
         return self.name
 
 
-class EmailSignature(models.Model):
+class EmailSignature(Versioned):
+    """A user's own signature, added under every email they send."""
+
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="email_signature"
     )

@@ -4,16 +4,11 @@ uploaded `.eml` file. The one writer of received `EmailMessage` rows.
 A message is stored once (by Message-ID, so reading a mailbox twice creates nothing new),
 byte for byte (`EmailMessage.raw`), with its attachments. It is matched to a person by address
 — the sender's, or for mail a Kehu user sent from their own mail client the first recipient
-Kehu knows — or to the person its conversation is filed on. A matched message becomes an
-email activity on that person's timeline; any other waits in the review list, where someone
-links it, makes a new person from it, or ignores it. Nothing is created silently.
-
-Reads: intake is a system path with no request user (an IMAP sweep files mail of every
-mailbox), so it finds the person with an address, and the activity of an earlier message,
-among all live records (`Person.objects`, not `visible_to`): a message belongs to the customer
-who wrote it, whoever may see them. Everything a user is then given goes through the read door
-(`visible_to`): a mailbox owner's own match first, an upload only on records its uploader sees,
-and the filed activity is owned by a user who sees its record (`_activity_owner`).
+Kehu knows — or to the person its conversation is filed on (`kehu.mail.matching`, which says
+how it reads records without a request user). A matched message becomes an email activity on
+that person's timeline (`kehu.mail.filing`); any other waits in the review list
+(`kehu.mail.review.services`), where someone links it, makes a new person from it, or ignores
+it. Nothing is created silently.
 """
 
 import hashlib
@@ -21,25 +16,26 @@ import logging
 import uuid
 from contextlib import nullcontext
 from dataclasses import dataclass
-from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet
 from django.db.models.fields.files import FieldFile
-from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from kehu.accounts.models import User
 from kehu.activities.invitations import replies as invitation_replies
-from kehu.activities.models import NOTE_MAX_LENGTH, SUBJECT_MAX_LENGTH, Activity
-from kehu.activities.services import company_of
-from kehu.core import audit, events, visibility
 from kehu.core.models import Record
-from kehu.customers.models import Person
 from kehu.mail import parsing as mail_parse
+from kehu.mail.filing import activity_owner, file_on
+from kehu.mail.matching import (
+    live_record,
+    may_see,
+    person_with_address,
+    thread_activity,
+    thread_of,
+    user_with_address,
+)
 from kehu.mail.models import EmailAttachment, EmailMessage
 
 log = logging.getLogger(__name__)
@@ -59,144 +55,6 @@ class Received:
     message: EmailMessage
     #: the record the message was filed on, when matched
     record: object | None = None
-
-
-# ---------------------------------------------------------------- matching
-
-
-def _address_variants(address: str) -> list[str]:
-    """The spellings a stored address may have (the service keeps the local part as typed
-    and lower-cases the domain), so the lookup can use the email index."""
-    local, _at, domain = address.rpartition("@")
-    return list(dict.fromkeys([address, f"{local}@{domain.lower()}", address.lower()]))
-
-
-def _user_with_address(address: str) -> User | None:
-    if not address:
-        return None
-    return (
-        User.objects.filter(is_active=True, email__in=_address_variants(address))
-        .order_by("id")
-        .first()
-    )
-
-
-def _person_with_address(
-    address: str, mailbox_owner: User | None = None, only_visible: bool = False
-) -> Person | None:
-    """The live person with this address; among several, one the mailbox owner may see, then
-    the oldest (`only_visible`: only one the mailbox owner may see)."""
-    if not address:
-        return None
-    found = list(
-        Person.objects.filter(email__in=_address_variants(address))
-        .select_related("owner")
-        .order_by("id")[:20]
-    )
-    if mailbox_owner is not None and found:
-        seen = set(
-            Person.objects.visible_to(mailbox_owner)
-            .filter(pk__in=[person.pk for person in found])
-            .values_list("pk", flat=True)
-        )
-        for person in found:
-            if person.pk in seen:
-                return person
-    if only_visible:
-        return None
-    return found[0] if found else None
-
-
-def _may_see(user: User | None, record: Record) -> bool:
-    """Whether `user` sees `record` (a live person, company, lead or deal): the read door."""
-    return user is not None and type(record).objects.visible_to(user).filter(pk=record.pk).exists()
-
-
-def _thread_of(parsed: mail_parse.ParsedMessage) -> tuple[str, EmailMessage | None]:
-    """(thread key, the earlier message of the conversation Kehu has, if any)."""
-    earlier_ids = [i for i in [parsed.in_reply_to, *reversed(parsed.references)] if i]
-    if earlier_ids:
-        found = {
-            m.message_id: m
-            for m in EmailMessage.objects.filter(message_id__in=earlier_ids).select_related(
-                "activity"
-            )
-        }
-        for message_id in earlier_ids:  # the nearest one first
-            if message_id in found:
-                earlier = found[message_id]
-                return earlier.thread_key or earlier.message_id, earlier
-    root = parsed.references[0] if parsed.references else parsed.in_reply_to
-    return (root or parsed.message_id)[:255], None
-
-
-def _thread_activity(earlier: EmailMessage | None) -> Activity | None:
-    """The activity of the earlier message of the conversation (if it is still there)."""
-    if earlier is None or earlier.activity_id is None:
-        return None
-    return Activity.objects.filter(pk=earlier.activity_id).first()
-
-
-def _live_record(activity: Activity | None) -> Record | None:
-    record: Record | None = activity.record if activity is not None else None
-    if record is None or getattr(record, "deleted_at", None):
-        return None
-    return record
-
-
-# ---------------------------------------------------------------- filing on a record
-
-
-def _activity_owner(preferred: User | None, record: Record) -> User:
-    """Who the email activity belongs to: the user whose mail it is, if they may see the
-    record; otherwise the record's owner (so nobody gets to see an email on a record hidden
-    from them)."""
-    if preferred is not None and preferred.is_active and _may_see(preferred, record):
-        return preferred
-    return record.owner
-
-
-def _file_on(
-    message: EmailMessage, record: Record, owner: User, actor: User | None, private: bool = False
-) -> Activity:
-    """Make the email activity for `message` on `record` (inside the caller's transaction)."""
-    at = message.sent_at
-    activity = Activity(
-        kind=Activity.Kind.EMAIL,
-        record=record,
-        company_id=company_of(record),
-        owner=owner,
-        created_by=actor,
-        subject=" ".join(message.subject.split())[:SUBJECT_MAX_LENGTH],
-        body=message.text[:NOTE_MAX_LENGTH],
-        at=at,
-        direction=message.direction,
-        private=private,
-    )
-    activity.save()
-    audit.record(
-        actor,
-        activity,
-        "create",
-        {
-            "subject": [None, activity.subject],
-            "at": [None, audit.display_value(at)],
-            "owner": [None, str(owner) if owner else None],
-            "_record": f"{record._meta.model_name}:{record.pk}",
-        },
-    )
-    message.activity = activity
-    message.status = (
-        EmailMessage.Status.SENT
-        if message.direction == EmailMessage.Direction.OUTGOING
-        else EmailMessage.Status.RECEIVED
-    )
-    message.save(update_fields=["activity", "status"])
-    events.emit("activity.created", actor=actor, record=record, activity=activity)
-    return activity
-
-
-# ---------------------------------------------------------------- receiving
 
 
 def _lock_message_id(message_id: str) -> None:
@@ -266,7 +124,7 @@ def _receive(raw_bytes: bytes, owner: User | None, source: str) -> Received:
 
 def _store(parsed: mail_parse.ParsedMessage, raw: bytes, owner: User | None, source: str,
            stored_files: list[FieldFile]) -> Received:  # fmt: skip
-    sender_user = _user_with_address(parsed.from_address)
+    sender_user = user_with_address(parsed.from_address)
     uploaded = source == "upload"
     if uploaded and sender_user is not None and sender_user != owner:
         # an uploaded file is believed to be the uploader's own mail only: a From naming a
@@ -286,21 +144,21 @@ def _store(parsed: mail_parse.ParsedMessage, raw: bytes, owner: User | None, sou
     outgoing = sender_user is not None
     mailbox_owner = owner if owner is not None and owner.is_active else None
     message_owner = sender_user if outgoing else mailbox_owner
-    thread_key, earlier = _thread_of(parsed)
+    thread_key, earlier = thread_of(parsed)
 
     record: Record | None = None
     if outgoing:
         for address in [*parsed.to, *parsed.cc]:
-            if _user_with_address(address) is None:
-                record = _person_with_address(address, sender_user, only_visible=uploaded)
+            if user_with_address(address) is None:
+                record = person_with_address(address, sender_user, only_visible=uploaded)
                 if record is not None:
                     break
     else:
-        record = _person_with_address(parsed.from_address, mailbox_owner, only_visible=uploaded)
-    thread_activity = _thread_activity(earlier)
+        record = person_with_address(parsed.from_address, mailbox_owner, only_visible=uploaded)
+    conversation = thread_activity(earlier)
     if record is None:
-        record = _live_record(thread_activity)
-        if uploaded and record is not None and not _may_see(owner, record):
+        record = live_record(conversation)
+        if uploaded and record is not None and not may_see(owner, record):
             record = None  # an upload files only on records its uploader may see
 
     raw_kept = len(raw) <= mail_parse.max_message_bytes()
@@ -343,119 +201,9 @@ def _store(parsed: mail_parse.ParsedMessage, raw: bytes, owner: User | None, sou
     if record is None:
         return Received(REVIEW, message, None)
     preferred = sender_user if outgoing else mailbox_owner
-    owner_of_activity, private = _activity_owner(preferred, record), False
-    if thread_activity is not None and thread_activity.private and thread_activity.owner_id:
+    owner_of_activity, private = activity_owner(preferred, record), False
+    if conversation is not None and conversation.private and conversation.owner_id:
         # a private conversation stays private: the reply is its owner's alone, like the rest
-        owner_of_activity, private = thread_activity.owner, True
-    _file_on(message, record, owner_of_activity, owner if uploaded else None, private)
+        owner_of_activity, private = conversation.owner, True
+    file_on(message, record, owner_of_activity, owner if uploaded else None, private)
     return Received(MATCHED, message, record)
-
-
-# ---------------------------------------------------------------- the review list
-
-
-def review_queue(user: User) -> QuerySet[EmailMessage]:
-    """The received messages waiting for review that `user` may handle.
-
-    Reviewing means deciding which customer a message belongs to, and may create a person, so
-    it is for users whose role may create customers. Which messages: those of mailboxes in
-    the user's record scope (their own, their team's, or all), like records of an owner, and
-    those with no mailbox owner (a shared mailbox) for anyone who may review: an email from
-    someone unknown is no customer record yet, and a shared inbox is there to be shared.
-    """
-    queue = EmailMessage.objects.filter(status=EmailMessage.Status.REVIEW, activity__isnull=True)
-    if not visibility.can(user, "customers", "create"):
-        return queue.none()
-    owners = visibility.owners_in_scope(user)
-    if owners is None:
-        return queue
-    if isinstance(owners, int):
-        return queue.filter(Q(owner_id=owners) | Q(owner__isnull=True))
-    return queue.filter(Q(owner_id__in=owners) | Q(owner__isnull=True))
-
-
-def review_message(user: User, pk: int) -> EmailMessage:
-    """One message of the user's review list, with its attachments: PermissionDenied for a
-    user who may not review, 404 for a message not in their list (the page and the API)."""
-    visibility.require(user, "customers", "create")
-    message = review_queue(user).prefetch_related("attachments").filter(pk=pk).first()
-    if message is None:
-        raise Http404
-    return message
-
-
-def person_to_link(actor: User, person_id: int | str | None) -> Person:
-    """The person a message is to be filed on, if the actor can see them (one chosen by id
-    in the page or the API); a ValidationError on `person` otherwise."""
-    try:
-        pk = int(person_id) if person_id is not None else 0
-    except (TypeError, ValueError):
-        pk = 0
-    person = None
-    if 0 < pk < 2**63:
-        person = Person.objects.visible_to(actor).filter(pk=pk).first()
-    if person is None:
-        raise ValidationError({"person": [_("Choose a person you can see.")]})
-    return person
-
-
-def sender_as_person(message: EmailMessage) -> dict[str, str]:
-    """What a new person made from a message's sender is called, unless the reviewer says
-    otherwise: the sender's display name (else their address's local part) and address."""
-    name = message.from_name or message.from_address.partition("@")[0]
-    longest = Person._meta.get_field("name").max_length
-    return {"name": name[:longest], "email": message.from_address}
-
-
-def _reviewable(actor: User, message: EmailMessage) -> EmailMessage:
-    """The message, locked, if `actor` may review it (404 otherwise, like any hidden record)."""
-    visibility.require(actor, "customers", "create")
-    current = review_queue(actor).select_for_update().filter(pk=message.pk).first()
-    if current is None:
-        raise Http404
-    return current
-
-
-def link_message(actor: User, message: EmailMessage, record: Record) -> Activity:
-    """File a message from the review list on `record` (a person, company, lead or deal the
-    actor may see); it leaves the list."""
-    from kehu.activities.visibility import parent_models
-
-    if not isinstance(record, tuple(parent_models())):
-        raise ValidationError(
-            {"record": [_("Emails are filed on people, companies, leads and deals.")]}
-        )
-    visibility.require_record(actor, record, "read")
-    if getattr(record, "deleted_at", None):
-        raise ValidationError({"record": [_("This record is in the recycle bin.")]})
-    with transaction.atomic():
-        current = _reviewable(actor, message)
-        return _file_on(current, record, _activity_owner(actor, record), actor)
-
-
-def create_person_from(
-    actor: User, message: EmailMessage, data: dict[str, Any]
-) -> tuple[Person, Activity]:
-    """Make a new person (through the customers service, with its checks) from a message in
-    the review list and file the message on them. Returns (person, activity)."""
-    from kehu.customers import services as customer_services
-
-    with transaction.atomic():
-        current = _reviewable(actor, message)
-        person = customer_services.create_person(actor, data)
-        activity = _file_on(current, person, _activity_owner(actor, person), actor)
-    return person, activity
-
-
-def ignore_message(actor: User, message: EmailMessage) -> EmailMessage:
-    """Take a message off the review list without filing it (it stays stored); who did is in
-    its audit entry and the `email.ignored` event."""
-    with transaction.atomic():
-        current = _reviewable(actor, message)
-        before = current.status
-        current.status = EmailMessage.Status.IGNORED
-        current.save(update_fields=["status"])
-        changes = {"status": [before, current.status]}
-        audit.record(actor, current, "update", changes)
-        events.emit("email.ignored", actor=actor, message=current, changes=changes)
-    return current

@@ -19,6 +19,7 @@ from kehu.accounts.models import User
 from kehu.accounts.services import require_admin
 from kehu.activities.models import NOTE_MAX_LENGTH, SUBJECT_MAX_LENGTH
 from kehu.core import audit, events, visibility
+from kehu.core.records import VersionConflict, check_version, locked_current
 from kehu.customers.models import Person
 from kehu.mail.models import EmailSignature, EmailTemplate
 
@@ -63,6 +64,11 @@ def user_name(user: User) -> str:
     if _CJK.search(first + last):
         return f"{last}{first}"
     return user.get_full_name() or user.username
+
+
+def own_signature(user: User) -> EmailSignature | None:
+    """The user's signature row (its text and version), if they have one."""
+    return EmailSignature.objects.filter(user=user).first()
 
 
 def signature_of(user: User) -> str:
@@ -201,21 +207,32 @@ def _snapshot(template: EmailTemplate) -> dict[str, Any]:
 
 
 def save_template(
-    actor: User, template: EmailTemplate | None, data: dict[str, Any]
+    actor: User,
+    template: EmailTemplate | None,
+    data: dict[str, Any],
+    expected_version: int | None = None,
 ) -> EmailTemplate:
-    """Create (`template` None) or change an email template; administrators only."""
+    """Create (`template` None) or change an email template; administrators only. A change
+    made against `expected_version` when someone saved the template since raises
+    VersionConflict and changes nothing."""
     require_admin(actor)
-    cleaned = _clean_template(dict(data), template)
     with transaction.atomic():
         created = template is None
         if template is None:
             template = EmailTemplate(created_by=actor)
-        before = {} if created else _snapshot(template)
+            before = {}
+        else:
+            template = locked_current(EmailTemplate, template.pk, expected_version, data)
+            before = _snapshot(template)
+        cleaned = _clean_template(dict(data), None if created else template)
         for name, value in cleaned.items():
             setattr(template, name, value)
-        template.updated_at = timezone.now()
-        template.save()
         delta = audit.diff(before, _snapshot(template))
+        if created or delta:
+            if not created:
+                template.version += 1
+            template.updated_at = timezone.now()
+            template.save()
         if delta:
             verb = "create" if created else "update"
             audit.record(actor, template, verb, delta)
@@ -236,8 +253,10 @@ def delete_template(actor: User, template: EmailTemplate) -> None:
 # ---------------------------------------------------------------- signatures
 
 
-def save_signature(user: User, text: str) -> EmailSignature:
-    """The user's own signature, added under every email they send ("-- " and the text)."""
+def save_signature(user: User, text: str, expected_version: int | None = None) -> EmailSignature:
+    """The user's own signature, added under every email they send ("-- " and the text).
+    `expected_version` is the version the user's form showed (0: they had none yet); if
+    their signature changed since, VersionConflict, and nothing is saved."""
     if not getattr(user, "is_authenticated", False):
         raise PermissionDenied
     text = str(text or "").replace("\r\n", "\n").strip()
@@ -248,13 +267,20 @@ def save_signature(user: User, text: str) -> EmailSignature:
     if PLACEHOLDER.search(text):
         raise ValidationError({"text": [_("A signature cannot hold placeholders.")]})
     with transaction.atomic():
-        signature, created = EmailSignature.objects.select_for_update().get_or_create(
-            user=user, defaults={"text": text}
-        )
-        before = "" if created else signature.text
-        if before != text and not created:
-            signature.text = text
-            signature.save(update_fields=["text"])
+        signature = EmailSignature.objects.select_for_update().filter(user=user).first()
+        created = signature is None
+        if signature is None:
+            if expected_version not in (None, 0):
+                raise VersionConflict(EmailSignature(user=user, version=0), {"text": text})
+            signature = EmailSignature.objects.create(user=user, text=text)
+            before = ""
+        else:
+            check_version(signature, expected_version, {"text": text})
+            before = signature.text
+            if before != text:
+                signature.text = text
+                signature.version += 1
+                signature.save(update_fields=["text", "version"])
         if before != text:
             changes = {"text": [before or None, text or None]}
             audit.record(user, signature, "create" if created else "update", changes)

@@ -15,11 +15,14 @@ from django.views.decorators.http import require_POST
 
 from kehu.accounts.services import require_admin
 from kehu.activities.models import NOTE_MAX_LENGTH, SUBJECT_MAX_LENGTH, Activity
+from kehu.core import audit
 from kehu.core.access import get_visible_or_404
+from kehu.core.records import VersionConflict
 from kehu.customers.models import Person
 from kehu.mail import sending as mail_send
 from kehu.mail import templating as mail_templates
 from kehu.mail.models import EmailAttachment, EmailMessage, EmailTemplate
+from kehu.web.conflicts import stale_settings_form
 from kehu.web.pages import setting_or_404, settings_delete, settings_page
 
 
@@ -174,23 +177,38 @@ class SignatureForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=gettext_lazy("Added under every email you send from Kehu, after a “-- ” line."),
     )
+    #: the signature's version when the form was loaded (0: none yet); missing: no check
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
 
 
 @login_required
 def signature(request):
-    form = SignatureForm(
-        request.POST or None, initial={"text": mail_templates.signature_of(request.user)}
-    )
+    """The user's signature; a form loaded before the signature was saved elsewhere (another
+    tab) shows both texts instead of overwriting."""
+    stored = mail_templates.own_signature(request.user)
+    initial = {
+        "text": stored.text.strip() if stored else "",
+        "version": stored.version if stored else 0,
+    }
+    form = SignatureForm(request.POST or None, initial=initial)
+    context: dict = {"form": form, "nav": "profile", "conflict": None}
     if request.method == "POST" and form.is_valid():
         try:
-            mail_templates.save_signature(request.user, form.cleaned_data["text"])
+            mail_templates.save_signature(
+                request.user, form.cleaned_data["text"], form.cleaned_data["version"]
+            )
+        except VersionConflict as conflict:
+            context["conflict"] = stale_settings_form(form, conflict.current)
+            current = conflict.current
+            context["conflict_by"] = audit.history(current).first() if current.pk else None
+            context["conflict_discard_url"] = reverse("email-signature")
+            return render(request, "mail/email_signature.html", context, status=409)
         except ValidationError as exc:
             _show_errors(form, exc)
         else:
             messages.success(request, _("Your signature is saved."))
             return redirect("profile")
     status = 400 if form.errors else 200
-    context = {"form": form, "nav": "profile"}
     return render(request, "mail/email_signature.html", context, status=status)
 
 
@@ -206,6 +224,8 @@ class TemplateForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 12}),
     )
     active = forms.BooleanField(label=gettext_lazy("Active"), required=False, initial=True)
+    #: the template's version when the form was loaded; missing: no check
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
 
 @login_required
@@ -227,12 +247,18 @@ def template_edit(request, pk=None):
     initial = {"active": True}
     if template is not None:
         initial = {"name": template.name, "subject": template.subject, "body": template.body,
-                   "active": template.active}  # fmt: skip
+                   "active": template.active, "version": template.version}  # fmt: skip
+
+    def save(form, _rows):
+        data = dict(form.cleaned_data)
+        version = data.pop("version", None)
+        return mail_templates.save_template(user, template, data, expected_version=version)
+
     return settings_page(
         request,
         template,
         TemplateForm(request.POST or None, initial=initial),
-        save=lambda form, _rows: mail_templates.save_template(user, template, form.cleaned_data),
+        save=save,
         template="mail/email_template_form.html",
         done="email-template-list",
         error_status=400,

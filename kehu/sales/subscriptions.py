@@ -12,7 +12,8 @@ from kehu.sales.models import Deal
 def reindex_deals_of_renamed_company(
     event: str, record: Any, changes: dict[str, Any] | None = None, **payload: Any
 ) -> None:
-    """A deal is found by its company's name: keep its search document in step."""
+    """A deal is found by its company's name: keep its search document in step (derived
+    data that no user edits and no answer shows, so not a change of the deal: no version)."""
     if not changes or "name" not in changes:
         return
     for deal in Deal.all_objects.filter(company=record).select_related("company"):
@@ -26,7 +27,8 @@ def reindex_deals_of_renamed_company(
 def rescore_lead_after_contact(
     event: str, record: Any, activity: Activity | None = None, **payload: Any
 ) -> None:
-    """A call, meeting or email on a lead changes its "days without contact"."""
+    """A call, meeting or email on a lead changes its "days without contact". The score is
+    computed, never edited, so a new one is written without a version, like the daily rescore."""
     from kehu.sales.models import Lead
     from kehu.sales.scoring import services as scoring
 

@@ -19,7 +19,7 @@ from kehu.core import audit, visibility
 from kehu.core.access import get_visible_or_404
 from kehu.core.pagination import BadCursor, capped_count, paginate
 from kehu.core.records import VersionConflict
-from kehu.web.conflicts import conflict_rows, show_service_errors
+from kehu.web.conflicts import conflict_rows, show_service_errors, stale_settings_form
 
 PAGE_SIZE = 50
 
@@ -208,15 +208,28 @@ def settings_page(
     rows: POST saves through `save(form, rows)` (the caller's service call) and goes back to
     `done` (a URL name, or a function of the saved object) saying “… is saved.”. A service
     error lands on its field, on the rows (under `rows_key`), or above the form.
-    `message(saved)` says more than “… is saved.” where there is more to say."""
+    `message(saved)` says more than “… is saved.” where there is more to say.
+
+    A form that carries the setting's `version` and a `save` that passes it on: when someone
+    saved the setting since the form was loaded, the service raises VersionConflict and the
+    page shows both values side by side (status 409), saving nothing until the user sends
+    the form again."""
     row_errors: list[str] = []
     posted = request.method == "POST"
+    conflict = None
     if posted and form.is_valid() and (formset is None or formset.is_valid()):
         rows = None
         if formset is not None:
             rows = [f.cleaned_data for f in formset.forms if f.cleaned_data]
         try:
             saved = save(form, rows)
+        except VersionConflict as stale:
+            conflict = stale_settings_form(form, stale.current, formset)
+            context = {
+                **context,
+                "conflict_by": audit.history(stale.current).first(),
+                "conflict_discard_url": request.get_full_path(),
+            }
         except ValidationError as exc:
             rest: ValidationError | None = exc
             if rows_key and hasattr(exc, "error_dict"):
@@ -237,7 +250,10 @@ def settings_page(
         "formset": formset,
         "record": record,
         "row_errors": row_errors,
+        "conflict": conflict,
     }
+    if conflict is not None:
+        return render(request, template, context, status=409)
     failed = posted and bool(
         form.errors or row_errors or (formset is not None and formset.total_error_count())
     )

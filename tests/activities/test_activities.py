@@ -503,6 +503,41 @@ def test_a_converted_leads_activities_show_on_its_company(rep):
     assert call in [i.obj for i in items if i.kind == "activity"]
 
 
+def test_the_company_a_converted_leads_activities_get_is_a_versioned_change(client, rep):
+    from kehu.core import audit, events
+    from kehu.sales.leads import services as leads
+
+    lead = leads.create_lead(
+        rep, {"name": "王总", "company_name": "新客户公司", "status": "qualified"}
+    )
+    call = services.log_activity(rep, lead, "call", {"subject": "初次电话"})
+    note = services.add_note(rep, lead, "预算充足")
+    services.delete_activity(rep, note)  # binned: it follows too, and comes back with it
+    note.refresh_from_db()
+    before = {call.pk: call.version, note.pk: note.version}
+    seen = []
+
+    def handler(**event):
+        seen.append((event["activity"].pk, event["changes"]))
+
+    events.subscribe("activity.updated")(handler)
+    try:
+        converted = leads.convert_lead(rep, lead, make_deal=False)
+    finally:
+        events._handlers["activity.updated"].remove(handler)
+    change = {"company": [None, "新客户公司"], "_record": f"lead:{lead.pk}"}
+    assert sorted(seen) == sorted([(call.pk, change), (note.pk, change)])
+    for activity in (call, note):
+        activity.refresh_from_db()
+        assert activity.company_id == converted.company_id
+        assert activity.version == before[activity.pk] + 1
+        entry = audit.history(activity).first()
+        assert (entry.action, entry.actor, entry.changes) == ("update", rep, change)
+    response = api(client, rep).get(f"/api/v1/activities/{call.pk}")
+    assert response.json()["company_id"] == converted.company_id
+    assert response["ETag"] == f'W/"{call.version}"'
+
+
 def test_api_list_refuses_times_no_calendar_holds(client, rep):
     client = api(client, rep)
     response = client.get("/api/v1/activities", {"due_after": "1389-01-19T10:18:18+18:04"})

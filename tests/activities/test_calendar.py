@@ -287,6 +287,51 @@ def test_revoked_and_unknown_and_inactive_feeds_are_404(rep):
     assert anonymous.get(reverse("calendar-feed", kwargs={"secret": third})).status_code == 404
 
 
+def test_revoking_adds_one_to_the_feeds_version_and_reading_it_does_not(rep):
+    feed, secret = calendar.issue_feed(rep)
+    assert feed.version == 1
+    CalendarFeed.objects.filter(pk=feed.pk).update(last_used_at=None)
+    calendar.feed_user(secret)  # a calendar app reading it is not an edit
+    assert CalendarFeed.objects.get(pk=feed.pk).version == 1
+    calendar.issue_feed(rep)  # a new URL revokes this one
+    assert CalendarFeed.objects.get(pk=feed.pk).version == 2
+
+
+def test_a_subscribe_page_loaded_before_the_feed_changed_elsewhere_changes_nothing(rep):
+    client = _client(rep)
+    page = client.get(reverse("calendar-subscribe")).content.decode()
+    assert 'name="feed" value=""' in page and 'name="version" value="0"' in page
+    first = client.post(reverse("calendar-subscribe"), {"feed": "", "version": "0"})
+    assert first.status_code == 200 and "data-feed-url" in first.content.decode()
+    feed = CalendarFeed.objects.get(user=rep)
+    shown = {"feed": str(feed.pk), "version": str(feed.version)}
+    assert f'name="feed" value="{feed.pk}"' in first.content.decode()
+
+    # another tab (or window) makes a new URL: this page is out of date
+    newer, _secret = calendar.issue_feed(rep, (feed.pk, feed.version))
+    for url in ("calendar-subscribe", "calendar-unsubscribe"):
+        stale = client.post(reverse(url), shown)
+        assert stale.status_code == 409
+        body = stale.content.decode()
+        assert "data-feed-conflict" in body and "data-feed-url" not in body
+        assert f'name="feed" value="{newer.pk}"' in body  # the page as it is now
+    assert list(CalendarFeed.objects.filter(user=rep, revoked_at__isnull=True)) == [newer]
+    # a page that showed no feed while there is one is out of date too
+    assert (
+        client.post(reverse("calendar-subscribe"), {"feed": "", "version": "0"}).status_code == 409
+    )
+    assert (
+        client.post(reverse("calendar-unsubscribe"), {"feed": "x", "version": "1"}).status_code
+        == 409
+    )
+    assert list(CalendarFeed.objects.filter(user=rep, revoked_at__isnull=True)) == [newer]
+
+    current = {"feed": str(newer.pk), "version": str(newer.version)}
+    assert client.post(reverse("calendar-unsubscribe"), current).status_code == 302
+    assert not CalendarFeed.objects.filter(user=rep, revoked_at__isnull=True).exists()
+    assert CalendarFeed.objects.get(pk=newer.pk).version == 2
+
+
 def test_last_used_is_written_at_most_once_an_hour(rep):
     feed, secret = calendar.issue_feed(rep)
     assert calendar.feed_user(secret) == rep

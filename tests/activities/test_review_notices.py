@@ -6,6 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from kehu.activities.models import Notification
 from kehu.mail import imap
 from kehu.mail import receiving as mail_receive
+from kehu.mail.review import services as mail_review
 from kehu.mail.review.notices import KIND, reviewers_of, tell_reviewers
 from tests.factories import make_person, make_user
 from tests.mail.mail_samples import raw_email
@@ -94,7 +95,7 @@ def test_mail_of_an_owner_who_may_not_review_goes_to_those_who_see_it(
     assert sorted(_told()) == ["admin", "manager"]  # team A's manager, and the administrator
     everyone = [rep, teammate, manager, outsider, readonly_user, admin_user]
     for user in everyone:
-        in_list = mail_receive.review_queue(user).filter(pk=message.pk).exists()
+        in_list = mail_review.review_queue(user).filter(pk=message.pk).exists()
         assert (user in reviewers_of(readonly_user)) is in_list, user
 
 
@@ -124,7 +125,7 @@ def test_each_reviewer_is_told_how_many_of_the_batch_they_review(
 def test_nothing_waiting_tells_nobody(rep, customer):
     matched = mail_receive.receive(raw_email(), owner=rep).message
     ignored = mail_receive.receive(_stranger(1), owner=rep).message
-    mail_receive.ignore_message(rep, ignored)
+    mail_review.ignore_message(rep, ignored)
     ignored.refresh_from_db()
     assert tell_reviewers([]) == 0
     assert tell_reviewers([matched, ignored]) == 0

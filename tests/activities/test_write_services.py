@@ -12,6 +12,7 @@ from kehu.core import audit, events
 from kehu.mail import receiving as mail_receive
 from kehu.mail import templating as mail_templates
 from kehu.mail.models import EmailTemplate
+from kehu.mail.review import services as mail_review
 from tests.mail.mail_samples import raw_email
 
 pytestmark = pytest.mark.django_db
@@ -88,7 +89,7 @@ def test_ignoring_a_message_in_review_is_audited(rep, settings, tmp_path):
     ).message
     assert message.status == "review"
     with sent("email.ignored") as seen:
-        mail_receive.ignore_message(rep, message)
+        mail_review.ignore_message(rep, message)
     assert [e["changes"] for e in seen] == [{"status": ["review", "ignored"]}]
     entry = audit.history(message).get()
     assert entry.actor == rep and entry.changes == {"status": ["review", "ignored"]}

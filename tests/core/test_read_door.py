@@ -188,6 +188,7 @@ def test_view_form_api_and_task_modules_are_found_in_sub_packages_too():
     found = {p.relative_to(ROOT).as_posix() for p in door_modules()}
     assert {"kehu/customers/views.py", "kehu/sales/quotes/api/quotes.py",
             "kehu/sales/tasks.py", "kehu/customers/fields/api.py"} <= found  # fmt: skip
+    assert {"kehu/mail/api/emails.py", "kehu/mail/api/templates.py"} <= found
     assert "kehu/core/access.py" not in found
 
 

@@ -219,3 +219,31 @@ def test_resume_leaves_an_import_a_live_worker_runs_alone(
     client.post(reverse("import-cancel", args=[job.pk]))  # Stop works on it
     job.refresh_from_db()
     assert job.status == "cancelled"
+
+
+def test_a_mapping_page_loaded_before_the_job_changed_shows_the_conflict_and_saves_nothing(
+    client, rep, django_capture_on_commit_callbacks
+):
+    from kehu.customers.imports import jobs as import_jobs
+
+    _login(client, rep)
+    job = job_from_bytes(
+        rep, csv_text(["姓名,城市", "张伟,北京"]).encode(), status=ImportJob.Status.MAPPING
+    )
+    url = reverse("import-map", args=[job.pk])
+    assert 'name="version" value="1"' in client.get(url).content.decode()
+    import_jobs.save_mapping(rep, job, ["name", ""])  # in another tab: city ignored
+    mine = {"col_0": "name", "col_1": "city", "version": "1"}
+    response = client.post(url, {**mine, "import": "1"})
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert "Someone else changed this record" in body
+    assert [(r["label"], r["yours"]) for r in response.context["conflict"]] == [("城市", "city")]
+    assert 'name="version" value="2"' in body and 'value="city" selected' in body
+    job.refresh_from_db()
+    assert (job.mapping, job.status, job.version) == (["name", ""], ImportJob.Status.MAPPING, 2)
+    with django_capture_on_commit_callbacks(execute=False):
+        response = client.post(url, {**mine, "version": "2", "import": "1"})
+    assert response.status_code == 302
+    job.refresh_from_db()
+    assert (job.mapping, job.status, job.version) == (["name", "city"], "pending", 3)

@@ -12,6 +12,7 @@ from kehu.customers.models import Person
 from kehu.mail import receiving as mail_receive
 from kehu.mail.models import EmailMessage
 from kehu.mail.parsing import generated_message_id, parse
+from kehu.mail.review import services as mail_review
 from tests.factories import make_company, make_person, make_user
 from tests.mail.mail_samples import (
     BROKEN_MIME,
@@ -163,7 +164,7 @@ def test_an_unknown_sender_waits_for_review_and_nothing_is_created(rep):
     assert received.outcome == "review"
     assert received.message.status == "review" and received.message.activity is None
     assert (Person.objects.count(), Activity.objects.count()) == (people, activities)
-    assert list(mail_receive.review_queue(rep)) == [received.message]
+    assert list(mail_review.review_queue(rep)) == [received.message]
 
 
 def test_mail_a_user_sent_from_their_own_client_goes_on_the_recipient(customer, team_a):
@@ -288,12 +289,12 @@ def test_the_review_list_shows_only_mail_of_mailboxes_in_scope(
 ):
     mine = mail_receive.receive(raw_email(sender="s@x.example"), owner=rep).message
     shared = mail_receive.receive(raw_email(sender="s@x.example", message_id="<2@x>")).message
-    assert set(mail_receive.review_queue(rep)) == {mine, shared}
-    assert set(mail_receive.review_queue(manager)) == {mine, shared}
-    assert set(mail_receive.review_queue(admin_user)) == {mine, shared}
-    assert set(mail_receive.review_queue(teammate)) == {shared}
-    assert set(mail_receive.review_queue(outsider)) == {shared}
-    assert not mail_receive.review_queue(readonly_user).exists()
+    assert set(mail_review.review_queue(rep)) == {mine, shared}
+    assert set(mail_review.review_queue(manager)) == {mine, shared}
+    assert set(mail_review.review_queue(admin_user)) == {mine, shared}
+    assert set(mail_review.review_queue(teammate)) == {shared}
+    assert set(mail_review.review_queue(outsider)) == {shared}
+    assert not mail_review.review_queue(readonly_user).exists()
 
 
 def test_linking_from_the_review_list(client, rep, customer):
@@ -306,7 +307,7 @@ def test_linking_from_the_review_list(client, rep, customer):
     message.refresh_from_db()
     assert message.status == "received" and message.activity.record == customer
     assert message.activity.owner == rep
-    assert not mail_receive.review_queue(rep).exists()
+    assert not mail_review.review_queue(rep).exists()
     assert client.get("/emails/review/").status_code == 200
 
 

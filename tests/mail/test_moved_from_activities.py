@@ -12,15 +12,16 @@ BEFORE = [
     ("core", "0002_idempotency_keys_for_api_creates"),
     ("django_tasks_database", "0021_conditional_partial_index_ordering"),
 ]
-AFTER = [
-    ("mail", "0002_rows_that_name_the_old_app"),
-    ("activities", "0007_email_and_daily_runs_moved_out"),
-]
+#: the move (mail 0002, activities 0007) and every migration after it, of every app: the test
+#: reads the rows back with the live models, and leaves the database as the other tests need it
+AFTER = "latest"
 
 
 def migrate(targets):
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
+    if targets == AFTER:
+        targets = executor.loader.graph.leaf_nodes()
     executor.migrate(targets)
     return executor.loader.project_state(targets).apps
 

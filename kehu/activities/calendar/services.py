@@ -186,8 +186,12 @@ def _feed_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def issue_feed(user: User) -> "tuple[CalendarFeed, str]":
-    """A new feed URL secret for `user` (shown once); any earlier feed stops working now."""
+def issue_feed(
+    user: User, expected: "tuple[int | None, int | None] | None" = None
+) -> "tuple[CalendarFeed, str]":
+    """A new feed URL secret for `user` (shown once); any earlier feed stops working now.
+    `expected`: the (feed id, version) the user's page showed, or (None, None) for no feed;
+    if their feed changed since (another tab made or revoked one), VersionConflict."""
     import secrets
 
     from django.db import transaction
@@ -196,7 +200,7 @@ def issue_feed(user: User) -> "tuple[CalendarFeed, str]":
 
     secret = "cal_" + secrets.token_urlsafe(32)
     with transaction.atomic():
-        revoke_feeds(user)
+        revoke_feeds(user, expected)
         feed = CalendarFeed.objects.create(
             user=user, prefix=secret[:12], key_hash=_feed_hash(secret)
         )
@@ -205,25 +209,49 @@ def issue_feed(user: User) -> "tuple[CalendarFeed, str]":
     return feed, secret
 
 
-def revoke_feeds(user: User) -> int:
+def _check_feed(
+    feeds: "list[CalendarFeed]", expected: "tuple[int | None, int | None] | None"
+) -> None:
+    """VersionConflict unless the user's active feed is still the one (at the version) their
+    page showed; `expected` None: no check."""
+    from kehu.activities.models import CalendarFeed
+    from kehu.core.records import VersionConflict
+
+    if expected is None:
+        return
+    feed_id, version = expected
+    current = feeds[-1] if feeds else None
+    if current is None and feed_id is None:
+        return
+    if current is None or current.pk != feed_id or current.version != version:
+        raise VersionConflict(current or CalendarFeed(version=0), {})
+
+
+def revoke_feeds(user: User, expected: "tuple[int | None, int | None] | None" = None) -> int:
     """Stop `user`'s feed URLs working; returns how many were active. Each gets an audit
-    entry and a `calendar_feed.revoked` event."""
+    entry, a new version and a `calendar_feed.revoked` event. `expected` as for issue_feed."""
     from django.db import transaction
+    from django.db.models import F
 
     from kehu.activities.models import CalendarFeed
 
     with transaction.atomic():
         feeds = list(
-            CalendarFeed.objects.select_for_update().filter(user=user, revoked_at__isnull=True)
+            CalendarFeed.objects.select_for_update()
+            .filter(user=user, revoked_at__isnull=True)
+            .order_by("id")
         )
+        _check_feed(feeds, expected)
         if not feeds:
             return 0
         now = timezone.now()
-        CalendarFeed.objects.filter(pk__in=[feed.pk for feed in feeds]).update(revoked_at=now)
+        CalendarFeed.objects.filter(pk__in=[feed.pk for feed in feeds]).update(
+            revoked_at=now, version=F("version") + 1
+        )
         changes = {"revoked_at": [None, audit.display_value(now)]}
         audit.record_many(user, feeds, "update", lambda feed: changes)
         for feed in feeds:
-            feed.revoked_at = now
+            feed.revoked_at, feed.version = now, feed.version + 1
             events.emit("calendar_feed.revoked", actor=user, feed=feed, changes=changes)
     return len(feeds)
 

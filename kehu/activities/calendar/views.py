@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from kehu.activities.calendar import services as calendar
 from kehu.core.access import users_in_scope
+from kehu.core.records import VersionConflict
 
 VIEWS = ("week", "month")
 #: the hours the week grid shows at least; it grows to fit earlier or later meetings
@@ -153,14 +154,20 @@ def _feed_url(request, secret: str) -> str:
     return request.build_absolute_uri(reverse("calendar-feed", kwargs={"secret": secret}))
 
 
-@login_required
-def calendar_subscribe(request):
-    """How to subscribe; POST makes a new feed URL (any earlier one stops working) and shows it
-    once — only its hash is kept."""
-    new_url = None
-    if request.method == "POST":
-        _feed, secret = calendar.issue_feed(request.user)
-        new_url = _feed_url(request, secret)
+def _shown_feed(request):
+    """The (feed id, version) the page showed when its button was pressed, (None, None) when
+    it showed no feed; None when the form does not say (no check)."""
+    version = request.POST.get("version")
+    if version is None:
+        return None
+    feed = request.POST.get("feed", "")
+    try:
+        return (int(feed) if feed else None, int(version))
+    except ValueError:
+        return (-1, -1)  # matches no feed: the page is shown as it is now
+
+
+def _subscribe_page(request, new_url=None, conflict: bool = False):
     context = {
         "nav": "calendar",
         "feed": calendar.active_feed(request.user),
@@ -168,14 +175,35 @@ def calendar_subscribe(request):
         "webcal_url": new_url.replace("https://", "webcal://").replace("http://", "webcal://")
         if new_url
         else None,
+        "conflict": conflict,
     }
-    return render(request, "activities/calendar_subscribe.html", context)
+    status = 409 if conflict else 200
+    return render(request, "activities/calendar_subscribe.html", context, status=status)
+
+
+@login_required
+def calendar_subscribe(request):
+    """How to subscribe; POST makes a new feed URL (any earlier one stops working) and shows it
+    once — only its hash is kept. A page loaded before the feed changed elsewhere (another
+    tab) is shown again as it is now, and nothing changes."""
+    new_url = None
+    if request.method == "POST":
+        try:
+            _feed, secret = calendar.issue_feed(request.user, _shown_feed(request))
+        except VersionConflict:
+            return _subscribe_page(request, conflict=True)
+        new_url = _feed_url(request, secret)
+    return _subscribe_page(request, new_url)
 
 
 @login_required
 @require_POST
 def calendar_unsubscribe(request):
-    if calendar.revoke_feeds(request.user):
+    try:
+        revoked = calendar.revoke_feeds(request.user, _shown_feed(request))
+    except VersionConflict:
+        return _subscribe_page(request, conflict=True)
+    if revoked:
         messages.success(request, _("The feed URL is revoked; calendars using it get nothing now."))
     return redirect("calendar-subscribe")
 

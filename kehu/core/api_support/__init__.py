@@ -19,7 +19,14 @@ from kehu.core.api_support.errors import (
     renamed_fields,
     validation_response,
 )
-from kehu.core.api_support.etags import ETAG_HEADER, IF_MATCH, etag, expected_version, set_etag
+from kehu.core.api_support.etags import (
+    ETAG_HEADER,
+    IF_MATCH,
+    WITH_ETAG,
+    etag,
+    expected_version,
+    set_etag,
+)
 from kehu.core.api_support.inputs import PATH_ID, Input, QueryParams, RowId, check_query_text
 from kehu.core.api_support.lists import OwnerFilter, PageParams, owned_by, page_of
 from kehu.core.api_support.operation_ids import OPERATION_ID_MODULES, operation_module
@@ -34,6 +41,7 @@ __all__ = [
     "PATCH_ERRORS",
     "PATH_ID",
     "READ_ERRORS",
+    "WITH_ETAG",
     "WRITE_ERRORS",
     "ApiRequest",
     "BearerAuth",

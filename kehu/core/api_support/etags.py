@@ -23,6 +23,10 @@ ETAG_HEADER = {
 }
 
 
+#: `openapi_extra` of a route whose 200 answer carries a record and its ETag
+WITH_ETAG = {"responses": {200: ETAG_HEADER}}
+
+
 def set_etag(response: HttpResponse, version: int) -> None:
     response["ETag"] = etag(version)
 

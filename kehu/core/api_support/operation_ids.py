@@ -30,5 +30,12 @@ OPERATION_ID_MODULES = {
 
 
 def operation_module(module: str) -> str:
-    """The module name a route's operation id is made from (see OPERATION_ID_MODULES)."""
-    return OPERATION_ID_MODULES.get(module, module)
+    """The module name a route's operation id is made from (see OPERATION_ID_MODULES). A
+    router module of an `api` package (`kehu.mail.api.templates`) keeps the ids its routes had
+    in the `api.py` the package was split from (`kehu.mail.api`)."""
+    if module in OPERATION_ID_MODULES:
+        return OPERATION_ID_MODULES[module]
+    package, _dot, _name = module.rpartition(".")
+    if package.endswith(".api"):
+        return OPERATION_ID_MODULES.get(package, package)
+    return module

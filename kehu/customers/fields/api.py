@@ -6,19 +6,23 @@ everyone reads them. Writes go through `customers.fields.services`.
 from typing import Literal
 
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema, Status
 
 from kehu.accounts.services import require_admin
 from kehu.core.api_support import (
     CREATE_ERRORS,
+    IF_MATCH,
+    PATCH_ERRORS,
     READ_ERRORS,
-    WRITE_ERRORS,
+    WITH_ETAG,
     ApiRequest,
     Input,
     PageParams,
+    expected_version,
     page_of,
+    set_etag,
 )
 from kehu.customers.fields import services as field_services
 from kehu.customers.models import CustomField
@@ -41,6 +45,7 @@ class CustomFieldOut(Schema):
     required: bool
     position: int
     active: bool
+    version: int = Field(description='Goes up with every change; also the ETag, e.g. W/"3".')
 
 
 class CustomFieldPage(Schema):
@@ -92,6 +97,7 @@ def custom_field_out(field: CustomField) -> dict:
         "required": field.required,
         "position": field.position,
         "active": field.active,
+        "version": field.version,
     }
 
 
@@ -118,10 +124,13 @@ def list_custom_fields(request: ApiRequest, filters: Query[CustomFieldFilters]):
 @custom_fields_router.get(
     "/{field_id}",
     response={200: CustomFieldOut, **READ_ERRORS},
+    openapi_extra=WITH_ETAG,
     summary="Read a custom field definition",
 )
-def get_custom_field(request: ApiRequest, field_id: int = ID):
-    return custom_field_out(_definition(field_id))
+def get_custom_field(request: ApiRequest, response: HttpResponse, field_id: int = ID):
+    field = _definition(field_id)
+    set_etag(response, field.version)
+    return custom_field_out(field)
 
 
 @custom_fields_router.post(
@@ -129,24 +138,37 @@ def get_custom_field(request: ApiRequest, field_id: int = ID):
     response={201: CustomFieldOut, **CREATE_ERRORS},
     summary="Define a custom field (administrators)",
 )
-def create_custom_field(request: ApiRequest, payload: CustomFieldCreate):
+def create_custom_field(request: ApiRequest, response: HttpResponse, payload: CustomFieldCreate):
     require_admin(request.auth)
     field = field_services.create_field(request.auth, payload.model_dump())
+    set_etag(response, field.version)
     return Status(201, custom_field_out(field))
 
 
 @custom_fields_router.patch(
     "/{field_id}",
-    response={200: CustomFieldOut, **WRITE_ERRORS},
+    response={200: CustomFieldOut, **PATCH_ERRORS},
+    openapi_extra=WITH_ETAG,
     summary="Change a custom field definition (administrators)",
 )
-def update_custom_field(request: ApiRequest, payload: CustomFieldPatch, field_id: int = ID):
+def update_custom_field(
+    request: ApiRequest,
+    response: HttpResponse,
+    payload: CustomFieldPatch,
+    field_id: int = ID,
+    if_match: str | None = IF_MATCH,
+):
+    """Send `If-Match` with the ETag you read: if someone changed the definition since, the
+    answer is 412 and nothing is changed."""
     require_admin(request.auth)
     changes = payload.model_dump(exclude_unset=True)
     nulls = [n for n in ("required", "position", "active") if n in changes and changes[n] is None]
     if nulls:
         raise ValidationError({name: [_("This field may not be null.")] for name in nulls})
-    field = field_services.update_field(request.auth, _definition(field_id), changes)
+    field = _definition(field_id)
+    version = expected_version(if_match, field.version)
+    field = field_services.update_field(request.auth, field, changes, version)
+    set_etag(response, field.version)
     return custom_field_out(field)
 
 

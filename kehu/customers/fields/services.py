@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from kehu.accounts.models import User
 from kehu.accounts.services import require_admin
 from kehu.core import audit, pinyin
+from kehu.core.records import locked_current
 from kehu.customers.models import ALIVE, Company, CustomField, Person
 from kehu.customers.queries import KEY_PATTERN, custom_expression
 
@@ -196,11 +197,22 @@ def create_field(actor: User, data: dict[str, Any]) -> CustomField:
     return field
 
 
-def update_field(actor: User, field: CustomField, changes: dict[str, Any]) -> CustomField:
+def update_field(
+    actor: User,
+    field: CustomField,
+    changes: dict[str, Any],
+    expected_version: int | None = None,
+) -> CustomField:
     """Change a definition. The entity, key and type stay as created: stored values depend on
-    them (a different type would make existing values invalid)."""
+    them (a different type would make existing values invalid). VersionConflict, and nothing
+    changed, when someone changed it since it was read at `expected_version`."""
     require_admin(actor)
-    field = CustomField.objects.get(pk=field.pk)
+    with transaction.atomic():
+        current = locked_current(CustomField, field.pk, expected_version, changes)
+        return _update_field(actor, current, changes)
+
+
+def _update_field(actor: User, field: CustomField, changes: dict[str, Any]) -> CustomField:
     before = _snapshot(field)
     errors: dict[str, list[str]] = {}
     for name, message in (
@@ -229,19 +241,21 @@ def update_field(actor: User, field: CustomField, changes: dict[str, Any]) -> Cu
             errors.setdefault(name, []).extend(messages)
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic():
+    changed = audit.diff(before, _snapshot(field))
+    if changed:
+        field.version += 1
         field.save()
-        changed = audit.diff(before, _snapshot(field))
-        if changed:
-            audit.record(actor, field, "update", changed)
+        audit.record(actor, field, "update", changed)
     return field
 
 
 def _set_active(actor: User, field: CustomField, active: bool) -> CustomField:
     require_admin(actor)
     with transaction.atomic():
-        if CustomField.objects.filter(pk=field.pk).exclude(active=active).update(active=active):
+        found = CustomField.objects.filter(pk=field.pk).exclude(active=active)
+        if found.update(active=active, version=F("version") + 1):
             audit.record(actor, field, "update", {"active": [not active, active]})
+        field.version = CustomField.objects.values_list("version", flat=True).get(pk=field.pk)
     field.active = active
     return field
 

@@ -48,23 +48,12 @@ class FieldForm(forms.Form):
         help_text=gettext_lazy("Fields are shown in this order, smallest first."),
     )
     active = forms.BooleanField(label=gettext_lazy("active"), required=False, initial=True)
+    #: the definition's version when the form was loaded; missing: no check
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
     def __init__(self, *args, field: CustomField | None = None, **kwargs):
         if field is not None:
-            kwargs.setdefault(
-                "initial",
-                {
-                    "entity": field.entity,
-                    "label": field.label,
-                    "label_zh": field.label_zh,
-                    "key": field.key,
-                    "type": field.type,
-                    "choices": "\n".join(field.choices or []),
-                    "required": field.required,
-                    "position": field.position,
-                    "active": field.active,
-                },
-            )
+            kwargs.setdefault("initial", self.initial_from(field))
         super().__init__(*args, **kwargs)
         self.fields["label"].widget.attrs["data-key-source"] = ""
         self.fields["key"].widget.attrs.update(
@@ -76,8 +65,24 @@ class FieldForm(forms.Form):
             self.fields["key"].disabled = True
             self.fields["key"].required = True
 
+    @staticmethod
+    def initial_from(field: CustomField) -> dict:
+        """The form's values for a stored definition."""
+        return {
+            "entity": field.entity,
+            "label": field.label,
+            "label_zh": field.label_zh,
+            "key": field.key,
+            "type": field.type,
+            "choices": "\n".join(field.choices or []),
+            "required": field.required,
+            "position": field.position,
+            "active": field.active,
+            "version": field.version,
+        }
+
     def data_for_service(self) -> dict:
-        data = dict(self.cleaned_data)
+        data = {k: v for k, v in self.cleaned_data.items() if k != "version"}
         data["choices"] = field_services.parse_choices(data.get("choices") or "")
         return data
 
@@ -126,7 +131,8 @@ def field_edit(request, pk: int):
         changes = form.data_for_service()
         changes.pop("entity", None)
         changes.pop("key", None)
-        return field_services.update_field(request.user, field, changes)
+        version = form.cleaned_data.get("version")
+        return field_services.update_field(request.user, field, changes, version)
 
     form = FieldForm(request.POST or None, field=field)
     return _field_page(request, field, form, field.entity, save)

@@ -3,9 +3,12 @@ its state (mapping, encoding, start, stop, resume, refusal). An import job is it
 alone: anyone else is told it does not exist.
 
 Each change of state is written in the job's audit trail and sent as an `import_job.<state>`
-event (`created`, `pending`, `failed`, `cancelled`, ...). A job has no version: its state moves
-by conditional UPDATEs (only a mapping job is refused, only a failed one resumed), which is
-what keeps two requests, or a request and the worker, from both changing it."""
+event (`created`, `pending`, `failed`, `cancelled`, ...), and adds one to the job's `version`
+(so does the worker when it starts and finishes the job; its progress within a run does not).
+The mapping page sends the version it showed, and a page that is out of date (the job was
+changed in another tab) is refused with VersionConflict. Moves of the status are conditional
+too (only a mapping job is refused, only a failed one resumed), which keeps two requests, or
+a request and the worker, from both moving it."""
 
 from collections.abc import Sequence
 from typing import Any
@@ -18,6 +21,7 @@ from django.utils import timezone
 
 from kehu.accounts.models import User
 from kehu.core import audit, events, visibility
+from kehu.core.records import check_version
 from kehu.customers.imports import files as import_files
 from kehu.customers.imports import mapping as import_mapping
 from kehu.customers.imports.models import ImportJob
@@ -74,17 +78,28 @@ def _changed(actor: User, job: ImportJob, changes: dict[str, Any]) -> None:
 
 def _move(actor: User, job: ImportJob, before: Sequence[str], after: str, **fields: Any) -> bool:
     """Move the job from one of the states `before` to `after` if it is still in one; True if
-    it moved (then audited and announced)."""
+    it moved (then versioned, audited and announced)."""
     with transaction.atomic():
         current = ImportJob.objects.select_for_update().filter(pk=job.pk).first()
         if current is None or current.status not in before:
             return False
-        ImportJob.objects.filter(pk=job.pk).update(status=after, **fields)
-        job.status = after
+        version = current.version + 1
+        ImportJob.objects.filter(pk=job.pk).update(status=after, version=version, **fields)
+        job.status, job.version = after, version
         for name, value in fields.items():
             setattr(job, name, value)
         _changed(actor, job, {"status": [current.status, after]})
     return True
+
+
+def _locked(job: ImportJob, expected_version: int | None) -> ImportJob:
+    """The job's row, locked until the transaction ends; VersionConflict when it changed
+    since the caller read it at `expected_version`."""
+    current = ImportJob.objects.select_for_update().filter(pk=job.pk).first()
+    if current is None:
+        raise Http404
+    check_version(current, expected_version)
+    return current
 
 
 def _check(actor: User, job: ImportJob) -> None:
@@ -108,40 +123,62 @@ def refuse(actor: User, job: ImportJob, problem: str) -> None:
 
 
 def change_encoding(
-    actor: User, job: ImportJob, chosen: str, offered: dict[str, Any], definitions: Any
+    actor: User,
+    job: ImportJob,
+    chosen: str,
+    offered: dict[str, Any],
+    definitions: Any,
+    expected_version: int | None = None,
 ) -> bool:
     """Read a CSV again in the encoding the user picked (one of `offered`); True if its header
     changed (the columns are then guessed anew). Raises importing's FileProblem or
-    EncodingProblem for a file that cannot be read so."""
+    EncodingProblem for a file that cannot be read so, and VersionConflict (whether or not the
+    encoding changes) when the job changed since the user read it at `expected_version`."""
     _check(actor, job)
+    if expected_version is not None:
+        with transaction.atomic():
+            _locked(job, expected_version)
     if job.format != ImportJob.Format.CSV or chosen == job.encoding or chosen not in offered:
         return False
     info = import_files.inspect_file(job.path, job.format, encoding=chosen)
     changed = info["headers"] != job.headers
     before = job.encoding
-    job.encoding, job.delimiter, job.headers = info["encoding"], info["delimiter"], info["headers"]
-    if changed:
-        job.mapping = import_mapping.guess_mapping(job.headers, job.entity, definitions)
     with transaction.atomic():
-        job.save(update_fields=["encoding", "delimiter", "headers", "mapping"])
+        current = _locked(job, job.version if expected_version is not None else None)
+        job.encoding, job.delimiter = info["encoding"], info["delimiter"]
+        job.headers = info["headers"]
+        if changed:
+            job.mapping = import_mapping.guess_mapping(job.headers, job.entity, definitions)
+        job.version = current.version + 1
+        job.save(update_fields=["encoding", "delimiter", "headers", "mapping", "version"])
         if before != job.encoding:
             _changed(actor, job, {"encoding": [before, job.encoding]})
     return bool(changed)
 
 
-def save_mapping(actor: User, job: ImportJob, mapping: list[str], start: bool = False) -> None:
-    """Keep the user's column mapping; with `start`, queue the import (after the commit)."""
+def save_mapping(
+    actor: User,
+    job: ImportJob,
+    mapping: list[str],
+    start: bool = False,
+    expected_version: int | None = None,
+) -> None:
+    """Keep the user's column mapping; with `start`, queue the import (after the commit).
+    VersionConflict, and nothing saved, when the job changed since the user read it at
+    `expected_version`."""
     _check(actor, job)
-    before = {"mapping": job.mapping, "status": job.status}
-    job.mapping = mapping
-    fields = ["mapping"]
-    if start:
-        job.status = ImportJob.Status.PENDING
-        fields.append("status")
     with transaction.atomic():
-        job.save(update_fields=fields)
+        current = _locked(job, expected_version)
+        before = {"mapping": current.mapping, "status": current.status}
+        job.mapping, job.status, job.version = mapping, current.status, current.version
+        fields = ["mapping", "version"]
+        if start:
+            job.status = ImportJob.Status.PENDING
+            fields.append("status")
         changes = audit.diff(before, {"mapping": job.mapping, "status": job.status})
         if changes:
+            job.version += 1
+            job.save(update_fields=fields)
             _changed(actor, job, changes)
     if start:
         _enqueue(job)

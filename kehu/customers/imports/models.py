@@ -7,11 +7,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from kehu.core.models import Versioned
+
 #: how many row errors a job keeps for display and the error report (the count goes on)
 MAX_STORED_ERRORS = 1000
 
 
-class ImportJob(models.Model):
+class ImportJob(Versioned):
     class Status(models.TextChoices):
         MAPPING = "mapping", _("waiting for column mapping")
         PENDING = "pending", _("waiting to start")

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -109,6 +110,7 @@ def import_file(job: ImportJob, batch_size: int = BATCH_SIZE, max_batches: int |
         status=ImportJob.Status.RUNNING,
         started_at=started_at,
         total_rows=total_rows,
+        version=F("version") + 1,
     )
     job.refresh_from_db()  # the position is final now: only the lease holder moves it
     if token is None:
@@ -196,12 +198,14 @@ def _finish(job: ImportJob, status: str, message: str) -> None:
         message=message,
         finished_at=finished_at,
         total_rows=job.total_rows,
+        version=F("version") + 1,
     )
     if updated:
         job.status, job.message, job.finished_at = status, message, finished_at
         job.lease_until, job.lease_token = None, ""
+        job.refresh_from_db(fields=["version"])
     else:  # cancelled, or finished by the worker that took it over
-        job.refresh_from_db(fields=["status", "message", "finished_at"])
+        job.refresh_from_db(fields=["status", "message", "finished_at", "version"])
 
 
 # -- preview ------------------------------------------------------------------------------------

@@ -10,12 +10,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from kehu.core import visibility
+from kehu.core import audit, visibility
+from kehu.core.records import VersionConflict
 from kehu.customers import exporting
 from kehu.customers.fields.values import active_fields
 from kehu.customers.imports import files as import_files
@@ -163,21 +165,29 @@ def import_map(request, pk: int):
     encodings = import_rows.encoding_choices(job)
     problems: list[str] = []
     if request.method == "POST":
+        version = _shown_version(request)
         try:
             chosen = request.POST.get("encoding", "")
             reread = import_jobs.change_encoding(
-                request.user, job, chosen, dict(encodings), definitions
+                request.user, job, chosen, dict(encodings), definitions, version
             )
         except import_files.EncodingProblem as exc:
             reread, problems = True, [str(exc)]
         except import_files.FileProblem as exc:
             return _refuse(request, job, str(exc))
+        except VersionConflict as stale:
+            return _stale_mapping(request, stale.current, allowed, choices)
+        if version is not None:
+            version = job.version  # checked above; and moved on if the file was read again
         mapping = job.mapping if reread else _mapping_from(request, job, allowed)
         problems += import_mapping.check_mapping(mapping, job.entity, definitions)
-        if "import" in request.POST and not problems and not reread:
-            import_jobs.save_mapping(request.user, job, mapping, start=True)
-            return redirect("import-status", job.pk)
-        import_jobs.save_mapping(request.user, job, mapping)
+        try:
+            if "import" in request.POST and not problems and not reread:
+                import_jobs.save_mapping(request.user, job, mapping, True, version)
+                return redirect("import-status", job.pk)
+            import_jobs.save_mapping(request.user, job, mapping, expected_version=version)
+        except VersionConflict as stale:
+            return _stale_mapping(request, stale.current, allowed, choices)
     else:
         mapping = job.mapping or [import_mapping.IGNORE] * len(job.headers)
         problems = import_mapping.check_mapping(mapping, job.entity, definitions)
@@ -188,6 +198,10 @@ def import_map(request, pk: int):
         problems.append(str(exc))
     except import_files.FileProblem as exc:
         return _refuse(request, job, str(exc))
+    return _mapping_page(request, job, mapping, choices, encodings, problems, rows)
+
+
+def _mapping_page(request, job, mapping, choices, encodings, problems, rows, **more):
     columns = [
         {"index": i, "header": header, "value": mapping[i] if i < len(mapping) else ""}
         for i, header in enumerate(job.headers)
@@ -200,8 +214,51 @@ def import_map(request, pk: int):
         "rows": rows,
         "problems": problems,
         "nav": "import",
+        **more,
     }
-    return render(request, "customers/import_map.html", context)
+    return render(request, "customers/import_map.html", context, status=409 if more else 200)
+
+
+def _shown_version(request) -> int | None:
+    """The job's version the mapping page showed; None when the form does not say (no check)."""
+    raw = request.POST.get("version", "")
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
+
+
+def _stale_mapping(request, job: ImportJob, allowed: set[str], choices):
+    """The job changed after the mapping page was loaded (in another tab): nothing is saved;
+    the page shows each column where the saved mapping (theirs) and the sent one (yours)
+    differ, keeps the user's choices in the form and takes the job's current version, so
+    sending it again saves them."""
+    if job.status != ImportJob.Status.MAPPING:
+        return redirect("import-status", job.pk)
+    labels = dict(choices)
+    mine = _mapping_from(request, job, allowed)
+    theirs = job.mapping or [import_mapping.IGNORE] * len(job.headers)
+    rows = [
+        {"label": header, "theirs": labels.get(theirs[i], "—"), "yours": labels.get(mine[i], "—")}
+        for i, header in enumerate(job.headers)
+        if i < len(theirs) and theirs[i] != mine[i]
+    ]
+    chosen = request.POST.get("encoding", "")
+    encodings = import_rows.encoding_choices(job)
+    if chosen and chosen != job.encoding and chosen in dict(encodings):
+        names = dict(encodings)
+        rows.insert(
+            0,
+            {"label": _("File encoding"), "theirs": names.get(job.encoding, job.encoding),
+             "yours": names[chosen]},
+        )  # fmt: skip
+    problems = import_mapping.check_mapping(mine, job.entity, active_fields(job.entity))
+    try:
+        preview = importing.preview(job, mine)
+    except import_files.FileProblem:  # EncodingProblem too: the page says so when sent again
+        preview = []
+    return _mapping_page(
+        request, job, mine, choices, encodings, problems, preview,
+        conflict=rows, conflict_by=audit.history(job).first(),
+        conflict_discard_url=reverse("import-map", args=[job.pk]), conflict_form="import-map",
+    )  # fmt: skip
 
 
 @login_required

@@ -1,7 +1,7 @@
 # mypy: disable-error-code="arg-type"
 """REST routes for the review list (/api/v1/emails/review): received email that matched no
 person, as the *Email to review* page shows it, with the same rules and the same services
-(`mail_receive`): reviewing is for those whose role may create customers (403 otherwise), and
+(`mail_review`): reviewing is for those whose role may create customers (403 otherwise), and
 each reviews the mail of mailboxes in their record scope and of a shared mailbox (404 for any
 other). The routes go on the emails router (`add_review_routes`).
 """
@@ -22,8 +22,8 @@ from kehu.core.api_support import (
     page_of,
     renamed_fields,
 )
-from kehu.mail import receiving as mail_receive
 from kehu.mail.models import EmailMessage
+from kehu.mail.review import services as mail_review
 
 ID = Path(..., ge=1, le=2**63 - 1)
 #: service errors name `person` (the choice) or `record` (where it is filed): both are this
@@ -111,40 +111,40 @@ def _reviewed(message: EmailMessage, person=None) -> dict:
 def list_review(request: ApiRequest, filters: Query[PageParams]):
     """The received email waiting for review that you may handle, newest first."""
     visibility.require(request.auth, "customers", "create")
-    queue = mail_receive.review_queue(request.auth).prefetch_related("attachments")
+    queue = mail_review.review_queue(request.auth).prefetch_related("attachments")
     page = page_of(queue, "-created_at", filters)
     return {"items": [review_out(m) for m in page.items], "next_cursor": page.next_cursor}
 
 
 def get_review(request: ApiRequest, email_id: int = ID):
-    return review_out(mail_receive.review_message(request.auth, email_id))
+    return review_out(mail_review.review_message(request.auth, email_id))
 
 
 def link_review(request: ApiRequest, payload: LinkIn, email_id: int = ID):
     """File it on a person you can see (a 422 on `person_id` for anyone else); it goes on
     their timeline and leaves the list."""
-    message = mail_receive.review_message(request.auth, email_id)
+    message = mail_review.review_message(request.auth, email_id)
     with renamed_fields(LINK_FIELDS):
-        person = mail_receive.person_to_link(request.auth, payload.person_id)
-        mail_receive.link_message(request.auth, message, person)
+        person = mail_review.person_to_link(request.auth, payload.person_id)
+        mail_review.link_message(request.auth, message, person)
     return _reviewed(message, person)
 
 
 def create_person_from_review(request: ApiRequest, payload: PersonIn, email_id: int = ID):
     """Make a person from the sender (as `POST /people` does, with its checks; you own them)
     and file the message on them. Name and address default to the sender's."""
-    message = mail_receive.review_message(request.auth, email_id)
-    data = mail_receive.sender_as_person(message)
+    message = mail_review.review_message(request.auth, email_id)
+    data = mail_review.sender_as_person(message)
     given = payload.model_dump(exclude_none=True)
     data.update({key: value.strip() for key, value in given.items()})
-    person, _activity = mail_receive.create_person_from(request.auth, message, data)
+    person, _activity = mail_review.create_person_from(request.auth, message, data)
     return Status(201, _reviewed(message, person))
 
 
 def ignore_review(request: ApiRequest, email_id: int = ID):
     """Take it off the list without filing it anywhere; it stays stored."""
-    message = mail_receive.review_message(request.auth, email_id)
-    mail_receive.ignore_message(request.auth, message)
+    message = mail_review.review_message(request.auth, email_id)
+    mail_review.ignore_message(request.auth, message)
     return _reviewed(message)
 
 

@@ -19,7 +19,7 @@ KIND = "email_review"
 def reviewers_of(owner) -> list:
     """Who is told about mail of `owner`'s mailbox waiting for review: the owner, when their
     role may review it; otherwise (a shared mailbox, or an owner who may not review) every
-    active user in whose review list it is (`mail_receive.review_queue`)."""
+    active user in whose review list it is (`mail_review.review_queue`)."""
     from kehu.accounts.models import Role, User
 
     if owner is not None and owner.is_active and visibility.can(owner, "customers", "create"):

@@ -5,7 +5,7 @@ Who may use these pages: users whose role may create customers
 (`visibility.can(user, "customers", "create")`). Reviewing decides which customer a message
 belongs to and often makes a new person from its sender, so it needs that right; read-only
 users may look at timelines but not file mail on them. Which messages each reviewer sees is
-`mail_receive.review_queue`: those of mailboxes in their record scope and those of a shared
+`mail_review.review_queue`: those of mailboxes in their record scope and those of a shared
 mailbox (no owner). Uploading `.eml` files feeds the same list, so it needs the same right.
 """
 
@@ -26,6 +26,7 @@ from kehu.mail import parsing as mail_parse
 from kehu.mail import receiving as mail_receive
 from kehu.mail.models import EmailMessage
 from kehu.mail.review import notices as review_notices
+from kehu.mail.review import services as mail_review
 from kehu.web.pages import list_page
 
 PAGE_SIZE = 30
@@ -65,11 +66,11 @@ FREE_MAIL_DOMAINS = frozenset(
 
 
 def _queue(user):
-    return mail_receive.review_queue(user).prefetch_related("attachments")
+    return mail_review.review_queue(user).prefetch_related("attachments")
 
 
 def _message(request, pk: int) -> EmailMessage:
-    return mail_receive.review_message(request.user, pk)
+    return mail_review.review_message(request.user, pk)
 
 
 @login_required
@@ -109,7 +110,7 @@ def _detail(request, message: EmailMessage, *, person_errors=None, person_data=N
             "message": message,
             "q": q,
             "people": _people_matching(request.user, message, q),
-            "person_data": person_data or mail_receive.sender_as_person(message),
+            "person_data": person_data or mail_review.sender_as_person(message),
             "person_errors": person_errors or {},
             "nav": "mail-review",
         },
@@ -138,8 +139,8 @@ def _filed_message(request, record) -> None:
 def review_link(request, pk: int):
     message = _message(request, pk)
     try:
-        person = mail_receive.person_to_link(request.user, request.POST.get("person", ""))
-        mail_receive.link_message(request.user, message, person)
+        person = mail_review.person_to_link(request.user, request.POST.get("person", ""))
+        mail_review.link_message(request.user, message, person)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return _detail(request, message, status=400)
@@ -156,7 +157,7 @@ def review_create_person(request, pk: int):
         "email": (request.POST.get("email") or "").strip()[:254],
     }
     try:
-        person, _activity = mail_receive.create_person_from(request.user, message, data)
+        person, _activity = mail_review.create_person_from(request.user, message, data)
     except ValidationError as exc:
         errors = exc.message_dict if hasattr(exc, "error_dict") else {"name": exc.messages}
         return _detail(request, message, person_errors=errors, person_data=data, status=400)
@@ -168,7 +169,7 @@ def review_create_person(request, pk: int):
 @require_POST
 def review_ignore(request, pk: int):
     message = _message(request, pk)
-    mail_receive.ignore_message(request.user, message)
+    mail_review.ignore_message(request.user, message)
     messages.success(
         request, _("“%(subject)s” was ignored.") % {"subject": message.subject or _("(no subject)")}
     )

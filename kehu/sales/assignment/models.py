@@ -5,8 +5,10 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kehu.core.models import Versioned
 
-class AssignmentRule(models.Model):
+
+class AssignmentRule(Versioned):
     """When a new lead (or deal) matches every condition, it goes to one user, or in turn
     (round robin), or to whoever has the fewest open ones (least loaded) in a team."""
 

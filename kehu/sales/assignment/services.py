@@ -22,6 +22,7 @@ from kehu.accounts.models import Team, User
 from kehu.accounts.services import require_admin
 from kehu.activities.notifications.services import notify
 from kehu.core import audit, events, visibility
+from kehu.core.records import locked_current
 from kehu.customers.models import CustomField
 from kehu.sales.catalog.services import id_of
 from kehu.sales.models import AssignmentRule, Deal, Lead
@@ -265,7 +266,10 @@ def save_rule(
     rule: AssignmentRule | None,
     data: dict[str, Any],
     conditions: list[dict[str, Any]],
+    expected_version: int | None = None,
 ) -> AssignmentRule:
+    """Create (`rule` None) or change an assignment rule; VersionConflict, and nothing saved,
+    when someone changed it since it was read at `expected_version`."""
     require_admin(actor)
     entity = data.get("entity") or (rule.entity if rule else "lead")
     errors: dict[str, list[str]] = {}
@@ -298,16 +302,20 @@ def save_rule(
         if rule is None:
             last = AssignmentRule.objects.filter(entity=entity).order_by("-position").first()
             rule = AssignmentRule(position=(last.position + 1) if last else 0)
+        else:
+            rule = locked_current(AssignmentRule, rule.pk, expected_version, data)
         before = {} if created else _snapshot(rule)
-        rule.name, rule.entity, rule.method = name[:100], entity, method
+        rule.name, rule.entity, rule.method = name[:100], entity, str(method)
         rule.user, rule.team, rule.conditions = user, team, cleaned
         rule.active = bool(data.get("active", True))
         if "position" in data and data["position"] is not None:
             rule.position = int(data["position"])
         rule.updated_at = timezone.now()
+        delta = audit.diff(before, _snapshot(rule))
+        if delta and not created:
+            rule.version += 1
         rule.save()
-        audit.record(actor, rule, "create" if created else "update",
-                     audit.diff(before, _snapshot(rule)))  # fmt: skip
+        audit.record(actor, rule, "create" if created else "update", delta)
     return rule
 
 

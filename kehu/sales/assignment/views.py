@@ -34,6 +34,8 @@ class RuleForm(forms.Form):
                                                     "active members who may own sales "
                                                     "records."))  # fmt: skip
     active = forms.BooleanField(label=gettext_lazy("Active"), required=False, initial=True)
+    #: the setting's version when the form was loaded; missing: no check
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
     def __init__(self, *args, admin, **kwargs):
         super().__init__(*args, **kwargs)
@@ -89,7 +91,8 @@ def rule_edit(request, pk=None):
     if rule is not None:
         initial = {"name": rule.name, "entity": rule.entity, "position": rule.position,
                    "method": rule.method, "user": str(rule.user_id or ""),
-                   "team": str(rule.team_id or ""), "active": rule.active}  # fmt: skip
+                   "team": str(rule.team_id or ""), "active": rule.active,
+                   "version": rule.version}  # fmt: skip
     else:
         last = AssignmentRule.objects.filter(entity=entity).order_by("-position").first()
         initial["position"] = last.position + 1 if last else 0
@@ -108,7 +111,9 @@ def rule_edit(request, pk=None):
         form,
         formset=formset,
         rows_key="conditions",
-        save=lambda form, rows: assignment.save_rule(user, rule, form.cleaned_data, rows),
+        save=lambda form, rows: assignment.save_rule(
+            user, rule, form.cleaned_data, rows, form.cleaned_data.get("version")
+        ),
         template="sales/assignment_rule_form.html",
         done="assignment-rule-list",
         context={"nav": "assignment", "new_title": _("New assignment rule")},

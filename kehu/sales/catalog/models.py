@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kehu.core.models import Versioned
 from kehu.sales.common import _localised, company_currency
 
 MONEY: dict[str, Any] = {"max_digits": 16, "decimal_places": 2}
@@ -14,7 +15,7 @@ QUANTITY: dict[str, Any] = {"max_digits": 12, "decimal_places": 3}
 PERCENT: dict[str, Any] = {"max_digits": 5, "decimal_places": 2}
 
 
-class Product(models.Model):
+class Product(Versioned):
     """Something the company sells, at a standard price in the company currency."""
 
     sku = models.CharField(_("SKU"), max_length=64, unique=True)
@@ -53,7 +54,7 @@ class Product(models.Model):
         return _localised(self.name, self.name_zh)
 
 
-class PriceList(models.Model):
+class PriceList(Versioned):
     """Prices in one currency, for every customer or for the companies with one tag (a
     customer group), valid between two dates, with lower prices for larger quantities."""
 

@@ -17,6 +17,7 @@ from kehu.accounts.models import User
 from kehu.accounts.services import require_admin
 from kehu.core import audit
 from kehu.core.numbers import plain
+from kehu.core.records import locked_current
 from kehu.customers.models import Tag
 from kehu.sales.deals.services import clean_currency
 from kehu.sales.models import PriceList, PriceListItem, Product
@@ -86,7 +87,11 @@ def _apply(
     return audit.diff(before, audit.snapshot(instance, fields))
 
 
-def save_product(actor: User, product: Product | None, data: dict[str, Any]) -> Product:
+def save_product(
+    actor: User, product: Product | None, data: dict[str, Any], expected_version: int | None = None
+) -> Product:
+    """Create (`product` None) or change a product; VersionConflict, and nothing saved, when
+    someone changed it since it was read at `expected_version`."""
     require_admin(actor)
     data = dict(data)
     errors: dict[str, list[str]] = {}
@@ -116,10 +121,12 @@ def save_product(actor: User, product: Product | None, data: dict[str, Any]) -> 
         if product is None:
             product = Product()
         else:
-            product = Product.objects.select_for_update().get(pk=product.pk)
+            product = locked_current(Product, product.pk, expected_version, data)
         delta = _apply(product, data, PRODUCT_FIELDS)
         product.full_clean()
         if delta or created:
+            if not created:
+                product.version += 1
             product.updated_at = timezone.now()
             product.save()
             audit.record(actor, product, "create" if created else "update", delta)
@@ -200,8 +207,11 @@ def save_price_list(
     price_list: PriceList | None,
     data: dict[str, Any],
     items: Iterable[dict[str, Any]] | None = None,
+    expected_version: int | None = None,
 ) -> PriceList:
-    """Create or change a price list; `items` (when given) replace all its prices at once."""
+    """Create or change a price list; `items` (when given) replace all its prices at once.
+    VersionConflict, and nothing saved, when someone changed it since it was read at
+    `expected_version`."""
     require_admin(actor)
     data = dict(data)
     errors: dict[str, list[str]] = {}
@@ -230,7 +240,7 @@ def save_price_list(
         if price_list is None:
             price_list = PriceList()
         else:
-            price_list = PriceList.objects.select_for_update().get(pk=price_list.pk)
+            price_list = locked_current(PriceList, price_list.pk, expected_version, data)
         delta = _apply(price_list, data, PRICE_LIST_FIELDS)
         if (
             price_list.valid_from
@@ -250,6 +260,9 @@ def save_price_list(
             after = _item_summary(price_list)
             if before != after:
                 delta["items"] = [before, after]
+        if delta and not created:
+            price_list.version += 1
+            price_list.save(update_fields=["version"])
         if delta or created:
             audit.record(actor, price_list, "create" if created else "update", delta)
     return price_list

@@ -54,11 +54,14 @@ def product_edit(request, pk=None):
     initial = None
     if product is not None:
         initial = {name: getattr(product, name) for name in catalog.PRODUCT_FIELDS}
+        initial["version"] = product.version
     return settings_page(
         request,
         product,
         ProductForm(request.POST or None, initial=initial),
-        save=lambda form, _rows: catalog.save_product(user, product, form.cleaned_data),
+        save=lambda form, _rows: catalog.save_product(
+            user, product, form.cleaned_data, form.cleaned_data.get("version")
+        ),
         template="web/record_form.html",
         done="product-list",
         context={"nav": "products", "new_title": _("New product")},
@@ -83,6 +86,7 @@ def price_list_edit(request, pk=None):
     if price_list is not None:
         initial = {name: getattr(price_list, name) for name in catalog.PRICE_LIST_FIELDS}
         initial["customer_tag"] = str(price_list.customer_tag_id or "")
+        initial["version"] = price_list.version
         rows = [
             {
                 "product": str(item.product_id),
@@ -105,7 +109,11 @@ def price_list_edit(request, pk=None):
         formset=formset,
         rows_key="items",
         save=lambda form, _rows: catalog.save_price_list(
-            user, price_list, form.cleaned_data, line_rows(formset)
+            user,
+            price_list,
+            form.cleaned_data,
+            line_rows(formset),
+            form.cleaned_data.get("version"),
         ),
         template="sales/price_list_form.html",
         done="price-list-list",

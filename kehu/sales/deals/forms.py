@@ -132,6 +132,8 @@ class PipelineForm(forms.Form):
         help_text=_("An open deal without a change for this many days is flagged as stale."),
     )
     active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+    #: the setting's version when the form was loaded; missing: no check
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
 
 class StageForm(forms.Form):

@@ -9,12 +9,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from kehu.core.models import BINNED, Record
+from kehu.core.models import BINNED, Record, Versioned
 from kehu.core.urls import record_url
 from kehu.sales.common import ALIVE, _localised, company_currency
 
 
-class Pipeline(models.Model):
+class Pipeline(Versioned):
     """A sales process (new business, renewals, projects …) with its own stages."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)

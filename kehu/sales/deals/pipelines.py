@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from kehu.accounts.models import User
 from kehu.accounts.services import require_admin
-from kehu.core import audit
+from kehu.core import audit, records
 from kehu.sales.models import Deal, Pipeline, Stage, StageChange
 
 
@@ -63,10 +63,15 @@ def _clean_stages(stages: list[dict[str, Any]]) -> list[StageRow]:
 
 
 def save_pipeline(
-    actor: User, pipeline: Pipeline | None, data: dict[str, Any], stages: list[dict[str, Any]]
+    actor: User,
+    pipeline: Pipeline | None,
+    data: dict[str, Any],
+    stages: list[dict[str, Any]],
+    expected_version: int | None = None,
 ) -> Pipeline:
     """Create or change a pipeline and its ordered stages. A stage that deals are in cannot
-    be removed (move them first); removing others is allowed."""
+    be removed (move them first); removing others is allowed. VersionConflict, and nothing
+    saved, when someone changed it since it was read at `expected_version`."""
     require_admin(actor)
     errors: dict[str, list[str]] = {}
     name = str(data.get("name") or "").strip()
@@ -91,8 +96,14 @@ def save_pipeline(
         raise ValidationError(errors)
     with transaction.atomic():
         created = pipeline is None
-        before = {} if created else audit.snapshot(pipeline, ["name", "name_zh", "stale_days"])
-        pipeline = pipeline or Pipeline()
+        before: dict[str, Any] = {}
+        stored = None
+        if pipeline is None:
+            pipeline = Pipeline()
+        else:
+            pipeline = records.locked_current(Pipeline, pipeline.pk, expected_version, data)
+            before = audit.snapshot(pipeline, ["name", "name_zh", "stale_days"])
+            stored = _pipeline_state(pipeline)
         pipeline.name = name[:100]
         pipeline.name_zh = str(data.get("name_zh") or "").strip()[:100]
         pipeline.stale_days = stale_days
@@ -102,10 +113,22 @@ def save_pipeline(
             pipeline.position = Pipeline.objects.count()
         pipeline.save()
         _save_stages(pipeline, rows)
+        if stored is not None and _pipeline_state(pipeline) != stored:
+            pipeline.version += 1
+            pipeline.save(update_fields=["version"])
         after = audit.snapshot(pipeline, ["name", "name_zh", "stale_days"])
         after["stages"] = ", ".join(row["name"] for row in rows)
         audit.record(actor, pipeline, "create" if created else "update", audit.diff(before, after))
     return pipeline
+
+
+def _pipeline_state(pipeline: Pipeline) -> tuple[Any, ...]:
+    """Everything a pipeline's form changes, its stages included: a new version when it moves."""
+    stages = pipeline.stages.order_by("position", "id")
+    return (
+        pipeline.name, pipeline.name_zh, pipeline.stale_days, pipeline.active,
+        [(s.pk, s.name, s.name_zh, s.probability, s.kind, s.position) for s in stages],
+    )  # fmt: skip
 
 
 def _save_stages(pipeline: Pipeline, rows: list[StageRow]) -> None:

@@ -284,7 +284,8 @@ def pipeline_edit(request, pk=None):
     require_admin(user)
     pipeline = setting_or_404(Pipeline, pk)
     if pipeline is not None:
-        initial = {f: getattr(pipeline, f) for f in ("name", "name_zh", "stale_days", "active")}
+        fields = ("name", "name_zh", "stale_days", "active", "version")
+        initial = {f: getattr(pipeline, f) for f in fields}
         stages = [
             {f: getattr(s, f) for f in ("id", "name", "name_zh", "probability", "kind")}
             for s in pipeline.stages.all()
@@ -305,7 +306,9 @@ def pipeline_edit(request, pk=None):
         PipelineForm(request.POST or None, initial=initial),
         formset=StageFormSet(request.POST or None, initial=stages, prefix="stages"),
         rows_key="stages",
-        save=lambda form, rows: services.save_pipeline(user, pipeline, form.cleaned_data, rows),
+        save=lambda form, rows: services.save_pipeline(
+            user, pipeline, form.cleaned_data, rows, form.cleaned_data.get("version")
+        ),
         template="sales/pipeline_form.html",
         done="pipeline-list",
         context={"nav": "pipelines", "new_title": _("New pipeline")},

@@ -43,6 +43,8 @@ class ProductForm(forms.Form):
         initial=True,
         help_text=_("Inactive products can no longer be quoted."),
     )
+    #: the setting's version when the form was loaded; missing: no check
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
 
 class PriceListForm(forms.Form):
@@ -56,6 +58,8 @@ class PriceListForm(forms.Form):
     valid_from = forms.DateField(label=_("Valid from"), required=False, widget=DateInput())
     valid_until = forms.DateField(label=_("Valid until"), required=False, widget=DateInput())
     active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+    #: the setting's version when the form was loaded; missing: no check
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -4,8 +4,10 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kehu.core.models import Versioned
 
-class ScoringRule(models.Model):
+
+class ScoringRule(Versioned):
     """Points a lead gets (or loses) while one condition on it holds, e.g. a company email
     +10, more than 30 days without contact −10."""
 

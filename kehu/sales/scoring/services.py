@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from kehu.accounts.models import User
 from kehu.accounts.services import require_admin
 from kehu.core import audit
+from kehu.core.records import locked_current
 from kehu.sales.assignment import services as assignment
 from kehu.sales.models import Lead, LearnedScoreModel, Product, ScoringRule
 
@@ -260,7 +261,11 @@ def rescore_open_leads() -> int:
 # --- keeping the rules: administrators only -----------------------------------------------
 
 
-def save_rule(actor: User, rule: ScoringRule | None, data: dict[str, Any]) -> ScoringRule:
+def save_rule(
+    actor: User, rule: ScoringRule | None, data: dict[str, Any], expected_version: int | None = None
+) -> ScoringRule:
+    """Create (`rule` None) or change a scoring rule; VersionConflict, and nothing saved, when
+    someone changed it since it was read at `expected_version`."""
     require_admin(actor)
     errors: dict[str, list[str]] = {}
     name = str(data.get("name") or "").strip()[:100]
@@ -289,9 +294,15 @@ def save_rule(actor: User, rule: ScoringRule | None, data: dict[str, Any]) -> Sc
     assert points is not None  # else "points" is among the errors
     with transaction.atomic():
         created = rule is None
-        rule = rule or ScoringRule()
+        if rule is None:
+            rule = ScoringRule()
+        else:
+            rule = locked_current(ScoringRule, rule.pk, expected_version, data)
+        before = (rule.name, rule.field, rule.op, rule.value, rule.points, rule.active)
         rule.name, rule.field, rule.op, rule.value, rule.points = name, field, op, value, points
         rule.active = bool(data.get("active", True))
+        if not created and before != (name, field, op, value, points, rule.active):
+            rule.version += 1
         rule.updated_at = timezone.now()
         rule.save()
         audit.record(actor, rule, "create" if created else "update",

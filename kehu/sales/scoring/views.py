@@ -36,6 +36,8 @@ class ScoringRuleForm(forms.Form):
     )
     points = forms.IntegerField(label=gettext_lazy("Points"), min_value=-100, max_value=100)
     active = forms.BooleanField(label=gettext_lazy("Active"), required=False, initial=True)
+    #: the setting's version when the form was loaded; missing: no check
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -50,7 +52,8 @@ def scoring_settings(request, pk=None):
     initial = None
     if rule is not None:
         initial = {
-            n: getattr(rule, n) for n in ("name", "field", "op", "value", "points", "active")
+            n: getattr(rule, n)
+            for n in ("name", "field", "op", "value", "points", "active", "version")
         }
     labels = dict(scoring.field_choices())
     rules = list(ScoringRule.objects.all())
@@ -75,7 +78,9 @@ def scoring_settings(request, pk=None):
         request,
         rule,
         ScoringRuleForm(request.POST or None, initial=initial),
-        save=lambda form, _rows: scoring.save_rule(user, rule, form.cleaned_data),
+        save=lambda form, _rows: scoring.save_rule(
+            user, rule, form.cleaned_data, form.cleaned_data.get("version")
+        ),
         message=lambda saved: (
             _("“%(name)s” is saved; open leads are being scored again.") % {"name": saved}
         ),

@@ -7,19 +7,23 @@ Reads need sales read access; writes go through `sales.catalog.services` (admini
 import datetime
 import decimal
 
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from ninja import Field, Router, Schema, Status
 
 from kehu.core import visibility
 from kehu.core.api_support import (
     CREATE_ERRORS,
+    IF_MATCH,
     PATCH_ERRORS,
     PATH_ID,
     READ_ERRORS,
+    WITH_ETAG,
     ApiRequest,
     Input,
     RowId,
+    expected_version,
     renamed_fields,
+    set_etag,
 )
 from kehu.sales.catalog import services as catalog
 from kehu.sales.models import PriceList
@@ -44,6 +48,7 @@ class PriceListOut(Schema):
     valid_until: datetime.date | None
     active: bool
     items: list[PriceItem]
+    version: int = Field(description='Goes up with every change; also the ETag, e.g. W/"3".')
 
 
 class PriceListPage(Schema):
@@ -85,6 +90,7 @@ def price_list_out(price_list: PriceList) -> dict:
                 "valid_from",
                 "valid_until",
                 "active",
+                "version",
             )
         },  # fmt: skip
         "items": [
@@ -123,11 +129,12 @@ def list_price_lists(request: ApiRequest):
 @price_lists_router.post(
     "", response={201: PriceListOut, **CREATE_ERRORS}, summary="Add a price list"
 )
-def create_price_list(request: ApiRequest, payload: PriceListIn):
+def create_price_list(request: ApiRequest, response: HttpResponse, payload: PriceListIn):
     """Administrators only."""
     data, rows = _price_list_data(payload, partial=False)
     with renamed_fields(ALIASES):
         saved = catalog.save_price_list(request.auth, None, data, rows or [])
+    set_etag(response, saved.version)
     return Status(201, price_list_out(saved))
 
 
@@ -139,21 +146,38 @@ def _price_list(pk: int) -> PriceList:
 
 
 @price_lists_router.get(
-    "/{price_list_id}", response={200: PriceListOut, **READ_ERRORS}, summary="Read a price list"
+    "/{price_list_id}",
+    response={200: PriceListOut, **READ_ERRORS},
+    openapi_extra=WITH_ETAG,
+    summary="Read a price list",
 )
-def get_price_list(request: ApiRequest, price_list_id: int = PATH_ID):
+def get_price_list(request: ApiRequest, response: HttpResponse, price_list_id: int = PATH_ID):
     visibility.require(request.auth, "sales", "read")
-    return price_list_out(_price_list(price_list_id))
+    found = _price_list(price_list_id)
+    set_etag(response, found.version)
+    return price_list_out(found)
 
 
 @price_lists_router.patch(
-    "/{price_list_id}", response={200: PriceListOut, **PATCH_ERRORS}, summary="Change a price list"
+    "/{price_list_id}",
+    response={200: PriceListOut, **PATCH_ERRORS},
+    openapi_extra=WITH_ETAG,
+    summary="Change a price list",
 )
-def update_price_list(request: ApiRequest, payload: PriceListPatch, price_list_id: int = PATH_ID):
-    """Administrators only."""
+def update_price_list(
+    request: ApiRequest,
+    response: HttpResponse,
+    payload: PriceListPatch,
+    price_list_id: int = PATH_ID,
+    if_match: str | None = IF_MATCH,
+):
+    """Administrators only. Send `If-Match` with the ETag you read: if someone changed the
+    price list since, the answer is 412."""
     visibility.require(request.auth, "sales", "read")
     found = _price_list(price_list_id)
+    version = expected_version(if_match, found.version)
     data, rows = _price_list_data(payload, partial=True)
     with renamed_fields(ALIASES):
-        saved = catalog.save_price_list(request.auth, found, data, rows)
+        saved = catalog.save_price_list(request.auth, found, data, rows, version)
+    set_etag(response, saved.version)
     return price_list_out(_price_list(saved.pk))

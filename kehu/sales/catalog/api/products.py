@@ -8,21 +8,25 @@ import decimal
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from kehu.core import visibility
 from kehu.core.api_support import (
     CREATE_ERRORS,
+    IF_MATCH,
     PATCH_ERRORS,
     PATH_ID,
     READ_ERRORS,
+    WITH_ETAG,
     ApiRequest,
     Input,
     PageParams,
     QueryParams,
+    expected_version,
     page_of,
+    set_etag,
 )
 from kehu.customers.models import Company
 from kehu.sales.catalog import pricing
@@ -45,6 +49,7 @@ class ProductOut(Schema):
     tax_rate: Money = Field(description="Percent, e.g. 13.00.")
     active: bool
     updated_at: datetime.datetime
+    version: int = Field(description='Goes up with every change; also the ETag, e.g. W/"3".')
 
 
 class ProductPage(Schema):
@@ -122,27 +127,47 @@ def list_products(request: ApiRequest, filters: Query[ProductFilters]):
 
 
 @products_router.post("", response={201: ProductOut, **CREATE_ERRORS}, summary="Add a product")
-def create_product(request: ApiRequest, payload: ProductIn):
+def create_product(request: ApiRequest, response: HttpResponse, payload: ProductIn):
     """Administrators only."""
-    return Status(201, product_out(catalog.save_product(request.auth, None, payload.dict())))
+    product = catalog.save_product(request.auth, None, payload.dict())
+    set_etag(response, product.version)
+    return Status(201, product_out(product))
 
 
 @products_router.get(
-    "/{product_id}", response={200: ProductOut, **READ_ERRORS}, summary="Read a product"
+    "/{product_id}",
+    response={200: ProductOut, **READ_ERRORS},
+    openapi_extra=WITH_ETAG,
+    summary="Read a product",
 )
-def get_product(request: ApiRequest, product_id: int = PATH_ID):
+def get_product(request: ApiRequest, response: HttpResponse, product_id: int = PATH_ID):
     visibility.require(request.auth, "sales", "read")
-    return product_out(_product(product_id))
+    product = _product(product_id)
+    set_etag(response, product.version)
+    return product_out(product)
 
 
 @products_router.patch(
-    "/{product_id}", response={200: ProductOut, **PATCH_ERRORS}, summary="Change a product"
+    "/{product_id}",
+    response={200: ProductOut, **PATCH_ERRORS},
+    openapi_extra=WITH_ETAG,
+    summary="Change a product",
 )
-def update_product(request: ApiRequest, payload: ProductPatch, product_id: int = PATH_ID):
-    """Administrators only. Set `active: false` to stop quoting a product."""
+def update_product(
+    request: ApiRequest,
+    response: HttpResponse,
+    payload: ProductPatch,
+    product_id: int = PATH_ID,
+    if_match: str | None = IF_MATCH,
+):
+    """Administrators only. Set `active: false` to stop quoting a product. Send `If-Match`
+    with the ETag you read: if someone changed the product since, the answer is 412."""
     visibility.require(request.auth, "sales", "read")
     product = _product(product_id)
-    return product_out(catalog.save_product(request.auth, product, _patch_data(payload)))
+    version = expected_version(if_match, product.version)
+    saved = catalog.save_product(request.auth, product, _patch_data(payload), version)
+    set_etag(response, saved.version)
+    return product_out(saved)
 
 
 @products_router.get(

@@ -1,9 +1,9 @@
-"""REST routes for email messages (/api/v1/emails) and templates (/api/v1/email-templates).
+"""REST routes for email messages (/api/v1/emails).
 
 An email is read through its activity, so it is seen by exactly those who see that activity
 (`Activity.objects.visible_to`): a private one only by its owner. Sending goes through
-`mail_send.send_email`, templates through `mail_templates`. The review list's routes
-(/api/v1/emails/review) are in `review_api`.
+`mail_send.send_email`. The review list's routes (/api/v1/emails/review) are in
+`kehu.mail.review.api`.
 """
 
 import datetime
@@ -30,22 +30,17 @@ from kehu.core.api_support import (
 )
 from kehu.customers.models import Person
 from kehu.mail import sending as mail_send
-from kehu.mail import templating as mail_templates
-from kehu.mail.models import EmailMessage, EmailTemplate
+from kehu.mail.models import EmailMessage
 from kehu.mail.review.api import add_review_routes
 
 emails_router = Router(tags=["emails"])
 add_review_routes(emails_router)  # /emails/review/...: received mail that matched nobody
-email_templates_router = Router(tags=["email templates"])
 
 ID = Path(..., ge=1, le=2**63 - 1)
 Address = Annotated[str, Field(max_length=254)]
 #: 409: email is not set up on this server (no KEHU_EMAIL_HOST)
 SEND_ERRORS = {**CREATE_ERRORS, 404: ErrorOut, 409: ErrorOut}
 RETRY_ERRORS = {**WRITE_ERRORS, 409: ErrorOut}
-
-
-# --- emails ---------------------------------------------------------------------------------
 
 
 class AttachmentOut(Schema):
@@ -217,100 +212,3 @@ def retry_email(request: ApiRequest, email_id: int = ID):
     except mail_send.EmailNotConfigured as exc:
         raise _not_set_up(exc) from None
     return email_out(_email(request.auth, email_id), _record_types())
-
-
-# --- templates ------------------------------------------------------------------------------
-
-
-class TemplateOut(Schema):
-    id: int
-    name: str
-    subject: str
-    body: str = Field(description="Plain text with placeholders such as {{ person.name }}.")
-    active: bool
-    updated_at: datetime.datetime
-
-
-class TemplatePage(Schema):
-    items: list[TemplateOut]
-    next_cursor: str | None
-
-
-class TemplateFilters(PageParams):
-    active: bool | None = Field(None, description="Only active (`true`) or inactive ones.")
-
-
-class TemplateIn(Input):
-    name: str = Field(min_length=1, max_length=mail_templates.NAME_MAX_LENGTH)
-    subject: str = Field(min_length=1, max_length=SUBJECT_MAX_LENGTH)
-    body: str = Field(min_length=1, max_length=mail_templates.TEMPLATE_BODY_MAX_LENGTH)
-    active: bool = True
-
-
-class TemplatePatch(Input):
-    name: str | None = Field(None, min_length=1, max_length=mail_templates.NAME_MAX_LENGTH)
-    subject: str | None = Field(None, min_length=1, max_length=SUBJECT_MAX_LENGTH)
-    body: str | None = Field(None, min_length=1, max_length=mail_templates.TEMPLATE_BODY_MAX_LENGTH)
-    active: bool | None = None
-
-
-def template_out(template: EmailTemplate) -> dict:
-    return {name: getattr(template, name) for name in TemplateOut.model_fields}
-
-
-def _template(user, pk: int) -> EmailTemplate:
-    mail_templates.require_template_reader(user)
-    template = EmailTemplate.objects.filter(pk=pk).first()
-    if template is None:
-        raise Http404
-    return template
-
-
-@email_templates_router.get(
-    "", response={200: TemplatePage, **READ_ERRORS}, summary="List email templates"
-)
-def list_templates(request: ApiRequest, filters: Query[TemplateFilters]):
-    """Everyone who reads customers; by name."""
-    mail_templates.require_template_reader(request.auth)
-    qs = EmailTemplate.objects.all()
-    if filters.active is not None:
-        qs = qs.filter(active=filters.active)
-    page = page_of(qs, "name", filters)
-    return {"items": [template_out(t) for t in page.items], "next_cursor": page.next_cursor}
-
-
-@email_templates_router.post(
-    "", response={201: TemplateOut, **CREATE_ERRORS}, summary="Add an email template"
-)
-def create_template(request: ApiRequest, payload: TemplateIn):
-    """Administrators only. An unknown placeholder is refused (422)."""
-    template = mail_templates.save_template(request.auth, None, payload.dict())
-    return Status(201, template_out(template))
-
-
-@email_templates_router.get(
-    "/{template_id}", response={200: TemplateOut, **READ_ERRORS}, summary="Read an email template"
-)
-def get_template(request: ApiRequest, template_id: int = ID):
-    return template_out(_template(request.auth, template_id))
-
-
-@email_templates_router.patch(
-    "/{template_id}",
-    response={200: TemplateOut, **WRITE_ERRORS},
-    summary="Change an email template",
-)
-def update_template(request: ApiRequest, payload: TemplatePatch, template_id: int = ID):
-    """Administrators only."""
-    template = _template(request.auth, template_id)
-    changes = {k: v for k, v in payload.model_dump(exclude_unset=True).items() if v is not None}
-    return template_out(mail_templates.save_template(request.auth, template, changes))
-
-
-@email_templates_router.delete(
-    "/{template_id}", response={204: None, **READ_ERRORS}, summary="Remove an email template"
-)
-def delete_template(request: ApiRequest, template_id: int = ID):
-    """Administrators only; emails written from it keep their text."""
-    mail_templates.delete_template(request.auth, _template(request.auth, template_id))
-    return Status(204, None)
