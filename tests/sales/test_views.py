@@ -281,10 +281,17 @@ def test_deal_contacts_in_the_api(rep, outsider):
     person = make_person(rep, "王五")
     deal = make_deal(rep)
     client = bearer_client(rep)
+    read_before = client.get(f"/api/v1/deals/{deal.pk}")
     response = send(client, "post", f"/api/v1/deals/{deal.pk}/contacts",
                     {"person_id": person.pk, "role": "用户"})  # fmt: skip
     assert response.status_code == 200, response.content
     assert response.json()["contacts"] == [{"person_id": person.pk, "name": "王五", "role": "用户"}]
+    # The deal's people are part of the deal: an edit read before they changed is stale.
+    assert response.json()["version"] == read_before.json()["version"] + 1
+    assert client.get(f"/api/v1/deals/{deal.pk}").headers["ETag"] != read_before.headers["ETag"]
+    stale = send(client, "patch", f"/api/v1/deals/{deal.pk}", {"name": "改名"},
+                 **{"If-Match": read_before.headers["ETag"]})  # fmt: skip
+    assert stale.status_code == 412
     hidden = make_person(outsider, "看不见")
     response = send(client, "post", f"/api/v1/deals/{deal.pk}/contacts", {"person_id": hidden.pk})
     assert_validation(response, "person_id")

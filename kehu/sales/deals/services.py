@@ -18,13 +18,12 @@ from django.utils.translation import gettext as _
 from kehu.accounts.models import User
 from kehu.core import records, search
 from kehu.customers.services import resolve_company, resolve_owner
-from kehu.sales.deals.contacts import remove_contact as remove_contact
-from kehu.sales.deals.contacts import set_contact as set_contact
+from kehu.sales.deals import contacts
 from kehu.sales.deals.currencies import clean_currency as clean_currency
 from kehu.sales.deals.currencies import known_currencies as known_currencies
 from kehu.sales.deals.currencies import set_exchange_rate as set_exchange_rate
 from kehu.sales.deals.pipelines import save_pipeline as save_pipeline
-from kehu.sales.models import Deal, Pipeline, Stage, StageChange
+from kehu.sales.models import Deal, DealContact, Pipeline, Stage, StageChange
 
 DEAL_FIELDS = ["name", "pipeline", "stage", "amount", "currency", "expected_close", "company",
                "owner", "next_step", "next_step_due", "close_reason"]  # fmt: skip
@@ -247,3 +246,19 @@ def delete_deal(actor: User, deal: Deal) -> Deal:
 
 def restore_deal(actor: User, deal: Deal) -> Deal:
     return records.restore(DEAL, actor, deal)
+
+
+def set_contact(actor: User, deal: Deal, person: Any, role: str = "") -> DealContact:
+    """Add a person the actor can see to the deal, or change their role in it. The deal's
+    people are part of the deal: its version goes up, so an edit read before is stale."""
+    with transaction.atomic():
+        contact, change = contacts.put_contact(actor, deal, person, role)
+        if change is not None:
+            records.record_change(DEAL, actor, deal, {"contacts": change})
+    return contact
+
+
+def remove_contact(actor: User, deal: Deal, person_id: Any) -> None:
+    with transaction.atomic():
+        change = contacts.take_off(actor, deal, person_id)
+        records.record_change(DEAL, actor, deal, {"contacts": change})
