@@ -8,7 +8,6 @@ the part that grows with the page size. Built here with `html.escape` and f-stri
 tenth of that. The header row stays in `customers/list.html`: keep its columns and these in step.
 """
 
-from collections import defaultdict
 from html import escape
 
 from django.db.models import Model, OuterRef, QuerySet, Subquery
@@ -20,6 +19,7 @@ from kehu.accounts.models import User
 from kehu.core.contact import display_phone
 from kehu.core.urls import record_url
 from kehu.customers.models import Company
+from kehu.customers.queries import tag_links
 from kehu.web.templatetags.kehu_tags import custom_value
 
 #: what each list reads besides the id: never wide text such as notes or the search document
@@ -50,22 +50,6 @@ def owner_names(rows: list[Model], known: dict[int, str]) -> dict[int, str]:
     if not missing:
         return known
     return {**known, **{user.pk: str(user) for user in User.objects.filter(pk__in=missing)}}
-
-
-def tag_links(model: type[Model], rows: list[Model]) -> dict[int, list[tuple[int, str]]]:
-    """Each row's tags as (id, name), by name, in one query on the link table."""
-    if not rows:
-        return {}
-    column = f"{model._meta.model_name}_id"
-    links = (
-        model.tags.through.objects.filter(**{f"{column}__in": [row.pk for row in rows]})
-        .order_by("tag__name")
-        .values_list(column, "tag_id", "tag__name")
-    )
-    tags = defaultdict(list)
-    for record_id, tag_id, name in links:
-        tags[record_id].append((tag_id, name))
-    return tags
 
 
 class _Moments:

@@ -4,16 +4,17 @@
 import datetime
 import decimal
 import re
+from collections import defaultdict
 
 from django.core.exceptions import ValidationError
 from django.db import NotSupportedError, models
-from django.db.models import Exists, F, Func, OuterRef, QuerySet
+from django.db.models import Exists, F, Func, Model, OuterRef, QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kehu.core import search, visibility
-from kehu.customers.models import CustomField, Person
+from kehu.customers.models import Company, CustomField, Person
 
 SORTS = ["name", "-name", "created_at", "-created_at", "updated_at", "-updated_at"]
 CUSTOM_PREFIX = "cf_"
@@ -308,3 +309,22 @@ def visible_person_with_email(user, email: str):
     # LOWER(email) = …, which the person_email_lower_idx index answers (iexact would scan)
     people = Person.objects.visible_to(user).alias(email_lower=Lower("email"))
     return people.filter(email_lower=email.lower()).order_by("pk").first()
+
+
+def tag_links(
+    model: type[Person] | type[Company], rows: list[Model]
+) -> dict[int, list[tuple[int, str]]]:
+    """Each row's tags as (id, name), by name, in one query on the link table."""
+    if not rows:
+        return {}
+    column = f"{model._meta.model_name}_id"
+    through: type[Model] = model.tags.through
+    links = (
+        through._default_manager.filter(**{f"{column}__in": [row.pk for row in rows]})
+        .order_by("tag__name")
+        .values_list(column, "tag_id", "tag__name")
+    )
+    tags: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for record_id, tag_id, name in links:
+        tags[record_id].append((tag_id, name))
+    return tags
