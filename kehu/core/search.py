@@ -307,25 +307,30 @@ def _sqlite_first_matches(qs: QuerySet[Any], tokens: list[str], cap: int) -> Que
     index's entries in order, checks each row against `qs` and stops at `cap` rows; it is
     done when it found them, or when the term has fewer than SQLITE_WALK_ENTRIES entries (it
     saw every match). Otherwise `qs` keeps few of the matches: when it keeps some owners' rows
-    only, those are read through their owner index, each checked against the matches; if not,
-    each match is checked against `qs`, as before.
+    only, those are read through their owner index, each checked against the matches (and
+    then the walk is not tried at all: it seldom finds `cap` of one owner's rows among a
+    common term's first entries); if not, each match is checked against `qs`, as before.
     """
     fts = fts_table(qs.model)
     match = _fts_match(tokens)
-    rows_sql, rows_params = _compiled(qs.order_by().values("id"))
     entries = f'SELECT rowid AS rid FROM "{fts}" WHERE "{fts}" MATCH %s LIMIT {SQLITE_WALK_ENTRIES}'
+    rows_sql, rows_params = _compiled(qs.order_by().values("id"))
     # CROSS JOIN keeps SQLite's order: the index entries outside, each row of `qs` looked up
     walk = f"SELECT v.id FROM ({entries}) e CROSS JOIN ({rows_sql}) v ON v.id = e.rid LIMIT {cap}"
     walk_params = [match, *rows_params]
+    by_owner = _kept_by_owner(qs)
     with connections[qs.db].cursor() as cursor:
-        cursor.execute(
-            f"SELECT (SELECT count(*) FROM ({walk})), (SELECT count(*) FROM ({entries}))",
-            [*walk_params, match],
-        )
+        if by_owner:
+            cursor.execute(f"SELECT 0, (SELECT count(*) FROM ({entries}))", [match])
+        else:
+            cursor.execute(
+                f"SELECT (SELECT count(*) FROM ({walk})), (SELECT count(*) FROM ({entries}))",
+                [*walk_params, match],
+            )
         found, seen = cursor.fetchone()
     if found >= cap or seen < SQLITE_WALK_ENTRIES:
         return RawSQL(walk, walk_params)  # noqa: S611
-    if _kept_by_owner(qs):
+    if by_owner:
         # `+id`: SQLite may not drive the query from the match list, so the owner index does
         row_id = Func(F("id"), template="+%(expressions)s", output_field=models.IntegerField())
         rows: QuerySet[Any] = qs.order_by().alias(_row_id=row_id)
