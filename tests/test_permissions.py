@@ -228,6 +228,8 @@ UI_RULES: dict[str, Rule] = {
     # changing one's own address (the request needs the password and an SMTP server: tested in
     # tests/accounts/test_email_change.py); the mailed link works only for the user it is for
     "email-change": Rule(get=statuses(302)),
+    # one's own password (the current one is needed: tests/accounts/test_password_change.py)
+    "password-change": Rule(get=statuses(302)),
     "email-change-confirm": Rule(
         get=statuses(404, owner=200), post=statuses(404, owner=302), target="email_change"
     ),

@@ -1,4 +1,4 @@
-"""The one writer of a user's own profile: names, language and time zone.
+"""The one writer of a user's own profile: names, language, time zone and password.
 
 A user changes only their own profile (administrators change anyone's through
 `services.update_user`); the email address has its own door (`email_change`), because received
@@ -8,11 +8,12 @@ mail is filed by it. Every change is validated, audited (field, old, new) and an
 
 from typing import Any
 
+from django.contrib.auth import password_validation
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from kehu.accounts.models import TIME_ZONES, User
+from kehu.accounts.models import TIME_ZONES, EmailChange, User
 from kehu.core import audit, events
 
 PROFILE_FIELDS = ["first_name", "last_name", "language", "time_zone"]
@@ -65,3 +66,25 @@ def update_profile(actor: User | None, user: User, changes: dict[str, Any]) -> U
 def set_language(actor: User | None, user: User, code: str) -> User:
     """The language switch in the page header, remembered on the user's profile."""
     return update_profile(actor, user, {"language": code})
+
+
+@transaction.atomic
+def change_password(actor: User | None, user: User, current: str, new: str) -> User:
+    """The user's own new password, given their current one (Django's validators apply). A
+    pending email change is cancelled: whoever asked for it may not have been the user."""
+    require_self(actor, user)
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if not locked.check_password(current or ""):
+        raise ValidationError({"current_password": [_("Your current password is not right.")]})
+    try:
+        password_validation.validate_password(new or "", locked)
+    except ValidationError as exc:
+        raise ValidationError({"new_password": exc.messages}) from None
+    locked.set_password(new)
+    locked.save(update_fields=["password"])
+    EmailChange.objects.filter(user=locked, confirmed_at__isnull=True).delete()
+    changes = {"_password": [None, "changed"]}  # never the password itself
+    audit.record(actor, locked, "update", changes)
+    events.emit("user.updated", actor=actor, record=locked, changes=changes)
+    user.password = locked.password  # the caller's copy keeps its session (session auth hash)
+    return locked

@@ -177,7 +177,8 @@ def update_user(actor: User, user: User, changes: dict[str, Any]) -> User:
 
 @transaction.atomic
 def set_password(actor: User, user: User, password: str) -> User:
-    """Reset a password (Django's validators apply); also unlocks the account."""
+    """Reset a password (Django's validators apply); also unlocks the account and cancels a
+    pending change of email address."""
     require_admin(actor)
     try:
         password_validation.validate_password(password or "", user)
@@ -187,6 +188,8 @@ def set_password(actor: User, user: User, password: str) -> User:
     user.failed_logins = 0
     user.locked_until = None
     user.save(update_fields=["password", "failed_logins", "locked_until"])
+    # a pending change of address was perhaps asked for by whoever the reset locks out
+    EmailChange.objects.filter(user=user, confirmed_at__isnull=True).delete()
     changes = {"_password": [None, "reset"]}  # never the password itself
     audit.record(actor, user, "update", changes)
     events.emit("user.updated", actor=actor, record=user, changes=changes)

@@ -9,6 +9,7 @@ urlpatterns = [
     path("language/", views.set_language, name="set-language"),
     path("profile/", views.profile, name="profile"),
     path("profile/email/", views.email_change_request, name="email-change"),
+    path("profile/password/", views.password_change, name="password-change"),
     path(
         "profile/email/confirm/<str:token>/",
         views.email_change_confirm,

@@ -3,6 +3,7 @@ from math import ceil
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -16,7 +17,13 @@ from django.views.decorators.http import require_POST
 from kehu.accounts import email_change, login_limits, tokens
 from kehu.accounts import profile as profiles
 from kehu.accounts.admin_forms import add_service_errors
-from kehu.accounts.forms import EmailChangeForm, LoginForm, ProfileForm, TokenForm
+from kehu.accounts.forms import (
+    EmailChangeForm,
+    LoginForm,
+    PasswordChangeForm,
+    ProfileForm,
+    TokenForm,
+)
 from kehu.core.client_address import client_address
 
 
@@ -51,10 +58,11 @@ def set_language(request):
     return response
 
 
-def _profile_page(request, form=None, email_form=None):
+def _profile_page(request, form=None, email_form=None, password_form=None):
     context = {
         "form": form or ProfileForm(instance=request.user),
         "email_form": email_form or EmailChangeForm(),
+        "password_form": password_form or PasswordChangeForm(),
         "pending": email_change.pending_change(request.user),
         "nav": "profile",
     }
@@ -84,12 +92,9 @@ def email_change_request(request):
     # the password is checked here too: wrong ones count against the address as failed logins
     # do, so a borrowed session cannot be used to guess it
     address = client_address(request)
-    wait = login_limits.retry_after(address)
-    if wait:
-        form.add_error(None, LoginForm.error_messages["throttled"] % {"minutes": ceil(wait / 60)})
-        response = _profile_page(request, email_form=form)
-        response.status_code, response["Retry-After"] = 429, str(wait)
-        return response
+    throttled = _throttled(request, address, email_form=form)
+    if throttled:
+        return throttled
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -111,6 +116,46 @@ def email_change_request(request):
             )
             return redirect("profile")
     return _profile_page(request, email_form=form)
+
+
+def _throttled(request, address: str, **forms):
+    """The profile page saying the client's address must wait, or None when it need not."""
+    wait = login_limits.retry_after(address)
+    if not wait:
+        return None
+    for form in forms.values():
+        form.add_error(None, LoginForm.error_messages["throttled"] % {"minutes": ceil(wait / 60)})
+    response = _profile_page(request, **forms)
+    response.status_code, response["Retry-After"] = 429, str(wait)
+    return response
+
+
+@login_required
+def password_change(request):
+    """A new password, given the current one; the other sessions of the user end."""
+    if request.method != "POST":
+        return redirect("profile")
+    form = PasswordChangeForm(request.POST)
+    # as for the email address: wrong current passwords count as failed logins do
+    address = client_address(request)
+    throttled = _throttled(request, address, password_form=form)
+    if throttled:
+        return throttled
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            profiles.change_password(
+                request.user, request.user, data["current_password"], data["new_password"]
+            )
+        except ValidationError as exc:
+            if "current_password" in exc.message_dict:
+                login_limits.record_failure(address)
+            add_service_errors(form, exc)
+        else:
+            update_session_auth_hash(request, request.user)  # this session stays signed in
+            messages.success(request, _("Your password is changed."))
+            return redirect("profile")
+    return _profile_page(request, password_form=form)
 
 
 @login_required

@@ -16,31 +16,12 @@ from django.utils import timezone
 
 from kehu.accounts import email_change, services
 from kehu.accounts.models import EmailChange, Role, User
-from kehu.core import events
 from kehu.core.audit import history
 from tests.factories import PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db
 
 NEW = "lina.new@kehu.example"
-
-
-@pytest.fixture
-def on_commit(django_capture_on_commit_callbacks):
-    return lambda: django_capture_on_commit_callbacks(execute=True)
-
-
-@pytest.fixture
-def seen():
-    """The user.updated events emitted during the test."""
-    received = []
-
-    def handler(**payload):
-        received.append(payload)
-
-    events.subscribe("user.updated")(handler)
-    yield received
-    events._handlers["user.updated"].remove(handler)
 
 
 @pytest.fixture
