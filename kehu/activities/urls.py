@@ -35,7 +35,9 @@ urlpatterns = [
     ),
     path("calendar/", calendar_views.calendar_page, name="calendar"),
     path("calendar/events/", calendar_events.calendar_events, name="calendar-events"),
-    path("calendar/events/new/", calendar_events.calendar_event_create, name="calendar-event-create"),
+    path(
+        "calendar/events/new/", calendar_events.calendar_event_create, name="calendar-event-create"
+    ),
     path(
         "calendar/events/<int:pk>/move/",
         calendar_events.calendar_event_move,

@@ -123,7 +123,9 @@ def test_a_rep_cannot_see_or_move_another_reps_meeting_but_their_manager_sees_bo
     boss.get_by_role("checkbox", name="Side by side").check()
     boss.get_by_role("button", name="Show").click()
     expect(boss.locator(".cal-board")).to_have_count(2)
-    expect(boss.locator(".cal-board").nth(1).locator(".fc-event", has_text="别人的会")).to_be_visible()
+    expect(
+        boss.locator(".cal-board").nth(1).locator(".fc-event", has_text="别人的会")
+    ).to_be_visible()
 
 
 def _csrf(page) -> str:
