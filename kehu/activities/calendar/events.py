@@ -125,9 +125,14 @@ def _event(item: calendar.Item, index: int, editable: bool) -> dict:
 @login_required
 @require_GET
 def calendar_events(request):
-    """The events between `start` and `end` (at most 62 days) on the calendars of `owner`
-    (repeatable; the viewer's own by default), as FullCalendar reads them."""
-    start, end = _wall_time(request.GET.get("start")), _wall_time(request.GET.get("end"))
+    """The events between `start` and `end` (at most 62 days; this week by default) on the
+    calendars of `owner` (repeatable; the viewer's own by default), as FullCalendar reads
+    them."""
+    monday, _days = calendar.week_of(timezone.localdate())
+    start = _wall_time(request.GET.get("start", monday.isoformat()))
+    end = _wall_time(request.GET.get("end")) if "end" in request.GET else None
+    if end is None and "end" not in request.GET and start is not None:
+        end = start + datetime.timedelta(days=7)  # without a range: this week
     errors = {}
     if start is None:
         errors["start"] = [_("Enter a date and time.")]
