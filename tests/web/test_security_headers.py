@@ -28,7 +28,7 @@ def policy(response) -> dict[str, list[str]]:
 
 def assert_strict(response, *, style_nonce: bool = False):
     """`style_nonce`: the calendar, whose FullCalendar injects its stylesheet as a <style>
-    element carrying the page's nonce (decision 0019); never a script nonce."""
+    element carrying the page's nonce (decision 0020); never a script nonce."""
     csp = policy(response)
     assert csp["script-src"] == ["'self'"]  # no 'unsafe-inline', no 'unsafe-eval', no hosts
     if style_nonce:

@@ -51,7 +51,7 @@ class _Board:
 
 
 @login_required
-@csp_update({"style-src": [NONCE], "font-src": ["data:"]})  # decision 0019
+@csp_update({"style-src": [NONCE], "font-src": ["data:"]})  # decision 0020
 def calendar_page(request):
     """The calendar (FullCalendar: day, week, month); its events come from `calendar-events`.
     Managers and administrators choose colleagues' calendars (`users_in_scope`), overlaid in
