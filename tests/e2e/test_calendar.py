@@ -173,5 +173,13 @@ def test_a_phone_opens_on_the_day_in_chinese(new_page):
     expect(page.get_by_role("button", name="今天")).to_be_visible()  # FullCalendar's zh-cn
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert serious_violations(page) == []
+    # the form opens for the next full hour on the user's clock, and Esc closes it
+    page.get_by_role("button", name="安排会议或任务").click()
+    dialog = page.get_by_role("dialog", name="安排会议或任务")
+    later = datetime.datetime.now(zoneinfo.ZoneInfo(user.zone)) + datetime.timedelta(hours=1)
+    expect(dialog.get_by_label("开始")).to_have_value(later.strftime("%Y-%m-%dT%H:00"))
+    assert serious_violations(page) == []
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
     meeting.tap()
     expect(page).to_have_url(re.compile(r"/activities/\d+/$"))

@@ -66,6 +66,7 @@ def calendar_page(request):
         "nav": "calendar",
         "view": VIEWS.get(request.GET.get("view", ""), ""),
         "anchor": _day_from(request.GET.get("date")),
+        "now": timezone.localtime(),  # the user's wall clock, for the form's default time
         "owners": [
             (u.pk, str(u), u.pk in chosen_ids)
             for u in users_in_scope(viewer, "activities")[: calendar_events.OWNER_CHOICES]

@@ -62,10 +62,10 @@
   }
 
   function nextHour() {
-    // the next full hour, as wall-clock time in the browser (a good enough default to edit)
-    const now = new Date();
-    const local = new Date(Date.UTC(now.getFullYear(), now.getMonth(), now.getDate(), now.getHours() + 1));
-    return [local, new Date(local.getTime() + 3600_000)];
+    // the next full hour on the user's wall clock (the server's, in the user's zone)
+    const now = new Date(`${elements[0].dataset.now.slice(0, 13)}:00:00Z`);
+    const start = new Date(now.getTime() + 3600_000);
+    return [start, new Date(start.getTime() + 3600_000)];
   }
 
   form.addEventListener("change", (event) => {
