@@ -565,6 +565,9 @@ UI_FIELDS = {
         fixed("/deals/mine/?owner={id}"), "owner", USERS, nothing, get=True
     ),
     "calendar ?owner=": Field(fixed("/calendar/?owner={id}"), "owner", USERS, nothing, get=True),
+    "calendar-events ?owner=": Field(
+        fixed("/calendar/events/?owner={id}"), "owner", USERS, nothing, get=True
+    ),
     "my-day ?owner=": Field(fixed("/my-day/?owner={id}"), "owner", USERS, nothing, get=True),
     "quote-list ?owner=": Field(fixed("/quotes/?owner={id}"), "owner", USERS, nothing, get=True),
     "activity-log on a record": Field(

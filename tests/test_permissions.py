@@ -372,6 +372,25 @@ UI_RULES: dict[str, Rule] = {
     "notification-read": Rule(get=None, post=statuses(302)),
     # the calendar: everyone their own (a manager may pick a teammate's: test_calendar.py)
     "calendar": Rule(get=ANYONE, query="view=month"),
+    # its events (JSON) and planning or moving on it: through the same door as the rest
+    "calendar-events": Rule(get=ANYONE, query="start=2027-01-01T00:00&end=2027-02-01T00:00"),
+    "calendar-pick": Rule(get=ANYONE, query="q=simaxiangru", shows=("person",)),
+    "calendar-event-create": Rule(
+        get=None,
+        post=statuses(201, teammate=422, outsider=422),
+        post_data=lambda o: {
+            "kind": "task",
+            "record": f"person:{o['person'].pk}",
+            "subject": "走查日历 Walk calendar",
+            "start": "2027-01-05T09:00",
+        },
+    ),
+    "calendar-event-move": Rule(
+        get=None,
+        post={"teammate": 404, "outsider": 404, "readonly": 403, "owner": 200},
+        target="activity",
+        post_data=lambda o: {"start": "2027-01-05T10:00", "version": o["activity"].version},
+    ),
     "calendar-subscribe": Rule(get=ANYONE, post=statuses(200)),  # a new feed URL, shown once
     "calendar-unsubscribe": Rule(get=None, post=statuses(302)),
     # the feed needs no login (its secret is the key): a made-up secret is 404 for anyone; the

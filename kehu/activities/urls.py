@@ -1,6 +1,7 @@
 from django.urls import path
 
 from kehu.activities import views as activity_views
+from kehu.activities.calendar import events as calendar_events
 from kehu.activities.calendar import views as calendar_views
 from kehu.activities.my_day import views as my_day_views
 from kehu.activities.notifications import views
@@ -33,6 +34,16 @@ urlpatterns = [
         name="my-day-reschedule",
     ),
     path("calendar/", calendar_views.calendar_page, name="calendar"),
+    path("calendar/events/", calendar_events.calendar_events, name="calendar-events"),
+    path(
+        "calendar/events/new/", calendar_events.calendar_event_create, name="calendar-event-create"
+    ),
+    path(
+        "calendar/events/<int:pk>/move/",
+        calendar_events.calendar_event_move,
+        name="calendar-event-move",
+    ),
+    path("calendar/pick/", calendar_events.calendar_pick, name="calendar-pick"),
     path("calendar/subscribe/", calendar_views.calendar_subscribe, name="calendar-subscribe"),
     path(
         "calendar/subscribe/revoke/",

@@ -109,7 +109,12 @@ def test_my_day_calendar_feed_and_timeline_agree(viewer, request, rep):
         sections = my_day.my_day(user, user)
         feed = calendar.feed_calendar(user).decode()
         on_company = timeline.page(company, user=user).items
-        page = _client(user).get(reverse("calendar"), {"date": timezone.localdate(now).isoformat()})
+        local = timezone.localtime(now).replace(tzinfo=None)
+        page = _client(user).get(
+            reverse("calendar-events"),
+            {"start": (local - datetime.timedelta(days=1)).isoformat(),
+             "end": (local + datetime.timedelta(days=1)).isoformat()},
+        )  # fmt: skip
         return {
             "my day": {row.pk for s in sections.values() for row in s.rows} & mine,
             "calendar": {i.activity.pk for i in calendar.items(user, user, start, end)} & mine,

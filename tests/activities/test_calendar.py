@@ -12,7 +12,8 @@ from django.utils import timezone
 from kehu.activities import services
 from kehu.activities.calendar import ical
 from kehu.activities.calendar import services as calendar
-from kehu.activities.models import CalendarFeed
+from kehu.activities.models import Activity, CalendarFeed
+from kehu.core.models import AuditEntry
 from tests.factories import make_person
 
 pytestmark = pytest.mark.django_db
@@ -61,10 +62,21 @@ def person(shanghai_rep):
     return make_person(shanghai_rep, "张伟", email="zhang.wei@customer.example")
 
 
-# ---------------------------------------------------------------- the page
+# ---------------------------------------------------------------- the page and its events
 
 
-def test_week_shows_meetings_and_tasks_in_the_users_time_zone(shanghai_rep, person, manager):
+def _events(user, start="2027-03-08T00:00:00Z", end="2027-03-15T00:00:00Z", **params):
+    """The events FullCalendar reads for the range (as it asks: UTC-coerced wall times)."""
+    response = _client(user).get(reverse("calendar-events"), {"start": start, "end": end, **params})
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def _titles(events) -> dict[str, tuple[str, str]]:
+    return {e["title"]: (e["start"], e["end"]) for e in events}
+
+
+def test_events_are_meetings_and_tasks_in_the_users_time_zone(shanghai_rep, person, manager):
     rep = shanghai_rep
     # Wednesday 10 March 2027, 09:30 in Shanghai
     _meeting(rep, person, _utc(2027, 3, 10, 1, 30), subject="周三的会 Wednesday meeting",
@@ -80,62 +92,85 @@ def test_week_shows_meetings_and_tasks_in_the_users_time_zone(shanghai_rep, pers
     _meeting(manager, person, _utc(2027, 3, 9, 6, 0), subject="经理的会 Manager's meeting",
              attendee_users=[rep.pk])  # fmt: skip
 
-    page = _client(rep).get(reverse("calendar"), {"date": "2027-03-10"})
-    assert page.status_code == 200
-    html = page.content.decode()
-    assert "周三的会 Wednesday meeting" in html
-    assert "09:30–10:30" in html  # Shanghai time, not UTC 01:30
-    assert "周一凌晨 Early Monday" in html and "00:30" in html
-    assert "下周一 Next Monday" not in html
-    assert "发报价 Send the quote" in html and "15:00" in html
-    assert "<s>已完成 Done already</s>" in html  # done tasks are struck through
-    assert "经理的会 Manager&#x27;s meeting" in html and "14:00" in html
-    assert "data-calendar-empty" not in html
-    assert "data-calendar-list" in html  # the day list phones see
-
-    following = _client(rep).get(reverse("calendar"), {"date": "2027-03-15"}).content.decode()
+    events = _events(rep)
+    found = _titles(events)
+    assert found["周三的会 Wednesday meeting"] == ("2027-03-10T09:30", "2027-03-10T10:30")
+    assert found["周一凌晨 Early Monday"][0] == "2027-03-08T00:30"
+    assert "下周一 Next Monday" not in found
+    assert found["发报价 Send the quote"] == ("2027-03-11T15:00", "2027-03-11T15:30")
+    assert found["经理的会 Manager's meeting"][0] == "2027-03-09T14:00"
+    by_title = {e["title"]: e for e in events}
+    assert "cal-done" in by_title["已完成 Done already"]["classNames"]
+    assert by_title["周三的会 Wednesday meeting"]["extendedProps"]["place"] == "上海办公室"
+    assert by_title["周三的会 Wednesday meeting"]["editable"] is True
+    # the manager's own meeting on the rep's person: the rep may edit the record, so may move it
+    assert by_title["经理的会 Manager's meeting"]["editable"] is True
+    assert by_title["发报价 Send the quote"]["durationEditable"] is False  # a task has no length
+    following = _titles(_events(rep, "2027-03-15T00:00:00Z", "2027-03-22T00:00:00Z"))
     assert "下周一 Next Monday" in following and "周三的会 Wednesday meeting" not in following
 
 
-def test_month_view_and_navigation(shanghai_rep, person):
-    rep = shanghai_rep
-    _meeting(rep, person, _utc(2027, 3, 31, 16, 30), subject="月底 End of March")  # 1 Apr 00:30
-    _meeting(rep, person, _utc(2027, 3, 2, 2, 0), subject="三月初 Early March")
-    html = (
-        _client(rep)
-        .get(reverse("calendar"), {"view": "month", "date": "2027-03-20"})
-        .content.decode()
-    )
-    assert "data-calendar-month" in html
-    assert "三月初 Early March" in html
-    # 1 April in Shanghai: shown in the grid's trailing days, but not in March's day list
-    assert html.count('<span class="cal-subject">月底 End of March</span>') == 1
-    assert "view=month&amp;date=2027-02-01" in html and "view=month&amp;date=2027-04-01" in html
+def test_the_page_loads_fullcalendar_in_the_users_language(shanghai_rep):
+    html = _client(shanghai_rep).get(reverse("calendar")).content.decode()
+    assert "vendor/fullcalendar/core/index.global" in html and 'data-locale="en"' in html
+    assert "zh-cn.global" not in html
+    shanghai_rep.language = "zh-hans"
+    shanghai_rep.save()
+    html = _client(shanghai_rep).get(reverse("calendar")).content.decode()
+    assert 'data-locale="zh-cn"' in html and "zh-cn.global" in html and "日历" in html
 
 
-def test_empty_calendar_says_so(rep):
-    html = _client(rep).get(reverse("calendar"), {"view": "week"}).content.decode()
-    assert "data-calendar-empty" in html and "Nothing planned this week." in html
-    html = _client(rep).get(reverse("calendar"), {"view": "month"}).content.decode()
-    assert "Nothing planned this month." in html
+def test_the_page_gives_fullcalendar_a_style_nonce_and_nothing_else(rep):
+    response = _client(rep).get(reverse("calendar"))
+    policy = dict(p.strip().split(" ", 1) for p in response["Content-Security-Policy"].split(";"))
+    nonce = policy["style-src"].split("'nonce-")[1].split("'")[0]
+    assert f'<meta name="csp-nonce" content="{nonce}">' in response.content.decode()
+    assert policy["script-src"] == "'self'" and "unsafe" not in response["Content-Security-Policy"]
+    other = _client(rep).get(reverse("my-day"))
+    assert "nonce" not in other["Content-Security-Policy"]
 
 
-def test_bad_parameters_fall_back(rep):
-    page = _client(rep).get(reverse("calendar"), {"view": "year", "date": "2027-13-45"})
-    assert page.status_code == 200 and "data-calendar-week" in page.content.decode()
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"start": "x", "end": "2027-03-15"},
+        {"start": "2027-03-08", "end": "nonsense"},
+        {"start": "2027-03-15", "end": "2027-03-08"},  # ends before it starts
+        {"start": "2027-01-01", "end": "2027-06-01"},  # more than 62 days
+        {"start": "9999-12-31", "end": "9999-12-31T23:00"},
+        {"start": "2027-03-08T00:00:00+99:00", "end": "2027-03-15"},
+    ],
+)
+def test_a_bad_range_is_a_clear_error(rep, query):
+    response = _client(rep).get(reverse("calendar-events"), query)
+    assert response.status_code == 422
+    assert response.json()["detail"] and response.json()["errors"]
 
 
-def test_manager_may_open_a_teammates_calendar_but_a_rep_may_not(
+def test_without_a_range_the_events_are_this_weeks(rep):
+    person = make_person(rep, "张伟")
+    _meeting(rep, person, timezone.now() - datetime.timedelta(days=30), subject="上个月 Old")
+    response = _client(rep).get(reverse("calendar-events"))
+    assert response.status_code == 200 and response.json() == []
+
+
+def test_a_manager_overlays_teammates_calendars_but_a_rep_may_not(
     shanghai_rep, person, manager, teammate, outsider
 ):
     rep = shanghai_rep
     _meeting(rep, person, _utc(2027, 3, 10, 1, 30), subject="代表的会 Rep's meeting")
-    url = reverse("calendar")
-    query = {"date": "2027-03-10", "owner": rep.pk}
-    assert "代表的会" in _client(manager).get(url, query).content.decode()
+    _meeting(teammate, make_person(teammate, "王芳"), _utc(2027, 3, 10, 3, 0),
+             subject="队友的会 Teammate's meeting")  # fmt: skip
+    both = _events(manager, owner=[rep.pk, teammate.pk])
+    owners = {e["title"]: e["classNames"][0] for e in both}
+    assert owners == {"代表的会 Rep's meeting": "cal-owner-0",
+                      "队友的会 Teammate's meeting": "cal-owner-1"}  # fmt: skip
     for other in (teammate, outsider):
-        html = _client(other).get(url, query).content.decode()
-        assert "代表的会" not in html  # they get their own calendar instead
+        titles = _titles(_events(other, owner=[rep.pk]))
+        assert "代表的会 Rep's meeting" not in titles  # they get their own calendar instead
+    query = {"owner": [rep.pk, teammate.pk], "layout": "side"}
+    html = _client(manager).get(reverse("calendar"), query).content.decode()
+    assert html.count("data-events-url=") == 2  # one calendar each, side by side
     assert calendar.owner_for(outsider, rep.pk) == outsider
     assert calendar.owner_for(manager, rep.pk) == rep
 
@@ -145,8 +180,7 @@ def test_private_activities_of_a_teammate_stay_hidden_from_the_manager(shanghai_
     rep = shanghai_rep
     task = _task(rep, person, _utc(2027, 3, 10, 2, 0), subject="私事 Private thing")
     services.set_private(rep, task, True)
-    found = calendar.items(manager, rep, _utc(2027, 3, 8), _utc(2027, 3, 15))
-    assert found == []
+    assert _events(manager, owner=[rep.pk]) == []
     assert [i.activity for i in calendar.items(rep, rep, _utc(2027, 3, 8), _utc(2027, 3, 15))] == [
         task
     ]
@@ -154,28 +188,39 @@ def test_private_activities_of_a_teammate_stay_hidden_from_the_manager(shanghai_
 
 def test_invitation_to_a_meeting_on_a_hidden_record_shows_as_busy(rep, teammate):
     """A teammate invites the rep to a meeting on the teammate's own customer, which the rep
-    (own scope) may not see: the rep's calendar shows the slot, not the subject or a link."""
+    (own scope) may not see: the rep's calendar shows the slot, not the subject or a link,
+    and the rep cannot move it."""
     theirs = make_person(teammate, "李娜")
     meeting = _meeting(teammate, theirs, _utc(2027, 3, 10, 1, 30), subject="机密会议 Secret",
                        attendee_users=[rep.pk])  # fmt: skip
     found = calendar.items(rep, rep, _utc(2027, 3, 8), _utc(2027, 3, 15))
     assert [(i.activity, i.hidden) for i in found] == [(meeting, True)]
-    html = _client(rep).get(reverse("calendar"), {"date": "2027-03-10"}).content.decode()
-    assert "机密会议" not in html and "Busy" in html
-    assert reverse("activity-detail", args=[meeting.pk]) not in html
+    response = _client(rep).get(
+        reverse("calendar-events"), {"start": "2027-03-08", "end": "2027-03-15"}
+    )
+    body = response.content.decode()
+    assert "机密会议" not in body and "Secret" not in body and "李娜" not in body
+    [event] = response.json()
+    assert event["title"] == "Busy" and event["url"] == "" and event["editable"] is False
+    moved = _client(rep).post(
+        reverse("calendar-event-move", args=[meeting.pk]),
+        {"start": "2027-03-10T11:00", "end": "2027-03-10T12:00", "version": meeting.version},
+    )
+    assert moved.status_code == 404
 
 
-def test_the_page_has_a_fixed_number_of_queries(shanghai_rep, person, manager):
+def test_the_events_have_a_fixed_number_of_queries(shanghai_rep, person, manager):
     rep = shanghai_rep
     client = _client(rep)
-    url = reverse("calendar")
+    url = reverse("calendar-events")
 
     def count() -> int:
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
 
         with CaptureQueriesContext(connection) as ctx:
-            assert client.get(url, {"date": "2027-03-10"}).status_code == 200
+            response = client.get(url, {"start": "2027-03-08", "end": "2027-03-15"})
+            assert response.status_code == 200
         return len(ctx.captured_queries)
 
     _meeting(rep, person, _utc(2027, 3, 10, 1, 30))
@@ -187,8 +232,116 @@ def test_the_page_has_a_fixed_number_of_queries(shanghai_rep, person, manager):
         _meeting(rep, person, _utc(2027, 3, day, 3, 0))
         _meeting(manager, make_person(manager, f"人{day}"), _utc(2027, 3, day, 5, 0),
                  attendee_users=[rep.pk])  # fmt: skip
+        _meeting(manager, person, _utc(2027, 3, day, 8, 0))  # the manager's, on the rep's person
         services.complete_task(rep, _task(rep, person, _utc(2027, 3, day, 7, 0)))
     assert count() == few
+
+
+# ---------------------------------------------------------------- planning and moving
+
+
+def _plan(user, **data):
+    return _client(user).post(reverse("calendar-event-create"), data)
+
+
+def test_plan_a_meeting_and_a_task_on_a_slot(shanghai_rep, person):
+    rep = shanghai_rep
+    answer = _plan(rep, kind="meeting", record=f"person:{person.pk}", subject="拜访 Visit",
+                   start="2027-03-10T14:00:00Z", end="2027-03-10T15:30:00Z")  # fmt: skip
+    assert answer.status_code == 201
+    meeting = Activity.objects.get(pk=answer.json()["id"])
+    assert (meeting.kind, meeting.owner, meeting.record) == ("meeting", rep, person)
+    assert meeting.at == _utc(2027, 3, 10, 6, 0)  # 14:00 in Shanghai
+    assert meeting.ends_at == _utc(2027, 3, 10, 7, 30)
+    answer = _plan(rep, kind="task", record=f"person:{person.pk}", subject="回电 Call back",
+                   start="2027-03-11T09:00")  # fmt: skip
+    task = Activity.objects.get(pk=answer.json()["id"])
+    assert task.kind == "task" and task.due_at == _utc(2027, 3, 11, 1, 0)
+    assert AuditEntry.objects.filter(object_id=str(task.pk), action="create").exists()
+
+
+@pytest.mark.parametrize(
+    "data, field",
+    [
+        ({"kind": "call"}, "kind"),
+        ({"record": "person:999999"}, "record"),
+        ({"record": "robot:1"}, "record"),
+        ({"record": "person:x"}, "record"),
+        ({"start": ""}, "start"),
+        ({"end": "2027-03-10T13:00"}, "end"),  # before the start
+        ({"subject": ""}, "subject"),
+        ({"subject": "长" * 300}, "subject"),
+    ],
+)
+def test_planning_with_bad_input_says_what_and_saves_nothing(shanghai_rep, person, data, field):
+    good = {"kind": "meeting", "record": f"person:{person.pk}", "subject": "拜访 Visit",
+            "start": "2027-03-10T14:00", "end": "2027-03-10T15:00"}  # fmt: skip
+    answer = _plan(shanghai_rep, **(good | data))
+    assert answer.status_code == 422
+    assert field in answer.json()["errors"]
+    assert not Activity.objects.exists()
+
+
+def test_nobody_plans_on_a_record_they_cannot_see(person, outsider):
+    answer = _plan(outsider, kind="task", record=f"person:{person.pk}", subject="偷看 Peek",
+                   start="2027-03-10T14:00")  # fmt: skip
+    assert answer.status_code == 422 and "张伟" not in answer.content.decode()
+    assert not Activity.objects.exists()
+
+
+def _move(user, activity, version=None, **times):
+    data = {"start": "2027-03-10T16:00", "end": "2027-03-10T17:00", **times}
+    data["version"] = activity.version if version is None else version
+    return _client(user).post(reverse("calendar-event-move", args=[activity.pk]), data)
+
+
+def test_moving_keeps_the_version_and_refuses_a_stale_one(shanghai_rep, person):
+    meeting = _meeting(shanghai_rep, person, _utc(2027, 3, 10, 1, 30))
+    answer = _move(shanghai_rep, meeting)
+    assert answer.status_code == 200 and answer.json()["version"] == 2
+    meeting.refresh_from_db()
+    assert (meeting.at, meeting.ends_at) == (_utc(2027, 3, 10, 8), _utc(2027, 3, 10, 9))
+    stale = _move(shanghai_rep, meeting, version=1, start="2027-03-11T16:00",
+                  end="2027-03-11T17:00")  # fmt: skip
+    assert stale.status_code == 409 and "changed" in stale.json()["detail"]
+    meeting.refresh_from_db()
+    assert meeting.at == _utc(2027, 3, 10, 8) and meeting.version == 2
+    task = _task(shanghai_rep, person, _utc(2027, 3, 11, 7, 0))
+    assert _move(shanghai_rep, task, start="2027-03-12T08:00", end="").status_code == 200
+    task.refresh_from_db()
+    assert task.due_at == _utc(2027, 3, 12, 0, 0)
+
+
+@pytest.mark.parametrize(
+    "times",
+    [{"start": "bad"}, {"end": "2027-03-10T15:00"}, {"start": "0001-01-01T00:00"}],
+)
+def test_a_bad_move_changes_nothing(shanghai_rep, person, times):
+    meeting = _meeting(shanghai_rep, person, _utc(2027, 3, 10, 1, 30))
+    assert _move(shanghai_rep, meeting, **times).status_code == 422
+    assert _move(shanghai_rep, meeting, version="x").status_code == 422
+    meeting.refresh_from_db()
+    assert meeting.version == 1
+
+
+def test_who_may_move_what(shanghai_rep, person, manager, teammate, outsider, readonly_user):
+    meeting = _meeting(shanghai_rep, person, _utc(2027, 3, 10, 1, 30))
+    for other in (teammate, outsider):
+        assert _move(other, meeting).status_code == 404  # not theirs to see
+    assert _move(readonly_user, meeting).status_code == 403  # seen, not theirs to change
+    meeting.refresh_from_db()
+    assert meeting.version == 1
+    assert _move(manager, meeting).status_code == 200  # the team's records are the manager's
+    note = services.add_note(shanghai_rep, person, "备注 note")
+    assert _move(shanghai_rep, note).status_code == 404  # only meetings and tasks have times
+
+
+def test_the_record_picker_lists_only_visible_records(shanghai_rep, person, outsider):
+    make_person(outsider, "张伟伟")
+    html = _client(shanghai_rep).get(reverse("calendar-pick"), {"q": "张伟"}).content.decode()
+    assert f'value="person:{person.pk}"' in html and "张伟伟" not in html
+    empty = _client(shanghai_rep).get(reverse("calendar-pick"), {"q": "<b>x</b>"}).content.decode()
+    assert "<b>x</b>" not in empty and "&lt;b&gt;" in empty
 
 
 # ---------------------------------------------------------------- the feed
@@ -374,6 +527,9 @@ def test_the_feed_leaves_out_attendees_its_reader_cannot_see(shanghai_rep, perso
 
 @pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "2026-02-30", "x"])
 def test_odd_dates_show_today_instead_of_failing(shanghai_rep, day):
-    for view in ("week", "month"):
+    for view in ("day", "week", "month", "year"):
         response = _client(shanghai_rep).get(reverse("calendar"), {"date": day, "view": view})
         assert response.status_code == 200
+        assert (
+            f'data-initial-date="{timezone.localdate().isoformat()}"' in response.content.decode()
+        )

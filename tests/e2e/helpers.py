@@ -39,3 +39,16 @@ def submit_login(page: Page, username: str, password: str) -> None:
 def global_search(page: Page):
     """The search box at the top of every page."""
     return page.get_by_role("search").get_by_role("searchbox", name="Search")
+
+
+def drag(page: Page, source, target) -> None:
+    """Drag `source` onto `target` with the mouse the way a hand does (press, several moves,
+    release): SortableJS follows pointer moves, which `drag_to`'s single jump skips."""
+    start, end = source.bounding_box(), target.bounding_box()
+    page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)
+    page.mouse.down()
+    x, y = end["x"] + end["width"] / 2, end["y"] + end["height"] / 2
+    page.mouse.move(x, y, steps=15)
+    page.wait_for_timeout(100)
+    page.mouse.move(x + 1, y + 1)
+    page.mouse.up()

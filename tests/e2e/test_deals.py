@@ -3,7 +3,7 @@
 from playwright.sync_api import expect
 
 from kehu.sales.models import Deal, StageChange
-from tests.e2e.helpers import login
+from tests.e2e.helpers import drag, login
 from tests.factories import make_deal, make_user, stage
 
 
@@ -19,7 +19,7 @@ def test_drag_a_deal_to_the_next_stage_and_see_its_history(page, server_errors):
     expect(qualification).to_contain_text("128,500.00 CNY")
 
     card = page.locator(f'[data-deal="{deal.pk}"]')
-    card.drag_to(proposal.locator("[data-drop]"))
+    drag(page, card, proposal.locator("[data-drop]"))
     expect(proposal.locator(f'[data-deal="{deal.pk}"]')).to_be_visible()
     expect(proposal.locator("[data-count]")).to_have_text("1")
     expect(qualification.locator("[data-count]")).to_have_text("1")
@@ -41,8 +41,10 @@ def test_dropping_on_lost_asks_why(page, server_errors):
     login(page, "lina")
     page.goto("/deals/board/")
     page.once("dialog", lambda dialog: dialog.accept("预算取消"))
-    page.locator(f'[data-deal="{deal.pk}"]').drag_to(
-        page.locator(f'.board-drop[data-drop="{stage("Lost").pk}"]')
+    drag(
+        page,
+        page.locator(f'[data-deal="{deal.pk}"]'),
+        page.locator(f'.board-drop[data-drop="{stage("Lost").pk}"]'),
     )
     expect(page.locator(f'[data-deal="{deal.pk}"]')).to_have_count(0)
     deal = Deal.objects.get(pk=deal.pk)

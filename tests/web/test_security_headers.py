@@ -26,10 +26,16 @@ def policy(response) -> dict[str, list[str]]:
     return directives
 
 
-def assert_strict(response):
+def assert_strict(response, *, style_nonce: bool = False):
+    """`style_nonce`: the calendar, whose FullCalendar injects its stylesheet as a <style>
+    element carrying the page's nonce (decision 0020); never a script nonce."""
     csp = policy(response)
     assert csp["script-src"] == ["'self'"]  # no 'unsafe-inline', no 'unsafe-eval', no hosts
-    assert csp["style-src"] == ["'self'"]
+    if style_nonce:
+        assert len(csp["style-src"]) == 2 and csp["style-src"][1].startswith("'nonce-")
+        assert csp["font-src"] == ["'self'", "data:"]  # FullCalendar's arrow icons
+    else:
+        assert csp["style-src"] == ["'self'"]
     assert csp["default-src"] == ["'self'"]
     assert csp["object-src"] == ["'none'"] and csp["base-uri"] == ["'none'"]
     assert csp["frame-ancestors"] == ["'none'"]
@@ -54,7 +60,7 @@ def test_signed_in_pages_carry_the_policy_and_are_not_stored(client, rep):
     ):
         response = client.get(url)
         assert response.status_code == 200, url
-        assert_strict(response)
+        assert_strict(response, style_nonce=url == reverse("calendar"))
         assert_not_stored(response)
     # an htmx fragment (the search dropdown) holds personal data too
     fragment = client.get(reverse("search"), {"q": "zhang"}, headers={"HX-Request": "true"})

@@ -131,45 +131,10 @@ def _fetch(
 # ---------------------------------------------------------------- ranges in the user's zone
 
 
-def local_midnight(day: datetime.date) -> datetime.datetime:
-    """The start of `day` in the current (the user's) time zone, as an aware datetime."""
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
-
-
 def week_of(day: datetime.date) -> tuple[datetime.date, list[datetime.date]]:
     """The Monday of `day`'s week and the week's seven days."""
     monday = day - datetime.timedelta(days=day.weekday())
     return monday, [monday + datetime.timedelta(days=i) for i in range(7)]
-
-
-def month_grid(day: datetime.date) -> list[list[datetime.date]]:
-    """The weeks (Monday first) that cover `day`'s month, as rows of seven days."""
-    first = day.replace(day=1)
-    start = first - datetime.timedelta(days=first.weekday())
-    following = (first + datetime.timedelta(days=32)).replace(day=1)
-    weeks = []
-    while start < following:
-        weeks.append([start + datetime.timedelta(days=i) for i in range(7)])
-        start += datetime.timedelta(days=7)
-    return weeks
-
-
-def by_day(found: list[Item], days: list[datetime.date]) -> dict[datetime.date, list[Item]]:
-    """The items on each of `days` in the user's time zone; a meeting over several days is on
-    each of them."""
-    result: dict[datetime.date, list[Item]] = {day: [] for day in days}
-    for item in found:
-        first = timezone.localtime(item.start).date()
-        last = first
-        if item.end is not None and item.end > item.start:
-            # a meeting ending at midnight does not spill into the next day
-            last = timezone.localtime(item.end - datetime.timedelta(microseconds=1)).date()
-        day = first
-        while day <= last:
-            if day in result:
-                result[day].append(item)
-            day += datetime.timedelta(days=1)
-    return result
 
 
 # ---------------------------------------------------------------- the personal feed URL

@@ -1,34 +1,34 @@
-"""The calendar page (week and month), subscribing to the personal iCalendar feed, and the
+"""The calendar page (day, week, month), subscribing to the personal iCalendar feed, and the
 feed itself (the only page here that needs no login: its secret is the key)."""
 
 import datetime
 import zoneinfo
 from urllib.parse import urlencode
 
+from csp.constants import NONCE
+from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from kehu.activities.calendar import events as calendar_events
 from kehu.activities.calendar import services as calendar
 from kehu.core.access import users_in_scope
 from kehu.core.records import VersionConflict
 
-VIEWS = ("week", "month")
-#: the hours the week grid shows at least; it grows to fit earlier or later meetings
-DAY_START, DAY_END = 8, 19
-MONTH_CELL_ITEMS = 4
+#: FullCalendar's views the page may open on (`?view=`); phones open on the day
+VIEWS = {"day": "timeGridDay", "week": "timeGridWeek", "month": "dayGridMonth"}
 
 
 def _day_from(raw: str | None) -> datetime.date:
-    """The day asked for, or today for a missing, malformed or far-off one (the years 1 and
-    9999 would overflow the week's and month's edges)."""
+    """The day asked for, or today for a missing, malformed or far-off one."""
     try:
         day = datetime.date.fromisoformat(str(raw or ""))
     except ValueError:
@@ -36,116 +36,46 @@ def _day_from(raw: str | None) -> datetime.date:
     return day if 1900 <= day.year <= 2999 else timezone.localdate()
 
 
-def _link(view: str, day: datetime.date, owner, viewer) -> str:
-    params = {"view": view, "date": day.isoformat()}
-    if owner.pk != viewer.pk:
-        params["owner"] = owner.pk
-    return f"{reverse('calendar')}?{urlencode(params)}"
+class _Board:
+    """One calendar on the page: the owners whose events it shows."""
 
+    def __init__(self, owners: list) -> None:
+        self.owners = owners
 
-def _hours(found: list[calendar.Item]) -> tuple[int, int]:
-    start, end = DAY_START, DAY_END
-    for item in found:
-        if item.is_meeting:
-            local_start = timezone.localtime(item.start)
-            local_end = timezone.localtime(item.end or item.start)
-            if local_start.date() == local_end.date():
-                start = min(start, local_start.hour)
-                end = max(end, local_end.hour + (1 if local_end.minute else 0))
-    return start, max(end, start + 1)
+    def __str__(self) -> str:
+        return ", ".join(str(o) for o in self.owners)
 
-
-def _week_columns(days, grouped, first_hour: int, last_hour: int) -> list[dict]:
-    """Per day: its tasks, and its meetings placed on the hour grid (top and height in % of
-    the shown hours); a meeting outside the shown hours is clipped to them."""
-    span = (last_hour - first_hour) * 60
-    columns = []
-    for day in days:
-        midnight = calendar.local_midnight(day)
-        grid_start = midnight + datetime.timedelta(hours=first_hour)
-        grid_end = midnight + datetime.timedelta(hours=last_hour)
-        meetings, tasks = [], []
-        for item in grouped[day]:
-            if not item.is_meeting:
-                tasks.append(item)
-                continue
-            start = max(item.start, grid_start)
-            end = min(item.end or item.start, grid_end)
-            if end <= start:  # outside the shown hours of this day: list it with the tasks
-                tasks.append(item)
-                continue
-            top = (start - grid_start).total_seconds() / 60 / span * 100
-            height = max((end - start).total_seconds() / 60 / span * 100, 2.5)
-            meetings.append({"item": item, "top": f"{top:.2f}", "height": f"{height:.2f}"})
-        columns.append({"day": day, "meetings": meetings, "tasks": tasks})
-    return columns
+    @property
+    def query(self) -> str:
+        return urlencode([("owner", o.pk) for o in self.owners])
 
 
 @login_required
+@csp_update({"style-src": [NONCE], "font-src": ["data:"]})  # decision 0020
 def calendar_page(request):
+    """The calendar (FullCalendar: day, week, month); its events come from `calendar-events`.
+    Managers and administrators choose colleagues' calendars (`users_in_scope`), overlaid in
+    one calendar or side by side."""
     viewer = request.user
-    view = request.GET.get("view") if request.GET.get("view") in VIEWS else "week"
-    day = _day_from(request.GET.get("date"))
-    owner = calendar.owner_for(viewer, request.GET.get("owner"))
-    today = timezone.localdate()
-    if view == "week":
-        first, days = calendar.week_of(day)
-        weeks = [days]
-        previous, following = first - datetime.timedelta(days=7), first + datetime.timedelta(7)
-        title = _("Week of %(day)s") % {"day": first.isoformat()}
-    else:
-        weeks = calendar.month_grid(day)
-        days = [d for week in weeks for d in week]
-        first = day.replace(day=1)
-        previous = (first - datetime.timedelta(days=1)).replace(day=1)
-        following = (first + datetime.timedelta(days=32)).replace(day=1)
-        title = formats.date_format(first, "YEAR_MONTH_FORMAT")
-    start = calendar.local_midnight(days[0])
-    end = calendar.local_midnight(days[-1] + datetime.timedelta(days=1))
-    found = calendar.items(viewer, owner, start, end)
-    grouped = calendar.by_day(found, days)
+    chosen = calendar_events._owners(viewer, request.GET.getlist("owner"))
+    side_by_side = request.GET.get("layout") == "side" and len(chosen) > 1
+    boards = [_Board([o]) for o in chosen] if side_by_side else [_Board(chosen)]
+    chosen_ids = {o.pk for o in chosen}
+    language = translation.get_language() or ""
     context = {
         "nav": "calendar",
-        "view": view,
-        "title": title,
-        "owner": owner,
+        "view": VIEWS.get(request.GET.get("view", ""), ""),
+        "anchor": _day_from(request.GET.get("date")),
+        "now": timezone.localtime(),  # the user's wall clock, for the form's default time
         "owners": [
-            (u.pk, str(u), u.pk == owner.pk) for u in users_in_scope(viewer, "activities")[:200]
+            (u.pk, str(u), u.pk in chosen_ids)
+            for u in users_in_scope(viewer, "activities")[: calendar_events.OWNER_CHOICES]
         ],
-        "own": owner.pk == viewer.pk,
-        "today": today,
-        "anchor": day,
-        "empty": not found,
-        "links": {
-            "previous": _link(view, previous, owner, viewer),
-            "next": _link(view, following, owner, viewer),
-            "today": _link(view, today, owner, viewer),
-            "week": _link("week", day, owner, viewer),
-            "month": _link("month", day, owner, viewer),
-        },
-        "list_days": [(d, grouped[d]) for d in days if view == "week" or d.month == day.month],
+        "chosen": chosen,
+        "boards": boards,
+        "side_by_side": side_by_side,
+        "locale": "zh-cn" if language.startswith("zh") else "en",
     }
-    if view == "week":
-        first_hour, last_hour = _hours(found)
-        context["hours"] = [f"{h:02d}:00" for h in range(first_hour, last_hour)]
-        context["columns"] = _week_columns(days, grouped, first_hour, last_hour)
-        for column in context["columns"]:
-            column["link"] = _link("week", column["day"], owner, viewer)
-        context["grid_height"] = (last_hour - first_hour) * 44
-    else:
-        context["weeks"] = [
-            [
-                {
-                    "day": d,
-                    "items": grouped[d][:MONTH_CELL_ITEMS],
-                    "more": max(len(grouped[d]) - MONTH_CELL_ITEMS, 0),
-                    "outside": d.month != day.month,
-                    "link": _link("week", d, owner, viewer),
-                }
-                for d in week
-            ]
-            for week in weeks
-        ]
     return render(request, "activities/calendar.html", context)
 
 

@@ -34,7 +34,7 @@ def owner_names(cards: list) -> dict[int, str]:
 
 def render(cards: list, owners: dict[int, str], can_edit: bool) -> SafeString:
     today = timezone.localdate()
-    draggable = ' draggable="true"' if can_edit else ""
+    draggable = " data-movable" if can_edit else ""  # SortableJS drags it (board.js)
     parts = []
     for deal in cards:
         overdue = bool(deal.next_step_due and deal.next_step_due < today)

@@ -1,12 +1,13 @@
-// The pipeline board: drag a card onto another stage, or onto Won / Lost, to move the deal.
+// The pipeline board: drag a card onto another stage, or onto Won / Lost, to move the deal, with
+// a mouse or a finger (SortableJS, vendored: HTML5 drag-and-drop does not work on phones).
 // The server checks every move (stage of the same pipeline, a reason when lost, the version the
 // card was drawn with); after a move the board is read again, so counts and totals stay true.
 (() => {
   const board = document.querySelector("[data-board]");
-  if (!board || !board.dataset.canEdit) return;
+  if (!board || !board.dataset.canEdit || !window.Sortable) return;
   const message = document.getElementById("board-message");
   const csrf = JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRFToken"];
-  let dragged = null;
+  let sortables = [];
 
   function show(text) {
     message.textContent = text;
@@ -21,13 +22,14 @@
       const current = document.querySelector(selector);
       if (fresh && current) current.innerHTML = fresh.innerHTML;
     }
+    attach();
   }
 
   async function move(card, zone) {
     const body = new URLSearchParams({ stage: zone.dataset.drop, version: card.dataset.version });
     if (zone.dataset.kind === "lost") {
       const reason = window.prompt(board.dataset.reasonPrompt);
-      if (reason === null) return;
+      if (reason === null) return refresh(); // put the card back
       body.set("reason", reason);
     }
     card.classList.add("moving");
@@ -38,45 +40,28 @@
     });
     const answer = await response.json().catch(() => ({}));
     card.classList.remove("moving");
-    if (!response.ok) {
-      show(answer.error || board.dataset.moveFailed);
-      if (response.status === 409) await refresh();
-      return;
-    }
-    show("");
-    await refresh();
+    show(response.ok ? "" : answer.error || board.dataset.moveFailed);
+    await refresh(); // a refused move puts the card back where the server has it
   }
 
-  document.addEventListener("dragstart", (event) => {
-    const card = event.target.closest?.("[data-deal]");
-    if (!card) return;
-    dragged = card;
-    card.classList.add("dragging");
-    event.dataTransfer.effectAllowed = "move";
-    event.dataTransfer.setData("text/plain", card.dataset.deal);
-  });
-  document.addEventListener("dragend", () => {
-    dragged?.classList.remove("dragging");
-    document.querySelectorAll(".drop-over").forEach((zone) => zone.classList.remove("drop-over"));
-  });
-  document.addEventListener("dragover", (event) => {
-    const zone = event.target.closest?.("[data-drop]");
-    if (!zone || !dragged) return;
-    event.preventDefault();
-    event.dataTransfer.dropEffect = "move";
-    zone.classList.add("drop-over");
-  });
-  document.addEventListener("dragleave", (event) => {
-    const zone = event.target.closest?.("[data-drop]");
-    if (zone && !zone.contains(event.relatedTarget)) zone.classList.remove("drop-over");
-  });
-  document.addEventListener("drop", (event) => {
-    const zone = event.target.closest?.("[data-drop]");
-    if (!zone || !dragged) return;
-    event.preventDefault();
-    zone.classList.remove("drop-over");
-    const card = dragged;
-    dragged = null;
-    if (card.closest("[data-drop]") !== zone) move(card, zone);
-  });
+  function attach() {
+    sortables.forEach((sortable) => sortable.destroy());
+    sortables = [...document.querySelectorAll("[data-drop]")].map((zone) =>
+      Sortable.create(zone, {
+        group: { name: "deals", pull: !zone.dataset.kind, put: true },
+        sort: false, // the order in a stage is the server's
+        draggable: "[data-deal]",
+        forceFallback: true, // the same pointer-driven drag for mouse and touch
+        fallbackTolerance: 4,
+        delay: 150, // a finger that moves at once scrolls the board instead
+        delayOnTouchOnly: true,
+        ghostClass: "dragging",
+        onEnd: (event) => {
+          if (event.to !== event.from) move(event.item, event.to);
+        },
+      }),
+    );
+  }
+
+  attach();
 })();
