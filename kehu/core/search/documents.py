@@ -9,6 +9,7 @@ import functools
 import re
 
 from kehu.core import pinyin
+from kehu.core.simplified import to_simplified
 
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _RUNS = re.compile(rf"[{_CJK}]+|[^\W_{_CJK}]+", re.UNICODE)
@@ -38,8 +39,13 @@ def _pinyin_variants(run: str, is_person_name: bool) -> list[list[str]]:
 
 
 def name_tokens(text: str, is_person_name: bool = False) -> list[str]:
-    """Tokens that let a name be found by characters, pinyin (full, spaced) and initials."""
-    return list(_name_tokens((text or "").lower(), is_person_name))
+    """Tokens that let a name be found by characters, pinyin (full, spaced) and initials.
+
+    Traditional characters are written as simplified (張偉 → 张伟), as queries are, so either
+    form finds the other. Initials start at every syllable, so 上海星辰科技 is found by "xckj"
+    as well as "shxc" (a name of n syllables adds n - 2 short tokens).
+    """
+    return list(_name_tokens(to_simplified((text or "").lower()), is_person_name))
 
 
 @functools.lru_cache(maxsize=4096)  # names repeat a lot in imports; bounded to a few MB
@@ -62,7 +68,10 @@ def _name_tokens(text: str, is_person_name: bool) -> tuple[str, ...]:
     if any(_IS_CJK.match(r) for r in runs):
         for parts in joined_variants:
             tokens.append("".join(parts))
-            tokens.append("".join(p[0] for p in parts if p))
+            initials = "".join(p[0] for p in parts if p)
+            tokens.append(initials)
+            # one letter is already a prefix of a syllable token
+            tokens.extend(initials[i:] for i in range(1, len(initials) - 1))
     return tuple(tokens)
 
 
@@ -94,8 +103,9 @@ def build_document(*groups: list[str]) -> str:
 
 
 def query_tokens(query: str) -> list[str]:
-    """Tokens a user's query must all match (as prefixes)."""
-    query = (query or "").strip().lower()
+    """Tokens a user's query must all match (as prefixes); traditional characters are read as
+    simplified, as documents are."""
+    query = to_simplified((query or "").strip().lower())
     if not query:
         return []
     compact = re.sub(r"[\s()+\-.]", "", query)
