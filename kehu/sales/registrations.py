@@ -21,8 +21,8 @@ def register() -> None:
     from kehu.customers import views as customer_views
     from kehu.customers.fields import services as field_services
     from kehu.customers.models import CustomField
-    from kehu.sales.leads import importing
     from kehu.sales import search_kinds
+    from kehu.sales.leads import importing
     from kehu.sales.leads.models import Lead
 
     importing.register()

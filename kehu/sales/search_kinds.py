@@ -51,9 +51,7 @@ def _numbered(visible, query: str) -> list[dict]:
         return []
     rows = visible.filter(number__gte=number, number__lt=number + "\x7f", number__startswith=number)
     return list(
-        rows.order_by("number", "id").values("id", "number", "company__name")[
-            : everything.PER_KIND
-        ]
+        rows.order_by("number", "id").values("id", "number", "company__name")[: everything.PER_KIND]
     )
 
 
