@@ -1,6 +1,8 @@
 """REST route for the search over every record type (`GET /api/v1/search?q=`): the same
 groups, ranking and visibility as the search box and the command palette."""
 
+from typing import Any
+
 from ninja import Field, Query, Router, Schema
 
 from kehu.core.api_support import READ_ERRORS, ApiRequest, QueryParams
@@ -42,7 +44,7 @@ class SearchResults(Schema):
 @search_router.get(
     "", response={200: SearchResults, **READ_ERRORS}, summary="Search every record type"
 )
-def search_everything(request: ApiRequest, params: Query[SearchParams]):
+def search_everything(request: ApiRequest, params: Query[SearchParams]) -> dict[str, Any]:
     groups = everything.search_everything(request.auth, params.q, per_kind=params.limit)
     return {
         "groups": [

@@ -74,7 +74,9 @@ class Kind:
 _KINDS: dict[str, Kind] = {}
 
 
-def register_kind(key: str, title: str | Promise, find: Callable[[User, str], Iterable[Candidate]]):
+def register_kind(
+    key: str, title: str | Promise, find: Callable[[User, str], Iterable[Candidate]]
+) -> None:
     """Make records of kind `key` searchable; `find(user, query)` returns at most a few hundred
     candidates the user may see, in a fixed number of queries whatever the hits."""
     _KINDS[key] = Kind(key, title, find)
@@ -157,7 +159,10 @@ CANDIDATES = 200
 
 
 def document_candidates(
-    visible: QuerySet[Any], query: str, fields: list[str], candidate: Callable[[dict], Candidate]
+    visible: QuerySet[Any],
+    query: str,
+    fields: list[str],
+    candidate: Callable[[dict[str, Any]], Candidate],
 ) -> list[Candidate]:
     """Candidates of a kind with a search document (`search_text` and its index): the first
     CANDIDATES matches, plus any whose name is exactly the query (an exact match must not be
