@@ -49,6 +49,24 @@ def test_document_initials_stay_short():
     assert "s" not in tokens  # a single letter is already the start of a syllable
     assert search.name_tokens("张伟", is_person_name=True) == ["张", "伟", "张伟", "zhang", "wei",
                                                               "zhangwei", "zw"]  # fmt: skip
+    # a company named on a person's or a deal's document: its full initials only
+    related = search.name_tokens("上海星辰科技有限公司", every_initial=False)
+    assert "shxckjyxgs" in related and "xckjyxgs" not in related
+    # a very long name: runs of initials start at no more than 8 syllables after the first
+    long_name = search.name_tokens("中华人民共和国国家发展和改革委员会")
+    runs = [t for t in long_name if t.isascii() and t.endswith("wyh") and len(t) > 3]
+    assert len(runs) == 1 + search.documents.MAX_INITIAL_STARTS
+
+
+def test_a_person_is_found_by_their_companys_name_but_not_its_middle_initials(rep):
+    from kehu.customers.models import Person
+
+    company = make_company(rep, "上海星辰科技")
+    make_person(rep, "李娜", company=company.pk)
+    people = Person.objects.visible_to(rep)
+    assert [p.name for p in search.search(people, "星辰")] == ["李娜"]
+    assert [p.name for p in search.search(people, "shxc")] == ["李娜"]
+    assert not search.search(people, "xckj").exists()
 
 
 @pytest.mark.parametrize(
@@ -259,7 +277,7 @@ def test_the_palette_offers_actions_pages_and_records(client, rep, outsider):
 def test_the_migration_refreshes_documents_written_before(rep):
     """Customers 0016 / sales 0014: documents written by the old tokenizer gain the initials
     of every part and simplified characters, and keep what they held."""
-    from kehu.core.search.rebuilding import refresh_name_tokens
+    from kehu.core.search.rebuilding import OWN, PERSON, RELATED, refresh_name_tokens
     from kehu.customers.models import Company, Person
 
     company = make_company(rep, "上海星辰科技", email="hi@xingchen.cn")
@@ -272,11 +290,13 @@ def test_the_migration_refreshes_documents_written_before(rep):
     Company.objects.filter(pk=english.pk).update(search_text="acme")
     companies = Company.objects.visible_to(rep)
     assert not search.search(companies, "xckj").exists()
-    assert refresh_name_tokens(Company, None, ("name",), "default") == 1  # Acme is skipped
-    assert refresh_name_tokens(Person, "name", ("company__name",), "default") == 1
+    assert refresh_name_tokens(Company, {"name": OWN}, "default") == 1  # Acme is skipped
+    assert refresh_name_tokens(Person, {"name": PERSON, "company__name": RELATED}, "default") == 1
     assert [c.name for c in search.search(companies, "xckj")] == ["上海星辰科技"]
     assert [p.name for p in search.search(Person.objects.visible_to(rep), "陈国华")] == ["陳國華"]
-    assert [p.name for p in search.search(Person.objects.visible_to(rep), "xckj")] == ["陳國華"]
+    people = Person.objects.visible_to(rep)
+    assert [p.name for p in search.search(people, "shxckj")] == ["陳國華"]  # the company's
+    assert not search.search(people, "xckj").exists()  # a company's middle: the company only
     refreshed = Company.objects.get(pk=company.pk).search_text
     assert refreshed.startswith(old_company) and "hi" in refreshed.split()
-    assert refresh_name_tokens(Company, None, ("name",), "default") == 0  # nothing left to do
+    assert refresh_name_tokens(Company, {"name": OWN}, "default") == 0  # nothing left to do

@@ -22,6 +22,8 @@ SURNAME_READINGS = {
     "种": "chong", "折": "she", "翟": "zhai", "尉": "yu", "长": "chang", "秘": "bi",
 }  # fmt: skip
 MAX_TOKENS = 120
+#: runs of initials indexed from at most this many syllables after the first
+MAX_INITIAL_STARTS = 8
 
 
 def _pinyin_variants(run: str, is_person_name: bool) -> list[list[str]]:
@@ -38,18 +40,21 @@ def _pinyin_variants(run: str, is_person_name: bool) -> list[list[str]]:
     return [v for v in variants if v]
 
 
-def name_tokens(text: str, is_person_name: bool = False) -> list[str]:
+def name_tokens(text: str, is_person_name: bool = False, every_initial: bool = True) -> list[str]:
     """Tokens that let a name be found by characters, pinyin (full, spaced) and initials.
 
     Traditional characters are written as simplified (張偉 → 张伟), as queries are, so either
     form finds the other. Initials start at every syllable, so 上海星辰科技 is found by "xckj"
-    as well as "shxc" (a name of n syllables adds n - 2 short tokens).
+    as well as "shxc" (a name of n syllables adds up to n - 2 short tokens, at most
+    MAX_INITIAL_STARTS). A name that only describes the record (a person's company) passes
+    `every_initial=False`: a million people need not hold their companies' runs of initials.
     """
-    return list(_name_tokens(to_simplified((text or "").lower()), is_person_name))
+    simplified = to_simplified((text or "").lower())
+    return list(_name_tokens(simplified, is_person_name, every_initial))
 
 
 @functools.lru_cache(maxsize=4096)  # names repeat a lot in imports; bounded to a few MB
-def _name_tokens(text: str, is_person_name: bool) -> tuple[str, ...]:
+def _name_tokens(text: str, is_person_name: bool, every_initial: bool) -> tuple[str, ...]:
     tokens: list[str] = []
     runs = _RUNS.findall(text)
     joined_variants: list[list[str]] = [[]]
@@ -70,8 +75,9 @@ def _name_tokens(text: str, is_person_name: bool) -> tuple[str, ...]:
             tokens.append("".join(parts))
             initials = "".join(p[0] for p in parts if p)
             tokens.append(initials)
-            # one letter is already a prefix of a syllable token
-            tokens.extend(initials[i:] for i in range(1, len(initials) - 1))
+            if every_initial:  # one letter is already the start of a syllable token
+                ends = min(len(initials) - 1, MAX_INITIAL_STARTS + 1)
+                tokens.extend(initials[i:] for i in range(1, ends))
     return tuple(tokens)
 
 

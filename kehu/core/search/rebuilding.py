@@ -21,12 +21,15 @@ from kehu.core.search.documents import build_document, name_tokens
 BATCH = 5000
 
 
-def refresh_name_tokens(
-    model: Any, person_name: str | None, other_names: tuple[str, ...], using: str
-) -> int:
-    """Refresh `model`'s documents from its name columns (`person_name` read with surname
-    readings; `other_names` as plain names, e.g. "company__name"); returns rows changed."""
-    names = ([person_name] if person_name else []) + list(other_names)
+#: how a name column is tokenized: a person's name (surname readings), the record's own name,
+#: or a name that describes it (a person's company: no runs of initials from its middle)
+PERSON, OWN, RELATED = "person", "own", "related"
+
+
+def refresh_name_tokens(model: Any, names: dict[str, str], using: str) -> int:
+    """Refresh `model`'s documents from its name columns (`{"name": PERSON, "company__name":
+    RELATED}`); returns the number of rows changed."""
+    kinds = list(names.values())
     rows = model._base_manager.using(using).order_by("id")
     table = model._meta.db_table
     changed = 0
@@ -41,8 +44,10 @@ def refresh_name_tokens(
             texts = [value or "" for value in values]
             if all(text.isascii() for text in texts):
                 continue
-            groups = [name_tokens(text, is_person_name=bool(person_name) and i == 0)
-                      for i, text in enumerate(texts)]  # fmt: skip
+            groups = [
+                name_tokens(text, is_person_name=kind == PERSON, every_initial=kind != RELATED)
+                for text, kind in zip(texts, kinds, strict=True)
+            ]
             fresh = build_document((document or "").split(), *groups)  # old order kept
             if fresh != document:
                 updates.append((fresh, pk))

@@ -4,13 +4,14 @@
 
 from django.db import migrations
 
-from kehu.core.search.rebuilding import refresh_name_tokens
+from kehu.core.search.rebuilding import OWN, PERSON, RELATED, refresh_name_tokens
 
 
 def forwards(apps, schema_editor):
     using = schema_editor.connection.alias
-    refresh_name_tokens(apps.get_model("customers", "Person"), "name", ("company__name",), using)
-    refresh_name_tokens(apps.get_model("customers", "Company"), None, ("name",), using)
+    people = apps.get_model("customers", "Person")
+    refresh_name_tokens(people, {"name": PERSON, "company__name": RELATED}, using)
+    refresh_name_tokens(apps.get_model("customers", "Company"), {"name": OWN}, using)
 
 
 class Migration(migrations.Migration):

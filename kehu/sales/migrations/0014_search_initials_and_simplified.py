@@ -3,13 +3,15 @@ simplified form of traditional characters, as people's and companies' do (custom
 
 from django.db import migrations
 
-from kehu.core.search.rebuilding import refresh_name_tokens
+from kehu.core.search.rebuilding import OWN, PERSON, RELATED, refresh_name_tokens
 
 
 def forwards(apps, schema_editor):
     using = schema_editor.connection.alias
-    refresh_name_tokens(apps.get_model("sales", "Lead"), "name", ("company_name",), using)
-    refresh_name_tokens(apps.get_model("sales", "Deal"), None, ("name", "company__name"), using)
+    leads = apps.get_model("sales", "Lead")
+    refresh_name_tokens(leads, {"name": PERSON, "company_name": OWN}, using)
+    deals = apps.get_model("sales", "Deal")
+    refresh_name_tokens(deals, {"name": OWN, "company__name": RELATED}, using)
 
 
 class Migration(migrations.Migration):
