@@ -125,12 +125,18 @@ def match_rank(query: str, name: str) -> int:
     have = _compact(name)
     if not wanted:
         return CONTAINS
-    spelled, initials = _spellings(name)
-    if wanted in (have, spelled):
+    if wanted == have:
         return EXACT
-    if have.startswith(wanted) or (spelled and spelled.startswith(wanted)):
+    if have.startswith(wanted):
         return START
-    if wanted.isascii() and wanted.isalpha() and wanted in initials:
+    if not wanted.isascii():  # pinyin is ASCII: a Chinese query needs no readings
+        return CONTAINS
+    spelled, initials = _spellings(name)
+    if spelled == wanted:
+        return EXACT
+    if spelled and spelled.startswith(wanted):
+        return START
+    if wanted.isalpha() and wanted in initials:
         return INITIALS
     return CONTAINS
 
