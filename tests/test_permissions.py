@@ -224,6 +224,7 @@ UI_RULES: dict[str, Rule] = {
     # everyone signed in; lists show only what each may see
     "home": Rule(get=ANYONE, shows=("person", "company")),
     "search": Rule(get=ANYONE, query="q=simaxiangru", shows=("person",)),
+    "palette": Rule(get=ANYONE, query="q=simaxiangru", shows=("person",)),
     "profile": Rule(get=ANYONE),
     # changing one's own address (the request needs the password and an SMTP server: tested in
     # tests/accounts/test_email_change.py); the mailed link works only for the user it is for
@@ -488,6 +489,7 @@ API_RULES: dict[str, Rule] = {
         get=None, post=statuses(403, admin=204), target="email_template"
     ),
     "GET /api/v1/people": Rule(get=ANYONE, shows=("person",), query="q=simaxiangru"),
+    "GET /api/v1/search": Rule(get=ANYONE, shows=("person",), query="q=simaxiangru"),
     "POST /api/v1/people": Rule(get=None, post={"readonly": 403, "outsider": 201}),
     "GET /api/v1/people/{person_id}": Rule(get=READ),
     "PATCH /api/v1/people/{person_id}": Rule(get=None, post={**API_CHANGE_OWN, "owner": 200}),
@@ -1089,6 +1091,38 @@ def test_search_by_name_never_shows_hidden_records(world):
             assert link in page.content.decode(), persona
             assert link in popup.content.decode(), persona
             assert ids == [person.pk], persona
+
+
+@pytest.mark.parametrize("kind", ["company", "deal", "lead", "quote", "order"])
+def test_the_search_over_every_type_never_shows_hidden_records(world, kind):
+    """The search box, the palette and GET /api/v1/search find each kind of record only for
+    those who may see it; the others get no group for it at all, not even a count."""
+    users, objects = world
+    record = objects[kind]
+    query = {
+        "company": "mgkj",  # initials from the middle: 秘阁科技 of 青云秘阁科技有限公司
+        "deal": "精密仪器",
+        "lead": "欧阳修",
+        "quote": getattr(record, "number", ""),
+        "order": getattr(record, "number", ""),
+    }[kind]
+    link = MARKERS[kind](record)[-1]
+    for persona in PERSONAS:
+        client = client_for(users[persona])
+        pages = [
+            client.get("/search/", {"q": query}),
+            client.get("/search/", {"q": query}, headers={"HX-Request": "true"}),
+            client.get("/palette/", {"q": query}),
+        ]
+        api = client.get("/api/v1/search", {"q": query})
+        assert all(page.status_code == 200 for page in pages) and api.status_code == 200
+        kinds = {group["type"] for group in api.json()["groups"]}
+        if persona in HIDDEN_FROM:
+            assert all(link not in page.content.decode() for page in pages), persona
+            assert kind not in kinds, persona
+        else:
+            assert all(link in page.content.decode() for page in pages), (persona, kind)
+            assert kind in kinds, persona
 
 
 def test_notifications_are_only_their_own(world):

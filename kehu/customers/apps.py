@@ -9,7 +9,9 @@ class CustomersConfig(AppConfig):
 
     def ready(self) -> None:
         from kehu.core import recovery
-        from kehu.customers import tasks
+        from kehu.customers import search_kinds, tasks
+
+        search_kinds.register()  # people and companies in the search over every record type
 
         # an import holds a lease while it runs: a run whose lease ran out is dead, its job
         # is resumed from the last committed batch (docs/operations.md, "After a crash")

@@ -27,7 +27,7 @@ def person_search_text(name: str, email: str, phone: str, company_name: str) -> 
         search.name_tokens(name, is_person_name=True),
         search.plain_tokens(email),
         search.phone_tokens(phone, national_digits(phone)) if phone else [],
-        search.name_tokens(company_name),
+        search.name_tokens(company_name, every_initial=False),
     )
 
 

@@ -21,10 +21,12 @@ def register() -> None:
     from kehu.customers import views as customer_views
     from kehu.customers.fields import services as field_services
     from kehu.customers.models import CustomField
+    from kehu.sales import search_kinds
     from kehu.sales.leads import importing
     from kehu.sales.leads.models import Lead
 
     importing.register()
+    search_kinds.register()
     field_services.register_entity(CustomField.Entity.LEAD, Lead, "cf_l_")
     if company_deals not in customer_views.COMPANY_SECTIONS:
         customer_views.COMPANY_SECTIONS.append(company_deals)

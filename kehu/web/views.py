@@ -3,10 +3,11 @@ from django.db import InterfaceError, OperationalError, connection
 from django.http import JsonResponse
 from django.shortcuts import render
 
-from kehu.core import search, unavailable
+from kehu.core import unavailable
+from kehu.core.search import everything
 from kehu.customers.models import Company, Person
 
-SEARCH_LIMIT = 8
+SEARCH_LIMIT = 5  # hits per kind in the popup under the box
 
 
 @login_required
@@ -24,22 +25,13 @@ def home(request):
 
 @login_required
 def global_search(request):
-    """People and companies matching the box at the top of every page (htmx or full page)."""
-    q = (request.GET.get("q") or "").strip()
-    people = companies = []
-    if q:
-        people = list(
-            search.search(Person.objects.visible_to(request.user), q)
-            .select_related("company")
-            .order_by("name", "id")[:SEARCH_LIMIT]
-        )
-        companies = list(
-            search.search(Company.objects.visible_to(request.user), q).order_by("name", "id")[
-                :SEARCH_LIMIT
-            ]
-        )
+    """Records of every kind matching the box at the top of every page (htmx or full page),
+    grouped by kind, best match first (`kehu.core.search.everything`)."""
+    q = everything.clean_query(request.GET.get("q") or "")
+    per_kind = SEARCH_LIMIT if request.htmx else 20
+    groups = everything.search_everything(request.user, q, per_kind=per_kind) if q else []
     template = "web/search_results.html" if request.htmx else "web/search_page.html"
-    return render(request, template, {"q": q, "people": people, "companies": companies})
+    return render(request, template, {"q": q, "groups": groups})
 
 
 def healthz(request):

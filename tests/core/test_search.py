@@ -7,6 +7,7 @@ from django.db import connection
 from django.db.models import Q
 
 from kehu.core import search
+from kehu.core.search import postgres_vector, sqlite_fts
 from kehu.customers import services
 from kehu.customers.models import Company, Person
 from tests.factories import make_company, make_person
@@ -130,9 +131,9 @@ on_postgresql = pytest.mark.skipif(
 
 @pytest.fixture
 def fresh_statistics():
-    search._stats_cache.clear()
+    postgres_vector._stats_cache.clear()
     yield
-    search._stats_cache.clear()
+    postgres_vector._stats_cache.clear()
 
 
 @on_postgresql
@@ -143,7 +144,7 @@ def test_walking_rows_finds_the_same_matches_as_the_index(rep, outsider, monkeyp
     for name in ("张伟", "王伟", "Zhang Wei", "李娜", "张伟明", "Weiss Zhang", "张三"):
         make_person(rep, name)
     make_person(outsider, "张伟华")
-    monkeypatch.setattr(search, "_walk_rows", lambda qs, tokens, cap: walk_rows)
+    monkeypatch.setattr(postgres_vector, "walk_rows", lambda qs, tokens, cap: walk_rows)
     visible = Person.objects.visible_to(rep)
     assert found(rep, "伟") == {"张伟", "王伟", "张伟明"}
     assert found(rep, "zhang wei") == {"张伟", "Zhang Wei", "张伟明", "Weiss Zhang"}
@@ -166,16 +167,17 @@ def test_common_terms_are_walked_and_rare_ones_read_from_the_index(
         make_person(rep, "王伟" if i % 2 else f"李{chr(0x5A1C + i)}")
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE customers_person")
-    rows, shares = search._search_stats("default", "customers_person")
+    rows, shares = postgres_vector._search_stats("default", "customers_person")
     assert rows == 40 and shares["伟"] == pytest.approx(0.5, abs=0.05)
     visible = Person.objects.visible_to(rep)
     # at 40 rows the index always costs less; make it dear to see the walk chosen
-    assert search._walk_rows(visible, ["伟"], cap=5) == 0
-    monkeypatch.setattr(search, "INDEX_ENTRY_COST", 1000.0)
-    walk = search._walk_rows(visible, ["伟"], cap=5)
-    assert walk == math.ceil(search.WALK_MARGIN * 5 / shares["伟"])  # rows expected for 5, twice
-    assert search._walk_rows(visible, ["wa"], cap=5) > 0  # "wang" and its prefix terms
-    assert search._walk_rows(visible, ["伟", "龘"], cap=5) == 0
+    assert postgres_vector.walk_rows(visible, ["伟"], cap=5) == 0
+    monkeypatch.setattr(postgres_vector, "INDEX_ENTRY_COST", 1000.0)
+    walk = postgres_vector.walk_rows(visible, ["伟"], cap=5)
+    # the rows expected to hold 5 matches, twice
+    assert walk == math.ceil(postgres_vector.WALK_MARGIN * 5 / shares["伟"])
+    assert postgres_vector.walk_rows(visible, ["wa"], cap=5) > 0  # "wang" and its prefix terms
+    assert postgres_vector.walk_rows(visible, ["伟", "龘"], cap=5) == 0
     assert search.search(visible, "伟", cap=5).count() == 5
 
 
@@ -187,7 +189,7 @@ def test_sqlite_capped_search_finds_every_visible_match_whichever_way_it_reads(
     """The walk over the index, and the two ways on when it is cut short (the rows of the
     owners in scope; every match checked against the query), give distinct visible matches,
     as many as the cap allows, and all of them when there are fewer."""
-    monkeypatch.setattr(search, "SQLITE_WALK_ENTRIES", walk_entries)
+    monkeypatch.setattr(sqlite_fts, "SQLITE_WALK_ENTRIES", walk_entries)
     for owner, name in [(outsider, "王一"), (outsider, "王二"), (rep, "王三"), (teammate, "王四"),
                         (outsider, "王五"), (rep, "王六"), (rep, "李七")]:  # fmt: skip
         make_person(owner, name)
@@ -213,14 +215,14 @@ def test_sqlite_capped_search_finds_every_visible_match_whichever_way_it_reads(
 def test_sqlite_reads_a_narrow_scope_through_its_owner_index(rep, admin_user, monkeypatch):
     """When the walk is cut short, a query keeping some owners' rows is read through them (the
     query names `+id`, so SQLite does not start from the match list); others are not."""
-    monkeypatch.setattr(search, "SQLITE_WALK_ENTRIES", 1)
+    monkeypatch.setattr(sqlite_fts, "SQLITE_WALK_ENTRIES", 1)
     make_person(admin_user, "王一")
     make_person(admin_user, "王二")
     make_person(rep, "王三")
     mine = Person.objects.visible_to(rep)
-    assert search._kept_by_owner(mine)
-    assert search._kept_by_owner(Person.objects.visible_to(admin_user).filter(owner=rep))
-    assert not search._kept_by_owner(Person.objects.visible_to(admin_user))
-    assert not search._kept_by_owner(Person.objects.filter(Q(owner=rep) | Q(name="王一")))
+    assert sqlite_fts._kept_by_owner(mine)
+    assert sqlite_fts._kept_by_owner(Person.objects.visible_to(admin_user).filter(owner=rep))
+    assert not sqlite_fts._kept_by_owner(Person.objects.visible_to(admin_user))
+    assert not sqlite_fts._kept_by_owner(Person.objects.filter(Q(owner=rep) | Q(name="王一")))
     assert "+" in str(search.search(mine, "王", cap=5).query)
     assert "+" not in str(search.search(Person.objects.all(), "王", cap=5).query)

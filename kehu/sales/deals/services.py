@@ -159,7 +159,9 @@ def _set_fields(deal: Deal, changes: dict[str, Any]) -> None:
 
 def deal_document(deal: Deal) -> str:
     company = deal.company.name if deal.company_id and deal.company else ""
-    return search.build_document(search.name_tokens(deal.name), search.name_tokens(company))
+    return search.build_document(
+        search.name_tokens(deal.name), search.name_tokens(company, every_initial=False)
+    )
 
 
 def _record_stage_change(actor: User, deal: Deal, changes: dict[str, Any], created: bool) -> None:

@@ -187,3 +187,110 @@ function applyGeometry(root) {
 
 applyGeometry(document);
 document.addEventListener("htmx:load", (event) => applyGeometry(event.target));
+
+// The command palette (Ctrl/⌘+K or the ⌘K button): a combobox over a listbox the server fills
+// with actions, pages and records (/palette/?q=); arrows choose, Enter opens, Esc closes.
+// "?" shows the keyboard shortcuts. See docs/shortcuts.md.
+const palette = {
+  dialog: () => document.getElementById("palette"),
+  input: () => document.getElementById("palette-input"),
+  list: () => document.getElementById("palette-options"),
+  request: 0,
+  timer: null,
+
+  open() {
+    const dialog = palette.dialog();
+    if (!dialog || dialog.open) return;
+    document.getElementById("shortcuts")?.close();
+    palette.input().value = "";
+    dialog.showModal();
+    palette.input().focus();
+    palette.load("");
+  },
+
+  load(query) {
+    const dialog = palette.dialog();
+    const ticket = ++palette.request;
+    const url = `${dialog.dataset.paletteUrl}?q=${encodeURIComponent(query)}`;
+    fetch(url, { credentials: "same-origin", headers: { "HX-Request": "true" } })
+      .then((response) => (response.ok ? response.text() : ""))
+      .then((html) => {
+        if (ticket !== palette.request) return; // an answer to an older query
+        palette.list().innerHTML = html;
+        palette.choose(0);
+      })
+      .catch(() => {});
+  },
+
+  options: () => Array.from(palette.list().querySelectorAll("[role=option]")),
+
+  choose(index) {
+    const options = palette.options();
+    const input = palette.input();
+    options.forEach((option, i) => option.setAttribute("aria-selected", i === index ? "true" : "false"));
+    const chosen = options[index];
+    if (chosen) {
+      input.setAttribute("aria-activedescendant", chosen.id);
+      chosen.scrollIntoView({ block: "nearest" });
+    } else {
+      input.removeAttribute("aria-activedescendant");
+    }
+  },
+
+  move(step) {
+    const options = palette.options();
+    if (!options.length) return;
+    const current = options.findIndex((option) => option.getAttribute("aria-selected") === "true");
+    palette.choose((current + step + options.length) % options.length);
+  },
+
+  go() {
+    const chosen = palette.list().querySelector("[role=option][aria-selected=true]");
+    if (chosen) window.location.assign(chosen.href);
+  },
+};
+
+document.addEventListener("keydown", (event) => {
+  const typing = event.target.closest("input, textarea, select, [contenteditable]");
+  if ((event.ctrlKey || event.metaKey) && !event.altKey && event.key.toLowerCase() === "k") {
+    if (!palette.dialog()) return;
+    event.preventDefault();
+    palette.open();
+    return;
+  }
+  if (event.key === "?" && !typing && !event.ctrlKey && !event.metaKey) {
+    const shortcuts = document.getElementById("shortcuts");
+    if (shortcuts && !shortcuts.open && !palette.dialog()?.open) {
+      event.preventDefault();
+      shortcuts.showModal();
+    }
+    return;
+  }
+  if (event.target.id === "palette-input") {
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      palette.move(event.key === "ArrowDown" ? 1 : -1);
+    } else if (event.key === "Enter") {
+      event.preventDefault();
+      palette.go();
+    }
+  }
+});
+
+document.addEventListener("input", (event) => {
+  if (event.target.id !== "palette-input") return;
+  clearTimeout(palette.timer);
+  const query = event.target.value;
+  palette.timer = setTimeout(() => palette.load(query), 120);
+});
+
+document.addEventListener("click", (event) => {
+  if (event.target.closest("[data-palette-open]")) {
+    palette.open();
+    return;
+  }
+  // a click on the backdrop (the dialog itself, outside its box) closes it
+  if (event.target === palette.dialog() || event.target === document.getElementById("shortcuts")) {
+    event.target.close();
+  }
+});
