@@ -12,6 +12,7 @@ from kehu.core.api_support import Input, RowId
 from kehu.core.contact import display_phone
 from kehu.core.record_api import RecordQueries
 from kehu.customers import services
+from kehu.customers.duplicates.api import add_merge_routes
 from kehu.customers.api.customer_routes import (
     CUSTOM_DOC,
     TAGS_DOC,
@@ -100,6 +101,7 @@ def company_out(company: Company) -> dict:
     }
 
 
+add_merge_routes(companies_router, "company", "companies")
 add_customer_routes(
     companies_router,
     __name__,

@@ -13,6 +13,7 @@ from kehu.core.api_support import Input, RowId
 from kehu.core.contact import display_phone
 from kehu.core.record_api import RecordQueries
 from kehu.customers import queries, services
+from kehu.customers.duplicates.api import add_merge_routes
 from kehu.customers.api.customer_routes import (
     CUSTOM_DOC,
     TAGS_DOC,
@@ -114,6 +115,7 @@ def person_out(person: Person) -> dict:
     }
 
 
+add_merge_routes(people_router, "person", "people")
 add_customer_routes(
     people_router,
     __name__,

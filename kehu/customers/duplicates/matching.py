@@ -53,6 +53,12 @@ CITY_PREFIXES = (
     "福州", "无锡", "东莞", "佛山", "珠海", "昆明", "香港", "台北", "澳门",
 )  # fmt: skip
 _SORTED_SUFFIXES = sorted(LEGAL_SUFFIXES, key=len, reverse=True)
+#: what a firm does, often added or left out after its name (字节跳动 / 字节跳动科技); stripped
+#: from the end once, unless nothing would be left (北京科技有限公司 has no name to compare)
+INDUSTRY_WORDS = (
+    "科技", "技术", "信息", "网络", "软件", "贸易", "电子商务", "电子", "实业", "投资", "控股",
+    "咨询", "服务", "发展", "国际", "中国", "传媒", "文化",
+)  # fmt: skip
 
 
 def _fold(text: str) -> str:
@@ -68,19 +74,26 @@ def name_key(name: str) -> str:
 
 @functools.lru_cache(maxsize=65536)
 def pinyin_key(name: str, is_person: bool = True) -> str:
-    """How a name sounds: its pinyin syllables (surname reading for people) or Latin words,
-    sorted, so 张伟, 張偉, "Zhang Wei" and "Wei Zhang" share one key."""
-    parts: list[str] = []
+    """How a name sounds, as one word. A person's surname and given name (or Latin words) are
+    sorted, so 张伟, 張偉, "Zhang Wei" and "Wei Zhang" share "weizhang", and 单雄信 (surname
+    reading shan) and "Shan Xiongxin" share "shanxiongxin"; a company's sounds stay in order
+    (星辰科技 and "Xingchen Keji": "xingchenkeji")."""
+    groups: list[str] = []
     words = _WORDS.findall(_fold(name))
     for index, word in enumerate(words):
         if _IS_CJK.match(word):
             syllables = pinyin.syllables(word)
-            if is_person and index == 0 and syllables and word[0] in SURNAME_READINGS:
-                syllables = [SURNAME_READINGS[word[0]], *syllables[1:]]
-            parts.extend(syllables)
+            if is_person and index == 0 and syllables:
+                if word[0] in SURNAME_READINGS:
+                    syllables = [SURNAME_READINGS[word[0]], *syllables[1:]]
+                # a two-character surname (欧阳) is rare enough to read as surname + given
+                groups.extend([syllables[0], "".join(syllables[1:])])
+            else:
+                groups.append("".join(syllables))
         else:
-            parts.append(word)
-    return " ".join(sorted(parts))
+            groups.append(word)
+    groups = [group for group in groups if group]
+    return "".join(sorted(groups) if is_person else groups)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -107,7 +120,14 @@ def company_key(name: str) -> str:
             if words.startswith("市"):
                 words = words[1:]
             break
-    return words.replace(" ", "")
+    words = words.replace(" ", "")
+    for word in INDUSTRY_WORDS:
+        if words == word:
+            return ""  # only what the firm does: no name to compare
+        if words.endswith(word) and len(words) > len(word) + 1:
+            words = words[: -len(word)]
+            break
+    return words
 
 
 def website_key(url: str) -> str:
@@ -167,12 +187,16 @@ def _names_alike(a: str, b: str, is_person: bool) -> tuple[str, int] | None:
     sound_a, sound_b = pinyin_key(a, is_person), pinyin_key(b, is_person)
     if sound_a and sound_a == sound_b:
         return "pinyin_name_same_company", 80
-    # two-character Chinese names differ in half their letters with one typo: compare sounds
-    if sound_a and sound_b and fuzz.ratio(sound_a, sound_b) >= 88:
-        return "similar_name_same_company", 70
-    if len(key_a) >= 4 and fuzz.token_sort_ratio(a.lower(), b.lower()) >= 88:
-        return "similar_name_same_company", 70
+    # Latin names one slip apart (Micheal / Michael), with the same initials (Anna / Hanna
+    # are two people); Chinese names differing by one character are different people
+    if a.isascii() and b.isascii() and len(key_a) >= 6 and _initials(a) == _initials(b):
+        if fuzz.token_sort_ratio(a.lower(), b.lower()) >= 90:
+            return "similar_name_same_company", 70
     return None
+
+
+def _initials(name: str) -> list[str]:
+    return sorted(word[0] for word in _WORDS.findall(name.lower()))
 
 
 def match_people(a: PersonFacts, b: PersonFacts) -> Match:
@@ -198,9 +222,9 @@ def match_companies(a: CompanyFacts, b: CompanyFacts) -> Match:
     if key_a and key_a == key_b:
         found["same_company_name"] = 90
     elif key_a and key_b:
-        if pinyin_key(key_a, False).replace(" ", "") == pinyin_key(key_b, False).replace(" ", ""):
+        if pinyin_key(key_a, False) == pinyin_key(key_b, False):
             found["pinyin_company_name"] = 75
-        elif min(len(key_a), len(key_b)) >= 4 and fuzz.ratio(key_a, key_b) >= 90:
+        elif min(len(key_a), len(key_b)) >= 6 and fuzz.ratio(key_a, key_b) >= 92:
             found["similar_company_name"] = 70
     if a.email and a.email.lower() == (b.email or "").lower():
         found["same_email"] = 80

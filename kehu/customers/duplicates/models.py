@@ -50,7 +50,7 @@ class DuplicatePair(models.Model):
         ]
         indexes = [
             # the queue: open pairs of a kind, best first
-            models.Index(fields=["kind", "-score", "id"], condition=OPEN, name="dup_queue_idx"),
+            models.Index(fields=["kind", "-score", "-id"], condition=OPEN, name="dup_queue_idx"),
         ]
 
     def __str__(self) -> str:
