@@ -124,3 +124,22 @@ def _int_or_none(value: Any) -> int | None:
         return int(value) if value not in (None, "") else None
     except (TypeError, ValueError):
         return None
+
+
+def merges_into(kind: str, survivor_id: int, limit: int = 5) -> list[Any]:
+    """The latest merges into a record that are not undone (its page offers to undo them)."""
+    from kehu.customers.duplicates.models import Merge
+
+    merges = Merge.objects.filter(kind=kind, survivor_id=survivor_id, undone_at__isnull=True)
+    return list(merges.select_related("merged_by").order_by("-merged_at", "-id")[:limit])
+
+
+def merged_into(record: Any) -> list[Any] | None:
+    """[id, name] of the record a binned record was merged into, if that is why it is binned."""
+    from kehu.core import audit
+
+    last = audit.history(record).filter(action__in=["merge", "delete", "restore"]).first()
+    if last is None or last.action != "merge":
+        return None
+    found: list[Any] | None = last.changes.get("_merged_into")
+    return found
