@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from kehu.core import visibility
 from kehu.core.api_support import (
@@ -18,6 +18,7 @@ from kehu.core.api_support import (
     ApiRequest,
     Input,
     PageParams,
+    QueryParams,
     RowId,
     page_of,
 )
@@ -65,7 +66,7 @@ class ScanOut(Schema):
     finished_at: datetime.datetime | None
 
 
-class CheckIn(Input):
+class CheckIn(QueryParams):
     kind: Kind = "person"
     name: str = Field("", max_length=200)
     email: str = Field("", max_length=254)
@@ -135,13 +136,13 @@ def last_scan(request: ApiRequest):
 @duplicates_router.post("/scan", response={202: ScanOut, **WRITE_ERRORS}, summary="Start a scan")
 def start_scan(request: ApiRequest):
     """Administrators: look for duplicates among all people and companies in the background."""
-    return 202, scans.start_scan(request.auth)
+    return Status(202, scans.start_scan(request.auth))
 
 
-@duplicates_router.post(
-    "/check", response={200: CheckOut, **WRITE_ERRORS}, summary="Check before saving"
+@duplicates_router.get(
+    "/check", response={200: CheckOut, **READ_ERRORS}, summary="Check before saving"
 )
-def check(request: ApiRequest, payload: CheckIn):
+def check(request: ApiRequest, payload: Query[CheckIn]):
     """The likely duplicates you can see of a record you are about to create or change; call it
     before `POST /people` or `/companies` (nothing is saved)."""
     data: dict[str, Any] = payload.dict()

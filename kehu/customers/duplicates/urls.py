@@ -8,8 +8,8 @@ urlpatterns = [
     path("duplicates/pairs/<int:pk>/dismiss/", views.dismiss, name="duplicates-dismiss"),
     path("duplicates/people/", views.queue, {"kind": "person"}, name="duplicates-person"),
     path("duplicates/companies/", views.queue, {"kind": "company"}, name="duplicates-company"),
-    path("people/merge/", views.merge_page, {"kind": "person"}, name="person-merge"),
-    path("companies/merge/", views.merge_page, {"kind": "company"}, name="company-merge"),
+    path("people/<int:pk>/merge/", views.merge_page, {"kind": "person"}, name="person-merge"),
+    path("companies/<int:pk>/merge/", views.merge_page, {"kind": "company"}, name="company-merge"),
     path("people/merges/<int:pk>/undo/", views.undo, {"kind": "person"}, name="person-merge-undo"),
     path(
         "companies/merges/<int:pk>/undo/", views.undo, {"kind": "company"}, name="company-merge-undo"

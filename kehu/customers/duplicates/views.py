@@ -85,16 +85,20 @@ def _ids(raw: str) -> list[int]:
 
 
 @login_required
-def merge_page(request, kind: str):
-    """GET ?ids=1,2: the records side by side; POST merges them."""
+def merge_page(request, kind: str, pk: int):
+    """The record `pk` side by side with the records `?with=2,3` names (a form asks for them
+    when none is named); POST merges them."""
     user = request.user
-    ids = _ids(request.GET.get("ids") or request.POST.get("ids") or "")
-    if len(ids) < 2 or len(set(ids)) != len(ids) or len(ids) > merging.MAX_MERGED:
+    others = _ids(request.POST.get("with") or request.GET.get("with") or "")
+    ids = [pk, *(other for other in others if other != pk)]
+    if len(ids) > merging.MAX_MERGED or len(set(ids)) != len(ids):
         raise Http404
     records = merging.load_for_merge(kind, user, ids)
     survivor_id = _survivor(request, ids)
     errors: list[str] = []
-    if request.method == "POST":
+    if request.method == "POST" and len(ids) < 2:
+        errors.append(_("Choose at least one other record to merge."))
+    elif request.method == "POST":
         others = [pk for pk in ids if pk != survivor_id]
         names = merge_fields.choice_names(kind, records)
         choices = {name: request.POST[f"f_{name}"] for name in names if f"f_{name}" in request.POST}
@@ -127,7 +131,7 @@ def merge_page(request, kind: str):
         "kind": kind,
         "records": records,
         "rows": rows,
-        "ids": ",".join(map(str, ids)),
+        "with": ",".join(map(str, ids[1:])),
         "survivor_id": survivor_id,
         "counts": counts,
         "errors": errors,

@@ -60,11 +60,11 @@ def test_queue_merge_and_undo_through_the_pages(rep):
     client = client_for(rep)
     queue = client.get(reverse("duplicates-person"))
     assert queue.status_code == 200 and "Li Na" in queue.content.decode()
-    merge_url = reverse("person-merge") + f"?ids={keep.pk},{other.pk}"
+    merge_url = reverse("person-merge", args=[keep.pk]) + f"?with={other.pk}"
     page = client.get(merge_url)
     assert page.status_code == 200
     done = client.post(
-        merge_url, {"ids": f"{keep.pk},{other.pk}", "survivor": keep.pk, "f_name": other.pk}
+        merge_url, {"with": f"{other.pk}", "survivor": keep.pk, "f_name": other.pk}
     )
     assert done.status_code == 302
     assert Person.objects.get(pk=keep.pk).name == "Li Na"
@@ -92,7 +92,7 @@ def test_outsiders_get_404_naming_nothing(rep, outsider):
     pair = DuplicatePair.objects.create(kind="person", person_a=a, person_b=b, score=85)
     client = client_for(outsider)
     assert "秘密" not in client.get(reverse("duplicates-person")).content.decode()
-    page = client.get(reverse("person-merge") + f"?ids={a.pk},{b.pk}")
+    page = client.get(reverse("person-merge", args=[a.pk]) + f"?with={b.pk}")
     assert page.status_code == 404 and "秘密" not in page.content.decode()
     assert client.post(reverse("duplicates-dismiss", args=[pair.pk])).status_code == 404
     assert DuplicatePair.objects.get(pk=pair.pk).dismissed_at is None
