@@ -208,17 +208,17 @@ def add_merge_routes(router: Router, kind: Kind, plural: str) -> None:
             "merge_id": entry.pk,
             "survivor_id": entry.survivor_id,
             "merged_ids": entry.loser_ids,
-            "survivor_version": _version(kind, entry.survivor_id),
+            "survivor_version": entry.after_version,
         }
 
     def undo(request: ApiRequest, merge_id: int = PATH_ID):
-        merging.undo_merge(kind, request.auth, merge_id)
+        survivor = merging.undo_merge(kind, request.auth, merge_id)
         entry = merging.merge_of(kind, request.auth, merge_id)
         return {
             "merge_id": entry.pk,
             "survivor_id": entry.survivor_id,
             "merged_ids": entry.loser_ids,
-            "survivor_version": _version(kind, entry.survivor_id),
+            "survivor_version": survivor.version,
         }
 
     merge.__name__ = f"merge_{plural}"
@@ -232,8 +232,3 @@ def add_merge_routes(router: Router, kind: Kind, plural: str) -> None:
         summary=f"Undo a merge of {plural}",
     )(undo)
 
-
-def _version(kind: str, pk: int) -> int:
-    from kehu.customers.duplicates.fields import MODELS
-
-    return int(MODELS[kind].all_objects.filter(pk=pk).values_list("version", flat=True)[0])

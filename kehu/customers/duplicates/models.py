@@ -118,6 +118,9 @@ class Merge(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
+    #: the survivor's version right after the merge (set by the service, not stored)
+    after_version: int
+
     class Meta:
         indexes = [models.Index(fields=["kind", "survivor_id", "-merged_at"], name="merge_idx")]
 

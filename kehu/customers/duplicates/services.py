@@ -168,6 +168,7 @@ def merge(
                 "merge",
                 {"_merged_into": [survivor.pk, str(survivor)], "_merge": entry.pk},
             )
+        entry.after_version = survivor.version  # for the API's answer (not stored)
         _forget_pairs(kind, ids)
         events.emit(
             f"{kind}.merged", actor=actor, record=survivor, merged_ids=loser_ids, merge=entry
