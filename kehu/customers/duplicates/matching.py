@@ -97,7 +97,7 @@ def pinyin_key(name: str, is_person: bool = True) -> str:
 
 
 @functools.lru_cache(maxsize=65536)
-def company_key(name: str) -> str:
+def company_key(name: str, strip_industry: bool = True) -> str:
     """A company's name without its legal form, a leading city, brackets or punctuation:
     上海星辰科技有限公司, 星辰科技（上海）有限公司 and 星辰科技 give one key."""
     text = _fold(name)
@@ -121,6 +121,8 @@ def company_key(name: str) -> str:
                 words = words[1:]
             break
     words = words.replace(" ", "")
+    if not strip_industry:
+        return words
     for word in INDUSTRY_WORDS:
         if words == word:
             return ""  # only what the firm does: no name to compare

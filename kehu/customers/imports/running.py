@@ -23,6 +23,7 @@ from kehu.customers.imports import targets
 from kehu.customers.imports.files import FileProblem
 from kehu.customers.imports.mapping import model_for
 from kehu.customers.imports.models import MAX_STORED_ERRORS, ImportJob
+from kehu.customers.duplicates.importing import find_look_alikes
 from kehu.customers.imports.rows import Row, RowReader, count_rows, data_rows, find_duplicates
 from kehu.customers.imports.writing import BatchWriter
 
@@ -50,9 +51,14 @@ def process_batch(
     find_duplicates(writer.model, job.user, rows, job.entity)
     good = [r for r in rows if not r.errors]
     bad = [r for r in rows if r.errors]
+    look_alikes = find_look_alikes(job.user, good, job.entity)
     with transaction.atomic():
         written, companies = writer.write(good)
         bad += [r for r in good if r.errors]  # refused while writing (leads, row by row)
+        refused = {r.line for r in bad}
+        look_alikes = [entry for entry in look_alikes if entry["line"] not in refused]
+        job.look_alike_count += len(look_alikes)
+        job.look_alikes += look_alikes[: max(0, MAX_STORED_ERRORS - len(job.look_alikes))]
         job.imported += written
         job.companies_created += companies
         job.skipped += len(bad)
@@ -68,6 +74,8 @@ def process_batch(
             skipped=job.skipped,
             errors=job.errors,
             error_count=job.error_count,
+            look_alikes=job.look_alikes,
+            look_alike_count=job.look_alike_count,
             processed=job.processed,
             position=job.position,
         )
