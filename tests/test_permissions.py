@@ -33,12 +33,12 @@ from kehu.activities.notifications.services import notify
 from kehu.activities.services import add_note, delete_activity, log_activity
 from kehu.core.models import AuditEntry
 from kehu.customers import services
+from kehu.customers.duplicates import services as merging
+from kehu.customers.duplicates.models import DuplicatePair, DuplicateScan, Merge
 from kehu.customers.fields import services as field_services
 from kehu.customers.imports import files as import_files
 from kehu.customers.imports import mapping as import_mapping
 from kehu.customers.imports.models import ImportJob
-from kehu.customers.duplicates import services as merging
-from kehu.customers.duplicates.models import DuplicatePair, DuplicateScan, Merge
 from kehu.customers.models import Company, CustomField, Person, Tag
 from kehu.mail import receiving as mail_receive
 from kehu.mail.models import EmailAttachment, EmailMessage

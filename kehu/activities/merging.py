@@ -12,17 +12,7 @@ def register() -> None:
     from kehu.customers.models import Company, Person
 
     for kind, model in (("person", Person), ("company", Company)):
-        moving.register_mover(
-            f"activities.{kind}_activities",
-            (kind,),
-            move=lambda _k, survivor, losers, model=model: moving.move_generic(
-                Activity, model, survivor, losers
-            ),
-            undo=lambda _k, survivor, moved, model=model: moving.undo_generic(
-                Activity, model, survivor, moved
-            ),
-            count=lambda _k, ids, model=model: moving.count_generic(Activity, model, ids),
-        )
+        moving.register_generic(f"activities.{kind}_activities", kind, Activity, model)
     moving.register_foreign_key("activities.company_filed", "company", Activity, "company")
     moving.register_link(
         "activities.attendees", "person", Activity.attendee_people.through, "person", "activity"

@@ -21,14 +21,14 @@ from kehu.core import search, visibility
 from kehu.core.access import get_visible_or_404, users_in_scope
 from kehu.core.pagination import capped_count
 from kehu.customers import list_table, queries, services
+from kehu.customers.duplicates import queries as duplicate_queries
+from kehu.customers.duplicates import warnings as duplicate_warnings
 from kehu.customers.fields.values import active_fields
 from kehu.customers.forms import (
     CompanyForm,
     PersonForm,
     RecordForm,
 )
-from kehu.customers.duplicates import queries as duplicate_queries
-from kehu.customers.duplicates import warnings as duplicate_warnings
 from kehu.customers.models import Company, CustomField, Person, Tag
 from kehu.web.pages import create_page, delete_page, edit_page, keyset_page, restore_page
 

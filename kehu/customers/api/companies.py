@@ -12,7 +12,6 @@ from kehu.core.api_support import Input, RowId
 from kehu.core.contact import display_phone
 from kehu.core.record_api import RecordQueries
 from kehu.customers import services
-from kehu.customers.duplicates.api import add_merge_routes
 from kehu.customers.api.customer_routes import (
     CUSTOM_DOC,
     TAGS_DOC,
@@ -21,6 +20,7 @@ from kehu.customers.api.customer_routes import (
     attach_tag_names,
     tag_names,
 )
+from kehu.customers.duplicates.api import add_merge_routes
 from kehu.customers.models import Company
 
 companies_router = Router(tags=["companies"])

@@ -13,7 +13,6 @@ from kehu.core.api_support import Input, RowId
 from kehu.core.contact import display_phone
 from kehu.core.record_api import RecordQueries
 from kehu.customers import queries, services
-from kehu.customers.duplicates.api import add_merge_routes
 from kehu.customers.api.customer_routes import (
     CUSTOM_DOC,
     TAGS_DOC,
@@ -22,6 +21,7 @@ from kehu.customers.api.customer_routes import (
     attach_tag_names,
     tag_names,
 )
+from kehu.customers.duplicates.api import add_merge_routes
 from kehu.customers.models import Person
 
 people_router = Router(tags=["people"])

@@ -151,6 +151,7 @@ def check(request: ApiRequest, payload: Query[CheckIn]):
     except Exception:  # noqa: BLE001  (an unreadable number matches nobody)
         data["phone"] = ""
     data["company"] = data.pop("company_id")
+    found: list[tuple[Any, matching.Match]]
     if payload.kind == "person":
         found = queries.likely_people(request.auth, data, payload.exclude_id)
     else:
@@ -223,12 +224,11 @@ def add_merge_routes(router: Router, kind: Kind, plural: str) -> None:
 
     merge.__name__ = f"merge_{plural}"
     undo.__name__ = f"undo_{kind}_merge"
-    router.post(
-        "/merge", response={200: MergeOut, **MERGE_ERRORS}, summary=f"Merge {plural}"
-    )(merge)
+    router.post("/merge", response={200: MergeOut, **MERGE_ERRORS}, summary=f"Merge {plural}")(
+        merge
+    )
     router.post(
         "/merges/{merge_id}/undo",
         response={200: MergeOut, **WRITE_ERRORS},
         summary=f"Undo a merge of {plural}",
     )(undo)
-

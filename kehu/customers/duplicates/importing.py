@@ -16,8 +16,8 @@ from kehu.customers.duplicates import matching
 from kehu.customers.models import Company, Person
 
 #: how a company is commonly written around its key; the batch query asks for these names
-COMMON_FORMS = ("{}", "{}有限公司", "{}股份有限公司", "{}有限责任公司", "{}集团", "{}科技有限公司",
-                "{} Co., Ltd.", "{} Inc.", "{} LLC", "{} Ltd")  # fmt: skip
+COMMON_FORMS = ("{}", "{}有限公司", "{}股份有限公司", "{}有限责任公司", "{}集团", "{} Co., Ltd.",
+                "{} Inc.")  # fmt: skip
 CHUNK = 500
 
 
@@ -40,20 +40,41 @@ def _people(user: Any, rows: list[Any]) -> list[dict[str, Any]]:
     rows = [row for row in rows if row.company_name]
     if not rows:
         return []
-    names = {n for row in rows for n in (row.values["name"], to_simplified(row.values["name"]))}
-    companies = {row.company_name for row in rows}
+    # the companies first (by their name index), then each (company, name) pair the batch
+    # names, as one row-value list the (company, name, id) index answers pair by pair (an IN
+    # list per column would probe every combination, a name alone every namesake)
+    company_ids: dict[str, list[int]] = {}
+    for chunk in _chunks(sorted({row.company_name for row in rows})):
+        for pk, name in Company.objects.filter(name__in=chunk).values_list("pk", "name"):
+            company_ids.setdefault(name, []).append(pk)
+    wanted = sorted(
+        {
+            (company_id, name)
+            for row in rows
+            for company_id in company_ids.get(row.company_name, ())
+            for name in (row.values["name"], to_simplified(row.values["name"]))
+        }
+    )
+    names_of = {pk: name for name, pks in company_ids.items() for pk in pks}
+    table = Person._meta.db_table
     found: dict[tuple[str, str], list[tuple[int, str]]] = {}
-    for chunk in _chunks(sorted(names)):
+    for start in range(0, len(wanted), CHUNK):
+        pairs = wanted[start : start + CHUNK]
+        values = ", ".join(["(%s, %s)"] * len(pairs))
+        # column names from the model, values as parameters
+        where = f'("{table}"."company_id", "{table}"."name") IN (VALUES {values})'
         people = (
             Person.objects.visible_to(user)
-            .filter(name__in=chunk, company__name__in=companies)
-            .values_list("pk", "name", "company__name")
+            .extra(where=[where], params=[v for pair in pairs for v in pair])  # noqa: S610
+            .values_list("pk", "name", "company_id")
         )
-        for pk, name, company in people:
-            found.setdefault((matching.name_key(name), company), []).append((pk, name))
+        for pk, name, company_id in people:
+            found.setdefault((matching.name_key(name), names_of[company_id]), []).append((pk, name))
     report = []
     for row in rows:
-        for pk, name in found.get((matching.name_key(row.values["name"]), row.company_name), [])[:1]:
+        for pk, name in found.get((matching.name_key(row.values["name"]), row.company_name), [])[
+            :1
+        ]:
             report.append(_entry(row, pk, name, "same_name_same_company"))
     return report
 
@@ -68,7 +89,9 @@ def _companies(user: Any, rows: list[Any]) -> list[dict[str, Any]]:
     names |= {row.values["name"] for row in rows}
     found: dict[str, tuple[int, str]] = {}
     for chunk in _chunks(sorted(names)):
-        for pk, name in Company.objects.visible_to(user).filter(name__in=chunk).values_list("pk", "name"):
+        for pk, name in (
+            Company.objects.visible_to(user).filter(name__in=chunk).values_list("pk", "name")
+        ):
             found.setdefault(matching.company_key(name), (pk, name))
     report = []
     for row in rows:

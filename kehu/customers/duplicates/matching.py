@@ -191,9 +191,9 @@ def _names_alike(a: str, b: str, is_person: bool) -> tuple[str, int] | None:
         return "pinyin_name_same_company", 80
     # Latin names one slip apart (Micheal / Michael), with the same initials (Anna / Hanna
     # are two people); Chinese names differing by one character are different people
-    if a.isascii() and b.isascii() and len(key_a) >= 6 and _initials(a) == _initials(b):
-        if fuzz.token_sort_ratio(a.lower(), b.lower()) >= 90:
-            return "similar_name_same_company", 70
+    latin = a.isascii() and b.isascii() and len(key_a) >= 6
+    if latin and _initials(a) == _initials(b) and fuzz.token_sort_ratio(a.lower(), b.lower()) >= 90:
+        return "similar_name_same_company", 70
     return None
 
 

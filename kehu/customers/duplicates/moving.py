@@ -169,3 +169,20 @@ def register_link(name: str, kind: str, model: type[models.Model], field: str, o
         undo=lambda _kind, survivor, moved: undo_foreign_key(model, field, survivor, moved),
         count=lambda _kind, ids: count_foreign_key(model, field, ids),
     )
+
+
+def register_generic(
+    name: str, kind: str, model: type[models.Model], kind_model: type[models.Model]
+) -> None:
+    """A mover for rows naming their person or company by (content_type, object_id)."""
+
+    def move(_kind: str, survivor: int, losers: list[int]) -> Moved:
+        return move_generic(model, kind_model, survivor, losers)
+
+    def undo(_kind: str, survivor: int, moved: Any) -> None:
+        undo_generic(model, kind_model, survivor, moved)
+
+    def count(_kind: str, ids: list[int]) -> dict[int, int]:
+        return count_generic(model, kind_model, ids)
+
+    register_mover(name, (kind,), move=move, undo=undo, count=count)

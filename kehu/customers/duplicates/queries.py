@@ -41,7 +41,7 @@ def visible_pair(user: User, pk: Any) -> DuplicatePair | None:
     if pair is None:
         return None
     model = Person if pair.kind == "person" else Company
-    ids = [pair.first_id, pair.second_id]
+    ids = [pk for pk in (pair.first_id, pair.second_id) if pk is not None]
     if model.objects.visible_to(user).filter(pk__in=ids).count() != 2:
         return None
     return pair
@@ -51,7 +51,9 @@ def latest_scan() -> DuplicateScan | None:
     return DuplicateScan.objects.order_by("-created_at", "-id").first()
 
 
-def likely_people(user: User, data: dict[str, Any], exclude: Any = None) -> list[tuple[Person, matching.Match]]:
+def likely_people(
+    user: User, data: dict[str, Any], exclude: Any = None
+) -> list[tuple[Person, matching.Match]]:
     """People `user` can see who look like the person `data` describes (form or API values:
     name, email, phone as stored, company id), best first."""
     facts = matching.PersonFacts(
@@ -66,10 +68,14 @@ def likely_people(user: User, data: dict[str, Any], exclude: Any = None) -> list
         people = people.exclude(pk=exclude)
     candidates: dict[int, Person] = {}
     if facts.email:
-        by_email = people.annotate(email_lower=Lower("email")).filter(email_lower=facts.email.lower())
+        by_email = people.annotate(email_lower=Lower("email")).filter(
+            email_lower=facts.email.lower()
+        )
         candidates.update((p.pk, p) for p in by_email.order_by("pk")[:WARNING_LIMIT])
     if facts.phone:
-        candidates.update((p.pk, p) for p in people.filter(phone=facts.phone).order_by("pk")[:WARNING_LIMIT])
+        candidates.update(
+            (p.pk, p) for p in people.filter(phone=facts.phone).order_by("pk")[:WARNING_LIMIT]
+        )
     if facts.company_id and facts.name:
         colleagues = people.filter(company_id=facts.company_id).order_by("name", "id")
         candidates.update((p.pk, p) for p in colleagues[:COMPANY_PEOPLE_CAP])
@@ -81,7 +87,9 @@ def likely_people(user: User, data: dict[str, Any], exclude: Any = None) -> list
     )
 
 
-def likely_companies(user: User, data: dict[str, Any], exclude: Any = None) -> list[tuple[Company, matching.Match]]:
+def likely_companies(
+    user: User, data: dict[str, Any], exclude: Any = None
+) -> list[tuple[Company, matching.Match]]:
     """Companies `user` can see that look like the company `data` describes."""
     facts = matching.CompanyFacts(
         None,
@@ -101,7 +109,9 @@ def likely_companies(user: User, data: dict[str, Any], exclude: Any = None) -> l
     for field in ("email", "phone"):
         value = getattr(facts, field)
         if value:
-            candidates.update((c.pk, c) for c in companies.filter(**{field: value}).order_by("pk")[:WARNING_LIMIT])
+            candidates.update(
+                (c.pk, c) for c in companies.filter(**{field: value}).order_by("pk")[:WARNING_LIMIT]
+            )
     return _best(
         candidates.values(),
         lambda c: matching.match_companies(

@@ -33,17 +33,7 @@ def _reindex(person_ids: list[int]) -> None:
 def register() -> None:
     for kind, model, link in (("person", Person, PersonTag), ("company", Company, CompanyTag)):
         moving.register_link(f"customers.{kind}_tags", kind, link, kind, "tag")
-        moving.register_mover(
-            f"customers.{kind}_history",
-            (kind,),
-            move=lambda _k, survivor, losers, model=model: moving.move_generic(
-                AuditEntry, model, survivor, losers
-            ),
-            undo=lambda _k, survivor, moved, model=model: moving.undo_generic(
-                AuditEntry, model, survivor, moved
-            ),
-            count=lambda _k, ids, model=model: moving.count_generic(AuditEntry, model, ids),
-        )
+        moving.register_generic(f"customers.{kind}_history", kind, AuditEntry, model)
     moving.register_mover(
         "customers.company_people",
         ("company",),

@@ -6,9 +6,10 @@ rules in `matching` (docs/decisions/0020-duplicate-blocking-and-undo.md):
   pinyin key (a company's people are read together from the (company, name, id) index);
 - companies: the name without legal form or city (`company_key`), its pinyin, email, phone
   and website host.
-A block of up to BLOCK_ALL records is compared pair by pair; a larger one (a shared switchboard,
-a very common name) only within a window of its neighbours in name order, so one block never
-costs more than WINDOW comparisons per record.
+A block of up to BLOCK_ALL records is compared pair by pair; a larger one only within a window
+of its neighbours in name order, so one block never costs more than WINDOW comparisons per
+record; a key more than BLOCK_MAX records share (a switchboard, a generic name) tells nothing
+apart and is left out (block purging), the records' other keys still count.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ from kehu.customers.duplicates.models import DuplicatePair, DuplicateScan
 from kehu.customers.models import Company, Person
 
 BLOCK_ALL = 30
-WINDOW = 5
+WINDOW = 4
+BLOCK_MAX = 200
 CHUNK = 20_000
 Pairs = dict[tuple[int, int], matching.Match]
 
@@ -55,7 +57,7 @@ def _compare(
     found: Pairs,
 ) -> None:
     for ids in blocks:
-        if len(ids) < 2:
+        if len(ids) < 2 or len(ids) > BLOCK_MAX:
             continue
         for a, b in _block_pairs(ids, lambda pk: (facts[pk].name, pk)):
             if (a, b) in found:
@@ -76,7 +78,7 @@ def _shared(queryset: Any, field: str) -> list[str]:
     )
 
 
-def _person_facts(rows: Iterable[tuple]) -> dict[int, matching.PersonFacts]:
+def _person_facts(rows: Iterable[tuple[Any, ...]]) -> dict[int, matching.PersonFacts]:
     return {
         pk: matching.PersonFacts(pk, name, email, phone, company_id)
         for pk, name, email, phone, company_id in rows

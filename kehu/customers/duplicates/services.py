@@ -178,7 +178,7 @@ def merge(
 
 def _align_tag_owners(kind: str, records: list[Any]) -> None:
     """Tag links carry their record's owner (models.TagLink): keep the copy true."""
-    model = merge_fields.MODELS[kind]
+    model: Any = merge_fields.MODELS[kind]
     through = model.tags.through
     for record in records:
         through.objects.filter(**{kind: record}).exclude(owner_id=record.owner_id).update(
@@ -238,7 +238,10 @@ def undo_problems(entry: Merge, survivor: Any, losers: list[Any]) -> list[str]:
     ]
     if changed:
         model = merge_fields.MODELS[kind]
-        labels = [str(model._meta.get_field(n).verbose_name) for n in changed]
+        labels = [
+            str(getattr(model._meta.get_field(n), "verbose_name", n)) if "." not in n else n
+            for n in changed
+        ]
         problems.append(
             _(
                 "Since the merge these fields were changed: %(fields)s. Undoing would overwrite "

@@ -12,6 +12,9 @@ urlpatterns = [
     path("companies/<int:pk>/merge/", views.merge_page, {"kind": "company"}, name="company-merge"),
     path("people/merges/<int:pk>/undo/", views.undo, {"kind": "person"}, name="person-merge-undo"),
     path(
-        "companies/merges/<int:pk>/undo/", views.undo, {"kind": "company"}, name="company-merge-undo"
+        "companies/merges/<int:pk>/undo/",
+        views.undo,
+        {"kind": "company"},
+        name="company-merge-undo",
     ),
 ]

@@ -53,7 +53,9 @@ def scan_status(request):
     if not visibility.can(request.user, "customers", "read"):
         raise PermissionDenied
     return render(
-        request, "customers/duplicates/_scan.html", {"scan": queries.latest_scan(), "kind": "person"}
+        request,
+        "customers/duplicates/_scan.html",
+        {"scan": queries.latest_scan(), "kind": "person"},
     )
 
 
@@ -106,7 +108,9 @@ def merge_page(request, kind: str, pk: int):
         try:
             entry = merging.merge(kind, user, survivor_id, others, choices, versions)
         except VersionConflict:
-            errors.append(_("One of the records changed since you opened this page; check the values again."))
+            errors.append(
+                _("One of the records changed since you opened this page; check the values again.")
+            )
             records = merging.load_for_merge(kind, user, ids)
         except ValidationError as exc:
             errors.extend(m for ms in exc.message_dict.values() for m in ms)
@@ -157,7 +161,8 @@ def _field_label(kind: str, name: str) -> str:
             if definition.key == key:
                 return definition.display_label
         return key
-    return str(merge_fields.MODELS[kind]._meta.get_field(name).verbose_name).capitalize()
+    field = merge_fields.MODELS[kind]._meta.get_field(name)
+    return str(getattr(field, "verbose_name", name)).capitalize()
 
 
 def _shown(record, name: str) -> str:

@@ -56,7 +56,9 @@ def _stop(warning: DuplicateWarning, found: list[dict[str, Any]]) -> None:
     )
 
 
-def guarded_create(kind: str, request: Any, create: Callable, warning: DuplicateWarning) -> Callable:
+def guarded_create(
+    kind: str, request: Any, create: Callable, warning: DuplicateWarning
+) -> Callable:
     """`create(user, data)` that first stops once on likely duplicates."""
 
     def checked(user: Any, data: dict[str, Any]) -> Any:
@@ -72,7 +74,9 @@ def guarded_create(kind: str, request: Any, create: Callable, warning: Duplicate
 COMPARED = {"name", "email", "phone", "company", "website"}
 
 
-def guarded_update(kind: str, request: Any, update: Callable, warning: DuplicateWarning) -> Callable:
+def guarded_update(
+    kind: str, request: Any, update: Callable, warning: DuplicateWarning
+) -> Callable:
     """`update(user, record, changes, version)` that stops once when a change to the name,
     email, phone, company or website makes the record look like another."""
 

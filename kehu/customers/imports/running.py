@@ -19,11 +19,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kehu.core import leases, pinyin, visibility
+from kehu.customers.duplicates.importing import find_look_alikes
 from kehu.customers.imports import targets
 from kehu.customers.imports.files import FileProblem
 from kehu.customers.imports.mapping import model_for
 from kehu.customers.imports.models import MAX_STORED_ERRORS, ImportJob
-from kehu.customers.duplicates.importing import find_look_alikes
 from kehu.customers.imports.rows import Row, RowReader, count_rows, data_rows, find_duplicates
 from kehu.customers.imports.writing import BatchWriter
 

@@ -19,8 +19,8 @@ from django.views.decorators.http import require_POST
 from kehu.core import audit, visibility
 from kehu.core.records import VersionConflict
 from kehu.customers import exporting
-from kehu.customers.fields.values import active_fields
 from kehu.customers.duplicates.matching import reason_labels
+from kehu.customers.fields.values import active_fields
 from kehu.customers.imports import files as import_files
 from kehu.customers.imports import jobs as import_jobs
 from kehu.customers.imports import mapping as import_mapping

@@ -25,8 +25,11 @@ def labelled_pairs() -> list[tuple[str, bool, object, object]]:
         if kind == "person":
             facts = [
                 matching.PersonFacts(
-                    None, name, email, phone, companies.setdefault(company, len(companies) + 1)
-                    if company else None,
+                    None,
+                    name,
+                    email,
+                    phone,
+                    companies.setdefault(company, len(companies) + 1) if company else None,
                 )  # fmt: skip
                 for name, email, phone, company in (a, b)
             ]

@@ -46,7 +46,9 @@ def test_editing_into_a_look_alike_company_warns(rep):
     other = make_company(rep, "别的公司")
     client = client_for(rep)
     url = reverse("company-edit", args=[other.pk])
-    page = client.post(url, {"name": "星辰科技股份有限公司", "owner": rep.pk, "version": other.version})
+    page = client.post(
+        url, {"name": "星辰科技股份有限公司", "owner": rep.pk, "version": other.version}
+    )
     assert page.status_code == 200 and "confirm_duplicates" in page.content.decode()
     assert Company.objects.get(pk=other.pk).name == "别的公司"
 
@@ -63,9 +65,7 @@ def test_queue_merge_and_undo_through_the_pages(rep):
     merge_url = reverse("person-merge", args=[keep.pk]) + f"?with={other.pk}"
     page = client.get(merge_url)
     assert page.status_code == 200
-    done = client.post(
-        merge_url, {"with": f"{other.pk}", "survivor": keep.pk, "f_name": other.pk}
-    )
+    done = client.post(merge_url, {"with": f"{other.pk}", "survivor": keep.pk, "f_name": other.pk})
     assert done.status_code == 302
     assert Person.objects.get(pk=keep.pk).name == "Li Na"
     entry = Merge.objects.get()

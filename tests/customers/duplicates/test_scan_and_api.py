@@ -111,7 +111,9 @@ def test_api_merge_bad_input(rep, outsider):
     itself = post(client, "/api/v1/people/merge", {"survivor_id": keep.pk, "other_ids": [keep.pk]})
     assert itself.status_code == 422 and "other_ids" in itself.json()["errors"]
     hidden = make_person(outsider, "秘密")
-    refused = post(client, "/api/v1/people/merge", {"survivor_id": keep.pk, "other_ids": [hidden.pk]})
+    refused = post(
+        client, "/api/v1/people/merge", {"survivor_id": keep.pk, "other_ids": [hidden.pk]}
+    )
     assert refused.status_code == 404 and "秘密" not in refused.content.decode()
     stale = post(
         client,
