@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
 from kehu.accounts.models import User
 from kehu.customers.duplicates.models import DuplicateScan
+
+STALE = datetime.timedelta(hours=2)
 
 
 def start_scan(actor: User) -> DuplicateScan:
@@ -20,7 +24,8 @@ def start_scan(actor: User) -> DuplicateScan:
     with transaction.atomic():
         busy = DuplicateScan.objects.select_for_update().filter(status__in=["queued", "running"])
         current = busy.order_by("-id").first()
-        if current is not None and (timezone.now() - current.created_at).days < 1:
+        # a scan of a million people takes minutes: one older than STALE died with its worker
+        if current is not None and timezone.now() - current.created_at < STALE:
             return current
         busy.update(status="failed", error="abandoned")
         scan = DuplicateScan.objects.create(started_by=actor)
