@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Min
+
 from kehu.core.simplified import to_simplified
 from kehu.customers.duplicates import matching
 from kehu.customers.models import Company, Person
@@ -43,10 +45,20 @@ def _people(user: Any, rows: list[Any]) -> list[dict[str, Any]]:
     # the companies first (by their name index), then each (company, name) pair the batch
     # names, as one row-value list the (company, name, id) index answers pair by pair (an IN
     # list per column would probe every combination, a name alone every namesake)
+    # the company each row will be linked to: the oldest visible one of its name, as the
+    # bulk writer picks it (imports/writing.py `companies_for`)
     company_ids: dict[str, list[int]] = {}
     for chunk in _chunks(sorted({row.company_name for row in rows})):
-        for pk, name in Company.objects.filter(name__in=chunk).values_list("pk", "name"):
-            company_ids.setdefault(name, []).append(pk)
+        oldest = (
+            Company.objects.visible_to(user)
+            .filter(name__in=chunk)
+            .order_by()
+            .values("name")
+            .annotate(first=Min("id"))
+            .values_list("name", "first")
+        )
+        for name, pk in oldest:
+            company_ids[name] = [pk]
     wanted = sorted(
         {
             (company_id, name)
