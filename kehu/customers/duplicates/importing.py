@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Min
+from django.db.models import Min, Q
 
 from kehu.core.simplified import to_simplified
 from kehu.customers.duplicates import matching
@@ -43,8 +43,6 @@ def _people(user: Any, rows: list[Any]) -> list[dict[str, Any]]:
     if not rows:
         return []
     # the companies first (by their name index), then each (company, name) pair the batch
-    # names, as one row-value list the (company, name, id) index answers pair by pair (an IN
-    # list per column would probe every combination, a name alone every namesake)
     # the company each row will be linked to: the oldest visible one of its name, as the
     # bulk writer picks it (imports/writing.py `companies_for`)
     company_ids: dict[str, list[int]] = {}
@@ -59,28 +57,21 @@ def _people(user: Any, rows: list[Any]) -> list[dict[str, Any]]:
         )
         for name, pk in oldest:
             company_ids[name] = [pk]
-    wanted = sorted(
-        {
-            (company_id, name)
-            for row in rows
-            for company_id in company_ids.get(row.company_name, ())
-            for name in (row.values["name"], to_simplified(row.values["name"]))
-        }
-    )
+    wanted: dict[int, set[str]] = {}
+    for row in rows:
+        for company_id in company_ids.get(row.company_name, ()):
+            names = wanted.setdefault(company_id, set())
+            names.update((row.values["name"], to_simplified(row.values["name"])))
     names_of = {pk: name for name, pks in company_ids.items() for pk in pks}
-    table = Person._meta.db_table
     found: dict[tuple[str, str], list[tuple[int, str]]] = {}
-    for start in range(0, len(wanted), CHUNK):
-        pairs = wanted[start : start + CHUNK]
-        values = ", ".join(["(%s, %s)"] * len(pairs))
-        # column names from the model, values as parameters
-        where = f'("{table}"."company_id", "{table}"."name") IN (VALUES {values})'
-        people = (
-            Person.objects.visible_to(user)
-            .extra(where=[where], params=[v for pair in pairs for v in pair])  # noqa: S610
-            .values_list("pk", "name", "company_id")
-        )
-        for pk, name, company_id in people:
+    companies = sorted(wanted)
+    for start in range(0, len(companies), 100):
+        # one term per company, each answered by the (company, name, id) index
+        condition = Q()
+        for company_id in companies[start : start + 100]:
+            condition |= Q(company_id=company_id, name__in=sorted(wanted[company_id]))
+        people = Person.objects.visible_to(user).filter(condition)
+        for pk, name, company_id in people.values_list("pk", "name", "company_id"):
             found.setdefault((matching.name_key(name), names_of[company_id]), []).append((pk, name))
     report = []
     for row in rows:
