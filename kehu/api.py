@@ -18,6 +18,7 @@ from kehu.core.search.api import search_router
 from kehu.customers.api.companies import companies_router
 from kehu.customers.api.people import people_router
 from kehu.customers.api.tags import tags_router
+from kehu.customers.duplicates.api import duplicates_router
 from kehu.customers.fields.api import custom_fields_router
 from kehu.mail.api import email_templates_router, emails_router
 from kehu.sales.catalog.api.price_lists import price_lists_router
@@ -63,6 +64,7 @@ api.add_router("/activities", activities_router)
 api.add_router("/timeline", timeline_router)
 api.add_router("/companies", companies_router)
 api.add_router("/tags", tags_router)
+api.add_router("/duplicates", duplicates_router)
 api.add_router("/custom-fields", custom_fields_router)
 api.add_router("/users", users_router)
 api.add_router("/teams", teams_router)

@@ -3,6 +3,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("kehu.web.urls")),
     path("", include("kehu.accounts.urls")),
+    path("", include("kehu.customers.duplicates.urls")),
     path("", include("kehu.customers.urls")),
     path("", include("kehu.customers.imports.urls")),
     path("", include("kehu.customers.fields.urls")),

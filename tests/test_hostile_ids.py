@@ -376,6 +376,10 @@ def nothing(w):
 
 
 UI_FIELDS = {
+    "person-merge with": Field(own_url("/people/{pk}/merge/", "person"), "with", PEOPLE, nothing),
+    "company-merge with": Field(
+        own_url("/companies/{pk}/merge/", "company"), "with", COMPANIES, nothing
+    ),
     # people and companies
     "person-edit company": Field(
         own_url("/people/{pk}/edit/", "person"), "company", COMPANIES, person_form, edits="person"
@@ -599,6 +603,34 @@ def api_activity(kind, **extra):
 
 
 API_FIELDS = {
+    # merging: every id a merge names must be a record the sender may see and edit
+    "POST people merge other_ids": Field(
+        fixed("/api/v1/people/merge"),
+        "other_ids",
+        PEOPLE,
+        lambda w: {"survivor_id": w.own["person"].pk},
+        many=True,
+    ),
+    "POST people merge survivor_id": Field(
+        fixed("/api/v1/people/merge"),
+        "survivor_id",
+        PEOPLE,
+        lambda w: {"other_ids": [w.own["person"].pk]},
+    ),
+    "POST companies merge other_ids": Field(
+        fixed("/api/v1/companies/merge"),
+        "other_ids",
+        COMPANIES,
+        lambda w: {"survivor_id": w.own["company"].pk},
+        many=True,
+    ),
+    "GET duplicates check company_id": Field(
+        fixed("/api/v1/duplicates/check?name=x&company_id={id}"),
+        "company_id",
+        COMPANIES,
+        nothing,
+        get=True,
+    ),
     "PATCH people company_id": Field(
         own_url("/api/v1/people/{pk}", "person"), "company_id", COMPANIES, nothing, edits="person"
     ),

@@ -33,6 +33,8 @@ from kehu.activities.notifications.services import notify
 from kehu.activities.services import add_note, delete_activity, log_activity
 from kehu.core.models import AuditEntry
 from kehu.customers import services
+from kehu.customers.duplicates import services as merging
+from kehu.customers.duplicates.models import DuplicatePair, DuplicateScan, Merge
 from kehu.customers.fields import services as field_services
 from kehu.customers.imports import files as import_files
 from kehu.customers.imports import mapping as import_mapping
@@ -251,6 +253,19 @@ UI_RULES: dict[str, Rule] = {
         ),  # fmt: skip
     ),
     # people and companies
+    "duplicates-person": Rule(get=ANYONE, shows=("person",)),
+    "duplicates-company": Rule(get=ANYONE),
+    "duplicates-scan-status": Rule(get=ANYONE),
+    "duplicates-scan": Rule(get=None, post=ADMIN_POST),
+    "duplicates-dismiss": Rule(get=None, post=CHANGE_OWN, target="dup_pair"),
+    "person-merge": Rule(
+        get=WRITE, post=CHANGE_OWN, post_data=lambda o: {"with": str(o["twin"].pk)}
+    ),
+    "company-merge": Rule(
+        get=WRITE, post=CHANGE_OWN, post_data=lambda o: {"with": str(o["company_twin"].pk)}
+    ),
+    "person-merge-undo": Rule(get=None, post=CHANGE_OWN, target="person_merge"),
+    "company-merge-undo": Rule(get=None, post=CHANGE_OWN, target="company_merge"),
     "person-create": Rule(get=CREATE),
     "person-detail": Rule(get=READ),
     "person-edit": Rule(get=WRITE),
@@ -588,6 +603,21 @@ API_RULES: dict[str, Rule] = {
     "GET /api/v1/orders/{order_id}": Rule(get=READ),
     "PATCH /api/v1/orders/{order_id}": Rule(get=None, post={**API_CHANGE_OWN, "owner": 200}),
     "POST /api/v1/targets": Rule(get=None, post=statuses(403, manager=200, admin=None)),
+    "GET /api/v1/duplicates": Rule(get=ANYONE),
+    "GET /api/v1/duplicates/check": Rule(get=ANYONE, query="phone=13800138111&name=x"),
+    "GET /api/v1/duplicates/scan": Rule(get=ANYONE),
+    "POST /api/v1/duplicates/scan": Rule(get=None, post=statuses(403, admin=202)),
+    "POST /api/v1/duplicates/{pair_id}/dismiss": Rule(
+        get=None, post={**API_CHANGE_OWN, "owner": 200}, target="dup_pair"
+    ),
+    "POST /api/v1/people/merge": Rule(get=None, post={**API_CHANGE_OWN, "owner": 200}),
+    "POST /api/v1/companies/merge": Rule(get=None, post={**API_CHANGE_OWN, "owner": 200}),
+    "POST /api/v1/people/merges/{merge_id}/undo": Rule(
+        get=None, post={**API_CHANGE_OWN, "owner": 200}, target="person_merge"
+    ),
+    "POST /api/v1/companies/merges/{merge_id}/undo": Rule(
+        get=None, post={**API_CHANGE_OWN, "owner": 200}, target="company_merge"
+    ),
 }
 # What a write sends: enough to succeed when allowed (the refusal must come first).
 API_BODIES = {
@@ -635,6 +665,16 @@ API_BODIES = {
     "/api/v1/activities/{activity_id}": {"subject": "改过的任务 Changed task"},
     "/api/v1/activities/{activity_id}/done": {"done": True},
 }
+API_BODIES["/api/v1/people/merge"] = lambda o: {
+    "survivor_id": o["person"].pk, "other_ids": [o["twin"].pk]
+}  # fmt: skip
+API_BODIES["/api/v1/companies/merge"] = lambda o: {
+    "survivor_id": o["company"].pk, "other_ids": [o["company_twin"].pk]
+}  # fmt: skip
+API_BODIES["/api/v1/duplicates/{pair_id}/dismiss"] = {}
+API_BODIES["/api/v1/people/merges/{merge_id}/undo"] = {}
+API_BODIES["/api/v1/companies/merges/{merge_id}/undo"] = {}
+API_BODIES["/api/v1/duplicates/scan"] = {}
 DEFAULT_API_BODY = {"name": "改过的名字 Changed"}
 
 
@@ -800,8 +840,23 @@ def world(db, rep, teammate, manager, outsider, admin_user, team_b, tmp_path, se
     target_user = make_user("someone", team=make_team("Team C"))
     inactive_user = make_user("gone", is_active=False)
     locked_user = make_user("locked", locked_until=timezone.now() + datetime.timedelta(hours=1))
+    # a likely duplicate of the owner's person, and two merges the owner can undo
+    twin = make_person(rep, "司马长卿", phone="13800138111")
+    company_twin = make_company(rep, "青云秘阁科技股份有限公司")
+    dup_pair = DuplicatePair.objects.create(
+        kind="person", person_a=person, person_b=twin, score=85, reasons=["same_phone"]
+    )
+    merged_people = [make_person(rep, "合并留下 kept"), make_person(rep, "合并并入 merged")]
+    person_merge = merging.merge("person", rep, merged_people[0].pk, [merged_people[1].pk])
+    merged_companies = [make_company(rep, "合并留下公司"), make_company(rep, "合并并入公司")]
+    company_merge = merging.merge("company", rep, merged_companies[0].pk, [merged_companies[1].pk])
     objects = {
         "person": person,
+        "twin": twin,
+        "company_twin": company_twin,
+        "dup_pair": dup_pair,
+        "person_merge": person_merge,
+        "company_merge": company_merge,
         "company": company,
         "binned_person": binned_person,
         "binned_company": binned_company,
@@ -921,7 +976,7 @@ def fingerprint(objects: dict) -> dict:
     models = (Person, Company, Activity, ImportJob, ApiToken, User, Team, Role, CustomField, Tag,
               Deal, Pipeline, Stage, StageChange, ExchangeRate, SalesTarget, Lead, Product,
               PriceList, PriceListItem, Quote, QuoteLine, Order, OrderLine,
-              AssignmentRule, ScoringRule)  # fmt: skip
+              AssignmentRule, ScoringRule, DuplicatePair, DuplicateScan, Merge)  # fmt: skip
     for model in models:
         state[f"{model.__name__} rows"] = model._base_manager.count()
     for kind, obj in objects.items():

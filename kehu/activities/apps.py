@@ -8,9 +8,10 @@ class ActivitiesConfig(AppConfig):
     verbose_name = _("Activities")
 
     def ready(self) -> None:
-        from kehu.activities import subscriptions  # noqa: F401  (event handlers)
+        from kehu.activities import merging, subscriptions  # noqa: F401  (event handlers)
         from kehu.activities.invitations import services as invitations  # noqa: F401
 
+        merging.register()  # what a merge of people or companies moves of activities
         _watch_tasks()
 
 

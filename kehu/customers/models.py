@@ -225,4 +225,5 @@ class CompanyTag(TagLink):
         ]
 
 
+from kehu.customers.duplicates.models import DuplicatePair, DuplicateScan, Merge  # noqa: E402,F401
 from kehu.customers.imports.models import ImportJob  # noqa: E402,F401

@@ -53,3 +53,15 @@ def import_run_alive(row, now) -> bool:
 
     held = ImportJob.objects.filter(status=ImportJob.Status.RUNNING, lease_token=str(row.pk))
     return leases.live(held, now).exists()
+
+
+@task()
+def scan_duplicates(scan_id: int) -> None:
+    """Fill the duplicates queue (kehu/customers/duplicates/scanning.py), with progress on
+    the scan row the queue page shows."""
+    from kehu.customers.duplicates.models import DuplicateScan
+    from kehu.customers.duplicates.scanning import run_scan
+
+    scan = DuplicateScan.objects.filter(pk=scan_id, status="queued").first()
+    if scan is not None:
+        run_scan(scan)

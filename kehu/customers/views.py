@@ -21,6 +21,8 @@ from kehu.core import search, visibility
 from kehu.core.access import get_visible_or_404, users_in_scope
 from kehu.core.pagination import capped_count
 from kehu.customers import list_table, queries, services
+from kehu.customers.duplicates import queries as duplicate_queries
+from kehu.customers.duplicates import warnings as duplicate_warnings
 from kehu.customers.fields.values import active_fields
 from kehu.customers.forms import (
     CompanyForm,
@@ -256,6 +258,8 @@ def record_detail(request, entity, pk):
         "entity": entity,
         "can_edit": visibility.can(user, "customers", "edit"),
         **panel_context(request, record),
+        "merges": duplicate_queries.merges_into(entity.key, record.pk),
+        "merged_into": duplicate_queries.merged_into(record) if record.deleted_at else None,
     }
     if entity.key == "company":
         people = Person.objects.visible_to(user).filter(company=record)
@@ -281,14 +285,16 @@ def record_create(request, entity):
     initial = {}
     if entity.key == "person" and (request.GET.get("company") or "").isdigit():
         initial["company"] = request.GET["company"]
+    warning = duplicate_warnings.DuplicateWarning()
     return create_page(
         request,
         entity.form(request.POST or None, user=user, initial=initial),
-        create=entity.create,
+        create=duplicate_warnings.guarded_create(entity.key, request, entity.create, warning),
         template="web/record_form.html",
         list_url=f"{entity.key}-list",
-        context={"entity": entity, "nav": entity.nav, "new_title": entity.new_title},
-    )
+        context={"entity": entity, "nav": entity.nav, "new_title": entity.new_title,
+                 "duplicates": warning},
+    )  # fmt: skip
 
 
 @login_required
@@ -298,13 +304,14 @@ def record_edit(request, entity, pk):
     record = get_visible_or_404(
         entity.model, user, pk, queryset=_related(entity, entity.model.objects.all())
     )
+    warning = duplicate_warnings.DuplicateWarning()
     return edit_page(
         request,
         record,
         form_class=entity.form,
-        update=entity.update,
+        update=duplicate_warnings.guarded_update(entity.key, request, entity.update, warning),
         template="web/record_form.html",
-        context={"entity": entity, "nav": entity.nav},
+        context={"entity": entity, "nav": entity.nav, "duplicates": warning},
     )
 
 

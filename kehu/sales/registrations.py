@@ -17,6 +17,22 @@ def company_deals(user, company) -> dict:
     }
 
 
+def register_merge_movers() -> None:
+    """What a merge of people or companies moves of sales: deals, deal contacts, quotes,
+    orders and leads follow the surviving record (and go back on undo)."""
+    from kehu.customers.duplicates import moving
+    from kehu.sales.deals.models import Deal, DealContact
+    from kehu.sales.leads.models import Lead
+    from kehu.sales.quotes.models import Order, Quote
+
+    moving.register_foreign_key("sales.deals", "company", Deal, "company")
+    moving.register_link("sales.deal_contacts", "person", DealContact, "person", "deal")
+    for kind in ("person", "company"):
+        moving.register_foreign_key(f"sales.{kind}_quotes", kind, Quote, kind)
+        moving.register_foreign_key(f"sales.{kind}_orders", kind, Order, kind)
+        moving.register_foreign_key(f"sales.{kind}_leads", kind, Lead, kind)
+
+
 def register() -> None:
     from kehu.customers import views as customer_views
     from kehu.customers.fields import services as field_services
@@ -27,6 +43,7 @@ def register() -> None:
 
     importing.register()
     search_kinds.register()
+    register_merge_movers()
     field_services.register_entity(CustomField.Entity.LEAD, Lead, "cf_l_")
     if company_deals not in customer_views.COMPANY_SECTIONS:
         customer_views.COMPANY_SECTIONS.append(company_deals)

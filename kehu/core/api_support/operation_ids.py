@@ -12,6 +12,7 @@ OPERATION_ID_MODULES = {
     "kehu.customers.api.companies": "kehu.customers.api",
     "kehu.customers.api.people": "kehu.customers.api",
     "kehu.customers.api.tags": "kehu.customers.api",
+    "kehu.customers.duplicates.api": "kehu.customers.duplicates_api",
     "kehu.customers.fields.api": "kehu.customers.api",
     "kehu.mail.api": "kehu.activities.email_api",
     "kehu.mail.review.api": "kehu.activities.review_api",

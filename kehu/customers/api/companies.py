@@ -20,6 +20,7 @@ from kehu.customers.api.customer_routes import (
     attach_tag_names,
     tag_names,
 )
+from kehu.customers.duplicates.api import add_merge_routes
 from kehu.customers.models import Company
 
 companies_router = Router(tags=["companies"])
@@ -100,6 +101,7 @@ def company_out(company: Company) -> dict:
     }
 
 
+add_merge_routes(companies_router, "company", "companies")
 add_customer_routes(
     companies_router,
     __name__,

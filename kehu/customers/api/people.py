@@ -21,6 +21,7 @@ from kehu.customers.api.customer_routes import (
     attach_tag_names,
     tag_names,
 )
+from kehu.customers.duplicates.api import add_merge_routes
 from kehu.customers.models import Person
 
 people_router = Router(tags=["people"])
@@ -114,6 +115,7 @@ def person_out(person: Person) -> dict:
     }
 
 
+add_merge_routes(people_router, "person", "people")
 add_customer_routes(
     people_router,
     __name__,

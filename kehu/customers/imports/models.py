@@ -56,6 +56,10 @@ class ImportJob(Versioned):
     #: [{"line": n, "reason": "..."}], at most MAX_STORED_ERRORS; error_count keeps counting
     errors = models.JSONField(default=list, blank=True)
     error_count = models.PositiveIntegerField(default=0)
+    #: imported rows that look like records the user could see (duplicates/importing.py):
+    #: [{"line", "id", "name", "reasons"}], at most MAX_STORED_ERRORS; the count goes on
+    look_alikes = models.JSONField(default=list, blank=True)
+    look_alike_count = models.PositiveIntegerField(default=0)
     #: the file line (header = line 1) of the last row whose batch has been committed
     position = models.PositiveIntegerField(default=1)
     message = models.TextField(blank=True, default="")

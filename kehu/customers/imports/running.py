@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kehu.core import leases, pinyin, visibility
+from kehu.customers.duplicates.importing import find_look_alikes
 from kehu.customers.imports import targets
 from kehu.customers.imports.files import FileProblem
 from kehu.customers.imports.mapping import model_for
@@ -31,6 +32,10 @@ BATCH_SIZE = 1000
 Line = tuple[int, list[str]]
 
 # -- running a job ------------------------------------------------------------------------------
+
+
+#: rows of an import checked for look-alikes of existing records (docs/duplicates.md)
+LOOK_ALIKE_ROWS = 20_000
 
 
 def _record_errors(job: ImportJob, rows: list[Row]) -> None:
@@ -50,9 +55,16 @@ def process_batch(
     find_duplicates(writer.model, job.user, rows, job.entity)
     good = [r for r in rows if not r.errors]
     bad = [r for r in rows if r.errors]
+    # the report covers the first LOOK_ALIKE_ROWS rows, so a large import keeps its pace
+    checked = good if job.processed < LOOK_ALIKE_ROWS else []
+    look_alikes = find_look_alikes(job.user, checked, job.entity)
     with transaction.atomic():
         written, companies = writer.write(good)
         bad += [r for r in good if r.errors]  # refused while writing (leads, row by row)
+        refused = {r.line for r in bad}
+        look_alikes = [entry for entry in look_alikes if entry["line"] not in refused]
+        job.look_alike_count += len(look_alikes)
+        job.look_alikes += look_alikes[: max(0, MAX_STORED_ERRORS - len(job.look_alikes))]
         job.imported += written
         job.companies_created += companies
         job.skipped += len(bad)
@@ -68,6 +80,8 @@ def process_batch(
             skipped=job.skipped,
             errors=job.errors,
             error_count=job.error_count,
+            look_alikes=job.look_alikes,
+            look_alike_count=job.look_alike_count,
             processed=job.processed,
             position=job.position,
         )

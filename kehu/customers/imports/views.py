@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from kehu.core import audit, visibility
 from kehu.core.records import VersionConflict
 from kehu.customers import exporting
+from kehu.customers.duplicates.matching import reason_labels
 from kehu.customers.fields.values import active_fields
 from kehu.customers.imports import files as import_files
 from kehu.customers.imports import jobs as import_jobs
@@ -266,7 +267,12 @@ def import_status(request, pk: int):
     job = _own_job(request, pk)
     template = "customers/import_progress.html" if request.htmx else "customers/import_status.html"
     shown = job.errors[:200]
-    return render(request, template, {"job": job, "errors": shown, "nav": "import"})
+    look_alikes = [
+        {**entry, "reasons": reason_labels(entry.get("reasons") or [])}
+        for entry in job.look_alikes[:200]
+    ]
+    context = {"job": job, "errors": shown, "look_alikes": look_alikes, "nav": "import"}
+    return render(request, template, context)
 
 
 @login_required
