@@ -121,7 +121,3 @@ def sort_column(model: type[models.Model], sort: str) -> str:
     has one (`Model.sorted_by_key`), anything else stays itself."""
     return getattr(model, "sorted_by_key", {}).get(sort, sort)
 
-
-def by_name(model: type[models.Model]) -> tuple[str, str]:
-    """`order_by(*by_name(Model))`: a model's records in name order (pickers, short lists)."""
-    return (sort_column(model, "name"), "id")
