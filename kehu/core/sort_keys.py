@@ -13,6 +13,7 @@ from django.db import models
 
 from kehu.core import pinyin
 from kehu.core.simplified import to_simplified
+from kehu.core.text import CONTROL_CHARACTERS
 
 #: the reading part of a key stops here; the written name after it only breaks ties
 READING_LENGTH = 200
@@ -87,7 +88,8 @@ def name_sort_key(name: str, person: bool = False) -> str:
     """The stored key a record sorts by: its name's reading, then (after TIE_BREAK) the name
     itself in simplified lower case, so equal readings keep one written form together."""
     reading = name_reading(name, person)[:READING_LENGTH].rstrip()
-    written = to_simplified(unicodedata.normalize("NFKC", name or "")).casefold().strip()
+    written = to_simplified(unicodedata.normalize("NFKC", name or "")).casefold()
+    written = CONTROL_CHARACTERS.sub("", written).strip()
     if not reading:
         reading = NOTHING_TO_READ
     return f"{reading}{TIE_BREAK}{written[:TIE_BREAK_LENGTH]}"
