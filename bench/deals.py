@@ -69,8 +69,8 @@ SUBJECTS = ["年度框架协议", "云服务采购", "设备更新", "培训项�
             "Annual licence", "Cloud migration", "Hardware refresh", "Renewal"]  # fmt: skip
 COLUMNS = ["name", "pipeline_id", "stage_id", "amount", "currency", "expected_close",
            "company_id", "next_step", "next_step_due", "close_reason", "stage_changed_at",
-           "closed_at", "search_text", "name_sort_key", "owner_id", "created_at", "updated_at", "created_by_id",
-           "version"]  # fmt: skip
+           "closed_at", "search_text", "name_sort_key", "owner_id", "created_at", "updated_at",
+           "created_by_id", "version"]  # fmt: skip
 BATCH = 20_000
 
 

@@ -345,7 +345,8 @@ class Field:
     """One field that names another record. `url(w)` is where it is sent; `data(w)` the rest of
     a valid request (a UI form as shown, an API body); `edits`: the own record it changes (its
     version is sent, fresh and stale; None for a create); `many`: the field takes a list;
-    `typeahead`: the company field is the type-ahead search (it always is, since issue 14); `get`: a filter or parameter of a page read (`{id}` in the URL),
+    `typeahead`: the company field is the type-ahead search (it always is, since issue 14);
+    `get`: a filter or parameter of a page read (`{id}` in the URL),
     answered by the page as if it named nothing, or 404; `refusals`: the statuses that refuse
     it, if not the kind's usual ones."""
 

@@ -121,5 +121,5 @@ class SortKeyField(models.TextField):  # type: ignore[type-arg]
 def sort_column(model: type[models.Model], sort: str) -> str:
     """The column a `sort` of `model` reads: `name` becomes the stored key where the model
     has one (`Model.sorted_by_key`), anything else stays itself."""
-    return getattr(model, "sorted_by_key", {}).get(sort, sort)
-
+    columns: dict[str, str] = getattr(model, "sorted_by_key", {})
+    return columns.get(sort, sort)

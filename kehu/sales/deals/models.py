@@ -143,9 +143,7 @@ class Deal(Record):
                 name="deal_owner_stage_sum_idx",
             ),
             # the list's sorts, for everyone and per owner
-            models.Index(
-                fields=["name_sort_key", "id"], condition=ALIVE, name="deal_sort_key_idx"
-            ),
+            models.Index(fields=["name_sort_key", "id"], condition=ALIVE, name="deal_sort_key_idx"),
             models.Index(fields=["updated_at", "id"], condition=ALIVE, name="deal_updated_idx"),
             models.Index(fields=["amount", "id"], condition=ALIVE, name="deal_amount_idx"),
             models.Index(

@@ -89,9 +89,7 @@ class Lead(Record):
         verbose_name_plural = _("leads")
         indexes = [
             models.Index(fields=["updated_at", "id"], condition=ALIVE, name="lead_updated_idx"),
-            models.Index(
-                fields=["name_sort_key", "id"], condition=ALIVE, name="lead_sort_key_idx"
-            ),
+            models.Index(fields=["name_sort_key", "id"], condition=ALIVE, name="lead_sort_key_idx"),
             models.Index(
                 fields=["owner", "name_sort_key", "id"],
                 condition=ALIVE,

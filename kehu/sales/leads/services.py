@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 
 from kehu.accounts.models import User
 from kehu.core import audit, events, records, search, visibility
-from kehu.core.sort_keys import name_sort_key
 from kehu.core.contact import national_digits, normalize_email, normalize_phone
+from kehu.core.sort_keys import name_sort_key
 from kehu.customers import services as customers
 from kehu.customers.fields.values import clean_custom
 from kehu.customers.models import Company, Person
