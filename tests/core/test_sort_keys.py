@@ -169,3 +169,19 @@ def test_postgres_compares_keys_byte_by_byte_whatever_the_database_locale():
         ("sales_deal", "C"),
         ("sales_lead", "C"),
     ]
+
+
+def test_deal_and_lead_lists_sort_by_pinyin(db, client, admin_user):
+    from kehu.sales.leads import services as leads
+    from tests.factories import make_deal
+
+    for name in ["重庆项目", "Apple 续约", "阿里云采购", "10 台服务器"]:
+        make_deal(admin_user, name)
+    for name in ["曾小贤", "单田芳", "Anna", "张伟"]:
+        leads.create_lead(admin_user, {"name": name})
+    client.force_login(admin_user)
+    deals = client.get("/deals/", {"sort": "name"}).content.decode()
+    order = ["10 台服务器", "阿里云采购", "Apple 续约", "重庆项目"]
+    assert [deals.index(name) for name in order] == sorted(deals.index(n) for n in order)
+    page = client.get("/api/v1/leads", {"ordering": "-name"}).json()
+    assert [item["name"] for item in page["items"]] == ["张伟", "曾小贤", "单田芳", "Anna"]
