@@ -61,6 +61,7 @@ from django.utils import timezone  # noqa: E402
 
 from kehu.accounts.models import User  # noqa: E402
 from kehu.core import search  # noqa: E402
+from kehu.core.sort_keys import name_sort_key  # noqa: E402
 from kehu.sales.deals import services  # noqa: E402
 from kehu.sales.models import Deal, Pipeline  # noqa: E402
 
@@ -68,8 +69,8 @@ SUBJECTS = ["年度框架协议", "云服务采购", "设备更新", "培训项�
             "Annual licence", "Cloud migration", "Hardware refresh", "Renewal"]  # fmt: skip
 COLUMNS = ["name", "pipeline_id", "stage_id", "amount", "currency", "expected_close",
            "company_id", "next_step", "next_step_due", "close_reason", "stage_changed_at",
-           "closed_at", "search_text", "owner_id", "created_at", "updated_at", "created_by_id",
-           "version"]  # fmt: skip
+           "closed_at", "search_text", "name_sort_key", "owner_id", "created_at", "updated_at",
+           "created_by_id", "version"]  # fmt: skip
 BATCH = 20_000
 
 
@@ -111,9 +112,10 @@ def generate(opts) -> None:
                     closed_at, reason = updated, ("" if stage is won else "价格")
                 created = updated - datetime.timedelta(days=rng.randint(0, 120))
                 owner = rng.choice(owners)
+                name = f"{subject} {made + len(rows) + 1}"
                 rows.append(
                     (
-                        f"{subject} {made + len(rows) + 1}", pipeline.pk, stage.pk,
+                        name, pipeline.pk, stage.pk,
                         decimal.Decimal(rng.randrange(1, 4000) * 500),
                         "USD" if rng.random() < 0.1 else "CNY",
                         (updated + datetime.timedelta(days=rng.randint(5, 90))).date(),
@@ -121,7 +123,8 @@ def generate(opts) -> None:
                         "电话回访" if rng.random() < 0.5 else "",
                         (updated + datetime.timedelta(days=rng.randint(-5, 15))).date()
                         if kind == "open" else None,
-                        reason, updated, closed_at, documents[subject], owner, created, updated,
+                        reason, updated, closed_at, documents[subject], name_sort_key(name),
+                        owner, created, updated,
                         owner, 1,
                     )
                 )  # fmt: skip

@@ -35,6 +35,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
 from kehu.accounts.models import Role, Team, User  # noqa: E402
+from kehu.core.sort_keys import name_sort_key  # noqa: E402
 from kehu.customers.models import Tag  # noqa: E402
 from kehu.customers.services import company_document, person_document  # noqa: E402
 
@@ -272,8 +273,8 @@ def company_rows(args: tuple[int, int, int, list[int]]) -> list[tuple]:
         created, updated = _moment(rng)
         owner = rng.choice(owners)
         rows.append((pk, name, website, email, phone, rng.choice(INDUSTRIES), CITIES[city],
-                     "", "", "{}", company_document(company), created, updated, 1, owner,
-                     owner))  # fmt: skip
+                     "", "", "{}", company_document(company), name_sort_key(name), created,
+                     updated, 1, owner, owner))  # fmt: skip
     return rows
 
 
@@ -306,7 +307,8 @@ def person_rows(args: tuple[int, int, int, list[int], int]) -> tuple[list[tuple]
         owner = rng.choice(owners)
         city = rng.choice(CITIES) if rng.random() < 0.6 else ""
         rows.append((pk, name, email, phone, rng.choice(TITLES), company_id, None, city, "", "",
-                     "{}", person_document(person), created, updated, 1, owner, owner))  # fmt: skip
+                     "{}", person_document(person), name_sort_key(name, person=True), created,
+                     updated, 1, owner, owner))  # fmt: skip
         if rng.random() < 0.3:
             for tag in rng.sample(range(1, len(TAGS) + 1), rng.choice((1, 1, 2, 3))):
                 links.append((pk, tag, owner))
@@ -324,11 +326,11 @@ def _init_worker(company_names: dict[int, str]) -> None:
 # --- writing -----------------------------------------------------------------------------------
 
 COMPANY_COLS = ["id", "name", "website", "email", "phone", "industry", "city", "address", "notes",
-                "custom", "search_text", "created_at", "updated_at", "version", "owner_id",
-                "created_by_id"]  # fmt: skip
+                "custom", "search_text", "name_sort_key", "created_at", "updated_at", "version",
+                "owner_id", "created_by_id"]  # fmt: skip
 PERSON_COLS = ["id", "name", "email", "phone", "title", "company_id", "birthday", "city", "address",
-               "notes", "custom", "search_text", "created_at", "updated_at", "version", "owner_id",
-               "created_by_id"]  # fmt: skip
+               "notes", "custom", "search_text", "name_sort_key", "created_at", "updated_at",
+               "version", "owner_id", "created_by_id"]  # fmt: skip
 
 
 def _secondary_indexes(tables: list[str]) -> list[tuple[str, str]]:

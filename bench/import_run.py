@@ -77,6 +77,7 @@ def run_raw(path: Path, user: User) -> dict:
     FTS trigger). No company links, tags or audit entries: the rows alone.
     """
     from kehu.core.contact import normalize_phone
+    from kehu.core.sort_keys import name_sort_key
     from kehu.customers.services import person_search_text
 
     now = datetime.datetime.now(datetime.UTC)
@@ -87,10 +88,12 @@ def run_raw(path: Path, user: User) -> dict:
             phone = normalize_phone(rec["Phone"])
             doc = person_search_text(rec["Name"], rec["Email"], phone, rec["Company"])
             rows.append((rec["Name"], rec["Email"], phone, rec["Title"], None, rec["City"], "",
-                         "", "{}", doc, now, now, 1, user.pk, user.pk))  # fmt: skip
+                         "", "{}", doc, name_sort_key(rec["Name"], person=True), now, now, 1,
+                         user.pk, user.pk))  # fmt: skip
     columns = (
         '"name", "email", "phone", "title", "company_id", "city", "address", "notes", "custom", '
-        '"search_text", "created_at", "updated_at", "version", "owner_id", "created_by_id"'
+        '"search_text", "name_sort_key", "created_at", "updated_at", "version", "owner_id", '
+        '"created_by_id"'
     )
     start = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cur:
@@ -100,7 +103,7 @@ def run_raw(path: Path, user: User) -> dict:
                     copy.write_row(row)
             via = "COPY, one transaction"
         else:
-            one = "(" + ", ".join(["%s"] * 15) + ")"
+            one = "(" + ", ".join(["%s"] * 16) + ")"
             for i in range(0, len(rows), 256):
                 chunk = rows[i : i + 256]
                 cur.execute(

@@ -214,8 +214,8 @@ def _keyset_sql(extra_where: str = "", join: str = "", desc: bool = False) -> st
         + join
         + ' WHERE p."deleted_at" IS NULL '
         + extra_where
-        + f' AND (p."name", p."id") {op} (%s, %s) '
-        f'ORDER BY p."name" {order}, p."id" {order} LIMIT 51'
+        + f' AND (p."name_sort_key", p."id") {op} (%s, %s) '
+        f'ORDER BY p."name_sort_key" {order}, p."id" {order} LIMIT 51'
     )
 
 
@@ -225,14 +225,14 @@ def list_cases(admin: User, rep: User, tag: Tag) -> list[dict]:
         cur.execute('SELECT count(*) FROM "customers_person" WHERE "deleted_at" IS NULL')
         n = cur.fetchone()[0]
         cur.execute(
-            'SELECT "name", "id" FROM "customers_person" WHERE "deleted_at" IS NULL '
-            'ORDER BY "name", "id" LIMIT 1 OFFSET %s',
+            'SELECT "name_sort_key", "id" FROM "customers_person" WHERE "deleted_at" IS NULL '
+            'ORDER BY "name_sort_key", "id" LIMIT 1 OFFSET %s',
             [int(n * 0.6)],
         )
         deep_name, deep_id = cur.fetchone()
         cur.execute(
-            'SELECT "name", "id" FROM "customers_person" WHERE "deleted_at" IS NULL AND '
-            '"owner_id" = %s ORDER BY "name", "id" LIMIT 1 OFFSET %s',
+            'SELECT "name_sort_key", "id" FROM "customers_person" WHERE "deleted_at" IS NULL '
+            'AND "owner_id" = %s ORDER BY "name_sort_key", "id" LIMIT 1 OFFSET %s',
             [rep.pk, int(n / 50 * 0.6)],
         )
         row = cur.fetchone()
@@ -390,9 +390,9 @@ def measure_create(results, opts, admin, clients) -> list[int]:
         with transaction.atomic(), connection.cursor() as cur:
             cur.execute(
                 'INSERT INTO "customers_person" ("name", "email", "phone", "title", "company_id", '
-                '"city", "address", "notes", "custom", "search_text", "created_at", "updated_at", '
-                '"version", "owner_id", "created_by_id") VALUES '
-                "(%s, %s, %s, %s, %s, '', '', '', '{}', %s, %s, %s, 1, %s, %s)"
+                '"city", "address", "notes", "custom", "search_text", "name_sort_key", '
+                '"created_at", "updated_at", "version", "owner_id", "created_by_id") VALUES '
+                "(%s, %s, %s, %s, %s, '', '', '', '{}', %s, %s, %s, %s, 1, %s, %s)"
                 + (" RETURNING id" if connection.vendor == "postgresql" else ""),
                 [
                     "王测试",
@@ -401,6 +401,7 @@ def measure_create(results, opts, admin, clients) -> list[int]:
                     "经理",
                     company_id,
                     document,
+                    "wang ce shi\x1f王测试",  # name_sort_key("王测试", person=True)
                     now,
                     now,
                     admin.pk,

@@ -241,6 +241,12 @@ UI_RULES: dict[str, Rule] = {
     "person-list": Rule(get=ANYONE, shows=("person",)),
     "company-list": Rule(get=ANYONE, shows=("company",)),
     "company-autocomplete": Rule(get=ANYONE, query="q=qingyun", shows=("company",)),
+    # a company picker's "create company …": whoever may create companies
+    "company-quick-create": Rule(
+        get=None,
+        post=statuses(200, readonly=403),
+        post_data=lambda o: {"new_company": "走查公司 Walk company"},
+    ),
     "recycle-bin": Rule(
         get=ANYONE,
         shows=(

@@ -166,12 +166,12 @@ def _people_choices(user, record) -> list[tuple[str, str]]:
             people += list(
                 visible.filter(company_id=record.company_id)
                 .exclude(pk=record.pk)
-                .order_by("name", "id")[:50]
+                .order_by("name_sort_key", "id")[:50]
             )
     else:
         company_id = record.pk if isinstance(record, Company) else record.company_id
         people = (
-            list(visible.filter(company_id=company_id).order_by("name", "id")[:50])
+            list(visible.filter(company_id=company_id).order_by("name_sort_key", "id")[:50])
             if company_id
             else []
         )

@@ -13,6 +13,8 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import connections, models
 from django.db.models import Expression, F, FloatField, QuerySet
 
+from kehu.core.sort_keys import sort_column
+
 MAX_LIMIT = 200
 COUNT_CAP = 10_000
 
@@ -59,9 +61,10 @@ def paginate(qs: QuerySet[Any], sort: str, cursor: str | None, limit: int) -> Pa
 
     `sort` names a NOT NULL column, or an expression that is never NULL (e.g. `cf_<key>` for
     a custom field), so the row-value comparison is total and can use a `(key, id)` index.
+    `name` reads the model's stored sort key where it has one (pinyin order, decision 0023).
     """
     descending = sort.startswith("-")
-    column_name = sort.lstrip("-")
+    column_name = sort_column(qs.model, sort.lstrip("-"))
     try:
         field = qs.model._meta.get_field(column_name)
     except FieldDoesNotExist:

@@ -17,8 +17,6 @@ from kehu.core.contact import display_phone, normalize_email, normalize_phone
 from kehu.customers.fields.values import active_fields, clean_value
 from kehu.customers.models import Company, CustomField
 
-#: above this many visible companies the company field becomes a type-ahead search
-COMPANY_SELECT_LIMIT = 200
 CUSTOM_PREFIX = "cf_"
 TAG_SEPARATORS = re.compile(r"[,，;；、]")
 
@@ -43,23 +41,48 @@ def company_named(user, value, current: Company | None = None) -> Company | None
     return Company.objects.visible_to(user).filter(pk=pk).order_by().first()
 
 
+class TypedCompanyName(str):
+    """What was typed in the company box when no suggestion was picked (no JavaScript, or a
+    name typed in full): the field looks it up by exact name."""
+
+
 class CompanyLookupField(forms.CharField):
     """The type-ahead company field: a posted id is accepted only if it names a company the
-    user can see (or the record's own), like the select variant's choices."""
+    user can see (or the record's own); a typed name without an id, only if exactly one
+    company the user can see bears it."""
 
     def __init__(self, *, user, current: Company | None = None, **kwargs):
         self.user, self.current = user, current
         super().__init__(widget=CompanyLookupWidget(), **kwargs)
 
+    def to_python(self, value):
+        if isinstance(value, TypedCompanyName):
+            return value
+        return super().to_python(value)
+
     def clean(self, value):
+        if isinstance(value, TypedCompanyName):
+            return self._by_name(value.strip()[:200])
         value = super().clean(value)
         if value and company_named(self.user, value, self.current) is None:
             raise ValidationError(_("Choose a company you can see."), code="invalid_choice")
         return value
 
+    def _by_name(self, name: str) -> str:
+        named = Company.objects.visible_to(self.user).filter(name=name).order_by("id")
+        found = list(named.values_list("pk", flat=True)[:2])
+        if len(found) == 1:
+            return str(found[0])
+        if found:
+            message = _("Several companies are called “%(name)s”: choose one from the list.")
+        else:
+            message = _("No company you can see is called “%(name)s”: choose one from the list.")
+        raise ValidationError(message, code="invalid_choice", params={"name": name})
+
 
 class CompanyLookupWidget(forms.Widget):
-    """A hidden company id plus a text box that searches visible companies as you type."""
+    """A hidden company id plus a text box that searches visible companies as you type and
+    offers to create the company typed (`customers/_company_picker.html`)."""
 
     template_name = "customers/widgets/company_lookup.html"
     selected_label = ""
@@ -68,6 +91,16 @@ class CompanyLookupWidget(forms.Widget):
         context = super().get_context(name, value, attrs)
         context["widget"]["selected_label"] = self.selected_label
         return context
+
+    def value_from_datadict(self, data, files, name):
+        chosen = data.get(name) or ""
+        typed = (data.get(f"{name}_search") or "").strip()
+        if not chosen and typed:
+            return TypedCompanyName(typed)
+        return chosen
+
+    def value_omitted_from_data(self, data, files, name):
+        return name not in data and f"{name}_search" not in data
 
 
 def split_tags(text: str) -> list[str]:
@@ -297,25 +330,17 @@ class PersonForm(RecordForm):
 
 
 def set_company_field(form: forms.Form, current: Company | None) -> None:
-    """`form.fields["company"]`: a select of the companies `form.user` can see, or, above
-    COMPANY_SELECT_LIMIT of them, a type-ahead search; `current` stays a choice either way."""
-    companies = Company.objects.visible_to(form.user).order_by("name", "id")
-    visible = list(companies.values_list("pk", "name")[: COMPANY_SELECT_LIMIT + 1])
-    if len(visible) > COMPANY_SELECT_LIMIT:
-        field = CompanyLookupField(
-            label=_("Company"), required=False, user=form.user, current=current
-        )
-        value = form.data.get("company") if form.is_bound else form.initial.get("company")
-        chosen = company_named(form.user, value, current)
-        field.widget.selected_label = chosen.name if chosen else ""
-        form.fields["company"] = field
-    else:
-        choices = [("", "—")] + [(str(pk), name) for pk, name in visible]
-        if current is not None and str(current.pk) not in dict(choices):
-            choices.append((str(current.pk), current.name))
-        form.fields["company"] = forms.ChoiceField(
-            label=_("Company"), required=False, choices=choices
-        )
+    """`form.fields["company"]`: a type-ahead search of the companies `form.user` can see,
+    whatever their number, with "create company …" for those who may create one; `current`
+    (the record's own company) stays accepted even if the user no longer sees it."""
+    field = CompanyLookupField(label=_("Company"), required=False, user=form.user, current=current)
+    value = form.data.get("company") if form.is_bound else form.initial.get("company")
+    chosen = company_named(form.user, value, current)
+    if chosen is not None:
+        field.widget.selected_label = chosen.name
+    elif form.is_bound:
+        field.widget.selected_label = (form.data.get("company_search") or "")[:200]
+    form.fields["company"] = field
 
 
 class CompanyForm(RecordForm):

@@ -23,11 +23,12 @@ from kehu.customers.queries import tag_links
 from kehu.web.templatetags.kehu_tags import custom_value
 
 #: what each list reads besides the id: never wide text such as notes or the search document
+#: (the sort key: a page sorted by name ends its cursor with it)
 COLUMNS = {
-    "person": ["name", "title", "email", "phone", "company_id", "owner_id", "created_at",
-               "updated_at"],
-    "company": ["name", "industry", "email", "phone", "city", "owner_id", "created_at",
-                "updated_at"],
+    "person": ["name", "name_sort_key", "title", "email", "phone", "company_id", "owner_id",
+               "created_at", "updated_at"],
+    "company": ["name", "name_sort_key", "industry", "email", "phone", "city", "owner_id",
+                "created_at", "updated_at"],
 }  # fmt: skip
 
 

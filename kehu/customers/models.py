@@ -8,6 +8,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from kehu.core.models import BINNED, Record, Versioned
+from kehu.core.sort_keys import SortKeyField
 from kehu.core.urls import record_url
 
 ALIVE = Q(deleted_at__isnull=True)
@@ -90,15 +91,26 @@ class Company(Record):
     )
     custom = models.JSONField(default=dict, blank=True)
     search_text = models.TextField(default="", editable=False)
+    #: what "sort by name" reads: the name's pinyin (kehu.core.sort_keys), set by the services
+    name_sort_key = SortKeyField()
+    sorted_by_key = {"name": "name_sort_key"}
 
     class Meta:
         verbose_name = _("company")
         verbose_name_plural = _("companies")
         indexes = [
+            # finds a company by its exact name (imports, lead conversion)
             models.Index(fields=["name", "id"], condition=ALIVE, name="company_name_idx"),
+            models.Index(
+                fields=["name_sort_key", "id"], condition=ALIVE, name="company_sort_key_idx"
+            ),
             models.Index(fields=["created_at", "id"], condition=ALIVE, name="company_created_idx"),
             models.Index(fields=["updated_at", "id"], condition=ALIVE, name="company_updated_idx"),
-            models.Index(fields=["owner", "name", "id"], condition=ALIVE, name="company_owner_idx"),
+            models.Index(
+                fields=["owner", "name_sort_key", "id"],
+                condition=ALIVE,
+                name="company_owner_sort_key_idx",
+            ),
             models.Index(fields=["deleted_at", "id"], condition=BINNED, name="company_binned_idx"),
             models.Index(
                 fields=["owner", "created_at", "id"],
@@ -141,15 +153,24 @@ class Person(Record):
     )
     custom = models.JSONField(default=dict, blank=True)
     search_text = models.TextField(default="", editable=False)
+    #: what "sort by name" reads: the name's pinyin, surname first (kehu.core.sort_keys)
+    name_sort_key = SortKeyField()
+    sorted_by_key = {"name": "name_sort_key"}
 
     class Meta:
         verbose_name = _("person")
         verbose_name_plural = _("people")
         indexes = [
-            models.Index(fields=["name", "id"], condition=ALIVE, name="person_name_idx"),
+            models.Index(
+                fields=["name_sort_key", "id"], condition=ALIVE, name="person_sort_key_idx"
+            ),
             models.Index(fields=["created_at", "id"], condition=ALIVE, name="person_created_idx"),
             models.Index(fields=["updated_at", "id"], condition=ALIVE, name="person_updated_idx"),
-            models.Index(fields=["owner", "name", "id"], condition=ALIVE, name="person_owner_idx"),
+            models.Index(
+                fields=["owner", "name_sort_key", "id"],
+                condition=ALIVE,
+                name="person_owner_sort_key_idx",
+            ),
             models.Index(fields=["deleted_at", "id"], condition=BINNED, name="person_binned_idx"),
             models.Index(
                 fields=["owner", "created_at", "id"],
@@ -162,7 +183,9 @@ class Person(Record):
                 name="person_owner_updated_idx",
             ),
             models.Index(
-                fields=["company", "name", "id"], condition=ALIVE, name="person_company_idx"
+                fields=["company", "name_sort_key", "id"],
+                condition=ALIVE,
+                name="person_company_sort_key_idx",
             ),
             models.Index(fields=["email"], condition=ALIVE, name="person_email_idx"),
             # the API's duplicate check compares addresses in any letter case

@@ -12,6 +12,7 @@ from kehu.accounts.models import User
 from kehu.core import audit, events, records, search, text, visibility
 from kehu.core.contact import national_digits, normalize_email, normalize_phone
 from kehu.core.records import VersionConflict  # noqa: F401  (re-exported for callers)
+from kehu.core.sort_keys import name_sort_key
 from kehu.customers.fields.values import clean_custom
 from kehu.customers.models import Company, Person, Tag
 
@@ -142,12 +143,14 @@ def _prepare_person(actor: User, person: Person, changes: dict[str, Any]) -> Non
         raise ValidationError(errors)
     _set_fields(person, changes, PERSON_FIELDS)
     person.search_text = person_document(person)
+    person.name_sort_key = name_sort_key(person.name, person=True)
 
 
 def _prepare_company(actor: User, company: Company, changes: dict[str, Any]) -> None:
     _apply_common(actor, company, changes, "company")
     _set_fields(company, changes, COMPANY_FIELDS)
     company.search_text = company_document(company)
+    company.name_sort_key = name_sort_key(company.name)
 
 
 def _is_tag_id(value: Any) -> bool:

@@ -33,4 +33,5 @@ urlpatterns = [
         name="company-restore",
     ),
     path("companies/lookup/", views.company_autocomplete, name="company-autocomplete"),
+    path("companies/quick-create/", views.company_quick_create, name="company-quick-create"),
 ]

@@ -117,7 +117,7 @@ def _filter_options(entity: Entity, user, params) -> dict:
             (company.pk, company.name)
             for company in Company.objects.visible_to(user)
             .only("id", "name")
-            .order_by("name", "id")[: FILTER_COMPANY_SELECT_LIMIT + 1]
+            .order_by("name_sort_key", "id")[: FILTER_COMPANY_SELECT_LIMIT + 1]
         ]
         options["company_lookup"] = len(companies) > FILTER_COMPANY_SELECT_LIMIT
         options["companies"] = (
@@ -264,7 +264,7 @@ def record_detail(request, entity, pk):
     if entity.key == "company":
         people = Person.objects.visible_to(user).filter(company=record)
         context["people"] = list(
-            people.select_related("owner").order_by("name", "id")[:COMPANY_PEOPLE_SHOWN]
+            people.select_related("owner").order_by("name_sort_key", "id")[:COMPANY_PEOPLE_SHOWN]
         )
         context["people_count"], context["people_more"] = capped_count(people)
         for section in COMPANY_SECTIONS:  # what other apps show on a company (sales: deals)
@@ -348,16 +348,42 @@ def record_restore(request, entity, pk):
 
 @login_required
 def company_autocomplete(request):
-    """Visible companies matching what was typed, for the company field of the person form."""
-    q = (request.GET.get("company_search") or request.GET.get("q") or "").strip()
+    """Visible companies matching what was typed, for the company pickers of the forms and the
+    list filter; with `offer_create`, also "create company …" for those who may create one
+    (unless a suggestion already bears the typed name)."""
+    q = (request.GET.get("company_search") or request.GET.get("q") or "").strip()[:200]
     companies = []
     if q:
         visible = Company.objects.visible_to(request.user)
-        companies = list(search.search(visible, q).order_by("name", "id")[:10])
+        companies = list(search.search(visible, q).order_by("name_sort_key", "id")[:10])
         if not companies:
-            companies = list(visible.filter(name__icontains=q).order_by("name", "id")[:10])
+            by_text = visible.filter(name__icontains=q)
+            companies = list(by_text.order_by("name_sort_key", "id")[:10])
+    can_create = (
+        bool(request.GET.get("offer_create"))
+        and visibility.can(request.user, "customers", "create")
+        and not any(company.name == q for company in companies)
+    )
     return render(
         request,
         "customers/_company_options.html",
-        {"companies": companies, "q": q, "target": request.GET.get("target", "")},
+        {"companies": companies, "q": q, "can_create": can_create},
     )
+
+
+@login_required
+@require_POST
+def company_quick_create(request):
+    """Create the company typed in a company picker (through the service, which checks the
+    permission and the name) and answer it as the picker's chosen option."""
+    visibility.require(request.user, "customers", "create")
+    name = (request.POST.get("new_company") or "").strip()
+    context: dict = {"name": name}
+    try:
+        if not name:
+            raise ValidationError({"name": [_("Type the company's name first.")]})
+        context["company"] = services.create_company(request.user, {"name": name})
+    except ValidationError as exc:
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {"name": exc.messages}
+        context["errors"] = [message for messages in errors.values() for message in messages]
+    return render(request, "customers/_company_created.html", context)

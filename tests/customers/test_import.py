@@ -53,6 +53,9 @@ def test_chinese_csv_in_each_encoding(rep, encoding):
     li = Person.objects.get(name="李娜")
     assert li.email == "li.na@example.com" and li.phone == "+8613912345678"
     assert li.company is None
+    # sorted by pinyin as service-made records are: the importer writes the sort keys too
+    assert zhang.name_sort_key == make_person(rep, "张伟").name_sort_key
+    assert zhang.company.name_sort_key.startswith("hua wei ji shu you xian gong si")
 
 
 def test_encoding_detection_reports_what_it_found(rep):

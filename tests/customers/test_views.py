@@ -9,7 +9,6 @@ from django.urls import reverse
 
 from kehu.core.models import AuditEntry
 from kehu.customers import services
-from kehu.customers.forms import COMPANY_SELECT_LIMIT
 from kehu.customers.models import Company, CustomField, Person
 from tests.factories import make_company, make_person, make_user
 
@@ -57,7 +56,7 @@ def test_list_search_filters_and_sort(client, rep):
     assert "张伟" in body and "李娜" not in body
     body = text(client.get(reverse("person-list"), {"sort": "-name"}))
     names = re.findall(r'<td class="name nowrap"><a href="[^"]+">([^<]+)</a>', body)
-    assert names == sorted(names, reverse=True) and len(names) == 3
+    assert names == ["张伟", "李娜", "Anna"]  # by pinyin: zhang wei, li na, anna
 
 
 def test_list_owner_mine_and_tag_filter(client, manager, rep):
@@ -229,7 +228,7 @@ def test_create_person_with_custom_fields_and_tags(client, rep):
     company = make_company(rep, "阿里巴巴")
     login(client, rep)
     form_page = text(client.get(reverse("person-create")))
-    assert 'type="date"' in form_page and 'type="checkbox"' in form_page and "阿里巴巴" in form_page
+    assert 'type="date"' in form_page and 'type="checkbox"' in form_page
     response = client.post(
         reverse("person-create"),
         {
@@ -288,15 +287,14 @@ def test_rep_cannot_give_a_record_to_someone_else(client, rep, teammate):
     assert list(choices) == [str(rep.pk)]
 
 
-def test_company_field_becomes_autocomplete_above_the_limit(client, rep, monkeypatch):
-    from kehu.customers import forms
-
-    monkeypatch.setattr(forms, "COMPANY_SELECT_LIMIT", 2)
+def test_company_field_is_a_type_ahead_whatever_the_number_of_companies(client, rep):
     for name in ["阿里巴巴", "腾讯", "百度"]:
         make_company(rep, name)
     login(client, rep)
     page = text(client.get(reverse("person-create")))
     assert reverse("company-autocomplete") in page and "data-company-search" in page
+    assert '<select name="company"' not in page
+    assert '<label for="id_company"' in page and 'id="id_company"' in page  # labelled
     options = text(client.get(reverse("company-autocomplete"), {"company_search": "腾讯"}))
     tencent = Company.objects.get(name="腾讯")
     assert f'data-company-option="{tencent.pk}"' in options and "百度" not in options
@@ -305,7 +303,86 @@ def test_company_field_becomes_autocomplete_above_the_limit(client, rep, monkeyp
     )
     assert response.status_code == 302
     assert Person.objects.get().company == tencent
-    assert COMPANY_SELECT_LIMIT == 200
+
+
+def test_without_javascript_a_company_typed_in_full_is_chosen(client, rep):
+    tencent = make_company(rep, "腾讯")
+    login(client, rep)
+    data = {"name": "马化腾", "owner": rep.pk, "company": "", "company_search": " 腾讯 "}
+    assert client.post(reverse("person-create"), data).status_code == 302
+    assert Person.objects.get().company == tencent
+
+
+@pytest.mark.parametrize("typed", ["腾", "不存在的公司", "x" * 300])
+def test_a_typed_name_that_names_no_company_is_an_error(client, rep, typed):
+    make_company(rep, "腾讯")
+    login(client, rep)
+    data = {"name": "马化腾", "owner": rep.pk, "company": "", "company_search": typed}
+    response = client.post(reverse("person-create"), data)
+    assert response.status_code == 200 and "company" in response.context["form"].errors
+    assert not Person.all_objects.exists()
+
+
+def test_a_name_two_companies_share_asks_to_choose(client, rep):
+    make_company(rep, "腾讯")
+    make_company(rep, "腾讯")
+    login(client, rep)
+    data = {"name": "马化腾", "owner": rep.pk, "company": "", "company_search": "腾讯"}
+    response = client.post(reverse("person-create"), data)
+    assert "Several companies" in str(response.context["form"].errors["company"])
+    assert not Person.all_objects.exists()
+
+
+def test_a_typed_name_of_a_hidden_company_names_nothing(client, rep, outsider):
+    make_company(outsider, "隐秘公司")
+    login(client, rep)
+    answers = []
+    for typed in ("隐秘公司", "没有这家公司"):
+        data = {"name": "马化腾", "owner": rep.pk, "company": "", "company_search": typed}
+        response = client.post(reverse("person-create"), data)
+        answers.append(str(response.context["form"].errors["company"]).replace(typed, "…"))
+    assert answers[0] == answers[1]
+    assert not Person.all_objects.exists()
+
+
+def test_autocomplete_offers_to_create_the_typed_company(client, rep, readonly_user):
+    make_company(rep, "腾讯")
+    login(client, rep)
+    url = reverse("company-autocomplete")
+    offered = text(client.get(url, {"company_search": "腾讯音乐", "offer_create": "1"}))
+    assert "data-company-create" in offered and "腾讯音乐" in offered
+    exact = text(client.get(url, {"company_search": "腾讯", "offer_create": "1"}))
+    assert "data-company-create" not in exact  # it exists: pick it instead
+    plain = text(client.get(url, {"company_search": "腾讯音乐"}))  # the list filter
+    assert "data-company-create" not in plain
+    login(client, readonly_user)
+    refused = text(client.get(url, {"company_search": "腾讯音乐", "offer_create": "1"}))
+    assert "data-company-create" not in refused
+
+
+def test_create_new_company_from_the_picker(client, rep):
+    login(client, rep)
+    response = client.post(reverse("company-quick-create"), {"new_company": " 腾讯音乐 "})
+    company = Company.objects.get()
+    assert company.name == "腾讯音乐" and company.owner == rep
+    assert company.name_sort_key.startswith("teng xun yin yue")
+    body = text(response)
+    assert f'data-company-option="{company.pk}"' in body and "data-company-created" in body
+
+
+@pytest.mark.parametrize("name", ["", "   ", "x" * 201, "坏\n名字"])
+def test_create_new_company_refuses_bad_names(client, rep, name):
+    login(client, rep)
+    response = client.post(reverse("company-quick-create"), {"new_company": name})
+    assert response.status_code == 200 and 'role="alert"' in text(response)
+    assert not Company.all_objects.exists()
+
+
+def test_create_new_company_needs_the_right_to_create(client, readonly_user):
+    login(client, readonly_user)
+    response = client.post(reverse("company-quick-create"), {"new_company": "腾讯音乐"})
+    assert response.status_code == 403 and not Company.all_objects.exists()
+    assert client.get(reverse("company-quick-create")).status_code == 405
 
 
 def test_autocomplete_only_offers_visible_companies(client, rep, outsider):

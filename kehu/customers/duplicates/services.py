@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from kehu.accounts.models import User
 from kehu.core import audit, events, visibility
 from kehu.core.records import VersionConflict
+from kehu.core.sort_keys import name_sort_key
 from kehu.customers import services as customer_services
 from kehu.customers.duplicates import fields as merge_fields
 from kehu.customers.duplicates.models import DuplicatePair, Merge
@@ -23,10 +24,15 @@ from kehu.customers.models import Company, Person
 MAX_MERGED = 10  # records merged at once, survivor included
 
 
-def _document(kind: str, record: Any) -> str:
-    if kind == "person":
-        return customer_services.person_document(record)
-    return customer_services.company_document(record)
+def _refresh_derived(kind: str, record: Any) -> None:
+    """The columns derived from a record's fields (search document, name sort key), after a
+    merge or its undo set the fields directly."""
+    person = kind == "person"
+    if person:
+        record.search_text = customer_services.person_document(record)
+    else:
+        record.search_text = customer_services.company_document(record)
+    record.name_sort_key = name_sort_key(record.name, person=person)
 
 
 def _involved(kind: str, actor: User, survivor_id: Any, other_ids: Any) -> list[int]:
@@ -134,7 +140,7 @@ def merge(
         loser_ids = [r.pk for r in losers]
         moved = {m.name: m.move(kind, survivor.pk, loser_ids) for m in movers_for(kind)}
         now = timezone.now()
-        survivor.search_text = _document(kind, survivor)
+        _refresh_derived(kind, survivor)
         survivor.version += 1
         survivor.updated_at = now
         survivor.save()
@@ -279,7 +285,7 @@ def undo_merge(kind: str, actor: User, merge_id: Any) -> Any:
         for name, value in entry.before.items():
             merge_fields.set_raw_value(survivor, name, value)
         now = timezone.now()
-        survivor.search_text = _document(kind, survivor)
+        _refresh_derived(kind, survivor)
         survivor.version += 1
         survivor.updated_at = now
         survivor.save()

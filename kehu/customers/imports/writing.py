@@ -13,6 +13,7 @@ from django.utils import timezone
 from kehu.core import events
 from kehu.core.bulk_write import Inserter
 from kehu.core.models import AuditEntry
+from kehu.core.sort_keys import name_sort_key
 from kehu.customers import services
 from kehu.customers.imports.mapping import model_for
 from kehu.customers.imports.models import ImportJob
@@ -103,7 +104,14 @@ class BatchWriter:
             missing = sorted(unknown)
             if missing:
                 new_ids = self.companies.insert(
-                    [{"name": n, "search_text": company_document({"name": n})} for n in missing],
+                    [
+                        {
+                            "name": n,
+                            "search_text": company_document({"name": n}),
+                            "name_sort_key": name_sort_key(n),
+                        }
+                        for n in missing
+                    ],
                     returning=True,
                     same={**base, "owner_id": user_id, "custom": {}},
                 )
@@ -119,6 +127,7 @@ class BatchWriter:
                 record["search_text"] = person_document(row.values, row.company_name)
             else:
                 record["search_text"] = company_document(row.values)
+            record["name_sort_key"] = name_sort_key(row.values.get("name", ""), person=is_person)
             values.append(record)
         ids = self.records.insert(values, returning=True, same=base)
         tag_ids = self._tags_for({name for r in rows for name in r.tags})

@@ -98,7 +98,7 @@ def _people_matching(user, message: EmailMessage, q: str) -> list:
         q = domain if domain and domain not in FREE_MAIL_DOMAINS else message.from_name
     if not q:
         return []
-    return list(search.search(people, q).order_by("name", "id")[:PEOPLE_SHOWN])
+    return list(search.search(people, q).order_by("name_sort_key", "id")[:PEOPLE_SHOWN])
 
 
 def _detail(request, message: EmailMessage, *, person_errors=None, person_data=None, status=200):

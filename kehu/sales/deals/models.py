@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from kehu.core.models import BINNED, Record, Versioned
+from kehu.core.sort_keys import SortKeyField
 from kehu.core.urls import record_url
 from kehu.sales.common import ALIVE, _localised, company_currency
 
@@ -118,6 +119,9 @@ class Deal(Record):
     stage_changed_at = models.DateTimeField(_("in stage since"), default=timezone.now)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     search_text = models.TextField(default="", editable=False)
+    #: what "sort by name" reads: the name's pinyin (kehu.core.sort_keys), set by the services
+    name_sort_key = SortKeyField()
+    sorted_by_key = {"name": "name_sort_key"}
     # set by the deal services between checking a change and saving it (stage history)
     _stage_before: int | None
     _entered_stage: tuple[int | None, datetime.datetime]
@@ -139,10 +143,14 @@ class Deal(Record):
                 name="deal_owner_stage_sum_idx",
             ),
             # the list's sorts, for everyone and per owner
-            models.Index(fields=["name", "id"], condition=ALIVE, name="deal_name_idx"),
+            models.Index(fields=["name_sort_key", "id"], condition=ALIVE, name="deal_sort_key_idx"),
             models.Index(fields=["updated_at", "id"], condition=ALIVE, name="deal_updated_idx"),
             models.Index(fields=["amount", "id"], condition=ALIVE, name="deal_amount_idx"),
-            models.Index(fields=["owner", "name", "id"], condition=ALIVE, name="deal_owner_idx"),
+            models.Index(
+                fields=["owner", "name_sort_key", "id"],
+                condition=ALIVE,
+                name="deal_owner_sort_key_idx",
+            ),
             models.Index(
                 fields=["owner", "updated_at", "id"], condition=ALIVE, name="deal_owner_updated_idx"
             ),

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from kehu.accounts.models import User
 from kehu.core import records, search
+from kehu.core.sort_keys import name_sort_key
 from kehu.customers.services import resolve_company, resolve_owner
 from kehu.sales.deals import contacts
 from kehu.sales.deals.currencies import clean_currency as clean_currency
@@ -133,6 +134,7 @@ def _prepare_deal(actor: User, deal: Deal, changes: dict[str, Any]) -> None:
     if deal.stage.kind == Stage.Kind.LOST and not deal.close_reason:
         raise ValidationError({"close_reason": [_("Say why the deal was lost.")]})
     deal.search_text = deal_document(deal)
+    deal.name_sort_key = name_sort_key(deal.name)
 
 
 def _check_stage_move(

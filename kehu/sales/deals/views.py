@@ -159,7 +159,7 @@ def _contact_choices(user, deal: Deal) -> list:
     if not deal.company_id:
         return []
     people = Person.objects.visible_to(user).filter(company_id=deal.company_id)
-    return list(people.order_by("name", "id").values_list("pk", "name")[:200])
+    return list(people.order_by("name_sort_key", "id").values_list("pk", "name")[:200])
 
 
 @login_required

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kehu.core.models import BINNED, Record
+from kehu.core.sort_keys import SortKeyField
 from kehu.core.urls import record_url
 from kehu.sales.common import ALIVE
 from kehu.sales.deals.models import Deal
@@ -77,6 +78,9 @@ class Lead(Record):
     #: where a lead from the public web form came from, for its rate limit
     web_address = models.GenericIPAddressField(null=True, blank=True, editable=False)
     search_text = models.TextField(default="", editable=False)
+    #: what "sort by name" reads: the name's pinyin, surname first (kehu.core.sort_keys)
+    name_sort_key = SortKeyField()
+    sorted_by_key = {"name": "name_sort_key"}
     #: annotated by `scoring.services.with_last_contact`: the latest call, meeting or email
     last_contact_at: datetime.datetime | None
 
@@ -85,7 +89,12 @@ class Lead(Record):
         verbose_name_plural = _("leads")
         indexes = [
             models.Index(fields=["updated_at", "id"], condition=ALIVE, name="lead_updated_idx"),
-            models.Index(fields=["name", "id"], condition=ALIVE, name="lead_name_idx"),
+            models.Index(fields=["name_sort_key", "id"], condition=ALIVE, name="lead_sort_key_idx"),
+            models.Index(
+                fields=["owner", "name_sort_key", "id"],
+                condition=ALIVE,
+                name="lead_owner_sort_key_idx",
+            ),
             models.Index(
                 fields=["status", "updated_at", "id"], condition=ALIVE, name="lead_status_idx"
             ),

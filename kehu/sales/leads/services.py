@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from kehu.accounts.models import User
 from kehu.core import audit, events, records, search, visibility
 from kehu.core.contact import national_digits, normalize_email, normalize_phone
+from kehu.core.sort_keys import name_sort_key
 from kehu.customers import services as customers
 from kehu.customers.fields.values import clean_custom
 from kehu.customers.models import Company, Person
@@ -98,6 +99,7 @@ def _prepare(actor: User, lead: Lead, changes: dict[str, Any]) -> None:
     if lead.status != Lead.Status.DISQUALIFIED:
         lead.disqualify_reason = ""
     lead.search_text = lead_document(lead)
+    lead.name_sort_key = name_sort_key(lead.name, person=True)
     scoring.score_lead(lead)
 
 

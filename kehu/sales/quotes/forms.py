@@ -136,7 +136,7 @@ class QuoteForm(forms.Form):
         people = []
         if company_id:
             visible = Person.objects.visible_to(user).filter(company_id=company_id)
-            people = visible.order_by("name", "id").values_list("pk", "name")[:200]
+            people = visible.order_by("name_sort_key", "id").values_list("pk", "name")[:200]
         choices = [("", "—")] + [(str(pk), name) for pk, name in people]
         self.fields["person"].choices = choices
         if instance is None:

@@ -10,6 +10,7 @@ from kehu.activities.models import Activity
 from kehu.activities.services import add_note, log_activity
 from kehu.core.models import AuditEntry
 from kehu.core.records import VersionConflict
+from kehu.core.sort_keys import name_sort_key
 from kehu.customers import services
 from kehu.customers.duplicates import services as merging
 from kehu.customers.duplicates.models import DuplicatePair, Merge
@@ -157,9 +158,17 @@ def test_merge_moves_every_row_and_undo_puts_each_back(rep, world):
 
 def test_field_choices_pick_values_from_the_chosen_record(rep, world):
     keep, other = world["keep"], world["other"]
-    merging.merge("person", rep, keep.pk, [other.pk], choices={"name": other.pk, "email": keep.pk})
+    keep = services.update_person(rep, keep, {"name": "Zhou Yi"})  # sorts after 張偉
+    sort_key_before = Person.objects.get(pk=keep.pk).name_sort_key
+    entry = merging.merge(
+        "person", rep, keep.pk, [other.pk], choices={"name": other.pk, "email": keep.pk}
+    )
     survivor = Person.objects.get(pk=keep.pk)
     assert survivor.name == "張偉" and survivor.email == ""
+    # the name's derived columns follow it: the list sorts and finds the survivor by it
+    assert survivor.name_sort_key == name_sort_key("張偉", person=True)
+    merging.undo_merge("person", rep, entry.pk)
+    assert Person.objects.get(pk=keep.pk).name_sort_key == sort_key_before
 
 
 def test_merge_companies_moves_people_deals_and_activities(rep, world):

@@ -59,6 +59,30 @@ document.addEventListener("keydown", (event) => {
   }
 });
 
+// The company picker: a suggestion (or a company just created from "Create company …") becomes
+// the chosen company; the search box shows its name and gets the focus back.
+function chooseCompany(option) {
+  const picker = option.closest("[data-company-picker]");
+  const search = picker.querySelector("[data-company-search]");
+  picker.querySelector("[data-company-id]").value = option.dataset.companyOption;
+  search.value = option.dataset.label;
+  picker.querySelector(".company-options").innerHTML = "";
+  search.setAttribute("aria-expanded", "false");
+  search.focus();
+}
+
+document.addEventListener("htmx:afterSwap", (event) => {
+  const list = event.target.closest?.("[data-company-picker] .company-options");
+  if (!list) return;
+  const created = list.querySelector("[data-company-created]");
+  if (created) {
+    chooseCompany(created);
+    return;
+  }
+  const search = list.closest("[data-company-picker]").querySelector("[data-company-search]");
+  search.setAttribute("aria-expanded", list.querySelector("[role=option]") ? "true" : "false");
+});
+
 document.addEventListener("input", (event) => {
   const search = event.target.closest("[data-company-search]");
   if (search) {
@@ -82,11 +106,8 @@ document.addEventListener("click", (event) => {
   if (!event.target.closest(".global-search")) closeSearch();
   const option = event.target.closest("[data-company-option]");
   if (option) {
-    const picker = option.closest("[data-company-picker]");
-    picker.querySelector("[data-company-id]").value = option.dataset.companyOption;
-    picker.querySelector("[data-company-search]").value = option.dataset.label;
-    picker.querySelector(".company-options").innerHTML = "";
-  } else {
+    chooseCompany(option);
+  } else if (!event.target.closest("[data-company-create]")) {
     document.querySelectorAll("[data-company-picker] .company-options").forEach((list) => {
       if (!list.closest("[data-company-picker]").contains(event.target)) list.innerHTML = "";
     });
