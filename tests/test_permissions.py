@@ -285,6 +285,8 @@ UI_RULES: dict[str, Rule] = {
     "activity-restore": Rule(get=None, post=CHANGE_OWN),
     # only the owner hides or shares their own activity
     "activity-privacy": Rule(get=None, post=CHANGE_OWN, post_data=lambda o: {"private": "1"}),
+    # the file of the activities on records the user may export (a manager's team's)
+    "activity-export": Rule(get=EXPORT, query="format=csv", shows=("activity",)),
     # imports are private to the person who uploaded the file
     "import-start": Rule(get=CREATE),
     "import-map": Rule(get=IMPORT_OWN),
@@ -319,6 +321,7 @@ UI_RULES: dict[str, Rule] = {
     "exchange-rates": Rule(get=ADMIN_ONLY),
     # deals: every default role reads sales; reps see their own, managers their team's
     "deal-list": Rule(get=ANYONE, shows=("deal",)),
+    "deal-export": Rule(get=EXPORT, shows=("deal",)),
     "deal-board": Rule(get=ANYONE, shows=("deal", "deal_amount")),
     "deal-create": Rule(get=CREATE),
     "deal-detail": Rule(get=READ),
@@ -336,6 +339,7 @@ UI_RULES: dict[str, Rule] = {
     "my-pipeline": Rule(get=ANYONE, query="owner=1"),
     # leads: like deals; converting needs the right to create customers too
     "lead-list": Rule(get=ANYONE, shows=("lead",)),
+    "lead-export": Rule(get=EXPORT, shows=("lead",)),
     "lead-create": Rule(get=CREATE),
     "lead-detail": Rule(get=READ),
     "lead-edit": Rule(get=WRITE),
@@ -351,6 +355,7 @@ UI_RULES: dict[str, Rule] = {
     "price-list-edit": Rule(get=ADMIN_ONLY, post=ADMIN_POST, post_data=price_list_form),
     # quotes and orders: like deals
     "quote-list": Rule(get=ANYONE, shows=("quote",)),
+    "quote-export": Rule(get=EXPORT, shows=("quote",)),
     "quote-create": Rule(get=CREATE),
     "quote-detail": Rule(get=READ),
     "quote-edit": Rule(get=WRITE),
@@ -363,6 +368,7 @@ UI_RULES: dict[str, Rule] = {
     "quote-delete": Rule(get=WRITE, post=CHANGE_OWN),
     "quote-restore": Rule(get=None, post=CHANGE_OWN),
     "order-list": Rule(get=ANYONE, shows=("order",)),
+    "order-export": Rule(get=EXPORT, shows=("order",)),
     "order-detail": Rule(get=READ),
     "order-status": Rule(get=None, post=CHANGE_OWN, post_data=lambda o: {"status": "fulfilled"}),
     # notifications: everyone their own

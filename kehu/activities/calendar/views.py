@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from kehu.activities.calendar import services as calendar
+from kehu.activities.exporting import can_export
 from kehu.core.access import users_in_scope
 from kehu.core.records import VersionConflict
 
@@ -113,6 +114,7 @@ def calendar_page(request):
             (u.pk, str(u), u.pk == owner.pk) for u in users_in_scope(viewer, "activities")[:200]
         ],
         "own": owner.pk == viewer.pk,
+        "can_export": can_export(viewer),
         "today": today,
         "anchor": day,
         "empty": not found,

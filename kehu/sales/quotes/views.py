@@ -50,22 +50,34 @@ def _status_and_owner(qs, params, user, statuses) -> tuple:
     return qs, errors
 
 
+def filter_quotes(qs, params, user) -> tuple:
+    """The quote list's filters (status, owner, number), shared with its export: the latest
+    versions only, unless superseded ones are asked for."""
+    qs, errors = _status_and_owner(qs, params, user, Quote.Status.values)
+    if params.get("status") != Quote.Status.SUPERSEDED:
+        qs = qs.filter(is_latest=True)
+    number = (params.get("q") or "").strip().upper()[:20]
+    if number:
+        qs = qs.filter(number__startswith=number)
+    return qs, errors
+
+
+def filter_orders(qs, params, user) -> tuple:
+    return _status_and_owner(qs, params, user, Order.Status.values)
+
+
 @login_required
 def quote_list(request):
     user = request.user
     visibility.require(user, "sales", "read")
     base = Quote.objects.visible_to(user).select_related("owner", "company")
-    qs, errors = _status_and_owner(base, request.GET, user, Quote.Status.values)
-    if request.GET.get("status") != Quote.Status.SUPERSEDED:
-        qs = qs.filter(is_latest=True)
-    number = (request.GET.get("q") or "").strip().upper()[:20]
-    if number:
-        qs = qs.filter(number__startswith=number)
+    qs, errors = filter_quotes(base, request.GET, user)
     context = {
         "nav": "quotes",
         "errors": errors,
         "statuses": Quote.Status.choices,
         "can_create": visibility.can(user, "sales", "create"),
+        "can_export": visibility.can(user, "sales", "export"),
     }
     return list_page(
         request,
@@ -337,8 +349,13 @@ def order_list(request):
     user = request.user
     visibility.require(user, "sales", "read")
     base = Order.objects.visible_to(user).select_related("owner", "company")
-    qs, errors = _status_and_owner(base, request.GET, user, Order.Status.values)
-    context = {"nav": "orders", "errors": errors, "statuses": Order.Status.choices}
+    qs, errors = filter_orders(base, request.GET, user)
+    context = {
+        "nav": "orders",
+        "errors": errors,
+        "statuses": Order.Status.choices,
+        "can_export": visibility.can(user, "sales", "export"),
+    }
     return list_page(
         request,
         qs,
