@@ -46,8 +46,9 @@ def test_csv_export_columns_and_content(client, manager, people):
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
     rows = _csv(response)
-    assert rows[0] == ["id", "name", "email", "phone", "title", "company", "birthday", "city",
-                       "address", "owner", "tags", "created", "updated", "level", "vip"]  # fmt: skip
+    assert rows[0] == ["id", "name", "email", "phone", "title", "company", "birthday",
+                       "city", "address", "owner", "tags", "created", "updated", "level",
+                       "vip"]  # fmt: skip
     by_name = {r[1]: r for r in rows[1:]}
     assert "外人" not in by_name  # outside the manager's team
     zhang = by_name["张伟"]
