@@ -318,6 +318,8 @@ UI_RULES: dict[str, Rule] = {
     "pipeline-list": Rule(get=ADMIN_ONLY),
     "pipeline-create": Rule(get=ADMIN_ONLY),
     "pipeline-edit": Rule(get=ADMIN_ONLY),
+    "seller-settings": Rule(get=ADMIN_ONLY),
+    "seller-logo": Rule(get=statuses(404)),  # no logo saved in the walk: nothing to show
     "exchange-rates": Rule(get=ADMIN_ONLY),
     # deals: every default role reads sales; reps see their own, managers their team's
     "deal-list": Rule(get=ANYONE, shows=("deal",)),
@@ -356,6 +358,19 @@ UI_RULES: dict[str, Rule] = {
     # quotes and orders: like deals
     "quote-list": Rule(get=ANYONE, shows=("quote",)),
     "quote-export": Rule(get=EXPORT, shows=("quote",)),
+    # the quote form's running totals: POST only, for anyone in sales, saving nothing
+    "quote-lines-preview": Rule(
+        get=None,
+        post=statuses(200),
+        post_data=lambda o: {
+            "currency": "CNY",
+            "lines-TOTAL_FORMS": "1",
+            "lines-INITIAL_FORMS": "0",
+            "lines-0-description": "走查 walk",
+            "lines-0-quantity": "2",
+            "lines-0-unit_price": "5",
+        },
+    ),
     "quote-create": Rule(get=CREATE),
     "quote-detail": Rule(get=READ),
     "quote-edit": Rule(get=WRITE),
@@ -1014,7 +1029,9 @@ def test_ui_route(world, name, pattern):
             problems.append(f"{persona} {method} {full} changed {changed(before, after)}")
         # they change the session, not records; or queue a task, which runs on a commit
         # (nobody in the walk has a calendar feed to revoke)
-        quiet = name in ("logout", "set-language", "scoring-train", "calendar-unsubscribe")
+        # (the quote form's running totals are a POST that only computes)
+        quiet = name in ("logout", "set-language", "scoring-train", "calendar-unsubscribe",
+                         "quote-lines-preview")  # fmt: skip
         done = method == "POST" and not refused and accepts(expected, got)
         if done and not quiet and not changed(before, after):
             problems.append(f"{persona} {method} {full}: answered {got} but changed nothing")

@@ -46,6 +46,7 @@ urlpatterns = [
     path("price-lists/<int:pk>/", catalog_views.price_list_edit, name="price-list-edit"),
     path("quotes/", quote_views.quote_list, name="quote-list"),
     path("quotes/export/", exporting.quote_export, name="quote-export"),
+    path("quotes/lines/preview/", quote_views.quote_lines_preview, name="quote-lines-preview"),
     path("quotes/new/", quote_views.quote_create, name="quote-create"),
     path("quotes/<int:pk>/", quote_views.quote_detail, name="quote-detail"),
     path("quotes/<int:pk>/edit/", quote_views.quote_edit, name="quote-edit"),

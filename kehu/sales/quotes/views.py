@@ -14,6 +14,8 @@ from kehu.activities import timeline
 from kehu.core import visibility
 from kehu.core.access import get_visible_or_404
 from kehu.core.records import VersionConflict
+from kehu.customers.models import Company
+from kehu.sales.deals.currencies import known_currencies
 from kehu.sales.deals.queries import id_or_none
 from kehu.sales.models import Deal, Order, Quote
 from kehu.sales.quotes import services as quotes
@@ -25,7 +27,8 @@ from kehu.sales.quotes.forms import (
     product_choices,
     split_errors,
 )
-from kehu.sales.quotes.pdf import quote_pdf
+from kehu.sales.quotes.lines import preview_lines
+from kehu.sales.quotes.pdf import quote_pdf, total_in_words
 from kehu.web.pages import chosen_sort, delete_page, list_page, restore_page
 
 QUOTE_SORTS = ["-updated_at", "updated_at", "-total", "total"]
@@ -126,6 +129,45 @@ def _quote_form_page(request, quote: Quote | None, deal: Deal | None = None):
             return redirect(saved.get_absolute_url())
     context["line_errors"] = line_errors
     return render(request, "sales/quote_form.html", context)
+
+
+@login_required
+@require_POST
+def quote_lines_preview(request):
+    """The running totals of the quote form's lines as the user types (htmx): priced by the
+    server as a save would price them, saving nothing."""
+    user = request.user
+    visibility.require(user, "sales", "read")
+    quote = Quote()
+    quote_id = id_or_none(request.GET.get("quote"))
+    if quote_id:
+        quote = get_visible_or_404(Quote, user, quote_id)
+    currency = request.POST.get("currency", "")
+    quote.currency = currency if currency in known_currencies() else settings.DEFAULT_CURRENCY
+    # a company the user cannot see prices as no company: its customer group is not told
+    company_id = id_or_none(request.POST.get("company"))
+    quote.company = (
+        Company.objects.visible_to(user).filter(pk=company_id).first() if company_id else None
+    )
+    current = list(quote.lines.values_list("product_id", flat=True)) if quote.pk else []
+    formset = QuoteLineFormSet(
+        request.POST, prefix="lines", form_kwargs={"products": product_choices(current)}
+    )
+    # rows that do not parse yet (a half-typed number) are left out until they do
+    rows = [
+        {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
+        for form in formset.forms
+        if form.is_valid() and not form.is_blank
+    ]
+    lines, totals, errors = preview_lines(quote, rows)
+    context = {"lines": lines, "totals": totals, "errors": errors, "currency": quote.currency,
+               "in_words": total_in_words(_Total(quote.currency, totals.total))}  # fmt: skip
+    return render(request, "sales/_quote_totals.html", context)
+
+
+class _Total:
+    def __init__(self, currency, total):
+        self.currency, self.total = currency, total
 
 
 @login_required
