@@ -1,5 +1,5 @@
-"""Quote and order screens: the lists, building a quote from products, its page, the
-printable view and PDF, sending, accepting or rejecting, new versions, and orders."""
+"""Quote screens: the list, building a quote from products with running totals, its page,
+the printable view and PDF, sending, accepting or rejecting, and new versions."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -32,10 +32,9 @@ from kehu.sales.quotes.pdf import quote_pdf, total_in_words
 from kehu.web.pages import chosen_sort, delete_page, list_page, restore_page
 
 QUOTE_SORTS = ["-updated_at", "updated_at", "-total", "total"]
-ORDER_SORTS = ["-ordered_at", "ordered_at"]
 
 
-def _status_and_owner(qs, params, user, statuses) -> tuple:
+def status_and_owner(qs, params, user, statuses) -> tuple:
     errors = {}
     status = params.get("status")
     if status:
@@ -56,17 +55,13 @@ def _status_and_owner(qs, params, user, statuses) -> tuple:
 def filter_quotes(qs, params, user) -> tuple:
     """The quote list's filters (status, owner, number), shared with its export: the latest
     versions only, unless superseded ones are asked for."""
-    qs, errors = _status_and_owner(qs, params, user, Quote.Status.values)
+    qs, errors = status_and_owner(qs, params, user, Quote.Status.values)
     if params.get("status") != Quote.Status.SUPERSEDED:
         qs = qs.filter(is_latest=True)
     number = (params.get("q") or "").strip().upper()[:20]
     if number:
         qs = qs.filter(number__startswith=number)
     return qs, errors
-
-
-def filter_orders(qs, params, user) -> tuple:
-    return _status_and_owner(qs, params, user, Order.Status.values)
 
 
 @login_required
@@ -381,65 +376,3 @@ def quote_delete(request, pk):
 @require_POST
 def quote_restore(request, pk):
     return restore_page(request, Quote, pk, restore=quotes.restore_quote)
-
-
-# --- orders ---------------------------------------------------------------------------------
-
-
-@login_required
-def order_list(request):
-    user = request.user
-    visibility.require(user, "sales", "read")
-    base = Order.objects.visible_to(user).select_related("owner", "company")
-    qs, errors = filter_orders(base, request.GET, user)
-    context = {
-        "nav": "orders",
-        "errors": errors,
-        "statuses": Order.Status.choices,
-        "can_export": visibility.can(user, "sales", "export"),
-    }
-    return list_page(
-        request,
-        qs,
-        template="sales/orders.html",
-        sort=chosen_sort(request, ORDER_SORTS),
-        filter_keys=("status", "owner"),
-        context=context,
-    )
-
-
-@login_required
-def order_detail(request, pk):
-    user = request.user
-    order = get_visible_or_404(
-        Order, user, pk, queryset=Order.objects.select_related("quote", "deal", "company", "person")
-    )
-    context = {
-        "nav": "orders",
-        "order": order,
-        "record": order,
-        "lines": order.lines.all(),
-        "timeline": timeline.page(order, request.GET.get("before"), kinds=["changes"]),
-        "can_edit": visibility.can(user, "sales", "edit"),
-        "statuses": Order.Status.choices,
-    }
-    return render(request, "sales/order_detail.html", context)
-
-
-@login_required
-@require_POST
-def order_status(request, pk):
-    user = request.user
-    order = get_visible_or_404(Order, user, pk)
-    version = id_or_none(request.POST.get("version"))
-    try:
-        order = quotes.set_order_status(user, order, request.POST.get("status", ""), version)
-    except VersionConflict:
-        messages.error(request, _("Someone changed this order meanwhile; here it is as it is now."))
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, _("%(name)s is now %(status)s.") % {
-            "name": order, "status": order.get_status_display()})  # fmt: skip
-    return redirect(order.get_absolute_url())
