@@ -67,7 +67,12 @@ def test_hidden_quotes_and_companies_tell_nothing(client, admin_user, rep, outsi
     secret = make_company(outsider, "秘密公司")
     response = preview(client, rep, [{"description": "A", "quantity": "1", "unit_price": "1"}],
                        company=str(secret.pk))  # fmt: skip
-    assert response.status_code == 200 and "秘密公司" not in response.content.decode()
+    page = response.content.decode()
+    assert response.status_code == 200 and "秘密公司" not in page
+    missing = preview(client, rep, [{"description": "A", "quantity": "1", "unit_price": "1"}],
+                      company="999999")  # fmt: skip
+    assert missing.content.decode() == page  # the same answer as for no such company
+    assert "Choose a company from the list" in page
 
 
 def test_only_post_and_only_signed_in(client, rep):

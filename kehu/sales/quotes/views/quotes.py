@@ -144,6 +144,7 @@ def quote_lines_preview(request):
     quote.company = (
         Company.objects.visible_to(user).filter(pk=company_id).first() if company_id else None
     )
+    unknown_company = bool(request.POST.get("company")) and quote.company is None
     current = list(quote.lines.values_list("product_id", flat=True)) if quote.pk else []
     formset = QuoteLineFormSet(
         request.POST, prefix="lines", form_kwargs={"products": product_choices(current)}
@@ -155,6 +156,9 @@ def quote_lines_preview(request):
         if form.is_valid() and not form.is_blank
     ]
     lines, totals, errors = preview_lines(quote, rows)
+    if unknown_company:
+        errors = [_("Choose a company from the list; prices are shown as for any customer."),
+                  *errors]  # fmt: skip
     context = {"lines": lines, "totals": totals, "errors": errors, "currency": quote.currency,
                "in_words": total_in_words(_Total(quote.currency, totals.total))}  # fmt: skip
     return render(request, "sales/_quote_totals.html", context)
