@@ -29,6 +29,7 @@ from kehu.sales.quotes.forms import (
 )
 from kehu.sales.quotes.lines import preview_lines
 from kehu.sales.quotes.pdf import quote_pdf, total_in_words
+from kehu.sales.seller.services import current_seller
 from kehu.web.pages import chosen_sort, delete_page, list_page, restore_page
 
 QUOTE_SORTS = ["-updated_at", "updated_at", "-total", "total"]
@@ -234,7 +235,12 @@ def quote_print(request, pk):
     quote = get_visible_or_404(
         Quote, request.user, pk, queryset=Quote.objects.select_related("owner", "company", "person")
     )
-    context = {"quote": quote, "lines": quote.lines.all(), "seller": settings.COMPANY_NAME}
+    context = {
+        "quote": quote,
+        "lines": quote.lines.all(),
+        "seller": current_seller(),
+        "in_words": total_in_words(quote),
+    }
     return render(request, "sales/quote_print.html", context)
 
 
@@ -280,7 +286,7 @@ def quote_send(request, pk):
     )
     visibility.require_record(user, quote, "edit")
     person = quote.person if quote.person_id else None
-    seller = settings.COMPANY_NAME
+    seller = current_seller().name
     subject = _("Quote %(number)s: %(title)s") % {"number": quote.label, "title": quote.title}
     values = {
         "to": request.POST.get("to", person.email if person else ""),
