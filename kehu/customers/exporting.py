@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.utils import timezone
 
 from kehu.customers.fields.values import active_fields
@@ -103,11 +104,15 @@ class Column:
     cell: Callable[[Any], Any]
 
 
+def _custom_cell(key: str) -> Callable[[Any], str]:
+    def cell(record: Any) -> str:
+        return _custom_text((record.custom or {}).get(key))
+
+    return cell
+
+
 def custom_columns(definitions: list[CustomField]) -> list[Column]:
-    return [
-        Column(d.key, lambda record, key=d.key: _custom_text((record.custom or {}).get(key)))
-        for d in definitions
-    ]
+    return [Column(d.key, _custom_cell(d.key)) for d in definitions]
 
 
 def table(qs, columns: list[Column]) -> Iterator[list]:
@@ -177,7 +182,7 @@ def definitions_for(entity: str) -> list[CustomField]:
     return active_fields(entity)
 
 
-def download(request, table: Iterable[list], name: str) -> HttpResponse:
+def download(request, table: Iterable[list], name: str) -> HttpResponseBase:
     """`table` as the file the user asked for: XLSX with `?format=xlsx`, else streamed CSV,
     named `name-YYYYMMDD-HHMM`."""
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")

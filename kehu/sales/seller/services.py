@@ -111,7 +111,7 @@ def save_seller(
         for name, value in cleaned.items():
             setattr(seller, name, value)
         delta = audit.diff(before, audit.snapshot(seller, FIELDS))
-        if logo is not None:
+        if logo is not None and logo_type is not None:
             seller.logo, seller.logo_type = logo, logo_type
             delta["logo"] = [None, _("new logo")]
         elif remove_logo and seller.logo:
