@@ -20,6 +20,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from kehu.core.contact import display_phone
 from kehu.core.numbers import money, plain
 from kehu.sales.quotes.capitals import AmountNotWritable, rmb_capitals
 from kehu.sales.quotes.fonts import pdf_fonts
@@ -106,7 +107,8 @@ def _customer_block(w: _Writer, quote) -> list:
         if address:
             lines.append(w.p(address, "small"))
     if person is not None:
-        contact = " ".join(v for v in (person.name, person.phone, person.email) if v)
+        phone = display_phone(person.phone or "")
+        contact = " ".join(v for v in (person.name, phone, person.email) if v)
         lines.append(w.p(f"{_('Contact')}: {contact}", "small"))
     if len(lines) == 1:
         lines.append(w.p("—"))
