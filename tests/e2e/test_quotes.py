@@ -103,7 +103,6 @@ def test_lines_added_inline_with_totals_following_as_you_type(new_page, server_e
     page.locator('input[name="lines-3-tax_rate"]').fill("6")
     expect(totals.locator('[data-total="total"]')).to_have_text("22,413.95 CNY")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    page.screenshot(path="/tmp/quote-form-phone.png", full_page=True)
     page.get_by_role("button", name="Save").click()
     quote = Quote.objects.get()
     assert str(quote.total) == "22413.95" and quote.lines.count() == 2
