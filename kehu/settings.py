@@ -222,6 +222,9 @@ PUBLIC_URL = env("PUBLIC_URL", "http://127.0.0.1:8000")
 DAILY_HOUR = int(env("DAILY_HOUR", "7"))
 # The seller named at the top of quotes (and their PDFs).
 COMPANY_NAME = env("COMPANY_NAME", "")
+#: a TrueType font (.ttf or .ttc) with Chinese glyphs, embedded (as a subset) in quote PDFs;
+#: empty: the first of kehu.sales.quotes.fonts.CANDIDATES that exists
+PDF_FONT = env("PDF_FONT", "")
 # Who owns the leads the public web form brings in (a username); default: the first active
 # administrator. At most WEB_LEADS_PER_HOUR leads an hour come in from one address.
 WEB_LEAD_OWNER = env("WEB_LEAD_OWNER")

@@ -522,6 +522,20 @@ UI_FIELDS = {
     "quote-create owner": Field(
         fixed("/quotes/new/"), "owner", USERS, lambda w: {"title": "新", "currency": "CNY"}
     ),
+    # the running totals of the quote form: a hidden company prices as no company
+    "quote-lines-preview company": Field(
+        fixed("/quotes/lines/preview/"),
+        "company",
+        COMPANIES,
+        lambda w: {
+            "currency": "CNY",
+            "lines-TOTAL_FORMS": "1",
+            "lines-INITIAL_FORMS": "0",
+            "lines-0-description": "走查 walk",
+            "lines-0-quantity": "1",
+            "lines-0-unit_price": "10",
+        },  # fmt: skip
+    ),
     "quote-edit line product": Field(
         own_url("/quotes/{pk}/edit/", "quote"),
         "lines-0-product",

@@ -309,6 +309,8 @@ UI_RULES: dict[str, Rule] = {
     "activity-restore": Rule(get=None, post=CHANGE_OWN),
     # only the owner hides or shares their own activity
     "activity-privacy": Rule(get=None, post=CHANGE_OWN, post_data=lambda o: {"private": "1"}),
+    # the file of the activities on records the user may export (a manager's team's)
+    "activity-export": Rule(get=EXPORT, query="format=csv", shows=("activity",)),
     # imports are private to the person who uploaded the file
     "import-start": Rule(get=CREATE),
     "import-map": Rule(get=IMPORT_OWN),
@@ -340,9 +342,12 @@ UI_RULES: dict[str, Rule] = {
     "pipeline-list": Rule(get=ADMIN_ONLY),
     "pipeline-create": Rule(get=ADMIN_ONLY),
     "pipeline-edit": Rule(get=ADMIN_ONLY),
+    "seller-settings": Rule(get=ADMIN_ONLY),
+    "seller-logo": Rule(get=statuses(404)),  # no logo saved in the walk: nothing to show
     "exchange-rates": Rule(get=ADMIN_ONLY),
     # deals: every default role reads sales; reps see their own, managers their team's
     "deal-list": Rule(get=ANYONE, shows=("deal",)),
+    "deal-export": Rule(get=EXPORT, shows=("deal",)),
     "deal-board": Rule(get=ANYONE, shows=("deal", "deal_amount")),
     "deal-create": Rule(get=CREATE),
     "deal-detail": Rule(get=READ),
@@ -360,6 +365,7 @@ UI_RULES: dict[str, Rule] = {
     "my-pipeline": Rule(get=ANYONE, query="owner=1"),
     # leads: like deals; converting needs the right to create customers too
     "lead-list": Rule(get=ANYONE, shows=("lead",)),
+    "lead-export": Rule(get=EXPORT, shows=("lead",)),
     "lead-create": Rule(get=CREATE),
     "lead-detail": Rule(get=READ),
     "lead-edit": Rule(get=WRITE),
@@ -375,6 +381,20 @@ UI_RULES: dict[str, Rule] = {
     "price-list-edit": Rule(get=ADMIN_ONLY, post=ADMIN_POST, post_data=price_list_form),
     # quotes and orders: like deals
     "quote-list": Rule(get=ANYONE, shows=("quote",)),
+    "quote-export": Rule(get=EXPORT, shows=("quote",)),
+    # the quote form's running totals: POST only, for anyone in sales, saving nothing
+    "quote-lines-preview": Rule(
+        get=None,
+        post=statuses(200),
+        post_data=lambda o: {
+            "currency": "CNY",
+            "lines-TOTAL_FORMS": "1",
+            "lines-INITIAL_FORMS": "0",
+            "lines-0-description": "走查 walk",
+            "lines-0-quantity": "2",
+            "lines-0-unit_price": "5",
+        },
+    ),
     "quote-create": Rule(get=CREATE),
     "quote-detail": Rule(get=READ),
     "quote-edit": Rule(get=WRITE),
@@ -387,6 +407,7 @@ UI_RULES: dict[str, Rule] = {
     "quote-delete": Rule(get=WRITE, post=CHANGE_OWN),
     "quote-restore": Rule(get=None, post=CHANGE_OWN),
     "order-list": Rule(get=ANYONE, shows=("order",)),
+    "order-export": Rule(get=EXPORT, shows=("order",)),
     "order-detail": Rule(get=READ),
     "order-status": Rule(get=None, post=CHANGE_OWN, post_data=lambda o: {"status": "fulfilled"}),
     # notifications: everyone their own
@@ -1092,7 +1113,9 @@ def test_ui_route(world, name, pattern):
             problems.append(f"{persona} {method} {full} changed {changed(before, after)}")
         # they change the session, not records; or queue a task, which runs on a commit
         # (nobody in the walk has a calendar feed to revoke)
-        quiet = name in ("logout", "set-language", "scoring-train", "calendar-unsubscribe")
+        # (the quote form's running totals are a POST that only computes)
+        quiet = name in ("logout", "set-language", "scoring-train", "calendar-unsubscribe",
+                         "quote-lines-preview")  # fmt: skip
         done = method == "POST" and not refused and accepts(expected, got)
         if done and not quiet and not changed(before, after):
             problems.append(f"{persona} {method} {full}: answered {got} but changed nothing")

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from kehu.activities import exporting
 from kehu.activities import views as activity_views
 from kehu.activities.calendar import events as calendar_events
 from kehu.activities.calendar import views as calendar_views
@@ -9,6 +10,7 @@ from kehu.activities.notifications import views
 urlpatterns = [
     path("notifications/", views.notification_list, name="notification-list"),
     path("notifications/read/", views.notification_read, name="notification-read"),
+    path("activities/export/", exporting.activity_export, name="activity-export"),
     path("activities/add/", activity_views.quick_add, name="activity-quick-add"),
     path("activities/<int:pk>/", activity_views.activity_detail, name="activity-detail"),
     path("activities/<int:pk>/done/", activity_views.activity_done, name="activity-done"),

@@ -20,12 +20,15 @@ def parent_models() -> list:
     return [Person, Company, Lead, Deal]
 
 
-def _visible_parents(user) -> Q:
-    """The activities on live records the user sees. A record in the recycle bin is seen by
-    nobody outside the bin, so its activities are not either, whatever the scope."""
+def _visible_parents(user, action: str = "read") -> Q:
+    """The activities on live records the user sees (and may `action`: "export" leaves out
+    those on records of a module the user may not export). A record in the recycle bin is
+    seen by nobody outside the bin, so its activities are not either, whatever the scope."""
     condition = Q(pk__in=[])
     for model in parent_models():
-        if not visibility.can(user, model.module, "read"):
+        if not visibility.can(user, model.module, "read") or not visibility.can(
+            user, model.module, action
+        ):
             continue
         content_type = ContentType.objects.get_for_model(model)
         if visibility.owners_in_scope(user) is None:
@@ -34,7 +37,7 @@ def _visible_parents(user) -> Q:
             binned = model.all_objects.in_recycle_bin().values("id")
             condition |= Q(content_type=content_type) & ~Q(object_id__in=binned)
         else:
-            ids = model.objects.visible_to(user).values("id")
+            ids = model.objects.visible_to(user, action).values("id")
             condition |= Q(content_type=content_type, object_id__in=ids)
     return condition
 
@@ -48,7 +51,7 @@ def not_private_to_others(user) -> Q:
 def filter_visible_activities(qs: _Rows, user: Any, action: str = "read") -> _Rows:
     if not visibility._is_live(user):
         return qs.none()
-    return qs.filter(_visible_parents(user)).filter(not_private_to_others(user))
+    return qs.filter(_visible_parents(user, action)).filter(not_private_to_others(user))
 
 
 def require_activity(user, activity, action: str = "read") -> None:

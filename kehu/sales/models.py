@@ -13,10 +13,12 @@ from kehu.sales.forecast.models import SalesTarget
 from kehu.sales.leads.models import Lead
 from kehu.sales.quotes.models import DocumentCounter, Order, OrderLine, Quote, QuoteLine
 from kehu.sales.scoring.models import LearnedScoreModel, ScoringRule
+from kehu.sales.seller.models import SellerProfile
 
 __all__ = [
     "ALIVE", "AssignmentRule", "DailyRun", "Deal", "DealContact", "DocumentCounter", "ExchangeRate",
     "LearnedScoreModel", "Lead", "Order", "OrderLine", "Pipeline", "PriceList", "PriceListItem",
-    "Product", "Quote", "QuoteLine", "SalesTarget", "ScoringRule", "Stage", "StageChange",
+    "Product", "Quote", "QuoteLine", "SalesTarget", "ScoringRule", "SellerProfile", "Stage",
+    "StageChange",
     "_localised", "company_currency",
 ]  # fmt: skip

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from kehu.sales import exporting
 from kehu.sales.assignment import views as assignment_views
 from kehu.sales.catalog import views as catalog_views
 from kehu.sales.deals import views
@@ -7,9 +8,11 @@ from kehu.sales.forecast import views as forecast_views
 from kehu.sales.leads import views as lead_views
 from kehu.sales.quotes import views as quote_views
 from kehu.sales.scoring import views as scoring_views
+from kehu.sales.seller import views as seller_views
 
 urlpatterns = [
     path("deals/", views.deal_list, name="deal-list"),
+    path("deals/export/", exporting.deal_export, name="deal-export"),
     path("deals/board/", views.deal_board, name="deal-board"),
     path("deals/mine/", views.my_pipeline, name="my-pipeline"),
     path("deals/new/", views.deal_create, name="deal-create"),
@@ -28,6 +31,7 @@ urlpatterns = [
     path("deals/<int:pk>/restore/", views.deal_restore, name="deal-restore"),
     path("forms/lead/", lead_views.lead_web_form, name="lead-web-form"),
     path("leads/", lead_views.lead_list, name="lead-list"),
+    path("leads/export/", exporting.lead_export, name="lead-export"),
     path("leads/new/", lead_views.lead_create, name="lead-create"),
     path("leads/<int:pk>/", lead_views.lead_detail, name="lead-detail"),
     path("leads/<int:pk>/edit/", lead_views.lead_edit, name="lead-edit"),
@@ -41,6 +45,8 @@ urlpatterns = [
     path("price-lists/new/", catalog_views.price_list_edit, name="price-list-create"),
     path("price-lists/<int:pk>/", catalog_views.price_list_edit, name="price-list-edit"),
     path("quotes/", quote_views.quote_list, name="quote-list"),
+    path("quotes/export/", exporting.quote_export, name="quote-export"),
+    path("quotes/lines/preview/", quote_views.quote_lines_preview, name="quote-lines-preview"),
     path("quotes/new/", quote_views.quote_create, name="quote-create"),
     path("quotes/<int:pk>/", quote_views.quote_detail, name="quote-detail"),
     path("quotes/<int:pk>/edit/", quote_views.quote_edit, name="quote-edit"),
@@ -53,11 +59,14 @@ urlpatterns = [
     path("quotes/<int:pk>/delete/", quote_views.quote_delete, name="quote-delete"),
     path("quotes/<int:pk>/restore/", quote_views.quote_restore, name="quote-restore"),
     path("orders/", quote_views.order_list, name="order-list"),
+    path("orders/export/", exporting.order_export, name="order-export"),
     path("orders/<int:pk>/", quote_views.order_detail, name="order-detail"),
     path("orders/<int:pk>/status/", quote_views.order_status, name="order-status"),
     path("settings/pipelines/", views.pipeline_list, name="pipeline-list"),
     path("settings/pipelines/new/", views.pipeline_edit, name="pipeline-create"),
     path("settings/pipelines/<int:pk>/", views.pipeline_edit, name="pipeline-edit"),
+    path("settings/seller/", seller_views.seller_settings, name="seller-settings"),
+    path("settings/seller/logo/", seller_views.seller_logo, name="seller-logo"),
     path("settings/exchange-rates/", views.exchange_rates, name="exchange-rates"),
     path("settings/scoring/", scoring_views.scoring_settings, name="scoring-settings"),
     path("settings/scoring/<int:pk>/", scoring_views.scoring_settings, name="scoring-rule-edit"),

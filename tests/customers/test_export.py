@@ -1,7 +1,9 @@
 """Export: CSV with BOM and XLSX, filters, visibility, formula neutralising, permission."""
 
 import csv
+import datetime
 import io
+import zipfile
 
 import pytest
 from django.urls import reverse
@@ -32,7 +34,7 @@ def people(manager, teammate, outsider):
     company = make_company(manager, "华为技术有限公司")
     make_person(manager, "张伟", email="zhang@example.com", phone="13812345678",
                 company=company.pk, tags=["VIP", "老客户"], custom={"level": "A", "vip": True},
-                city="深圳")  # fmt: skip
+                city="深圳", birthday=datetime.date(1985, 2, 28))  # fmt: skip
     make_person(teammate, "=1+2", title="@SUM(A1)", city="-3", address="+86")
     make_person(outsider, "外人", email="outsider@example.com")
 
@@ -44,23 +46,25 @@ def test_csv_export_columns_and_content(client, manager, people):
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
     rows = _csv(response)
-    assert rows[0] == ["id", "name", "email", "phone", "title", "company", "city", "address",
-                       "owner", "tags", "created", "updated", "level", "vip"]  # fmt: skip
+    assert rows[0] == ["id", "name", "email", "phone", "title", "company", "birthday",
+                       "city", "address", "owner", "tags", "created", "updated", "level",
+                       "vip"]  # fmt: skip
     by_name = {r[1]: r for r in rows[1:]}
     assert "外人" not in by_name  # outside the manager's team
     zhang = by_name["张伟"]
     # E.164 starts with "+": neutralised like any other cell (the importer strips it again)
-    assert zhang[2:7] == ["zhang@example.com", "'+8613812345678", "", "华为技术有限公司", "深圳"]
-    assert zhang[8:10] == ["manager", "VIP, 老客户"]
-    assert zhang[12:] == ["A", "yes"]
-    assert len(zhang[10]) == 19  # YYYY-MM-DD HH:MM:SS
+    assert zhang[2:8] == ["zhang@example.com", "'+8613812345678", "", "华为技术有限公司",
+                          "1985-02-28", "深圳"]  # fmt: skip
+    assert zhang[9:11] == ["manager", "VIP, 老客户"]
+    assert zhang[13:] == ["A", "yes"]
+    assert len(zhang[11]) == 19  # YYYY-MM-DD HH:MM:SS
 
 
 def test_formulas_are_neutralised(client, manager, people):
     _login(client, manager)
     rows = _csv(client.get(reverse("person-export")))
     evil = next(r for r in rows if r[1].endswith("=1+2"))
-    assert evil[1] == "'=1+2" and evil[4] == "'@SUM(A1)" and evil[6] == "'-3" and evil[7] == "'+86"
+    assert evil[1] == "'=1+2" and evil[4] == "'@SUM(A1)" and evil[7] == "'-3" and evil[8] == "'+86"
 
 
 @pytest.mark.parametrize(
@@ -94,14 +98,28 @@ def test_xlsx_export(client, manager, people):
     response = client.get(reverse("person-export"), {"format": "xlsx"})
     assert response.status_code == 200
     assert response["Content-Disposition"].endswith('.xlsx"')
-    workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    body = b"".join(response.streaming_content)
+    with zipfile.ZipFile(io.BytesIO(body)) as archive:
+        sheet_xml = archive.read("xl/worksheets/sheet1.xml")
+    assert b"<f>" not in sheet_xml and b"1+2" in sheet_xml  # the formula is text, not run
+    workbook = load_workbook(io.BytesIO(body))
     rows = [[c if c is not None else "" for c in row] for row in workbook.active.values]
     assert rows[0][:4] == ["id", "name", "email", "phone"]
     names = sorted(r[1] for r in rows[1:])
-    assert names == ["'=1+2", "张伟"]
+    # string cells, which no spreadsheet runs: shown as typed, no apostrophe
+    assert names == ["=1+2", "张伟"]
     zhang = next(r for r in rows if r[1] == "张伟")
-    assert zhang[3] == "'+8613812345678" and isinstance(zhang[0], int)
-    assert workbook.active.cell(row=2, column=2).data_type == "s"  # no formula anywhere
+    assert zhang[3] == "+8613812345678" and isinstance(zhang[0], int)
+    assert zhang[6] == "1985-02-28"
+    evil = next(r for r in rows if r[1] == "=1+2")
+    assert evil[4] == "@SUM(A1)" and evil[7] == "-3" and evil[8] == "+86"
+    sheet = workbook.active
+    for row in sheet.iter_rows(min_row=2):
+        assert {c.data_type for c in row[1:]} <= {
+            "s",
+            "inlineStr",
+            "n",
+        }  # text or the id: no formula
 
 
 def test_company_export(client, admin_user, rep):

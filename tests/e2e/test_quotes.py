@@ -70,3 +70,40 @@ def test_a_quote_fits_a_phone(new_page, server_errors):
         # wide tables scroll inside their box; the page itself never scrolls sideways
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, url
     assert not server_errors
+
+
+def test_lines_added_inline_with_totals_following_as_you_type(new_page, server_errors):
+    from tests.e2e.test_mobile import PHONE
+
+    page = new_page(**PHONE)
+    admin = make_user("boss", role="Administrator", superuser=True)
+    make_product(admin, "LT-14", "6999.00", "13", name="ThinkPad 14")
+    make_user("lina")
+    login(page, "lina")
+    page.goto("/quotes/new/")
+    page.get_by_label("Title").fill("星辰 笔记本")
+    page.locator('select[name="lines-0-product"]').select_option(label="LT-14 · ThinkPad 14")
+    page.locator('input[name="lines-0-quantity"]').fill("3")
+    page.locator('input[name="lines-0-discount_percent"]').fill("10")
+    totals = page.locator("#quote-totals")
+    expect(totals.locator('[data-total="total"]')).to_have_text("21,353.95 CNY")
+    expect(totals.locator('[data-total="words"]')).to_have_text(
+        "人民币贰万壹仟叁佰伍拾叁元玖角伍分"
+    )
+    # three empty rows come with the page; a fourth is added by keyboard and focused
+    page.get_by_role("button", name="Add a line").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("table.lines tbody tr")).to_have_count(4)
+    focused = page.evaluate("document.activeElement.name")
+    assert focused == "lines-3-product", focused
+    page.keyboard.press("Tab")
+    page.keyboard.type("安装服务")
+    page.locator('input[name="lines-3-quantity"]').fill("1")
+    page.locator('input[name="lines-3-unit_price"]').fill("1000")
+    page.locator('input[name="lines-3-tax_rate"]').fill("6")
+    expect(totals.locator('[data-total="total"]')).to_have_text("22,413.95 CNY")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.get_by_role("button", name="Save").click()
+    quote = Quote.objects.get()
+    assert str(quote.total) == "22413.95" and quote.lines.count() == 2
+    assert not server_errors

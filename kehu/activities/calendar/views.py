@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from kehu.activities.calendar import events as calendar_events
 from kehu.activities.calendar import services as calendar
+from kehu.activities.exporting import can_export
 from kehu.core.access import users_in_scope
 from kehu.core.records import VersionConflict
 
@@ -75,6 +76,7 @@ def calendar_page(request):
         "boards": boards,
         "side_by_side": side_by_side,
         "locale": "zh-cn" if language.startswith("zh") else "en",
+        "can_export": can_export(viewer),
     }
     return render(request, "activities/calendar.html", context)
 

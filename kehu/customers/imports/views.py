@@ -8,10 +8,9 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -314,23 +313,6 @@ def export(request, entity: str):
         qs = apply_filters(model.objects.visible_to(user, "export"), request.GET, entity, user)
     except ValidationError as exc:
         errors = exc.message_dict if hasattr(exc, "error_dict") else {"filters": exc.messages}
-        details = "; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items())
-        return HttpResponseBadRequest(
-            _("The filters are not valid: %(details)s") % {"details": details},
-            content_type="text/plain; charset=utf-8",
-        )
+        return exporting.bad_filters(errors)
     table = exporting.rows(qs, entity, exporting.definitions_for(entity))
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    base = "people" if entity == "person" else "companies"
-    if request.GET.get("format") == "xlsx":
-        return FileResponse(
-            exporting.xlsx_file(table),
-            as_attachment=True,
-            filename=f"{base}-{stamp}.xlsx",
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    response = StreamingHttpResponse(
-        exporting.csv_stream(table), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{base}-{stamp}.csv"'
-    return response
+    return exporting.download(request, table, "people" if entity == "person" else "companies")

@@ -96,6 +96,7 @@ def deal_list(request):
         "pipelines": Pipeline.objects.prefetch_related("stages"),
         "owners": _owner_options(user, params),
         "can_create": visibility.can(user, "sales", "create"),
+        "can_export": visibility.can(user, "sales", "export"),
     }
     return list_page(
         request,

@@ -84,6 +84,7 @@ def lead_list(request):
         "sources": Lead.Source.choices,
         "custom_filters": custom_filter_rows(definitions, request.GET, errors),
         "can_create": visibility.can(user, "sales", "create"),
+        "can_export": visibility.can(user, "sales", "export"),
     }
     return list_page(
         request,

@@ -117,3 +117,30 @@ def line_summary(document: Quote) -> str:
         + (f" −{plain(line.discount_percent)}%" if line.discount_percent else "")
         for line in document.lines.all()
     )
+
+
+def preview_lines(
+    quote: Quote, rows: list[dict[str, Any]]
+) -> tuple[list[QuoteLine], Any, list[str]]:
+    """What saving `rows` on `quote` (saved or not) would give, without saving: the priced
+    lines, their totals and the errors by line, computed by the same code as a save, so the
+    running totals a user sees while typing are the server's own."""
+    errors: list[str] = []
+    try:
+        lines = clean_lines(quote, rows)
+    except ValidationError as exc:
+        errors = exc.message_dict.get("lines", exc.messages)
+        good = []
+        for row in rows:  # the rows that are fine still count, each on its own
+            try:
+                good += clean_lines(quote, [row])
+            except ValidationError:
+                continue
+        lines = good
+    totals = pricing.document_totals(
+        [
+            pricing.line_amounts(x.quantity, x.unit_price, x.discount_percent, x.tax_rate)
+            for x in lines
+        ]  # fmt: skip
+    )
+    return lines, totals, errors

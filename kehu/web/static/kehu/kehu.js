@@ -315,3 +315,22 @@ document.addEventListener("click", (event) => {
     event.target.close();
   }
 });
+
+// "Add a line" on a form with rows (a Django formset): a copy of the row in the <template>
+// named by data-add-row, numbered as the next form, focused; the server counts the forms.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-add-row]");
+  if (!button) return;
+  const template = document.querySelector(button.dataset.addRow);
+  const prefix = button.dataset.rowsPrefix;
+  const total = button.form?.querySelector(`input[name="${prefix}-TOTAL_FORMS"]`);
+  const max = button.form?.querySelector(`input[name="${prefix}-MAX_NUM_FORMS"]`);
+  const rows = button.closest("[id]")?.querySelector("[data-rows]");
+  if (!template || !total || !rows) return;
+  const index = Number(total.value);
+  if (max && index >= Number(max.value)) return;
+  const html = template.innerHTML.replaceAll("__prefix__", String(index));
+  rows.insertAdjacentHTML("beforeend", html);
+  total.value = String(index + 1);
+  rows.lastElementChild?.querySelector("select, input")?.focus();
+});

@@ -1,5 +1,5 @@
-"""Quote and order screens: the lists, building a quote from products, its page, the
-printable view and PDF, sending, accepting or rejecting, new versions, and orders."""
+"""Quote screens: the list, building a quote from products with running totals, its page,
+the printable view and PDF, sending, accepting or rejecting, and new versions."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -14,6 +14,8 @@ from kehu.activities import timeline
 from kehu.core import visibility
 from kehu.core.access import get_visible_or_404
 from kehu.core.records import VersionConflict
+from kehu.customers.models import Company
+from kehu.sales.deals.currencies import known_currencies
 from kehu.sales.deals.queries import id_or_none
 from kehu.sales.models import Deal, Order, Quote
 from kehu.sales.quotes import services as quotes
@@ -25,14 +27,15 @@ from kehu.sales.quotes.forms import (
     product_choices,
     split_errors,
 )
-from kehu.sales.quotes.pdf import quote_pdf
+from kehu.sales.quotes.lines import preview_lines
+from kehu.sales.quotes.pdf import quote_pdf, total_in_words
+from kehu.sales.seller.services import current_seller
 from kehu.web.pages import chosen_sort, delete_page, list_page, restore_page
 
 QUOTE_SORTS = ["-updated_at", "updated_at", "-total", "total"]
-ORDER_SORTS = ["-ordered_at", "ordered_at"]
 
 
-def _status_and_owner(qs, params, user, statuses) -> tuple:
+def status_and_owner(qs, params, user, statuses) -> tuple:
     errors = {}
     status = params.get("status")
     if status:
@@ -50,22 +53,30 @@ def _status_and_owner(qs, params, user, statuses) -> tuple:
     return qs, errors
 
 
+def filter_quotes(qs, params, user) -> tuple:
+    """The quote list's filters (status, owner, number), shared with its export: the latest
+    versions only, unless superseded ones are asked for."""
+    qs, errors = status_and_owner(qs, params, user, Quote.Status.values)
+    if params.get("status") != Quote.Status.SUPERSEDED:
+        qs = qs.filter(is_latest=True)
+    number = (params.get("q") or "").strip().upper()[:20]
+    if number:
+        qs = qs.filter(number__startswith=number)
+    return qs, errors
+
+
 @login_required
 def quote_list(request):
     user = request.user
     visibility.require(user, "sales", "read")
     base = Quote.objects.visible_to(user).select_related("owner", "company")
-    qs, errors = _status_and_owner(base, request.GET, user, Quote.Status.values)
-    if request.GET.get("status") != Quote.Status.SUPERSEDED:
-        qs = qs.filter(is_latest=True)
-    number = (request.GET.get("q") or "").strip().upper()[:20]
-    if number:
-        qs = qs.filter(number__startswith=number)
+    qs, errors = filter_quotes(base, request.GET, user)
     context = {
         "nav": "quotes",
         "errors": errors,
         "statuses": Quote.Status.choices,
         "can_create": visibility.can(user, "sales", "create"),
+        "can_export": visibility.can(user, "sales", "export"),
     }
     return list_page(
         request,
@@ -114,6 +125,49 @@ def _quote_form_page(request, quote: Quote | None, deal: Deal | None = None):
             return redirect(saved.get_absolute_url())
     context["line_errors"] = line_errors
     return render(request, "sales/quote_form.html", context)
+
+
+@login_required
+@require_POST
+def quote_lines_preview(request):
+    """The running totals of the quote form's lines as the user types (htmx): priced by the
+    server as a save would price them, saving nothing."""
+    user = request.user
+    visibility.require(user, "sales", "read")
+    quote = Quote()
+    quote_id = id_or_none(request.GET.get("quote"))
+    if quote_id:
+        quote = get_visible_or_404(Quote, user, quote_id)
+    currency = request.POST.get("currency", "")
+    quote.currency = currency if currency in known_currencies() else settings.DEFAULT_CURRENCY
+    # a company the user cannot see prices as no company: its customer group is not told
+    company_id = id_or_none(request.POST.get("company"))
+    quote.company = (
+        Company.objects.visible_to(user).filter(pk=company_id).first() if company_id else None
+    )
+    unknown_company = bool(request.POST.get("company")) and quote.company is None
+    current = list(quote.lines.values_list("product_id", flat=True)) if quote.pk else []
+    formset = QuoteLineFormSet(
+        request.POST, prefix="lines", form_kwargs={"products": product_choices(current)}
+    )
+    # rows that do not parse yet (a half-typed number) are left out until they do
+    rows = [
+        {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
+        for form in formset.forms
+        if form.is_valid() and not form.is_blank
+    ]
+    lines, totals, errors = preview_lines(quote, rows)
+    if unknown_company:
+        errors = [_("Choose a company from the list; prices are shown as for any customer."),
+                  *errors]  # fmt: skip
+    context = {"lines": lines, "totals": totals, "errors": errors, "currency": quote.currency,
+               "in_words": total_in_words(_Total(quote.currency, totals.total))}  # fmt: skip
+    return render(request, "sales/_quote_totals.html", context)
+
+
+class _Total:
+    def __init__(self, currency, total):
+        self.currency, self.total = currency, total
 
 
 @login_required
@@ -181,7 +235,12 @@ def quote_print(request, pk):
     quote = get_visible_or_404(
         Quote, request.user, pk, queryset=Quote.objects.select_related("owner", "company", "person")
     )
-    context = {"quote": quote, "lines": quote.lines.all(), "seller": settings.COMPANY_NAME}
+    context = {
+        "quote": quote,
+        "lines": quote.lines.all(),
+        "seller": current_seller(),
+        "in_words": total_in_words(quote),
+    }
     return render(request, "sales/quote_print.html", context)
 
 
@@ -227,7 +286,7 @@ def quote_send(request, pk):
     )
     visibility.require_record(user, quote, "edit")
     person = quote.person if quote.person_id else None
-    seller = settings.COMPANY_NAME
+    seller = current_seller().name
     subject = _("Quote %(number)s: %(title)s") % {"number": quote.label, "title": quote.title}
     values = {
         "to": request.POST.get("to", person.email if person else ""),
@@ -327,60 +386,3 @@ def quote_delete(request, pk):
 @require_POST
 def quote_restore(request, pk):
     return restore_page(request, Quote, pk, restore=quotes.restore_quote)
-
-
-# --- orders ---------------------------------------------------------------------------------
-
-
-@login_required
-def order_list(request):
-    user = request.user
-    visibility.require(user, "sales", "read")
-    base = Order.objects.visible_to(user).select_related("owner", "company")
-    qs, errors = _status_and_owner(base, request.GET, user, Order.Status.values)
-    context = {"nav": "orders", "errors": errors, "statuses": Order.Status.choices}
-    return list_page(
-        request,
-        qs,
-        template="sales/orders.html",
-        sort=chosen_sort(request, ORDER_SORTS),
-        filter_keys=("status", "owner"),
-        context=context,
-    )
-
-
-@login_required
-def order_detail(request, pk):
-    user = request.user
-    order = get_visible_or_404(
-        Order, user, pk, queryset=Order.objects.select_related("quote", "deal", "company", "person")
-    )
-    context = {
-        "nav": "orders",
-        "order": order,
-        "record": order,
-        "lines": order.lines.all(),
-        "timeline": timeline.page(order, request.GET.get("before"), kinds=["changes"]),
-        "can_edit": visibility.can(user, "sales", "edit"),
-        "statuses": Order.Status.choices,
-    }
-    return render(request, "sales/order_detail.html", context)
-
-
-@login_required
-@require_POST
-def order_status(request, pk):
-    user = request.user
-    order = get_visible_or_404(Order, user, pk)
-    version = id_or_none(request.POST.get("version"))
-    try:
-        order = quotes.set_order_status(user, order, request.POST.get("status", ""), version)
-    except VersionConflict:
-        messages.error(request, _("Someone changed this order meanwhile; here it is as it is now."))
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, _("%(name)s is now %(status)s.") % {
-            "name": order, "status": order.get_status_display()})  # fmt: skip
-    return redirect(order.get_absolute_url())
