@@ -10,6 +10,7 @@ anything else the search document matched) and grouped by kind.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -129,7 +130,7 @@ def match_rank(query: str, name: str) -> int:
         return EXACT
     if have.startswith(wanted):
         return START
-    if not wanted.isascii():  # pinyin is ASCII: a Chinese query needs no readings
+    if not _PINYIN_QUERY.fullmatch(wanted):  # e.g. Chinese, an email, a phone: no readings
         return CONTAINS
     spelled, initials = _spellings(name)
     if spelled == wanted:
@@ -145,8 +146,15 @@ def _compact(text: str) -> str:
     return re.sub(r"\s+", "", to_simplified(text.lower()))
 
 
+#: a query pinyin could match: letters, perhaps with digits (a name like 3M中国 reads "3mzhongguo")
+_PINYIN_QUERY = re.compile(r"[a-z0-9]*[a-z][a-z0-9]*")
+
+
+@functools.lru_cache(maxsize=20_000)
 def _spellings(name: str) -> tuple[str, str]:
-    """A name's joined pinyin and its initials ('' for a name with no Chinese)."""
+    """A name's joined pinyin and its initials ('' for a name with no Chinese). Kept for the
+    process's most recent names: ranking reads them for every candidate of every search, and
+    common names come back again and again."""
     parts: list[str] = []
     has_cjk = False
     for run in _RUNS.findall(to_simplified(name.lower())):
