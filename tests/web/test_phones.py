@@ -4,6 +4,7 @@ tests/e2e/test_phone_layout.py."""
 
 import json
 import re
+from urllib.parse import quote
 
 import pytest
 from django.test import Client
@@ -35,7 +36,7 @@ def test_phones_dial_emails_write_and_addresses_open_a_map_search(rep):
 
     page = signed_in(rep).get(company.get_absolute_url()).content.decode()
     osm = "https://www.openstreetmap.org/search?query="
-    query = "%E6%B5%A6%E4%B8%9C%E6%96%B0%E5%8C%BA%20%E5%BC%A0%E6%B1%9F%E8%B7%AF%2088%20%E5%8F%B7%20%E4%B8%8A%E6%B5%B7"
+    query = quote("浦东新区 张江路 88 号 上海", safe="")
     assert f'href="{osm}{query}"' in page  # the address with its city, as one query
     assert 'rel="noopener noreferrer" target="_blank">浦东新区 张江路 88 号</a>' in page
     assert 'href="tel:+862168889999"' in page  # the company's own number

@@ -1,10 +1,10 @@
 """Template filters for showing stored values the way people read them."""
 
 from django import template
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
-from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
