@@ -216,6 +216,10 @@ UI_RULES: dict[str, Rule] = {
     "logout": Rule(get=None, post=statuses(302), anonymous=302),
     "set-language": Rule(get=None, post=statuses(302), anonymous=302),
     "healthz": Rule(get=ANYONE, anonymous=200),
+    # on a phone's home screen: nothing personal in them, a browser fetches them signed out
+    "manifest": Rule(get=ANYONE, anonymous=200),
+    "service-worker": Rule(get=ANYONE, anonymous=200),
+    "offline": Rule(get=ANYONE, anonymous=200),
     # the public lead form: anyone may send it; it shows nothing back
     "lead-web-form": Rule(
         get=ANYONE,

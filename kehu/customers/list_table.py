@@ -12,6 +12,7 @@ from html import escape
 
 from django.db.models import Model, OuterRef, QuerySet, Subquery
 from django.template.defaulttags import querystring
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
@@ -84,6 +85,25 @@ class _TagCells:
         return f"<td>{''.join(links)}</td>"
 
 
+class _PhoneCells:
+    """A row's phone as a `tel:` link that, once tapped, offers to log the call (kehu.js)."""
+
+    def __init__(self, entity_key: str):
+        marker = "9876543210"
+        url = reverse("activity-log", args=[entity_key, int(marker), "call"])
+        self.before, _sep, self.after = url.partition(marker)
+
+    def cell(self, row) -> str:
+        if not row.phone:
+            return '<td class="nowrap"></td>'
+        number, name = escape(row.phone), escape(row.name)
+        log = f"{self.before}{int(row.pk)}{self.after}"
+        return (
+            f'<td class="nowrap"><a href="tel:{number}" data-log-call="{log}" '
+            f'data-call-name="{name}">{escape(display_phone(row.phone))}</a></td>'
+        )
+
+
 def render(
     entity_key: str, rows: list[Model], custom_fields, query, owners: dict[int, str]
 ) -> SafeString:
@@ -93,7 +113,7 @@ def render(
         return SafeString("")
     owners = owner_names(rows, owners)
     tags = tag_links(type(rows[0]), rows)
-    moments, tag_cells = _Moments(), _TagCells(query)
+    moments, tag_cells, call = _Moments(), _TagCells(query), _PhoneCells(entity_key)
     person = entity_key == "person"
     detail = "person-detail" if person else "company-detail"
     out = []
@@ -114,7 +134,7 @@ def render(
             f'<td class="name nowrap">{name}</td>',
             second,
             f'<td><a href="mailto:{email}">{email}</a></td>' if email else "<td></td>",
-            f'<td class="nowrap">{escape(display_phone(row.phone or ""))}</td>',
+            call.cell(row),
         ]
         if not person:
             cells.append(f"<td>{escape(row.city)}</td>")

@@ -334,3 +334,55 @@ document.addEventListener("click", (event) => {
   total.value = String(index + 1);
   rows.lastElementChild?.querySelector("select, input")?.focus();
 });
+
+// Phones (decision 00XX-phones). A list table shows one card per row on a narrow screen
+// (kehu.css); each cell is labelled with its column's name, copied here from the header so the
+// templates and the Python-built rows need no second copy of every label.
+function labelCells(root) {
+  if (!root.querySelectorAll) return;
+  const tables = root.matches?.("table.list") ? [root] : root.querySelectorAll("table.list");
+  const within = root.closest?.("table.list");
+  for (const table of within ? [within] : tables) {
+    const head = table.tHead?.rows[table.tHead.rows.length - 1];
+    if (!head) continue;
+    const labels = [];
+    for (const th of head.cells) {
+      const text = th.textContent.replace(/[▲▼]/g, "").replace(/\s+/g, " ").trim();
+      for (let i = 0; i < th.colSpan; i += 1) labels.push(text);
+    }
+    for (const body of table.tBodies) {
+      for (const row of body.rows) {
+        let column = 0;
+        for (const cell of row.cells) {
+          if (!cell.hasAttribute("data-label") && labels[column]) cell.dataset.label = labels[column];
+          column += cell.colSpan;
+        }
+      }
+    }
+  }
+}
+
+labelCells(document);
+document.addEventListener("htmx:load", (event) => labelCells(event.target));
+
+// After a phone number is tapped (a tel: link with data-log-call), offer to log the call: the
+// phone's dialler opens over the page, and the offer waits for the person's return.
+document.addEventListener("click", (event) => {
+  const offer = document.getElementById("call-offer");
+  if (!offer) return;
+  if (event.target.closest("[data-call-offer-close]")) {
+    offer.hidden = true;
+    return;
+  }
+  const link = event.target.closest("a[href^='tel:'][data-log-call]");
+  if (!link) return;
+  offer.querySelector("[data-call-offer-link]").href = link.dataset.logCall;
+  offer.querySelector("[data-call-offer-name]").textContent = link.dataset.callName || link.textContent;
+  offer.hidden = false;
+});
+
+// The service worker answers page loads with an offline page when the server is unreachable.
+const serviceWorkerUrl = document.querySelector("meta[name='kehu-service-worker']")?.content;
+if (serviceWorkerUrl && "serviceWorker" in navigator) {
+  navigator.serviceWorker.register(serviceWorkerUrl).catch(() => {});  // scope: where it is served, /
+}
