@@ -2,6 +2,7 @@
 list's filters match, and read how far it has got (docs/bulk-actions.md)."""
 
 import datetime
+from typing import Any
 
 from django.http import Http404
 from django.urls import reverse
@@ -67,7 +68,7 @@ class BulkJobOut(Schema):
     url: str
 
 
-def job_out(job: BulkJob) -> dict:
+def job_out(job: BulkJob) -> dict[str, Any]:
     return {
         "id": job.pk,
         "type": job.kind,
@@ -100,7 +101,7 @@ def job_out(job: BulkJob) -> dict:
     "says where to follow it (`GET /api/v1/bulk/{id}`). Rows the caller may not change are "
     "skipped and counted, never changed.",
 )
-def start_bulk(request: ApiRequest, data: BulkIn):
+def start_bulk(request: ApiRequest, data: BulkIn) -> Status[dict[str, Any]]:
     job = jobs.start(
         request.auth,
         data.type,
@@ -117,7 +118,7 @@ def start_bulk(request: ApiRequest, data: BulkIn):
 @bulk_router.get(
     "/{job_id}", response={200: BulkJobOut, **READ_ERRORS}, summary="Read a bulk action's progress"
 )
-def get_bulk(request: ApiRequest, job_id: int = PATH_ID):
+def get_bulk(request: ApiRequest, job_id: int = PATH_ID) -> dict[str, Any]:
     job = BulkJob.objects.filter(pk=job_id, user=request.auth).first()
     if job is None:
         raise Http404

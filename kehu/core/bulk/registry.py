@@ -53,7 +53,7 @@ class BulkKind:
 
     key: str  # "person", "deal", ...: the API's `type`
     label: str | Promise  # plural: "People"
-    model: type
+    model: Any  # a Record model
     list_url: str  # the list page's URL name, where the result page links back to
     #: (user, params) -> the visible rows the list's filters match; ValidationError if bad
     matching: Callable[[User, Any], QuerySet[Any]]

@@ -56,9 +56,12 @@ class _Tally:
 def _rows(kind: registry.BulkKind, job: BulkJob) -> QuerySet[Any]:
     """The rows the job's user may see, where its action can find them."""
     user = job.user
+    rows: QuerySet[Any]
     if job.action == registry.RESTORE:
-        return kind.model.all_objects.visible_to(user).in_recycle_bin()
-    return kind.model.objects.visible_to(user)
+        rows = kind.model.all_objects.visible_to(user).in_recycle_bin()
+    else:
+        rows = kind.model.objects.visible_to(user)
+    return rows
 
 
 def _next_ids(kind: registry.BulkKind, job: BulkJob, batch_size: int) -> list[int]:
@@ -101,7 +104,7 @@ def _apply(kind: registry.BulkKind, job: BulkJob, record: Any, tag: Any) -> bool
         spec = kind.field(job.field)
         if spec is None:  # the field was unregistered since the job began
             raise ValidationError(translation.gettext("This field can no longer be changed."))
-        changes = spec.to_changes(job.value) if spec.to_changes else {spec.name: job.value}
+        changes = spec.to_changes(str(job.value)) if spec.to_changes else {spec.name: job.value}
     before = record.version
     after = kind.update(actor, record, changes)
     return bool(after.version != before)

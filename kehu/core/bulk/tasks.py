@@ -1,12 +1,15 @@
 """Background work for bulk actions: running a large job in a worker, under a lease."""
 
+import datetime
+from typing import Any
+
 from django_tasks import task
 
 from kehu.core.bulk.models import BulkJob
 
 
 @task(takes_context=True)
-def run_bulk_job(context, job_id: int) -> None:
+def run_bulk_job(context: Any, job_id: int) -> None:
     """Run or resume a bulk job; a second run while a live one holds it does nothing. The
     lease is named after this run, so the recovery sweep knows which run holds the job."""
     from kehu.core import leases
@@ -23,7 +26,7 @@ def run_bulk_job(context, job_id: int) -> None:
         return  # another run took the job over
 
 
-def resume_interrupted_jobs(now=None) -> int:
+def resume_interrupted_jobs(now: datetime.datetime | None = None) -> int:
     """Queue a run for each large job whose worker stopped (its lease ran out); it goes on
     after the last committed batch. Returns how many were queued."""
     from kehu.core import leases
@@ -35,7 +38,7 @@ def resume_interrupted_jobs(now=None) -> int:
     return len(ids)
 
 
-def bulk_run_alive(row, now) -> bool:
+def bulk_run_alive(row: Any, now: datetime.datetime) -> bool:
     """Whether a RUNNING queue row of `run_bulk_job` still holds its job's lease."""
     from kehu.core import leases
 

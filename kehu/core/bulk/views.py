@@ -5,9 +5,11 @@ The checks and the writes are the services' (`jobs`, `running`): these views tur
 form into a request, show its errors, and never change a row themselves.
 """
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, QueryDict
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -25,10 +27,10 @@ REASON_LABELS = {
 }
 
 
-def _request_of(post) -> dict:
+def _request_of(post: QueryDict) -> dict[str, Any]:
     """The bar's form as `jobs.check` arguments."""
     action = post.get("action", "")
-    request: dict = {}
+    request: dict[str, Any] = {}
     if post.get("scope") == "all":
         request["filters"] = QueryDict(post.get("filters", ""))
     else:
@@ -51,11 +53,11 @@ def _errors(exc: ValidationError) -> list[str]:
 
 @login_required
 @require_POST
-def bulk_confirm(request, kind):
+def bulk_confirm(request: Any, kind: str) -> HttpResponse:
     """The in-page confirmation of the bar's request (or its errors): what will happen to
     how many rows, with the button that starts it."""
     action = request.POST.get("action", "")
-    context = {"kind_key": kind, "action_label": ACTION_LABELS.get(action, "")}
+    context: dict[str, Any] = {"kind_key": kind, "action_label": ACTION_LABELS.get(action, "")}
     try:
         plan = jobs.check(request.user, kind, action, **_request_of(request.POST))
     except ValidationError as exc:
@@ -70,28 +72,28 @@ def bulk_confirm(request, kind):
 
 @login_required
 @require_POST
-def bulk_start(request, kind):
+def bulk_start(request: Any, kind: str) -> HttpResponse:
     """Start the confirmed action: a small one runs now, a large one in a worker; either
     way the answer is its page."""
     action = request.POST.get("action", "")
     try:
         job = jobs.start(request.user, kind, action, **_request_of(request.POST))
     except ValidationError as exc:
-        context = {"kind_key": kind, "errors": _errors(exc),
+        context: dict[str, Any] = {"kind_key": kind, "errors": _errors(exc),
                    "action_label": ACTION_LABELS.get(action, "")}  # fmt: skip
         return render(request, "bulk/confirm.html", context, status=422)
     jobs.launch(job)
     return redirect("bulk-job", job.pk)
 
 
-def _own_job(request, pk) -> BulkJob:
+def _own_job(request: Any, pk: int) -> BulkJob:
     job = BulkJob.objects.filter(pk=pk, user=request.user).first()
     if job is None:
         raise Http404
     return job
 
 
-def _job_context(job: BulkJob) -> dict:
+def _job_context(job: BulkJob) -> dict[str, Any]:
     kind = registry.get(job.kind)
     reasons = [(REASON_LABELS.get(reason, reason), count) for reason, count in job.reasons.items()]
     return {
@@ -105,13 +107,13 @@ def _job_context(job: BulkJob) -> dict:
 
 
 @login_required
-def bulk_job(request, pk):
+def bulk_job(request: Any, pk: int) -> HttpResponse:
     job = _own_job(request, pk)
     return render(request, "bulk/job.html", _job_context(job))
 
 
 @login_required
-def bulk_job_status(request, pk):
+def bulk_job_status(request: Any, pk: int) -> HttpResponse:
     """The progress card alone, which the page polls while a worker runs the job."""
     job = _own_job(request, pk)
     return render(request, "bulk/_progress.html", _job_context(job))
@@ -119,7 +121,7 @@ def bulk_job_status(request, pk):
 
 @login_required
 @require_POST
-def bulk_job_undo(request, pk):
+def bulk_job_undo(request: Any, pk: int) -> HttpResponse:
     """Bring back from the recycle bin what a bulk delete put there (each row through its
     restore service)."""
     job = _own_job(request, pk)
