@@ -251,3 +251,27 @@ def test_leads_and_deals_lists_have_checkboxes(admin_user, rep):
         page = client.get(reverse(name)).content.decode()
         assert 'id="bulk-form"' in page and 'form="bulk-form"' in page, name
     assert Lead.objects.count() == 1 and Deal.objects.count() == 1
+
+
+def test_tasks_take_a_priority_and_a_bulk_delete_of_activities_is_undone(rep, outsider):
+    from kehu.activities.models import Activity
+    from kehu.activities.services import log_activity
+
+    person = make_person(rep)
+    task = log_activity(rep, person, "task", {"subject": "回访", "priority": "normal"})
+    note = log_activity(rep, person, "note", {"body": "备注"})
+    hidden = log_activity(outsider, make_person(outsider, "别人"), "task", {"subject": "别人的"})
+    job = bulk(rep, "activity", "set_field", filters={"kind": "task"}, field="priority",
+               value="high")  # fmt: skip
+    assert (job.total, job.changed) == (1, 1)
+    task.refresh_from_db()
+    assert task.priority == "high" and task.version == 2
+    # a note has no priority: it fails with the service's own words, the others go on
+    job = bulk(rep, "activity", "set_field", ids=[task.pk, note.pk], field="priority", value="low")
+    assert (job.changed, job.failed) == (1, 1) and job.problems[0]["id"] == note.pk
+    job = bulk(rep, "activity", "delete", ids=[task.pk, note.pk, hidden.pk])
+    assert (job.changed, job.skipped) == (2, 1)
+    assert not Activity.objects.filter(pk__in=[task.pk, note.pk]).exists()
+    assert Activity.objects.filter(pk=hidden.pk).exists()
+    undo = jobs.launch(jobs.start_undo(rep, job))
+    assert undo.changed == 2 and Activity.objects.filter(pk__in=[task.pk, note.pk]).count() == 2
