@@ -11,6 +11,7 @@ from django.urls import reverse
 from kehu.core.bulk import jobs, running
 from kehu.core.bulk.models import BulkJob
 from kehu.core.models import AuditEntry
+from kehu.customers import services
 from kehu.customers.models import Company, Person, Tag
 from kehu.sales.leads import services as leads
 from kehu.sales.models import Deal, Lead, Pipeline, Stage
@@ -275,3 +276,24 @@ def test_tasks_take_a_priority_and_a_bulk_delete_of_activities_is_undone(rep, ou
     assert Activity.objects.filter(pk=hidden.pk).exists()
     undo = jobs.launch(jobs.start_undo(rep, job))
     assert undo.changed == 2 and Activity.objects.filter(pk__in=[task.pk, note.pk]).count() == 2
+
+
+def test_a_bug_in_one_row_fails_that_row_and_the_others_go_on(rep, monkeypatch):
+    import dataclasses
+
+    from kehu.core.bulk import registry
+
+    rows = [make_person(rep, name) for name in ("好的", "坏的", "也好")]
+    kind = registry.get("person")
+
+    def update(actor, person, changes):
+        if person.name == "坏的":
+            raise RuntimeError("boom")
+        return services.update_person(actor, person, changes)
+
+    monkeypatch.setitem(registry._kinds, "person", dataclasses.replace(kind, update=update))
+    job = bulk(rep, "person", "set_field", ids=[p.pk for p in rows], field="city", value="广州")
+    assert (job.status, job.changed, job.failed) == ("done", 2, 1)
+    assert job.problems[0]["id"] == rows[1].pk and "unexpected" in job.problems[0]["reason"]
+    changed = Person.objects.filter(city="广州").values_list("name", flat=True)
+    assert sorted(changed) == ["也好", "好的"]

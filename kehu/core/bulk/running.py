@@ -17,7 +17,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F, QuerySet
 from django.http import Http404
 from django.utils import timezone, translation
@@ -134,6 +134,13 @@ def run_batch(kind: registry.BulkKind, job: BulkJob, ids: list[int], tag: Any) -
             tally.skip(NOT_ALLOWED)
         except ValidationError as exc:
             tally.fail(record, _message(exc)[:300])
+        except (OperationalError, InterfaceError, leases.LostLease):
+            raise  # the database is away, or another run took the job: stop, resume later
+        except Exception:  # a bug in one row's service must not stop the others
+            log.exception("bulk job %s: row %s of %s failed", job.pk, pk, kind.key)
+            tally.fail(
+                record, translation.gettext("An unexpected error; the row was left as it was.")
+            )
         else:
             if changed:
                 tally.changed += 1
