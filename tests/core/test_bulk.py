@@ -150,6 +150,7 @@ def test_set_field_on_leads_deals_and_companies(admin_user, rep):
         ("person", "delete", {}, "ids"),
         ("person", "delete", {"filters": {"created_after": "yesterday"}}, "filters"),
         ("deal", "delete", {"filters": {"stage": "x"}}, "filters"),
+        ("person", "delete", {"filters": {"q": "a\x00b"}}, "filters"),
     ],
 )
 def test_bad_input_is_refused_and_nothing_changes(rep, kind, action, request_, field):

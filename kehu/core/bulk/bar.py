@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from kehu.core import visibility
@@ -42,12 +43,11 @@ def bulk_bar(request: Any, kind_key: str, count: int | None = None) -> dict[str,
     if not actions:
         return None
     names = {a for a, _label in actions}
-    context: dict[str, Any] = {
-        "kind": kind,
-        "actions": actions,
-        "query": jobs.clean_filters(request.GET),
-        "count": count,
-    }
+    try:
+        query = jobs.clean_filters(request.GET)
+    except ValidationError:
+        query = None  # a filter no database can store: "all matching" is not offered
+    context: dict[str, Any] = {"kind": kind, "actions": actions, "query": query, "count": count}
     if registry.ASSIGN_OWNER in names:
         owners = users_in_scope(user, kind.right_module, "edit")[:OPTION_LIMIT]
         context["owners"] = [(u.pk, str(u)) for u in owners]

@@ -34,11 +34,14 @@ def clean_filters(params: Any) -> dict[str, str]:
     """A list's query string (QueryDict or dict) as the filters a job keeps: one value each,
     without paging and sorting."""
     getter = params.get
-    return {
+    kept = {
         str(key)[:60]: str(getter(key) or "")[:500]
         for key in list(params)[:60]
         if key not in NOT_FILTERS and getter(key) not in (None, "")
     }
+    if any("\x00" in key or "\x00" in value for key, value in kept.items()):
+        raise ValidationError({"filters": [_("Text may not contain NUL characters.")]})
+    return kept
 
 
 def _clean_ids(ids: Any, limit: int | None = MAX_IDS) -> list[int]:
