@@ -15,6 +15,7 @@ from django.template.defaulttags import querystring
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 from kehu.accounts.models import User
 from kehu.core.contact import display_phone
@@ -52,6 +53,15 @@ def owner_names(rows: list[Model], known: dict[int, str]) -> dict[int, str]:
     if not missing:
         return known
     return {**known, **{user.pk: str(user) for user in User.objects.filter(pk__in=missing)}}
+
+
+def select_cell(pk: int, name: str) -> str:
+    """A row's checkbox for the bulk bar; it belongs to the bar's form wherever it stands."""
+    label = escape(gettext("Select %(name)s") % {"name": name})
+    return (
+        f'<td class="select"><input type="checkbox" name="ids" value="{int(pk)}" '
+        f'form="bulk-form" aria-label="{label}"></td>'
+    )
 
 
 class _Moments:
@@ -105,10 +115,16 @@ class _PhoneCells:
 
 
 def render(
-    entity_key: str, rows: list[Model], custom_fields, query, owners: dict[int, str]
+    entity_key: str,
+    rows: list[Model],
+    custom_fields,
+    query,
+    owners: dict[int, str],
+    selectable: bool = False,
 ) -> SafeString:
     """The `<tr>` of each row. `query` is the request's GET, which the tag links build on;
-    `owners`, the display names of users already read (id → name)."""
+    `owners`, the display names of users already read (id → name); `selectable`: a first
+    cell with the row's checkbox for the bulk bar (kehu/core/templates/bulk/_bar.html)."""
     if not rows:
         return SafeString("")
     owners = owner_names(rows, owners)
@@ -130,7 +146,8 @@ def render(
         else:
             second = f"<td>{escape(row.industry)}</td>"
         email = escape(row.email)
-        cells = [
+        cells = [select_cell(row.pk, row.name)] if selectable else []
+        cells += [
             f'<td class="name nowrap">{name}</td>',
             second,
             f'<td><a href="mailto:{email}">{email}</a></td>' if email else "<td></td>",

@@ -386,3 +386,66 @@ const serviceWorkerUrl = document.querySelector("meta[name='kehu-service-worker'
 if (serviceWorkerUrl && "serviceWorker" in navigator) {
   navigator.serviceWorker.register(serviceWorkerUrl).catch(() => {});  // scope: where it is served, /
 }
+// The bulk bar of a list (kehu/core/templates/bulk/_bar.html): row checkboxes belong to the
+// bar's form; "select all on this page" ticks them; the bar shows only the inputs the chosen
+// action (and field) uses; Cancel or Esc closes the in-page confirmation.
+function bulkRows() {
+  return [...document.querySelectorAll('input[name="ids"][form="bulk-form"]')];
+}
+
+function bulkRefresh() {
+  const bar = document.querySelector("[data-bulk-bar]");
+  if (!bar) return;
+  const rows = bulkRows();
+  const ticked = rows.filter((row) => row.checked).length;
+  const count = bar.querySelector("[data-bulk-count]");
+  if (count) count.textContent = String(ticked);
+  const all = document.querySelector("[data-bulk-all]");
+  if (all) {
+    all.checked = rows.length > 0 && ticked === rows.length;
+    all.indeterminate = ticked > 0 && ticked < rows.length;
+  }
+  const action = bar.querySelector("[data-bulk-action]")?.value;
+  for (const block of bar.querySelectorAll("[data-bulk-for]")) {
+    const shown = block.dataset.bulkFor.split(" ").includes(action);
+    block.hidden = !shown;
+    for (const input of block.querySelectorAll("input, select")) input.disabled = !shown;
+  }
+  const field = bar.querySelector("[data-bulk-field]")?.value;
+  for (const block of bar.querySelectorAll("[data-bulk-value]")) {
+    const shown = action === "set_field" && block.dataset.bulkValue === field;
+    block.hidden = !shown;
+    for (const input of block.querySelectorAll("input, select")) input.disabled = !shown;
+  }
+}
+
+function bulkCancel() {
+  const panel = document.getElementById("bulk-confirm");
+  if (!panel || !panel.firstElementChild) return false;
+  panel.replaceChildren();
+  document.querySelector("[data-bulk-review]")?.focus();
+  return true;
+}
+
+document.addEventListener("change", (event) => {
+  if (event.target.matches("[data-bulk-all]")) {
+    for (const row of bulkRows()) row.checked = event.target.checked;
+  }
+  if (event.target.closest("[data-bulk-bar]") || event.target.matches('input[name="ids"], [data-bulk-all]')) {
+    bulkRefresh();
+    // what was reviewed is no longer what would be done
+    if (event.target.closest("[data-bulk-bar]") || event.target.name === "ids") bulkCancel();
+  }
+});
+
+document.addEventListener("click", (event) => {
+  if (event.target.closest("[data-bulk-cancel]")) bulkCancel();
+});
+
+document.addEventListener("keydown", (event) => {
+  if (event.key === "Escape" && event.target.closest?.("#bulk-confirm, [data-bulk-bar]") && bulkCancel()) {
+    event.preventDefault();
+  }
+});
+
+bulkRefresh();
