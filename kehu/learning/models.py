@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kehu.core.models import Versioned
 
@@ -37,10 +38,10 @@ class Feedback(Versioned):
     """What hinders a user, told to the administrators, who work through the list."""
 
     class Status(models.TextChoices):
-        NEW = "new", _("New")
-        PLANNED = "planned", _("Planned")
-        DONE = "done", _("Done")
-        WONT_DO = "wont_do", _("Won't do")
+        NEW = "new", pgettext_lazy("feedback status", "New")
+        PLANNED = "planned", pgettext_lazy("feedback status", "Planned")
+        DONE = "done", pgettext_lazy("feedback status", "Done")
+        WONT_DO = "wont_do", pgettext_lazy("feedback status", "Won't do")
 
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
