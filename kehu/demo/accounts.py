@@ -1,9 +1,9 @@
 # mypy: disable-error-code="arg-type"
 """The demo's teams and users: an administrator, a manager and two sales reps in two teams."""
 
-from kehu.accounts import services as accounts
 import secrets
 
+from kehu.accounts import services as accounts
 from kehu.accounts.models import Role, Team, User
 
 DEMO_PASSWORD = "kehu-demo"

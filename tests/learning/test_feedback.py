@@ -25,10 +25,17 @@ def test_a_rep_sends_feedback_from_the_page_they_were_on(rep, monkeypatch):
     assert 'value="/people/?q=x"' in form.content.decode()
     seen = []
     monkeypatch.setitem(events._handlers, "feedback.created", [lambda **kw: seen.append(kw)])
-    response = client.post("/feedback/new/", {"what": "导入太慢 Import is slow", "where": "/import/"})
+    response = client.post(
+        "/feedback/new/", {"what": "导入太慢 Import is slow", "where": "/import/"}
+    )
     assert response.status_code == 302
     item = Feedback.objects.get()
-    assert (item.author, item.what, item.where, item.status) == (rep, "导入太慢 Import is slow", "/import/", "new")
+    assert (item.author, item.what, item.where, item.status) == (
+        rep,
+        "导入太慢 Import is slow",
+        "/import/",
+        "new",
+    )
     assert seen and seen[-1]["record"] == item
     assert AuditEntry.objects.filter(object_id=item.pk, action="create").exists()
 
@@ -74,10 +81,17 @@ def test_each_sees_their_own_and_administrators_see_all(rep, teammate, admin_use
 def test_an_administrator_answers_on_the_page_and_a_stale_form_saves_nothing(rep, admin_user):
     item = services.create_feedback(rep, {"what": "需要批量改负责人"})
     admin = signed_in(admin_user)
-    response = admin.post(f"/feedback/{item.pk}/", {"status": "planned", "reply": "下个版本", "version": 1})
+    response = admin.post(
+        f"/feedback/{item.pk}/", {"status": "planned", "reply": "下个版本", "version": 1}
+    )
     assert response.status_code == 302
     item.refresh_from_db()
-    assert (item.status, item.reply, item.replied_by, item.version) == ("planned", "下个版本", admin_user, 2)
+    assert (item.status, item.reply, item.replied_by, item.version) == (
+        "planned",
+        "下个版本",
+        admin_user,
+        2,
+    )
     stale = admin.post(f"/feedback/{item.pk}/", {"status": "done", "reply": "", "version": 1})
     assert stale.status_code == 409
     item.refresh_from_db()
@@ -91,14 +105,24 @@ def test_an_administrator_answers_on_the_page_and_a_stale_form_saves_nothing(rep
 
 
 def test_the_api_creates_and_administrators_patch_with_if_match(rep, admin_user):
-    created = send(bearer_client(rep), "post", "/api/v1/feedback", {"what": "API 反馈", "where": "/deals/"})
+    created = send(
+        bearer_client(rep), "post", "/api/v1/feedback", {"what": "API 反馈", "where": "/deals/"}
+    )
     assert created.status_code == 201, created.content
     assert created["ETag"] == 'W/"1"'
     pk = created.json()["id"]
     admin = bearer_client(admin_user)
-    stale = send(admin, "patch", f"/api/v1/feedback/{pk}", {"status": "done"}, **{"If-Match": 'W/"7"'})
+    stale = send(
+        admin, "patch", f"/api/v1/feedback/{pk}", {"status": "done"}, **{"If-Match": 'W/"7"'}
+    )
     assert stale.status_code == 412
-    done = send(admin, "patch", f"/api/v1/feedback/{pk}", {"status": "wont_do", "reply": "不做"}, **{"If-Match": 'W/"1"'})
+    done = send(
+        admin,
+        "patch",
+        f"/api/v1/feedback/{pk}",
+        {"status": "wont_do", "reply": "不做"},
+        **{"If-Match": 'W/"1"'},
+    )
     assert done.status_code == 200, done.content
     assert done.json()["status"] == "wont_do" and done["ETag"] == 'W/"2"'
     by_rep = send(bearer_client(rep), "patch", f"/api/v1/feedback/{pk}", {"status": "new"})
@@ -109,12 +133,18 @@ def test_the_api_creates_and_administrators_patch_with_if_match(rep, admin_user)
 def test_bad_api_input_answers_422_and_saves_nothing(rep, admin_user):
     client = bearer_client(rep)
     assert_validation(send(client, "post", "/api/v1/feedback", {"what": ""}), "what")
-    assert_validation(send(client, "post", "/api/v1/feedback", {"what": "x", "where": "//x.example"}), "where")
+    assert_validation(
+        send(client, "post", "/api/v1/feedback", {"what": "x", "where": "//x.example"}), "where"
+    )
     assert_validation(send(client, "post", "/api/v1/feedback", {"what": "x", "extra": 1}), "extra")
     assert not Feedback.objects.exists()
     item = services.create_feedback(rep, {"what": "x"})
     admin = bearer_client(admin_user)
-    assert_validation(send(admin, "patch", f"/api/v1/feedback/{item.pk}", {"status": "maybe"}), "status")
-    assert_validation(send(admin, "patch", f"/api/v1/feedback/{item.pk}", {"status": None}), "status")
+    assert_validation(
+        send(admin, "patch", f"/api/v1/feedback/{item.pk}", {"status": "maybe"}), "status"
+    )
+    assert_validation(
+        send(admin, "patch", f"/api/v1/feedback/{item.pk}", {"status": None}), "status"
+    )
     item.refresh_from_db()
     assert (item.status, item.version) == ("new", 1)

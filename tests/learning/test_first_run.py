@@ -8,7 +8,7 @@ from django.test import Client
 
 from kehu import demo
 from kehu.accounts.models import User
-from kehu.customers.models import Company, Person
+from kehu.customers.models import Company
 from kehu.learning.models import SampleDataLoad, TourSeen
 from kehu.learning.sample_data import services as sample_data
 from tests.factories import make_company
@@ -37,8 +37,16 @@ def test_the_tour_starts_until_it_is_seen_and_again_on_request(rep):
 
 
 def test_each_role_gets_its_own_steps_in_its_language(rep, manager, admin_user, readonly_user):
-    tours = {u.username: signed_in(u).get("/tour/").json() for u in (rep, manager, admin_user, readonly_user)}
-    assert [tours[n]["tour"] for n in ("rep", "manager", "admin", "reader")] == ["rep", "manager", "admin", "rep"]
+    tours = {
+        u.username: signed_in(u).get("/tour/").json()
+        for u in (rep, manager, admin_user, readonly_user)
+    }
+    assert [tours[n]["tour"] for n in ("rep", "manager", "admin", "reader")] == [
+        "rep",
+        "manager",
+        "admin",
+        "rep",
+    ]
     assert "board" in [s["target"] for s in tours["rep"]["steps"]]
     assert "forecast" in [s["target"] for s in tours["manager"]["steps"]]
     assert "users" in [s["target"] for s in tours["admin"]["steps"]]
@@ -105,12 +113,16 @@ def test_an_administrator_loads_the_sample_data_in_the_background(
         sample_data.start_load(admin_user)
 
 
-def test_a_failed_load_says_why_and_leaves_nothing(admin_user, monkeypatch, django_capture_on_commit_callbacks):
+def test_a_failed_load_says_why_and_leaves_nothing(
+    admin_user, monkeypatch, django_capture_on_commit_callbacks
+):
     def broken(actor, log=print):
         make_company(actor, "半途公司")
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(demo, "load_sample", lambda actor, log=print: transaction.atomic()(broken)(actor, log))
+    monkeypatch.setattr(
+        demo, "load_sample", lambda actor, log=print: transaction.atomic()(broken)(actor, log)
+    )
     queued = signed_in(admin_user)
     with django_capture_on_commit_callbacks(execute=True):
         queued.post("/sample-data/")
@@ -119,7 +131,12 @@ def test_a_failed_load_says_why_and_leaves_nothing(admin_user, monkeypatch, djan
     assert not Company.all_objects.exists()
     page = queued.get(f"/sample-data/{load.pk}/").content.decode()
     assert "disk full" in page
-    assert signed_in(admin_user).get(f"/sample-data/{load.pk}/", headers={"HX-Request": "true"}).status_code == 200
+    assert (
+        signed_in(admin_user)
+        .get(f"/sample-data/{load.pk}/", headers={"HX-Request": "true"})
+        .status_code
+        == 200
+    )
 
 
 def test_a_load_already_under_way_is_not_started_twice(admin_user):

@@ -31,7 +31,9 @@ def test_html_in_a_page_is_shown_as_text_and_links_stay_inside_the_help():
     )
     assert "<script" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     tags = re.findall(r"<[^>]*>", html)  # the real tags; the source's HTML is escaped text
-    assert not [t for t in tags if re.match(r"</?(b|img|div|script)\b", t) or re.search(r"\son\w+=", t)]
+    assert not [
+        t for t in tags if re.match(r"</?(b|img|div|script)\b", t) or re.search(r"\son\w+=", t)
+    ]
     assert "&lt;b onclick=x&gt;bold" in html and "&lt;img" in html
     assert 'href="/help/shortcuts/#what-the-search-finds"' in html
     assert "javascript" not in "".join(tags)

@@ -63,7 +63,9 @@ def feedback_create(request):
             messages.success(request, _("Thank you: the administrators will read it."))
             return redirect("feedback-list")
     status = 400 if form.errors else 200
-    return render(request, "learning/feedback_form.html", {"form": form, "nav": "feedback"}, status=status)
+    return render(
+        request, "learning/feedback_form.html", {"form": form, "nav": "feedback"}, status=status
+    )
 
 
 @login_required

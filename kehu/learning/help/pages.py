@@ -27,7 +27,9 @@ class HelpPage:
 
 #: the user guide, in reading order
 PAGES = [
-    HelpPage("getting-started", _("Signing in, finding your way, people and companies, importing.")),
+    HelpPage(
+        "getting-started", _("Signing in, finding your way, people and companies, importing.")
+    ),
     HelpPage("my-day-and-reminders", _("Today's tasks and meetings, and the reminders you get.")),
     HelpPage("activities", _("Calls, meetings, tasks and notes, and the timeline.")),
     HelpPage("calendar", _("The calendar page, calendar feeds and meeting invitations.")),
@@ -155,13 +157,17 @@ def _plain(text: str) -> str:
 def _sections_of(path: Path, mtime: float, page_slug: str, chinese: bool) -> tuple[Section, ...]:
     source = path.read_text(encoding="utf-8")
     title = _title(source)
-    sections, heading, anchor, lines = [], title, "", []
+    sections: list[Section] = []
+    heading, anchor = title, ""
+    lines: list[str] = []
     fenced = False
 
     def close() -> None:
         if heading or lines:
             sections.append(
-                Section(page_slug, title, _plain(heading), anchor, _plain("\n".join(lines)), chinese)
+                Section(
+                    page_slug, title, _plain(heading), anchor, _plain("\n".join(lines)), chinese
+                )
             )
 
     for line in source.splitlines():
@@ -213,7 +219,9 @@ def search(query: str, language: str | None = None) -> list[Hit]:
     for order, in_chinese in enumerate((chinese, not chinese)):
         for section in sections(in_chinese):
             heading, text = section.heading.casefold(), section.text.casefold()
-            if not all(t in heading or t in text or t in section.page_title.casefold() for t in terms):
+            if not all(
+                t in heading or t in text or t in section.page_title.casefold() for t in terms
+            ):
                 continue
             score = sum(10 * (t in heading) + min(text.count(t), 5) for t in terms)
             score -= 1000 * order

@@ -1,5 +1,7 @@
 """Starting a sample-data load and running it (the task in `tasks` calls `run`)."""
 
+import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -19,7 +21,7 @@ def instance_is_empty() -> bool:
 
 
 def load_in_progress() -> SampleDataLoad | None:
-    since = timezone.now() - timezone.timedelta(seconds=STALE_SECONDS)
+    since = timezone.now() - datetime.timedelta(seconds=STALE_SECONDS)
     return (
         SampleDataLoad.objects.filter(
             state__in=[SampleDataLoad.State.QUEUED, SampleDataLoad.State.RUNNING],
@@ -35,7 +37,9 @@ def start_load(actor: User) -> SampleDataLoad:
     or companies, or a load is already under way: nothing is queued then."""
     require_admin(actor)
     if not instance_is_empty():
-        raise ValidationError(_("Sample data is only loaded into an instance without people or companies."))
+        raise ValidationError(
+            _("Sample data is only loaded into an instance without people or companies.")
+        )
     with transaction.atomic():
         running = load_in_progress()
         if running is not None:
@@ -65,7 +69,9 @@ def run(load_id: int) -> None:
         if actor is None or not actor.is_admin:
             raise ValidationError(_("Only administrators may do this."))
         if not demo.load_sample(actor, log=log):
-            raise ValidationError(_("Sample data is only loaded into an instance without people or companies."))
+            raise ValidationError(
+                _("Sample data is only loaded into an instance without people or companies.")
+            )
     except Exception as exc:  # noqa: BLE001 — the page shows what went wrong; nothing was loaded
         message = "; ".join(exc.messages) if isinstance(exc, ValidationError) else repr(exc)
         SampleDataLoad.objects.filter(pk=load.pk).update(

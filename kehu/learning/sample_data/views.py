@@ -27,5 +27,7 @@ def sample_data_load(request):
 def sample_data_status(request, pk):
     require_admin(request.user)
     load = get_object_or_404(SampleDataLoad, pk=pk)
-    template = "learning/_sample_data_status.html" if request.htmx else "learning/sample_data_status.html"
+    template = (
+        "learning/_sample_data_status.html" if request.htmx else "learning/sample_data_status.html"
+    )
     return render(request, template, {"load": load, "nav": "sample-data"})

@@ -28,8 +28,8 @@ def tour_steps(request):
 @login_required
 @require_POST
 def tour_seen(request):
-    """Remember that the user finished (`finished=1`) or skipped the tour: it is not started
-    on its own again."""
+    """Remember that the user was shown the tour (`finished=0`, sent as it starts) or went
+    through to its end (`finished=1`): it is not started on its own again."""
     name, _steps = steps_for(request.user)
     finished = request.POST.get("finished") == "1"
     TourSeen.objects.update_or_create(

@@ -1,11 +1,13 @@
 // The first-run tour (kehu/learning/tour): a few steps, each pointing at a part of the page
 // marked data-tour="…", with Next / Back / Skip. Keyboard: → or Enter next, ← back, Esc ends;
 // Tab stays inside the step. The steps come translated from the server (body[data-tour-url]);
-// finishing or skipping is remembered there (body[data-tour-seen-url]) so it starts on its own
-// only once ([data-tour-autostart] on the home and My day pages). [data-tour-start] replays it.
+// showing it is remembered there (body[data-tour-seen-url]; finishing it too), so it starts on
+// its own only once ([data-tour-autostart] on the home and My day pages), even when the person
+// goes elsewhere before its end. [data-tour-start] replays it.
 // No inline script, no browser dialogs: it works under the Content-Security-Policy (0016).
 (() => {
   let current = null;  // {steps, labels, index, box, ring, previousFocus}
+  let saving = Promise.resolve();  // one save after the other: "finished" is never overtaken
 
   function csrfToken() {
     const headers = document.body.getAttribute("hx-headers");
@@ -31,12 +33,14 @@
     const url = document.body.dataset.tourSeenUrl;
     if (!url) return;
     const body = new URLSearchParams({ finished: finished ? "1" : "0" });
-    fetch(url, {
-      method: "POST",
-      body,
-      credentials: "same-origin",
-      headers: { "X-CSRFToken": csrfToken() },
-    }).catch(() => {});
+    saving = saving
+      .then(() => fetch(url, {
+        method: "POST",
+        body,
+        credentials: "same-origin",
+        headers: { "X-CSRFToken": csrfToken() },
+      }))
+      .catch(() => {});
   }
 
   function end(finished) {
@@ -46,7 +50,7 @@
     window.removeEventListener("resize", place);
     const back = current.previousFocus;
     current = null;
-    remember(finished);
+    if (finished) remember(true);
     if (back && document.contains(back)) back.focus();
   }
 
@@ -121,8 +125,10 @@
 
   function onKey(event) {
     if (!current) return;
-    event.stopPropagation();  // the page's own shortcuts ("n", "/", "?") wait until the end
     const { index, steps } = current;
+    if (["Escape", "ArrowRight", "ArrowLeft", "Tab"].includes(event.key)) {
+      event.stopPropagation();  // the tour's keys, not the page's (Esc closes no other thing)
+    }
     if (event.key === "Escape") {
       event.preventDefault();
       end(false);
@@ -163,6 +169,7 @@
     document.body.append(ring, box);
     current = { steps, labels: data.labels, index: 0, box, ring, previousFocus: document.activeElement };
     window.addEventListener("resize", place);
+    remember(false);
     show(0);
   }
 
