@@ -2,7 +2,7 @@
 // marked data-tour="…", with Next / Back / Skip. Keyboard: → or Enter next, ← back, Esc ends;
 // Tab stays inside the step. The steps come translated from the server (body[data-tour-url]);
 // showing it is remembered there (body[data-tour-seen-url]; finishing it too), so it starts on
-// its own only once ([data-tour-autostart] on the home and My day pages), even when the person
+// its own only once ([data-tour-autostart] on the home page), even when the person
 // goes elsewhere before its end. [data-tour-start] replays it.
 // No inline script, no browser dialogs: it works under the Content-Security-Policy (0016).
 (() => {
