@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
@@ -75,8 +75,6 @@ def feedback_detail(request, pk):
     context = {"nav": "feedback", "item": item}
     if not request.user.is_admin:
         if request.method == "POST":
-            from django.core.exceptions import PermissionDenied
-
             raise PermissionDenied(_("Only administrators may do this."))
         return render(request, "learning/feedback_detail.html", context)
     initial = {"status": item.status, "reply": item.reply, "version": item.version}
