@@ -21,6 +21,7 @@ from kehu.customers.api.people import people_router
 from kehu.customers.api.tags import tags_router
 from kehu.customers.duplicates.api import duplicates_router
 from kehu.customers.fields.api import custom_fields_router
+from kehu.learning.feedback.api import feedback_router
 from kehu.mail.api import email_templates_router, emails_router
 from kehu.sales.catalog.api.price_lists import price_lists_router
 from kehu.sales.catalog.api.products import products_router
@@ -80,6 +81,7 @@ api.add_router("/targets", targets_router)
 api.add_router("/products", products_router)
 api.add_router("/price-lists", price_lists_router)
 api.add_router("/quotes", quotes_router)
+api.add_router("/feedback", feedback_router)
 api.add_router("/orders", orders_router)
 api.add_router("/notifications", notifications_router)
 api.add_router("/emails", emails_router)

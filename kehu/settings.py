@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "kehu.activities",
     "kehu.mail",
     "kehu.sales",
+    "kehu.learning",
     "kehu.web",
     "django.forms",  # its widget templates, after kehu.web, which overrides the select's
 ]
@@ -98,6 +99,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "kehu.activities.notifications.context.bell",
+                "kehu.learning.help.context.help_link",
             ],
         },
     },
@@ -145,6 +147,8 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = ["kehu.accounts.auth.LockoutBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
+# The user guide the help centre shows (/help/): docs/ of the source tree, docs/zh/ in Chinese.
+HELP_DIR = Path(env("HELP_DIR") or BASE_DIR.parent / "docs")
 LOGOUT_REDIRECT_URL = "login"
 # Failed logins before an account is locked, and for how many minutes.
 LOGIN_MAX_FAILURES = int(env("LOGIN_MAX_FAILURES", "5"))

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("kehu.activities.urls")),
     path("", include("kehu.core.bulk.urls")),
     path("", include("kehu.mail.urls")),
+    path("", include("kehu.learning.urls")),
     path("api/v1/", include("kehu.api_urls")),
 ]
 

@@ -36,6 +36,8 @@ from kehu.core.models import AuditEntry
 from kehu.customers import services
 from kehu.customers.forms import CompanyForm, PersonForm
 from kehu.customers.models import Company, Person
+from kehu.learning.feedback import services as feedback
+from kehu.learning.models import Feedback
 from kehu.mail import receiving as mail_receive
 from kehu.mail.models import EmailMessage
 from kehu.sales.catalog import services as catalog
@@ -66,11 +68,14 @@ MARKERS = {
     "other_user": ["Hiddenuser7741", "hiddenuser7741@mark.example", "stranger7741"],
     "inactive_product": ["INACTIVEPROD7745", "旧产品 Retired7745"],
     "inactive_user": ["Goneuser7742", "goneuser7742@mark.example", "gone7742"],
+    # feedback is its sender's and the administrators' only
+    "other_feedback": ["隐秘反馈 HIDDENFEEDBACK7746", "/hidden7746/"],
 }
 USER_KINDS = ("other_user", "inactive_user")
 DIRECTORY_KINDS = (*USER_KINDS, "inactive_product")
 #: the row counts a refused request must leave alone
-COUNTED = (Person, Company, Deal, DealContact, Lead, Quote, QuoteLine, Activity, SalesTarget)
+COUNTED = (Person, Company, Deal, DealContact, Lead, Quote, QuoteLine, Activity, SalesTarget,
+           Feedback)  # fmt: skip
 
 
 @dataclass
@@ -213,6 +218,10 @@ def build_world() -> World:
         "binned_quote": binned_quote,
         "other_user": stranger,
         "inactive_user": gone,
+        "other_feedback": feedback.create_feedback(
+            stranger,
+            {"what": MARKERS["other_feedback"][0], "where": MARKERS["other_feedback"][1]},
+        ),
     }
     missing = {
         kind: type(obj)._base_manager.order_by("-pk").values_list("pk", flat=True)[0] + 1000
@@ -378,6 +387,16 @@ def nothing(w):
 
 
 UI_FIELDS = {
+    # feedback: another's item is not there for the actor (a manager, not an administrator)
+    "feedback-detail (another's)": Field(
+        fixed("/feedback/{id}/"), "feedback", ("other_feedback",), nothing, get=True
+    ),
+    "feedback-detail answer (another's)": Field(
+        fixed("/feedback/{id}/"),
+        "feedback",
+        ("other_feedback",),
+        lambda w: {"status": "done", "reply": "偷改", "version": "1"},
+    ),
     "person-merge with": Field(own_url("/people/{pk}/merge/", "person"), "with", PEOPLE, nothing),
     "company-merge with": Field(
         own_url("/companies/{pk}/merge/", "company"), "with", COMPANIES, nothing
@@ -619,6 +638,16 @@ def api_activity(kind, **extra):
 
 
 API_FIELDS = {
+    "GET feedback (another's)": Field(
+        fixed("/api/v1/feedback/{id}"), "feedback", ("other_feedback",), nothing, get=True
+    ),
+    "PATCH feedback (another's)": Field(
+        fixed("/api/v1/feedback/{id}"),
+        "status",
+        ("other_feedback",),
+        nothing,
+        value=lambda pk: "done",
+    ),
     # merging: every id a merge names must be a record the sender may see and edit
     "POST people merge other_ids": Field(
         fixed("/api/v1/people/merge"),

@@ -41,6 +41,8 @@ from kehu.customers.imports import files as import_files
 from kehu.customers.imports import mapping as import_mapping
 from kehu.customers.imports.models import ImportJob
 from kehu.customers.models import Company, CustomField, Person, Tag
+from kehu.learning.feedback import services as feedback
+from kehu.learning.models import Feedback, SampleDataLoad, TourSeen
 from kehu.mail import receiving as mail_receive
 from kehu.mail.models import EmailAttachment, EmailMessage
 from kehu.mail.templating import save_template
@@ -166,6 +168,10 @@ TARGET_BY_PREFIX = {
     "/api/v1/activities/": "activity",
     "/api/v1/orders/": "order",
     "/api/v1/emails/review/": "email_review",
+    "help/": "help_page",
+    "feedback/": "feedback",
+    "sample-data/": "sample_load",
+    "/api/v1/feedback/": "feedback",
 }
 
 PRODUCT_FORM = {"sku": "WALK-1", "name": "走查产品 Walk product", "unit": "pcs", "price": "9",
@@ -514,6 +520,27 @@ UI_RULES: dict[str, Rule] = {
     "scoring-rule-delete": Rule(get=None, post=ADMIN_POST),
     "scoring-train": Rule(get=None, post=ADMIN_POST),
     # targets: managers for their team, administrators for everyone
+    # learning: the help centre and the tour for everyone; feedback: each their own, the
+    # administrators everyone's (tests/learning/test_feedback.py)
+    "help-index": Rule(get=ANYONE),
+    "help-search": Rule(get=ANYONE, query="q=recycle"),
+    "help-page": Rule(get=ANYONE),
+    "tour-steps": Rule(get=ANYONE),
+    "tour-seen": Rule(get=None, post=statuses(204), post_data=lambda o: {"finished": "1"}),
+    "feedback-list": Rule(get=ANYONE),
+    "feedback-create": Rule(
+        get=ANYONE,
+        post=statuses(302),
+        post_data=lambda o: {"what": "走查反馈 walk feedback", "where": "/people/"},
+    ),
+    "feedback-detail": Rule(
+        get=statuses(404, owner=200, admin=200),
+        post=statuses(404, owner=403, admin=302),
+        post_data=lambda o: {"status": "planned", "reply": "好的", "version": 1},
+    ),
+    # administrators only; the walk's world has customers, so the load is refused (a message)
+    "sample-data-load": Rule(get=None, post=statuses(403, admin=302)),
+    "sample-data-status": Rule(get=ADMIN_ONLY),
     "sales-targets": Rule(
         get=statuses(403, manager=200, admin=200),
         post=statuses(403, manager=302, admin=None),
@@ -526,6 +553,13 @@ API_CHANGE_OWN = {"teammate": 404, "outsider": 404, "readonly": 403}
 API_RULES: dict[str, Rule] = {
     # emails: read through their activity; sending needs an SMTP server (409 without one)
     "GET /api/v1/emails": Rule(get=ANYONE, shows=("sent_email",)),
+    # feedback: each their own, administrators everyone's and answer it
+    "GET /api/v1/feedback": Rule(get=ANYONE),
+    "POST /api/v1/feedback": Rule(get=None, post=statuses(201)),
+    "GET /api/v1/feedback/{feedback_id}": Rule(get=statuses(404, owner=200, admin=200)),
+    "PATCH /api/v1/feedback/{feedback_id}": Rule(
+        get=None, post=statuses(404, owner=403, admin=200)
+    ),
     "POST /api/v1/emails": Rule(get=None, post={"teammate": 404, "outsider": 404, "readonly": 403}),
     # the review list, as its pages (tests/mail/test_review_api.py)
     "GET /api/v1/emails/review": Rule(get=CREATE, shows=("email_review",)),
@@ -728,6 +762,8 @@ API_BODIES["/api/v1/companies/merges/{merge_id}/undo"] = {}
 API_BODIES["/api/v1/duplicates/scan"] = {}
 API_BODIES["/api/v1/bulk"] = lambda o: {"type": "person", "action": "add_tag", "value": "走查",
                                         "ids": [o["person"].pk]}  # fmt: skip
+API_BODIES["/api/v1/feedback"] = {"what": "走查反馈 walk feedback", "where": "/deals/"}
+API_BODIES["/api/v1/feedback/{feedback_id}"] = {"status": "planned", "reply": "好的"}
 DEFAULT_API_BODY = {"name": "改过的名字 Changed"}
 
 
@@ -747,6 +783,7 @@ DEAL_NAME, BINNED_DEAL_NAME = "精密仪器采购 Jingmi order", "旧的框架�
 LEAD_NAME, BINNED_LEAD_NAME = "欧阳修 Ouyang Xiu", "上官婉儿 Shangguan"
 NOTIFICATION_TEXT = "只给主人看的提醒 owner-only notification"
 QUOTE_TITLE, BINNED_QUOTE_TITLE = "机密报价 Secret quote", "作废的报价 Binned quote"
+FEEDBACK_TEXT = "只给管理员看的反馈 owner's feedback"
 
 
 # ---------------------------------------------------------------- enumeration
@@ -903,6 +940,8 @@ def world(db, rep, teammate, manager, outsider, admin_user, team_b, tmp_path, se
     person_merge = merging.merge("person", rep, merged_people[0].pk, [merged_people[1].pk])
     merged_companies = [make_company(rep, "合并留下公司"), make_company(rep, "合并并入公司")]
     company_merge = merging.merge("company", rep, merged_companies[0].pk, [merged_companies[1].pk])
+    help_page = Tag.objects.create(name="walk help page")  # any row: it only names the page
+    help_page.walk_slug = "getting-started"
     objects = {
         "person": person,
         "twin": twin,
@@ -959,6 +998,9 @@ def world(db, rep, teammate, manager, outsider, admin_user, team_b, tmp_path, se
             user=rep, kind="person", action="delete", ids=[binned_person.pk], total=1,
             changed=1, changed_ids=[binned_person.pk], status="done",
         ),
+        "feedback": feedback.create_feedback(rep, {"what": FEEDBACK_TEXT, "where": "/people/"}),
+        "sample_load": SampleDataLoad.objects.create(started_by=admin_user, state="done"),
+        "help_page": help_page,
     }  # fmt: skip
     person.walk_kind = "person"  # fills the record type of the bulk routes (bulk/<kind>/...)
     return users, objects
@@ -1003,6 +1045,7 @@ MARKERS = {
     "binned_quote": lambda o: [f"/quotes/{o.pk}/", BINNED_QUOTE_TITLE],  # the bin shows its number
     "order": lambda o: [o.number, f"/orders/{o.pk}/"],
     "notification": lambda o: [NOTIFICATION_TEXT],
+    "feedback": lambda o: [FEEDBACK_TEXT, f"/feedback/{o.pk}/"],
 }
 
 
@@ -1037,7 +1080,7 @@ def fingerprint(objects: dict) -> dict:
               Deal, Pipeline, Stage, StageChange, ExchangeRate, SalesTarget, Lead, Product,
               PriceList, PriceListItem, Quote, QuoteLine, Order, OrderLine,
               AssignmentRule, ScoringRule, DuplicatePair, DuplicateScan, Merge,
-              BulkJob)  # fmt: skip
+              BulkJob, Feedback, TourSeen, SampleDataLoad)  # fmt: skip
     for model in models:
         state[f"{model.__name__} rows"] = model._base_manager.count()
     for kind, obj in objects.items():
@@ -1148,9 +1191,10 @@ def test_ui_route(world, name, pattern):
         # they change the session, not records; or queue a task, which runs on a commit
         # (nobody in the walk has a calendar feed to revoke)
         # (the quote form's running totals are a POST that only computes)
-        # (a bulk action's review only shows what it would do)
+        # (a bulk action's review only shows what it would do; sample data is refused with a
+        # message, since the walk's world holds customers)
         quiet = name in ("logout", "set-language", "scoring-train", "calendar-unsubscribe",
-                         "quote-lines-preview", "bulk-confirm")  # fmt: skip
+                         "quote-lines-preview", "bulk-confirm", "sample-data-load")  # fmt: skip
         done = method == "POST" and not refused and accepts(expected, got)
         if done and not quiet and not changed(before, after):
             problems.append(f"{persona} {method} {full}: answered {got} but changed nothing")

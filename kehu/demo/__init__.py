@@ -13,33 +13,53 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kehu.accounts.models import User
-from kehu.customers.models import Person
+from kehu.customers.models import Company, Person
 from kehu.demo import activities, customers, mail, sales
-from kehu.demo.accounts import DEMO_PASSWORD, create_users
+from kehu.demo.accounts import DEMO_PASSWORD, colleagues_for, create_users
 from kehu.demo.customers import SEED, build_plan
 
-__all__ = ["DEMO_PASSWORD", "SEED", "build_plan", "is_empty", "load"]
+__all__ = ["DEMO_PASSWORD", "SEED", "build_plan", "has_no_customers", "is_empty", "load"]
 
 
 def is_empty() -> bool:
     return not User.objects.exists() and not Person.all_objects.exists()
 
 
+def has_no_customers() -> bool:
+    """No person and no company, not even in the recycle bin: sample data may be loaded."""
+    return not Person.all_objects.exists() and not Company.all_objects.exists()
+
+
 def load(seed: int = SEED, log=print) -> bool:
     """Fill an empty database with the demo; returns False (and changes nothing) otherwise."""
     if not is_empty():
         return False
+    with transaction.atomic():
+        _fill(create_users(), seed, log)
+    return True
+
+
+def load_sample(actor: User, seed: int = SEED, log=print) -> bool:
+    """Fill an instance that has users but no customers yet with the demo's customers and
+    sales, as the home page offers administrators (kehu.learning.sample_data). The demo's
+    administrator is `actor`; its colleagues are made without a usable password. Returns
+    False, changing nothing, when there are people or companies already."""
+    with transaction.atomic():
+        if not has_no_customers():
+            return False
+        _fill(colleagues_for(actor), seed, log)
+    return True
+
+
+def _fill(users: dict[str, User], seed: int, log) -> None:
     plan = build_plan(seed)
     rng = random.Random(seed + 1)
     now = timezone.now()
-    with transaction.atomic():
-        users = create_users()
-        companies, people = customers.load(plan, users, rng, now, log)
-        activities.add_notes(rng, users, people)
-        mail.add_emails(rng, users, people, now)
-        deals = sales.add_deals(rng, users, companies)
-        log("  " + _("%(n)d deals") % {"n": deals})
-        sales.add_leads(rng, users)
-        quotes = sales.add_quotes(rng, users)
-        log("  " + _("%(n)d quotes") % {"n": quotes})
-    return True
+    companies, people = customers.load(plan, users, rng, now, log)
+    activities.add_notes(rng, users, people)
+    mail.add_emails(rng, users, people, now)
+    deals = sales.add_deals(rng, users, companies)
+    log("  " + _("%(n)d deals") % {"n": deals})
+    sales.add_leads(rng, users)
+    quotes = sales.add_quotes(rng, users)
+    log("  " + _("%(n)d quotes") % {"n": quotes})

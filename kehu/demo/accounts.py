@@ -1,8 +1,10 @@
 # mypy: disable-error-code="arg-type"
 """The demo's teams and users: an administrator, a manager and two sales reps in two teams."""
 
+import secrets
+
 from kehu.accounts import services as accounts
-from kehu.accounts.models import Role, User
+from kehu.accounts.models import Role, Team, User
 
 DEMO_PASSWORD = "kehu-demo"
 
@@ -39,3 +41,38 @@ def create_users() -> dict[str, User]:
 
 def users_by_id(users: dict) -> dict[int, User]:
     return {u.pk: u for u in users.values()}
+
+
+def colleagues_for(actor: User) -> dict[str, User]:
+    """The demo's users for loading it into an instance that has users already: its
+    administrator is `actor`; a colleague whose user name is taken is that user; the others are
+    made (by `actor`) without a usable password, so no one signs in with a known one until an
+    administrator sets a password. The demo's teams are made unless there."""
+    teams = {}
+    for name in (EAST, NORTH_AMERICA):
+        teams[name] = Team.objects.filter(name=name).first() or accounts.create_team(
+            actor, {"name": name}
+        )
+    users = {"admin": actor}
+    for username, display, role, team in USERS[1:]:
+        existing = User.objects.filter(username=username).first()
+        if existing is not None:
+            users[username] = existing
+            continue
+        first, _sep, last = display.partition(" ")
+        made = accounts.create_user(
+            actor,
+            {
+                "username": username,
+                "password": secrets.token_urlsafe(32),
+                "email": f"{username}@kehu.example.com",
+                "first_name": first,
+                "last_name": last,
+                "role": Role.objects.get(name=role),
+                "team": teams[team] if team else None,
+            },
+        )
+        made.set_unusable_password()
+        made.save(update_fields=["password"])
+        users[username] = made
+    return users

@@ -49,6 +49,8 @@ ACTIONS = [
             keywords="offer"),
     Command(_("Import people or companies"), "import-start", module="customers",
             action="create", keywords="upload excel csv"),
+    Command(_("Send feedback"), "feedback-create", keywords="suggest problem complaint idea"),
+    Command(_("Take the tour"), "home", "tour=1", keywords="help guide introduction"),
 ]  # fmt: skip
 
 PAGES = [
@@ -67,6 +69,8 @@ PAGES = [
     Command(_("Notifications"), "notification-list"),
     Command(_("Recycle bin"), "recycle-bin", keywords="trash deleted restore"),
     Command(_("Your profile"), "profile", keywords="settings password language"),
+    Command(_("Help centre"), "help-index", keywords="help guide manual documentation"),
+    Command(_("Feedback"), "feedback-list", keywords="suggestions problems"),
     Command(_("Users"), "user-list", admin=True),
     Command(_("Teams"), "team-list", admin=True),
 ]

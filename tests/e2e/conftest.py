@@ -68,6 +68,25 @@ def site(live_server, django_db_serialized_rollback):
     return live_server.url
 
 
+@pytest.fixture(autouse=True)
+def tour_seen_by_default():
+    """Users made in a browser test have seen the first-run tour, which would otherwise start
+    on the first page after login and cover what the test is about; tests/e2e/test_tour.py
+    deletes the row to see it."""
+    from django.db.models.signals import post_save
+
+    from kehu.accounts.models import User
+    from kehu.learning.models import TourSeen
+
+    def seen(sender, instance, created, raw=False, **kwargs):
+        if created and not raw:
+            TourSeen.objects.get_or_create(user=instance, defaults={"tour": "rep"})
+
+    post_save.connect(seen, sender=User, weak=False, dispatch_uid="e2e-tour-seen")
+    yield
+    post_save.disconnect(sender=User, dispatch_uid="e2e-tour-seen")
+
+
 @pytest.fixture
 def server_errors():
     """Tracebacks of exceptions the live server turned into 500 pages during the test."""
