@@ -190,7 +190,7 @@ def send_quote(actor: User, quote: Quote, to: str | None = None, subject: str = 
     if address:
         if not email_configured():
             raise ValidationError(
-                {"to": [_("Email is not set up: set KEHU_EMAIL_HOST (see the README).")]}
+                {"to": [_("Email is not set up on this server yet: ask an administrator to set it up.")]}
             )
         try:
             validate_email(address)
