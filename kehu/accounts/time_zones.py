@@ -29,7 +29,7 @@ COMMON: dict[str, object] = {
 
 
 class ZoneLabel:
-    """"中国标准时间（北京、上海） · Asia/Shanghai", translated when shown."""
+    """ "中国标准时间（北京、上海） · Asia/Shanghai", translated when shown."""
 
     def __init__(self, zone: str) -> None:
         self.zone = zone
@@ -54,7 +54,10 @@ def time_zone_field() -> forms.ChoiceField:
         required=False,
         choices=time_zone_choices,
         widget=forms.Select(
-            attrs={"data-zone-picker": "", "data-filter-label": _("Find a time zone (city or name)")}
+            attrs={
+                "data-zone-picker": "",
+                "data-filter-label": _("Find a time zone (city or name)"),
+            }
         ),
         error_messages={"invalid_choice": _("“%(value)s” is not a time zone Kehu knows.")},
         help_text=_("Dates and times are shown in this time zone."),

@@ -167,7 +167,9 @@ def page(
         shown = value_labels(record.__class__)
         for entry in entries:
             changes = [(labels.get(k, k), k, old, new) for k, old, new in entry.visible_changes()]
-            readable = [(lb, k, _shown(shown, k, o), _shown(shown, k, n)) for lb, k, o, n in changes]
+            readable = [
+                (lb, k, _shown(shown, k, o), _shown(shown, k, n)) for lb, k, o, n in changes
+            ]
             items.append(Item("audit", entry.at, entry, changes, readable))
     items.sort(key=lambda item: item.key, reverse=True)
     next_cursor = encode(items[size - 1].key) if len(items) > size else None

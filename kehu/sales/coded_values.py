@@ -9,12 +9,12 @@ from django.utils.translation import gettext_lazy
 
 from kehu.sales.leads.models import Lead
 
-EMAIL_KINDS = {
+EMAIL_KINDS: dict[str, object] = {
     "company": gettext_lazy("company address"),
     "free": gettext_lazy("free mail address"),
     "none": gettext_lazy("no address"),
 }
-YES_NO = {"yes": gettext_lazy("yes"), "no": gettext_lazy("no")}
+YES_NO: dict[str, object] = {"yes": gettext_lazy("yes"), "no": gettext_lazy("no")}
 
 
 def coded_fields() -> dict[str, dict[str, object]]:

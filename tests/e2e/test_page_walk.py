@@ -29,7 +29,7 @@ from tests.e2e.accessibility import serious_violations
 from tests.e2e.helpers import TIMEOUT_MS
 from tests.factories import PASSWORD, make_company, make_deal, make_person, make_team, make_user
 
-ARTIFACTS = Path(os.environ.get("KEHU_E2E_ARTIFACTS") or "/tmp/kehu-e2e-artifacts")
+ARTIFACTS = Path(os.environ.get("KEHU_E2E_ARTIFACTS") or "/tmp/kehu-e2e-artifacts")  # noqa: S108
 VIEWPORT = {"width": 1440, "height": 900}
 
 #: Latin words a Chinese page may show: names, brands, formats, codes and units, not interface
@@ -132,7 +132,9 @@ LIST_PAGES = [
 ]  # fmt: skip
 
 
-def test_every_main_page_is_accessible_and_speaks_the_readers_language(browser, site, server_errors):
+def test_every_main_page_is_accessible_and_speaks_the_readers_language(
+    browser, site, server_errors
+):
     details = seed()
     addresses = [reverse(name) for name in LIST_PAGES] + list(details.values())
     problems: list[str] = []

@@ -26,10 +26,8 @@ def test_no_setting_names_or_readme_in_what_users_read():
         if any(part in relative for part in FOR_OPERATORS):
             continue
         text = path.read_text(encoding="utf-8")
-        if path.suffix == ".html":
-            strings = [text]  # everything a template shows is for users
-        else:
-            strings = STRING.findall(text)
+        # everything a template shows is for users; in Python, the translatable strings
+        strings = [text] if path.suffix == ".html" else STRING.findall(text)
         found += [f"{relative}: {m}" for s in strings for m in JARGON.findall(s)]
     assert found == []
 

@@ -9,11 +9,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from kehu.core import builtin_names
 from kehu.core.models import BINNED, Record, Versioned
 from kehu.core.sort_keys import SortKeyField
 from kehu.core.urls import record_url
-from kehu.core import builtin_names
-from kehu.sales.common import ALIVE, _localised, company_currency, shown_name
+from kehu.sales.common import ALIVE, company_currency, shown_name
 
 
 class Pipeline(Versioned):

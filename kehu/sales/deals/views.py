@@ -170,9 +170,10 @@ def deal_create(request):
     user = request.user
     visibility.require(user, "sales", "create")
     if not Pipeline.objects.filter(active=True).exists():
+        notice: str
         if user.is_admin:
             notice = format_html(
-                _("There is no pipeline yet: <a href=\"{url}\">create one under Pipelines</a>."),
+                _('There is no pipeline yet: <a href="{url}">create one under Pipelines</a>.'),
                 url=reverse("pipeline-list"),
             )
         else:

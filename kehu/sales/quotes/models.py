@@ -226,7 +226,11 @@ class Order(Record, Totals):
         verbose_name=_("company"),
     )  # fmt: skip
     person = models.ForeignKey(
-        "customers.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        "customers.Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name=_("contact"),
     )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default="open")
