@@ -6,24 +6,24 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from kehu.accounts.models import ACTION_LABELS, MODULES, TIME_ZONES, Role, Team, User
+from kehu.accounts.models import ACTION_LABELS, MODULES, Role, Team, User
+from kehu.accounts.time_zones import name_field, time_zone_field
 from kehu.core.visibility import ACTIONS
 
 
 class UserForm(forms.ModelForm):
-    time_zone = forms.ChoiceField(
-        label=_("time zone"),
-        required=False,
-        choices=[("", _("Company default"))] + [(z, z) for z in TIME_ZONES],
-    )
+    name = name_field()
+    time_zone = time_zone_field()
 
     class Meta:
         model = User
-        fields = ["username", "first_name", "last_name", "email", "team", "role", "language",
-                  "time_zone"]  # fmt: skip
+        fields = ["username", "email", "team", "role", "language", "time_zone"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["name"].initial = self.instance.get_full_name()
+        self.order_fields(["username", "name"])
         self.fields["role"].required = True
         self.fields["team"].queryset = Team.objects.order_by("name")
         self.fields["role"].queryset = Role.objects.order_by("name")
@@ -33,7 +33,10 @@ class UserForm(forms.ModelForm):
         pass
 
     def data_for_service(self) -> dict:
-        return {name: self.cleaned_data.get(name) for name in self.Meta.fields}
+        data = {name: self.cleaned_data.get(name) for name in self.Meta.fields}
+        # one name field: the whole name in first_name (decision: one name field)
+        data["first_name"], data["last_name"] = self.cleaned_data.get("name") or "", ""
+        return data
 
 
 class PasswordFields(forms.Form):
@@ -147,7 +150,7 @@ class RoleForm(forms.Form):
 
 def add_service_errors(form: forms.Form, exc: ValidationError, aliases: dict | None = None):
     """Show a service's ValidationError on the form: per field where it has one, else on top."""
-    aliases = aliases or {}
+    aliases = {"first_name": "name", "last_name": "name", **(aliases or {})}
     if not hasattr(exc, "error_dict"):
         form.add_error(None, exc.messages)
         return

@@ -5,7 +5,8 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from kehu.accounts import login_limits
-from kehu.accounts.models import TIME_ZONES, User
+from kehu.accounts.models import User
+from kehu.accounts.time_zones import name_field, time_zone_field
 from kehu.core.client_address import client_address
 
 
@@ -38,17 +39,25 @@ class LoginForm(AuthenticationForm):
 
 
 class ProfileForm(forms.ModelForm):
-    time_zone = forms.ChoiceField(
-        label=_("time zone"),
-        required=False,
-        choices=[("", _("Company default"))] + [(z, z) for z in TIME_ZONES],
-    )
+    name = name_field()
+    time_zone = time_zone_field()
 
     class Meta:
         model = User
         # not the email address: changing it needs the password and a confirmation link
         # (EmailChangeForm, email_change.py)
-        fields = ["first_name", "last_name", "language", "time_zone"]
+        fields = ["language", "time_zone"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["name"].initial = self.instance.get_full_name()
+        self.order_fields(["name", "language", "time_zone"])
+
+    def changes(self) -> dict:
+        """The cleaned input as the profile service takes it: the whole name in first_name."""
+        data = dict(self.cleaned_data)
+        data["first_name"], data["last_name"] = data.pop("name", ""), ""
+        return data
 
     def _post_clean(self):
         # the service (profile.update_profile) validates and saves; the form leaves the

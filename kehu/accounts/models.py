@@ -2,6 +2,7 @@
 """Users, teams, roles (rights per module × record scope) and API tokens."""
 
 import hashlib
+import re
 import secrets
 import zoneinfo
 
@@ -12,6 +13,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kehu.core import builtin_names
 from kehu.core.models import Versioned
 from kehu.core.visibility import ACTIONS, SCOPE_ALL, SCOPE_OWN, SCOPE_TEAM
 
@@ -25,6 +27,7 @@ ACTION_LABELS = {
     "export": _("export"),
 }
 TIME_ZONES = sorted(zoneinfo.available_timezones())
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 class Team(Versioned):
@@ -46,6 +49,8 @@ class Role(Versioned):
         ALL = SCOPE_ALL, _("All records")
 
     name = models.CharField(_("name"), max_length=100, unique=True)
+    #: set on the roles Kehu installs (core.builtin_names): shown translated until renamed
+    key = models.CharField(max_length=40, blank=True, default="", editable=False)
     scope = models.CharField(_("record scope"), max_length=8, choices=Scope.choices)
     #: {module: [action, ...]}
     permissions = models.JSONField(_("rights"), default=dict, blank=True)
@@ -57,7 +62,11 @@ class Role(Versioned):
         verbose_name = _("role")
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return builtin_names.builtin_name(builtin_names.ROLES, self.key, self.name) or self.name
 
     def allows(self, module: str, action: str) -> bool:
         return action in self.permissions.get(module, [])
@@ -112,6 +121,14 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    def get_full_name(self) -> str:
+        """The whole name, kept in first_name (decision: one name field). A last name left from
+        before goes first, without a space, for a name in Chinese characters (李 + 娜 → 李娜)."""
+        first, last = (self.first_name or "").strip(), (self.last_name or "").strip()
+        if _CJK.search(first + last):
+            return f"{last}{first}"
+        return f"{first} {last}".strip()
 
     @property
     def is_admin(self) -> bool:

@@ -74,7 +74,7 @@ def profile(request):
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            profiles.update_profile(request.user, request.user, form.cleaned_data)
+            profiles.update_profile(request.user, request.user, form.changes())
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from kehu.activities.models import Activity
 from kehu.activities.visibility import not_private_to_others
@@ -29,6 +30,9 @@ class Item:
     at: datetime.datetime
     obj: object
     changes: list = field(default_factory=list)  # [(label, key, old, new)] for audit entries
+    #: the same, values as the page shows them (codes and built-in names in the reader's
+    #: language); the API keeps the stored values of `changes`
+    shown_changes: list = field(default_factory=list)
 
     @property
     def key(self) -> tuple:
@@ -85,6 +89,30 @@ def field_labels(model, custom_labels: dict[str, str]) -> dict[str, str]:
     return labels
 
 
+def value_labels(model) -> dict[str, dict]:
+    """For each field whose audit values are codes (choices) or built-in names (a role, the
+    installed pipeline and stages), what to show instead, in the reader's language: the trail
+    keeps what was stored, the page speaks the reader's language."""
+    from kehu.core import builtin_names
+
+    builtin = {"Pipeline": builtin_names.PIPELINES, "Stage": builtin_names.STAGES,
+               "Role": builtin_names.ROLES}  # fmt: skip
+    shown: dict[str, dict] = {}
+    for f in model._meta.get_fields():
+        if getattr(f, "choices", None):
+            shown[f.name] = {str(code): label for code, label in f.flatchoices}
+        elif f.is_relation and f.related_model is not None:
+            table = builtin.get(f.related_model.__name__)
+            if table:
+                shown[f.name] = {english: _(english) for english, _zh in table.values()}
+    return shown
+
+
+def _shown(shown: dict[str, dict], key: str, value):
+    label = shown.get(key, {}).get(value) if isinstance(value, str) else None
+    return value if label is None else str(label)
+
+
 def _activities(record, user, company_rollup: bool):
     from kehu.customers.models import Company
 
@@ -136,9 +164,13 @@ def page(
             key,
         ).order_by("-at", "-id")[: size + 1]
         labels = field_labels(record.__class__, custom_labels or {})
+        shown = value_labels(record.__class__)
         for entry in entries:
             changes = [(labels.get(k, k), k, old, new) for k, old, new in entry.visible_changes()]
-            items.append(Item("audit", entry.at, entry, changes))
+            readable = [
+                (lb, k, _shown(shown, k, o), _shown(shown, k, n)) for lb, k, o, n in changes
+            ]
+            items.append(Item("audit", entry.at, entry, changes, readable))
     items.sort(key=lambda item: item.key, reverse=True)
     next_cursor = encode(items[size - 1].key) if len(items) > size else None
     return TimelinePage(items[:size], next_cursor)

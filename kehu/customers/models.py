@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from kehu.core.models import BINNED, Record, Versioned
@@ -132,7 +132,8 @@ class Company(Record):
 
 
 class Person(Record):
-    name = models.CharField(_("name"), max_length=150)
+    # a person's name is 姓名, a company's 名称: the same English word, two Chinese ones
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=150)
     email = models.EmailField(_("email"), blank=True, default="")
     phone = models.CharField(_("phone"), max_length=32, blank=True, default="")
     title = models.CharField(_("job title"), max_length=100, blank=True, default="")

@@ -23,15 +23,14 @@ def create_users() -> dict[str, User]:
     teams = {name: accounts.create_team(None, {"name": name}) for name in (EAST, NORTH_AMERICA)}
     users = {}
     for username, display, role, team in USERS:
-        first, _sep, last = display.partition(" ")
         users[username] = accounts.create_user(
             None,
             {
                 "username": username,
                 "password": DEMO_PASSWORD,
                 "email": f"{username}@kehu.example.com",
-                "first_name": first,
-                "last_name": last,
+                "first_name": display,  # the whole name (decision: one name field)
+                "last_name": "",
                 "role": Role.objects.get(name=role),
                 "team": teams[team] if team else None,
             },

@@ -52,7 +52,9 @@ class EmailNotConfigured(ValidationError):
     """Kehu has no SMTP server to send through (KEHU_EMAIL_HOST is empty)."""
 
     def __init__(self) -> None:
-        super().__init__(_("Email is not set up: an administrator sets KEHU_EMAIL_HOST."))
+        super().__init__(
+            _("Email is not set up on this server yet: ask an administrator to set it up.")
+        )
 
 
 def email_configured() -> bool:

@@ -21,8 +21,7 @@ STRONG = "Lantern-Harbour-42"
 def _new_user_form(**overrides):
     data = {
         "username": "lili",
-        "first_name": "丽丽",
-        "last_name": "王",
+        "name": "王丽丽",
         "email": "lili@example.com",
         "team": "",
         "role": Role.objects.get(name="Sales rep").pk,
@@ -42,6 +41,7 @@ def test_admin_creates_a_user_who_can_log_in(client, admin_user, team_a):
     user = User.objects.get(username="lili")
     assert (user.team, user.role.name, user.language) == (team_a, "Sales rep", "zh-hans")
     assert user.email == "lili@example.com" and user.is_active
+    assert (user.first_name, user.last_name, str(user)) == ("王丽丽", "", "王丽丽")
     assert history(user).first().actor == admin_user
     client.logout()
     response = client.post("/login/", {"username": "lili", "password": STRONG})
@@ -93,8 +93,7 @@ def test_admin_edits_a_user(client, admin_user, rep, team_b):
         reverse("user-edit", args=[rep.pk]),
         {
             "username": "rep",
-            "first_name": "Wei",
-            "last_name": "Zhang",
+            "name": "Wei Zhang",
             "email": "wei@example.com",
             "team": team_b.pk,
             "role": Role.objects.get(name="Manager").pk,
@@ -104,7 +103,8 @@ def test_admin_edits_a_user(client, admin_user, rep, team_b):
     )
     assert response.status_code == 302
     rep.refresh_from_db()
-    assert (rep.first_name, rep.team, rep.role.name) == ("Wei", team_b, "Manager")
+    assert (rep.first_name, rep.last_name) == ("Wei Zhang", "")  # one name field
+    assert (rep.team, rep.role.name) == (team_b, "Manager")
     changes = history(rep).first().changes
     assert changes["role"] == ["Sales rep", "Manager"]
 

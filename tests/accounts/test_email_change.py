@@ -66,7 +66,7 @@ def test_the_profile_form_no_longer_changes_the_email_address(lina, colleague):
     client = signed_in(lina)
     response = client.post(
         reverse("profile"),
-        {"first_name": "娜", "last_name": "李", "email": "wang.fang@kehu.example",
+        {"name": "李娜", "email": "wang.fang@kehu.example",
          "language": "", "time_zone": ""},
     )  # fmt: skip
     assert response.status_code == 302
@@ -250,7 +250,7 @@ def test_an_administrator_changes_an_address_at_once_audited_with_the_event(
     client, lina, admin_user, seen
 ):
     client.force_login(admin_user)
-    form = {"username": "lina", "first_name": "娜", "last_name": "李",
+    form = {"username": "lina", "name": "李娜",
             "email": "li.na@kehu.example", "team": "", "role": lina.role_id, "language": "",
             "time_zone": ""}  # fmt: skip
     assert client.post(reverse("user-edit", args=[lina.pk]), form).status_code == 302

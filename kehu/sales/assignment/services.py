@@ -24,6 +24,7 @@ from kehu.activities.notifications.services import notify
 from kehu.core import audit, events, visibility
 from kehu.core.records import locked_current
 from kehu.customers.models import CustomField
+from kehu.sales import coded_values
 from kehu.sales.catalog.services import id_of
 from kehu.sales.models import AssignmentRule, Deal, Lead
 
@@ -255,6 +256,7 @@ def _clean_conditions(entity: str, rows: list[dict[str, Any]]) -> list[Condition
         elif op in ("gt", "lt") and as_number(value) is None:
             errors.append(_("Condition %(n)s: enter a number.") % {"n": number})
         else:
+            value = coded_values.to_code(field, value)
             cleaned.append({"field": field, "op": op, "value": value})
     if errors:
         raise ValidationError({"conditions": errors})

@@ -12,6 +12,7 @@ from kehu.accounts.models import Team
 from kehu.accounts.services import require_admin
 from kehu.core.access import users_in_scope
 from kehu.core.visibility import SCOPE_ALL
+from kehu.sales import coded_values
 from kehu.sales.assignment import services as assignment
 from kehu.sales.models import AssignmentRule
 from kehu.web.pages import setting_or_404, settings_delete, settings_page
@@ -65,7 +66,8 @@ ConditionFormSet = forms.formset_factory(ConditionForm, extra=2, max_num=20, abs
 def _conditions_text(rule: AssignmentRule) -> list[str]:
     labels = dict(assignment.field_choices(rule.entity))
     return [
-        f"{labels.get(c['field'], c['field'])} {assignment.OPS.get(c['op'], c['op'])} {c['value']}"
+        f"{labels.get(c['field'], c['field'])} {assignment.OPS.get(c['op'], c['op'])} "
+        f"{coded_values.shown(c['field'], c['value'])}"
         for c in rule.conditions
     ]
 
@@ -101,7 +103,11 @@ def rule_edit(request, pk=None):
         form.fields["entity"].disabled = True
     formset = ConditionFormSet(
         request.POST or None,
-        initial=rule.conditions if rule else [],
+        initial=[
+            {**c, "value": coded_values.shown(c["field"], c["value"])} for c in rule.conditions
+        ]
+        if rule
+        else [],
         prefix="conditions",
         form_kwargs={"fields": assignment.field_choices(entity)},
     )

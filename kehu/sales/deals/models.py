@@ -9,10 +9,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from kehu.core import builtin_names
 from kehu.core.models import BINNED, Record, Versioned
 from kehu.core.sort_keys import SortKeyField
 from kehu.core.urls import record_url
-from kehu.sales.common import ALIVE, _localised, company_currency
+from kehu.sales.common import ALIVE, company_currency, shown_name
 
 
 class Pipeline(Versioned):
@@ -20,6 +21,8 @@ class Pipeline(Versioned):
 
     name = models.CharField(_("name"), max_length=100, unique=True)
     name_zh = models.CharField(_("name (简体中文)"), max_length=100, blank=True)
+    #: set on the pipeline Kehu installs (core.builtin_names): shown translated until renamed
+    key = models.CharField(max_length=40, blank=True, default="", editable=False)
     position = models.PositiveIntegerField(_("position"), default=0)
     stale_days = models.PositiveIntegerField(
         _("stale after (days)"),
@@ -37,7 +40,7 @@ class Pipeline(Versioned):
 
     @property
     def display_name(self) -> str:
-        return _localised(self.name, self.name_zh)
+        return shown_name(builtin_names.PIPELINES, self.key, self.name, self.name_zh)
 
 
 class Stage(models.Model):
@@ -49,6 +52,8 @@ class Stage(models.Model):
     pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="stages")
     name = models.CharField(_("name"), max_length=100)
     name_zh = models.CharField(_("name (简体中文)"), max_length=100, blank=True)
+    #: set on the stages Kehu installs (core.builtin_names): shown translated until renamed
+    key = models.CharField(max_length=40, blank=True, default="", editable=False)
     position = models.PositiveIntegerField(_("position"), default=0)
     probability = models.PositiveSmallIntegerField(
         _("win probability (%)"), default=0, help_text=_("From 0 to 100.")
@@ -69,7 +74,7 @@ class Stage(models.Model):
 
     @property
     def display_name(self) -> str:
-        return _localised(self.name, self.name_zh)
+        return shown_name(builtin_names.STAGES, self.key, self.name, self.name_zh)
 
     @property
     def is_closed(self) -> bool:

@@ -7,7 +7,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -169,7 +171,15 @@ def deal_create(request):
     user = request.user
     visibility.require(user, "sales", "create")
     if not Pipeline.objects.filter(active=True).exists():
-        messages.error(request, _("There is no pipeline yet: an administrator creates one first."))
+        notice: str
+        if user.is_admin:
+            notice = format_html(
+                _('There is no pipeline yet: <a href="{url}">create one under Pipelines</a>.'),
+                url=reverse("pipeline-list"),
+            )
+        else:
+            notice = _("There is no pipeline yet: ask an administrator to create one.")
+        messages.error(request, notice)
         return redirect("deal-list")
     initial = {}
     for name in ("company", "pipeline", "stage"):

@@ -4,6 +4,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kehu.core.contact import display_phone
 from kehu.customers.fields.values import active_fields
@@ -28,7 +29,7 @@ FIELDS = ["name", "company_name", "title", "email", "phone", "region", "product_
 
 class LeadForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
-    name = forms.CharField(label=_("Name"), max_length=150)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=150)
     company_name = forms.CharField(label=_("Company"), max_length=200, required=False)
     title = forms.CharField(label=_("Job title"), max_length=100, required=False)
     email = forms.CharField(label=_("Email"), max_length=254, required=False,

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kehu.core.models import BINNED, Record
 from kehu.core.sort_keys import SortKeyField
@@ -36,7 +37,7 @@ class Lead(Record):
         IMPORT = "import", _("Import")
         OTHER = "other", _("Other")
 
-    name = models.CharField(_("name"), max_length=150)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=150)
     company_name = models.CharField(_("company"), max_length=200, blank=True, default="")
     title = models.CharField(_("job title"), max_length=100, blank=True, default="")
     email = models.EmailField(_("email"), blank=True, default="")

@@ -212,17 +212,26 @@ class Order(Record, Totals):
         CANCELLED = "cancelled", _("Cancelled")
 
     number = models.CharField(_("number"), max_length=20, unique=True, editable=False)
+    # verbose names: the order's history names these fields in the reader's language
     quote = models.OneToOneField(
-        Quote, on_delete=models.PROTECT, related_name="order", editable=False
-    )
+        Quote, on_delete=models.PROTECT, related_name="order", editable=False,
+        verbose_name=_("quote"),
+    )  # fmt: skip
     deal = models.ForeignKey(
-        Deal, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
-    )
+        Deal, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders",
+        verbose_name=_("deal"),
+    )  # fmt: skip
     company = models.ForeignKey(
-        "customers.Company", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+        "customers.Company", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("company"),
+    )  # fmt: skip
     person = models.ForeignKey(
-        "customers.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "customers.Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("contact"),
     )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default="open")
     ordered_at = models.DateTimeField(_("ordered"), default=timezone.now)

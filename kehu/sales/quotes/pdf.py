@@ -179,7 +179,7 @@ def quote_pdf(quote) -> bytes:
     story += [parties, Spacer(1, 6 * mm)]
 
     head_row = [_("#"), _("SKU"), _("Description"), _("Quantity"), _("Unit price"),
-                _("Discount"), _("Tax"), _("Amount")]  # fmt: skip
+                _("Discount"), _("Tax rate"), _("Amount")]  # fmt: skip
     rows = [[w.p(h, "small" if i < 3 else "small_right") for i, h in enumerate(head_row)]]
     for number, line in enumerate(quote.lines.all(), start=1):
         rows.append(

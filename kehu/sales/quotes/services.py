@@ -189,9 +189,10 @@ def send_quote(actor: User, quote: Quote, to: str | None = None, subject: str = 
     address = str(to or "").strip()
     if address:
         if not email_configured():
-            raise ValidationError(
-                {"to": [_("Email is not set up: set KEHU_EMAIL_HOST (see the README).")]}
+            not_set_up = _(
+                "Email is not set up on this server yet: ask an administrator to set it up."
             )
+            raise ValidationError({"to": [not_set_up]})
         try:
             validate_email(address)
         except ValidationError as exc:

@@ -24,6 +24,7 @@ from kehu.accounts.models import User
 from kehu.accounts.services import require_admin
 from kehu.core import audit
 from kehu.core.records import locked_current
+from kehu.sales import coded_values
 from kehu.sales.assignment import services as assignment
 from kehu.sales.models import Lead, LearnedScoreModel, Product, ScoringRule
 
@@ -281,6 +282,8 @@ def save_rule(
         errors["value"] = [_("Enter a value.")]
     elif op in ("gt", "lt") and assignment.as_number(value) is None:
         errors["value"] = [_("Enter a number.")]
+    else:
+        value = coded_values.to_code(field, value)
     given: Any = data.get("points")
     points: int | None
     try:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kehu.accounts.services import require_admin
+from kehu.sales import coded_values
 from kehu.sales.assignment import services as assignment
 from kehu.sales.models import Lead, ScoringRule
 from kehu.sales.scoring import services as scoring
@@ -29,10 +30,8 @@ class ScoringRuleForm(forms.Form):
     value = forms.CharField(
         label=gettext_lazy("Value"),
         max_length=200,
-        help_text=gettext_lazy(
-            "Sources are web, referral, event, ads, call, import, other; statuses new, "
-            "contacted, qualified; yes or no for “has a phone”; a number of days."
-        ),
+        # the labels of coded values, in the reader's language (see sales.coded_values)
+        help_text="",
     )
     points = forms.IntegerField(label=gettext_lazy("Points"), min_value=-100, max_value=100)
     active = forms.BooleanField(label=gettext_lazy("Active"), required=False, initial=True)
@@ -42,6 +41,15 @@ class ScoringRuleForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["field"].choices = scoring.field_choices()
+        self.fields["value"].help_text = _(
+            "Sources: %(sources)s. Statuses: %(statuses)s. For “has a phone”: %(yes_no)s. "
+            "For the email: %(kinds)s. Or a number of days."
+        ) % {
+            "sources": coded_values.labels("source"),
+            "statuses": coded_values.labels("status"),
+            "yes_no": coded_values.labels("has_phone"),
+            "kinds": coded_values.labels("email_kind"),
+        }
 
 
 @login_required
@@ -55,11 +63,13 @@ def scoring_settings(request, pk=None):
             n: getattr(rule, n)
             for n in ("name", "field", "op", "value", "points", "active", "version")
         }
+        initial["value"] = coded_values.shown(rule.field, rule.value)
     labels = dict(scoring.field_choices())
     rules = list(ScoringRule.objects.all())
     for item in rules:
         item.field_label = labels.get(item.field, item.field)
         item.op_label = assignment.OPS.get(item.op, item.op)
+        item.value_label = coded_values.shown(item.field, item.value)
     model = scoring.current_model()
     weights = []
     if model is not None:
