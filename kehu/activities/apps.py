@@ -11,6 +11,9 @@ class ActivitiesConfig(AppConfig):
         from kehu.activities import merging, subscriptions  # noqa: F401  (event handlers)
         from kehu.activities.invitations import services as invitations  # noqa: F401
 
+        from kehu.activities import condition_fields
+
+        condition_fields.register()  # activities in the condition language
         merging.register()  # what a merge of people or companies moves of activities
         _watch_tasks()
 

@@ -158,3 +158,6 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+from kehu.core.saved_views.models import ListColumns, SavedView  # noqa: E402, F401  (core models)

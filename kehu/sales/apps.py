@@ -10,6 +10,9 @@ class SalesConfig(AppConfig):
     def ready(self) -> None:
         from kehu.sales import registrations, subscriptions  # noqa: F401  (subscribes to events)
 
+        from kehu.sales import condition_fields
+
+        condition_fields.register()  # leads, deals, quotes and orders in the condition language
         registrations.register()  # leads in the importer and custom fields, deals on companies
 
         _watch_tasks()
