@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("kehu.sales.urls")),
     path("", include("kehu.activities.urls")),
     path("", include("kehu.mail.urls")),
+    path("", include("kehu.core.saved_views.urls")),
     path("api/v1/", include("kehu.api_urls")),
 ]
 

@@ -10,9 +10,10 @@ class SalesConfig(AppConfig):
     def ready(self) -> None:
         from kehu.sales import registrations, subscriptions  # noqa: F401  (subscribes to events)
 
-        from kehu.sales import condition_fields
+        from kehu.sales import condition_fields, list_columns
 
         condition_fields.register()  # leads, deals, quotes and orders in the condition language
+        list_columns.register_all()  # the columns a saved view of a sales list may choose
         registrations.register()  # leads in the importer and custom fields, deals on companies
 
         _watch_tasks()
