@@ -61,3 +61,21 @@ def register() -> None:
             dated,
             *record_fields(),
         ])  # fmt: skip
+
+
+def list_condition(list_key: str, params, user) -> dict:
+    """A sales list's URL filters as a condition (to save them as a view). The search (`?q=`)
+    and "next step overdue" (relative to today) are not kept."""
+    rules: list[dict] = []
+    owner = params.get("owner")
+    if owner:
+        rules.append({"field": "owner", "op": "eq", "value": "me" if owner == "me" else owner})
+    status = params.get("status")
+    if status:
+        rules.append({"field": "status", "op": "eq", "value": status})
+    names = {"deal": ("pipeline", "stage", "company"), "lead": ("source",)}.get(list_key, ())
+    for name in names:
+        if params.get(name):
+            op = "eq"
+            rules.append({"field": name, "op": op, "value": params[name]})
+    return {"all": rules}

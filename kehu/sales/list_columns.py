@@ -6,6 +6,11 @@ from kehu.core.saved_views.columns import Column, register
 
 
 def register_all() -> None:
+    from kehu.core.saved_views.views import PARAMS_TO_CONDITION
+    from kehu.sales.condition_fields import list_condition
+
+    for key in ("lead", "deal", "quote", "order"):
+        PARAMS_TO_CONDITION[key] = lambda params, user, k=key: list_condition(k, params, user)
     owner, updated = Column("owner", _("Owner")), Column("updated_at", _("Updated"))
     register("lead", [
         Column("name", _("Name")), Column("score", _("Score")), Column("company", _("Company")),

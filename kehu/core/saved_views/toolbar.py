@@ -39,7 +39,11 @@ class ListToolbar:
             return qs.none()
 
 
-def toolbar(request, list_key: str, custom_fields: list | None = None) -> ListToolbar:
+def toolbar(
+    request, list_key: str, custom_fields: list | None = None, with_columns: bool = True
+) -> ListToolbar:
+    """The toolbar of list `list_key`; `with_columns=False` for a list whose columns are fixed
+    (no chooser; a view's columns are kept for when it has one)."""
     user = request.user
     errors: list[str] = []
     try:
@@ -51,12 +55,17 @@ def toolbar(request, list_key: str, custom_fields: list | None = None) -> ListTo
         .filter(list_key=list_key)
         .only("id", "name", "team_id", "owner_id", "list_key", "version")[:MENU_LIMIT]
     )
-    wanted = list(view.columns) if view and view.columns else services.chosen_columns(user, list_key)
-    offered = columns.offered(list_key, custom_fields)
+    if with_columns:
+        wanted = list(view.columns) if view and view.columns else services.chosen_columns(user, list_key)
+        offered = columns.offered(list_key, custom_fields)
+    else:
+        wanted, offered = None, []
     known = {c.key for c in offered}
-    shown = [k for k in (wanted or []) if k in known] or columns.defaults(list_key)
+    shown = [k for k in (wanted or []) if k in known] or (
+        columns.defaults(list_key) if with_columns else []
+    )
     spec = columns.spec(list_key)
-    if spec and spec.fixed in known and shown[0] != spec.fixed:
+    if spec and spec.fixed in known and shown and shown[0] != spec.fixed:
         shown = [spec.fixed, *[k for k in shown if k != spec.fixed]]
     labels = {c.key: c.label for c in offered}
     choices = [(k, labels[k], True) for k in shown] + [

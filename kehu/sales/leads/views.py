@@ -94,6 +94,8 @@ def lead_list(request):
         base=base,
         filter_keys=(*FILTER_KEYS, *(CUSTOM_PREFIX + d.key for d in definitions)),
         context=context,
+        list_key="lead",
+        sorts=lambda sort: sort if sort in SORTS else SORTS[0],
     )
 
 

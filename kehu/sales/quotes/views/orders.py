@@ -44,6 +44,9 @@ def order_list(request):
         sort=chosen_sort(request, ORDER_SORTS),
         filter_keys=("status", "owner"),
         context=context,
+        list_key="order",
+        sorts=lambda sort: sort if sort in ORDER_SORTS else ORDER_SORTS[0],
+        totals=("total", "currency"),
     )
 
 

@@ -86,6 +86,9 @@ def quote_list(request):
         base=base,
         filter_keys=("q", "status", "owner"),
         context=context,
+        list_key="quote",
+        sorts=lambda sort: sort if sort in QUOTE_SORTS else QUOTE_SORTS[0],
+        totals=("total", "currency"),
     )
 
 
