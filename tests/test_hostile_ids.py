@@ -381,7 +381,9 @@ def nothing(w):
 
 
 UI_FIELDS = {
-    "person-list view": Field(fixed("/people/?view={id}"), "view", ("other_view",), nothing, get=True),
+    "person-list view": Field(
+        fixed("/people/?view={id}"), "view", ("other_view",), nothing, get=True
+    ),
     "person-merge with": Field(own_url("/people/{pk}/merge/", "person"), "with", PEOPLE, nothing),
     "company-merge with": Field(
         own_url("/companies/{pk}/merge/", "company"), "with", COMPANIES, nothing

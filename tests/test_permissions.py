@@ -490,7 +490,9 @@ UI_RULES: dict[str, Rule] = {
     "view-save": Rule(get=None, post=statuses(302)),
     "view-delete": Rule(get=None, post=statuses(404, owner=302, admin=None)),
     "list-columns": Rule(
-        get=None, post=statuses(302), target="view",
+        get=None,
+        post=statuses(302),
+        target="view",
         post_data=lambda o: {"column": ["name", "email"], "next": "/"},
     ),  # fmt: skip
     # assignment rules: administrators
@@ -896,7 +898,12 @@ def world(db, rep, teammate, manager, outsider, admin_user, team_b, tmp_path, se
     merged_companies = [make_company(rep, "合并留下公司"), make_company(rep, "合并并入公司")]
     company_merge = merging.merge("company", rep, merged_companies[0].pk, [merged_companies[1].pk])
     saved_view = view_services.create_view(
-        rep, {"list": "person", "name": VIEW_NAME, "condition": {"field": "city", "op": "eq", "value": "成都"}}
+        rep,
+        {
+            "list": "person",
+            "name": VIEW_NAME,
+            "condition": {"field": "city", "op": "eq", "value": "成都"},
+        },
     )
     saved_view.walk_list_key = "person"
     objects = {

@@ -8,10 +8,8 @@ class ActivitiesConfig(AppConfig):
     verbose_name = _("Activities")
 
     def ready(self) -> None:
-        from kehu.activities import merging, subscriptions  # noqa: F401  (event handlers)
+        from kehu.activities import condition_fields, merging, subscriptions  # noqa: F401  (event handlers)
         from kehu.activities.invitations import services as invitations  # noqa: F401
-
-        from kehu.activities import condition_fields
 
         condition_fields.register()  # activities in the condition language
         merging.register()  # what a merge of people or companies moves of activities

@@ -68,8 +68,16 @@ def list_condition(entity: str, params, user) -> dict:
             if field is None:
                 continue
             if field.type == "boolean":
-                rules.append({"field": field.path, "op": "is_true" if params[key] == "true" else "is_false"})
+                rules.append(
+                    {"field": field.path, "op": "is_true" if params[key] == "true" else "is_false"}
+                )
             else:
-                op = text_ops["eq"] if field.type == "text" else "eq" if field.type != "date" else "on"
+                op = (
+                    text_ops["eq"]
+                    if field.type == "text"
+                    else "eq"
+                    if field.type != "date"
+                    else "on"
+                )
                 rules.append({"field": field.path, "op": op, "value": params[key]})
     return {"all": rules}

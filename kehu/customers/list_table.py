@@ -18,11 +18,11 @@ from django.utils.translation import gettext_lazy as _
 
 from kehu.accounts.models import User
 from kehu.core.contact import display_phone
-from kehu.core.urls import record_url
-from kehu.customers.models import Company
 from kehu.core.saved_views import columns
 from kehu.core.saved_views.columns import Column
+from kehu.core.urls import record_url
 from kehu.customers import queries
+from kehu.customers.models import Company
 from kehu.customers.queries import tag_links
 from kehu.web.templatetags.kehu_tags import custom_value
 
@@ -175,7 +175,9 @@ def render(
                 cells.append(cell + "</td>")
             elif key == "email":
                 email = escape(row.email)
-                cells.append(f'<td><a href="mailto:{email}">{email}</a></td>' if email else "<td></td>")
+                cells.append(
+                    f'<td><a href="mailto:{email}">{email}</a></td>' if email else "<td></td>"
+                )
             elif key == "phone":
                 cells.append(f'<td class="nowrap">{escape(display_phone(row.phone or ""))}</td>')
             elif key in ("industry", "city"):

@@ -194,7 +194,9 @@ def record_list(request, entity):
         "table_rows": list_table.render(
             entity.key, page.items, definitions, params, owners, tools.shown
         ),
-        "table_header": list_table.header(entity.key, tools.shown, definitions, found["sort"], params),
+        "table_header": list_table.header(
+            entity.key, tools.shown, definitions, found["sort"], params
+        ),
         "list_toolbar": tools,
         "count": count,
         "more": more,

@@ -8,9 +8,7 @@ class SalesConfig(AppConfig):
     verbose_name = _("Sales")
 
     def ready(self) -> None:
-        from kehu.sales import registrations, subscriptions  # noqa: F401  (subscribes to events)
-
-        from kehu.sales import condition_fields, list_columns
+        from kehu.sales import condition_fields, list_columns, registrations, subscriptions  # noqa: F401  (subscribes to events)
 
         condition_fields.register()  # leads, deals, quotes and orders in the condition language
         list_columns.register_all()  # the columns a saved view of a sales list may choose

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="misc"
 """Leads, deals, quotes and orders in the condition language (kehu/core/conditions)."""
 
 from django.utils.translation import gettext_lazy as _

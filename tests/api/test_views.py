@@ -36,9 +36,18 @@ def test_save_read_change_delete(db, rep):
 @pytest.mark.parametrize(
     "body, field",
     [
-        ({"condition": {"all": [{"field": "password", "op": "eq", "value": "x"}]}}, "condition.all.0.field"),
-        ({"condition": {"all": [{"field": "city", "op": "gt", "value": "x"}]}}, "condition.all.0.op"),
-        ({"condition": {"field": "created_at", "op": "on", "value": "yesterday"}}, "condition.value"),
+        (
+            {"condition": {"all": [{"field": "password", "op": "eq", "value": "x"}]}},
+            "condition.all.0.field",
+        ),
+        (
+            {"condition": {"all": [{"field": "city", "op": "gt", "value": "x"}]}},
+            "condition.all.0.op",
+        ),
+        (
+            {"condition": {"field": "created_at", "op": "on", "value": "yesterday"}},
+            "condition.value",
+        ),
         ({"condition": {"any": [], "all": []}}, "condition"),
         ({"columns": ["name", "salary"]}, "columns"),
         ({"name": "  "}, "name"),
@@ -87,5 +96,7 @@ def test_lists_take_a_view(db, rep, teammate, outsider):
     # someone else's private view is no view at all
     assert_validation(bearer_client(outsider).get(f"/api/v1/people?view={view['id']}"), "view")
     company = make_company(rep, "上海公司", city="上海")
-    orders = create(client, list="order", condition={"field": "company", "op": "eq", "value": company.pk})
+    orders = create(
+        client, list="order", condition={"field": "company", "op": "eq", "value": company.pk}
+    )
     assert client.get(f"/api/v1/orders?view={orders.json()['id']}").json()["items"] == []

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="misc, no-untyped-def"
 """Fields every owned record offers (owner, team, created, updated) and custom fields."""
 
 from django.utils.translation import gettext_lazy as _
@@ -31,7 +32,9 @@ def tag_field(model_name: str) -> ConditionField:
     def links():
         from kehu.customers.models import CompanyTag, PersonTag
 
-        return {"person": (PersonTag, "person_id"), "company": (CompanyTag, "company_id")}[model_name]
+        return {"person": (PersonTag, "person_id"), "company": (CompanyTag, "company_id")}[
+            model_name
+        ]
 
     return ConditionField(
         "tags", _("Tags"), "tags", tag_links=links,

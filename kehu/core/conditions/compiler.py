@@ -1,3 +1,4 @@
+# mypy: disable-error-code="no-untyped-def, type-arg"
 """A condition as a queryset filter: the one compiler of lists, saved views, segments and
 reports. It narrows a queryset the caller made with `visible_to`, never a wider one."""
 

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="no-untyped-def"
 """A condition answered for one record in memory (automation rules, previews), by the same
 operators the compiler uses."""
 

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="no-any-return, no-untyped-def"
 """Every operator, once: how it reads in SQL and how it reads in memory, side by side.
 
 The compiler and the evaluator both take an operator from here, so a change to one meaning is
@@ -66,13 +67,25 @@ EQ = Operator("eq", _("is"), ONE, lambda f, v, c: f.cmp("exact", v), lambda a, v
 NE = _negated(EQ, "ne", _("is not"))
 IN = Operator("in", _("is any of"), MANY, lambda f, v, c: f.cmp("in", v), lambda a, v, c: a in v)
 NOT_IN = _negated(IN, "not_in", _("is none of"))
-GT = Operator("gt", _("is more than"), ONE, lambda f, v, c: f.cmp("gt", v), lambda a, v, c: _more(a, v))
-GTE = Operator(
-    "gte", _("is at least"), ONE, lambda f, v, c: f.cmp("gte", v), lambda a, v, c: a == v or _more(a, v)
+GT = Operator(
+    "gt", _("is more than"), ONE, lambda f, v, c: f.cmp("gt", v), lambda a, v, c: _more(a, v)
 )
-LT = Operator("lt", _("is less than"), ONE, lambda f, v, c: f.cmp("lt", v), lambda a, v, c: _less(a, v))
+GTE = Operator(
+    "gte",
+    _("is at least"),
+    ONE,
+    lambda f, v, c: f.cmp("gte", v),
+    lambda a, v, c: a == v or _more(a, v),
+)
+LT = Operator(
+    "lt", _("is less than"), ONE, lambda f, v, c: f.cmp("lt", v), lambda a, v, c: _less(a, v)
+)
 LTE = Operator(
-    "lte", _("is at most"), ONE, lambda f, v, c: f.cmp("lte", v), lambda a, v, c: a == v or _less(a, v)
+    "lte",
+    _("is at most"),
+    ONE,
+    lambda f, v, c: f.cmp("lte", v),
+    lambda a, v, c: a == v or _less(a, v),
 )
 IS_EMPTY = Operator(
     "is_empty", _("is empty"), NONE, lambda f, v, c: f.empty(), lambda a, v, c: a in (None, "")
@@ -99,9 +112,7 @@ IS_TRUE = Operator(
 IS_FALSE = Operator(
     "is_false", _("is no"), NONE, lambda f, v, c: f.truth(False), lambda a, v, c: a is False
 )
-HAS = Operator(
-    "has", _("has"), ONE, lambda f, v, c: f.has(v), lambda a, v, c: v in (a or ())
-)
+HAS = Operator("has", _("has"), ONE, lambda f, v, c: f.has(v), lambda a, v, c: v in (a or ()))
 HAS_NOT = _negated(HAS, "has_not", _("does not have"))
 
 # dates (a DateField): compared as days
@@ -168,7 +179,9 @@ MOMENT_AFTER = _moment_op("after", AFTER.label, lambda d, c: (c.day_start(_next_
 MOMENT_ON_OR_BEFORE = _moment_op(
     "on_or_before", ON_OR_BEFORE.label, lambda d, c: (None, c.day_start(_next_day(d)))
 )
-MOMENT_ON_OR_AFTER = _moment_op("on_or_after", ON_OR_AFTER.label, lambda d, c: (c.day_start(d), None))
+MOMENT_ON_OR_AFTER = _moment_op(
+    "on_or_after", ON_OR_AFTER.label, lambda d, c: (c.day_start(d), None)
+)
 MOMENT_LAST_DAYS = _moment_op(
     "in_last_days",
     IN_LAST_DAYS.label,
@@ -189,7 +202,16 @@ BY_TYPE: dict[str, dict[str, Operator]] = {
     "number": {o.name: o for o in [EQ, NE, GT, GTE, LT, LTE, *_COMMON_EMPTY]},
     "date": {
         o.name: o
-        for o in [ON, BEFORE, AFTER, ON_OR_BEFORE, ON_OR_AFTER, IN_LAST_DAYS, IN_NEXT_DAYS, *_COMMON_EMPTY]
+        for o in [
+            ON,
+            BEFORE,
+            AFTER,
+            ON_OR_BEFORE,
+            ON_OR_AFTER,
+            IN_LAST_DAYS,
+            IN_NEXT_DAYS,
+            *_COMMON_EMPTY,
+        ]
     },
     "datetime": {
         o.name: o

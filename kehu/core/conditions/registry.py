@@ -1,8 +1,10 @@
+# mypy: disable-error-code="no-untyped-def"
 """The fields each record type offers to conditions, registered by the app that owns the type.
 
 A field is known by its `path` ("company.city"); the ORM lookup, expression or filter it
 compiles to is written here by the app, never taken from a request."""
 
+import builtins
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,7 +36,7 @@ class ConditionField:
     nullable: bool = False
     ops: tuple[str, ...] = ()
     #: for "tags": the through model and its column pointing at the record
-    tag_links: Callable[[], tuple[type[Model], str]] | None = None
+    tag_links: Callable[[], tuple[builtins.type[Model], str]] | None = None
     #: turns a condition's value into what the column and `read` hold (e.g. float)
     prepare: Callable[[Any], Any] | None = None
     #: the value an expression holds when the record has none ("" or a number below all):
@@ -61,7 +63,9 @@ class ConditionField:
         """`value` compared with this field by the ORM lookup `lookup` ("exact", "gt" …)."""
         if self.expression is not None:
             expression = self.expression()
-            q = Q(expression.get_lookup(lookup)(expression, value))
+            make = expression.get_lookup(lookup)
+            assert make is not None, lookup
+            q = Q(make(expression, value))
         else:
             q = Q(**{f"{self.lookup}__{lookup}": value})
         if self.absent is not None and lookup in ("gt", "gte", "lt", "lte"):
@@ -84,7 +88,8 @@ class ConditionField:
 
     def has(self, tag_id: int) -> Q:
         through, column = self.tag_links()  # type: ignore[misc]
-        return Q(Exists(through.objects.filter(**{column: OuterRef("pk")}, tag_id=tag_id)))
+        links = through._default_manager.filter(**{column: OuterRef("pk")}, tag_id=tag_id)
+        return Q(Exists(links))
 
     def value_of(self, record: Any) -> Any:
         """This field's value on `record`, read in memory (None when a relation is empty)."""

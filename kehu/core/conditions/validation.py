@@ -1,3 +1,4 @@
+# mypy: disable-error-code="no-untyped-def, type-arg"
 """A condition checked against the registered fields: clear errors, never a 500.
 
 `parse` gives the tree the compiler and evaluator walk (values turned into dates, Decimals,
@@ -80,7 +81,8 @@ class _Parser:
                 self.fail(_at(where, kind), _("Expected a list of conditions."))
                 return None
             children = tuple(
-                self.node(item, _at(where, f"{kind}.{i}"), depth + 1) for i, item in enumerate(inner)
+                self.node(item, _at(where, f"{kind}.{i}"), depth + 1)
+                for i, item in enumerate(inner)
             )
             return Group(kind, children)
         return self.leaf(data, where)
@@ -91,12 +93,18 @@ class _Parser:
             self.fail(where, _("A condition may have at most %(n)s rules.") % {"n": MAX_LEAVES})
         unknown = set(data) - {"field", "op", "value"}
         if unknown:
-            self.fail(where, _("Unexpected keys: %(keys)s.") % {"keys": ", ".join(sorted(map(str, unknown)))})
+            self.fail(
+                where,
+                _("Unexpected keys: %(keys)s.") % {"keys": ", ".join(sorted(map(str, unknown)))},
+            )
             return None
         path = data.get("field")
         field = self.fields.get(path) if isinstance(path, str) else None
         if field is None:
-            self.fail(_at(where, "field"), _("There is no field “%(field)s” here.") % {"field": str(path)[:100]})
+            self.fail(
+                _at(where, "field"),
+                _("There is no field “%(field)s” here.") % {"field": str(path)[:100]},
+            )
             return None
         name = data.get("op")
         op = field.operators.get(name) if isinstance(name, str) else None
@@ -113,7 +121,12 @@ class _Parser:
             for message in exc.messages:
                 self.fail(_at(where, "value"), message)
             return None
-        return Leaf(field, op, value, {"field": path, "op": name, **({"value": data["value"]} if "value" in data else {})})
+        return Leaf(
+            field,
+            op,
+            value,
+            {"field": path, "op": name, **({"value": data["value"]} if "value" in data else {})},
+        )
 
     def value(self, field: ConditionField, op: Operator, raw: Any) -> Any:
         if op.takes == NONE:
@@ -123,7 +136,9 @@ class _Parser:
         if op.takes == DAYS:
             number = _integer(raw)
             if not 0 <= number <= MAX_DAYS:
-                raise ValidationError(_("Enter a number of days from 0 to %(n)s.") % {"n": MAX_DAYS})
+                raise ValidationError(
+                    _("Enter a number of days from 0 to %(n)s.") % {"n": MAX_DAYS}
+                )
             return number
         if op.takes == MANY:
             if not isinstance(raw, list) or not raw:
@@ -159,7 +174,9 @@ def _one(field: ConditionField, raw: Any) -> Any:
     if kind == "choice":
         allowed = {str(value) for value, _label in field.choices()} if field.choices else None
         if not isinstance(raw, str) or (allowed is not None and raw not in allowed):
-            raise ValidationError(_("“%(value)s” is not one of the choices.") % {"value": str(raw)[:50]})
+            raise ValidationError(
+                _("“%(value)s” is not one of the choices.") % {"value": str(raw)[:50]}
+            )
         return raw
     if kind == "number":
         if isinstance(raw, bool) or not isinstance(raw, int | float | str):
@@ -182,10 +199,10 @@ def _one(field: ConditionField, raw: Any) -> Any:
     if kind == "user" and raw == "me":
         return "me"
     # ref, user, tags: an id
-    number = _integer(raw)
-    if not 1 <= number <= MAX_ID:
+    pk = _integer(raw)
+    if not 1 <= pk <= MAX_ID:
         raise ValidationError(_("Expected an id."))
-    return number
+    return pk
 
 
 def parse(record_type: str, condition: Any):

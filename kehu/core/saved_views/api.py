@@ -1,4 +1,4 @@
-# mypy: disable-error-code="valid-type"
+# mypy: disable-error-code="no-untyped-def, type-arg, valid-type"
 """REST routes for saved views (/api/v1/views). Writes go through `saved_views.services`.
 
 A view's condition is the condition language (kehu/core/conditions); every list endpoint takes
@@ -97,7 +97,10 @@ def list_views(request: ApiRequest, filters: Query[ViewFilters]):
     if filters.list:
         qs = qs.filter(list_key=filters.list)
     page = page_of(qs, "id", filters)
-    return {"items": [view_out(v, request.auth) for v in page.items], "next_cursor": page.next_cursor}
+    return {
+        "items": [view_out(v, request.auth) for v in page.items],
+        "next_cursor": page.next_cursor,
+    }
 
 
 @views_router.get(

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="no-untyped-def, type-arg"
 """The columns each list can show: registered by the app that owns the list, chosen per user.
 
 A list's own fields come first in their default order; its custom fields (`cf_<key>`) are
@@ -33,7 +34,9 @@ class ListColumnsSpec:
 _LISTS: dict[str, ListColumnsSpec] = {}
 
 
-def register(list_key: str, columns: list[Column], custom_entity: str = "", fixed: str = "name") -> None:
+def register(
+    list_key: str, columns: list[Column], custom_entity: str = "", fixed: str = "name"
+) -> None:
     _LISTS[list_key] = ListColumnsSpec(columns, custom_entity, fixed)
 
 

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="type-arg"
 """A list narrowed by a saved view: the one place the lists (UI and API) read `?view=`."""
 
 from typing import Any
@@ -44,4 +45,6 @@ def narrow_by_view(qs: QuerySet, user: Any, view: SavedView | None) -> QuerySet:
         return conditions.narrow(qs, view.list_key, view.condition, conditions.Context(user=user))
     except conditions.ConditionError as exc:
         # a field it names was removed since (e.g. a deactivated custom field)
-        raise ValidationError({"view": [_("This view uses fields that no longer exist: edit it.")]}) from exc
+        raise ValidationError(
+            {"view": [_("This view uses fields that no longer exist: edit it.")]}
+        ) from exc

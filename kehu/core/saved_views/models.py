@@ -66,3 +66,6 @@ class ListColumns(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "list_key"], name="list_columns_one_per_list")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.list_key}: {', '.join(self.columns)}"

@@ -26,7 +26,10 @@ MAX_VIEWS = 100
 
 def may_share(user: User) -> bool:
     """A manager's right: their role sees the team's records or everyone's."""
-    return user.is_admin or visibility.scope_of(user) in (visibility.SCOPE_TEAM, visibility.SCOPE_ALL)
+    return user.is_admin or visibility.scope_of(user) in (
+        visibility.SCOPE_TEAM,
+        visibility.SCOPE_ALL,
+    )
 
 
 def visible_views(user: User) -> QuerySet[SavedView]:
@@ -113,7 +116,9 @@ def create_view(actor: User, data: dict[str, Any]) -> SavedView:
         raise ValidationError({"list": [_("This field is required.")]})
     _apply(actor, view, {"name": "", **data})
     if SavedView.objects.filter(owner=actor, list_key=view.list_key).count() >= MAX_VIEWS:
-        raise ValidationError({"name": [_("You have too many views of this list; delete one first.")]})
+        raise ValidationError(
+            {"name": [_("You have too many views of this list; delete one first.")]}
+        )
     with transaction.atomic():
         view.save()
         audit.record(actor, view, "create", audit.diff({}, _snapshot(view)))
@@ -152,7 +157,11 @@ def delete_view(actor: User, view: SavedView) -> None:
 
 def chosen_columns(user: User, list_key: str) -> list[str] | None:
     """The columns `user` chose for the list, or None (the list's default)."""
-    row = ListColumns.objects.filter(user=user, list_key=list_key).values_list("columns", flat=True).first()
+    row = (
+        ListColumns.objects.filter(user=user, list_key=list_key)
+        .values_list("columns", flat=True)
+        .first()
+    )
     return list(row) if row else None
 
 
@@ -166,7 +175,9 @@ def choose_columns(user: User, list_key: str, chosen: list[str] | None) -> list[
     try:
         cleaned = list_columns.clean(list_key, chosen)
     except ValueError as exc:
-        raise ValidationError({"columns": [_("Unknown columns: %(keys)s.") % {"keys": str(exc)}]}) from None
+        raise ValidationError(
+            {"columns": [_("Unknown columns: %(keys)s.") % {"keys": str(exc)}]}
+        ) from None
     ListColumns.objects.update_or_create(
         user=user, list_key=list_key, defaults={"columns": cleaned, "updated_at": timezone.now()}
     )

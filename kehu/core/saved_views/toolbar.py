@@ -1,3 +1,4 @@
+# mypy: disable-error-code="no-untyped-def, type-arg"
 """What a list page needs for its views menu and column chooser (`web/_list_toolbar.html`):
 the user's and the team's views of the list, the view in use, and the columns to show."""
 
@@ -56,7 +57,9 @@ def toolbar(
         .only("id", "name", "team_id", "owner_id", "list_key", "version")[:MENU_LIMIT]
     )
     if with_columns:
-        wanted = list(view.columns) if view and view.columns else services.chosen_columns(user, list_key)
+        wanted = (
+            list(view.columns) if view and view.columns else services.chosen_columns(user, list_key)
+        )
         offered = columns.offered(list_key, custom_fields)
     else:
         wanted, offered = None, []

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="type-arg"
 """The totals row of a list's money column: the sum per currency of every matching row the
 user can see, by one SQL aggregate on the filtered, visible queryset.
 

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="no-untyped-def, type-arg"
 """Saved views and chosen columns in the browser: save the list as it is filtered, delete a
 view, choose the list's columns. Every change goes through `saved_views.services`."""
 
@@ -52,7 +53,9 @@ def save_view(request, list_key: str):
     condition = translate(params, request.user) if translate else {"all": []}
     current = params.get("view", "")
     if current.isdigit() and len(current) < 19:  # saved on top of a view: both conditions
-        view = services.visible_views(request.user).filter(pk=int(current), list_key=list_key).first()
+        view = (
+            services.visible_views(request.user).filter(pk=int(current), list_key=list_key).first()
+        )
         if view is not None and view.condition:
             condition = {"all": [view.condition, *condition.get("all", [])]}
     chosen = services.chosen_columns(request.user, list_key) or []

@@ -41,7 +41,8 @@ def _leaves(tag_ids, user_ids, company_ids):
                   st.sampled_from([0, 1, 2.5, "3", -1])),
         st.builds(lambda o, v: {"field": "custom.grade", "op": o, "value": v},
                   st.sampled_from(["eq", "ne", "contains"]), st.sampled_from(["A", "b"])),
-        st.builds(lambda o: {"field": "custom.vip", "op": o}, st.sampled_from(["is_true", "is_false"])),
+        st.builds(lambda o: {"field": "custom.vip", "op": o},
+                  st.sampled_from(["is_true", "is_false"])),
         st.builds(lambda o, v: {"field": "tags", "op": o, "value": v},
                   st.sampled_from(["has", "has_not"]), st.sampled_from(tag_ids)),
         st.builds(lambda o, v: {"field": "owner", "op": o, "value": v},
@@ -90,7 +91,9 @@ def test_compiler_and_evaluator_agree(db, admin_user, team_a):
             tags=[t.pk for t in tags[: i % 3]],
             custom=customs[i % len(customs)],
         )
-        moment = datetime.datetime(2026, 3, 1, 12, 30, tzinfo=datetime.UTC) + datetime.timedelta(hours=i)
+        moment = datetime.datetime(2026, 3, 1, 12, 30, tzinfo=datetime.UTC) + datetime.timedelta(
+            hours=i
+        )
         Person.objects.filter(pk=person.pk).update(
             created_at=moment - datetime.timedelta(days=i % 4),
             owner=admin_user if i % 3 else other,
@@ -103,7 +106,9 @@ def test_compiler_and_evaluator_agree(db, admin_user, team_a):
     @settings(max_examples=60, database=None)
     @given(_conditions(_leaves([t.pk for t in tags], users, [c.pk for c in companies])))
     def agree(condition):
-        in_sql = set(conditions.narrow(everyone, "person", condition, ctx).values_list("pk", flat=True))
+        in_sql = set(
+            conditions.narrow(everyone, "person", condition, ctx).values_list("pk", flat=True)
+        )
         in_memory = {p.pk for p in people if conditions.matches("person", condition, p, ctx)}
         assert in_sql == in_memory, condition
 

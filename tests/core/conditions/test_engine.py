@@ -45,7 +45,12 @@ def test_every_record_type_is_registered(db):
 )
 def test_bad_conditions_say_where(db, condition, where):
     with pytest.raises(ConditionError) as caught:
-        conditions.clean("person", {"all": [condition]} if isinstance(condition, dict) and "all" not in condition else condition)
+        conditions.clean(
+            "person",
+            {"all": [condition]}
+            if isinstance(condition, dict) and "all" not in condition
+            else condition,
+        )
     keys = list(caught.value.errors)
     assert keys and all(isinstance(v, list) and v for v in caught.value.errors.values())
     if where:
@@ -71,7 +76,9 @@ def test_unknown_record_type_is_a_key_error(db):
 def test_compiler_narrows_only_what_the_user_sees(db, rep, teammate):
     shanghai = make_company(rep, "上海一号", city="上海")
     mine = make_person(rep, "王芳", company=shanghai.pk)
-    theirs = make_person(teammate, "李娜", company=make_company(teammate, "上海二号", city="上海").pk)
+    theirs = make_person(
+        teammate, "李娜", company=make_company(teammate, "上海二号", city="上海").pk
+    )
     make_person(rep, "赵六")
     condition = {"all": [{"field": "company.city", "op": "eq", "value": "上海"}]}
     visible = Person.objects.visible_to(rep)
@@ -102,8 +109,12 @@ def test_me_and_dates_and_tags(db, rep, admin_user):
 
 
 def test_custom_fields_are_fields_too(db, admin_user):
-    field_services.create_field(admin_user, {"entity": "person", "key": "level", "label": "Level", "type": "number"})
-    field_services.create_field(admin_user, {"entity": "person", "key": "vip", "label": "VIP", "type": "boolean"})
+    field_services.create_field(
+        admin_user, {"entity": "person", "key": "level", "label": "Level", "type": "number"}
+    )
+    field_services.create_field(
+        admin_user, {"entity": "person", "key": "vip", "label": "VIP", "type": "boolean"}
+    )
     high = make_person(admin_user, "甲", custom={"level": 5, "vip": True})
     low = make_person(admin_user, "乙", custom={"level": 1})
     blank = make_person(admin_user, "丙")
