@@ -138,7 +138,7 @@ def header(entity_key: str, keys: list[str], custom_fields, sort: str, query) ->
         else:
             target, mark, aria = first, "", ""
         href = escape(querystring(None, query, sort=target, cursor=None))
-        out.append(f'<th><a href="{href}"{aria}>{label}{mark}</a></th>')
+        out.append(f'<th{aria}><a href="{href}">{label}{mark}</a></th>')
     return mark_safe("".join(out))  # labels escaped above
 
 

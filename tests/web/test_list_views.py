@@ -23,7 +23,7 @@ def page(client, url) -> str:
 
 def headers(html: str) -> list[str]:
     head = html.split("<thead>", 1)[1].split("</thead>", 1)[0]
-    return [re.sub(r"<[^>]+>|[▲▼]", "", th).strip() for th in re.findall(r"<th>(.*?)</th>", head)]
+    return [re.sub(r"<[^>]+>|[▲▼]", "", th).strip() for th in re.findall(r"<th[^>]*>(.*?)</th>", head)]
 
 
 def test_save_the_filters_as_a_view_and_use_it(client, rep):
