@@ -64,19 +64,20 @@ def register() -> None:
         ])  # fmt: skip
 
 
-def list_condition(list_key: str, params, user) -> dict:
-    """A sales list's URL filters as a condition (to save them as a view). The search (`?q=`)
-    and "next step overdue" (relative to today) are not kept."""
-    rules: list[dict] = []
+def param_rules(list_key: str, params) -> dict[str, dict]:
+    """The rule each of a sales list's URL filters means (parameter → rule); the search
+    (`?q=`) and "next step overdue" (relative to today) are not conditions."""
+    rules: dict[str, dict] = {}
     owner = params.get("owner")
     if owner:
-        rules.append({"field": "owner", "op": "eq", "value": "me" if owner == "me" else owner})
-    status = params.get("status")
-    if status:
-        rules.append({"field": "status", "op": "eq", "value": status})
-    names = {"deal": ("pipeline", "stage", "company"), "lead": ("source",)}.get(list_key, ())
-    for name in names:
+        rules["owner"] = {"field": "owner", "op": "eq", "value": owner}
+    names = {"deal": ("status", "pipeline", "stage", "company"), "lead": ("status", "source")}
+    for name in names.get(list_key, ("status",)):
         if params.get(name):
-            op = "eq"
-            rules.append({"field": name, "op": op, "value": params[name]})
-    return {"all": rules}
+            rules[name] = {"field": name, "op": "eq", "value": params[name]}
+    return rules
+
+
+def list_condition(list_key: str, params, user) -> dict:
+    """A sales list's URL filters as a condition (to save them as a view)."""
+    return {"all": list(param_rules(list_key, params).values())}

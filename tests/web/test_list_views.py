@@ -23,7 +23,9 @@ def page(client, url) -> str:
 
 def headers(html: str) -> list[str]:
     head = html.split("<thead>", 1)[1].split("</thead>", 1)[0]
-    return [re.sub(r"<[^>]+>|[▲▼]", "", th).strip() for th in re.findall(r"<th[^>]*>(.*?)</th>", head)]
+    return [
+        re.sub(r"<[^>]+>|[▲▼]", "", th).strip() for th in re.findall(r"<th[^>]*>(.*?)</th>", head)
+    ]
 
 
 def test_save_the_filters_as_a_view_and_use_it(client, rep):
@@ -151,3 +153,18 @@ def test_no_repeated_or_dangling_values(client, admin_user):
     row = html.split("丢单", 1)[1].split("</tr>", 1)[0]
     assert row.count("Lost") == 1, row
     assert "· 2026-12-24" not in row and "2026-12-24" in row
+
+
+def test_url_filters_go_through_the_condition_language(client, admin_user, rep):
+    from kehu.sales.leads import services as leads
+
+    leads.create_lead(admin_user, {"name": "网上来的", "source": "web", "status": "new"})
+    leads.create_lead(admin_user, {"name": "展会来的", "source": "event", "status": "new"})
+    client.force_login(admin_user)
+    html = page(client, "/leads/?source=web&status=new&owner=me")
+    assert "网上来的" in html and "展会来的" not in html
+    html = page(client, "/leads/?source=spam&owner=abc")  # bad filters: said, left out
+    assert "is not one of the choices" in html and "Expected a whole number." in html
+    assert "网上来的" in html and "展会来的" in html
+    assert "Expected a whole number." in page(client, "/orders/?owner=x")
+    assert "is not one of the choices" in page(client, "/quotes/?status=nope")

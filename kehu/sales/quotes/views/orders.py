@@ -22,7 +22,7 @@ ORDER_SORTS = ["-ordered_at", "ordered_at"]
 
 def filter_orders(qs, params, user) -> tuple:
     """The order list's filters (status, owner), shared with its export."""
-    return status_and_owner(qs, params, user, Order.Status.values)
+    return status_and_owner(qs, params, user, "order")
 
 
 @login_required
