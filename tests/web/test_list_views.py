@@ -168,3 +168,27 @@ def test_url_filters_go_through_the_condition_language(client, admin_user, rep):
     assert "网上来的" in html and "展会来的" in html
     assert "Expected a whole number." in page(client, "/orders/?owner=x")
     assert "is not one of the choices" in page(client, "/quotes/?status=nope")
+
+
+def test_sales_lists_show_the_chosen_columns_escaped(client, admin_user):
+    from kehu.sales.leads import services as leads
+
+    field_services.create_field(
+        admin_user, {"entity": "lead", "key": "budget", "label": "Budget", "type": "text"}
+    )
+    make_deal(admin_user, "<b>大单</b>", amount="12345.6", next_step="打电话")
+    leads.create_lead(admin_user, {"name": "<i>线索</i>", "custom": {"budget": "<u>十万</u>"}})
+    client.force_login(admin_user)
+    html = page(client, "/deals/")
+    assert headers(html)[:4] == ["Name", "Company", "Stage", "Amount"]
+    assert "&lt;b&gt;大单&lt;/b&gt;" in html and "<b>大单</b>" not in html
+    client.post("/lists/deal/columns/", {"column": ["amount", "next_step", "name"]})
+    html = page(client, "/deals/?sort=-amount")
+    assert headers(html) == ["Name", "Amount", "Next step"]
+    assert 'aria-sort="descending"' in html and "12,345.60 CNY" in html and "打电话" in html
+    assert "&lt;u&gt;十万&lt;/u&gt;" not in page(client, "/leads/")  # custom fields off
+    client.post("/lists/lead/columns/", {"column": ["name", "cf_budget"]})
+    html = page(client, "/leads/")
+    assert headers(html) == ["Name", "Budget"]
+    assert "&lt;u&gt;十万&lt;/u&gt;" in html and "<u>十万</u>" not in html
+    assert "&lt;i&gt;线索&lt;/i&gt;" in html

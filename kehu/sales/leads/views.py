@@ -81,6 +81,7 @@ def lead_list(request):
         filter_keys=(*FILTER_KEYS, *(CUSTOM_PREFIX + d.key for d in definitions)),
         context=context,
         list_key="lead",
+        custom_fields=definitions,
         sorts=lambda sort: sort if sort in SORTS else SORTS[0],
     )
 
