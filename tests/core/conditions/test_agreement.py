@@ -103,7 +103,7 @@ def test_compiler_and_evaluator_agree(db, admin_user, team_a):
     ctx = Context(user=other, now=NOW, zone=datetime.timezone(datetime.timedelta(hours=8)))
     users = [admin_user.pk, other.pk]
 
-    @settings(max_examples=60, database=None)
+    @settings(max_examples=40, database=None)
     @given(_conditions(_leaves([t.pk for t in tags], users, [c.pk for c in companies])))
     def agree(condition):
         in_sql = set(
