@@ -15,6 +15,7 @@ from kehu.activities.api.timeline import timeline_router
 from kehu.activities.notifications.api import notifications_router
 from kehu.core.api_support import AUTH, install_error_handlers, operation_module
 from kehu.core.bulk.api import bulk_router
+from kehu.core.saved_views.api import views_router
 from kehu.core.search.api import search_router
 from kehu.customers.api.companies import companies_router
 from kehu.customers.api.people import people_router
@@ -86,4 +87,5 @@ api.add_router("/orders", orders_router)
 api.add_router("/notifications", notifications_router)
 api.add_router("/emails", emails_router)
 api.add_router("/search", search_router)
+api.add_router("/views", views_router)
 api.add_router("/email-templates", email_templates_router)

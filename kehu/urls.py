@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("kehu.core.bulk.urls")),
     path("", include("kehu.mail.urls")),
     path("", include("kehu.learning.urls")),
+    path("", include("kehu.core.saved_views.urls")),
     path("api/v1/", include("kehu.api_urls")),
 ]
 

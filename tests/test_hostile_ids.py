@@ -32,7 +32,7 @@ from kehu.accounts.models import ApiToken, User
 from kehu.activities.forms import FORM_FIELDS, ActivityForm, initial_for
 from kehu.activities.models import Activity
 from kehu.activities.services import delete_activity, log_activity, update_activity
-from kehu.core.models import AuditEntry
+from kehu.core.models import AuditEntry, SavedView
 from kehu.customers import services
 from kehu.customers.forms import CompanyForm, PersonForm
 from kehu.customers.models import Company, Person
@@ -70,6 +70,7 @@ MARKERS = {
     "inactive_user": ["Goneuser7742", "goneuser7742@mark.example", "gone7742"],
     # feedback is its sender's and the administrators' only
     "other_feedback": ["隐秘反馈 HIDDENFEEDBACK7746", "/hidden7746/"],
+    "other_view": ["隐秘视图 HIDDENVIEW7746"],
 }
 USER_KINDS = ("other_user", "inactive_user")
 DIRECTORY_KINDS = (*USER_KINDS, "inactive_product")
@@ -222,7 +223,12 @@ def build_world() -> World:
             stranger,
             {"what": MARKERS["other_feedback"][0], "where": MARKERS["other_feedback"][1]},
         ),
-    }
+        # another team's view (shared with that team): its name and condition stay theirs
+        "other_view": SavedView.objects.create(
+            owner=stranger, team=team_b, list_key="person", name="隐秘视图 HIDDENVIEW7746",
+            condition={"field": "name", "op": "contains", "value": "隐"},
+        ),
+    }  # fmt: skip
     missing = {
         kind: type(obj)._base_manager.order_by("-pk").values_list("pk", flat=True)[0] + 1000
         for kind, obj in hidden.items()
@@ -396,6 +402,9 @@ UI_FIELDS = {
         "feedback",
         ("other_feedback",),
         lambda w: {"status": "done", "reply": "偷改", "version": "1"},
+    ),
+    "person-list view": Field(
+        fixed("/people/?view={id}"), "view", ("other_view",), nothing, get=True
     ),
     "person-merge with": Field(own_url("/people/{pk}/merge/", "person"), "with", PEOPLE, nothing),
     "company-merge with": Field(
@@ -647,6 +656,16 @@ API_FIELDS = {
         ("other_feedback",),
         nothing,
         value=lambda pk: "done",
+    ),
+    # saved views: another team's view is no view at all (the same answer as a missing id)
+    "GET people view": Field(
+        fixed("/api/v1/people?view={id}"), "view", ("other_view",), nothing, get=True
+    ),
+    "GET orders view": Field(
+        fixed("/api/v1/orders?view={id}"), "view", ("other_view",), nothing, get=True
+    ),
+    "GET views view_id": Field(
+        fixed("/api/v1/views/{id}"), "view_id", ("other_view",), nothing, get=True
     ),
     # merging: every id a merge names must be a record the sender may see and edit
     "POST people merge other_ids": Field(

@@ -32,7 +32,8 @@ from kehu.activities.models import Activity, CalendarFeed, Notification
 from kehu.activities.notifications.services import notify
 from kehu.activities.services import add_note, delete_activity, log_activity
 from kehu.core.bulk.models import BulkJob
-from kehu.core.models import AuditEntry
+from kehu.core.models import AuditEntry, ListColumns, SavedView
+from kehu.core.saved_views import services as view_services
 from kehu.customers import services
 from kehu.customers.duplicates import services as merging
 from kehu.customers.duplicates.models import DuplicatePair, DuplicateScan, Merge
@@ -167,6 +168,8 @@ TARGET_BY_PREFIX = {
     "/api/v1/quotes/": "quote",
     "/api/v1/activities/": "activity",
     "/api/v1/orders/": "order",
+    "/api/v1/views/": "view",
+    "views/": "view",
     "/api/v1/emails/review/": "email_review",
     "help/": "help_page",
     "feedback/": "feedback",
@@ -509,6 +512,15 @@ UI_RULES: dict[str, Rule] = {
         target="email_template",
     ),
     "email-template-delete": Rule(get=None, post=ADMIN_POST, target="email_template"),
+    # saved views and chosen columns: anyone, for themselves; a view is its owner's to delete
+    "view-save": Rule(get=None, post=statuses(302)),
+    "view-delete": Rule(get=None, post=statuses(404, owner=302, admin=None)),
+    "list-columns": Rule(
+        get=None,
+        post=statuses(302),
+        target="view",
+        post_data=lambda o: {"column": ["name", "email"], "next": "/"},
+    ),  # fmt: skip
     # assignment rules: administrators
     "assignment-rule-list": Rule(get=ADMIN_ONLY),
     "assignment-rule-create": Rule(get=ADMIN_ONLY, post=ADMIN_POST, post_data=rule_form),
@@ -551,6 +563,12 @@ UI_RULES: dict[str, Rule] = {
 # The API: "METHOD /path" as the OpenAPI schema lists it.
 API_CHANGE_OWN = {"teammate": 404, "outsider": 404, "readonly": 403}
 API_RULES: dict[str, Rule] = {
+    # saved views: one's own (and the team's shared ones, tests/api/test_views.py)
+    "GET /api/v1/views": Rule(get=ANYONE),
+    "POST /api/v1/views": Rule(get=None, post=statuses(201)),
+    "GET /api/v1/views/{view_id}": Rule(get=statuses(404, owner=200, admin=200)),
+    "PATCH /api/v1/views/{view_id}": Rule(get=None, post=statuses(404, owner=200, admin=None)),
+    "DELETE /api/v1/views/{view_id}": Rule(get=None, post=statuses(404, owner=204, admin=None)),
     # emails: read through their activity; sending needs an SMTP server (409 without one)
     "GET /api/v1/emails": Rule(get=ANYONE, shows=("sent_email",)),
     # feedback: each their own, administrators everyone's and answer it
@@ -764,6 +782,7 @@ API_BODIES["/api/v1/bulk"] = lambda o: {"type": "person", "action": "add_tag", "
                                         "ids": [o["person"].pk]}  # fmt: skip
 API_BODIES["/api/v1/feedback"] = {"what": "走查反馈 walk feedback", "where": "/deals/"}
 API_BODIES["/api/v1/feedback/{feedback_id}"] = {"status": "planned", "reply": "好的"}
+API_BODIES["/api/v1/views"] = {"list": "person", "name": "走查视图 Walk view"}
 DEFAULT_API_BODY = {"name": "改过的名字 Changed"}
 
 
@@ -782,6 +801,7 @@ REVIEW_EMAIL_SUBJECT = "待审邮件 owner-only mail to review"
 DEAL_NAME, BINNED_DEAL_NAME = "精密仪器采购 Jingmi order", "旧的框架协议 old frame deal"
 LEAD_NAME, BINNED_LEAD_NAME = "欧阳修 Ouyang Xiu", "上官婉儿 Shangguan"
 NOTIFICATION_TEXT = "只给主人看的提醒 owner-only notification"
+VIEW_NAME = "机密视图 owner-only view"
 QUOTE_TITLE, BINNED_QUOTE_TITLE = "机密报价 Secret quote", "作废的报价 Binned quote"
 FEEDBACK_TEXT = "只给管理员看的反馈 owner's feedback"
 
@@ -942,6 +962,15 @@ def world(db, rep, teammate, manager, outsider, admin_user, team_b, tmp_path, se
     company_merge = merging.merge("company", rep, merged_companies[0].pk, [merged_companies[1].pk])
     help_page = Tag.objects.create(name="walk help page")  # any row: it only names the page
     help_page.walk_slug = "getting-started"
+    saved_view = view_services.create_view(
+        rep,
+        {
+            "list": "person",
+            "name": VIEW_NAME,
+            "condition": {"field": "city", "op": "eq", "value": "成都"},
+        },
+    )
+    saved_view.walk_list_key = "person"
     objects = {
         "person": person,
         "twin": twin,
@@ -1001,6 +1030,7 @@ def world(db, rep, teammate, manager, outsider, admin_user, team_b, tmp_path, se
         "feedback": feedback.create_feedback(rep, {"what": FEEDBACK_TEXT, "where": "/people/"}),
         "sample_load": SampleDataLoad.objects.create(started_by=admin_user, state="done"),
         "help_page": help_page,
+        "view": saved_view,
     }  # fmt: skip
     person.walk_kind = "person"  # fills the record type of the bulk routes (bulk/<kind>/...)
     return users, objects
@@ -1027,6 +1057,7 @@ def make_import_job(user, **state) -> ImportJob:
 
 
 MARKERS = {
+    "view": lambda o: [VIEW_NAME],
     "person": lambda o: [PERSON_NAME, PERSON_EMAIL, f"/people/{o.pk}/"],
     "company": lambda o: [COMPANY_NAME, COMPANY_EMAIL, f"/companies/{o.pk}/"],
     "binned_person": lambda o: [BINNED_PERSON_NAME, f"/people/{o.pk}/"],
@@ -1080,7 +1111,7 @@ def fingerprint(objects: dict) -> dict:
               Deal, Pipeline, Stage, StageChange, ExchangeRate, SalesTarget, Lead, Product,
               PriceList, PriceListItem, Quote, QuoteLine, Order, OrderLine,
               AssignmentRule, ScoringRule, DuplicatePair, DuplicateScan, Merge,
-              BulkJob, Feedback, TourSeen, SampleDataLoad)  # fmt: skip
+              BulkJob, Feedback, TourSeen, SampleDataLoad, SavedView, ListColumns)  # fmt: skip
     for model in models:
         state[f"{model.__name__} rows"] = model._base_manager.count()
     for kind, obj in objects.items():

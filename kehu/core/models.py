@@ -161,3 +161,4 @@ class IdempotencyKey(models.Model):
 
 
 from kehu.core.bulk.models import BulkJob  # noqa: E402,F401
+from kehu.core.saved_views.models import ListColumns, SavedView  # noqa: E402, F401  (core models)

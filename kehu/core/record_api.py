@@ -41,6 +41,7 @@ from kehu.core.api_support import (
     trusted,
 )
 from kehu.core.models import Record
+from kehu.core.saved_views.lists import VIEW_PARAMETER, narrow_by_view, view_for
 
 
 class DuplicateOut(Schema):
@@ -220,12 +221,15 @@ def add_record_routes(
         "",
         response={200: page_schema, **READ_ERRORS},
         description=list_description,
+        openapi_extra={"parameters": [VIEW_PARAMETER]},
         **route("list"),
     )
     def list_records(request: ApiRequest, filters: Query[filters_schema]) -> Schema:  # type: ignore[valid-type]
         check_query_text(request)
         user = request.auth
+        view = view_for(user, entity, request.GET.get("view"))
         qs = apply_filters(queries.model.objects.visible_to(user), request, filters)
+        qs = narrow_by_view(qs, user, view)
         ordering = filters.ordering  # type: ignore[attr-defined]  # each schema its own
         page = page_of(queries.with_related(qs), ordering, filters)
         items = [trusted(out_schema, to_out(r)) for r in queries.ready(page.items)]

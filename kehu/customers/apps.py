@@ -9,9 +9,11 @@ class CustomersConfig(AppConfig):
 
     def ready(self) -> None:
         from kehu.core import recovery
-        from kehu.customers import bulk_kinds, search_kinds, tasks
+        from kehu.customers import bulk_kinds, condition_fields, list_table, search_kinds, tasks
         from kehu.customers.duplicates import registrations as duplicates
 
+        condition_fields.register()  # people and companies in the condition language
+        list_table.register_columns()  # the columns a person may choose on these lists
         search_kinds.register()  # people and companies in the search over every record type
         bulk_kinds.register()  # people and companies in bulk actions on lists
         duplicates.register()  # what a merge moves of customers' own rows

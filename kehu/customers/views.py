@@ -21,6 +21,7 @@ from kehu.core import search, visibility
 from kehu.core.access import get_visible_or_404, users_in_scope
 from kehu.core.bulk.bar import bulk_bar
 from kehu.core.pagination import capped_count
+from kehu.core.saved_views.toolbar import toolbar
 from kehu.customers import list_table, queries, services
 from kehu.customers.duplicates import queries as duplicate_queries
 from kehu.customers.duplicates import warnings as duplicate_warnings
@@ -170,14 +171,18 @@ def record_list(request, entity):
     params = request.GET
     base = entity.model.objects.visible_to(user)
     definitions = active_fields(entity.key)
+    tools = toolbar(request, entity.key, definitions)
     qs, errors = _filtered(base, params, entity.key, user, definitions)
-    listed = list_table.shown(qs, entity.key, with_custom=bool(definitions))
-    found = keyset_page(request, listed, queries.clean_sort(params.get("sort")))
+    qs = tools.narrow(qs, user)
+    shown_custom = [d for d in definitions if f"{queries.CUSTOM_PREFIX}{d.key}" in tools.shown]
+    listed = list_table.shown(qs, entity.key, with_custom=bool(shown_custom))
+    sort = queries.clean_sort(params.get("sort") or tools.sort, entity.key)
+    found = keyset_page(request, listed, sort)
     page = found["page"]
     count, more = capped_count(_counted(qs, base, params, errors, user))
     if params.get("q") and count >= search.LIST_MATCH_CAP:
         more = True  # a search shows at most its first LIST_MATCH_CAP matches: say there are more
-    filtering = any(
+    filtering = tools.view is not None or any(
         params.get(k) for k in params if k in FILTER_KEYS or k.startswith(queries.CUSTOM_PREFIX)
     )
     options = _filter_options(entity, user, params)
@@ -189,8 +194,18 @@ def record_list(request, entity):
         "entity": entity,
         "nav": entity.nav,
         "table_rows": list_table.render(
-            entity.key, page.items, definitions, params, owners, selectable=bulk is not None
+            entity.key,
+            page.items,
+            definitions,
+            params,
+            owners,
+            tools.shown,
+            selectable=bulk is not None,
         ),
+        "table_header": list_table.header(
+            entity.key, tools.shown, definitions, found["sort"], params
+        ),
+        "list_toolbar": tools,
         "bulk": bulk,
         "count": count,
         "more": more,

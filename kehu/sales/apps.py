@@ -8,8 +8,16 @@ class SalesConfig(AppConfig):
     verbose_name = _("Sales")
 
     def ready(self) -> None:
-        from kehu.sales import bulk_kinds, registrations, subscriptions  # noqa: F401  (events)
+        from kehu.sales import (  # noqa: F401
+            bulk_kinds,
+            condition_fields,
+            list_columns,
+            registrations,
+            subscriptions,
+        )
 
+        condition_fields.register()  # leads, deals, quotes and orders in the condition language
+        list_columns.register_all()  # the columns a saved view of a sales list may choose
         registrations.register()  # leads in the importer and custom fields, deals on companies
         bulk_kinds.register()  # leads and deals in bulk actions on lists
 

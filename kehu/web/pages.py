@@ -60,18 +60,42 @@ def list_page(
     filter_keys=(),
     count: bool = True,
     page_size: int = PAGE_SIZE,
+    list_key: str = "",
+    sorts: Callable[[str], str] | None = None,
+    totals: tuple[str, str] | None = None,
+    custom_fields: list | None = None,
     bulk: str | None = None,
 ) -> HttpResponse:
     """A list: one keyset page of `qs` sorted by `sort`, its capped count, which of
     `filter_keys` are set (`filtering`, `params`), and, given `base` (the list before
-    filters), whether there is anything to list at all (`has_records`); given `bulk` (a
-    record type of kehu/core/bulk), the bulk bar's context (`bulk`)."""
+    filters), whether there is anything to list at all (`has_records`).
+
+    With `list_key`, the list has a views menu (`list_toolbar`): `?view=` narrows `qs` by a
+    saved view, whose sort applies (through `sorts`, which cleans it) when the request names
+    none, and the columns shown are the person's choice (`{% list_header %}`, `{% list_cells %}`;
+    `custom_fields`: the record type's, offered as columns). `totals` (amount field, currency
+    field): the sums per currency (`list_totals`). Given `bulk` (a record type of
+    kehu/core/bulk), the bulk bar's context (`bulk`)."""
     params = request.GET
+    tools = None
+    if list_key:
+        from kehu.core.saved_views.toolbar import toolbar
+
+        tools = toolbar(request, list_key, custom_fields)
+        qs = tools.narrow(qs, request.user)
+        if tools.sort and sorts is not None and not params.get("sort"):
+            sort = sorts(tools.sort)
     found = keyset_page(request, qs, sort, page_size)
-    found["filtering"] = any(params.get(key) for key in filter_keys)
+    found["filtering"] = any(params.get(key) for key in filter_keys) or bool(tools and tools.view)
     found["params"] = {key: params.get(key, "") for key in filter_keys}
+    found["list_toolbar"] = tools
+    found["list_custom_fields"] = custom_fields or []
     if count:
         found["count"], found["more"] = capped_count(qs)
+        if totals is not None:
+            from kehu.core.saved_views.totals import money_totals
+
+            found["list_totals"] = money_totals(qs, *totals, found["count"], found["more"])
     if bulk is not None:
         from kehu.core.bulk.bar import bulk_bar
 

@@ -21,12 +21,14 @@ from kehu.core.bulk import registry
 from kehu.core.bulk.models import BulkJob
 
 if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
     from kehu.accounts.models import User
 
 #: the most rows one request may name by id (a page holds 50; the API a few thousand)
 MAX_IDS = 5000
 #: list parameters that page or sort a list, never narrow it
-NOT_FILTERS = ("cursor", "sort", "format", "page", "columns", "view")
+NOT_FILTERS = ("cursor", "sort", "format", "page", "columns")
 TAG_MAX_LENGTH = 50
 
 
@@ -42,6 +44,16 @@ def clean_filters(params: Any) -> dict[str, str]:
     if any("\x00" in key or "\x00" in value for key, value in kept.items()):
         raise ValidationError({"filters": [_("Text may not contain NUL characters.")]})
     return kept
+
+
+def matching_rows(kind: registry.BulkKind, user: User, filters: dict[str, str]) -> QuerySet:
+    """The visible rows a list shows with these filters, its saved view (`view`) included, so
+    that "all matching rows" are the rows the list counted. ValidationError for a bad filter."""
+    from kehu.core.saved_views.lists import narrow_by_view, view_for
+
+    view = view_for(user, kind.key, filters.get("view"))
+    rows = kind.matching(user, {k: v for k, v in filters.items() if k != "view"})
+    return narrow_by_view(rows, user, view)
 
 
 def _clean_ids(ids: Any, limit: int | None = MAX_IDS) -> list[int]:
@@ -160,7 +172,7 @@ def check(
         total = len(chosen)
     else:
         try:
-            total = kind.matching(actor, kept_filters).count()
+            total = matching_rows(kind, actor, kept_filters).count()
         except ValidationError as exc:
             messages = exc.message_dict if hasattr(exc, "error_dict") else {"q": exc.messages}
             raise ValidationError(

@@ -23,7 +23,7 @@ from django.http import Http404
 from django.utils import timezone, translation
 
 from kehu.core import leases
-from kehu.core.bulk import registry
+from kehu.core.bulk import jobs, registry
 from kehu.core.bulk.models import MAX_PROBLEMS, BulkJob
 
 log = logging.getLogger(__name__)
@@ -67,7 +67,7 @@ def _rows(kind: registry.BulkKind, job: BulkJob) -> QuerySet[Any]:
 def _next_ids(kind: registry.BulkKind, job: BulkJob, batch_size: int) -> list[int]:
     if job.ids is not None:
         return [pk for pk in job.ids if pk > job.last_id][:batch_size]
-    matching = kind.matching(job.user, job.filters).filter(pk__gt=job.last_id)
+    matching = jobs.matching_rows(kind, job.user, job.filters).filter(pk__gt=job.last_id)
     return list(matching.order_by("pk").values_list("pk", flat=True)[:batch_size])
 
 

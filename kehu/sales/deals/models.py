@@ -80,6 +80,15 @@ class Stage(models.Model):
     def is_closed(self) -> bool:
         return self.kind != self.Kind.OPEN
 
+    @property
+    def kind_badge(self) -> str:
+        """Won or Lost, for a badge beside the stage's name; "" when the stage is open or its
+        name already says it (a stage named "Lost" is not shown as "Lost Lost")."""
+        if self.kind == self.Kind.OPEN:
+            return ""
+        label = str(self.get_kind_display())
+        return "" if self.display_name.strip().casefold() == label.casefold() else label
+
 
 class ExchangeRate(models.Model):
     """How many units of the company currency (settings.DEFAULT_CURRENCY) one unit buys."""

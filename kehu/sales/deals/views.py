@@ -108,6 +108,9 @@ def deal_list(request):
         base=base,
         filter_keys=FILTER_KEYS,
         context=context,
+        list_key="deal",
+        sorts=queries.clean_sort,
+        totals=("amount", "currency"),
         bulk="deal",
     )
 

@@ -18,10 +18,12 @@ from kehu.activities.views import panel_context
 from kehu.core import search, visibility
 from kehu.core.access import get_visible_or_404
 from kehu.core.client_address import client_address as visitor_address
+from kehu.core.conditions import Context
+from kehu.core.conditions.params import narrow_by_params
 from kehu.customers.fields.values import active_fields
 from kehu.customers.queries import CUSTOM_PREFIX, filter_by_custom
 from kehu.customers.views import custom_filter_rows
-from kehu.sales.deals.queries import id_or_none
+from kehu.sales.condition_fields import param_rules
 from kehu.sales.leads import services as leads
 from kehu.sales.leads.forms import ConvertForm, LeadForm, WebLeadForm
 from kehu.sales.models import Lead
@@ -41,28 +43,11 @@ FILTER_KEYS = ("q", "status", "source", "owner")
 
 
 def filtered_leads(qs, params, user):
-    """Narrow leads by the list filters; (queryset, errors by filter). Export and bulk
+    """The lead list's filters: status, source and owner through the condition language, the
+    custom fields and the search as before; (queryset, errors by filter). Export and bulk
     actions share it."""
-    errors = {}
-    status = params.get("status")
-    if status:
-        if status in Lead.Status.values:
-            qs = qs.filter(status=status)
-        else:
-            errors["status"] = [_("Choose a status from the list.")]
-    source = params.get("source")
-    if source:
-        if source in Lead.Source.values:
-            qs = qs.filter(source=source)
-        else:
-            errors["source"] = [_("Choose a source from the list.")]
-    owner = params.get("owner")
-    if owner:
-        owner_id = user.pk if owner == "me" else id_or_none(owner)
-        if owner_id is None:
-            errors["owner"] = [_("Expected a number.")]
-        else:
-            qs = qs.filter(owner_id=owner_id)
+    rules = param_rules("lead", params)
+    qs, errors = narrow_by_params(qs, "lead", rules, Context(user=user))
     qs, custom_errors = filter_by_custom(qs, params, "lead")
     errors.update(custom_errors)
     q = (params.get("q") or "").strip()
@@ -96,6 +81,9 @@ def lead_list(request):
         base=base,
         filter_keys=(*FILTER_KEYS, *(CUSTOM_PREFIX + d.key for d in definitions)),
         context=context,
+        list_key="lead",
+        custom_fields=definitions,
+        sorts=lambda sort: sort if sort in SORTS else SORTS[0],
         bulk="lead",
     )
 

@@ -26,6 +26,7 @@ from kehu.core.api_support import (
     set_etag,
 )
 from kehu.core.record_api import RecordQueries
+from kehu.core.saved_views.lists import VIEW_PARAMETER, narrow_by_view, view_for
 from kehu.sales.models import Order
 from kehu.sales.quotes import services as quotes
 from kehu.sales.quotes.api.quotes import LineOut
@@ -80,9 +81,14 @@ def order_out(order: Order) -> dict:
     }
 
 
-@orders_router.get("", response={200: OrderPage, **READ_ERRORS}, summary="List orders")
+@orders_router.get(
+    "", response={200: OrderPage, **READ_ERRORS}, summary="List orders",
+    openapi_extra={"parameters": [VIEW_PARAMETER]},
+)  # fmt: skip
 def list_orders(request: ApiRequest, filters: Query[OrderFilters]):
+    view = view_for(request.auth, "order", request.GET.get("view"))
     qs = ORDERS.with_related(Order.objects.visible_to(request.auth))
+    qs = narrow_by_view(qs, request.auth, view)
     if filters.status:
         qs = qs.filter(status=filters.status)
     qs = owned_by(qs, request.auth, filters.owner)

@@ -22,7 +22,7 @@ ORDER_SORTS = ["-ordered_at", "ordered_at"]
 
 def filter_orders(qs, params, user) -> tuple:
     """The order list's filters (status, owner), shared with its export."""
-    return status_and_owner(qs, params, user, Order.Status.values)
+    return status_and_owner(qs, params, user, "order")
 
 
 @login_required
@@ -44,6 +44,9 @@ def order_list(request):
         sort=chosen_sort(request, ORDER_SORTS),
         filter_keys=("status", "owner"),
         context=context,
+        list_key="order",
+        sorts=lambda sort: sort if sort in ORDER_SORTS else ORDER_SORTS[0],
+        totals=("total", "currency"),
     )
 
 

@@ -13,8 +13,11 @@ from django.views.decorators.http import require_POST
 from kehu.activities import timeline
 from kehu.core import visibility
 from kehu.core.access import get_visible_or_404
+from kehu.core.conditions import Context
+from kehu.core.conditions.params import narrow_by_params
 from kehu.core.records import VersionConflict
 from kehu.customers.models import Company
+from kehu.sales.condition_fields import param_rules
 from kehu.sales.deals.currencies import known_currencies
 from kehu.sales.deals.queries import id_or_none
 from kehu.sales.models import Deal, Order, Quote
@@ -35,28 +38,16 @@ from kehu.web.pages import chosen_sort, delete_page, list_page, restore_page
 QUOTE_SORTS = ["-updated_at", "updated_at", "-total", "total"]
 
 
-def status_and_owner(qs, params, user, statuses) -> tuple:
-    errors = {}
-    status = params.get("status")
-    if status:
-        if status in statuses:
-            qs = qs.filter(status=status)
-        else:
-            errors["status"] = [_("Choose a status from the list.")]
-    owner = params.get("owner")
-    if owner:
-        owner_id = user.pk if owner == "me" else id_or_none(owner)
-        if owner_id is None:
-            errors["owner"] = [_("Expected a number.")]
-        else:
-            qs = qs.filter(owner_id=owner_id)
-    return qs, errors
+def status_and_owner(qs, params, user, list_key: str) -> tuple:
+    """The status and owner filters, through the condition language (`param_rules`)."""
+    rules = param_rules(list_key, params)
+    return narrow_by_params(qs, list_key, rules, Context(user=user))
 
 
 def filter_quotes(qs, params, user) -> tuple:
     """The quote list's filters (status, owner, number), shared with its export: the latest
     versions only, unless superseded ones are asked for."""
-    qs, errors = status_and_owner(qs, params, user, Quote.Status.values)
+    qs, errors = status_and_owner(qs, params, user, "quote")
     if params.get("status") != Quote.Status.SUPERSEDED:
         qs = qs.filter(is_latest=True)
     number = (params.get("q") or "").strip().upper()[:20]
@@ -86,6 +77,9 @@ def quote_list(request):
         base=base,
         filter_keys=("q", "status", "owner"),
         context=context,
+        list_key="quote",
+        sorts=lambda sort: sort if sort in QUOTE_SORTS else QUOTE_SORTS[0],
+        totals=("total", "currency"),
     )
 
 
