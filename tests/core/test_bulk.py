@@ -298,3 +298,27 @@ def test_a_bug_in_one_row_fails_that_row_and_the_others_go_on(rep, monkeypatch):
     assert job.problems[0]["id"] == rows[1].pk and "unexpected" in job.problems[0]["reason"]
     changed = Person.objects.filter(city="广州").values_list("name", flat=True)
     assert sorted(changed) == ["也好", "好的"]
+
+
+def test_all_matching_rows_are_the_rows_the_open_saved_view_shows(rep, outsider):
+    """A list opened on a saved view counts only the view's rows: "all matching" acts on
+    those, not on everything the other filters match; another team's view is refused."""
+    from kehu.core.saved_views import services as views
+
+    in_view = make_person(rep, "成都客户", city="成都")
+    other = make_person(rep, "上海客户", city="上海")
+    view = views.create_view(
+        rep,
+        {
+            "list": "person",
+            "name": "成都",
+            "condition": {"field": "city", "op": "eq", "value": "成都"},
+        },
+    )
+    job = bulk(rep, "person", "add_tag", filters={"view": str(view.pk)}, value="VIP")
+    assert (job.total, job.changed) == (1, 1)
+    assert list(Person.objects.filter(tags__name="VIP")) == [in_view]
+    assert not other.tags.exists()
+    theirs = views.create_view(outsider, {"list": "person", "name": "外", "condition": {}})
+    with pytest.raises(jobs.ValidationError):
+        jobs.start(rep, "person", "add_tag", filters={"view": str(theirs.pk)}, value="X")
