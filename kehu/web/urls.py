@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kehu.web import palette, recycle_bin, views
+from kehu.web import palette, recycle_bin, undo, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -8,4 +8,5 @@ urlpatterns = [
     path("palette/", palette.palette, name="palette"),
     path("healthz", views.healthz, name="healthz"),
     path("recycle-bin/", recycle_bin.recycle_bin, name="recycle-bin"),
+    path("undo/", undo.undo, name="undo"),
 ]
