@@ -247,6 +247,9 @@ UI_RULES: dict[str, Rule] = {
         post=statuses(200, readonly=403),
         post_data=lambda o: {"new_company": "走查公司 Walk company"},
     ),
+    # Undo names what it undoes by a token kept in the session of whoever made the change:
+    # nobody else's session has it (the undo itself: tests/web/test_record_pages.py)
+    "undo": Rule(get=None, post=statuses(404), post_data=lambda o: {"token": "walk-token"}),
     "recycle-bin": Rule(
         get=ANYONE,
         shows=(
@@ -305,6 +308,12 @@ UI_RULES: dict[str, Rule] = {
         },  # fmt: skip
     ),
     "activity-done": Rule(get=None, post=CHANGE_OWN),
+    # the next step after a call or meeting: a task on its record, by anyone who may log there
+    "activity-follow-up": Rule(
+        get=None,
+        post={**CHANGE_OWN, "readonly": 302},
+        post_data=lambda o: {"follow_up-when": "tomorrow", "follow_up-subject": "走查跟进 walk"},
+    ),
     "activity-delete": Rule(get=None, post=CHANGE_OWN),
     "activity-restore": Rule(get=None, post=CHANGE_OWN),
     # only the owner hides or shares their own activity

@@ -83,14 +83,16 @@ class FollowUpForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         self.presets = presets(user)
-        self.fields["when"].choices = [
+        when = self.fields["when"]
+        assert isinstance(when, forms.ChoiceField)
+        when.choices = [
             ("", _("No follow-up")),
             *[(key, label) for key, label, _day in self.presets],
             (ON_A_DAY, _("On a day")),
         ]
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict:
+        data: dict = super().clean() or {}
         when = data.get("when")
         if not when:
             return data

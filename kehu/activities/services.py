@@ -228,8 +228,12 @@ def undo_done(actor: User, task: Activity, expected_version: int) -> Activity:
     with transaction.atomic():
         current, _following = complete_task(actor, task, False, expected_version)
         following = current.next_occurrence
-        untouched = following is not None and following.version == 1
-        if untouched and following.deleted_at is None and _may(actor, following, "edit"):
+        if (
+            following is not None
+            and following.version == 1  # as "done" made it
+            and following.deleted_at is None
+            and _may(actor, following, "edit")
+        ):
             delete_activity(actor, following)
             current.next_occurrence = None
             current.save(update_fields=["next_occurrence"])

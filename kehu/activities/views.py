@@ -207,7 +207,7 @@ def follow_up(request, pk):
         )
         return render(request, "activities/_panel.html", context)
     if task is None:
-        messages.error(request, " ".join(m for ms in form.errors.values() for m in ms))
+        messages.error(request, " ".join(str(m) for ms in form.errors.values() for m in ms))
     return redirect(_back(request, activity))
 
 
@@ -323,22 +323,14 @@ def activity_done(request, pk):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect(_back(request, activity))
-    if done and _task.kind == Kind.TASK and _task.done_at is not None:
+    if done and _task.done_at is not None:  # done now: confirmed, with Undo
         said = _("“%(name)s” is done.") % {"name": _task}
-        if following and following.due_at:
-            when = timezone.localtime(following.due_at).strftime("%Y-%m-%d %H:%M")
-            said += " " + _("The next one is due %(when)s.") % {"when": when}
+        if following is not None and following.due_at:
+            due = timezone.localtime(following.due_at).strftime("%Y-%m-%d %H:%M")
+            said += " " + _("The next one is due %(when)s.") % {"when": due}
         undo.offer(request, said, "done", _task)
-        following = None  # said already
     if request.htmx and request.POST.get("panel"):
         return render(request, "activities/_panel.html", panel_context(request, activity.record))
-    if following:
-        when = following.due_at
-        messages.success(
-            request,
-            _("Done. The next one is due %(when)s.")
-            % {"when": timezone.localtime(when).strftime("%Y-%m-%d %H:%M") if when else ""},
-        )
     return redirect(_back(request, activity))
 
 

@@ -1,6 +1,9 @@
 # mypy: disable-error-code="arg-type"
 """Deal screens: the board per pipeline, the list, a deal's page and form; pipeline settings."""
 
+from collections.abc import Callable
+from functools import partial
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -178,19 +181,17 @@ def deal_create(request):
     if "pipeline" in initial and "stage" not in initial:
         first = Stage.objects.filter(pipeline_id=initial["pipeline"], kind="open").first()
         initial["stage"] = str(first.pk) if first else ""
-    create, title = services.create_deal, _("New deal")
+    create: Callable = services.create_deal
+    title = _("New deal")
     # from a person's page (?person=): the deal is made with them on it
-    person_id = queries.id_or_none(request.GET.get("person"))
     if request.GET.get("person") is not None:
-        person = get_visible_or_404(Person, user, person_id)
-        if "company" not in initial and person.company_id and not person.company.deleted_at:
-            initial["company"] = str(person.company_id)
+        person = get_visible_or_404(Person, user, queries.id_or_none(request.GET["person"]))
+        company = person.company if person.company_id else None
+        if "company" not in initial and company is not None and not company.deleted_at:
+            initial["company"] = str(company.pk)
         initial.setdefault("name", _("Deal with %(name)s") % {"name": person})
         title = _("New deal with %(name)s") % {"name": person}
-
-        def create(actor, data):
-            return services.create_deal_for_person(actor, data, person)
-
+        create = partial(services.create_deal_for_person, person=person)
     return create_page(
         request,
         DealForm(request.POST or None, user=user, initial=initial),
