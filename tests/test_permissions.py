@@ -276,7 +276,8 @@ UI_RULES: dict[str, Rule] = {
     "person-merge-undo": Rule(get=None, post=CHANGE_OWN, target="person_merge"),
     "company-merge-undo": Rule(get=None, post=CHANGE_OWN, target="company_merge"),
     "person-create": Rule(get=CREATE),
-    "person-detail": Rule(get=READ),
+    # the person's page: the note in its history, the open task in its Focus
+    "person-detail": Rule(get=READ, shows=("note", "activity")),
     "person-edit": Rule(get=WRITE),
     "person-delete": Rule(get=WRITE, post=CHANGE_OWN),
     "person-restore": Rule(get=None, post=CHANGE_OWN),
@@ -290,7 +291,8 @@ UI_RULES: dict[str, Rule] = {
     # activities: seen by whoever sees their record; changed by their owner and the record's
     # editors; logged by anyone who may read the record (as notes always were)
     "activity-quick-add": Rule(get=ANYONE, query="q=simaxiangru", shows=("person",)),
-    "activity-timeline": Rule(get=READ, target="person", shows=("note", "activity")),
+    # the history alone (filter chips, "Show older"): an open task is in Focus, not here
+    "activity-timeline": Rule(get=READ, target="person", shows=("note",)),
     "activity-log": Rule(
         get=READ,
         post={**CHANGE_OWN, "readonly": 302},
