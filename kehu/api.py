@@ -14,6 +14,7 @@ from kehu.activities.api.activities import activities_router
 from kehu.activities.api.timeline import timeline_router
 from kehu.activities.notifications.api import notifications_router
 from kehu.core.api_support import AUTH, install_error_handlers, operation_module
+from kehu.core.bulk.api import bulk_router
 from kehu.core.search.api import search_router
 from kehu.customers.api.companies import companies_router
 from kehu.customers.api.people import people_router
@@ -60,6 +61,7 @@ api = KehuAPI(
 install_error_handlers(api)
 
 api.add_router("/people", people_router)
+api.add_router("/bulk", bulk_router)
 api.add_router("/activities", activities_router)
 api.add_router("/timeline", timeline_router)
 api.add_router("/companies", companies_router)

@@ -239,6 +239,9 @@ EMAIL_USE_TLS = env_bool("EMAIL_TLS")
 EMAIL_USE_SSL = env_bool("EMAIL_SSL")
 EMAIL_TIMEOUT = int(env("EMAIL_TIMEOUT", "20"))
 DEFAULT_FROM_EMAIL = env("EMAIL_FROM", "kehu@localhost")
+# Bulk actions on lists (docs/bulk-actions.md): up to this many rows run in the request, more
+# in a worker with a progress page
+BULK_IN_REQUEST_MAX = int(env("BULK_IN_REQUEST_MAX", "200"))
 # Where uploaded import files wait while they are mapped and imported.
 IMPORT_DIR = DATA_DIR / "imports"
 # What an import file may hold (docs/operations.md, "Import limits"); a file past one is

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("kehu.customers.fields.urls")),
     path("", include("kehu.sales.urls")),
     path("", include("kehu.activities.urls")),
+    path("", include("kehu.core.bulk.urls")),
     path("", include("kehu.mail.urls")),
     path("api/v1/", include("kehu.api_urls")),
 ]

@@ -1,6 +1,8 @@
 """Running the real `kehu` command in a subprocess against a throw-away data folder."""
 
+import fcntl
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -65,8 +67,17 @@ def usernames(data_dir: Path) -> set[str]:
 
 
 def make_template(tmp_path_factory) -> Path:
-    """A migrated SQLite data folder, made once per test module; tests work on copies of it."""
-    data_dir = tmp_path_factory.mktemp("kehu-template")
-    result = kehu(data_dir, "manage", "migrate", "--verbosity", "0")
-    assert result.returncode == 0, result.stderr
+    """A migrated SQLite data folder, made once per test run and shared by its workers (under
+    a lock: migrating from nothing takes seconds); tests work on copies of it."""
+    base = tmp_path_factory.getbasetemp()
+    run_folder = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    data_dir = run_folder / "kehu-migrated-template"
+    with open(run_folder / "kehu-migrated-template.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (data_dir / "migrated").exists():
+            shutil.rmtree(data_dir, ignore_errors=True)
+            data_dir.mkdir()
+            result = kehu(data_dir, "manage", "migrate", "--verbosity", "0", timeout=300)
+            assert result.returncode == 0, result.stderr
+            (data_dir / "migrated").touch()
     return data_dir

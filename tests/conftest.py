@@ -67,3 +67,39 @@ def smtp_server(settings):
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     yield server
     server.stop()
+
+
+#: the slowest tests, slowest first (measured with --durations): run before the rest, so the
+#: parallel workers share them out at the start instead of one worker finishing them alone
+SLOW_FIRST = [
+    "tests/web/test_form_fuzz.py",
+    "tests/test_backup.py",
+    "tests/test_cli.py",
+    "tests/test_outages.py",
+    "tests/web/test_crawl.py",
+    "tests/customers/test_import_crash.py",
+    "tests/api/test_schemathesis.py",
+    "tests/mail/test_moved_from_activities.py",
+    "tests/web/test_no_inline_markup.py",
+    "tests/e2e/",
+]
+
+
+def _empties_the_database(item) -> bool:
+    """A transactional test flushes the database after it, seeded rows too: pytest-django
+    runs these last, and the slow-first order keeps them there."""
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and (
+        marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")
+    ):
+        return True
+    return bool({"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    def rank(item) -> int:
+        path = item.nodeid.split("::", 1)[0]
+        return next((i for i, p in enumerate(SLOW_FIRST) if path.startswith(p)), len(SLOW_FIRST))
+
+    items.sort(key=lambda item: (_empties_the_database(item), rank(item)))

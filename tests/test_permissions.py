@@ -31,6 +31,7 @@ from kehu.accounts.models import ApiToken, EmailChange, Role, Team, User
 from kehu.activities.models import Activity, CalendarFeed, Notification
 from kehu.activities.notifications.services import notify
 from kehu.activities.services import add_note, delete_activity, log_activity
+from kehu.core.bulk.models import BulkJob
 from kehu.core.models import AuditEntry
 from kehu.customers import services
 from kehu.customers.duplicates import services as merging
@@ -134,6 +135,7 @@ TARGET_BY_PREFIX = {
     "activities/": "activity",
     "emails/review/": "email_review",
     "import/": "import",
+    "bulk/jobs/": "bulk_job",
     "profile/tokens/": "token",
     "settings/users/": "user",
     "settings/teams/": "team",
@@ -149,6 +151,7 @@ TARGET_BY_PREFIX = {
     "quotes/": "quote",
     "orders/": "order",
     "/api/v1/people/": "person",
+    "/api/v1/bulk/": "bulk_job",
     "/api/v1/companies/": "company",
     "/api/v1/tags/": "tag",
     "/api/v1/custom-fields/": "customfield",
@@ -171,6 +174,12 @@ PRODUCT_FORM = {"sku": "WALK-1", "name": "走查产品 Walk product", "unit": "p
 
 SCORING_FORM = {"name": "走查评分 Walk score", "field": "source", "op": "equals", "value": "web",
                 "points": "7", "active": "on"}  # fmt: skip
+
+
+def bulk_form(objects: dict) -> dict:
+    """The bulk bar's form: tag the owner's person."""
+    return {"scope": "selected", "ids": [objects["person"].pk], "action": "add_tag",
+            "tag": "走查 Walk"}  # fmt: skip
 
 
 def rule_form(objects: dict) -> dict:
@@ -216,6 +225,10 @@ UI_RULES: dict[str, Rule] = {
     "logout": Rule(get=None, post=statuses(302), anonymous=302),
     "set-language": Rule(get=None, post=statuses(302), anonymous=302),
     "healthz": Rule(get=ANYONE, anonymous=200),
+    # on a phone's home screen: nothing personal in them, a browser fetches them signed out
+    "manifest": Rule(get=ANYONE, anonymous=200),
+    "service-worker": Rule(get=ANYONE, anonymous=200),
+    "offline": Rule(get=ANYONE, anonymous=200),
     # the public lead form: anyone may send it; it shows nothing back
     "lead-web-form": Rule(
         get=ANYONE,
@@ -331,6 +344,13 @@ UI_RULES: dict[str, Rule] = {
     "import-resume": Rule(
         get=None, post=statuses(404, owner=302, readonly=REFUSED), target="failed_import"
     ),
+    # bulk actions: anyone may ask; rows they may not change are skipped and counted, never
+    # changed (tests/core/test_bulk.py); a job is private to whoever started it
+    "bulk-confirm": Rule(get=None, post=statuses(200), target="person", post_data=bulk_form),
+    "bulk-start": Rule(get=None, post=statuses(302), target="person", post_data=bulk_form),
+    "bulk-job": Rule(get=statuses(404, owner=200)),
+    "bulk-job-status": Rule(get=statuses(404, owner=200)),
+    "bulk-job-undo": Rule(get=None, post=statuses(404, owner=302), target="bulk_delete_job"),
     # administration
     "user-list": Rule(get=ADMIN_ONLY),
     "user-create": Rule(get=ADMIN_ONLY),
@@ -541,6 +561,10 @@ API_RULES: dict[str, Rule] = {
     "DELETE /api/v1/email-templates/{template_id}": Rule(
         get=None, post=statuses(403, admin=204), target="email_template"
     ),
+    # a bulk action: rows the caller may not change are skipped and counted (200 for all);
+    # a job is read only by whoever started it
+    "POST /api/v1/bulk": Rule(get=None, post=statuses(200)),
+    "GET /api/v1/bulk/{job_id}": Rule(get=statuses(404, owner=200)),
     "GET /api/v1/people": Rule(get=ANYONE, shows=("person",), query="q=simaxiangru"),
     "GET /api/v1/search": Rule(get=ANYONE, shows=("person",), query="q=simaxiangru"),
     "POST /api/v1/people": Rule(get=None, post={"readonly": 403, "outsider": 201}),
@@ -713,6 +737,8 @@ API_BODIES["/api/v1/duplicates/{pair_id}/dismiss"] = {}
 API_BODIES["/api/v1/people/merges/{merge_id}/undo"] = {}
 API_BODIES["/api/v1/companies/merges/{merge_id}/undo"] = {}
 API_BODIES["/api/v1/duplicates/scan"] = {}
+API_BODIES["/api/v1/bulk"] = lambda o: {"type": "person", "action": "add_tag", "value": "走查",
+                                        "ids": [o["person"].pk]}  # fmt: skip
 DEFAULT_API_BODY = {"name": "改过的名字 Changed"}
 
 
@@ -938,7 +964,14 @@ def world(db, rep, teammate, manager, outsider, admin_user, team_b, tmp_path, se
             source="upload",
         ).message,
         "email_template": email_template,
-    }
+        "bulk_job": BulkJob.objects.create(user=rep, kind="person", action="add_tag", value="x",
+                                           ids=[person.pk], total=1, status="done"),
+        "bulk_delete_job": BulkJob.objects.create(
+            user=rep, kind="person", action="delete", ids=[binned_person.pk], total=1,
+            changed=1, changed_ids=[binned_person.pk], status="done",
+        ),
+    }  # fmt: skip
+    person.walk_kind = "person"  # fills the record type of the bulk routes (bulk/<kind>/...)
     return users, objects
 
 
@@ -1014,7 +1047,8 @@ def fingerprint(objects: dict) -> dict:
     models = (Person, Company, Activity, ImportJob, ApiToken, User, Team, Role, CustomField, Tag,
               Deal, Pipeline, Stage, StageChange, ExchangeRate, SalesTarget, Lead, Product,
               PriceList, PriceListItem, Quote, QuoteLine, Order, OrderLine,
-              AssignmentRule, ScoringRule, DuplicatePair, DuplicateScan, Merge)  # fmt: skip
+              AssignmentRule, ScoringRule, DuplicatePair, DuplicateScan, Merge,
+              BulkJob)  # fmt: skip
     for model in models:
         state[f"{model.__name__} rows"] = model._base_manager.count()
     for kind, obj in objects.items():
@@ -1125,8 +1159,9 @@ def test_ui_route(world, name, pattern):
         # they change the session, not records; or queue a task, which runs on a commit
         # (nobody in the walk has a calendar feed to revoke)
         # (the quote form's running totals are a POST that only computes)
+        # (a bulk action's review only shows what it would do)
         quiet = name in ("logout", "set-language", "scoring-train", "calendar-unsubscribe",
-                         "quote-lines-preview")  # fmt: skip
+                         "quote-lines-preview", "bulk-confirm")  # fmt: skip
         done = method == "POST" and not refused and accepts(expected, got)
         if done and not quiet and not changed(before, after):
             problems.append(f"{persona} {method} {full}: answered {got} but changed nothing")

@@ -8,10 +8,11 @@ class ActivitiesConfig(AppConfig):
     verbose_name = _("Activities")
 
     def ready(self) -> None:
-        from kehu.activities import merging, subscriptions  # noqa: F401  (event handlers)
+        from kehu.activities import bulk_kinds, merging, subscriptions  # noqa: F401  (events)
         from kehu.activities.invitations import services as invitations  # noqa: F401
 
         merging.register()  # what a merge of people or companies moves of activities
+        bulk_kinds.register()  # activities in bulk actions
         _watch_tasks()
 
 

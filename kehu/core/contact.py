@@ -1,7 +1,9 @@
-"""Normalising contact details: phones to E.164 (phonenumbers), emails to lower-case."""
+"""Normalising contact details (phones to E.164 with phonenumbers, emails to lower-case),
+and the map search an address links to."""
 
 import functools
 import re
+from urllib.parse import quote
 
 import phonenumbers
 from django.conf import settings
@@ -101,3 +103,23 @@ def normalize_email(raw: str) -> str:
     validate_email(email)
     local, _sep, domain = email.rpartition("@")
     return f"{local}@{domain.lower()}"
+
+
+#: map searches an address opens (decision 00XX-phones): Amap (高德地图) for people reading
+#: Chinese — it knows Chinese addresses and opens its app on a phone — and OpenStreetMap for
+#: everyone else. A plain link: nothing is loaded from either site until someone taps it.
+MAP_SEARCH = {
+    "zh": "https://uri.amap.com/search?keyword={query}",
+    "": "https://www.openstreetmap.org/search?query={query}",
+}
+
+
+def map_search_url(address: str, city: str = "", language: str = "") -> str:
+    """A link that searches a map for the address (with its city when the address lacks it);
+    '' when there is no address."""
+    address, city = (address or "").strip(), (city or "").strip()
+    query = address if not city or city in address else f"{address} {city}" if address else ""
+    if not query:
+        return ""
+    template = MAP_SEARCH["zh" if (language or "").startswith("zh") else ""]
+    return template.format(query=quote(query, safe=""))

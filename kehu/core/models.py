@@ -158,3 +158,6 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+from kehu.core.bulk.models import BulkJob  # noqa: E402,F401

@@ -9,10 +9,11 @@ class CustomersConfig(AppConfig):
 
     def ready(self) -> None:
         from kehu.core import recovery
-        from kehu.customers import search_kinds, tasks
+        from kehu.customers import bulk_kinds, search_kinds, tasks
         from kehu.customers.duplicates import registrations as duplicates
 
         search_kinds.register()  # people and companies in the search over every record type
+        bulk_kinds.register()  # people and companies in bulk actions on lists
         duplicates.register()  # what a merge moves of customers' own rows
 
         # an import holds a lease while it runs: a run whose lease ran out is dead, its job

@@ -12,8 +12,10 @@ from html import escape
 
 from django.db.models import Model, OuterRef, QuerySet, Subquery
 from django.template.defaulttags import querystring
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 from kehu.accounts.models import User
 from kehu.core.contact import display_phone
@@ -53,6 +55,15 @@ def owner_names(rows: list[Model], known: dict[int, str]) -> dict[int, str]:
     return {**known, **{user.pk: str(user) for user in User.objects.filter(pk__in=missing)}}
 
 
+def select_cell(pk: int, name: str) -> str:
+    """A row's checkbox for the bulk bar; it belongs to the bar's form wherever it stands."""
+    label = escape(gettext("Select %(name)s") % {"name": name})
+    return (
+        f'<td class="select"><input type="checkbox" name="ids" value="{int(pk)}" '
+        f'form="bulk-form" aria-label="{label}"></td>'
+    )
+
+
 class _Moments:
     """A stored moment as the list shows it: the day, and to the minute in the cell's title."""
 
@@ -84,16 +95,41 @@ class _TagCells:
         return f"<td>{''.join(links)}</td>"
 
 
+class _PhoneCells:
+    """A row's phone as a `tel:` link that, once tapped, offers to log the call (kehu.js)."""
+
+    def __init__(self, entity_key: str):
+        marker = "9876543210"
+        url = reverse("activity-log", args=[entity_key, int(marker), "call"])
+        self.before, _sep, self.after = url.partition(marker)
+
+    def cell(self, row) -> str:
+        if not row.phone:
+            return '<td class="nowrap"></td>'
+        number, name = escape(row.phone), escape(row.name)
+        log = f"{self.before}{int(row.pk)}{self.after}"
+        return (
+            f'<td class="nowrap"><a href="tel:{number}" data-log-call="{log}" '
+            f'data-call-name="{name}">{escape(display_phone(row.phone))}</a></td>'
+        )
+
+
 def render(
-    entity_key: str, rows: list[Model], custom_fields, query, owners: dict[int, str]
+    entity_key: str,
+    rows: list[Model],
+    custom_fields,
+    query,
+    owners: dict[int, str],
+    selectable: bool = False,
 ) -> SafeString:
     """The `<tr>` of each row. `query` is the request's GET, which the tag links build on;
-    `owners`, the display names of users already read (id → name)."""
+    `owners`, the display names of users already read (id → name); `selectable`: a first
+    cell with the row's checkbox for the bulk bar (kehu/core/templates/bulk/_bar.html)."""
     if not rows:
         return SafeString("")
     owners = owner_names(rows, owners)
     tags = tag_links(type(rows[0]), rows)
-    moments, tag_cells = _Moments(), _TagCells(query)
+    moments, tag_cells, call = _Moments(), _TagCells(query), _PhoneCells(entity_key)
     person = entity_key == "person"
     detail = "person-detail" if person else "company-detail"
     out = []
@@ -110,11 +146,12 @@ def render(
         else:
             second = f"<td>{escape(row.industry)}</td>"
         email = escape(row.email)
-        cells = [
+        cells = [select_cell(row.pk, row.name)] if selectable else []
+        cells += [
             f'<td class="name nowrap">{name}</td>',
             second,
             f'<td><a href="mailto:{email}">{email}</a></td>' if email else "<td></td>",
-            f'<td class="nowrap">{escape(display_phone(row.phone or ""))}</td>',
+            call.cell(row),
         ]
         if not person:
             cells.append(f"<td>{escape(row.city)}</td>")

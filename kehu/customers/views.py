@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from kehu.activities.views import panel_context
 from kehu.core import search, visibility
 from kehu.core.access import get_visible_or_404, users_in_scope
+from kehu.core.bulk.bar import bulk_bar
 from kehu.core.pagination import capped_count
 from kehu.customers import list_table, queries, services
 from kehu.customers.duplicates import queries as duplicate_queries
@@ -180,13 +181,17 @@ def record_list(request, entity):
         params.get(k) for k in params if k in FILTER_KEYS or k.startswith(queries.CUSTOM_PREFIX)
     )
     options = _filter_options(entity, user, params)
+    bulk = bulk_bar(request, entity.key, None if more else count)
     # the rows' owners are mostly among the filter's owners (or the user): no query for those
     owners = {user.pk: str(user), **options.pop("owner_names")}
     context = {
         **found,
         "entity": entity,
         "nav": entity.nav,
-        "table_rows": list_table.render(entity.key, page.items, definitions, params, owners),
+        "table_rows": list_table.render(
+            entity.key, page.items, definitions, params, owners, selectable=bulk is not None
+        ),
+        "bulk": bulk,
         "count": count,
         "more": more,
         "errors": errors,

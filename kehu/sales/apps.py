@@ -8,9 +8,10 @@ class SalesConfig(AppConfig):
     verbose_name = _("Sales")
 
     def ready(self) -> None:
-        from kehu.sales import registrations, subscriptions  # noqa: F401  (subscribes to events)
+        from kehu.sales import bulk_kinds, registrations, subscriptions  # noqa: F401  (events)
 
         registrations.register()  # leads in the importer and custom fields, deals on companies
+        bulk_kinds.register()  # leads and deals in bulk actions on lists
 
         _watch_tasks()
 

@@ -18,7 +18,7 @@ from kehu.customers.exporting import (
 from kehu.customers.exporting import table as export_table
 from kehu.customers.fields.values import active_fields
 from kehu.sales.deals import queries as deal_queries
-from kehu.sales.leads.views import _filtered as filter_leads
+from kehu.sales.leads.views import filtered_leads as filter_leads
 from kehu.sales.models import Deal, Lead, Order, Quote
 from kehu.sales.quotes.views import filter_orders, filter_quotes
 

@@ -61,16 +61,23 @@ def list_page(
     filter_keys=(),
     count: bool = True,
     page_size: int = PAGE_SIZE,
+    bulk: str | None = None,
 ) -> HttpResponse:
     """A list: one keyset page of `qs` sorted by `sort`, its capped count, which of
     `filter_keys` are set (`filtering`, `params`), and, given `base` (the list before
-    filters), whether there is anything to list at all (`has_records`)."""
+    filters), whether there is anything to list at all (`has_records`); given `bulk` (a
+    record type of kehu/core/bulk), the bulk bar's context (`bulk`)."""
     params = request.GET
     found = keyset_page(request, qs, sort, page_size)
     found["filtering"] = any(params.get(key) for key in filter_keys)
     found["params"] = {key: params.get(key, "") for key in filter_keys}
     if count:
         found["count"], found["more"] = capped_count(qs)
+    if bulk is not None:
+        from kehu.core.bulk.bar import bulk_bar
+
+        more = found.get("more", True)
+        found["bulk"] = bulk_bar(request, bulk, None if more else found.get("count"))
     if base is not None:
         found["has_records"] = bool(found["rows"]) or (found["filtering"] and base.exists())
     return render(request, template, {**found, **context})

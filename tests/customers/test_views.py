@@ -42,7 +42,8 @@ def test_list_shows_visible_people_with_national_phone_and_tags(client, rep, tea
     make_person(teammate, "王芳")
     body = text(login(client, rep).get(reverse("person-list")))
     assert "张伟" in body and "阿里巴巴" in body and "zw@example.com" in body
-    assert "138 1234 5678" in body and "+8613812345678" not in body
+    assert ">138 1234 5678</a>" in body and ">+8613812345678<" not in body
+    assert 'href="tel:+8613812345678"' in body  # dials the full number
     assert "VIP" in body
     assert "王芳" not in body
 

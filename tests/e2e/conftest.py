@@ -94,6 +94,9 @@ def new_context(browser, site, server_errors):
             "base_url": site,
             "locale": "en-US",
             "viewport": {"width": 1280, "height": 900},
+            # Kehu's service worker (offline page) stays out of the way of other tests'
+            # network checks; tests/e2e/test_phone_layout.py allows it where it is the subject
+            "service_workers": "block",
             **options,
         }
         context = browser.new_context(**options)

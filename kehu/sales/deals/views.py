@@ -110,6 +110,7 @@ def deal_list(request):
         base=base,
         filter_keys=FILTER_KEYS,
         context=context,
+        bulk="deal",
     )
 
 

@@ -40,7 +40,9 @@ SORTS = ["-updated_at", "updated_at", "name", "-name", "-score", "score"]
 FILTER_KEYS = ("q", "status", "source", "owner")
 
 
-def _filtered(qs, params, user):
+def filtered_leads(qs, params, user):
+    """Narrow leads by the list filters; (queryset, errors by filter). Export and bulk
+    actions share it."""
     errors = {}
     status = params.get("status")
     if status:
@@ -74,7 +76,7 @@ def lead_list(request):
     user = request.user
     visibility.require(user, "sales", "read")
     base = Lead.objects.visible_to(user).select_related("owner")
-    qs, errors = _filtered(base, request.GET, user)
+    qs, errors = filtered_leads(base, request.GET, user)
     definitions = active_fields("lead")
     context = {
         "nav": "leads",
@@ -94,6 +96,7 @@ def lead_list(request):
         base=base,
         filter_keys=(*FILTER_KEYS, *(CUSTOM_PREFIX + d.key for d in definitions)),
         context=context,
+        bulk="lead",
     )
 
 

@@ -74,3 +74,14 @@ def _integer_words(number: int) -> str:
                 zero_pending = False  # 壹拾万柒仟: the group's name stands for its zeros
             group_has_digit = False
     return words
+
+
+def total_in_words(document) -> str:
+    """人民币 and the total in capitals, for a document in CNY; "" otherwise (or for a total
+    that capitals cannot write)."""
+    if document.currency != "CNY":
+        return ""
+    try:
+        return "人民币" + rmb_capitals(document.total)
+    except AmountNotWritable:
+        return ""

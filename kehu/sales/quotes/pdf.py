@@ -22,7 +22,7 @@ from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Tabl
 
 from kehu.core.contact import display_phone
 from kehu.core.numbers import money, plain
-from kehu.sales.quotes.capitals import AmountNotWritable, rmb_capitals
+from kehu.sales.quotes.capitals import total_in_words
 from kehu.sales.quotes.fonts import pdf_fonts
 from kehu.sales.seller.services import current_seller
 
@@ -227,14 +227,3 @@ def quote_pdf(quote) -> bytes:
     story += [Spacer(1, 10 * mm), _stamp_area(w)]
     doc.build(story)
     return buffer.getvalue()
-
-
-def total_in_words(document) -> str:
-    """人民币 and the total in capitals, for a document in CNY; "" otherwise (or for a total
-    that capitals cannot write)."""
-    if document.currency != "CNY":
-        return ""
-    try:
-        return "人民币" + rmb_capitals(document.total)
-    except AmountNotWritable:
-        return ""

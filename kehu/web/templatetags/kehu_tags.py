@@ -1,13 +1,15 @@
 """Template filters for showing stored values the way people read them."""
 
 from django import template
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from kehu.core import numbers
-from kehu.core.contact import display_phone
+from kehu.core.contact import display_phone, map_search_url
 
 register = template.Library()
 
@@ -16,6 +18,19 @@ register = template.Library()
 def phone(value: str) -> str:
     """An E.164 phone shown national-style (international for foreign numbers)."""
     return display_phone(value or "")
+
+
+@register.filter
+def map_url(address: str, city: str = "") -> str:
+    """A map search for an address in the reader's language's map (`core.contact.MAP_SEARCH`)."""
+    return map_search_url(address, city, get_language() or "")
+
+
+@register.filter
+def log_call_url(record) -> str:
+    """The form that logs a call on this person, company or lead: where the offer shown after
+    tapping its phone number leads (`data-log-call`, kehu.js)."""
+    return reverse("activity-log", args=[record._meta.model_name, record.pk, "call"])
 
 
 @register.filter

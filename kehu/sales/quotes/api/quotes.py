@@ -28,7 +28,6 @@ from kehu.core.api_support import (
 from kehu.core.record_api import RecordQueries, add_record_routes
 from kehu.sales.models import Quote
 from kehu.sales.quotes import services as quotes
-from kehu.sales.quotes.pdf import quote_pdf
 
 quotes_router = Router(tags=["quotes"])
 
@@ -300,6 +299,8 @@ def revise_quote(request: ApiRequest, response: HttpResponse, quote_id: int = PA
     },
 )
 def get_quote_pdf(request: ApiRequest, quote_id: int = PATH_ID):
+    from kehu.sales.quotes.pdf import quote_pdf  # reportlab is slow to import: only when used
+
     quote = QUOTES.visible(request.auth, quote_id)
     response = HttpResponse(quote_pdf(quote), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{quote.label.replace(" ", "-")}.pdf"'

@@ -19,6 +19,7 @@ from kehu.sales.deals.currencies import known_currencies
 from kehu.sales.deals.queries import id_or_none
 from kehu.sales.models import Deal, Order, Quote
 from kehu.sales.quotes import services as quotes
+from kehu.sales.quotes.capitals import total_in_words
 from kehu.sales.quotes.forms import (
     QuoteForm,
     QuoteLineFormSet,
@@ -28,7 +29,6 @@ from kehu.sales.quotes.forms import (
     split_errors,
 )
 from kehu.sales.quotes.lines import preview_lines
-from kehu.sales.quotes.pdf import quote_pdf, total_in_words
 from kehu.sales.seller.services import current_seller
 from kehu.web.pages import chosen_sort, delete_page, list_page, restore_page
 
@@ -249,6 +249,8 @@ def quote_pdf_download(request, pk):
     quote = get_visible_or_404(
         Quote, request.user, pk, queryset=Quote.objects.select_related("owner", "company", "person")
     )
+    from kehu.sales.quotes.pdf import quote_pdf  # reportlab is slow to import: only when used
+
     response = HttpResponse(quote_pdf(quote), content_type="application/pdf")
     filename = f"{quote.label.replace(' ', '-')}.pdf"
     response["Content-Disposition"] = f'inline; filename="{filename}"'

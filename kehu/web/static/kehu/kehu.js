@@ -344,3 +344,118 @@ document.addEventListener("click", (event) => {
   total.value = String(index + 1);
   rows.lastElementChild?.querySelector("select, input")?.focus();
 });
+
+// Phones (decision 00XX-phones). A list table shows one card per row on a narrow screen
+// (kehu.css); each cell is labelled with its column's name, copied here from the header so the
+// templates and the Python-built rows need no second copy of every label.
+function labelCells(root) {
+  if (!root.querySelectorAll) return;
+  const tables = root.matches?.("table.list") ? [root] : root.querySelectorAll("table.list");
+  const within = root.closest?.("table.list");
+  for (const table of within ? [within] : tables) {
+    const head = table.tHead?.rows[table.tHead.rows.length - 1];
+    if (!head) continue;
+    const labels = [];
+    for (const th of head.cells) {
+      const text = th.textContent.replace(/[▲▼]/g, "").replace(/\s+/g, " ").trim();
+      for (let i = 0; i < th.colSpan; i += 1) labels.push(text);
+    }
+    for (const body of table.tBodies) {
+      for (const row of body.rows) {
+        let column = 0;
+        for (const cell of row.cells) {
+          if (!cell.hasAttribute("data-label") && labels[column]) cell.dataset.label = labels[column];
+          column += cell.colSpan;
+        }
+      }
+    }
+  }
+}
+
+labelCells(document);
+document.addEventListener("htmx:load", (event) => labelCells(event.target));
+
+// After a phone number is tapped (a tel: link with data-log-call), offer to log the call: the
+// phone's dialler opens over the page, and the offer waits for the person's return.
+document.addEventListener("click", (event) => {
+  const offer = document.getElementById("call-offer");
+  if (!offer) return;
+  if (event.target.closest("[data-call-offer-close]")) {
+    offer.hidden = true;
+    return;
+  }
+  const link = event.target.closest("a[href^='tel:'][data-log-call]");
+  if (!link) return;
+  offer.querySelector("[data-call-offer-link]").href = link.dataset.logCall;
+  offer.querySelector("[data-call-offer-name]").textContent = link.dataset.callName || link.textContent;
+  offer.hidden = false;
+});
+
+// The service worker answers page loads with an offline page when the server is unreachable.
+const serviceWorkerUrl = document.querySelector("meta[name='kehu-service-worker']")?.content;
+if (serviceWorkerUrl && "serviceWorker" in navigator) {
+  navigator.serviceWorker.register(serviceWorkerUrl).catch(() => {});  // scope: where it is served, /
+}
+// The bulk bar of a list (kehu/core/templates/bulk/_bar.html): row checkboxes belong to the
+// bar's form; "select all on this page" ticks them; the bar shows only the inputs the chosen
+// action (and field) uses; Cancel or Esc closes the in-page confirmation.
+function bulkRows() {
+  return [...document.querySelectorAll('input[name="ids"][form="bulk-form"]')];
+}
+
+function bulkRefresh() {
+  const bar = document.querySelector("[data-bulk-bar]");
+  if (!bar) return;
+  const rows = bulkRows();
+  const ticked = rows.filter((row) => row.checked).length;
+  const count = bar.querySelector("[data-bulk-count]");
+  if (count) count.textContent = String(ticked);
+  const all = document.querySelector("[data-bulk-all]");
+  if (all) {
+    all.checked = rows.length > 0 && ticked === rows.length;
+    all.indeterminate = ticked > 0 && ticked < rows.length;
+  }
+  const action = bar.querySelector("[data-bulk-action]")?.value;
+  for (const block of bar.querySelectorAll("[data-bulk-for]")) {
+    const shown = block.dataset.bulkFor.split(" ").includes(action);
+    block.hidden = !shown;
+    for (const input of block.querySelectorAll("input, select")) input.disabled = !shown;
+  }
+  const field = bar.querySelector("[data-bulk-field]")?.value;
+  for (const block of bar.querySelectorAll("[data-bulk-value]")) {
+    const shown = action === "set_field" && block.dataset.bulkValue === field;
+    block.hidden = !shown;
+    for (const input of block.querySelectorAll("input, select")) input.disabled = !shown;
+  }
+}
+
+function bulkCancel() {
+  const panel = document.getElementById("bulk-confirm");
+  if (!panel || !panel.firstElementChild) return false;
+  panel.replaceChildren();
+  document.querySelector("[data-bulk-review]")?.focus();
+  return true;
+}
+
+document.addEventListener("change", (event) => {
+  if (event.target.matches("[data-bulk-all]")) {
+    for (const row of bulkRows()) row.checked = event.target.checked;
+  }
+  if (event.target.closest("[data-bulk-bar]") || event.target.matches('input[name="ids"], [data-bulk-all]')) {
+    bulkRefresh();
+    // what was reviewed is no longer what would be done
+    if (event.target.closest("[data-bulk-bar]") || event.target.name === "ids") bulkCancel();
+  }
+});
+
+document.addEventListener("click", (event) => {
+  if (event.target.closest("[data-bulk-cancel]")) bulkCancel();
+});
+
+document.addEventListener("keydown", (event) => {
+  if (event.key === "Escape" && event.target.closest?.("#bulk-confirm, [data-bulk-bar]") && bulkCancel()) {
+    event.preventDefault();
+  }
+});
+
+bulkRefresh();
