@@ -595,6 +595,10 @@ UI_FIELDS = {
     "person-create ?company= (type-ahead)": Field(
         fixed("/people/new/?company={id}"), "company", COMPANIES, nothing, get=True, typeahead=True
     ),
+    # a person's page's "New deal": the deal is made with them on it
+    "deal-create ?person=": Field(
+        fixed("/deals/new/?person={id}"), "person", PEOPLE, nothing, get=True
+    ),
     "deal-create ?company=": Field(
         fixed("/deals/new/?company={id}"), "company", COMPANIES, nothing, get=True
     ),

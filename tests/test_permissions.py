@@ -269,6 +269,9 @@ UI_RULES: dict[str, Rule] = {
         post=statuses(200, readonly=403),
         post_data=lambda o: {"new_company": "走查公司 Walk company"},
     ),
+    # Undo names what it undoes by a token kept in the session of whoever made the change:
+    # nobody else's session has it (the undo itself: tests/web/test_record_pages.py)
+    "undo": Rule(get=None, post=statuses(404), post_data=lambda o: {"token": "walk-token"}),
     "recycle-bin": Rule(
         get=ANYONE,
         shows=(
@@ -295,7 +298,8 @@ UI_RULES: dict[str, Rule] = {
     "person-merge-undo": Rule(get=None, post=CHANGE_OWN, target="person_merge"),
     "company-merge-undo": Rule(get=None, post=CHANGE_OWN, target="company_merge"),
     "person-create": Rule(get=CREATE),
-    "person-detail": Rule(get=READ),
+    # the person's page: the note in its history, the open task in its Focus
+    "person-detail": Rule(get=READ, shows=("note", "activity")),
     "person-edit": Rule(get=WRITE),
     "person-delete": Rule(get=WRITE, post=CHANGE_OWN),
     "person-restore": Rule(get=None, post=CHANGE_OWN),
@@ -309,7 +313,8 @@ UI_RULES: dict[str, Rule] = {
     # activities: seen by whoever sees their record; changed by their owner and the record's
     # editors; logged by anyone who may read the record (as notes always were)
     "activity-quick-add": Rule(get=ANYONE, query="q=simaxiangru", shows=("person",)),
-    "activity-timeline": Rule(get=READ, target="person", shows=("note", "activity")),
+    # the history alone (filter chips, "Show older"): an open task is in Focus, not here
+    "activity-timeline": Rule(get=READ, target="person", shows=("note",)),
     "activity-log": Rule(
         get=READ,
         post={**CHANGE_OWN, "readonly": 302},
@@ -327,6 +332,12 @@ UI_RULES: dict[str, Rule] = {
         },  # fmt: skip
     ),
     "activity-done": Rule(get=None, post=CHANGE_OWN),
+    # the next step after a call or meeting: a task on its record, by anyone who may log there
+    "activity-follow-up": Rule(
+        get=None,
+        post={**CHANGE_OWN, "readonly": 302},
+        post_data=lambda o: {"follow_up-when": "tomorrow", "follow_up-subject": "走查跟进 walk"},
+    ),
     "activity-delete": Rule(get=None, post=CHANGE_OWN),
     "activity-restore": Rule(get=None, post=CHANGE_OWN),
     # only the owner hides or shares their own activity

@@ -149,17 +149,19 @@ def update_activity(
 
 
 def complete_task(
-    actor: User, task: Activity, done: bool = True
+    actor: User, task: Activity, done: bool = True, expected_version: int | None = None
 ) -> tuple[Activity, Activity | None]:
     """Mark a task done (or not done again). A repeating task that is done makes its next
     occurrence, once (reopened and done again, it makes none); returns (task, next task or
-    None)."""
+    None). `expected_version`: raise VersionConflict if the task changed since."""
     require_activity(actor, task, "edit")
     if task.kind != Kind.TASK:
         raise ValidationError({"kind": [_("Only tasks are done or not done.")]})
     following = None
     with transaction.atomic():
         current = _locked(task)
+        if expected_version is not None and current.version != int(expected_version):
+            raise VersionConflict(current, {"done_at": None})
         if (current.done_at is not None) == done:
             return current, None
         current.done_at = timezone.now() if done else None
@@ -218,6 +220,34 @@ def complete_task(
     return current, following
 
 
+def undo_done(actor: User, task: Activity, expected_version: int) -> Activity:
+    """Undo "done" (the confirmation's Undo): the task is open again, as long as nobody changed
+    it since (else VersionConflict). The next occurrence a repeating task made goes to the
+    recycle bin if it is still as it was made, and the link to it goes, so that done again
+    the task makes it anew; one somebody changed stays."""
+    with transaction.atomic():
+        current, _following = complete_task(actor, task, False, expected_version)
+        following = current.next_occurrence
+        if (
+            following is not None
+            and following.version == 1  # as "done" made it
+            and following.deleted_at is None
+            and _may(actor, following, "edit")
+        ):
+            delete_activity(actor, following)
+            current.next_occurrence = None
+            current.save(update_fields=["next_occurrence"])
+    return current
+
+
+def _may(actor: User, activity: Activity, action: str) -> bool:
+    try:
+        require_activity(actor, activity, action)
+    except (PermissionDenied, Http404):
+        return False
+    return True
+
+
 def reschedule_task(actor: User, task: Activity, due_at: datetime.datetime) -> Activity:
     if task.kind != Kind.TASK:
         raise ValidationError({"kind": [_("Only tasks are rescheduled.")]})
@@ -246,8 +276,12 @@ def may_restore(actor: User, activity: Activity, record_module: str) -> bool:
     return activity.owner_id == actor.pk or visibility.can(actor, record_module, "edit")
 
 
-def restore_activity(actor: User, activity: Activity) -> Activity:
-    if activity.deleted_at is None:
+def restore_activity(
+    actor: User, activity: Activity, expected_version: int | None = None
+) -> Activity:
+    """Bring an activity back from the bin. `expected_version` (an undo): the version it was
+    binned at; VersionConflict if it changed since (restored, or restored and binned again)."""
+    if activity.deleted_at is None and expected_version is None:
         return activity
     record = activity.record
     if record is None:
@@ -262,6 +296,10 @@ def restore_activity(actor: User, activity: Activity) -> Activity:
         )
         if current is None:
             raise Http404
+        if expected_version is not None and (
+            current.version != int(expected_version) or current.deleted_at is None
+        ):
+            raise VersionConflict(current, {"deleted_at": None})
         if current.deleted_at is None:
             return current
         current.deleted_at = None

@@ -136,9 +136,12 @@ def page(
     user=None,
     kinds: list[str] | None = None,
     company_rollup: bool = True,
+    history_only: datetime.datetime | None = None,
 ):
     """One page of `record`'s timeline, newest first, as `user` (who may see the record) sees
-    it: private activities of others are left out. `kinds` narrows it (see KINDS)."""
+    it: private activities of others are left out. `kinds` narrows it (see KINDS).
+    `history_only` (a record page, "now"): what is coming up at that time is left out, as the
+    page shows it above the history (`focus`)."""
     key = decode(cursor)
     content_type = ContentType.objects.get_for_model(record.__class__)
     kinds = [k for k in (kinds or []) if k in KINDS] or list(KINDS)
@@ -146,6 +149,8 @@ def page(
     activity_kinds = [k for k in kinds if k != "changes"]
     if activity_kinds:
         activities = _activities(record, user, company_rollup)
+        if history_only is not None:
+            activities = activities.exclude(_upcoming(history_only))
         if len(activity_kinds) < len(Activity.Kind.values):
             activities = activities.filter(kind__in=activity_kinds)
         activities = _older_than(activities, "at", ACTIVITY, key).order_by("-at", "-id")
@@ -174,3 +179,68 @@ def page(
     items.sort(key=lambda item: item.key, reverse=True)
     next_cursor = encode(items[size - 1].key) if len(items) > size else None
     return TimelinePage(items[:size], next_cursor)
+
+
+# --- Focus: what is coming up, shown apart from the history ------------------------------------
+
+FOCUS_SIZE = 20
+#: activity kinds that are planned for a time: in Focus until that time has come
+PLANNED = (Activity.Kind.MEETING, Activity.Kind.CALL)
+
+
+def _upcoming(now: datetime.datetime) -> Q:
+    """Open tasks, and meetings and calls still to come."""
+    return Q(kind=Activity.Kind.TASK, done_at__isnull=True) | Q(kind__in=PLANNED, at__gt=now)
+
+
+@dataclass
+class FocusItem:
+    kind: str  # "activity" or "next_step" (a deal's or lead's next step, a reminder)
+    when: datetime.datetime | datetime.date | None
+    obj: object = None
+    text: str = ""
+    overdue: bool = False
+
+
+@dataclass
+class Focus:
+    items: list
+    more: bool  # more than FOCUS_SIZE activities are coming up
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+
+def focus(record, *, user, now: datetime.datetime, size: int = FOCUS_SIZE) -> Focus:
+    """What is coming up on `record` as `user` sees it: its open tasks (by due time, those
+    without one last), its meetings and calls still to come (soonest first), and its next
+    step if it has one (deals and leads). A company's include its people's, deals' and
+    leads'. Two small indexed queries."""
+    from django.db.models import F
+
+    from kehu.activities.models import Activity as A
+
+    base = _activities(record, user, company_rollup=True)
+    tasks = list(
+        base.filter(kind=A.Kind.TASK, done_at__isnull=True).order_by(
+            F("due_at").asc(nulls_last=True), "id"
+        )[: size + 1]
+    )
+    planned = list(base.filter(kind__in=PLANNED, at__gt=now).order_by("at", "id")[: size + 1])
+    own = ContentType.objects.get_for_model(record.__class__).pk
+    for activity in (*tasks, *planned):
+        if activity.object_id == record.pk and activity.content_type_id == own:
+            activity.record = record
+    items = [
+        FocusItem("activity", a.due_at, a, overdue=bool(a.due_at and a.due_at < now)) for a in tasks
+    ] + [FocusItem("activity", a.at, a) for a in planned]
+    more = len(items) > size
+    far = datetime.datetime.max.replace(tzinfo=datetime.UTC)
+    items.sort(key=lambda item: item.when or far)
+    items = items[:size]
+    step = getattr(record, "next_step", "")
+    if step or getattr(record, "next_step_due", None):
+        due = getattr(record, "next_step_due", None)
+        overdue = bool(getattr(record, "next_step_overdue", False))
+        items.insert(0, FocusItem("next_step", due, text=step, overdue=overdue))
+    return Focus(items, more)

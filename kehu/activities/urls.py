@@ -14,6 +14,7 @@ urlpatterns = [
     path("activities/add/", activity_views.quick_add, name="activity-quick-add"),
     path("activities/<int:pk>/", activity_views.activity_detail, name="activity-detail"),
     path("activities/<int:pk>/done/", activity_views.activity_done, name="activity-done"),
+    path("activities/<int:pk>/follow-up/", activity_views.follow_up, name="activity-follow-up"),
     path("activities/<int:pk>/delete/", activity_views.activity_delete, name="activity-delete"),
     path("activities/<int:pk>/restore/", activity_views.activity_restore, name="activity-restore"),
     path("activities/<int:pk>/privacy/", activity_views.activity_privacy, name="activity-privacy"),

@@ -5,6 +5,7 @@ activity's own page, and the quick-add page the "n" shortcut opens from anywhere
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,7 +14,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kehu.activities import services, timeline
+from kehu.activities import follow_ups, services, timeline
+from kehu.activities.follow_ups import FollowUpForm
 from kehu.activities.forms import ActivityForm, initial_for
 from kehu.activities.invitations.replies import annotate_answers
 from kehu.activities.models import Activity
@@ -21,6 +23,7 @@ from kehu.activities.visibility import require_activity
 from kehu.core import search, visibility
 from kehu.core.access import get_visible_or_404
 from kehu.core.records import VersionConflict
+from kehu.web import undo
 
 Kind = Activity.Kind
 QUICK_KINDS = [Kind.NOTE, Kind.TASK, Kind.CALL, Kind.MEETING]
@@ -58,12 +61,24 @@ def _kinds(request) -> list[str]:
     return [k for k in request.GET.getlist("kind") if k in timeline.KINDS]
 
 
-def panel_context(request, record, forms: dict | None = None, active: str = "note") -> dict:
-    """What the activity panel of a record page needs: the quick-add forms and the timeline."""
+def panel_context(
+    request,
+    record,
+    forms: dict | None = None,
+    active: str = "note",
+    *,
+    follow_up_for: Activity | None = None,
+    follow_up_form: FollowUpForm | None = None,
+) -> dict:
+    """What the activity panel of a record page needs: the quick-add forms, what is coming up
+    (Focus), the history, and after a call or meeting the offer of a follow-up task."""
     user = request.user
     target = target_of(record)
     kinds = _kinds(request)
     forms = forms or {}
+    now = timezone.now()
+    if follow_up_for is not None and follow_up_form is None:
+        follow_up_form = FollowUpForm(user=user, record=record)
     return {
         "record": record,
         "target": target,
@@ -73,19 +88,34 @@ def panel_context(request, record, forms: dict | None = None, active: str = "not
         "kind": active,
         "kind_label": Activity.Kind(active).label,
         "form": forms.get(active) or ActivityForm(kind=active, user=user, record=record),
+        "follow_up": forms.get("follow_up") or _follow_up_form(active, user, record),
         "active_kind": active,
+        "focus": timeline.focus(record, user=user, now=now),
         "timeline": timeline.page(
             record,
             request.GET.get("before"),
             _custom_labels(record),
             user=user,
             kinds=kinds,
+            history_only=now,
         ),
+        "follow_up_for": follow_up_for,
+        "follow_up_box": follow_up_form,
         "timeline_kinds": [(k, _kind_label(k)) for k in timeline.KINDS],
         "chosen_kinds": kinds,
         "timeline_url": reverse("activity-timeline", args=[target, record.pk]),
-        "now": timezone.now(),
+        "now": now,
     }
+
+
+#: the kinds whose log form asks for the next step (a follow-up task)
+FOLLOWED_UP = (Kind.CALL, Kind.MEETING)
+
+
+def _follow_up_form(kind: str, user, record, data=None) -> FollowUpForm | None:
+    if kind not in FOLLOWED_UP:
+        return None
+    return FollowUpForm(data, user=user, record=record)
 
 
 def _kind_label(kind: str) -> str:
@@ -115,26 +145,70 @@ def log(request, target, pk, kind):
         raise Http404
     if request.method != "POST":
         form = ActivityForm(kind=kind, user=user, record=record)
+        context = {
+            **_form_page(record, form, kind),
+            "follow_up": _follow_up_form(kind, user, record),
+        }
         if request.htmx:
-            context = {**_form_page(record, form, kind), "record": record}
             return render(request, "activities/_quick_form.html", context)
-        return render(request, "activities/form.html", _form_page(record, form, kind))
+        return render(request, "activities/form.html", context)
     form = ActivityForm(request.POST, kind=kind, user=user, record=record)
-    saved = None
-    if form.is_valid():
+    follow_up = _follow_up_form(kind, user, record, request.POST)
+    saved = task = None
+    if form.is_valid() and (follow_up is None or follow_up.is_valid()):
         try:
-            saved = services.log_activity(user, record, kind, form.service_data())
+            with transaction.atomic():  # the call and its follow-up, or neither
+                saved = services.log_activity(user, record, kind, form.service_data())
+                if follow_up is not None and follow_up.wanted:
+                    task = follow_up.create(user, record)
+        except ValidationError as error:
+            saved = None
+            _add_errors(form, error)
+    if saved:
+        said = _("“%(name)s” is logged.") % {"name": saved}
+        messages.success(request, said + (" " + follow_ups.said(task) if task else ""))
+    if request.htmx:
+        forms = {} if saved else {kind: form, "follow_up": follow_up}
+        # a call or meeting saved without a next step: the panel offers one
+        offer = saved if saved and kind in FOLLOWED_UP and task is None else None
+        context = panel_context(request, record, forms, kind, follow_up_for=offer)
+        return render(request, "activities/_panel.html", context)
+    if saved:
+        return redirect(_back(request, saved))
+    context = {**_form_page(record, form, kind), "follow_up": follow_up}
+    return render(request, "activities/form.html", context)
+
+
+@login_required
+@require_POST
+def follow_up(request, pk):
+    """The next step after a call or meeting in one click: a task on the same record, due
+    on the preset's day (or the day chosen), made through the activities service."""
+    user = request.user
+    activity = _activity_with_record(user, pk)
+    if activity.deleted_at:
+        raise Http404
+    record = activity.record
+    form = FollowUpForm(request.POST, user=user, record=record)
+    task = None
+    if form.is_valid() and form.wanted:
+        try:
+            task = form.create(user, record)
         except ValidationError as error:
             _add_errors(form, error)
+    elif form.is_valid():
+        form.add_error("when", _("Choose when the follow-up is due."))
+    if task is not None:
+        messages.success(request, follow_ups.said(task))
     if request.htmx:
-        forms = {} if saved else {kind: form}
-        return render(
-            request, "activities/_panel.html", panel_context(request, record, forms, kind)
+        again = None if task else activity
+        context = panel_context(
+            request, record, follow_up_for=again, follow_up_form=None if task else form
         )
-    if saved:
-        messages.success(request, _("“%(name)s” is logged.") % {"name": saved})
-        return redirect(_back(request, saved))
-    return render(request, "activities/form.html", _form_page(record, form, kind))
+        return render(request, "activities/_panel.html", context)
+    if task is None:
+        messages.error(request, " ".join(str(m) for ms in form.errors.values() for m in ms))
+    return redirect(_back(request, activity))
 
 
 def _add_errors(form, error: ValidationError) -> None:
@@ -249,15 +323,14 @@ def activity_done(request, pk):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect(_back(request, activity))
+    if done and _task.done_at is not None:  # done now: confirmed, with Undo
+        said = _("“%(name)s” is done.") % {"name": _task}
+        if following is not None and following.due_at:
+            due = timezone.localtime(following.due_at).strftime("%Y-%m-%d %H:%M")
+            said += " " + _("The next one is due %(when)s.") % {"when": due}
+        undo.offer(request, said, "done", _task)
     if request.htmx and request.POST.get("panel"):
         return render(request, "activities/_panel.html", panel_context(request, activity.record))
-    if following:
-        when = following.due_at
-        messages.success(
-            request,
-            _("Done. The next one is due %(when)s.")
-            % {"when": timezone.localtime(when).strftime("%Y-%m-%d %H:%M") if when else ""},
-        )
     return redirect(_back(request, activity))
 
 
@@ -266,10 +339,11 @@ def activity_done(request, pk):
 def activity_delete(request, pk):
     activity = _activity_with_record(request.user, pk)
     record = activity.record
-    services.delete_activity(request.user, activity)
+    binned = services.delete_activity(request.user, activity)
+    said = _("“%(name)s” is moved to the recycle bin.") % {"name": activity}
+    undo.offer(request, said, "delete", binned)  # Undo restores it
     if request.htmx:
         return render(request, "activities/_panel.html", panel_context(request, record))
-    messages.success(request, _("“%(name)s” is moved to the recycle bin.") % {"name": activity})
     return redirect(record.get_absolute_url())
 
 

@@ -196,9 +196,12 @@ def restore(
     instance: R,
     facts: dict[str, Any] | None = None,
     fields: tuple[str, ...] | list[str] = (),
+    expected_version: int | None = None,
 ) -> R:
     """Bring a record back from the bin. `fields`: others the service changed on `instance` to
-    restore it (saved with it); `facts` tell how, in the audit entry."""
+    restore it (saved with it); `facts` tell how, in the audit entry. `expected_version` (an
+    undo): the version it was binned at; raise VersionConflict if it changed since (restored,
+    or restored and binned again)."""
     if not visibility.can(actor, spec.model.module, "delete"):
         visibility.require(actor, spec.model.module, "delete")
     if not visibility.in_scope(actor, instance):
@@ -206,6 +209,16 @@ def restore(
 
         raise Http404
     with transaction.atomic():
+        if expected_version is not None:
+            stored = (
+                spec.model.all_objects.select_for_update()
+                .filter(pk=instance.pk)
+                .values_list("version", "deleted_at")
+                .first()
+            )
+            if stored is None or stored[0] != int(expected_version) or stored[1] is None:
+                current = spec.model.all_objects.filter(pk=instance.pk).first()
+                raise VersionConflict(current, {"deleted_at": None})
         instance.deleted_at = None
         instance.deleted_by = None
         instance.version += 1

@@ -259,14 +259,17 @@ def delete_person(actor: User, person: Person) -> Person:
     return records.soft_delete(PERSON, actor, person)
 
 
-def restore_person(actor: User, person: Person) -> Person:
-    """Bring a person back; one whose company is in the recycle bin comes back without it."""
+def restore_person(actor: User, person: Person, expected_version: int | None = None) -> Person:
+    """Bring a person back; one whose company is in the recycle bin comes back without it.
+    `expected_version`: an undo's (see `records.restore`)."""
     if person.company_id and person.company and person.company.deleted_at:
         facts = {"company": [person.company.name, None]}
         person.company = None
         person.search_text = person_document(person)
-        return records.restore(PERSON, actor, person, facts, ["company", "search_text"])
-    return records.restore(PERSON, actor, person)
+        return records.restore(
+            PERSON, actor, person, facts, ["company", "search_text"], expected_version
+        )
+    return records.restore(PERSON, actor, person, expected_version=expected_version)
 
 
 def create_company(
@@ -331,9 +334,9 @@ def delete_company(actor: User, company: Company) -> Company:
         return records.soft_delete(COMPANY, actor, company, {"_unlinked_people": unlinked})
 
 
-def restore_company(actor: User, company: Company) -> Company:
+def restore_company(actor: User, company: Company, expected_version: int | None = None) -> Company:
     with transaction.atomic():
-        company = records.restore(COMPANY, actor, company)
+        company = records.restore(COMPANY, actor, company, expected_version=expected_version)
         last_delete = audit.history(company).filter(action="delete").first()
         unlinked = (last_delete.changes.get("_unlinked_people", []) if last_delete else []) or []
         people = list(

@@ -289,12 +289,17 @@ def record_detail(request, entity, pk):
         context["people_count"], context["people_more"] = capped_count(people)
         for section in COMPANY_SECTIONS:  # what other apps show on a company (sales: deals)
             context.update(section(user, record))
+    elif not record.deleted_at:
+        for section in PERSON_SECTIONS:  # sales: the person's deals, quotes and orders
+            context.update(section(user, record))
     return render(request, "customers/detail.html", context)
 
 
 #: functions (user, company) → template context that other apps add to a company's page;
 #: `sales` adds the company's deals (the customers app never imports the apps built on it)
 COMPANY_SECTIONS: list = []
+#: the same for a person's page (sales: their deals, quotes and orders)
+PERSON_SECTIONS: list = []
 
 
 @login_required

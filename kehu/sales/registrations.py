@@ -1,5 +1,6 @@
 """What sales adds to the customers app, which does not import sales (decision 0018): leads as
-an import target and a record type with custom fields, and the deals on a company's page."""
+an import target and a record type with custom fields, the deals on a company's page, and a
+person's deals, quotes and orders on theirs."""
 
 from kehu.core import visibility
 
@@ -13,6 +14,30 @@ def company_deals(user, company) -> dict:
     deals = Deal.objects.visible_to(user).filter(company=company)
     return {
         "deals": list(deals.select_related("stage", "owner").order_by("-updated_at", "-id")[:10]),
+        "can_create_deal": visibility.can(user, "sales", "create"),
+    }
+
+
+#: how many of a person's deals, quotes and orders their page lists (newest first)
+PERSON_SALES_SHOWN = 5
+
+
+def person_sales(user, person) -> dict:
+    """The person page's sales side: the deals they are on, and the quotes and orders made out
+    to them, each as the user may see them (`visible_to`), newest first, a few of each."""
+    if not visibility.can(user, "sales", "read"):
+        return {}
+    from kehu.sales.deals.models import Deal
+    from kehu.sales.quotes.models import Order, Quote
+
+    size = PERSON_SALES_SHOWN
+    deals = Deal.objects.visible_to(user).filter(contacts__person=person)
+    quotes = Quote.objects.visible_to(user).filter(person=person, is_latest=True)
+    orders = Order.objects.visible_to(user).filter(person=person)
+    return {
+        "person_deals": list(deals.select_related("stage").order_by("-updated_at", "-id")[:size]),
+        "person_quotes": list(quotes.order_by("-updated_at", "-id")[:size]),
+        "person_orders": list(orders.order_by("-ordered_at", "-id")[:size]),
         "can_create_deal": visibility.can(user, "sales", "create"),
     }
 
@@ -47,3 +72,5 @@ def register() -> None:
     field_services.register_entity(CustomField.Entity.LEAD, Lead, "cf_l_")
     if company_deals not in customer_views.COMPANY_SECTIONS:
         customer_views.COMPANY_SECTIONS.append(company_deals)
+    if person_sales not in customer_views.PERSON_SECTIONS:
+        customer_views.PERSON_SECTIONS.append(person_sales)

@@ -19,6 +19,7 @@ from kehu.core import audit, visibility
 from kehu.core.access import get_visible_or_404
 from kehu.core.pagination import BadCursor, capped_count, paginate
 from kehu.core.records import VersionConflict
+from kehu.web import undo
 from kehu.web.conflicts import conflict_rows, show_service_errors, stale_settings_form
 
 PAGE_SIZE = 50
@@ -196,7 +197,8 @@ def delete_page(
         }
         return render(request, "web/confirm_delete.html", context)
     delete(request.user, record)
-    messages.success(request, _("“%(name)s” is moved to the recycle bin.") % {"name": record})
+    said = _("“%(name)s” is moved to the recycle bin.") % {"name": record}
+    undo.offer(request, said, "delete", record)  # Undo brings it back from the bin
     return redirect(list_url)
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kehu.web import installable, palette, recycle_bin, views
+from kehu.web import installable, palette, recycle_bin, undo, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -8,6 +8,7 @@ urlpatterns = [
     path("palette/", palette.palette, name="palette"),
     path("healthz", views.healthz, name="healthz"),
     path("recycle-bin/", recycle_bin.recycle_bin, name="recycle-bin"),
+    path("undo/", undo.undo, name="undo"),
     # on a phone's home screen (kehu/web/installable.py)
     path("manifest.webmanifest", installable.manifest, name="manifest"),
     path("sw.js", installable.service_worker, name="service-worker"),

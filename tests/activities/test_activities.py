@@ -270,7 +270,10 @@ def test_record_pages_show_the_panel_in_a_fixed_number_of_queries(
         services.log_activity(rep, person, "task", {"subject": f"任务 {i}", "due_at": at(3)})
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(url)
-    assert "任务 24" in response.content.decode()
+    page = response.content.decode()
+    # open tasks are in Focus, soonest due first (then oldest), at most 20 of them
+    assert "任务 18" in page and "任务 19" not in page
+    assert "More is coming up than is shown here" in page
 
 
 def test_done_and_delete_from_the_timeline(client, rep):

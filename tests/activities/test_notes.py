@@ -110,7 +110,9 @@ def test_note_form_with_htmx_returns_the_timeline(client, rep):
     body = response.content.decode()
     assert 'id="timeline"' in body and "<html" not in body
     assert "<strong>met them</strong>" in body  # Markdown, sanitised
-    assert "<script>alert(1)" not in body and "javascript:" not in body
+    panel, confirmation = body.split('id="messages"')  # the confirmation quotes it, escaped
+    assert "<script>alert(1)" not in panel and "javascript:" not in panel
+    assert "<script" not in confirmation and "&lt;script&gt;" in confirmation
     assert Activity.objects.get().record == company
 
 
@@ -144,7 +146,9 @@ def test_note_delete_view(client, rep, outsider):
     assert client.post(reverse("activity-delete", args=[note.pk])).status_code == 404
     client.force_login(rep)
     response = client.post(reverse("activity-delete", args=[note.pk]), HTTP_HX_REQUEST="true")
-    assert response.status_code == 200 and "secret" not in response.content.decode()
+    panel, confirmation = response.content.decode().split('id="messages"')
+    assert response.status_code == 200 and "secret" not in panel
+    assert "“secret” is moved to the recycle bin." in confirmation and "Undo" in confirmation
     assert Activity.all_objects.get().deleted_at is not None
     assert client.get(reverse("activity-delete", args=[note.pk])).status_code == 405
 

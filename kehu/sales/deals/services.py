@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kehu.accounts.models import User
-from kehu.core import records, search
+from kehu.core import records, search, visibility
 from kehu.core.sort_keys import name_sort_key
 from kehu.customers.services import resolve_company, resolve_owner
 from kehu.sales.deals import contacts
@@ -248,8 +248,8 @@ def delete_deal(actor: User, deal: Deal) -> Deal:
     return records.soft_delete(DEAL, actor, deal)
 
 
-def restore_deal(actor: User, deal: Deal) -> Deal:
-    return records.restore(DEAL, actor, deal)
+def restore_deal(actor: User, deal: Deal, expected_version: int | None = None) -> Deal:
+    return records.restore(DEAL, actor, deal, expected_version=expected_version)
 
 
 def set_contact(actor: User, deal: Deal, person: Any, role: str = "") -> DealContact:
@@ -266,3 +266,14 @@ def remove_contact(actor: User, deal: Deal, person_id: Any) -> None:
     with transaction.atomic():
         change = contacts.take_off(actor, deal, person_id)
         records.record_change(DEAL, actor, deal, {"contacts": change})
+
+
+def create_deal_for_person(actor: User, data: dict[str, Any], person: Any) -> Deal:
+    """A new deal with `person` (whom the actor sees) on it: the person page's "New deal".
+    If the assignment rules give the deal to someone outside the actor's reach, the deal is
+    made without them (the new owner adds its people)."""
+    with transaction.atomic():
+        deal = create_deal(actor, data)
+        if visibility.can(actor, "sales", "edit") and visibility.in_scope(actor, deal):
+            set_contact(actor, deal, person)
+    return deal

@@ -1,6 +1,9 @@
 # mypy: disable-error-code="arg-type"
 """Deal screens: the board per pipeline, the list, a deal's page and form; pipeline settings."""
 
+from collections.abc import Callable
+from functools import partial
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -23,6 +26,7 @@ from kehu.sales import follow_up
 from kehu.sales.deals import board_cards, queries, services
 from kehu.sales.deals.forms import DealForm, ExchangeRateForm, PipelineForm, StageFormSet
 from kehu.sales.models import Deal, ExchangeRate, Pipeline, Quote, Stage, StageChange
+from kehu.web import undo
 from kehu.web.pages import (
     create_page,
     delete_page,
@@ -191,13 +195,24 @@ def deal_create(request):
     if "pipeline" in initial and "stage" not in initial:
         first = Stage.objects.filter(pipeline_id=initial["pipeline"], kind="open").first()
         initial["stage"] = str(first.pk) if first else ""
+    create: Callable = services.create_deal
+    title = _("New deal")
+    # from a person's page (?person=): the deal is made with them on it
+    if request.GET.get("person") is not None:
+        person = get_visible_or_404(Person, user, queries.id_or_none(request.GET["person"]))
+        company = person.company if person.company_id else None
+        if "company" not in initial and company is not None and not company.deleted_at:
+            initial["company"] = str(company.pk)
+        initial.setdefault("name", _("Deal with %(name)s") % {"name": person})
+        title = _("New deal with %(name)s") % {"name": person}
+        create = partial(services.create_deal_for_person, person=person)
     return create_page(
         request,
         DealForm(request.POST or None, user=user, initial=initial),
-        create=services.create_deal,
+        create=create,
         template="web/record_form.html",
         list_url="deal-list",
-        context={"nav": "deals", "new_title": _("New deal")},
+        context={"nav": "deals", "new_title": title},
     )
 
 
@@ -233,6 +248,7 @@ def deal_move(request, pk):
         return JsonResponse({"error": _("You may not change this deal.")}, status=403)
     version = request.POST.get("version")
     reason = request.POST.get("reason")
+    before_stage, before_reason = deal.stage_id, deal.close_reason
     try:
         if request.POST.get("reopen") and deal.is_closed:
             saved = services.reopen_deal(
@@ -256,14 +272,26 @@ def deal_move(request, pk):
             exc, "error_dict", {}
         )
         return JsonResponse({"error": message, "needs_reason": needs_reason}, status=400)
+    said = _("“%(name)s” is now in %(stage)s.") % {"name": saved, "stage": saved.stage}
+    moved = saved.stage_id != before_stage  # else dropped where it was: nothing to undo
     if not request.headers.get("X-Requested-With") and not request.htmx:
-        messages.success(
-            request,
-            _("“%(name)s” is now in %(stage)s.") % {"name": saved, "stage": saved.stage},
-        )
+        if moved:
+            undo.offer(request, said, "stage", saved, stage=before_stage, reason=before_reason)
+        else:
+            messages.success(request, said)
         return redirect(saved.get_absolute_url())
+    token = ""  # the board shows the confirmation and its Undo itself
+    if moved:
+        token = undo.remember(request, "stage", saved, stage=before_stage, reason=before_reason)
     return JsonResponse(
-        {"ok": True, "version": saved.version, "stage": saved.stage_id, "closed": saved.is_closed}
+        {
+            "ok": True,
+            "version": saved.version,
+            "stage": saved.stage_id,
+            "closed": saved.is_closed,
+            "message": said,
+            "undo": token,
+        }
     )
 
 

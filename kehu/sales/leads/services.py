@@ -152,8 +152,8 @@ def delete_lead(actor: User, lead: Lead) -> Lead:
     return records.soft_delete(LEAD, actor, lead)
 
 
-def restore_lead(actor: User, lead: Lead) -> Lead:
-    return records.restore(LEAD, actor, lead)
+def restore_lead(actor: User, lead: Lead, expected_version: int | None = None) -> Lead:
+    return records.restore(LEAD, actor, lead, expected_version=expected_version)
 
 
 def matching_person(actor: User, lead: Lead) -> Person | None:

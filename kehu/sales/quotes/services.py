@@ -150,8 +150,8 @@ def delete_quote(actor: User, quote: Quote) -> Quote:
     return records.soft_delete(QUOTE, actor, quote)
 
 
-def restore_quote(actor: User, quote: Quote) -> Quote:
-    return records.restore(QUOTE, actor, quote)
+def restore_quote(actor: User, quote: Quote, expected_version: int | None = None) -> Quote:
+    return records.restore(QUOTE, actor, quote, expected_version=expected_version)
 
 
 # --- what happens to a quote after the draft ----------------------------------------------

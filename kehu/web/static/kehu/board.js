@@ -14,6 +14,43 @@
     message.hidden = !text;
   }
 
+  // A move that worked is confirmed in the page's messages region (aria-live), with an Undo
+  // button: a plain form, so it works from the keyboard (Tab, or the "u" shortcut) and the
+  // server checks the deal did not change since (docs/record-pages.md).
+  function confirmMove(answer) {
+    const region = document.getElementById("messages");
+    if (!region || !answer.message) return;
+    const flash = document.createElement("div");
+    flash.className = "flash success";
+    flash.append(answer.message);
+    if (answer.undo) {
+      const form = document.createElement("form");
+      form.method = "post";
+      form.action = board.dataset.undoUrl;
+      form.className = "inline undo-form";
+      form.dataset.undo = "";
+      for (const [name, value] of [
+        ["csrfmiddlewaretoken", csrf],
+        ["token", answer.undo],
+        ["next", window.location.pathname + window.location.search],
+      ]) {
+        const input = document.createElement("input");
+        input.type = "hidden";
+        input.name = name;
+        input.value = value;
+        form.append(input);
+      }
+      const button = document.createElement("button");
+      button.type = "submit";
+      button.className = "small";
+      button.textContent = board.dataset.undoLabel;
+      button.setAttribute("aria-keyshortcuts", "u");
+      form.append(button);
+      flash.append(" ", form);
+    }
+    region.replaceChildren(flash);
+  }
+
   async function refresh() {
     const response = await fetch(window.location.href, { headers: { "X-Requested-With": "fetch" } });
     const page = new DOMParser().parseFromString(await response.text(), "text/html");
@@ -41,6 +78,7 @@
     const answer = await response.json().catch(() => ({}));
     card.classList.remove("moving");
     show(response.ok ? "" : answer.error || board.dataset.moveFailed);
+    if (response.ok) confirmMove(answer);
     await refresh(); // a refused move puts the card back where the server has it
   }
 

@@ -32,6 +32,16 @@ document.addEventListener("keydown", (event) => {
     else document.getElementById("quick-add-link")?.click();
     return;
   }
+  if (event.key === "u" && !typing && !event.ctrlKey && !event.metaKey && !event.altKey) {
+    // "u": the Undo of the newest confirmation on the page (docs/record-pages.md)
+    const forms = document.querySelectorAll("#messages form[data-undo]");
+    const last = forms[forms.length - 1];
+    if (last) {
+      event.preventDefault();
+      last.requestSubmit();
+    }
+    return;
+  }
   const inSearch = target.closest(".global-search");
   if (inSearch) {
     const popup = document.getElementById("search-popup");
