@@ -1,4 +1,5 @@
 import pytest
+from django.utils import translation
 from hypothesis import HealthCheck, settings
 
 from tests.factories import make_company, make_person, make_team, make_user  # noqa: F401
@@ -8,6 +9,15 @@ from tests.factories import make_company, make_person, make_team, make_user  # n
 # still runs the examples it asks for.
 settings.register_profile("kehu", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("kehu")
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a request in Chinese leaves Chinese active in
+    the thread (LocaleMiddleware does not undo it), which the next test would inherit."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
