@@ -39,7 +39,7 @@ class LoginForm(AuthenticationForm):
 
 class ProfileForm(forms.ModelForm):
     time_zone = forms.ChoiceField(
-        label=_("time zone"),
+        label=_("Time zone"),
         required=False,
         choices=[("", _("Company default"))] + [(z, z) for z in TIME_ZONES],
     )
