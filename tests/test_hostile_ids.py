@@ -43,6 +43,7 @@ from kehu.sales.deals import services as sales_services
 from kehu.sales.deals.forms import DealForm
 from kehu.sales.leads import services as leads
 from kehu.sales.leads.forms import LeadForm
+from kehu.sales.lost_reasons import services as lost_reasons
 from kehu.sales.models import Deal, DealContact, Lead, Quote, QuoteLine, SalesTarget
 from kehu.sales.quotes import services as quotes
 from kehu.sales.quotes.forms import QuoteForm
@@ -66,9 +67,10 @@ MARKERS = {
     "other_user": ["Hiddenuser7741", "hiddenuser7741@mark.example", "stranger7741"],
     "inactive_product": ["INACTIVEPROD7745", "旧产品 Retired7745"],
     "inactive_user": ["Goneuser7742", "goneuser7742@mark.example", "gone7742"],
+    "archived_lost_reason": ["ARCHIVEDREASON7746", "旧原因7746"],
 }
 USER_KINDS = ("other_user", "inactive_user")
-DIRECTORY_KINDS = (*USER_KINDS, "inactive_product")
+DIRECTORY_KINDS = (*USER_KINDS, "inactive_product", "archived_lost_reason")
 #: the row counts a refused request must leave alone
 COUNTED = (Person, Company, Deal, DealContact, Lead, Quote, QuoteLine, Activity, SalesTarget)
 
@@ -117,6 +119,11 @@ def build_world() -> World:
         None,
         {"sku": "INACTIVEPROD7745", "name": "旧产品 Retired7745", "price": "1", "active": False},
     )
+
+    archived_reason = lost_reasons.create_reason(
+        admin, {"name": "ARCHIVEDREASON7746", "name_zh": "旧原因7746"}
+    )
+    lost_reasons.update_reason(admin, archived_reason, {"archived": True})
 
     # the other team's records
     other_company = make_company(
@@ -213,6 +220,7 @@ def build_world() -> World:
         "binned_quote": binned_quote,
         "other_user": stranger,
         "inactive_user": gone,
+        "archived_lost_reason": archived_reason,
     }
     missing = {
         kind: type(obj)._base_manager.order_by("-pk").values_list("pk", flat=True)[0] + 1000
@@ -362,6 +370,13 @@ class Field:
     value: Callable[[int], object] | None = None  # the API value holding the id, if not the id
 
 
+def lost_stage():
+    """The default pipeline's lost stage (made by the migrations)."""
+    from tests.factories import stage
+
+    return stage("Lost")
+
+
 def own_url(pattern: str, kind: str):
     return lambda w: pattern.format(pk=w.own[kind].pk)
 
@@ -424,6 +439,21 @@ UI_FIELDS = {
         deal_form,
         edits="deal",
         typeahead=True,
+    ),
+    # an archived lost reason is no longer offered (a deal lost for it keeps it)
+    "deal-edit lost reason": Field(
+        own_url("/deals/{pk}/edit/", "deal"),
+        "lost_reason",
+        ("archived_lost_reason",),
+        deal_form,
+        edits="deal",
+    ),
+    "deal-move lost reason": Field(
+        own_url("/deals/{pk}/move/", "deal"),
+        "lost_reason",
+        ("archived_lost_reason",),
+        lambda w: {"stage": lost_stage().pk, "reason": "走查 walk"},
+        edits="deal",
     ),
     "deal-edit owner": Field(
         own_url("/deals/{pk}/edit/", "deal"), "owner", USERS, deal_form, edits="deal"
@@ -673,6 +703,26 @@ API_FIELDS = {
     ),
     "POST deals owner_id": Field(
         fixed("/api/v1/deals"), "owner_id", USERS, body(name="新商机 New")
+    ),
+    "PATCH deals lost_reason_id": Field(
+        own_url("/api/v1/deals/{pk}", "deal"),
+        "lost_reason_id",
+        ("archived_lost_reason",),
+        nothing,
+        edits="deal",
+    ),
+    "POST deal move lost_reason_id": Field(
+        own_url("/api/v1/deals/{pk}/move", "deal"),
+        "lost_reason_id",
+        ("archived_lost_reason",),
+        lambda w: {"stage_id": lost_stage().pk},
+        edits="deal",
+    ),
+    "POST deals lost_reason_id": Field(
+        fixed("/api/v1/deals"),
+        "lost_reason_id",
+        ("archived_lost_reason",),
+        lambda w: {"name": "新商机 New", "stage_id": lost_stage().pk},
     ),
     "POST deal contacts person_id": Field(
         own_url("/api/v1/deals/{pk}/contacts", "deal"),

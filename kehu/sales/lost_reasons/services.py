@@ -41,13 +41,8 @@ def resolve_reason(value: Any, current_id: int | None = None) -> LostReason | No
     if reason is None:
         raise ValidationError({"lost_reason": [_("Choose a lost reason from the list.")]})
     if reason.archived and reason.pk != current_id:
-        raise ValidationError(
-            {
-                "lost_reason": [
-                    _("“%(name)s” is archived: choose another reason.") % {"name": reason}
-                ]
-            }
-        )
+        # not named: a refusal says no more than one for an id no reason has
+        raise ValidationError({"lost_reason": [_("This reason is archived: choose another one.")]})
     return reason
 
 

@@ -1,5 +1,5 @@
-// In-page dialogs instead of the browser's alert/confirm/prompt (which cannot be styled,
-// translated or tested, and which some browsers let a page suppress): native <dialog> elements
+// In-page dialogs instead of the browser's alert/confirm/prompt boxes, which cannot be styled,
+// translated or tested, and which some browsers let a page suppress. Native <dialog> elements
 // opened with showModal, so the page behind is inert, Escape closes, and each dialog is
 // labelled by its own text. Tab stays inside an open dialog.
 //
