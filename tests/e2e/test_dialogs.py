@@ -1,5 +1,6 @@
-"""In-page confirmations: a delete asks in the page's own dialog, which the keyboard works
-(Escape says no and gives the focus back; Enter on the dialog's button goes ahead)."""
+"""In-page dialogs on a deal's page: "Lost" asks why in the reasons dialog, and a delete asks
+in the page's own confirmation, which the keyboard works (Escape says no and gives the focus
+back; Enter on the dialog's button goes ahead)."""
 
 import re
 
@@ -10,11 +11,21 @@ from tests.e2e.helpers import login
 from tests.factories import make_deal, make_user
 
 
-def test_delete_asks_in_the_page_and_the_keyboard_answers(page, server_errors):
+def test_lost_and_delete_ask_in_the_page_and_the_keyboard_answers(page, server_errors):
     rep = make_user("lina")
     deal = make_deal(rep, "待删除的商机")
     login(page, "lina")
     page.goto(f"/deals/{deal.pk}/")
+    stages = page.locator(".stage-path")
+    expect(stages.get_by_role("combobox")).to_be_hidden()  # the inline choice, for no scripts
+    stages.get_by_role("button", name="Lost").click()
+    reasons = page.get_by_role("dialog", name="Why was this deal lost?")
+    reasons.get_by_role("radio", name="No budget").check()
+    reasons.get_by_label("Details").fill("明年再说")
+    page.keyboard.press("Enter")  # sends the dialog's form
+    expect(page.locator(".props")).to_contain_text("No budget: 明年再说")
+    assert Deal.objects.get(pk=deal.pk).lost_reason.key == "budget"
+
     delete = page.locator(".page-head").get_by_role("button", name="Delete")
     dialog = page.get_by_role("dialog", name="Move 待删除的商机 to the recycle bin?")
 
