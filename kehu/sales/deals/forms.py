@@ -80,10 +80,11 @@ class DealForm(forms.Form):
             self.fields["owner"].choices += rules_choice("deal")
         set_company_field(self, instance.company if instance and instance.company_id else None)
         reasons = list(active_reasons())
-        if instance is not None and instance.lost_reason_id not in {r.pk for r in reasons}:
-            reasons.append(instance.lost_reason)  # archived since: still the deal's
+        kept = instance.lost_reason if instance is not None else None
+        if kept is not None and kept.archived:
+            reasons.append(kept)  # archived since the deal was lost for it: still the deal's
         self.fields["lost_reason"].choices = [("", "—")] + [
-            (str(r.pk), r.display_name) for r in reasons if r is not None
+            (str(r.pk), r.display_name) for r in reasons
         ]
         if instance is None:
             del self.fields["version"]

@@ -7,6 +7,7 @@ from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
+from kehu.accounts.services import require_admin
 from kehu.core import visibility
 from kehu.core.api_support import (
     CREATE_ERRORS,
@@ -131,7 +132,7 @@ def update_lost_reason(
 ):
     """Send `If-Match` with the ETag you read: if someone changed the reason since, the
     answer is 412 and nothing is changed. Reasons are archived, never deleted."""
-    services.require_admin(request.auth)
+    require_admin(request.auth)
     changes = payload.model_dump(exclude_unset=True)
     nulls = [n for n, v in changes.items() if v is None and n != "name_zh"]
     if nulls:

@@ -49,7 +49,7 @@ def lost_reason_settings(request):
     ]
     formset = ReasonFormSet(request.POST or None, initial=initial, prefix="reasons")
     for form, reason in zip(formset.forms, reasons, strict=False):
-        form.reason = reason
+        form.reason = reason  # type: ignore[attr-defined]  # for the template
     return settings_page(
         request,
         None,

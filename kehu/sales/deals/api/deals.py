@@ -170,7 +170,7 @@ def deal_out(deal: Deal) -> dict:
         "next_step": deal.next_step,
         "next_step_due": deal.next_step_due,
         "lost_reason_id": deal.lost_reason_id,
-        "lost_reason_name": deal.lost_reason.display_name if deal.lost_reason_id else None,
+        "lost_reason_name": deal.lost_reason.display_name if deal.lost_reason else None,
         "close_reason": deal.close_reason,
         "stage_changed_at": deal.stage_changed_at,
         "closed_at": deal.closed_at,
