@@ -33,6 +33,7 @@ from kehu.sales.forecast.api.forecast import forecast_router
 from kehu.sales.forecast.api.targets import targets_router
 from kehu.sales.leads.api.leads import leads_router
 from kehu.sales.leads.api.web_leads import web_leads_router
+from kehu.sales.lost_reasons.api import lost_reasons_router
 from kehu.sales.quotes.api.orders import orders_router
 from kehu.sales.quotes.api.quotes import quotes_router
 
@@ -77,6 +78,7 @@ api.add_router("/exchange-rates", rates_router)
 api.add_router("/leads", leads_router)
 api.add_router("/web-leads", web_leads_router)
 api.add_router("/deals", deals_router)
+api.add_router("/lost-reasons", lost_reasons_router)
 api.add_router("/forecast", forecast_router)
 api.add_router("/targets", targets_router)
 api.add_router("/products", products_router)

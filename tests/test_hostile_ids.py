@@ -45,6 +45,7 @@ from kehu.sales.deals import services as sales_services
 from kehu.sales.deals.forms import DealForm
 from kehu.sales.leads import services as leads
 from kehu.sales.leads.forms import LeadForm
+from kehu.sales.lost_reasons import services as lost_reasons
 from kehu.sales.models import Deal, DealContact, Lead, Quote, QuoteLine, SalesTarget
 from kehu.sales.quotes import services as quotes
 from kehu.sales.quotes.forms import QuoteForm
@@ -71,9 +72,10 @@ MARKERS = {
     # feedback is its sender's and the administrators' only
     "other_feedback": ["隐秘反馈 HIDDENFEEDBACK7746", "/hidden7746/"],
     "other_view": ["隐秘视图 HIDDENVIEW7746"],
+    "archived_lost_reason": ["ARCHIVEDREASON7746", "旧原因7746"],
 }
 USER_KINDS = ("other_user", "inactive_user")
-DIRECTORY_KINDS = (*USER_KINDS, "inactive_product")
+DIRECTORY_KINDS = (*USER_KINDS, "inactive_product", "archived_lost_reason")
 #: the row counts a refused request must leave alone
 COUNTED = (Person, Company, Deal, DealContact, Lead, Quote, QuoteLine, Activity, SalesTarget,
            Feedback)  # fmt: skip
@@ -123,6 +125,11 @@ def build_world() -> World:
         None,
         {"sku": "INACTIVEPROD7745", "name": "旧产品 Retired7745", "price": "1", "active": False},
     )
+
+    archived_reason = lost_reasons.create_reason(
+        admin, {"name": "ARCHIVEDREASON7746", "name_zh": "旧原因7746"}
+    )
+    lost_reasons.update_reason(admin, archived_reason, {"archived": True})
 
     # the other team's records
     other_company = make_company(
@@ -228,6 +235,7 @@ def build_world() -> World:
             owner=stranger, team=team_b, list_key="person", name="隐秘视图 HIDDENVIEW7746",
             condition={"field": "name", "op": "contains", "value": "隐"},
         ),
+        "archived_lost_reason": archived_reason,
     }  # fmt: skip
     missing = {
         kind: type(obj)._base_manager.order_by("-pk").values_list("pk", flat=True)[0] + 1000
@@ -380,6 +388,13 @@ class Field:
     counted: bool = False
 
 
+def lost_stage():
+    """The default pipeline's lost stage (made by the migrations)."""
+    from tests.factories import stage
+
+    return stage("Lost")
+
+
 def own_url(pattern: str, kind: str):
     return lambda w: pattern.format(pk=w.own[kind].pk)
 
@@ -455,6 +470,21 @@ UI_FIELDS = {
         deal_form,
         edits="deal",
         typeahead=True,
+    ),
+    # an archived lost reason is no longer offered (a deal lost for it keeps it)
+    "deal-edit lost reason": Field(
+        own_url("/deals/{pk}/edit/", "deal"),
+        "lost_reason",
+        ("archived_lost_reason",),
+        deal_form,
+        edits="deal",
+    ),
+    "deal-move lost reason": Field(
+        own_url("/deals/{pk}/move/", "deal"),
+        "lost_reason",
+        ("archived_lost_reason",),
+        lambda w: {"stage": lost_stage().pk, "reason": "走查 walk"},
+        edits="deal",
     ),
     "deal-edit owner": Field(
         own_url("/deals/{pk}/edit/", "deal"), "owner", USERS, deal_form, edits="deal"
@@ -728,6 +758,26 @@ API_FIELDS = {
     ),
     "POST deals owner_id": Field(
         fixed("/api/v1/deals"), "owner_id", USERS, body(name="新商机 New")
+    ),
+    "PATCH deals lost_reason_id": Field(
+        own_url("/api/v1/deals/{pk}", "deal"),
+        "lost_reason_id",
+        ("archived_lost_reason",),
+        nothing,
+        edits="deal",
+    ),
+    "POST deal move lost_reason_id": Field(
+        own_url("/api/v1/deals/{pk}/move", "deal"),
+        "lost_reason_id",
+        ("archived_lost_reason",),
+        lambda w: {"stage_id": lost_stage().pk},
+        edits="deal",
+    ),
+    "POST deals lost_reason_id": Field(
+        fixed("/api/v1/deals"),
+        "lost_reason_id",
+        ("archived_lost_reason",),
+        lambda w: {"name": "新商机 New", "stage_id": lost_stage().pk},
     ),
     "POST deal contacts person_id": Field(
         own_url("/api/v1/deals/{pk}/contacts", "deal"),

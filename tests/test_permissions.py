@@ -56,6 +56,7 @@ from kehu.sales.models import (
     Deal,
     ExchangeRate,
     Lead,
+    LostReason,
     Order,
     OrderLine,
     Pipeline,
@@ -147,6 +148,7 @@ TARGET_BY_PREFIX = {
     "settings/pipelines/": "pipeline",
     "settings/assignment/": "assignment_rule",
     "settings/scoring/": "scoring_rule",
+    "settings/lost-reasons/": "lost_reason",
     "deals/": "deal",
     "leads/": "lead",
     "products/": "product",
@@ -163,6 +165,7 @@ TARGET_BY_PREFIX = {
     "/api/v1/deals/": "deal",
     "/api/v1/leads/": "lead",
     "/api/v1/pipelines/": "pipeline",
+    "/api/v1/lost-reasons/": "lost_reason",
     "/api/v1/products/": "product",
     "/api/v1/price-lists/": "price_list",
     "/api/v1/quotes/": "quote",
@@ -197,6 +200,17 @@ def rule_form(objects: dict) -> dict:
             "conditions-TOTAL_FORMS": "1", "conditions-INITIAL_FORMS": "0",
             "conditions-0-field": "source", "conditions-0-op": "equals",
             "conditions-0-value": "event"}  # fmt: skip
+
+
+def lost_reasons_form(objects: dict) -> dict:
+    """The lost-reasons page as it comes, with a new reason added in its empty row."""
+    rows = list(LostReason.objects.all())
+    data = {"reasons-TOTAL_FORMS": str(len(rows) + 1), "reasons-INITIAL_FORMS": str(len(rows)),
+            f"reasons-{len(rows)}-name": "走查原因 Walk reason"}  # fmt: skip
+    for i, r in enumerate(rows):
+        data |= {f"reasons-{i}-id": r.pk, f"reasons-{i}-position": i, f"reasons-{i}-name": r.name,
+                 f"reasons-{i}-name_zh": r.name_zh}  # fmt: skip
+    return data
 
 
 def price_list_form(objects: dict) -> dict:
@@ -385,6 +399,7 @@ UI_RULES: dict[str, Rule] = {
     "seller-settings": Rule(get=ADMIN_ONLY),
     "seller-logo": Rule(get=statuses(404)),  # no logo saved in the walk: nothing to show
     "exchange-rates": Rule(get=ADMIN_ONLY),
+    "lost-reason-settings": Rule(get=ADMIN_ONLY, post=ADMIN_POST, post_data=lost_reasons_form),
     # deals: every default role reads sales; reps see their own, managers their team's
     "deal-list": Rule(get=ANYONE, shows=("deal",)),
     "deal-export": Rule(get=EXPORT, shows=("deal",)),
@@ -648,6 +663,11 @@ API_RULES: dict[str, Rule] = {
     "GET /api/v1/teams/{team_id}": Rule(get=ANYONE),
     "GET /api/v1/pipelines": Rule(get=ANYONE),
     "GET /api/v1/pipelines/{pipeline_id}": Rule(get=ANYONE),
+    # everyone in sales reads the lost reasons; administrators keep the list
+    "GET /api/v1/lost-reasons": Rule(get=ANYONE),
+    "GET /api/v1/lost-reasons/{reason_id}": Rule(get=ANYONE),
+    "POST /api/v1/lost-reasons": Rule(get=None, post=statuses(403, admin=201)),
+    "PATCH /api/v1/lost-reasons/{reason_id}": Rule(get=None, post=statuses(403, admin=200)),
     "GET /api/v1/exchange-rates": Rule(get=ANYONE),
     "GET /api/v1/deals": Rule(get=ANYONE, shows=("deal",), query="q=jingmi"),
     "POST /api/v1/deals": Rule(get=None, post={"readonly": 403, "outsider": 201}),
@@ -754,6 +774,7 @@ API_BODIES = {
     },
     "/api/v1/custom-fields/{field_id}": {"label": "WeChat ID"},
     "/api/v1/deals/{deal_id}/move": lambda objects: {"stage_id": stage("Proposal").pk},
+    "/api/v1/lost-reasons": {"name": "走查原因 Walk reason"},
     "/api/v1/leads/{lead_id}/convert": {"make_deal": True},
     "/api/v1/deals/{deal_id}/contacts": lambda o: {"person_id": o["person"].pk, "role": "用户"},
     "/api/v1/web-leads": {"name": "网上来的 Web visitor", "email": "visitor@example.com"},
@@ -1023,6 +1044,7 @@ def world(db, rep, teammate, manager, outsider, admin_user, team_b, tmp_path, se
         "notification": notification,
         "assignment_rule": rule,
         "scoring_rule": scoring_rule,
+        "lost_reason": LostReason.objects.get(key="price"),
         "sent_email": sent_email,
         "email_attachment": email_attachment,
         # mail from someone unknown, uploaded by the owner: it waits in the review list
@@ -1122,7 +1144,8 @@ def fingerprint(objects: dict) -> dict:
               Deal, Pipeline, Stage, StageChange, ExchangeRate, SalesTarget, Lead, Product,
               PriceList, PriceListItem, Quote, QuoteLine, Order, OrderLine,
               AssignmentRule, ScoringRule, DuplicatePair, DuplicateScan, Merge,
-              BulkJob, Feedback, TourSeen, SampleDataLoad, SavedView, ListColumns)  # fmt: skip
+              BulkJob, Feedback, TourSeen, SampleDataLoad, SavedView, ListColumns,
+              LostReason)  # fmt: skip
     for model in models:
         state[f"{model.__name__} rows"] = model._base_manager.count()
     for kind, obj in objects.items():

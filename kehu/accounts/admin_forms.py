@@ -75,7 +75,7 @@ class PasswordResetForm(PasswordFields):
 
 
 class TeamForm(forms.Form):
-    name = forms.CharField(label=_("name"), max_length=100)
+    name = forms.CharField(label=_("Name"), max_length=100)
     #: the team's version when the form was loaded; missing: no check
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
@@ -87,10 +87,10 @@ def permission_field_name(module: str, action: str) -> str:
 class RoleForm(forms.Form):
     """Name, record scope, administrator flag and a module × action grid of checkboxes."""
 
-    name = forms.CharField(label=_("name"), max_length=100)
-    scope = forms.ChoiceField(label=_("record scope"), choices=Role.Scope.choices)
+    name = forms.CharField(label=_("Name"), max_length=100)
+    scope = forms.ChoiceField(label=_("Record scope"), choices=Role.Scope.choices)
     is_admin = forms.BooleanField(
-        label=_("administrator"),
+        label=_("Administrator"),
         required=False,
         help_text=_("May manage users, teams, roles and custom fields."),
     )

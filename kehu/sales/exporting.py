@@ -71,6 +71,7 @@ DEAL_COLUMNS = [
     Column("company", lambda r: _name(r.company)),
     Column("next_step", lambda r: r.next_step),
     Column("next_step_due", lambda r: day(r.next_step_due)),
+    Column("lost_reason", lambda r: r.lost_reason.display_name if r.lost_reason else ""),
     Column("close_reason", lambda r: r.close_reason),
     Column("closed", lambda r: when(r.closed_at)),
     *RECORD_END,
@@ -135,7 +136,7 @@ def deal_export(request):
         qs = deal_queries.apply_filters(_exportable(request.user, Deal), request.GET, request.user)
     except ValidationError as exc:
         return bad_filters(exc.message_dict)
-    qs = qs.select_related("owner", "pipeline", "stage", "company")
+    qs = qs.select_related("owner", "pipeline", "stage", "company", "lost_reason")
     return download(request, export_table(qs, DEAL_COLUMNS), "deals")
 
 

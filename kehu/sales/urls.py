@@ -6,6 +6,7 @@ from kehu.sales.catalog import views as catalog_views
 from kehu.sales.deals import views
 from kehu.sales.forecast import views as forecast_views
 from kehu.sales.leads import views as lead_views
+from kehu.sales.lost_reasons import views as lost_reason_views
 from kehu.sales.quotes import views as quote_views
 from kehu.sales.scoring import views as scoring_views
 from kehu.sales.seller import views as seller_views
@@ -65,6 +66,11 @@ urlpatterns = [
     path("settings/pipelines/", views.pipeline_list, name="pipeline-list"),
     path("settings/pipelines/new/", views.pipeline_edit, name="pipeline-create"),
     path("settings/pipelines/<int:pk>/", views.pipeline_edit, name="pipeline-edit"),
+    path(
+        "settings/lost-reasons/",
+        lost_reason_views.lost_reason_settings,
+        name="lost-reason-settings",
+    ),
     path("settings/seller/", seller_views.seller_settings, name="seller-settings"),
     path("settings/seller/logo/", seller_views.seller_logo, name="seller-logo"),
     path("settings/exchange-rates/", views.exchange_rates, name="exchange-rates"),

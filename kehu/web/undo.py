@@ -69,7 +69,8 @@ def token_of(message) -> str:
 
 
 def _undo_stage(user, entry: dict):
-    """Back to the stage the deal was in (with its won/lost reason), reopening it if needed."""
+    """Back to the stage the deal was in (with its won/lost reason, and the lost reason chosen
+    from the list), reopening it if needed."""
     from kehu.sales.deals import services
     from kehu.sales.models import Deal, Stage
 
@@ -82,6 +83,8 @@ def _undo_stage(user, entry: dict):
     changes: dict[str, Any] = {"stage": stage.pk}
     if stage.is_closed:
         changes["close_reason"] = entry.get("reason") or ""
+        if entry.get("lost_reason"):
+            changes["lost_reason"] = entry["lost_reason"]
     elif deal.is_closed:
         changes["reopen"] = True
     saved = services.update_deal(user, deal, changes, expected_version=entry["version"])

@@ -153,8 +153,8 @@ def test_subscribe_and_copy_the_feed_url(new_page, site):
 
     page.goto("/calendar/subscribe/")
     expect(page.locator("[data-feed-url]")).to_have_count(0)  # shown once
-    page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Revoke").click()
+    page.get_by_role("dialog").get_by_role("button", name="Revoke").click()  # in-page confirm
     expect(page.get_by_text("You have no feed URL.")).to_be_visible()
     assert page.request.get(site + path).status == 404
 

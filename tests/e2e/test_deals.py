@@ -3,6 +3,7 @@
 from playwright.sync_api import expect
 
 from kehu.sales.models import Deal, StageChange
+from tests.e2e.accessibility import serious_violations
 from tests.e2e.helpers import drag, login
 from tests.factories import make_deal, make_user, stage
 
@@ -35,20 +36,42 @@ def test_drag_a_deal_to_the_next_stage_and_see_its_history(page, server_errors):
     assert not server_errors
 
 
-def test_dropping_on_lost_asks_why(page, server_errors):
+def test_dropping_on_lost_asks_why_in_the_page_and_escape_puts_the_card_back(page, server_errors):
     rep = make_user("lina")
     deal = make_deal(rep, "预算被砍的项目")
     login(page, "lina")
     page.goto("/deals/board/")
-    page.once("dialog", lambda dialog: dialog.accept("预算取消"))
-    drag(
-        page,
-        page.locator(f'[data-deal="{deal.pk}"]'),
-        page.locator(f'.board-drop[data-drop="{stage("Lost").pk}"]'),
-    )
-    expect(page.locator(f'[data-deal="{deal.pk}"]')).to_have_count(0)
+    card = page.locator(f'[data-deal="{deal.pk}"]')
+    lost_zone = page.locator(f'.board-drop[data-drop="{stage("Lost").pk}"]')
+    dialog = page.get_by_role("dialog", name="Why was this deal lost?")
+
+    drag(page, card, lost_zone)
+    expect(dialog).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    qualification = page.locator(f'[data-stage="{stage("Qualification").pk}"]')
+    expect(qualification.locator(f'[data-deal="{deal.pk}"]')).to_be_visible()  # back in place
+    assert Deal.objects.get(pk=deal.pk).version == 1
+
+    drag(page, card, lost_zone)
+    expect(dialog).to_be_visible()
+    dialog.get_by_role("button", name="Mark as lost").click()  # no reason yet: stays open
+    expect(dialog).to_be_visible()
+    for _ in range(12):  # Tab keeps to the dialog's controls
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.closest('dialog')?.id") == "lost-dialog"
+    assert serious_violations(page) == []
+    dialog.get_by_role("radio", name="Other").check()
+    dialog.get_by_role("button", name="Mark as lost").click()  # "Other" needs words
+    expect(dialog).to_be_visible()
+    dialog.get_by_role("radio", name="Price").check()
+    dialog.get_by_label("Details").fill("预算取消")
+    dialog.get_by_role("button", name="Mark as lost").click()
+    expect(dialog).to_be_hidden()
+    expect(card).to_have_count(0)
     deal = Deal.objects.get(pk=deal.pk)
     assert deal.stage.kind == "lost" and deal.close_reason == "预算取消"
+    assert deal.lost_reason.key == "price"
     assert not server_errors
 
 

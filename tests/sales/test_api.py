@@ -35,7 +35,7 @@ def test_create_read_patch_move_and_delete(rep):
 
     move = f"{url}/move"
     response = send(client, "post", move, {"stage_id": stage("Lost").pk})
-    assert_validation(response, "close_reason")
+    assert_validation(response, "lost_reason_id")
     response = send(client, "post", move, {"stage_id": stage("Lost").pk, "reason": "选了别家"})
     assert response.status_code == 200 and response.json()["status"] == "lost"
     response = send(client, "post", move, {"stage_id": stage("Proposal").pk})

@@ -65,12 +65,14 @@ def test_a_lost_deal_needs_a_reason_and_nothing_is_saved_without_one(rep):
     deal = make_deal(rep)
     with pytest.raises(ValidationError) as error:
         services.move_deal(rep, deal, stage("Lost").pk)
-    assert "close_reason" in error.value.message_dict
+    assert "lost_reason" in error.value.message_dict
     deal.refresh_from_db()
     assert deal.stage.name == "Qualification" and deal.version == 1
     assert StageChange.objects.filter(deal=deal).count() == 1
+    # words alone (old clients) are kept under "Other"
     deal = services.move_deal(rep, deal, stage("Lost").pk, reason="预算取消")
     assert deal.stage.kind == "lost" and deal.close_reason == "预算取消"
+    assert deal.lost_reason.key == "other"
 
 
 def test_a_stage_of_another_pipeline_is_refused(rep, admin_user):

@@ -45,9 +45,12 @@ def test_scripts_handle_escape_slash_and_confirm():
 
     import kehu
 
-    script = (Path(kehu.__file__).parent / "web/static/kehu/kehu.js").read_text()
-    for behaviour in ('event.key === "/"', '"Escape"', "data-confirm", "data-company-option"):
+    static = Path(kehu.__file__).parent / "web/static/kehu"
+    script = (static / "kehu.js").read_text()
+    for behaviour in ('event.key === "/"', '"Escape"', "data-company-option"):
         assert behaviour in script
+    # asking first (in the page's own dialog): kehu/dialogs.js
+    assert 'closest("form[data-confirm]")' in (static / "dialogs.js").read_text()
 
 
 def test_403_page_is_friendly(client, rep):

@@ -80,7 +80,7 @@ SETTINGS = {
         },  # fmt: skip
         theirs=lambda admin, r: field_services.update_field(admin, r, {"label": "Tier"}),
         state=lambda r: r.label,
-        row=("label", "Tier", "Grade"),
+        row=("Label", "Tier", "Grade"),
     ),
     "team": Setting(
         make=lambda admin: accounts.create_team(admin, {"name": "North"}),
@@ -88,7 +88,7 @@ SETTINGS = {
         mine=lambda r: {"name": "North-East"},
         theirs=lambda admin, r: accounts.update_team(admin, r, {"name": "North-West"}),
         state=lambda r: r.name,
-        row=("name", "North-West", "North-East"),
+        row=("Name", "North-West", "North-East"),
     ),
     "role": Setting(
         make=lambda admin: accounts.create_role(
@@ -98,7 +98,7 @@ SETTINGS = {
         mine=lambda r: {"name": "Helper", "scope": "team", "perm__customers__read": "on"},
         theirs=lambda admin, r: accounts.update_role(admin, r, {"scope": "all"}),
         state=lambda r: r.scope,
-        row=("record scope", "All records", "Team's records"),
+        row=("Record scope", "All records", "Team's records"),
     ),
     "product": Setting(
         make=_product,

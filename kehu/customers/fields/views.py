@@ -14,13 +14,13 @@ from kehu.web.pages import setting_or_404, settings_page
 
 
 class FieldForm(forms.Form):
-    entity = forms.ChoiceField(label=gettext_lazy("for"), choices=CustomField.Entity.choices)
-    label = forms.CharField(label=gettext_lazy("label"), max_length=100)
+    entity = forms.ChoiceField(label=gettext_lazy("For"), choices=CustomField.Entity.choices)
+    label = forms.CharField(label=gettext_lazy("Label"), max_length=100)
     label_zh = forms.CharField(
-        label=gettext_lazy("label (简体中文)"), max_length=100, required=False
+        label=gettext_lazy("Label (简体中文)"), max_length=100, required=False
     )
     key = forms.CharField(
-        label=gettext_lazy("key"),
+        label=gettext_lazy("Key"),
         max_length=40,
         required=False,
         help_text=gettext_lazy(
@@ -29,25 +29,25 @@ class FieldForm(forms.Form):
         ),
     )
     type = forms.ChoiceField(
-        label=gettext_lazy("type"),
+        label=gettext_lazy("Type"),
         choices=CustomField.Type.choices,
         help_text=gettext_lazy("The type cannot change after the field is created."),
     )
     choices = forms.CharField(
-        label=gettext_lazy("choices"),
+        label=gettext_lazy("Choices"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=gettext_lazy("For choice fields: one choice per line."),
     )
-    required = forms.BooleanField(label=gettext_lazy("required"), required=False)
+    required = forms.BooleanField(label=gettext_lazy("Required"), required=False)
     position = forms.IntegerField(
-        label=gettext_lazy("position"),
+        label=gettext_lazy("Position"),
         min_value=0,
         max_value=2_147_483_647,
         initial=0,
         help_text=gettext_lazy("Fields are shown in this order, smallest first."),
     )
-    active = forms.BooleanField(label=gettext_lazy("active"), required=False, initial=True)
+    active = forms.BooleanField(label=gettext_lazy("Active"), required=False, initial=True)
     #: the definition's version when the form was loaded; missing: no check
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
@@ -56,6 +56,9 @@ class FieldForm(forms.Form):
             kwargs.setdefault("initial", self.initial_from(field))
         super().__init__(*args, **kwargs)
         self.fields["label"].widget.attrs["data-key-source"] = ""
+        # choices apply to choice types only: shown for them (kehu/conditional_fields.js)
+        choice_types = ",".join(sorted(field_services.CHOICE_TYPES))
+        self.fields["choices"].widget.attrs["data-shown-when"] = f"type={choice_types}"
         self.fields["key"].widget.attrs.update(
             {"data-key-target": "", "pattern": "[a-z][a-z0-9_]*"}
         )

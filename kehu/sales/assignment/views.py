@@ -44,6 +44,12 @@ class RuleForm(forms.Form):
         # administrator's own record scope
         users = users_in_scope(admin, "sales", "edit", scope=SCOPE_ALL)
         self.fields["user"].choices = [("", "—")] + [(str(u.pk), str(u)) for u in users]
+        # each way of assigning uses one of them: the other is hidden (conditional_fields.js)
+        method = AssignmentRule.Method
+        self.fields["user"].widget.attrs["data-shown-when"] = f"method={method.USER.value}"
+        self.fields["team"].widget.attrs["data-shown-when"] = (
+            f"method={method.ROUND_ROBIN.value},{method.LEAST_LOADED.value}"
+        )
         self.fields["team"].choices = [("", "—")] + [
             (str(t.pk), t.name) for t in Team.objects.order_by("name")
         ]

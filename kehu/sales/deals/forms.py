@@ -11,11 +11,13 @@ from kehu.customers.forms import DateInput, owner_choices, set_company_field
 from kehu.sales.assignment.services import BY_RULES, rules_choice
 from kehu.sales.deals import services
 from kehu.sales.deals.queries import id_or_none
+from kehu.sales.lost_reasons.services import active_reasons
 from kehu.sales.models import Deal, Pipeline, Stage
 from kehu.web.conflicts import show_service_errors
 
 DEAL_FORM_FIELDS = ["name", "pipeline", "stage", "amount", "currency", "expected_close", "company",
-                    "next_step", "next_step_due", "close_reason", "owner"]  # fmt: skip
+                    "next_step", "next_step_due", "lost_reason", "close_reason",
+                    "owner"]  # fmt: skip
 
 
 def stage_choices(pipelines) -> list[tuple[str, list[tuple[str, str]]]]:
@@ -38,11 +40,14 @@ class DealForm(forms.Form):
     company = forms.ChoiceField(label=_("Company"), required=False)
     next_step = forms.CharField(label=_("Next step"), max_length=200, required=False)
     next_step_due = forms.DateField(label=_("Next step due"), required=False, widget=DateInput())
+    lost_reason = forms.ChoiceField(
+        label=_("Lost reason"), required=False, help_text=_("Needed when the deal is lost.")
+    )
     close_reason = forms.CharField(
         label=_("Won/lost reason"),
         max_length=200,
         required=False,
-        help_text=_("Needed when the deal is lost."),
+        help_text=_("Why it was won; for a lost deal, the details (needed for “Other”)."),
     )
     owner = forms.ChoiceField(label=_("Owner"))
 
@@ -61,6 +66,12 @@ class DealForm(forms.Form):
             pipelines.append(instance.pipeline)
         self.fields["pipeline"].choices = [(str(p.pk), p.display_name) for p in pipelines]
         self.fields["stage"].choices = stage_choices(pipelines)
+        # a lost reason applies to lost stages, words to won and lost ones (conditional_fields.js)
+        stages = [s for p in pipelines for s in p.stages.all()]
+        lost = ",".join(str(s.pk) for s in stages if s.kind == Stage.Kind.LOST)
+        closed = ",".join(str(s.pk) for s in stages if s.is_closed)
+        self.fields["lost_reason"].widget.attrs["data-shown-when"] = f"stage={lost}"
+        self.fields["close_reason"].widget.attrs["data-shown-when"] = f"stage={closed}"
         self.fields["currency"].choices = [(c, c) for c in sorted(services.known_currencies())]
         self.fields["owner"].choices = owner_choices(
             user, instance.owner if instance else None, module="sales"
@@ -68,13 +79,20 @@ class DealForm(forms.Form):
         if instance is None:
             self.fields["owner"].choices += rules_choice("deal")
         set_company_field(self, instance.company if instance and instance.company_id else None)
+        reasons = list(active_reasons())
+        kept = instance.lost_reason if instance is not None else None
+        if kept is not None and kept.archived:
+            reasons.append(kept)  # archived since the deal was lost for it: still the deal's
+        self.fields["lost_reason"].choices = [("", "—")] + [
+            (str(r.pk), r.display_name) for r in reasons
+        ]
         if instance is None:
             del self.fields["version"]
 
     @staticmethod
     def initial_from(deal: Deal) -> dict:
         initial = {name: getattr(deal, name) for name in DEAL_FORM_FIELDS}
-        for name in ("pipeline", "stage", "owner", "company"):
+        for name in ("pipeline", "stage", "owner", "company", "lost_reason"):
             value = getattr(deal, f"{name}_id")
             initial[name] = str(value) if value else ""
         initial["version"] = deal.version
@@ -98,7 +116,7 @@ class DealForm(forms.Form):
             value = self.cleaned_data[name]
             if name == "owner" and value == BY_RULES:
                 pass
-            elif name in ("owner", "company", "pipeline", "stage"):
+            elif name in ("owner", "company", "pipeline", "stage", "lost_reason"):
                 value = id_or_none(value)
             elif value is None and name not in ("expected_close", "next_step_due"):
                 value = decimal.Decimal(0) if name == "amount" else ""

@@ -129,6 +129,17 @@ class Deal(Record):
     )
     next_step = models.CharField(_("next step"), max_length=200, blank=True, default="")
     next_step_due = models.DateField(_("next step due"), null=True, blank=True)
+    #: why a lost deal was lost, from the administrators' list (None for open and won deals)
+    lost_reason = models.ForeignKey(
+        "sales.LostReason",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("lost reason"),
+    )
+    #: the user's own words: the details of a lost reason ("Other" needs them), why it was won,
+    #: or, on deals lost before the list existed, the whole reason
     close_reason = models.CharField(_("won/lost reason"), max_length=200, blank=True, default="")
     stage_changed_at = models.DateTimeField(_("in stage since"), default=timezone.now)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)

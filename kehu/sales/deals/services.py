@@ -2,7 +2,8 @@
 `currencies.py`; a deal's people: `contacts.py`).
 
 A deal's stage always belongs to its pipeline; entering a won or lost stage closes the deal
-(a lost deal needs a reason), and a closed deal stays where it is until someone reopens it on
+(a lost deal needs a reason from the administrators' list, `lost_reasons`; "Other" needs the
+user's own words), and a closed deal stays where it is until someone reopens it on
 purpose. Every stage change is kept with the time the deal spent in the stage it left.
 """
 
@@ -24,10 +25,11 @@ from kehu.sales.deals.currencies import clean_currency as clean_currency
 from kehu.sales.deals.currencies import known_currencies as known_currencies
 from kehu.sales.deals.currencies import set_exchange_rate as set_exchange_rate
 from kehu.sales.deals.pipelines import save_pipeline as save_pipeline
+from kehu.sales.lost_reasons.services import other_reason, resolve_reason
 from kehu.sales.models import Deal, DealContact, Pipeline, Stage, StageChange
 
 DEAL_FIELDS = ["name", "pipeline", "stage", "amount", "currency", "expected_close", "company",
-               "owner", "next_step", "next_step_due", "close_reason"]  # fmt: skip
+               "owner", "next_step", "next_step_due", "lost_reason", "close_reason"]  # fmt: skip
 MAX_AMOUNT = decimal.Decimal("99999999999999.99")
 
 
@@ -95,6 +97,7 @@ def _prepare_deal(actor: User, deal: Deal, changes: dict[str, Any]) -> None:
     check("owner", lambda value: resolve_owner(actor, value))
     check("company", lambda value: resolve_company(actor, value))
     check("close_reason", lambda value: (value or "").strip())
+    check("lost_reason", lambda value: resolve_reason(value, deal.lost_reason_id))
 
     pipeline = deal.pipeline if deal.pipeline_id else None
     if "pipeline" in changes or pipeline is None:
@@ -131,10 +134,24 @@ def _prepare_deal(actor: User, deal: Deal, changes: dict[str, Any]) -> None:
             deal.closed_at = None
             if "close_reason" not in changes:
                 deal.close_reason = ""  # reopened: the old reason no longer holds
-    if deal.stage.kind == Stage.Kind.LOST and not deal.close_reason:
-        raise ValidationError({"close_reason": [_("Say why the deal was lost.")]})
+    _check_lost_reason(deal)
     deal.search_text = deal_document(deal)
     deal.name_sort_key = name_sort_key(deal.name)
+
+
+def _check_lost_reason(deal: Deal) -> None:
+    """A lost deal has a reason from the list, with words where "Other" asks for them; a deal
+    that is not lost has none. A client that sends only words (the API before the list, old
+    scripts) gets them kept under "Other"."""
+    if deal.stage.kind != Stage.Kind.LOST:
+        deal.lost_reason = None
+        return
+    if deal.lost_reason is None and deal.close_reason:
+        deal.lost_reason = other_reason()
+    if deal.lost_reason is None:
+        raise ValidationError({"lost_reason": [_("Choose why the deal was lost.")]})
+    if deal.lost_reason.is_other and not deal.close_reason:
+        raise ValidationError({"close_reason": [_("Say why the deal was lost.")]})
 
 
 def _check_stage_move(
@@ -189,7 +206,7 @@ DEAL = records.RecordSpec(
     audited_fields=DEAL_FIELDS,
     prepare=_prepare_deal,
     after_save=_record_stage_change,
-    resolved_relations=("owner", "company", "pipeline", "stage"),
+    resolved_relations=("owner", "company", "pipeline", "stage", "lost_reason"),
 )
 
 
@@ -224,13 +241,17 @@ def move_deal(
     stage: Any,
     expected_version: int | None = None,
     reason: str | None = None,
+    lost_reason: Any = None,
 ) -> Deal:
-    """Move the deal to another stage of its pipeline (the board's drag and drop)."""
+    """Move the deal to another stage of its pipeline (the board's drag and drop); to a lost
+    stage with `lost_reason` (a reason's id) and maybe `reason`, the user's words."""
     if stage in (None, ""):
         raise ValidationError({"stage": [_("Choose a stage.")]})
     changes: dict[str, Any] = {"stage": stage}
     if reason is not None:
         changes["close_reason"] = reason
+    if lost_reason not in (None, ""):
+        changes["lost_reason"] = lost_reason
     return records.update(DEAL, actor, deal, changes, expected_version)
 
 

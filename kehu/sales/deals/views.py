@@ -25,6 +25,7 @@ from kehu.customers.models import Person
 from kehu.sales import follow_up
 from kehu.sales.deals import board_cards, queries, services
 from kehu.sales.deals.forms import DealForm, ExchangeRateForm, PipelineForm, StageFormSet
+from kehu.sales.lost_reasons.services import active_reasons
 from kehu.sales.models import Deal, ExchangeRate, Pipeline, Quote, Stage, StageChange
 from kehu.web import undo
 from kehu.web.pages import (
@@ -41,7 +42,7 @@ FILTER_KEYS = ("q", "pipeline", "stage", "owner", "status", "company", "overdue"
 
 
 #: what a deal's pages show beside it, read in the same query
-DEAL_JOINS = ("pipeline", "stage", "company", "owner")
+DEAL_JOINS = ("pipeline", "stage", "company", "owner", "lost_reason")
 
 
 def _owner_options(user, params) -> list[tuple[str, str, bool]]:
@@ -71,6 +72,7 @@ def deal_board(request):
         "can_edit": visibility.can(user, "sales", "edit"),
         "can_create": visibility.can(user, "sales", "create"),
         "errors": {},
+        "lost_reasons": list(active_reasons()),
     }
     if pipeline is not None:
         try:
@@ -141,6 +143,7 @@ def deal_detail(request, pk):
         "can_edit": visibility.can(user, "sales", "edit"),
         "can_delete": visibility.can(user, "sales", "delete"),
         "stale": deal.is_stale(),
+        "lost_reasons": list(active_reasons()),
         # like a person's company, a deal's people are shown to whoever may see the deal
         "contacts": list(deal.contacts.select_related("person")),
         "contact_choices": _contact_choices(user, deal),
@@ -239,7 +242,8 @@ def _update_deal(user, deal: Deal, changes: dict, version) -> Deal:
 @login_required
 @require_POST
 def deal_move(request, pk):
-    """The board's drag and drop: move a deal to a stage; answers JSON for the script."""
+    """The board's drag and drop and the deal page's stage buttons: move a deal to a stage (to
+    a lost one with a reason); answers JSON to the script, a redirect to a plain form."""
     user = request.user
     deal = get_visible_or_404(Deal, user, pk, queryset=Deal.objects.select_related(*DEAL_JOINS))
     try:
@@ -248,7 +252,13 @@ def deal_move(request, pk):
         return JsonResponse({"error": _("You may not change this deal.")}, status=403)
     version = request.POST.get("version")
     reason = request.POST.get("reason")
-    before_stage, before_reason = deal.stage_id, deal.close_reason
+    lost_reason = request.POST.get("lost_reason")
+    script = bool(request.headers.get("X-Requested-With") or request.htmx)
+    before = {
+        "stage": deal.stage_id,
+        "reason": deal.close_reason,
+        "lost_reason": deal.lost_reason_id,
+    }
     try:
         if request.POST.get("reopen") and deal.is_closed:
             saved = services.reopen_deal(
@@ -256,9 +266,17 @@ def deal_move(request, pk):
             )
         else:
             saved = services.move_deal(
-                user, deal, request.POST.get("stage"), version or None, reason=reason
+                user,
+                deal,
+                request.POST.get("stage"),
+                version or None,
+                reason=reason,
+                lost_reason=lost_reason,
             )
     except VersionConflict as conflict:
+        if not script:
+            messages.error(request, _("Someone else changed this deal; here it is as it is now."))
+            return redirect(deal.get_absolute_url())
         return JsonResponse(
             {
                 "error": _("Someone else changed this deal; the board is reloaded."),
@@ -268,21 +286,24 @@ def deal_move(request, pk):
         )
     except (ValidationError, ValueError) as exc:
         message = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-        needs_reason = isinstance(exc, ValidationError) and "close_reason" in getattr(
-            exc, "error_dict", {}
+        if not script:
+            messages.error(request, message)
+            return redirect(deal.get_absolute_url())
+        needs_reason = isinstance(exc, ValidationError) and bool(
+            {"close_reason", "lost_reason"} & set(getattr(exc, "error_dict", {}))
         )
         return JsonResponse({"error": message, "needs_reason": needs_reason}, status=400)
     said = _("“%(name)s” is now in %(stage)s.") % {"name": saved, "stage": saved.stage}
-    moved = saved.stage_id != before_stage  # else dropped where it was: nothing to undo
-    if not request.headers.get("X-Requested-With") and not request.htmx:
+    moved = saved.stage_id != before["stage"]  # else dropped where it was: nothing to undo
+    if not script:
         if moved:
-            undo.offer(request, said, "stage", saved, stage=before_stage, reason=before_reason)
+            undo.offer(request, said, "stage", saved, **before)
         else:
             messages.success(request, said)
         return redirect(saved.get_absolute_url())
     token = ""  # the board shows the confirmation and its Undo itself
     if moved:
-        token = undo.remember(request, "stage", saved, stage=before_stage, reason=before_reason)
+        token = undo.remember(request, "stage", saved, **before)
     return JsonResponse(
         {
             "ok": True,

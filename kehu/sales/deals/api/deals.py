@@ -34,7 +34,7 @@ from kehu.sales.models import Deal
 deals_router = Router(tags=["deals"])
 
 ALIASES = {"company": "company_id", "owner": "owner_id", "pipeline": "pipeline_id",
-           "stage": "stage_id"}  # fmt: skip
+           "stage": "stage_id", "lost_reason": "lost_reason_id"}  # fmt: skip
 
 
 class ContactOut(Schema):
@@ -58,7 +58,14 @@ class DealOut(Schema):
     company_name: str | None
     next_step: str
     next_step_due: datetime.date | None
-    close_reason: str
+    lost_reason_id: int | None = Field(
+        description="Why a lost deal was lost: a reason of /api/v1/lost-reasons."
+    )
+    lost_reason_name: str | None = Field(description="That reason's name, in your language.")
+    close_reason: str = Field(
+        description="Words: why it was won, or a lost reason's details (deals lost before "
+        "the list of reasons existed have their whole reason here)."
+    )
     stage_changed_at: datetime.datetime
     closed_at: datetime.datetime | None
     owner_id: int
@@ -85,7 +92,12 @@ class DealCreate(Input):
     company_id: RowId | None = None
     next_step: str = Field("", max_length=200)
     next_step_due: datetime.date | None = None
-    close_reason: str = Field("", max_length=200, description="Needed for a lost stage.")
+    lost_reason_id: RowId | None = Field(
+        None, description="Needed for a lost stage: an active reason of /api/v1/lost-reasons."
+    )
+    close_reason: str = Field(
+        "", max_length=200, description="Details; needed with the reason “Other”."
+    )
     owner_id: RowId | None = Field(
         None, description="Default: as the assignment rules say, or else you."
     )
@@ -103,6 +115,7 @@ class DealPatch(Input):
     company_id: RowId | None = None
     next_step: str | None = Field(None, max_length=200)
     next_step_due: datetime.date | None = None
+    lost_reason_id: RowId | None = Field(None, description="An active lost reason's id.")
     close_reason: str | None = Field(None, max_length=200)
     owner_id: RowId | None = None
     reopen: bool = Field(False, description="Allow moving a won or lost deal to another stage.")
@@ -110,7 +123,15 @@ class DealPatch(Input):
 
 class DealMove(Input):
     stage_id: RowId
-    reason: str | None = Field(None, max_length=200, description="Why it was won or lost.")
+    lost_reason_id: RowId | None = Field(
+        None, description="To a lost stage: an active reason of /api/v1/lost-reasons."
+    )
+    reason: str | None = Field(
+        None,
+        max_length=200,
+        description="Why it was won, or a lost reason's details (needed with “Other”); words "
+        "alone, without `lost_reason_id`, are kept under “Other”.",
+    )
     reopen: bool = Field(False, description="Needed to move a won or lost deal.")
 
 
@@ -148,6 +169,8 @@ def deal_out(deal: Deal) -> dict:
         "company_name": company.name if company else None,
         "next_step": deal.next_step,
         "next_step_due": deal.next_step_due,
+        "lost_reason_id": deal.lost_reason_id,
+        "lost_reason_name": deal.lost_reason.display_name if deal.lost_reason else None,
         "close_reason": deal.close_reason,
         "stage_changed_at": deal.stage_changed_at,
         "closed_at": deal.closed_at,
@@ -164,7 +187,7 @@ def deal_out(deal: Deal) -> dict:
 
 TEXT_FIELDS = {"name", "next_step", "close_reason"}
 RELATIONS = {"company_id": "company", "owner_id": "owner", "pipeline_id": "pipeline",
-             "stage_id": "stage"}  # fmt: skip
+             "stage_id": "stage", "lost_reason_id": "lost_reason"}  # fmt: skip
 
 
 def _service_changes(payload: Input, partial: bool) -> dict:
@@ -172,7 +195,7 @@ def _service_changes(payload: Input, partial: bool) -> dict:
     changes: dict[str, Any] = {}
     for name, value in data.items():
         if name in RELATIONS:
-            if value is not None or name == "company_id":
+            if value is not None or name in ("company_id", "lost_reason_id"):
                 changes[RELATIONS[name]] = value
             elif name == "owner_id" and not partial:
                 changes["owner"] = BY_RULES
@@ -198,7 +221,9 @@ def _apply_filters(qs: QuerySet, request: ApiRequest, filters: DealFilters) -> Q
 
 
 DEALS = RecordQueries(
-    Deal, select_related=("stage", "company"), prefetch_related=("contacts__person",)
+    Deal,
+    select_related=("stage", "company", "lost_reason"),
+    prefetch_related=("contacts__person",),
 )
 
 add_record_routes(
@@ -246,7 +271,12 @@ def move_deal(
             if payload.reopen:
                 raise ValidationError({"reopen": [_("Only a won or lost deal can be reopened.")]})
             return services.move_deal(
-                request.auth, deal, payload.stage_id, version, reason=payload.reason
+                request.auth,
+                deal,
+                payload.stage_id,
+                version,
+                reason=payload.reason,
+                lost_reason=payload.lost_reason_id,
             )
 
     return deal_out(DEALS.change(request.auth, deal_id, if_match, response, move))

@@ -65,9 +65,11 @@
   async function move(card, zone) {
     const body = new URLSearchParams({ stage: zone.dataset.drop, version: card.dataset.version });
     if (zone.dataset.kind === "lost") {
-      const reason = window.prompt(board.dataset.reasonPrompt);
-      if (reason === null) return refresh(); // put the card back
-      body.set("reason", reason);
+      // why: asked in the page's reasons dialog (kehu/dialogs.js)
+      const choice = await window.kehuDialogs?.askLostReason();
+      if (!choice) return refresh(); // put the card back
+      body.set("lost_reason", choice.lost_reason);
+      body.set("reason", choice.reason);
     }
     card.classList.add("moving");
     const response = await fetch(card.dataset.moveUrl, {

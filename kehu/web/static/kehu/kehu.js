@@ -124,18 +124,7 @@ document.addEventListener("click", (event) => {
   }
 });
 
-// Ask before destructive actions: <form data-confirm="Really?">. Runs before htmx sees the submit.
-document.addEventListener(
-  "submit",
-  (event) => {
-    const form = event.target.closest("form[data-confirm]");
-    if (form && !window.confirm(form.dataset.confirm)) {
-      event.preventDefault();
-      event.stopImmediatePropagation();
-    }
-  },
-  true,
-);
+// Asking before destructive actions (<form data-confirm="Really?">): kehu/dialogs.js.
 
 // Kehu's Content-Security-Policy allows no inline script, style or event-handler attribute
 // (docs/operations.md, "Security headers"); what pages once did inline lives here instead.
