@@ -14,6 +14,7 @@ from kehu.activities import timeline
 from kehu.core import visibility
 from kehu.core.access import get_visible_or_404
 from kehu.core.records import VersionConflict
+from kehu.customers.fields.values import active_fields
 from kehu.customers.models import Company
 from kehu.sales.deals.currencies import known_currencies
 from kehu.sales.deals.queries import id_or_none
@@ -226,6 +227,7 @@ def quote_detail(request, pk):
         "can_create": visibility.can(user, "sales", "create"),
         "can_delete": visibility.can(user, "sales", "delete"),
         "email_ready": quotes.email_configured(),
+        "custom_fields": active_fields("quote"),
     }
     return render(request, "sales/quote_detail.html", context)
 
