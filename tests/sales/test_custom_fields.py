@@ -293,3 +293,18 @@ def test_converting_a_lead_carries_fields_of_the_same_key_and_type(admin_user, r
     with pytest.raises(ValidationError) as caught:
         deals.update_deal(rep, deal, {"custom": {"seats": 13}})
     assert "custom.po" in caught.value.message_dict
+
+
+def test_deal_assignment_rules_test_the_deals_own_custom_fields(admin_user, rep, manager,
+                                                                deal_fields):  # fmt: skip
+    from kehu.sales.assignment import services as assignment
+
+    assert ("custom.budget", "Custom: Budget") in assignment.field_choices("deal")
+    condition = {"field": "custom.budget", "op": "equals", "value": "high"}
+    rule = {"name": "Big budgets", "entity": "deal", "method": "user", "active": True,
+            "user": manager.pk}  # fmt: skip
+    assignment.save_rule(admin_user, None, rule, [condition])
+    by_rules = {"owner": assignment.BY_RULES}
+    big = deals.create_deal(rep, {"name": "大预算", "custom": {"budget": "high"}, **by_rules})
+    small = deals.create_deal(rep, {"name": "小预算", "custom": {"budget": "low"}, **by_rules})
+    assert (big.owner, small.owner) == (manager, rep)
