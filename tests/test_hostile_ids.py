@@ -34,6 +34,7 @@ from kehu.activities.models import Activity
 from kehu.activities.services import delete_activity, log_activity, update_activity
 from kehu.core.models import AuditEntry, SavedView
 from kehu.customers import services
+from kehu.customers.fields import services as field_services
 from kehu.customers.forms import CompanyForm, PersonForm
 from kehu.customers.models import Company, Person
 from kehu.learning.feedback import services as feedback
@@ -57,11 +58,12 @@ MARKERS = {
     "binned_company": ["回收公司 BINNEDCO7732", "binnedco7732@mark.example"],
     "other_person": ["隐秘之人 HIDDENPERSON7733", "hiddenperson7733@mark.example"],
     "binned_person": ["回收之人 BINNEDPERSON7734", "binnedperson7734@mark.example"],
-    "other_deal": ["隐秘商机 HIDDENDEAL7735", "9876543", "9,876,543"],
+    "other_deal": ["隐秘商机 HIDDENDEAL7735", "9876543", "9,876,543", "HIDDENDEALFIELD7746"],
     "binned_deal": ["回收商机 BINNEDDEAL7736", "8765432", "8,765,432"],
     "other_lead": ["隐秘线索 HIDDENLEAD7737", "hiddenlead7737@mark.example"],
     "binned_lead": ["回收线索 BINNEDLEAD7738"],
-    "other_quote": ["隐秘报价 HIDDENQUOTE7739"],  # + its number, added by the world
+    # + its number, added by the world
+    "other_quote": ["隐秘报价 HIDDENQUOTE7739", "HIDDENQUOTEFIELD7747"],
     "binned_quote": ["回收报价 BINNEDQUOTE7740"],
     "other_email": ["隐秘邮件 HIDDENMAIL7743", "hidden7743@mark.example"],
     # users and products are read by everyone: their names may show where every colleague or
@@ -144,17 +146,24 @@ def build_world() -> World:
         email=MARKERS["other_person"][1],
         company=other_company.pk,
     )
+    # custom field values of hidden deals and quotes must not show either
+    for entity in ("deal", "quote"):
+        field = {"entity": entity, "key": "secret", "label": "Secret", "type": "text"}
+        field_services.create_field(admin, field)
     other_deal = sales_services.create_deal(
         stranger,
-        {"name": MARKERS["other_deal"][0], "amount": "9876543", "company": other_company.pk},
-    )
+        {"name": MARKERS["other_deal"][0], "amount": "9876543", "company": other_company.pk,
+         "custom": {"secret": MARKERS["other_deal"][3]}},
+    )  # fmt: skip
     other_lead = leads.create_lead(
         stranger, {"name": MARKERS["other_lead"][0], "email": MARKERS["other_lead"][1]}
     )
     other_quote = quotes.create_quote(
-        stranger, {"title": MARKERS["other_quote"][0], "deal": other_deal.pk, "lines": lines}
-    )
-    MARKERS["other_quote"] = MARKERS["other_quote"][:1] + [other_quote.number]
+        stranger,
+        {"title": MARKERS["other_quote"][0], "deal": other_deal.pk, "lines": lines,
+         "custom": {"secret": MARKERS["other_quote"][1]}},
+    )  # fmt: skip
+    MARKERS["other_quote"] = MARKERS["other_quote"][:2] + [other_quote.number]
 
     other_email = EmailMessage.objects.create(
         activity=log_activity(stranger, other_person, "email", {"subject": "x"}),

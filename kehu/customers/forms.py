@@ -3,9 +3,7 @@
 """Forms for people and companies. They only shape input; the services validate and save."""
 
 import datetime
-import decimal
 import re
-from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -14,18 +12,12 @@ from django.utils.translation import gettext_lazy as _
 
 from kehu.core.access import users_in_scope
 from kehu.core.contact import display_phone, normalize_email, normalize_phone
-from kehu.customers.fields.values import active_fields, clean_value
-from kehu.customers.models import Company, CustomField
+from kehu.customers.fields.forms import CUSTOM_PREFIX as CUSTOM_PREFIX
+from kehu.customers.fields.forms import CustomFieldsForm
+from kehu.customers.models import Company
+from kehu.web.widgets import DateInput as DateInput
 
-CUSTOM_PREFIX = "cf_"
 TAG_SEPARATORS = re.compile(r"[,，;；、]")
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
 
 
 def company_named(user, value, current: Company | None = None) -> Company | None:
@@ -123,57 +115,7 @@ def owner_choices(user, current_owner=None, module: str = "customers") -> list[t
     return choices
 
 
-def custom_form_field(definition: CustomField) -> forms.Field:
-    """A form field of the right kind for one custom field definition."""
-    kind = CustomField.Type
-    label = definition.display_label
-    required = definition.required and definition.type != kind.BOOLEAN
-    common: dict[str, Any] = {"label": label, "required": required}
-    choices = [(c, c) for c in definition.choices or []]
-    if definition.type == kind.TEXT:
-        return forms.CharField(max_length=255, **common)
-    if definition.type == kind.LONG_TEXT:
-        return forms.CharField(max_length=10000, widget=forms.Textarea(attrs={"rows": 3}), **common)
-    if definition.type == kind.NUMBER:
-        return forms.IntegerField(**common)
-    if definition.type == kind.DECIMAL:
-        return forms.DecimalField(max_digits=30, decimal_places=10, **common)
-    if definition.type == kind.DATE:
-        return forms.DateField(widget=DateInput(), **common)
-    if definition.type == kind.BOOLEAN:
-        return forms.BooleanField(**common)
-    if definition.type == kind.CHOICE:
-        return forms.ChoiceField(choices=[("", "—")] + choices, **common)
-    if definition.type == kind.MULTI_CHOICE:
-        return forms.MultipleChoiceField(
-            choices=choices, widget=forms.CheckboxSelectMultiple, **common
-        )
-    if definition.type == kind.URL:
-        return forms.CharField(widget=forms.URLInput, max_length=500, **common)
-    if definition.type == kind.EMAIL:
-        return forms.CharField(widget=forms.EmailInput, max_length=254, **common)
-    return forms.CharField(widget=forms.TextInput(attrs={"type": "tel"}), max_length=40, **common)
-
-
-def custom_initial(definition: CustomField, value):
-    if value is None:
-        return None
-    if definition.type == CustomField.Type.PHONE:
-        return display_phone(str(value))
-    return value
-
-
-def custom_for_service(value):
-    if value in (None, "", []):
-        return None
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if isinstance(value, decimal.Decimal):
-        return str(value)
-    return value
-
-
-class RecordForm(forms.Form):
+class RecordForm(CustomFieldsForm):
     """Shared by people and companies: built for one entity, one user and maybe one record."""
 
     entity = ""
@@ -181,25 +123,14 @@ class RecordForm(forms.Form):
     def __init__(self, *args, user, instance=None, **kwargs):
         self.user = user
         self.instance = instance
-        self.custom_definitions = active_fields(self.entity)
+        self.custom_entity = self.entity
         kwargs.setdefault("initial", {})
         if instance is not None:
             kwargs["initial"] = {**self.initial_from(instance), **kwargs["initial"]}
         else:
             kwargs["initial"].setdefault("owner", str(user.pk))
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, instance=instance, **kwargs)
         self.fields["owner"].choices = owner_choices(user, instance.owner if instance else None)
-        for definition in self.custom_definitions:
-            field = custom_form_field(definition)
-            stored = (instance.custom or {}).get(definition.key) if instance else None
-            if isinstance(field, forms.ChoiceField) and stored not in (None, "", []):
-                # keep a stored value that is no longer a choice, so saving does not drop it
-                known = {str(value) for value, _label in field.choices}
-                extra = stored if isinstance(stored, list) else [stored]
-                field.choices = list(field.choices) + [
-                    (str(v), str(v)) for v in extra if str(v) not in known
-                ]
-            self.fields[CUSTOM_PREFIX + definition.key] = field
         if instance is None:
             del self.fields["version"]
 
@@ -209,13 +140,10 @@ class RecordForm(forms.Form):
         initial["owner"] = str(instance.owner_id)
         initial["version"] = instance.version
         initial["tags"] = ", ".join(sorted(t.name for t in instance.tags.all()))
-        for definition in active_fields(self.entity):
-            value = (instance.custom or {}).get(definition.key)
-            initial[CUSTOM_PREFIX + definition.key] = custom_initial(definition, value)
         return initial
 
     def clean(self):
-        """Check contact details and custom values with the services' own rules, so every
+        """Check contact details (and custom values) with the services' own rules, so every
         mistake shows at once; the services check again when saving."""
         cleaned = super().clean()
         checks = {"email": normalize_email, "phone": normalize_phone}
@@ -225,49 +153,36 @@ class RecordForm(forms.Form):
                     check(cleaned[name])
                 except ValidationError as exc:
                     self.add_error(name, exc.messages)
-        for definition in self.custom_definitions:
-            name = CUSTOM_PREFIX + definition.key
-            if name in cleaned and (self.instance is None or name in self.changed_data):
-                try:
-                    clean_value(definition, custom_for_service(cleaned[name]))
-                except ValidationError as exc:
-                    self.add_error(name, exc.messages)
         return cleaned
-
-    @property
-    def custom_field_names(self) -> list[str]:
-        return [CUSTOM_PREFIX + d.key for d in self.custom_definitions]
 
     def service_data(self, only_changed: bool = False) -> dict:
         """The cleaned input as the services take it (all fields, or only the changed ones)."""
         names = set(self.changed_data) if only_changed else set(self.fields)
-        data, custom = {}, {}
+        data = {}
         for name in names:
-            if name == "version" or name not in self.cleaned_data:
+            if name == "version" or name not in self.cleaned_data or name.startswith(CUSTOM_PREFIX):
                 continue
             value = self.cleaned_data[name]
-            if name.startswith(CUSTOM_PREFIX):
-                custom[name[len(CUSTOM_PREFIX) :]] = custom_for_service(value)
-            elif name == "tags":
+            if name == "tags":
                 data["tags"] = split_tags(value)
             elif name in ("owner", "company"):
                 data[name] = int(value) if str(value or "").isdigit() else (value or None)
             else:
                 data[name] = value if value is not None else ("" if name != "birthday" else None)
+        custom = self.custom_service_data(names)
         if custom:
             data["custom"] = custom
         return data
 
     def add_service_errors(self, exc: ValidationError) -> None:
         """Show a service's ValidationError on the matching form fields."""
+        exc = self.custom_errors_as_fields(exc)
         if not hasattr(exc, "error_dict"):
             for message in exc.messages:
                 self.add_error(None, message)
             return
         for key, messages in exc.message_dict.items():
             name = key
-            if key.startswith("custom."):
-                name = CUSTOM_PREFIX + key[len("custom.") :]
             if name not in self.fields or name == "version":
                 name = None
                 messages = [

@@ -27,13 +27,15 @@ class Tag(models.Model):
 
 
 class CustomField(Versioned):
-    """An admin-defined field for people, companies or leads; values live in the record's
-    `custom`."""
+    """An admin-defined field for people, companies, leads, deals or quotes; values live in the
+    record's `custom`. The sales record types are registered by sales (`fields.registry`)."""
 
     class Entity(models.TextChoices):
         PERSON = "person", _("People")
         COMPANY = "company", _("Companies")
         LEAD = "lead", _("Leads")
+        DEAL = "deal", _("Deals")
+        QUOTE = "quote", _("Quotes")
 
     class Type(models.TextChoices):
         TEXT = "text", _("Text")

@@ -1,6 +1,7 @@
 """Exporting the sales lists (leads, deals, quotes, orders) as CSV or XLSX, with the list's
 filters, through `visible_to` and the sales export right; the files are built by the
-customers' exporter (`kehu.customers.exporting`), one row per record, streamed."""
+customers' exporter (`kehu.customers.exporting`), one row per record, streamed. Leads, deals
+and quotes end with a column per active custom field (its key), read from the row itself."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -137,7 +138,8 @@ def deal_export(request):
     except ValidationError as exc:
         return bad_filters(exc.message_dict)
     qs = qs.select_related("owner", "pipeline", "stage", "company", "lost_reason")
-    return download(request, export_table(qs, DEAL_COLUMNS), "deals")
+    columns = DEAL_COLUMNS + custom_columns(active_fields("deal"))
+    return download(request, export_table(qs, columns), "deals")
 
 
 @login_required
@@ -146,7 +148,8 @@ def quote_export(request):
     if errors:
         return bad_filters(errors)
     qs = qs.select_related("owner", "company", "person", "deal")
-    return download(request, export_table(qs, QUOTE_COLUMNS), "quotes")
+    columns = QUOTE_COLUMNS + custom_columns(active_fields("quote"))
+    return download(request, export_table(qs, columns), "quotes")
 
 
 @login_required

@@ -1,6 +1,6 @@
 """What sales adds to the customers app, which does not import sales (decision 0018): leads as
-an import target and a record type with custom fields, the deals on a company's page, and a
-person's deals, quotes and orders on theirs."""
+an import target; leads, deals and quotes as record types with custom fields; the deals on a
+company's page, and a person's deals, quotes and orders on theirs."""
 
 from kehu.core import visibility
 
@@ -63,13 +63,17 @@ def register() -> None:
     from kehu.customers.fields import services as field_services
     from kehu.customers.models import CustomField
     from kehu.sales import search_kinds
+    from kehu.sales.deals.models import Deal
     from kehu.sales.leads import importing
     from kehu.sales.leads.models import Lead
+    from kehu.sales.quotes.models import Quote
 
     importing.register()
     search_kinds.register()
     register_merge_movers()
     field_services.register_entity(CustomField.Entity.LEAD, Lead, "cf_l_")
+    field_services.register_entity(CustomField.Entity.DEAL, Deal, "cf_d_")
+    field_services.register_entity(CustomField.Entity.QUOTE, Quote, "cf_q_")
     if company_deals not in customer_views.COMPANY_SECTIONS:
         customer_views.COMPANY_SECTIONS.append(company_deals)
     if person_sales not in customer_views.PERSON_SECTIONS:

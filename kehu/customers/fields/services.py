@@ -30,8 +30,9 @@ INDEX_PREFIX: dict[str, str] = {
 
 
 def register_entity(entity: str, model: Any, index_prefix: str) -> None:
-    """Another app's record type with custom fields (sales registers leads, "cf_l_"); the
-    customers app does not import the apps that build on it (decision 0018)."""
+    """Another app's record type with custom fields (sales registers leads "cf_l_", deals
+    "cf_d_" and quotes "cf_q_"); the customers app does not import the apps that build on it
+    (decision 0018)."""
     MODELS[entity] = model
     INDEX_PREFIX[entity] = index_prefix
 
@@ -68,8 +69,8 @@ def _clean(field: CustomField) -> None:
     field.key = (field.key or "").strip()
     field.label = (field.label or "").strip()
     field.label_zh = (field.label_zh or "").strip()
-    if field.entity not in CustomField.Entity.values:
-        errors["entity"] = [_("Choose people, companies or leads.")]
+    if field.entity not in MODELS:
+        errors["entity"] = [_("Choose a record type from the list.")]
     if field.type not in CustomField.Type.values:
         errors["type"] = [_("Choose a field type.")]
     if not KEY_PATTERN.match(field.key):
@@ -170,7 +171,7 @@ def _snapshot(field: CustomField) -> dict[str, Any]:
 
 
 def create_field(actor: User, data: dict[str, Any]) -> CustomField:
-    """Define a field for people or companies, and index it. Raises ValidationError."""
+    """Define a field for one record type, and index it. Raises ValidationError."""
     require_admin(actor)
     data = dict(data)
     if not data.get("key"):
@@ -216,7 +217,7 @@ def _update_field(actor: User, field: CustomField, changes: dict[str, Any]) -> C
     before = _snapshot(field)
     errors: dict[str, list[str]] = {}
     for name, message in (
-        ("entity", _("A field cannot move between people, companies and leads.")),
+        ("entity", _("A field cannot move to another record type.")),
         ("key", _("The key cannot change after the field is created.")),
         (
             "type",

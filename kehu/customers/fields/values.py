@@ -95,9 +95,10 @@ def clean_value(definition: CustomField, value: Any) -> CustomValue:
 
 
 def clean_custom(
-    entity: str, values: object, current: dict[str, Any] | None = None
+    entity: str, values: object, current: dict[str, Any] | None = None, required: bool = True
 ) -> dict[str, Any]:
-    """Merge `values` into `current`, validating each; unknown keys are an error."""
+    """Merge `values` into `current`, validating each; unknown keys are an error. `required`
+    False: a missing required value is no error (values carried over from another record)."""
     if not isinstance(values, dict):
         raise ValidationError({"custom": [_("Expected an object of custom field values.")]})
     definitions = {d.key: d for d in active_fields(entity)}
@@ -109,7 +110,7 @@ def clean_custom(
             errors[f"custom.{key}"] = [_("There is no custom field “%(key)s”.") % {"key": key}]
             continue
         try:
-            cleaned = clean_value(definition, value)
+            cleaned = clean_value(definition, value) if required or value not in EMPTY else None
         except ValidationError as exc:
             errors[f"custom.{key}"] = exc.messages
             continue
@@ -118,8 +119,27 @@ def clean_custom(
         else:
             result[key] = cleaned
     for key, definition in definitions.items():
-        if definition.required and result.get(key) in EMPTY and f"custom.{key}" not in errors:
+        missing = result.get(key) in EMPTY and f"custom.{key}" not in errors
+        if required and definition.required and missing:
             errors[f"custom.{key}"] = [_("This field is required.")]
     if errors:
         raise ValidationError(errors)
     return result
+
+
+def carried_over(values: dict[str, Any], from_entity: str, to_entity: str) -> dict[str, Any]:
+    """The custom values of a `from_entity` record that a `to_entity` record made from it takes:
+    those of the active fields both record types have with the same key and type, when the
+    target field accepts the value (a choice must be one of its choices); the rest are left."""
+    targets = {d.key: d for d in active_fields(to_entity)}
+    sources = {d.key: d.type for d in active_fields(from_entity)}
+    carried: dict[str, Any] = {}
+    for key, value in (values or {}).items():
+        target = targets.get(key)
+        if target is None or sources.get(key) != target.type or value in EMPTY:
+            continue
+        try:
+            carried[key] = clean_value(target, value)
+        except ValidationError:
+            continue
+    return carried

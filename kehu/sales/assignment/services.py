@@ -73,15 +73,19 @@ def rules_choice(entity: str) -> list[tuple[str, str]]:
 
 
 def field_choices(entity: str) -> list[tuple[str, str]]:
-    """What a rule's conditions can test: the record's fields, and (for deals) every custom
-    field of the deal's company."""
+    """What a rule's conditions can test: the record's fields and custom fields, and (for
+    deals) every custom field of the deal's company."""
     if entity == AssignmentRule.Entity.LEAD:
         return [(k, str(v)) for k, v in LEAD_FIELDS.items()] + custom_choices("lead")
     custom = CustomField.objects.filter(entity="company", active=True)
-    return [(k, str(v)) for k, v in DEAL_FIELDS.items()] + [
-        (f"company.custom.{f.key}", _("Company: %(label)s") % {"label": f.display_label})
-        for f in custom
-    ]
+    return (
+        [(k, str(v)) for k, v in DEAL_FIELDS.items()]
+        + custom_choices("deal")
+        + [
+            (f"company.custom.{f.key}", _("Company: %(label)s") % {"label": f.display_label})
+            for f in custom
+        ]
+    )
 
 
 def custom_choices(entity: str, prefix: str = "custom.") -> list[tuple[str, str]]:

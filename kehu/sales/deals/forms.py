@@ -7,6 +7,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from kehu.customers.fields.forms import CUSTOM_PREFIX, CustomFieldsForm
 from kehu.customers.forms import DateInput, owner_choices, set_company_field
 from kehu.sales.assignment.services import BY_RULES, rules_choice
 from kehu.sales.deals import services
@@ -27,7 +28,9 @@ def stage_choices(pipelines) -> list[tuple[str, list[tuple[str, str]]]]:
     ]
 
 
-class DealForm(forms.Form):
+class DealForm(CustomFieldsForm):
+    custom_entity = "deal"
+
     version = forms.IntegerField(widget=forms.HiddenInput)
     name = forms.CharField(label=_("Name"), max_length=200)
     pipeline = forms.ChoiceField(label=_("Pipeline"))
@@ -60,7 +63,7 @@ class DealForm(forms.Form):
         else:
             initial.setdefault("owner", str(user.pk))
             initial.setdefault("currency", settings.DEFAULT_CURRENCY)
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, instance=instance, **kwargs)
         pipelines = list(Pipeline.objects.filter(active=True).prefetch_related("stages"))
         if instance is not None and instance.pipeline_id not in {p.pk for p in pipelines}:
             pipelines.append(instance.pipeline)
@@ -111,7 +114,7 @@ class DealForm(forms.Form):
             names.add("stage")  # a stage is only meaningful with its pipeline
         data = {}
         for name in names:
-            if name == "version" or name not in self.cleaned_data:
+            if name == "version" or name not in self.cleaned_data or name.startswith(CUSTOM_PREFIX):
                 continue
             value = self.cleaned_data[name]
             if name == "owner" and value == BY_RULES:
@@ -121,12 +124,17 @@ class DealForm(forms.Form):
             elif value is None and name not in ("expected_close", "next_step_due"):
                 value = decimal.Decimal(0) if name == "amount" else ""
             data[name] = value
+        custom = self.custom_service_data(names)
+        if custom:
+            data["custom"] = custom
         return data
 
     def add_service_errors(self, exc) -> None:
-        show_service_errors(self, exc)
+        show_service_errors(self, self.custom_errors_as_fields(exc))
 
     def display(self, name: str, value) -> str:
+        if name.startswith(CUSTOM_PREFIX):
+            return self.custom_display(name, value)
         field = self.fields[name]
         if value in (None, "", []):
             return "—"

@@ -143,6 +143,8 @@ class Deal(Record):
     close_reason = models.CharField(_("won/lost reason"), max_length=200, blank=True, default="")
     stage_changed_at = models.DateTimeField(_("in stage since"), default=timezone.now)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    #: values of the deals' custom fields by key (`customers.fields`)
+    custom = models.JSONField(default=dict, blank=True)
     search_text = models.TextField(default="", editable=False)
     #: what "sort by name" reads: the name's pinyin (kehu.core.sort_keys), set by the services
     name_sort_key = SortKeyField()

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from kehu.accounts.models import User
 from kehu.core import records, search, visibility
 from kehu.core.sort_keys import name_sort_key
+from kehu.customers.fields.values import clean_custom
 from kehu.customers.services import resolve_company, resolve_owner
 from kehu.sales.deals import contacts
 from kehu.sales.deals.currencies import clean_currency as clean_currency
@@ -29,7 +30,11 @@ from kehu.sales.lost_reasons.services import other_reason, resolve_reason
 from kehu.sales.models import Deal, DealContact, Pipeline, Stage, StageChange
 
 DEAL_FIELDS = ["name", "pipeline", "stage", "amount", "currency", "expected_close", "company",
-               "owner", "next_step", "next_step_due", "lost_reason", "close_reason"]  # fmt: skip
+               "owner", "next_step", "next_step_due", "lost_reason", "close_reason",
+               "custom"]  # fmt: skip
+#: a key of `changes` saying its `custom` values were carried from another record (a converted
+#: lead): a required deal field it lacks is then no error; the deal's form asks at the next edit
+CARRIED_CUSTOM = "_carried_custom"
 MAX_AMOUNT = decimal.Decimal("99999999999999.99")
 
 
@@ -98,6 +103,8 @@ def _prepare_deal(actor: User, deal: Deal, changes: dict[str, Any]) -> None:
     check("company", lambda value: resolve_company(actor, value))
     check("close_reason", lambda value: (value or "").strip())
     check("lost_reason", lambda value: resolve_reason(value, deal.lost_reason_id))
+    required = not changes.pop(CARRIED_CUSTOM, False)
+    check("custom", lambda value: clean_custom("deal", value or {}, deal.custom, required))
 
     pipeline = deal.pipeline if deal.pipeline_id else None
     if "pipeline" in changes or pipeline is None:

@@ -21,6 +21,7 @@ from kehu.activities.views import panel_context
 from kehu.core import visibility
 from kehu.core.access import get_visible_or_404, users_in_scope
 from kehu.core.records import VersionConflict
+from kehu.customers.fields.values import active_fields
 from kehu.customers.models import Person
 from kehu.sales import follow_up
 from kehu.sales.deals import board_cards, queries, services
@@ -144,6 +145,7 @@ def deal_detail(request, pk):
         "can_delete": visibility.can(user, "sales", "delete"),
         "stale": deal.is_stale(),
         "lost_reasons": list(active_reasons()),
+        "custom_fields": active_fields("deal"),
         # like a person's company, a deal's people are shown to whoever may see the deal
         "contacts": list(deal.contacts.select_related("person")),
         "contact_choices": _contact_choices(user, deal),

@@ -2,20 +2,12 @@
 """Forms for leads; the lead services validate and save."""
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from kehu.core.contact import display_phone
-from kehu.customers.fields.values import active_fields
-from kehu.customers.forms import (
-    CUSTOM_PREFIX,
-    DateInput,
-    custom_for_service,
-    custom_form_field,
-    custom_initial,
-    owner_choices,
-)
+from kehu.customers.fields.forms import CUSTOM_PREFIX, CustomFieldsForm
+from kehu.customers.forms import DateInput, owner_choices
 from kehu.sales.assignment.services import BY_RULES, rules_choice
 from kehu.sales.deals.queries import id_or_none
 from kehu.sales.models import Lead
@@ -27,7 +19,9 @@ FIELDS = ["name", "company_name", "title", "email", "phone", "region", "product_
           "notes"]  # fmt: skip
 
 
-class LeadForm(forms.Form):
+class LeadForm(CustomFieldsForm):
+    custom_entity = "lead"
+
     version = forms.IntegerField(widget=forms.HiddenInput)
     name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=150)
     company_name = forms.CharField(label=_("Company"), max_length=200, required=False)
@@ -59,19 +53,13 @@ class LeadForm(forms.Form):
             values.update(owner=str(instance.owner_id), version=instance.version,
                           phone=display_phone(instance.phone),
                           product_interest=str(instance.product_interest_id or ""))  # fmt: skip
-            for definition in active_fields("lead"):
-                stored = (instance.custom or {}).get(definition.key)
-                values[CUSTOM_PREFIX + definition.key] = custom_initial(definition, stored)
             kwargs["initial"] = {**values, **initial}
         else:
             initial.setdefault("owner", str(user.pk))
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, instance=instance, **kwargs)
         self.fields["owner"].choices = owner_choices(
             user, instance.owner if instance else None, module="sales"
         )
-        self.custom_definitions = active_fields("lead")
-        for definition in self.custom_definitions:
-            self.fields[CUSTOM_PREFIX + definition.key] = custom_form_field(definition)
         if instance is None:
             self.fields["owner"].choices += rules_choice("lead")
         current = (
@@ -87,14 +75,11 @@ class LeadForm(forms.Form):
 
     def service_data(self, only_changed: bool = False) -> dict:
         names = set(self.changed_data) if only_changed else set(self.fields)
-        data, custom = {}, {}
+        data = {}
         for name in names - {"version"}:
-            if name not in self.cleaned_data:
+            if name not in self.cleaned_data or name.startswith(CUSTOM_PREFIX):
                 continue
             value = self.cleaned_data[name]
-            if name.startswith(CUSTOM_PREFIX):
-                custom[name[len(CUSTOM_PREFIX) :]] = custom_for_service(value)
-                continue
             if name == "owner":
                 value = value if value == BY_RULES else id_or_none(value)
             elif name == "product_interest":
@@ -102,19 +87,17 @@ class LeadForm(forms.Form):
             elif value is None and name != "next_step_due":
                 value = ""
             data[name] = value
+        custom = self.custom_service_data(names)
         if custom:
             data["custom"] = custom
         return data
 
     def add_service_errors(self, exc) -> None:
-        if hasattr(exc, "error_dict"):  # custom.<key> is the form's cf_<key>
-            exc = ValidationError({
-                CUSTOM_PREFIX + k.removeprefix("custom.") if k.startswith("custom.") else k: v
-                for k, v in exc.message_dict.items()
-            })  # fmt: skip
-        show_service_errors(self, exc)
+        show_service_errors(self, self.custom_errors_as_fields(exc))
 
     def display(self, name: str, value) -> str:
+        if name.startswith(CUSTOM_PREFIX):
+            return self.custom_display(name, value)
         if value in (None, ""):
             return "—"
         return str(dict(getattr(self.fields[name], "choices", []) or []).get(str(value), value))

@@ -22,7 +22,7 @@ from kehu.core import audit, events, records, search, visibility
 from kehu.core.contact import national_digits, normalize_email, normalize_phone
 from kehu.core.sort_keys import name_sort_key
 from kehu.customers import services as customers
-from kehu.customers.fields.values import clean_custom
+from kehu.customers.fields.values import carried_over, clean_custom
 from kehu.customers.models import Company, Person
 from kehu.sales.assignment import services as assignment
 from kehu.sales.deals import services as sales
@@ -183,7 +183,8 @@ def convert_lead(
     deal: dict[str, Any] | None = None,
     expected_version: int | None = None,
 ) -> Lead:
-    """Turn a qualified lead into a person, a company and (if `make_deal`) a deal."""
+    """Turn a qualified lead into a person, a company and (if `make_deal`) a deal; the deal
+    takes the lead's values of the custom fields deals have too (same key, same type)."""
     visibility.require_record(actor, lead, "edit")
     visibility.require(actor, "customers", "create")
     with transaction.atomic():
@@ -223,6 +224,9 @@ def convert_lead(
         if make_deal:
             data = {"name": current.company_name or current.name, "company": company,
                     "owner": owner, **(deal or {})}  # fmt: skip
+            carried = carried_over(current.custom, "lead", "deal")
+            if carried:  # docs/custom-fields.md: same key and type on both
+                data.update(custom=carried, **{sales.CARRIED_CUSTOM: True})
             made_deal = sales.create_deal(actor, data, facts=source)
         before = current.status
         current.status = Lead.Status.CONVERTED

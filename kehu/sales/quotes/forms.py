@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from kehu.core.numbers import plain
+from kehu.customers.fields.forms import CUSTOM_PREFIX, CustomFieldsForm
 from kehu.customers.forms import DateInput, company_named, owner_choices, set_company_field
 from kehu.customers.models import Person, Tag
 from kehu.sales.deals import services
@@ -88,7 +89,9 @@ class PriceRowForm(forms.Form):
 PriceRowFormSet = forms.formset_factory(PriceRowForm, extra=3, max_num=500, absolute_max=500)
 
 
-class QuoteForm(forms.Form):
+class QuoteForm(CustomFieldsForm):
+    custom_entity = "quote"
+
     version = forms.IntegerField(widget=forms.HiddenInput)
     title = forms.CharField(label=_("Title"), max_length=200)
     company = forms.ChoiceField(label=_("Company"), required=False)
@@ -118,7 +121,7 @@ class QuoteForm(forms.Form):
                 initial.setdefault("title", deal.name)
                 initial.setdefault("currency", deal.currency)
                 initial.setdefault("company", str(deal.company_id or ""))
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, instance=instance, **kwargs)
         self.fields["currency"].choices = [(c, c) for c in sorted(services.known_currencies())]
         self.fields["owner"].choices = owner_choices(
             user, instance.owner if instance else None, module="sales"
@@ -152,12 +155,17 @@ class QuoteForm(forms.Form):
             elif value is None and name != "valid_until":
                 value = ""
             data[name] = value
+        custom = self.custom_service_data(set(self.changed_data) if only_changed else self.fields)
+        if custom:
+            data["custom"] = custom
         return data
 
     def add_service_errors(self, exc) -> None:
-        show_service_errors(self, exc)
+        show_service_errors(self, self.custom_errors_as_fields(exc))
 
     def display(self, name: str, value) -> str:
+        if name.startswith(CUSTOM_PREFIX):
+            return self.custom_display(name, value)
         if value in (None, ""):
             return "—"
         return str(dict(getattr(self.fields[name], "choices", []) or []).get(str(value), value))

@@ -122,6 +122,8 @@ class Quote(Record, Totals):
     )
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
     terms = models.TextField(_("terms and notes"), blank=True, default="")
+    #: values of the quotes' custom fields by key (`customers.fields`); a new version copies them
+    custom = models.JSONField(default=dict, blank=True)
     email_state = models.CharField(
         pgettext_lazy("email message", "email"), max_length=6, choices=EmailState.choices,
         blank=True, default="", editable=False,

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from kehu.accounts.models import User
 from kehu.core import audit, events, records, visibility
 from kehu.core.records import RecordSpec, VersionConflict
+from kehu.customers.fields.values import clean_custom
 from kehu.customers.models import Person
 from kehu.customers.services import resolve_company, resolve_owner
 from kehu.sales.catalog.services import id_of
@@ -33,7 +34,7 @@ from kehu.sales.quotes.orders import order_from
 from kehu.sales.quotes.orders import set_order_status as set_order_status
 
 QUOTE_FIELDS = ["title", "status", "decision_note", "deal", "company", "person", "currency",
-                "valid_until", "terms", "owner", "total"]  # fmt: skip
+                "valid_until", "terms", "owner", "total", "custom"]  # fmt: skip
 #: what a step after the draft adds to the audit entry: {field: [old, new]}
 Facts = dict[str, list[Any]]
 
@@ -88,9 +89,11 @@ def _prepare_quote(actor: User, quote: Quote, changes: dict[str, Any]) -> None:
     check("owner", lambda value: resolve_owner(actor, value))
     check("currency", clean_currency)
     check("terms", lambda value: str(value or "").strip())
+    check("custom", lambda value: clean_custom("quote", value or {}, quote.custom))
     if errors:
         raise ValidationError(errors)
-    for name in ("title", "deal", "company", "person", "owner", "currency", "valid_until", "terms"):
+    for name in ("title", "deal", "company", "person", "owner", "currency", "valid_until", "terms",
+                 "custom"):  # fmt: skip
         if name in changes:
             setattr(quote, name, changes[name])
     person = quote.person if quote.person_id and {"person", "company"} & set(changes) else None
@@ -277,6 +280,7 @@ def revise_quote(actor: User, quote: Quote, expected_version: int | None = None)
                     "person_id",
                     "currency",
                     "terms",
+                    "custom",
                     "owner_id",
                     "subtotal",
                     "discount_total",

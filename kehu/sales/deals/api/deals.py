@@ -70,6 +70,7 @@ class DealOut(Schema):
     closed_at: datetime.datetime | None
     owner_id: int
     contacts: list[ContactOut] = Field(description="The people on the deal, with their roles.")
+    custom: dict[str, Any] = Field(description="Custom field values by key.")
     version: int
     created_at: datetime.datetime
     updated_at: datetime.datetime
@@ -98,6 +99,10 @@ class DealCreate(Input):
     close_reason: str = Field(
         "", max_length=200, description="Details; needed with the reason “Other”."
     )
+    custom: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Custom field values by key (`GET /custom-fields?entity=deal` lists them).",
+    )
     owner_id: RowId | None = Field(
         None, description="Default: as the assignment rules say, or else you."
     )
@@ -117,6 +122,9 @@ class DealPatch(Input):
     next_step_due: datetime.date | None = None
     lost_reason_id: RowId | None = Field(None, description="An active lost reason's id.")
     close_reason: str | None = Field(None, max_length=200)
+    custom: dict[str, Any] | None = Field(
+        None, description="Custom field values by key; only the keys sent change, null clears."
+    )
     owner_id: RowId | None = None
     reopen: bool = Field(False, description="Allow moving a won or lost deal to another stage.")
 
@@ -179,6 +187,7 @@ def deal_out(deal: Deal) -> dict:
             {"person_id": c.person_id, "name": c.person.name, "role": c.role}
             for c in deal.contacts.all()
         ],
+        "custom": deal.custom or {},
         "version": deal.version,
         "created_at": deal.created_at,
         "updated_at": deal.updated_at,
@@ -201,6 +210,8 @@ def _service_changes(payload: Input, partial: bool) -> dict:
                 changes["owner"] = BY_RULES
         elif name in TEXT_FIELDS:
             changes[name] = value if value is not None else ""
+        elif name == "custom":
+            changes["custom"] = value or {}
         elif name == "reopen":
             if value:
                 changes["reopen"] = True

@@ -89,6 +89,7 @@ class QuoteOut(Schema):
     decision_note: str
     order_id: int | None
     owner_id: int
+    custom: dict[str, Any] = Field(description="Custom field values by key.")
     version: int
     created_at: datetime.datetime
     updated_at: datetime.datetime
@@ -110,6 +111,10 @@ class QuoteCreate(Input):
     valid_until: datetime.date | None = Field(None, description="Default: in 30 days.")
     terms: str = Field("", max_length=5000)
     lines: list[LineIn] = Field(default_factory=list, max_length=200)
+    custom: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Custom field values by key (`GET /custom-fields?entity=quote` lists them).",
+    )
     owner_id: RowId | None = Field(None, description="Default: you.")
 
 
@@ -123,6 +128,9 @@ class QuotePatch(Input):
     valid_until: datetime.date | None = None
     terms: str | None = Field(None, max_length=5000)
     lines: list[LineIn] | None = Field(None, max_length=200)
+    custom: dict[str, Any] | None = Field(
+        None, description="Custom field values by key; only the keys sent change, null clears."
+    )
     owner_id: RowId | None = None
 
 

@@ -16,6 +16,7 @@ from kehu.core.access import get_visible_or_404
 from kehu.core.conditions import Context
 from kehu.core.conditions.params import narrow_by_params
 from kehu.core.records import VersionConflict
+from kehu.customers.fields.values import active_fields
 from kehu.customers.models import Company
 from kehu.sales.condition_fields import param_rules
 from kehu.sales.deals.currencies import known_currencies
@@ -220,6 +221,7 @@ def quote_detail(request, pk):
         "can_create": visibility.can(user, "sales", "create"),
         "can_delete": visibility.can(user, "sales", "delete"),
         "email_ready": quotes.email_configured(),
+        "custom_fields": active_fields("quote"),
     }
     return render(request, "sales/quote_detail.html", context)
 
