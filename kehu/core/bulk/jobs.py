@@ -46,7 +46,7 @@ def clean_filters(params: Any) -> dict[str, str]:
     return kept
 
 
-def matching_rows(kind: registry.BulkKind, user: User, filters: dict[str, str]) -> QuerySet:
+def matching_rows(kind: registry.BulkKind, user: User, filters: dict[str, str]) -> QuerySet[Any]:
     """The visible rows a list shows with these filters, its saved view (`view`) included, so
     that "all matching rows" are the rows the list counted. ValidationError for a bad filter."""
     from kehu.core.saved_views.lists import narrow_by_view, view_for
