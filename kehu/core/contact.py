@@ -105,7 +105,7 @@ def normalize_email(raw: str) -> str:
     return f"{local}@{domain.lower()}"
 
 
-#: map searches an address opens (decision 00XX-phones): Amap (高德地图) for people reading
+#: map searches an address opens (decision 0025-phones): Amap (高德地图) for people reading
 #: Chinese — it knows Chinese addresses and opens its app on a phone — and OpenStreetMap for
 #: everyone else. A plain link: nothing is loaded from either site until someone taps it.
 MAP_SEARCH = {

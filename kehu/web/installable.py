@@ -4,7 +4,7 @@ All three answer without a login (a browser fetches the manifest without cookies
 offline page must be cacheable by anyone) and hold nothing personal. The service worker is a
 Django view at /sw.js rather than a static file, because a worker only controls the pages under
 the folder it is served from: from /static/ it could not answer for /people/ when offline.
-See docs/decisions/00XX-phones.md.
+See docs/decisions/0025-phones.md.
 """
 
 import json

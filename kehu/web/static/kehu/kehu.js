@@ -334,7 +334,7 @@ document.addEventListener("click", (event) => {
   rows.lastElementChild?.querySelector("select, input")?.focus();
 });
 
-// Phones (decision 00XX-phones). A list table shows one card per row on a narrow screen
+// Phones (decision 0025-phones). A list table shows one card per row on a narrow screen
 // (kehu.css); each cell is labelled with its column's name, copied here from the header so the
 // templates and the Python-built rows need no second copy of every label.
 function labelCells(root) {

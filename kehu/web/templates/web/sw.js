@@ -1,4 +1,4 @@
-{% autoescape off %}// Kehu's service worker (kehu/web/installable.py, decision 00XX-phones): when the server cannot
+{% autoescape off %}// Kehu's service worker (kehu/web/installable.py, decision 0025-phones): when the server cannot
 // be reached, a page load shows the offline page it keeps instead of the browser's error.
 // Everything else goes to the network untouched; nothing personal is ever cached.
 const CACHE = {{ cache_name }};
