@@ -1065,7 +1065,6 @@ def world(db, rep, teammate, manager, outsider, admin_user, team_b, tmp_path, se
         "help_page": help_page,
         "view": saved_view,
     }  # fmt: skip
-    person.walk_kind = "person"  # fills the record type of the bulk routes (bulk/<kind>/...)
     return users, objects
 
 

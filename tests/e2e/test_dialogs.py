@@ -1,11 +1,14 @@
-"""In-page dialogs on a deal's page: "Lost" asks why in the reasons dialog, and a delete asks
-in the page's own confirmation, which the keyboard works (Escape says no and gives the focus
-back; Enter on the dialog's button goes ahead)."""
+"""In-page dialogs: "Lost" on a deal's page asks why in the reasons dialog, and a delete that
+asks first (an activity's; record pages offer Undo instead) asks in the page's own
+confirmation, which the keyboard works (Escape says no and gives the focus back; Enter on the
+dialog's button goes ahead)."""
 
 import re
 
 from playwright.sync_api import expect
 
+from kehu.activities.models import Activity
+from kehu.activities.services import add_note
 from kehu.sales.models import Deal
 from tests.e2e.helpers import login
 from tests.factories import make_deal, make_user
@@ -26,8 +29,10 @@ def test_lost_and_delete_ask_in_the_page_and_the_keyboard_answers(page, server_e
     expect(page.locator(".props")).to_contain_text("No budget: 明年再说")
     assert Deal.objects.get(pk=deal.pk).lost_reason.key == "budget"
 
+    note = add_note(rep, deal, "待删除的备注")
+    page.goto(f"/activities/{note.pk}/")
     delete = page.locator(".page-head").get_by_role("button", name="Delete")
-    dialog = page.get_by_role("dialog", name="Move 待删除的商机 to the recycle bin?")
+    dialog = page.get_by_role("dialog", name="Move this to the recycle bin?")
 
     delete.focus()
     page.keyboard.press("Enter")
@@ -37,13 +42,13 @@ def test_lost_and_delete_ask_in_the_page_and_the_keyboard_answers(page, server_e
     page.keyboard.press("Escape")
     expect(dialog).to_be_hidden()
     expect(delete).to_be_focused()
-    assert Deal.objects.get(pk=deal.pk).deleted_at is None
+    assert Activity.objects.get(pk=note.pk).deleted_at is None
 
     page.keyboard.press("Enter")
     expect(dialog).to_be_visible()
     page.keyboard.press("Shift+Tab")
     expect(dialog.get_by_role("button", name="Delete")).to_be_focused()
     page.keyboard.press("Enter")
-    expect(page).to_have_url(re.compile(r"/deals/$"))
-    assert Deal.all_objects.get(pk=deal.pk).deleted_at is not None
+    expect(page).not_to_have_url(re.compile(rf"/activities/{note.pk}/$"))
+    assert Activity.all_objects.get(pk=note.pk).deleted_at is not None
     assert not server_errors

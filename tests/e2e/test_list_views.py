@@ -17,7 +17,7 @@ def test_choose_columns_then_save_and_reopen_a_view(page):
     login(page, "lina")
     page.goto("/people/")
     table = page.locator("table.list")
-    expect(table.locator("th")).to_have_count(8)
+    expect(table.locator("th:not(.select)")).to_have_count(8)
 
     # show City, first after the name; hide Phone
     page.get_by_text("Columns", exact=True).click()
@@ -25,7 +25,7 @@ def test_choose_columns_then_save_and_reopen_a_view(page):
     page.get_by_role("checkbox", name="Phone").uncheck()
     page.get_by_role("spinbutton", name="Position of City").fill("1")
     page.get_by_role("button", name="Show these columns").click()
-    expect(table.locator("th").nth(1)).to_have_text("City")
+    expect(table.locator("th:not(.select)").nth(1)).to_have_text("City")
     expect(table.locator("th", has_text="Phone")).to_have_count(0)
 
     # filter to 上海 by a saved view made from the URL's filters, shared with the team

@@ -22,9 +22,11 @@ def page(client, url) -> str:
 
 
 def headers(html: str) -> list[str]:
+    """The shown columns' headers (not the bulk selection's checkbox column)."""
     head = html.split("<thead>", 1)[1].split("</thead>", 1)[0]
     return [
-        re.sub(r"<[^>]+>|[▲▼]", "", th).strip() for th in re.findall(r"<th[^>]*>(.*?)</th>", head)
+        re.sub(r"<[^>]+>|[▲▼]", "", th).strip()
+        for th in re.findall(r'<th(?! class="select")[^>]*>(.*?)</th>', head)
     ]
 
 

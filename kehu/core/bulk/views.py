@@ -53,13 +53,16 @@ def _errors(exc: ValidationError) -> list[str]:
 
 @login_required
 @require_POST
-def bulk_confirm(request: Any, kind: str) -> HttpResponse:
+def bulk_confirm(request: Any, record_type: str) -> HttpResponse:
     """The in-page confirmation of the bar's request (or its errors): what will happen to
     how many rows, with the button that starts it."""
     action = request.POST.get("action", "")
-    context: dict[str, Any] = {"kind_key": kind, "action_label": ACTION_LABELS.get(action, "")}
+    context: dict[str, Any] = {
+        "kind_key": record_type,
+        "action_label": ACTION_LABELS.get(action, ""),
+    }
     try:
-        plan = jobs.check(request.user, kind, action, **_request_of(request.POST))
+        plan = jobs.check(request.user, record_type, action, **_request_of(request.POST))
     except ValidationError as exc:
         context["errors"] = _errors(exc)
         status = 422
@@ -72,14 +75,14 @@ def bulk_confirm(request: Any, kind: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def bulk_start(request: Any, kind: str) -> HttpResponse:
+def bulk_start(request: Any, record_type: str) -> HttpResponse:
     """Start the confirmed action: a small one runs now, a large one in a worker; either
     way the answer is its page."""
     action = request.POST.get("action", "")
     try:
-        job = jobs.start(request.user, kind, action, **_request_of(request.POST))
+        job = jobs.start(request.user, record_type, action, **_request_of(request.POST))
     except ValidationError as exc:
-        context: dict[str, Any] = {"kind_key": kind, "errors": _errors(exc),
+        context: dict[str, Any] = {"kind_key": record_type, "errors": _errors(exc),
                    "action_label": ACTION_LABELS.get(action, "")}  # fmt: skip
         return render(request, "bulk/confirm.html", context, status=422)
     jobs.launch(job)

@@ -2,11 +2,11 @@
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, JsonResponse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kehu.learning.models import TourSeen
+from kehu.learning.tour import services
 from kehu.learning.tour.steps import steps_for
 
 
@@ -32,9 +32,7 @@ def tour_seen(request):
     through to its end (`finished=1`): it is not started on its own again."""
     name, _steps = steps_for(request.user)
     finished = request.POST.get("finished") == "1"
-    TourSeen.objects.update_or_create(
-        user=request.user, defaults={"tour": name, "finished": finished, "at": timezone.now()}
-    )
+    services.mark_seen(request.user, name, finished)
     return HttpResponse(status=204)
 
 

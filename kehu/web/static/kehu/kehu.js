@@ -364,6 +364,20 @@ function labelCells(root) {
 labelCells(document);
 document.addEventListener("htmx:load", (event) => labelCells(event.target));
 
+// A table too wide for its box scrolls inside it: such a box takes the keyboard's focus, so
+// that it can be scrolled without a mouse (WCAG 2.1.1); boxes that fit stay out of the tab order.
+function focusableScrollers(root) {
+  if (!root.querySelectorAll) return;
+  for (const box of root.querySelectorAll(".table-wrap")) {
+    if (box.scrollWidth > box.clientWidth) box.tabIndex = 0;
+    else box.removeAttribute("tabindex");
+  }
+}
+
+focusableScrollers(document);
+document.addEventListener("htmx:load", () => focusableScrollers(document));
+window.addEventListener("resize", () => focusableScrollers(document));
+
 // After a phone number is tapped (a tel: link with data-log-call), offer to log the call: the
 // phone's dialler opens over the page, and the offer waits for the person's return.
 document.addEventListener("click", (event) => {
