@@ -298,3 +298,38 @@ def test_a_bug_in_one_row_fails_that_row_and_the_others_go_on(rep, monkeypatch):
     assert job.problems[0]["id"] == rows[1].pk and "unexpected" in job.problems[0]["reason"]
     changed = Person.objects.filter(city="广州").values_list("name", flat=True)
     assert sorted(changed) == ["也好", "好的"]
+
+
+@pytest.mark.parametrize("kind", ["person", "lead", "deal"])
+def test_all_matching_a_search_reaches_past_the_lists_cap_on_matches(
+    admin_user, rep, kind, monkeypatch
+):
+    """A list filtered by a search shows only its first matches (search.LIST_MATCH_CAP), but
+    "all matching rows" means all of them: none is left out, however many match."""
+    from kehu.core import search
+
+    monkeypatch.setattr(search, "LIST_MATCH_CAP", 2)
+    make = {"person": make_person, "deal": make_deal,
+            "lead": lambda owner, name: leads.create_lead(owner, {"name": name})}[kind]  # fmt: skip
+    matching = [make(rep, f"清理对象{i}") for i in range(5)]
+    other = make(rep, "保留")
+    job = jobs.launch(
+        jobs.start(admin_user, kind, "assign_owner", filters={"q": "清理对象"}, value=admin_user.pk),
+    )
+    assert (job.total, job.changed) == (5, 5)
+    model = type(other)
+    assert set(model.objects.filter(owner=admin_user).values_list("pk", flat=True)) == {
+        r.pk for r in matching
+    }
+
+
+def test_a_searched_list_at_its_cap_does_not_promise_a_number_it_cannot_count(
+    admin_user, rep, monkeypatch
+):
+    from kehu.core import search
+
+    monkeypatch.setattr(search, "LIST_MATCH_CAP", 2)
+    for i in range(3):
+        leads.create_lead(rep, {"name": f"清理对象{i}"})
+    page = client_for(admin_user).get("/leads/", {"q": "清理对象"}).content.decode()
+    assert "All matching rows" in page and "All 2 matching rows" not in page

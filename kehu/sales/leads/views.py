@@ -40,9 +40,10 @@ SORTS = ["-updated_at", "updated_at", "name", "-name", "-score", "score"]
 FILTER_KEYS = ("q", "status", "source", "owner")
 
 
-def filtered_leads(qs, params, user):
+def filtered_leads(qs, params, user, capped: bool = True):
     """Narrow leads by the list filters; (queryset, errors by filter). Export and bulk
-    actions share it."""
+    actions share it; bulk actions with `capped=False`: a search keeps every match, not the
+    list's first LIST_MATCH_CAP."""
     errors = {}
     status = params.get("status")
     if status:
@@ -67,7 +68,7 @@ def filtered_leads(qs, params, user):
     errors.update(custom_errors)
     q = (params.get("q") or "").strip()
     if q:
-        qs = search.search(qs, q, cap=search.LIST_MATCH_CAP)
+        qs = search.search(qs, q, cap=search.LIST_MATCH_CAP if capped else None)
     return qs, errors
 
 
