@@ -313,9 +313,7 @@ def test_all_matching_a_search_reaches_past_the_lists_cap_on_matches(
             "lead": lambda owner, name: leads.create_lead(owner, {"name": name})}[kind]  # fmt: skip
     matching = [make(rep, f"清理对象{i}") for i in range(5)]
     other = make(rep, "保留")
-    job = jobs.launch(
-        jobs.start(admin_user, kind, "assign_owner", filters={"q": "清理对象"}, value=admin_user.pk),
-    )
+    job = bulk(admin_user, kind, "assign_owner", filters={"q": "清理对象"}, value=admin_user.pk)
     assert (job.total, job.changed) == (5, 5)
     model = type(other)
     assert set(model.objects.filter(owner=admin_user).values_list("pk", flat=True)) == {
