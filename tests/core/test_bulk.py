@@ -331,3 +331,15 @@ def test_a_searched_list_at_its_cap_does_not_promise_a_number_it_cannot_count(
         leads.create_lead(rep, {"name": f"清理对象{i}"})
     page = client_for(admin_user).get("/leads/", {"q": "清理对象"}).content.decode()
     assert "All matching rows" in page and "All 2 matching rows" not in page
+
+
+def test_a_delete_still_running_cannot_be_undone_half_way(rep):
+    gone = make_person(rep, "甲")
+    job = bulk(rep, "person", "delete", ids=[gone.pk])
+    BulkJob.objects.filter(pk=job.pk).update(status=BulkJob.Status.RUNNING)
+    job.refresh_from_db()
+    with pytest.raises(jobs.ValidationError):
+        jobs.start_undo(rep, job)  # the worker would go on deleting after the restore
+    response = client_for(rep).post(reverse("bulk-job-undo", args=[job.pk]))
+    assert response.status_code == 422
+    assert BulkJob.objects.count() == 1 and not Person.objects.filter(pk=gone.pk).exists()
