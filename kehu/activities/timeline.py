@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
+from django.utils import translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from kehu.activities.models import Activity
@@ -104,7 +106,16 @@ def value_labels(model) -> dict[str, dict]:
         elif f.is_relation and f.related_model is not None:
             table = builtin.get(f.related_model.__name__)
             if table:
-                shown[f.name] = {english: _(english) for english, _zh in table.values()}
+                # stored as its writer read it: English, the stored Chinese name, or the
+                # Chinese translation (a role has no stored Chinese name)
+                names: dict[str, object] = {}
+                for english, chinese in table.values():
+                    with translation.override("zh-hans"):
+                        translated = gettext(english)
+                    for written in (english, chinese, translated):
+                        if written:
+                            names[written] = _(english)
+                shown[f.name] = names
     return shown
 
 

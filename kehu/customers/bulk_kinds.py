@@ -11,8 +11,10 @@ from kehu.customers.models import Company, Person
 
 def _matching(entity: str, model):
     def matching(user, params):
-        """The visible rows the list's filters match; ValidationError for a bad filter."""
-        return queries.apply_filters(model.objects.visible_to(user), params, entity, user)
+        """The visible rows the list's filters match, every match of a search (not only the
+        list's first); ValidationError for a bad filter."""
+        visible = model.objects.visible_to(user)
+        return queries.apply_filters(visible, params, entity, user, capped=False)
 
     return matching
 

@@ -130,10 +130,14 @@ def _int(value: str, field: str) -> int:
         raise ValidationError({field: [_("Expected a number.")]}) from exc
 
 
-def apply_filters(qs: QuerySet, params, entity: str, user=None, definitions=None) -> QuerySet:
+def apply_filters(
+    qs: QuerySet, params, entity: str, user=None, definitions=None, capped: bool = True
+) -> QuerySet:
     """Filter `qs` by the list parameters (a QueryDict or dict). Raises ValidationError.
 
     `definitions`: the entity's active custom fields, when the caller has read them already.
+    `capped=False`: a search keeps every match, not the list's first LIST_MATCH_CAP (bulk
+    actions on "all matching rows").
     """
     errors: dict[str, list[str]] = {}
     get = params.get
@@ -170,7 +174,7 @@ def apply_filters(qs: QuerySet, params, entity: str, user=None, definitions=None
         raise ValidationError(errors)
     q = (get("q") or "").strip()
     if q:  # last, so the search's cap on matches applies after every other filter
-        qs = search.search(qs, q, cap=search.LIST_MATCH_CAP)
+        qs = search.search(qs, q, cap=search.LIST_MATCH_CAP if capped else None)
     return qs
 
 

@@ -5,6 +5,7 @@ import secrets
 
 from kehu.accounts import services as accounts
 from kehu.accounts.models import Role, Team, User
+from kehu.core.builtin_names import ROLES
 
 DEMO_PASSWORD = "kehu-demo"
 
@@ -31,11 +32,18 @@ def create_users() -> dict[str, User]:
                 "email": f"{username}@kehu.example.com",
                 "first_name": display,  # the whole name (decision: one name field)
                 "last_name": "",
-                "role": Role.objects.get(name=role),
+                "role": _role(role),
                 "team": teams[team] if team else None,
             },
         )
     return users
+
+
+def _role(name: str) -> Role:
+    """The installed role of that English name, found by its key: an administrator may have
+    renamed it (core.builtin_names)."""
+    key = next((k for k, (english, _zh) in ROLES.items() if english == name), "")
+    return (key and Role.objects.filter(key=key).first()) or Role.objects.get(name=name)
 
 
 def users_by_id(users: dict) -> dict[int, User]:
@@ -58,16 +66,15 @@ def colleagues_for(actor: User) -> dict[str, User]:
         if existing is not None:
             users[username] = existing
             continue
-        first, _sep, last = display.partition(" ")
         made = accounts.create_user(
             actor,
             {
                 "username": username,
                 "password": secrets.token_urlsafe(32),
                 "email": f"{username}@kehu.example.com",
-                "first_name": first,
-                "last_name": last,
-                "role": Role.objects.get(name=role),
+                "first_name": display,  # the whole name (decision: one name field)
+                "last_name": "",
+                "role": _role(role),
                 "team": teams[team] if team else None,
             },
         )

@@ -13,17 +13,18 @@ from kehu.sales.models import Deal, Lead, Stage
 
 
 def _matching_leads(user, params):
-    """The visible leads the lead list's filters match; ValidationError for a bad filter."""
+    """The visible leads the lead list's filters match (every match of a search, not only the
+    list's first); ValidationError for a bad filter."""
     from kehu.sales.leads.views import filtered_leads
 
-    qs, errors = filtered_leads(Lead.objects.visible_to(user), params, user)
+    qs, errors = filtered_leads(Lead.objects.visible_to(user), params, user, capped=False)
     if errors:
         raise ValidationError(errors)
     return qs
 
 
 def _matching_deals(user, params):
-    return deal_queries.apply_filters(Deal.objects.visible_to(user), params, user)
+    return deal_queries.apply_filters(Deal.objects.visible_to(user), params, user, capped=False)
 
 
 def _lead_statuses() -> list[tuple[str, str]]:

@@ -98,9 +98,12 @@ def list_page(
 
             found["list_totals"] = money_totals(qs, *totals, found["count"], found["more"])
     if bulk is not None:
+        from kehu.core import search
         from kehu.core.bulk.bar import bulk_bar
 
         more = found.get("more", True)
+        if params.get("q") and found.get("count", 0) >= search.LIST_MATCH_CAP:
+            more = True  # a list's search keeps its first matches; the bulk action takes all
         found["bulk"] = bulk_bar(request, bulk, None if more else found.get("count"))
     if base is not None:
         found["has_records"] = bool(found["rows"]) or (found["filtering"] and base.exists())

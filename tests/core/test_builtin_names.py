@@ -62,3 +62,19 @@ def test_pages_show_built_in_names_in_chinese(client):
     assert "商务谈判" in board and "Negotiation" not in board
     users = client.get(reverse("user-list")).content.decode()
     assert "管理员" in users and ">Administrator<" not in users
+
+
+def test_history_shows_a_built_in_name_in_the_readers_language_whoever_wrote_it():
+    """The audit trail keeps a stage's or role's name as its writer read it (赢单 from a Chinese
+    reader, Won from an English one); each reader sees it in their own language."""
+    from kehu.accounts.models import User
+    from kehu.activities.timeline import value_labels
+    from kehu.sales.models import Deal
+
+    with translation.override("en"):
+        stages = value_labels(Deal)["stage"]
+        assert (stages["商务谈判"], stages["Negotiation"]) == ("Negotiation", "Negotiation")
+        assert value_labels(User)["role"]["管理员"] == "Administrator"
+    with translation.override("zh-hans"):
+        stages = value_labels(Deal)["stage"]
+        assert (stages["商务谈判"], stages["Negotiation"]) == ("商务谈判", "商务谈判")

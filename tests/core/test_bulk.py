@@ -322,3 +322,48 @@ def test_all_matching_rows_are_the_rows_the_open_saved_view_shows(rep, outsider)
     theirs = views.create_view(outsider, {"list": "person", "name": "外", "condition": {}})
     with pytest.raises(jobs.ValidationError):
         jobs.start(rep, "person", "add_tag", filters={"view": str(theirs.pk)}, value="X")
+
+
+@pytest.mark.parametrize("kind", ["person", "lead", "deal"])
+def test_all_matching_a_search_reaches_past_the_lists_cap_on_matches(
+    admin_user, rep, kind, monkeypatch
+):
+    """A list filtered by a search shows only its first matches (search.LIST_MATCH_CAP), but
+    "all matching rows" means all of them: none is left out, however many match."""
+    from kehu.core import search
+
+    monkeypatch.setattr(search, "LIST_MATCH_CAP", 2)
+    make = {"person": make_person, "deal": make_deal,
+            "lead": lambda owner, name: leads.create_lead(owner, {"name": name})}[kind]  # fmt: skip
+    matching = [make(rep, f"清理对象{i}") for i in range(5)]
+    other = make(rep, "保留")
+    job = bulk(admin_user, kind, "assign_owner", filters={"q": "清理对象"}, value=admin_user.pk)
+    assert (job.total, job.changed) == (5, 5)
+    model = type(other)
+    assert set(model.objects.filter(owner=admin_user).values_list("pk", flat=True)) == {
+        r.pk for r in matching
+    }
+
+
+def test_a_searched_list_at_its_cap_does_not_promise_a_number_it_cannot_count(
+    admin_user, rep, monkeypatch
+):
+    from kehu.core import search
+
+    monkeypatch.setattr(search, "LIST_MATCH_CAP", 2)
+    for i in range(3):
+        leads.create_lead(rep, {"name": f"清理对象{i}"})
+    page = client_for(admin_user).get("/leads/", {"q": "清理对象"}).content.decode()
+    assert "All matching rows" in page and "All 2 matching rows" not in page
+
+
+def test_a_delete_still_running_cannot_be_undone_half_way(rep):
+    gone = make_person(rep, "甲")
+    job = bulk(rep, "person", "delete", ids=[gone.pk])
+    BulkJob.objects.filter(pk=job.pk).update(status=BulkJob.Status.RUNNING)
+    job.refresh_from_db()
+    with pytest.raises(jobs.ValidationError):
+        jobs.start_undo(rep, job)  # the worker would go on deleting after the restore
+    response = client_for(rep).post(reverse("bulk-job-undo", args=[job.pk]))
+    assert response.status_code == 422
+    assert BulkJob.objects.count() == 1 and not Person.objects.filter(pk=gone.pk).exists()

@@ -47,6 +47,9 @@ def test_a_rep_sends_feedback_from_the_page_they_were_on(rep, monkeypatch):
         ({"what": "x" * 4001, "where": ""}, "what"),
         ({"what": "ok", "where": "//evil.example/x"}, "where"),
         ({"what": "ok", "where": "javascript:alert(1)"}, "where"),
+        # browsers read a backslash as a slash: /\\evil.example is another site's address
+        ({"what": "ok", "where": "/\\evil.example/x"}, "where"),
+        ({"what": "ok", "where": "https://kehu.example/\\evil.example/x"}, "where"),
         ({"what": "nul \x00", "where": ""}, "what"),
     ],
 )

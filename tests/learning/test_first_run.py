@@ -145,3 +145,19 @@ def test_a_load_already_under_way_is_not_started_twice(admin_user):
     assert "Sample data is being loaded" in home
     signed_in(admin_user).post("/sample-data/")
     assert SampleDataLoad.objects.count() == 1
+
+
+def test_sample_colleagues_get_the_built_in_roles_even_once_renamed(admin_user):
+    """An administrator may rename the installed roles (销售代表 for "Sales rep"); the sample
+    data still finds them by their key, and gives each colleague one whole name."""
+    from kehu.accounts.models import Role
+
+    Role.objects.filter(key="sales_rep").update(name="销售代表")
+    Role.objects.filter(key="manager").update(name="经理")
+    users = demo.colleagues_for(admin_user)
+    assert users["liu.yang"].role.key == "sales_rep"
+    assert users["zhou.min"].role.key == "manager"
+    assert (users["emily.carter"].first_name, users["emily.carter"].last_name) == (
+        "Emily Carter",
+        "",
+    )

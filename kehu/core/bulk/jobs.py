@@ -217,6 +217,12 @@ def launch(job: BulkJob) -> BulkJob:
 
 def start_undo(actor: User, job: BulkJob) -> BulkJob:
     """A job that brings back from the recycle bin what the delete `job` put there."""
-    if job.action != registry.DELETE or job.user_id != actor.pk or not job.changed_ids:
+    # not while it runs: the worker would go on deleting after the restore
+    if (
+        job.action != registry.DELETE
+        or job.user_id != actor.pk
+        or not job.finished
+        or not job.changed_ids
+    ):
         raise ValidationError({"action": [_("Only a finished delete can be undone.")]})
     return start(actor, job.kind, registry.RESTORE, undoes=job, ids=job.changed_ids)

@@ -30,7 +30,13 @@ def clean_where(value: Any) -> str:
         raise ValidationError({"where": [_("Keep the address under 500 characters.")]})
     if "://" in text:
         text = "/" + text.split("://", 1)[1].partition("/")[2]
-    if not text.startswith("/") or text.startswith("//") or any(c.isspace() for c in text):
+    # a backslash too: browsers read "/\\evil.example" as "//evil.example", another site
+    if (
+        not text.startswith("/")
+        or text.startswith("//")
+        or "\\" in text
+        or any(c.isspace() for c in text)
+    ):
         raise ValidationError({"where": [_("Give the address of a page in Kehu, like /people/.")]})
     return text
 

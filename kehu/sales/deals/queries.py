@@ -41,8 +41,10 @@ def _int(value, name: str) -> int:
     return number
 
 
-def apply_filters(qs: QuerySet, params, user) -> QuerySet:
-    """Narrow deals by the list parameters (a QueryDict or dict). Raises ValidationError."""
+def apply_filters(qs: QuerySet, params, user, capped: bool = True) -> QuerySet:
+    """Narrow deals by the list parameters (a QueryDict or dict). Raises ValidationError.
+    `capped=False`: a search keeps every match, not the list's first LIST_MATCH_CAP (bulk
+    actions on "all matching rows")."""
     errors: dict[str, list[str]] = {}
     get = params.get
 
@@ -78,7 +80,7 @@ def apply_filters(qs: QuerySet, params, user) -> QuerySet:
         raise ValidationError(errors)
     q = (get("q") or "").strip()
     if q:
-        qs = search.search(qs, q, cap=search.LIST_MATCH_CAP)
+        qs = search.search(qs, q, cap=search.LIST_MATCH_CAP if capped else None)
     return qs
 
 

@@ -42,17 +42,18 @@ SORTS = ["-updated_at", "updated_at", "name", "-name", "-score", "score"]
 FILTER_KEYS = ("q", "status", "source", "owner")
 
 
-def filtered_leads(qs, params, user):
+def filtered_leads(qs, params, user, capped: bool = True):
     """The lead list's filters: status, source and owner through the condition language, the
     custom fields and the search as before; (queryset, errors by filter). Export and bulk
-    actions share it."""
+    actions share it; bulk actions with `capped=False`: a search keeps every match, not the
+    list's first LIST_MATCH_CAP."""
     rules = param_rules("lead", params)
     qs, errors = narrow_by_params(qs, "lead", rules, Context(user=user))
     qs, custom_errors = filter_by_custom(qs, params, "lead")
     errors.update(custom_errors)
     q = (params.get("q") or "").strip()
     if q:
-        qs = search.search(qs, q, cap=search.LIST_MATCH_CAP)
+        qs = search.search(qs, q, cap=search.LIST_MATCH_CAP if capped else None)
     return qs, errors
 
 
