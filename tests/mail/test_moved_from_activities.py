@@ -33,6 +33,15 @@ def test_an_old_database_keeps_its_emails_history_and_queued_mail():
 
     from django.utils import timezone
 
+    from kehu.customers.fields import services as fields
+    from tests.factories import make_user
+
+    # fields an admin gave deals and quotes are indexed on a column going back removes
+    admin = make_user("fields-admin", role="Administrator", superuser=True)
+    fields.create_field(
+        admin, {"entity": "deal", "key": "budget", "label": "Budget", "type": "number"}
+    )
+    fields.create_field(admin, {"entity": "quote", "key": "po", "label": "PO", "type": "text"})
     apps = migrate(BEFORE)
     try:
         User = apps.get_model("accounts", "User")

@@ -5,6 +5,17 @@ from django.db import migrations, models
 from kehu.core.migration_operations import search_index
 
 
+def drop_custom_field_indexes(apps, schema_editor):
+    """Backwards only: the indexes admins' deal and quote fields were given read `custom`,
+    which goes next (SQLite refuses to drop a column an index still reads)."""
+    connection = schema_editor.connection
+    with connection.cursor() as cursor:
+        for table, prefix in (("sales_deal", "cf_d_"), ("sales_quote", "cf_q_")):
+            for name in connection.introspection.get_constraints(cursor, table):
+                if name.startswith(prefix):
+                    schema_editor.execute(f"DROP INDEX {schema_editor.quote_name(name)}")
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -24,4 +35,5 @@ class Migration(migrations.Migration):
         ),
         # SQLite remade the deal table above, dropping its search triggers
         search_index("sales_deal"),
+        migrations.RunPython(migrations.RunPython.noop, drop_custom_field_indexes),
     ]
