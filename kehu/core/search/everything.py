@@ -22,6 +22,7 @@ from kehu.core import pinyin
 from kehu.core.search.documents import _RUNS, is_whole_token
 from kehu.core.search.matching import search
 from kehu.core.simplified import to_simplified
+from kehu.core.sort_keys import name_sort_key
 
 if TYPE_CHECKING:
     from django.utils.functional import Promise
@@ -180,8 +181,12 @@ def document_candidates(
 ) -> list[Candidate]:
     """Candidates of a kind with a search document (`search_text` and its index): the first
     CANDIDATES matches, plus any whose name is exactly the query (an exact match must not be
-    lost among the first matches of a common word). Two queries."""
+    lost among the first matches of a common word). Two queries; the kind's model has a
+    `name_sort_key` (kehu.core.sort_keys)."""
     matched = list(search(visible, query, cap=CANDIDATES).order_by().values(*fields))
     names = {query, to_simplified(query)}
-    exact = list(visible.filter(name__in=names).order_by().values(*fields)[:PER_KIND])
+    # an equal name has an equal stored sort key, and the key is indexed (the name is not)
+    keys = {name_sort_key(name, person) for name in names for person in (True, False)}
+    exact = visible.filter(name_sort_key__in=keys, name__in=names).order_by()
+    exact = list(exact.values(*fields)[:PER_KIND])
     return [candidate(row) for row in matched + exact]
