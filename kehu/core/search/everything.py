@@ -187,6 +187,6 @@ def document_candidates(
     names = {query, to_simplified(query)}
     # an equal name has an equal stored sort key, and the key is indexed (the name is not)
     keys = {name_sort_key(name, person) for name in names for person in (True, False)}
-    exact = visible.filter(name_sort_key__in=keys, name__in=names).order_by()
-    exact = list(exact.values(*fields)[:PER_KIND])
+    equal = visible.filter(name_sort_key__in=keys, name__in=names).order_by()
+    exact = list(equal.values(*fields)[:PER_KIND])
     return [candidate(row) for row in matched + exact]
