@@ -103,6 +103,14 @@ def deal_metrics() -> list[Metric]:
                _("How much more (or less) revenue was won than in the period before."),
                _("(revenue won − revenue won in the period before) ÷ revenue won in the period "
                  "before × 100"), where=None, dims=("owner", "team", "pipeline")),
+        closed("sales_growth_yoy", _("Sales growth year over year"),
+               Formula({"now": "revenue_won", "before": Prior("revenue_won", year_before=True)},
+                       lambda v: (v["now"] - v["before"]) * HUNDRED / v["before"],
+                       _("No revenue was won in the same period a year before.")), "percent",
+               _("How much more (or less) revenue was won than in the same period a year "
+                 "before."),
+               _("(revenue won − revenue won a year before) ÷ revenue won a year before × 100"),
+               where=None, dims=("owner", "team", "pipeline")),
         Metric("pipeline_value", _("Open pipeline"), "money", "deal", Aggregate("sum", **money),
                _("The amounts of the open deals now, in the company currency (the period does "
                  "not apply)."),

@@ -64,6 +64,7 @@ def world(rep, teammate, manager, outsider, admin_user):
     deal(rep, "三号 lost", "500", "lost", "2026-11-15 08:00", "2026-12-10 08:00")
     deal(rep, "四号 open", "2000", "open", "2026-12-02 08:00")
     deal(rep, "五号 won in Nov", "400", "won", "2026-10-01 08:00", "2026-11-20 08:00")
+    deal(rep, "六号 won a year before", "850", "won", "2025-11-01 08:00", "2025-12-20 08:00")
     # the teammate's: hidden from the rep, seen by their manager
     deal(teammate, "七号 teammate's", "9999", "won", "2026-12-01 08:00", "2026-12-04 08:00")
     deal(teammate, "八号 teammate's open", "3000", "open", "2026-12-01 08:00")

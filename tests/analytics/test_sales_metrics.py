@@ -30,6 +30,7 @@ EXPECTED_FOR_THE_REP = {
     "average_deal_size": D("850.00"),
     "sales_cycle_days": D("22.0"),  # median of 34 and 10 days
     "sales_growth": D("325.0"),  # (1700 − 400) ÷ 400
+    "sales_growth_yoy": D("100.0"),  # (1700 − 850) ÷ 850, December 2025
     "pipeline_value": D("2000.00"),
     "pipeline_weighted": D("1400.00"),  # 2000 × 70 % (Negotiation)
     "new_leads": 4,

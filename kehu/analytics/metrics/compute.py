@@ -196,7 +196,7 @@ def _formula(job: Job, user: Any, condition: Any) -> Outcome:
     found: dict[str, tuple[Metric, Outcome]] = {}
     for name, source in formula.inputs.items():
         key = source.metric if isinstance(source, Prior) else source
-        period = job.period.previous() if isinstance(source, Prior) else job.period
+        period = source.period(job.period) if isinstance(source, Prior) else job.period
         metric = find(key)
         if condition and metric.record_type != job.metric.record_type:
             raise ValidationError({"condition": [_("This metric cannot be narrowed.")]})

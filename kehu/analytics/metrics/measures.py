@@ -25,6 +25,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from kehu.analytics.metrics.money import MissingRate, convert, rates
+from kehu.analytics.metrics.periods import Period
 
 if TYPE_CHECKING:
     from kehu.analytics.metrics.compute import Job
@@ -240,9 +241,15 @@ class FirstTime(Measure):
 
 @dataclass(frozen=True)
 class Prior:
-    """A formula input read over the period before (last month's revenue, for growth)."""
+    """A formula input read over an earlier period: the period just before (last month's
+    revenue, for growth period over period), or with `year_before` the same days a year
+    earlier (year over year)."""
 
     metric: str
+    year_before: bool = False
+
+    def period(self, period: Period) -> Period:
+        return period.year_before() if self.year_before else period.previous()
 
 
 @dataclass(frozen=True)

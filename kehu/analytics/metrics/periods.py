@@ -44,6 +44,10 @@ class Period:
             return Period(self.kind, end - datetime.timedelta(days=self.days - 1), end)
         return Period(self.kind, _months_before(self.start, months), self.start - _DAY)
 
+    def year_before(self) -> Period:
+        """The same days a year earlier (29 February becomes the 28th), for year-over-year."""
+        return Period(self.kind, _a_year_before(self.start), _a_year_before(self.end))
+
     def moments(self, zone: datetime.tzinfo) -> tuple[datetime.datetime, datetime.datetime]:
         """[first moment, first moment after) of the period in `zone`."""
         return _midnight(self.start, zone), _midnight(self.end + _DAY, zone)
@@ -54,6 +58,12 @@ _DAY = datetime.timedelta(days=1)
 
 def _midnight(day: datetime.date, zone: datetime.tzinfo) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time.min, tzinfo=zone)
+
+
+def _a_year_before(day: datetime.date) -> datetime.date:
+    if day.month == 2 and day.day == 29:
+        return datetime.date(day.year - 1, 2, 28)
+    return day.replace(year=day.year - 1)
 
 
 def _months_before(day: datetime.date, months: int) -> datetime.date:
