@@ -138,3 +138,10 @@ def test_growth_without_revenue_before_has_no_value(world):
     )
     got = value("sales_growth", world.rep, period, now=NOW).total
     assert got.value is None and got.reason
+
+
+def test_every_metric_is_documented():
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parents[2] / "docs" / "metrics.md").read_text()
+    assert [m.key for m in metrics.metrics() if f"`{m.key}`" not in page] == []
