@@ -145,3 +145,46 @@ def test_every_metric_is_documented():
 
     page = (Path(__file__).resolve().parents[2] / "docs" / "metrics.md").read_text()
     assert [m.key for m in metrics.metrics() if f"`{m.key}`" not in page] == []
+
+
+@pytest.fixture
+def lead_score_metrics():
+    """Metrics of a plain number field (not money), as another domain might register."""
+    from kehu.analytics.metrics import Aggregate, Metric, register_metric, registry
+
+    keys = []
+    for how in ("sum", "avg", "median", "min", "max"):
+        key = f"test_lead_score_{how}"
+        register_metric(Metric(key, key, "count", "lead", Aggregate(how, "score"), key, key,
+                               date="created_at", dimensions=("source",)))  # fmt: skip
+        keys.append(key)
+    yield
+    for key in keys:
+        registry._METRICS.pop(key)
+
+
+def test_aggregates_of_a_plain_number(world, lead_score_metrics):
+    from kehu.sales.models import Lead
+
+    for score, name in zip(
+        (10, 20, 60, 5), ("甲 web", "乙 web", "丙 web", "丁 referral"), strict=True
+    ):
+        Lead.objects.filter(name=name).update(score=score)
+    expected = {"sum": 95, "avg": D("23.8"), "median": D("15.0"), "min": 5, "max": 60}
+    for how, total in expected.items():
+        assert number(f"test_lead_score_{how}", world.rep) == total, how
+    by_source = value("test_lead_score_median", world.rep, this_month(world.rep),
+                      group_by="source", now=NOW)  # fmt: skip
+    assert [(g.label, g.number.value) for g in by_source.groups] == [
+        ("Referral", D("5.0")),
+        ("Web form", D("20.0")),
+    ]
+
+
+def test_a_condition_naming_an_unregistered_field_is_refused(world):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as raised:
+        number("revenue_won", world.rep, condition={"field": "owner__password", "op": "eq",
+                                                    "value": "x"})  # fmt: skip
+    assert raised.value.message_dict

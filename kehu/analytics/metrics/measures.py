@@ -117,13 +117,17 @@ class Aggregate(Measure):
     def compute(self, rows: QuerySet[Any], job: Job) -> Outcome:
         qs = job.in_period(rows).order_by()
         rate_of = rates()
+        parts: Iterable[dict[str, Any]]
+        sums = {
+            "s": Sum(self.field), "n": CountRows(self.field),
+            "lo": Min(self.field), "hi": Max(self.field),
+        }  # fmt: skip
         if self.how == "median":
-            values = _by_group(job, qs, self.field, *self._keys())
-            parts: Iterable[dict[str, Any]] = values
+            parts = _by_group(job, qs, self.field, *self._keys())
+        elif job.dimension is None and not self._keys():
+            parts = [qs.aggregate(**sums)]  # one row: nothing to group by
         else:
-            parts = _by_group(job, qs, *self._keys()).annotate(
-                s=Sum(self.field), n=CountRows(self.field), lo=Min(self.field), hi=Max(self.field)
-            )
+            parts = _by_group(job, qs, *self._keys()).annotate(**sums)
         per_group: dict[Any, list[dict[str, Any]]] = defaultdict(list)
         everything: list[dict[str, Any]] = []
         for part in parts:
