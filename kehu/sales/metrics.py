@@ -116,11 +116,24 @@ def deal_metrics() -> list[Metric]:
                  "not apply)."),
                _("Σ amount of open deals"), where=OPEN,
                dimensions=("owner", "team", "pipeline", "stage"), domain="sales"),
+        Metric("open_deals", _("Open deals"), "count", "deal", Count(),
+               _("How many deals are open now (the period does not apply)."),
+               _("count of open deals"), where=OPEN,
+               dimensions=("owner", "team", "pipeline", "stage"), domain="sales"),
         Metric("pipeline_weighted", _("Weighted pipeline"), "money", "deal",
                Aggregate("sum", **money, weight="stage__probability"),
                _("The open deals now, each at its amount times its stage's win probability."),
                _("Σ amount × stage probability ÷ 100 of open deals"), where=OPEN,
                dimensions=("owner", "team", "pipeline", "stage"), domain="sales"),
+        closed("pipeline_velocity", _("Pipeline velocity"),
+               Formula({"open": "open_deals", "rate": "win_rate", "size": "average_deal_size",
+                        "days": "sales_cycle_days"},
+                       lambda v: v["open"] * v["rate"] / HUNDRED * v["size"] / v["days"],
+                       _("No deal was won in this period.")), "money",
+               _("The revenue the open pipeline brings in per day at the period's win rate, deal "
+                 "size and cycle length."),
+               _("open deals × win rate × average deal size ÷ sales cycle length (per day)"),
+               where=None, dims=("owner", "team", "pipeline")),
     ]  # fmt: skip
 
 
