@@ -12,8 +12,8 @@ from kehu.analytics.metrics import (
     Aggregate,
     Count,
     Dimension,
+    DistinctKeys,
     Duration,
-    FirstTime,
     Formula,
     Metric,
     Prior,
@@ -163,11 +163,26 @@ def lead_metrics() -> list[Metric]:
 def order_and_quote_metrics() -> list[Metric]:
     return [
         Metric("new_customers", _("New customers"), "count", "order",
-               FirstTime(("company_id", "person_id")),
+               DistinctKeys(("company_id", "person_id"), first_only=True),
                _("Companies (or people buying on their own) whose first order was placed in the "
                  "period; cancelled orders do not count."),
                _("count of customers with min(ordered at) in the period"), date="ordered_at",
                where=~Q(status="cancelled"), dimensions=BY_DATE, domain="sales"),
+        Metric("active_customers", _("Active customers"), "count", "order",
+               DistinctKeys(("company_id", "person_id")),
+               _("Companies (or people buying on their own) with an order in the period; "
+                 "cancelled orders do not count."),
+               _("count of distinct customers with an order in the period"), date="ordered_at",
+               where=~Q(status="cancelled"), dimensions=BY_DATE, domain="sales"),
+        Metric("customer_retention_rate", _("Customer retention rate"), "percent", "order",
+               Formula({"end": "active_customers", "new": "new_customers",
+                        "start": Prior("active_customers")},
+                       lambda v: (v["end"] - v["new"]) * HUNDRED / v["start"],
+                       _("No customer ordered in the period before.")),
+               _("Of the customers who ordered in the period before, the share kept: customers "
+                 "of this period who are not new, against those of the period before."),
+               _("(active customers − new customers) ÷ active customers of the period before "
+                 "× 100"), date="ordered_at", domain="sales"),
         Metric("quotes_sent", _("Quotes sent"), "count", "quote", Count(distinct="number"),
                _("How many quotes were sent to customers in the period (a quote sent again as a "
                  "new version counts once)."),

@@ -78,12 +78,14 @@ def world(rep, teammate, manager, outsider, admin_user):
     ]:
         lead(rep, name, source, created, converted)
     lead(outsider, "己 outsider's", "event", "2026-12-05 09:00")
-    # orders: 老客户 bought in October and again in December (not new), 新客户 first in
-    # December (new), 散客 (a person without a company) in December (new); 取消 only has a
-    # cancelled order
+    # orders: 老客户 bought in October, November and December (not new, kept), 新客户 first
+    # in December (new), 散客 (a person without a company) in December (new); 流失公司
+    # bought in November only (not kept); 取消公司 only has a cancelled order
     product = catalog.save_product(admin_user, None, {"sku": "M-1", "name": "计量", "price": "10"})
     lines = [{"product": product.pk, "quantity": "1"}]
-    old, new, gone = (make_company(rep, n) for n in ("老客户", "新客户", "取消公司"))
+    old, new, gone, lost = (
+        make_company(rep, n) for n in ("老客户", "新客户", "取消公司", "流失公司")
+    )
     walk_in = make_person(rep, "散客")
 
     def order(customer, ordered, status="open", kind="company"):
@@ -93,6 +95,8 @@ def world(rep, teammate, manager, outsider, admin_user):
         return quote
 
     order(old, "2026-10-10 10:00")
+    order(old, "2026-11-15 10:00")
+    order(lost, "2026-11-16 10:00")
     order(old, "2026-12-10 10:00")
     order(new, "2026-12-11 10:00")
     order(new, "2026-12-12 10:00")

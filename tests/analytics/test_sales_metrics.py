@@ -39,6 +39,8 @@ EXPECTED_FOR_THE_REP = {
     "new_leads_converted": 1,
     "lead_conversion_rate": D("25.0"),
     "new_customers": 2,  # 新客户 and 散客; 老客户 bought before, 取消公司 cancelled
+    "active_customers": 3,  # 老客户, 新客户, 散客
+    "customer_retention_rate": D("50.0"),  # (3 − 2 new) ÷ 2 in November (老客户, 流失公司)
     "quotes_sent": 2,  # two numbers in December, one of them sent twice
     "calls_made": 2,  # one incoming left out, one in November
     "meetings_held": 1,  # the 20 December one has not happened yet
@@ -91,7 +93,13 @@ def test_grouped_by_month_over_a_custom_period(world):
     result = value("deals_won", world.rep, period, group_by="month", now=NOW)
     assert [(g.key, g.number.value) for g in result.groups] == [("2026-11", 1), ("2026-12", 2)]
     customers = value("new_customers", world.rep, period, group_by="quarter", now=NOW)
-    assert [(g.key, g.number.value) for g in customers.groups] == [("2026-Q4", 3)]
+    assert [(g.key, g.number.value) for g in customers.groups] == [("2026-Q4", 4)]
+    active = value("active_customers", world.rep, period, group_by="month", now=NOW)
+    assert [(g.key, g.number.value) for g in active.groups] == [
+        ("2026-10", 1),
+        ("2026-11", 2),
+        ("2026-12", 3),
+    ]
 
 
 def test_a_formula_is_split_by_the_same_groups(world):

@@ -2,7 +2,7 @@
 reports and goals read.
 
 Domains register their metrics from their AppConfig.ready (`register_metric`, with a
-`Count`, `Aggregate`, `Duration`, `FirstTime` or `Formula` measure) and the dimensions they add
+`Count`, `Aggregate`, `Duration`, `DistinctKeys` or `Formula` measure) and the dimensions they add
 (`register_dimension`); readers call `value(key, user, period, group_by=…, condition=…)` with
 a period from `period_for(user, "this_month")`. Values are live queries on `visible_to` today;
 daily rollups can take over a measure later behind the same `value` (decision 0033).
@@ -20,8 +20,8 @@ from kehu.analytics.metrics.compute import (
 from kehu.analytics.metrics.measures import (
     Aggregate,
     Count,
+    DistinctKeys,
     Duration,
-    FirstTime,
     Formula,
     Number,
     Prior,
@@ -47,7 +47,7 @@ __all__ = [
     "Count",
     "Dimension",
     "Duration",
-    "FirstTime",
+    "DistinctKeys",
     "Formula",
     "Group",
     "Metric",

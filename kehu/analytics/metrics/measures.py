@@ -1,9 +1,9 @@
 """How a metric turns its records into a number: count, sum / average / median / min / max of a
-field (money converted to the company currency), a duration between two dates, first-time
-occurrences (new customers), or a formula of other metrics.
+field (money converted to the company currency), a duration between two dates, distinct
+customers (active or new), or a formula of other metrics.
 
 Each measure gets the records the user may see, already narrowed by the metric's condition
-(never by the period: a first-time count must look before it), and the `Job` saying the
+(never by the period: a count of first orders must look before it), and the `Job` saying the
 period and the grouping. It answers an `Outcome`: the total and, when grouped, each group's
 number. Sums and counts are grouped in SQL; a median needs every value and is taken in Python
 (the same on SQLite and PostgreSQL); rollups can replace either later without callers knowing.
@@ -210,37 +210,55 @@ class Duration(Measure):
 
 
 @dataclass(frozen=True)
-class FirstTime(Measure):
-    """How many distinct keys (customers) have their first record in the period: a record
-    is keyed by the first of `keys` it has (an order's company, else its person). Only the
-    records the user sees are looked at, so a first order is the first they can see.
-    Groups: by a part of the date only (the month of the first record)."""
+class DistinctKeys(Measure):
+    """How many distinct keys (customers) have a record in the period, or with `first_only`
+    their first record: a record is keyed by the first of `keys` it has (an order's company,
+    else its person). Only the records the user sees are looked at, so a first order is the
+    first they can see. Groups: by a part of the date only (the month of the record)."""
 
     keys: tuple[str, ...]
+    first_only: bool = False
 
     def empty(self) -> Number:
         return Number(0)
 
+    def _tiers(self, rows: QuerySet[Any]) -> Iterable[tuple[str, QuerySet[Any]]]:
+        """Each key with the records keyed by it (company orders, then the others' people)."""
+        for i, key in enumerate(self.keys):
+            nulls = {f"{k}__isnull": True for k in self.keys[:i]}
+            yield key, rows.filter(**nulls, **{f"{key}__isnull": False})
+
     def compute(self, rows: QuerySet[Any], job: Job) -> Outcome:
         if job.dimension is not None and not job.dimension.date_part:
-            raise ValueError("a first-time count groups by a date part only")
+            raise ValueError("a count of distinct keys groups by a date part only")
+        if self.first_only:
+            return self._firsts(rows, job)
+        total = 0
+        groups: dict[Any, int] = defaultdict(int)
+        for key, keyed in self._tiers(rows):
+            in_period = job.in_period(keyed).order_by()
+            total += in_period.aggregate(n=CountRows(key, distinct=True))["n"] or 0
+            if job.dimension is not None:
+                for row in _by_group(job, in_period).annotate(n=CountRows(key, distinct=True)):
+                    groups[job.key_of(row[GROUP])] += row["n"]
+        if job.dimension is None:
+            return Outcome(Number(total))
+        return Outcome(Number(total), {key: Number(n) for key, n in groups.items()})
+
+    def _firsts(self, rows: QuerySet[Any], job: Job) -> Outcome:
         date = job.metric.date
         assert date is not None
         firsts: list[datetime.datetime] = []
-        for i, key in enumerate(self.keys):
-            keyed = rows.filter(
-                **{f"{k}__isnull": True for k in self.keys[:i]}, **{f"{key}__isnull": False}
-            )
+        for key, keyed in self._tiers(rows):
             first = keyed.order_by().values(key).annotate(first=Min(date))
             firsts += list(job.in_period(first, "first").values_list("first", flat=True))
         total = Number(len(firsts))
         if job.dimension is None:
             return Outcome(total)
-        groups: dict[Any, Number] = defaultdict(lambda: Number(0))
+        groups: dict[Any, int] = defaultdict(int)
         for moment in firsts:
-            key = job.key_of(moment)
-            groups[key] = Number(groups[key].value + 1)  # type: ignore[operator]
-        return Outcome(total, dict(groups))
+            groups[job.key_of(moment)] += 1
+        return Outcome(total, {key: Number(n) for key, n in groups.items()})
 
 
 @dataclass(frozen=True)
