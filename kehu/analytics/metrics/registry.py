@@ -102,8 +102,11 @@ def register_metric(metric: Metric) -> None:
     if unknown:
         raise ValueError(f"metric {metric.key!r}: unregistered dimensions {unknown}")
     for needed in metric.measure.reads():
-        if needed not in _METRICS and needed != metric.key:
+        if needed not in _METRICS:
             raise ValueError(f"metric {metric.key!r} reads unregistered metric {needed!r}")
+        missing = set(metric.dimensions) - set(_METRICS[needed].dimensions)
+        if missing:
+            raise ValueError(f"metric {metric.key!r}: {needed!r} has no dimensions {missing}")
     if metric.date is None and any(_DIMENSIONS[d].date_part for d in metric.dimensions):
         raise ValueError(f"metric {metric.key!r}: a snapshot has no date to group by")
     _METRICS[metric.key] = metric
