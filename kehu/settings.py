@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "kehu.activities",
     "kehu.mail",
     "kehu.sales",
+    "kehu.analytics",
     "kehu.learning",
     "kehu.web",
     "django.forms",  # its widget templates, after kehu.web, which overrides the select's

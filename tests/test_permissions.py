@@ -681,6 +681,10 @@ API_RULES: dict[str, Rule] = {
         get=None, post={**API_CHANGE_OWN, "owner": 204}, target="deal_with_contact"
     ),
     "GET /api/v1/forecast": Rule(get=ANYONE),
+    # the metric catalogue: everyone reads it; a value counts only the records one may see
+    # (the open pipeline holds the owner's deal amount, which the walk looks for)
+    "GET /api/v1/metrics": Rule(get=ANYONE),
+    "GET /api/v1/metrics/{key}": Rule(get=ANYONE, target="metric", query="group_by=stage"),
     "GET /api/v1/leads": Rule(get=ANYONE, shows=("lead",), query="q=ouyang"),
     "POST /api/v1/web-leads": Rule(get=None, post={"owner": 201}, anonymous=201),
     "POST /api/v1/leads": Rule(get=None, post={"readonly": 403, "outsider": 201}),
@@ -994,6 +998,8 @@ def world(db, rep, teammate, manager, outsider, admin_user, team_b, tmp_path, se
     company_merge = merging.merge("company", rep, merged_companies[0].pk, [merged_companies[1].pk])
     help_page = Tag.objects.create(name="walk help page")  # any row: it only names the page
     help_page.walk_slug = "getting-started"
+    metric = Tag.objects.create(name="walk metric")  # any row: it only names the metric
+    metric.walk_key = "pipeline_value"
     saved_view = view_services.create_view(
         rep,
         {
@@ -1005,6 +1011,7 @@ def world(db, rep, teammate, manager, outsider, admin_user, team_b, tmp_path, se
     saved_view.walk_list_key = "person"
     objects = {
         "person": person,
+        "metric": metric,
         "twin": twin,
         "company_twin": company_twin,
         "dup_pair": dup_pair,

@@ -8,12 +8,19 @@ class ActivitiesConfig(AppConfig):
     verbose_name = _("Activities")
 
     def ready(self) -> None:
-        from kehu.activities import bulk_kinds, condition_fields, merging, subscriptions  # noqa: F401
+        from kehu.activities import (  # noqa: F401
+            bulk_kinds,
+            condition_fields,
+            merging,
+            metrics,
+            subscriptions,
+        )
         from kehu.activities.invitations import services as invitations  # noqa: F401
 
         condition_fields.register()  # activities in the condition language
         merging.register()  # what a merge of people or companies moves of activities
         bulk_kinds.register()  # activities in bulk actions
+        metrics.register()  # calls, meetings and tasks in the metric catalogue
         _watch_tasks()
 
 

@@ -12,6 +12,7 @@ class SalesConfig(AppConfig):
             bulk_kinds,
             condition_fields,
             list_columns,
+            metrics,
             registrations,
             subscriptions,
         )
@@ -20,6 +21,7 @@ class SalesConfig(AppConfig):
         list_columns.register_all()  # the columns a saved view of a sales list may choose
         registrations.register()  # leads in the importer and custom fields, deals on companies
         bulk_kinds.register()  # leads and deals in bulk actions on lists
+        metrics.register()  # sales metrics in the catalogue, and the rates money converts at
 
         _watch_tasks()
 
