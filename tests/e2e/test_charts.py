@@ -1,0 +1,85 @@
+"""The shared chart in a real browser, on the forecast page: ECharts draws it (SVG, Chinese
+fonts) under the page's Content-Security-Policy, its tooltip shows the formatted amount, the
+"Table" button shows the same numbers as a table and back, a click on a bar lands on the list of
+the deals behind it, and axe-core finds nothing serious — on a desktop and on a phone, in
+English and in Chinese."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from kehu.sales.forecast import services as forecast
+from tests.e2e.accessibility import serious_violations
+from tests.e2e.helpers import login
+from tests.e2e.test_content_security_policy import watch
+from tests.factories import make_team, make_user
+from tests.sales.test_forecast import deal, won_in
+
+WAIT_MS = 15_000
+
+#: where the first bar of the first series (won) is on the screen, from ECharts' own layout
+FIRST_BAR_CENTRE = """(canvas) => {
+  const chart = echarts.getInstanceByDom(canvas);
+  const bar = chart.getModel().getSeriesByIndex(0).getData().getItemLayout(0);
+  const box = canvas.getBoundingClientRect();
+  return [box.left + bar.x + bar.width / 2, box.top + bar.y + bar.height / 2];
+}"""
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "language", "table", "chart"),
+    [(1440, 900, "en", "Table", "Chart"), (390, 844, "zh-hans", "表格", "图表")],
+)
+def test_the_forecast_chart_draws_shows_its_table_and_opens_the_deals_behind_a_bar(
+    new_page, server_errors, width, height, language, table, chart
+):
+    team = make_team("华东")
+    manager = make_user("manager", role="Manager", team=team, language=language)
+    rep = make_user("rep", role="Sales rep", team=team, first_name="张伟")
+    forecast.set_target(manager, forecast.parse_period("2026-Q4"), user=rep, amount="10000")
+    won = deal(rep, "2500", "Won")
+    won_in(won, "2026-10-20")
+    deal(rep, "4000", "Proposal", close="2026-12-31")
+    deal(manager, "1500", "Proposal", close="2026-11-02")
+
+    page = new_page(viewport={"width": width, "height": height})
+    problems = watch(page)
+    login(page, "manager")
+    page.goto("/deals/forecast/?period=2026-Q4&group=owner")
+    figure = page.locator("figure[data-chart]")
+    canvas = figure.locator("[data-chart-canvas]")
+    expect(canvas.locator("svg")).to_be_visible(timeout=WAIT_MS)
+    won_bars = canvas.locator('svg path[fill="#1d4ed8"]')  # the first colour: the won series
+    expect(won_bars.first).to_be_visible(timeout=WAIT_MS)
+    assert canvas.evaluate("c => c.getBoundingClientRect().width") <= width
+    fonts = canvas.locator("svg text").first.evaluate("t => getComputedStyle(t).fontFamily")
+    assert "WenQuanYi Micro Hei" in fonts
+    horizontal = canvas.evaluate("c => echarts.getInstanceByDom(c).getOption().yAxis[0].type")
+    assert horizontal == ("category" if width < 560 else "value")  # bars lie down on a phone
+    assert serious_violations(page) == []
+
+    # the table is there for screen readers while the chart shows, and on demand for everyone
+    numbers = page.get_by_role("table", name=figure.locator("figcaption").inner_text())
+    expect(numbers).to_be_attached()
+    offscreen = figure.locator("[data-chart-table]")
+    assert offscreen.evaluate("t => t.getBoundingClientRect().width") < 4  # off screen
+    figure.get_by_role("button", name=table, exact=True).click()
+    expect(numbers).to_be_visible()
+    expect(numbers.get_by_role("cell", name="2,500.00 CNY")).to_be_visible()
+    expect(canvas).to_be_hidden()
+    assert serious_violations(page) == []
+    figure.get_by_role("button", name=chart, exact=True).click()
+    expect(canvas.locator("svg")).to_be_visible()
+
+    # hovering the won bar shows its amount; clicking it opens the deals won in the quarter
+    x, y = canvas.evaluate(FIRST_BAR_CENTRE)
+    page.mouse.move(x, y)
+    expect(canvas.locator(".chart-tip")).to_contain_text("2,500.00 CNY", timeout=WAIT_MS)
+    page.mouse.click(x, y)
+    drill_down = f"/deals/?owner={rep.pk}&status=won&close_from=2026-10-01&close_to=2026-12-31"
+    expect(page).to_have_url(re.compile(re.escape(drill_down) + "$"), timeout=WAIT_MS)
+    expect(page.get_by_role("link", name=won.name)).to_be_visible()
+    expect(page.get_by_role("link", name="d4000")).to_have_count(0)
+    assert not problems, "Console errors or CSP violations:\n" + "\n".join(problems)
+    assert not server_errors
