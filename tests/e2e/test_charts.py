@@ -10,11 +10,13 @@ import pytest
 from playwright.sync_api import expect
 
 from kehu.sales.forecast import services as forecast
+from kehu.web.charts import Chart, Series
 from tests.e2e.accessibility import serious_violations
 from tests.e2e.helpers import login
 from tests.e2e.test_content_security_policy import watch
 from tests.factories import make_team, make_user
 from tests.sales.test_forecast import deal, won_in
+from tests.web.test_charts import render
 
 WAIT_MS = 15_000
 
@@ -72,6 +74,14 @@ def test_the_forecast_chart_draws_shows_its_table_and_opens_the_deals_behind_a_b
     figure.get_by_role("button", name=chart, exact=True).click()
     expect(canvas.locator("svg")).to_be_visible()
 
+    # on paper: the chart and its table, no button
+    page.emulate_media(media="print")
+    expect(numbers).to_be_visible()
+    assert offscreen.evaluate("t => t.getBoundingClientRect().width") > 200
+    expect(canvas.locator("svg")).to_be_visible()
+    expect(figure.get_by_role("button", name=table, exact=True)).to_be_hidden()
+    page.emulate_media(media="screen")
+
     # hovering the won bar shows its amount; clicking it opens the deals won in the quarter
     x, y = canvas.evaluate(FIRST_BAR_CENTRE)
     page.mouse.move(x, y)
@@ -83,3 +93,44 @@ def test_the_forecast_chart_draws_shows_its_table_and_opens_the_deals_behind_a_b
     expect(page.get_by_role("link", name="d4000")).to_have_count(0)
     assert not problems, "Console errors or CSP violations:\n" + "\n".join(problems)
     assert not server_errors
+
+
+def test_every_kind_of_chart_draws_on_a_phone_and_added_later_by_htmx(new_page, server_errors):
+    """Each kind a dashboard may use draws at 390 px within the screen, from a figure put into
+    the page after it loaded (as an htmx swap does), with a hostile label shown as text."""
+    make_user("boss", role="Administrator", superuser=True)
+    categories = ["网站", "<img src=x onerror=window.pwned=1>", "展会"]
+    one = [Series("线索", [12, 3, None], ["/leads/?source=web", None, None])]
+    two = [*one, Series("商机", [4, 1, 2])]
+    specs = [
+        Chart(kind="line", title="line", categories=categories, series=two, unit="days"),
+        Chart(kind="stacked_bar", title="stacked", categories=categories, series=two),
+        Chart(kind="pie", title="pie", categories=categories, series=one, unit="percent"),
+        Chart(kind="donut", title="donut", categories=categories, series=one),
+        Chart(kind="funnel", title="funnel", categories=categories, series=one),
+    ]
+    html = "".join(render(spec) for spec in specs)
+
+    page = new_page(viewport={"width": 390, "height": 844})
+    problems = watch(page)
+    login(page, "boss")
+    page.goto("/deals/forecast/")  # a page that loads the chart scripts
+    page.evaluate(
+        """(html) => {
+            const box = document.createElement("section");
+            box.innerHTML = html;
+            document.querySelector("main").append(box);
+            box.dispatchEvent(new CustomEvent("htmx:load", { bubbles: true }));
+        }""",
+        html,
+    )
+    for spec in specs:
+        canvas = page.locator(f"#chart-{spec.key} [data-chart-canvas]")
+        expect(canvas.locator("svg")).to_be_visible(timeout=WAIT_MS)
+        first_colour = 'svg path[fill="#1d4ed8"], svg path[stroke="#1d4ed8"]'  # a line: stroke
+        expect(canvas.locator(first_colour).first).to_be_attached()
+        assert canvas.evaluate("c => c.getBoundingClientRect().right") <= 390
+    assert page.evaluate("window.pwned") is None
+    expect(page.locator("svg text", has_text="<img src=x").first).to_be_attached()
+    assert serious_violations(page) == []
+    assert not problems, "Console errors or CSP violations:\n" + "\n".join(problems)

@@ -69,6 +69,7 @@
 
   const ruler = document.createElement("canvas").getContext("2d");
   const LEGEND_ROW = 24; // px: one line of legend items
+  const LEGEND_TEXT = 160; // px: a longer name is cut short (the table has it whole)
 
   /** How many lines the legend's items take in `width` (a plain legend wraps). */
   function legendRows(names, width, font) {
@@ -76,7 +77,8 @@
     let rows = 1;
     let x = 0;
     names.forEach((name) => {
-      const item = 25 + 5 + ruler.measureText(name).width + 14; // swatch, gap, text, item gap
+      // swatch, gap, text (cut at LEGEND_TEXT), item gap
+      const item = 25 + 5 + Math.min(ruler.measureText(name).width, LEGEND_TEXT) + 14;
       if (x > 0 && x + item > width - 16) {
         rows += 1;
         x = 0;
@@ -98,8 +100,9 @@
         color: MUTED,
         hideOverlap: true,
         interval: horizontal ? 0 : "auto",
+        rotate: narrow && !horizontal ? 40 : 0, // a line's categories on a phone
         overflow: "truncate",
-        width: narrow ? 96 : 140,
+        width: narrow ? 90 : 140,
       },
     };
     const value = {
@@ -114,7 +117,7 @@
     };
     const legend = data.series.length > 1;
     // the grid's edges are its axis lines; the labels outside them need room of their own
-    const labels = 28 + (horizontal && data.axis ? 22 : 0);
+    const labels = narrow && !horizontal ? 70 : 28 + (horizontal && data.axis ? 22 : 0);
     return {
       grid: {
         left: 8,
@@ -140,7 +143,8 @@
     };
   }
 
-  function parts(data, narrow, legendHeight) {
+  function parts(data, width, legendHeight) {
+    const narrow = width < NARROW;
     const series = data.series[0];
     const rows = data.categories.map((name, index) => ({ name, value: series.values[index] }));
     const link = series.links.some(Boolean) ? "pointer" : "default";
@@ -152,7 +156,10 @@
         series: [{
           type: "funnel", name: series.name, data: rows, sort: "none", gap: 2, cursor: link,
           left: "8%", width: "84%", top: 12, bottom: legendHeight + 12, minSize: "12%",
-          label: { show: true, position: "inside", color: "#fff", overflow: "truncate" },
+          label: {
+            show: true, position: "inside", color: "#fff", overflow: "truncate",
+            width: Math.max(60, width * 0.3), // a long name stays inside its segment
+          },
           itemStyle: { borderColor: "#fff", borderWidth: 1 },
         }],
       };
@@ -177,7 +184,7 @@
     const names = byCategory ? data.categories : data.series.map((series) => series.name);
     const legendHeight = legendRows(names, width, font) * LEGEND_ROW;
     const shape = byCategory
-      ? parts(data, narrow, legendHeight)
+      ? parts(data, width, legendHeight)
       : cartesian(data, horizontal, narrow, legendHeight);
     return {
       horizontal,
@@ -190,7 +197,7 @@
         ...shape,
         legend: {
           type: "plain", bottom: 0, left: 8, right: 8, itemGap: 14,
-          textStyle: { color: TEXT, fontFamily: font },
+          textStyle: { color: TEXT, fontFamily: font, width: LEGEND_TEXT, overflow: "truncate" },
           pageTextStyle: { color: TEXT },
           ...shape.legend,
         },
