@@ -29,6 +29,11 @@ FIRST_BAR_CENTRE = """(canvas) => {
 }"""
 
 
+#: whether the forecast chart's y axis is of the given type ("category": bars lie down)
+LAID_DOWN = """(type) => echarts.getInstanceByDom(document.querySelector("[data-chart-canvas]"))
+  .getOption().yAxis[0].type === type"""
+
+
 @pytest.mark.parametrize(
     ("width", "height", "language", "table", "chart"),
     [(1440, 900, "en", "Table", "Chart"), (390, 844, "zh-hans", "表格", "图表")],
@@ -81,6 +86,13 @@ def test_the_forecast_chart_draws_shows_its_table_and_opens_the_deals_behind_a_b
     expect(canvas.locator("svg")).to_be_visible()
     expect(figure.get_by_role("button", name=table, exact=True)).to_be_hidden()
     page.emulate_media(media="screen")
+
+    if width > 560:  # the window narrows to a phone's: the chart follows, its bars lie down
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.wait_for_function(LAID_DOWN, arg="category")
+        assert canvas.evaluate("c => c.getBoundingClientRect().right") <= 390
+        page.set_viewport_size({"width": width, "height": height})
+        page.wait_for_function(LAID_DOWN, arg="value")
 
     # hovering the won bar shows its amount; clicking it opens the deals won in the quarter
     x, y = canvas.evaluate(FIRST_BAR_CENTRE)

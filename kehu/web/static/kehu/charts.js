@@ -253,13 +253,24 @@
       if (series) go(series.links[params.dataIndex]);
     });
 
+    let width = canvas.clientWidth;
+    /** Lay the chart out again for its box's width (bars may lie down or stand up). */
+    function update() {
+      if (canvas.hidden || canvas.clientWidth === width) return;
+      width = canvas.clientWidth;
+      shape = option(data, width, font);
+      fitHeight(canvas, data, shape);
+      chart.setOption(shape.option, { notMerge: true });
+      chart.resize();
+    }
+
     function show(view) {
       const asTable = view === "table";
       figure.dataset.view = view;
       canvas.hidden = asTable;
       table.classList.toggle("chart-table-offscreen", !asTable);
       toggle.textContent = asTable ? toggle.dataset.showChart : toggle.dataset.showTable;
-      if (!asTable) chart.resize();
+      if (!asTable) update(); // the window may have changed while the table showed
     }
     toggle.hidden = false;
     toggle.addEventListener("click", () => show(figure.dataset.view === "table" ? "chart" : "table"));
@@ -268,7 +279,6 @@
     });
     show("chart");
 
-    let width = canvas.clientWidth;
     const observer = new ResizeObserver(() => {
       if (!figure.isConnected) {
         observer.disconnect();
@@ -276,12 +286,7 @@
         drawn.delete(entry);
         return;
       }
-      if (canvas.hidden || canvas.clientWidth === width) return;
-      width = canvas.clientWidth;
-      shape = option(data, width, font);
-      fitHeight(canvas, data, shape);
-      chart.setOption(shape.option, { notMerge: true });
-      chart.resize();
+      update();
     });
     observer.observe(figure);
   }
