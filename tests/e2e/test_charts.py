@@ -121,7 +121,8 @@ def test_every_kind_of_chart_draws_on_a_phone_and_added_later_by_htmx(new_page, 
         Chart(kind="donut", title="donut", categories=categories, series=one),
         Chart(kind="funnel", title="funnel", categories=categories, series=one),
     ]
-    html = "".join(render(spec) for spec in specs)
+    empty = Chart(kind="bar", title="empty", categories=[], series=[Series("线索", [])])
+    html = "".join(render(spec) for spec in [*specs, empty])
 
     page = new_page(viewport={"width": 390, "height": 844})
     problems = watch(page)
@@ -142,7 +143,23 @@ def test_every_kind_of_chart_draws_on_a_phone_and_added_later_by_htmx(new_page, 
         first_colour = 'svg path[fill="#1d4ed8"], svg path[stroke="#1d4ed8"]'  # a line: stroke
         expect(canvas.locator(first_colour).first).to_be_attached()
         assert canvas.evaluate("c => c.getBoundingClientRect().right") <= 390
+    # a chart with nothing to draw keeps its table, which says so
+    expect(page.locator(f"#chart-{empty.key}")).to_contain_text("Nothing to show for this chart.")
+    expect(page.locator(f"#chart-{empty.key} [data-chart-toggle]")).to_be_hidden()
     assert page.evaluate("window.pwned") is None
     expect(page.locator("svg text", has_text="<img src=x").first).to_be_attached()
     assert serious_violations(page) == []
     assert not problems, "Console errors or CSP violations:\n" + "\n".join(problems)
+
+
+def test_without_script_the_chart_is_its_table(new_page):
+    rep = make_user("rep", role="Sales rep")
+    won_in(deal(rep, "2500", "Won"), "2026-10-20")
+    page = new_page(java_script_enabled=False)
+    login(page, "rep")
+    page.goto("/deals/forecast/?period=2026-Q4")
+    figure = page.locator("figure[data-chart]")
+    expect(figure.get_by_role("table")).to_be_visible()
+    expect(figure.get_by_role("cell", name="2,500.00 CNY")).to_be_visible()
+    expect(figure.get_by_role("button")).to_be_hidden()
+    expect(figure.locator("[data-chart-canvas]")).to_be_hidden()

@@ -236,6 +236,7 @@
     if (!source || !canvas || !table || !toggle) return;
     figure.dataset.chartReady = "1";
     const data = JSON.parse(source.textContent);
+    if (!data.categories.length) return; // nothing to draw: the table says so
     const font = getComputedStyle(figure).fontFamily;
     canvas.hidden = false;
     let shape = option(data, canvas.clientWidth, font);
