@@ -1,14 +1,20 @@
 """The demo data behind `kehu demo`: realistic, bilingual, deterministic, loaded once."""
 
+import datetime
+
 import phonenumbers
 import pytest
+from django.utils import timezone
 
 from kehu import demo
 from kehu.accounts.models import User
+from kehu.activities.models import Activity
 from kehu.core.contact import normalize_email, normalize_phone
 from kehu.core.models import AuditEntry
 from kehu.core.search import search
 from kehu.customers.models import Company, CustomField, Person
+from kehu.sales.forecast.models import SalesTarget
+from kehu.sales.models import Deal, Order, StageChange
 
 
 def test_plan_is_deterministic_bilingual_and_valid():
@@ -66,6 +72,22 @@ def test_load_fills_an_empty_database_once_through_the_services():
         "单雄信"
     ]
     assert search(Person.objects.all(), "zw").filter(name="张伟").count() == 2
+
+    # three years of closed sales, made at the moments they happened (so are their audit
+    # entries, stage changes, quote numbers and orders), and the reps' monthly targets
+    closed = Deal.objects.filter(closed_at__isnull=False)
+    months = closed.dates("closed_at", "month")
+    assert len(months) >= 34 and months[0] < timezone.localdate() - datetime.timedelta(days=1000)
+    old = closed.filter(closed_at__lt=timezone.now() - datetime.timedelta(days=700)).first()
+    assert old.created_at < old.closed_at
+    entry = AuditEntry.objects.get(action="create", content_type__model="deal", object_id=old.pk)
+    assert entry.at == old.created_at
+    assert StageChange.objects.filter(deal=old).latest("at").at == old.closed_at
+    order = Order.objects.filter(ordered_at__year=timezone.localdate().year - 2).first()
+    assert order is not None and str(order.ordered_at.year) in order.quote.number
+    assert order.deal.stage.kind == "won" and order.deal.closed_at == order.ordered_at
+    assert Activity.objects.on(old).filter(kind="call", at__lt=old.closed_at).exists()
+    assert SalesTarget.objects.filter(user__username="liu.yang").count() == 13
 
     assert demo.load(log=lambda _message: None) is False  # idempotent
     assert Person.objects.count() == people and User.objects.count() == 4

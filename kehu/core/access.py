@@ -67,14 +67,47 @@ def users_in_scope(
     from kehu.accounts.models import User
 
     users = User.objects.filter(is_active=True).order_by("username")
-    if not visibility._is_live(user):
+    reach = _reach(user, module, action, scope)
+    if reach is None:
         return users.none()
-    if scope is None:
-        if module not in SCOPE_ONLY_MODULES and not visibility.can(user, module, action):
-            return users.none()
-        scope = visibility.scope_of(user)
-    if scope == visibility.SCOPE_ALL:
+    if reach == visibility.SCOPE_ALL:
         return users
-    if scope == visibility.SCOPE_TEAM and user.team_id:
+    if reach == visibility.SCOPE_TEAM and user.team_id:
         return users.filter(team_id=user.team_id)
     return users.filter(pk=user.pk)
+
+
+def _reach(user: User, module: str, action: str, scope: str | None) -> str | None:
+    """Whose names `users_in_scope` lists: everyone (all), the user's team (team), only the
+    user (own), or nobody (None)."""
+    if not visibility._is_live(user):
+        return None
+    if scope is None:
+        if module not in SCOPE_ONLY_MODULES and not visibility.can(user, module, action):
+            return None
+        scope = visibility.scope_of(user)
+    if scope == visibility.SCOPE_ALL:
+        return scope
+    if scope == visibility.SCOPE_TEAM and user.team_id:
+        return scope
+    return visibility.SCOPE_OWN
+
+
+#: how many colleagues a picker lists
+CHOICE_LIMIT = 200
+
+
+def colleague_choices(user: User, module: str, action: str = "read") -> list[tuple[int, str]]:
+    """(id, name) of the first CHOICE_LIMIT of `users_in_scope`, for pickers. Kept on the
+    user object, which lives for one request: a list page's owner filter and its bulk bar
+    name the same colleagues, so the second asks no query."""
+    key = _reach(user, module, action, None)
+    if key is None:
+        return []
+    memo: dict[str, list[tuple[int, str]]] = user.__dict__.setdefault("_colleague_choices", {})
+    if key not in memo:
+        users = users_in_scope(user, module, action).only(
+            "id", "username", "first_name", "last_name"
+        )
+        memo[key] = [(u.pk, str(u)) for u in users[:CHOICE_LIMIT]]
+    return memo[key]

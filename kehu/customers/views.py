@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from kehu.activities.views import panel_context
 from kehu.core import search, visibility
-from kehu.core.access import get_visible_or_404, users_in_scope
+from kehu.core.access import colleague_choices, get_visible_or_404
 from kehu.core.bulk.bar import bulk_bar
 from kehu.core.pagination import capped_count
 from kehu.core.saved_views.toolbar import toolbar
@@ -100,10 +100,9 @@ def _filtered(qs, params, entity_key: str, user, definitions):
 
 def _filter_options(entity: Entity, user, params) -> dict:
     """What the filter bar offers: owners in the user's scope, tags, companies, custom fields."""
-    owners = users_in_scope(user, "customers", "read")
-    if visibility.owners_in_scope(user) == user.pk:
-        owners = owners.none()  # one who sees only their own records has no owner to choose
-    names = {u.pk: str(u) for u in owners[:FILTER_OPTION_LIMIT]}
+    # one who sees only their own records has no owner to choose
+    own_only = visibility.owners_in_scope(user) == user.pk
+    names = {} if own_only else dict(colleague_choices(user, "customers", "read"))
     tags = Tag.objects.order_by("name").values_list("pk", "name")[:FILTER_OPTION_LIMIT]
     options = {
         "owners": _choices(names.items(), params, "owner"),

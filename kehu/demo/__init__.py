@@ -1,6 +1,6 @@
 """Realistic bilingual demo data for `kehu demo`, one module per domain: `accounts` (teams and
 users), `customers` (companies, people, tags, custom fields and their history, made from
-`names`), `activities`, `mail` and `sales`.
+`names`), `activities`, `mail`, `sales` and `history` (three years of closed sales).
 
 Everything is made through the services, so records carry owners, versions and audit history,
 and it is deterministic: the same seed gives the same companies, people and phone numbers.
@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from kehu.accounts.models import User
 from kehu.customers.models import Company, Person
-from kehu.demo import activities, customers, mail, sales
+from kehu.demo import activities, customers, history, mail, sales
 from kehu.demo.accounts import DEMO_PASSWORD, colleagues_for, create_users
 from kehu.demo.customers import SEED, build_plan
 
@@ -30,12 +30,14 @@ def has_no_customers() -> bool:
     return not Person.all_objects.exists() and not Company.all_objects.exists()
 
 
-def load(seed: int = SEED, log=print) -> bool:
-    """Fill an empty database with the demo; returns False (and changes nothing) otherwise."""
+def load(seed: int = SEED, log=print, history_months: int = history.MONTHS) -> bool:
+    """Fill an empty database with the demo; returns False (and changes nothing) otherwise.
+    `history_months`: how many past months of closed sales to make (tests that need a filled
+    instance rather than its history ask for fewer: each month costs about 0.1 s)."""
     if not is_empty():
         return False
     with transaction.atomic():
-        _fill(create_users(), seed, log)
+        _fill(create_users(), seed, log, history_months)
     return True
 
 
@@ -47,11 +49,11 @@ def load_sample(actor: User, seed: int = SEED, log=print) -> bool:
     with transaction.atomic():
         if not has_no_customers():
             return False
-        _fill(colleagues_for(actor), seed, log)
+        _fill(colleagues_for(actor), seed, log, history.MONTHS)
     return True
 
 
-def _fill(users: dict[str, User], seed: int, log) -> None:
+def _fill(users: dict[str, User], seed: int, log, history_months: int) -> None:
     plan = build_plan(seed)
     rng = random.Random(seed + 1)
     now = timezone.now()
@@ -63,3 +65,5 @@ def _fill(users: dict[str, User], seed: int, log) -> None:
     sales.add_leads(rng, users)
     quotes = sales.add_quotes(rng, users)
     log("  " + _("%(n)d quotes") % {"n": quotes})
+    closed = history.add_history(rng, users, companies, history_months)
+    log("  " + _("%(n)d closed deals over three years") % {"n": closed})

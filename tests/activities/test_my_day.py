@@ -146,6 +146,9 @@ def test_done_in_one_click_without_a_page_reload(client, rep, person):
     html = response.content.decode()
     assert html.startswith('<div id="my-day"') and "<html" not in html
     assert "“打电话 Call” is done." in html and f'data-task="{task.pk}"' not in html
+    # said in the confirmation region (swapped in beside the sections), with an Undo button
+    assert 'id="messages"' in html and 'hx-swap-oob="innerHTML"' in html
+    assert 'name="token"' in html
     task.refresh_from_db()
     assert task.done_at is not None
 

@@ -39,6 +39,11 @@ def test_complete_a_task_from_my_day(page, server_errors):
     assert page.evaluate("window.__same_page") is True
     assert Activity.objects.get(pk=late.pk).done_at is not None
     assert Activity.objects.get(pk=today.pk).done_at is None
+    # a click too many: Undo opens the task again and it is back on the list
+    page.locator("#messages").get_by_role("button", name="Undo").click()
+    expect(page.get_by_text("“给娜娜回电话” is open again.")).to_be_visible()
+    expect(page.locator(f'[data-section="overdue"] [data-task="{late.pk}"]')).to_be_visible()
+    assert Activity.objects.get(pk=late.pk).done_at is None
     assert not server_errors
 
 

@@ -22,6 +22,7 @@ from kehu.activities.my_day import services as my_day
 from kehu.core.access import get_visible_or_404, users_in_scope
 from kehu.core.records import VersionConflict
 from kehu.core.urls import record_url
+from kehu.web import undo
 
 TITLES = {
     "overdue": lambda: _("Overdue"),
@@ -244,7 +245,9 @@ def my_day_done(request, pk):
             "task": task,
             "when": _moment(following.due_at),
         }
-    return _answer(request, owner, notice)
+    # the confirmation region, not the sections, says it: there it carries an Undo button
+    undo.offer(request, notice, "done", task)
+    return _answer(request, owner)
 
 
 def _new_due(task: Activity, data) -> datetime.datetime:

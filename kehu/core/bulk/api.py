@@ -4,7 +4,6 @@ list's filters match, and read how far it has got (docs/bulk-actions.md)."""
 import datetime
 from typing import Any
 
-from django.http import Http404
 from django.urls import reverse
 from ninja import Field, Router, Schema, Status
 
@@ -119,7 +118,4 @@ def start_bulk(request: ApiRequest, data: BulkIn) -> Status[dict[str, Any]]:
     "/{job_id}", response={200: BulkJobOut, **READ_ERRORS}, summary="Read a bulk action's progress"
 )
 def get_bulk(request: ApiRequest, job_id: int = PATH_ID) -> dict[str, Any]:
-    job = BulkJob.objects.filter(pk=job_id, user=request.auth).first()
-    if job is None:
-        raise Http404
-    return job_out(job)
+    return job_out(jobs.own_job(request.auth, job_id))

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from kehu.core import visibility
-from kehu.core.access import SCOPE_ONLY_MODULES, users_in_scope
+from kehu.core.access import SCOPE_ONLY_MODULES, colleague_choices
 from kehu.core.bulk import jobs, registry
 
 #: how many colleagues and tags the bar's pickers list
@@ -49,8 +49,7 @@ def bulk_bar(request: Any, kind_key: str, count: int | None = None) -> dict[str,
         query = None  # a filter no database can store: "all matching" is not offered
     context: dict[str, Any] = {"kind": kind, "actions": actions, "query": query, "count": count}
     if registry.ASSIGN_OWNER in names:
-        owners = users_in_scope(user, kind.right_module, "edit")[:OPTION_LIMIT]
-        context["owners"] = [(u.pk, str(u)) for u in owners]
+        context["owners"] = colleague_choices(user, kind.right_module, "edit")
     if names & set(registry.TAG_ACTIONS):
         from django.apps import apps
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.utils.translation import gettext as _
 
 from kehu.core import text
@@ -30,6 +31,15 @@ MAX_IDS = 5000
 #: list parameters that page or sort a list, never narrow it
 NOT_FILTERS = ("cursor", "sort", "format", "page", "columns")
 TAG_MAX_LENGTH = 50
+
+
+def own_job(user: User, pk: int) -> BulkJob:
+    """A bulk action the user started; anyone else's answers 404 (a job is its starter's own,
+    whatever their role: its filters and counts describe what they can see)."""
+    job = BulkJob.objects.filter(pk=pk, user=user).first()
+    if job is None:
+        raise Http404
+    return job
 
 
 def clean_filters(params: Any) -> dict[str, str]:

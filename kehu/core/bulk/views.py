@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse, QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -89,13 +89,6 @@ def bulk_start(request: Any, record_type: str) -> HttpResponse:
     return redirect("bulk-job", job.pk)
 
 
-def _own_job(request: Any, pk: int) -> BulkJob:
-    job = BulkJob.objects.filter(pk=pk, user=request.user).first()
-    if job is None:
-        raise Http404
-    return job
-
-
 def _job_context(job: BulkJob) -> dict[str, Any]:
     kind = registry.get(job.kind)
     reasons = [(REASON_LABELS.get(reason, reason), count) for reason, count in job.reasons.items()]
@@ -111,14 +104,14 @@ def _job_context(job: BulkJob) -> dict[str, Any]:
 
 @login_required
 def bulk_job(request: Any, pk: int) -> HttpResponse:
-    job = _own_job(request, pk)
+    job = jobs.own_job(request.user, pk)
     return render(request, "bulk/job.html", _job_context(job))
 
 
 @login_required
 def bulk_job_status(request: Any, pk: int) -> HttpResponse:
     """The progress card alone, which the page polls while a worker runs the job."""
-    job = _own_job(request, pk)
+    job = jobs.own_job(request.user, pk)
     return render(request, "bulk/_progress.html", _job_context(job))
 
 
@@ -127,7 +120,7 @@ def bulk_job_status(request: Any, pk: int) -> HttpResponse:
 def bulk_job_undo(request: Any, pk: int) -> HttpResponse:
     """Bring back from the recycle bin what a bulk delete put there (each row through its
     restore service)."""
-    job = _own_job(request, pk)
+    job = jobs.own_job(request.user, pk)
     try:
         undo = jobs.start_undo(request.user, job)
     except ValidationError as exc:

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from kehu.accounts.services import require_admin
 from kehu.activities.views import panel_context
 from kehu.core import visibility
-from kehu.core.access import get_visible_or_404, users_in_scope
+from kehu.core.access import colleague_choices, get_visible_or_404
 from kehu.core.records import VersionConflict
 from kehu.customers.fields.values import active_fields
 from kehu.customers.models import Person
@@ -50,9 +50,8 @@ DEAL_JOINS = ("pipeline", "stage", "company", "owner", "lost_reason")
 
 
 def _owner_options(user, params) -> list[tuple[str, str, bool]]:
-    users = users_in_scope(user, "sales", "read")
     chosen = params.get("owner", "")
-    return [(str(u.pk), str(u), str(u.pk) == chosen) for u in users[:200]]
+    return [(str(pk), name, str(pk) == chosen) for pk, name in colleague_choices(user, "sales")]
 
 
 def _pipeline_from(params) -> Pipeline | None:
