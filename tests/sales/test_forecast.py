@@ -222,3 +222,16 @@ def test_a_bad_closing_day_on_the_deal_list_is_named_not_a_crash(client, rep, da
     response = client.get("/deals/", {"close_to": day})
     assert response.status_code == 200
     assert "Enter a date as YYYY-MM-DD between 1900 and 9998." in response.content.decode()
+
+
+def test_the_forecast_chart_shows_targets_only_where_there_are_some(client, manager, rep):
+    deal(rep, "4000", "Proposal", close="2026-12-31")
+    client.force_login(manager)
+    by_owner = client.get(reverse("deal-forecast"), {"period": "2026-Q4"}).context["chart"]
+    assert [s.name for s in by_owner.series] == ["Won", "Weighted pipeline", "Best case"]
+    forecast.set_target(manager, Q4, user=rep, amount="10000")
+    by_owner = client.get(reverse("deal-forecast"), {"period": "2026-Q4"}).context["chart"]
+    assert by_owner.series[-1].name == "Target"
+    assert list(by_owner.series[-1].values) == [decimal.Decimal("10000.00")]
+    by_pipeline = client.get(reverse("deal-forecast"), {"period": "2026-Q4", "group": "pipeline"})
+    assert [s.name for s in by_pipeline.context["chart"].series][-1] == "Best case"

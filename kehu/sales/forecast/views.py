@@ -62,7 +62,12 @@ def _forecast_chart(result: forecast.Forecast, group: str) -> Chart | None:
             Series(_("Won"), [row.won for row in rows], links("won")),
             Series(_("Weighted pipeline"), [row.weighted for row in rows], links("open")),
             Series(_("Best case"), [row.best_case for row in rows], links("open")),
-            Series(_("Target"), [row.target for row in rows]),
+            # no targets set (never by pipeline): no empty legend entry
+            *(
+                [Series(_("Target"), [row.target for row in rows])]
+                if any(row.target is not None for row in rows)
+                else []
+            ),
         ],
         links=links(None),
         key="forecast",

@@ -79,7 +79,7 @@
     names.forEach((name) => {
       // swatch, gap, text (cut at LEGEND_TEXT), item gap
       const item = 25 + 5 + Math.min(ruler.measureText(name).width, LEGEND_TEXT) + 14;
-      if (x > 0 && x + item > width - 16) {
+      if (x > 0 && x + item > width - 28) { // the legend's side margins, and some slack
         rows += 1;
         x = 0;
       }
