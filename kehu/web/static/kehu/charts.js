@@ -298,8 +298,10 @@
     figures.forEach(draw);
   }
 
-  // Paper is narrower than the screen: redraw at the printed width, and back afterwards.
+  // Paper is narrower than the screen: redraw at the printed width, and back afterwards (the
+  // media query changes once the print layout applies; before/afterprint for other browsers).
   const resizeAll = () => drawn.forEach(({ chart }) => chart.resize());
+  window.matchMedia("print").addEventListener("change", resizeAll);
   window.addEventListener("beforeprint", resizeAll);
   window.addEventListener("afterprint", resizeAll);
 
