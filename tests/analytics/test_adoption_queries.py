@@ -167,3 +167,14 @@ def test_deal_edits_count_and_are_not_neglect(rep, manager):
     deals.update_deal(rep, deal, {"next_step": "再次拜访"})
     assert queries.deals_with_next_step(rep)[rep.pk].ratio == 1
     assert not AdoptionDay.objects.filter(user=rep).exists()  # written on commit only
+
+
+def test_the_measures_are_named_in_both_languages():
+    from django.utils import translation
+
+    from kehu.analytics.adoption.measures import MEASURES
+
+    with translation.override("zh-hans"):
+        assert str(MEASURES["active_days"].label) == "活跃天数"
+        assert str(MEASURES["first_touch"].label) == "首次跟进用时"
+    assert str(MEASURES["neglected_deals"].label) == "Neglected deals"
