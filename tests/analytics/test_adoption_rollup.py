@@ -145,3 +145,51 @@ def test_a_page_view_marks_the_day_of_a_user_already_signed_in(client, rep):
 def test_anonymous_visitors_write_nothing(client, db):
     client.get(reverse("login"))
     assert not AdoptionDay.objects.exists()
+
+
+def test_converting_merging_binning_count_the_same_live_and_recomputed(rep, committed):
+    from kehu.customers.duplicates import services as duplicates
+    from kehu.sales.leads import services as leads
+
+    with committed():
+        lead = leads.create_lead(rep, {"name": "周杰", "company_name": "腾讯", "owner": rep})
+        activities.log_activity(rep, lead, "call", {"subject": "了解需求"})
+        lead = leads.update_lead(rep, lead, {"status": "qualified"})
+        leads.convert_lead(rep, lead)
+        first = customers.create_person(rep, {"name": "王芳", "email": "wf@example.com"})
+        second = customers.create_person(rep, {"name": "王芳", "phone": "13800138000"})
+        activities.add_note(rep, second, "同一个人")
+        duplicates.merge("person", rep, first.pk, [second.pk])
+        third = customers.create_person(rep, {"name": "赵磊"})
+        customers.delete_person(rep, third)
+        customers.restore_person(rep, third)
+    live = values(rep)
+    (today,) = live.values()
+    assert today["records_created"] == 7  # lead, person, company, deal, three people
+    assert today["calls"] == 1 and today["notes"] == 1
+    AdoptionDay.objects.all().delete()
+    day = timezone.localdate()
+    catch_up.rebuild(day, day)
+    assert values(rep) == live
+
+
+def test_a_day_is_the_users_own(rep):
+    rep.time_zone = "America/Los_Angeles"
+    moment = datetime.datetime(2026, 12, 7, 3, 0, tzinfo=datetime.UTC)  # 11:00 in Shanghai
+    assert day_of(rep, moment) == datetime.date(2026, 12, 6)
+    rep.time_zone = ""
+    assert day_of(rep, moment) == datetime.date(2026, 12, 7)  # the instance's zone
+
+
+def test_the_catch_up_counts_each_user_on_their_own_day(rep, teammate):
+    from kehu.customers.models import Person
+
+    teammate.time_zone = "America/Los_Angeles"
+    teammate.save(update_fields=["time_zone"])
+    moment = datetime.datetime(2026, 12, 1, 3, 0, tzinfo=datetime.UTC)
+    for user in (rep, teammate):
+        person = customers.create_person(user, {"name": "李娜"})
+        Person.objects.filter(pk=person.pk).update(created_at=moment)
+    catch_up.rebuild(datetime.date(2026, 11, 30), datetime.date(2026, 12, 1))
+    days = dict(AdoptionDay.objects.filter(records_created=1).values_list("user__username", "day"))
+    assert days == {"rep": datetime.date(2026, 12, 1), "teammate": datetime.date(2026, 11, 30)}
