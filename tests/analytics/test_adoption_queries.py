@@ -71,13 +71,18 @@ def test_an_administrator_sees_every_team(admin_user, weeks_of_work):
     assert teams[1].weeks[0].sums["meetings"] == 7
 
 
-def test_the_trend_runs_weekly_since_go_live_with_empty_weeks_as_zero(rep, manager, weeks_of_work):
+def test_the_trend_runs_weekly_since_go_live_with_empty_weeks_as_zero(
+    rep, manager, outsider, weeks_of_work
+):
     assert queries.go_live(rep) == MONDAY
     series = queries.trend(manager)
     assert series[0].week == MONDAY and series[-1].week == queries.week_start(timezone.localdate())
     assert [w.active_days for w in series[:3]] == [4, 1, 0]
     assert all(w.active_days == 0 for w in series[2:])
     assert [w.active_days for w in queries.trend(rep)[:2]] == [3, 1]
+    mine = queries.trend(manager, user_ids=[rep.pk])  # one colleague's line
+    assert [w.active_days for w in mine[:2]] == [3, 1]
+    assert queries.trend(rep, user_ids=[outsider.pk]) == []  # not in the rep's scope
 
 
 def test_nobody_recorded_yet_has_no_trend(rep):

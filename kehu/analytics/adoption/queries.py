@@ -127,7 +127,7 @@ def weekly_by_user(
     if not mondays:
         return []
     users = list(scope(viewer).select_related("team"))
-    found = _weeks_of_users([u.pk for u in users], mondays[0], last)
+    found = _weeks_of_users(scope(viewer).values("pk"), mondays[0], last)
     return [UserWeeks(user, [found[user.pk].get(m) or Week(m) for m in mondays]) for user in users]
 
 
@@ -184,11 +184,13 @@ def trend(viewer: User, since: datetime.date | None = None, user_ids: Any = None
     return list(totals.values())
 
 
-def _ids_in_scope(viewer: User, user_ids: Any = None) -> list[int]:
+def _ids_in_scope(viewer: User, user_ids: Any = None) -> QuerySet[Any]:
+    """The ids of the colleagues in scope (or of those of `user_ids` in it), as a subquery:
+    an administrator's thousands of colleagues never become thousands of query parameters."""
     users = scope(viewer)
     if user_ids is not None:
-        users = users.filter(pk__in=list(user_ids))
-    return list(users.values_list("pk", flat=True))
+        users = users.filter(pk__in=user_ids)
+    return users.order_by().values("pk")
 
 
 # --- the state of records now -----------------------------------------------------------
