@@ -17,12 +17,6 @@ from tests.factories import PASSWORD, make_deal
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    """Run the adoption writes that wait for the test's (never committed) transaction."""
-    return lambda: django_capture_on_commit_callbacks(execute=True)
-
-
 def row(user, day=None) -> AdoptionDay:
     return AdoptionDay.objects.get(user=user, day=day or day_of(user))
 
@@ -53,9 +47,8 @@ def a_working_day(rep):
     return person
 
 
-def test_a_working_day_is_counted_once_per_user_and_day(rep, committed):
-    with committed():
-        a_working_day(rep)
+def test_a_working_day_is_counted_once_per_user_and_day(rep):
+    a_working_day(rep)
     assert AdoptionDay.objects.filter(user=rep).count() == 1
     today = row(rep)
     assert today.active
@@ -69,31 +62,28 @@ def test_a_working_day_is_counted_once_per_user_and_day(rep, committed):
     assert today.logins == 0 and not today.seen
 
 
-def test_a_rolled_back_write_counts_nothing(rep, committed):
+def test_a_rolled_back_write_counts_nothing(rep):
     from django.db import transaction
 
-    with committed(), pytest.raises(RuntimeError), transaction.atomic():
+    with pytest.raises(RuntimeError), transaction.atomic():
         customers.create_person(rep, {"name": "王芳"})
         raise RuntimeError("the request failed after the write")
     assert not AdoptionDay.objects.filter(user=rep).exists()
 
 
-def test_a_task_opened_again_no_longer_counts_as_done(rep, committed):
+def test_a_task_opened_again_no_longer_counts_as_done(rep):
     person = customers.create_person(rep, {"name": "李娜"})
     task = activities.log_activity(rep, person, "task", {"subject": "发报价"})
-    with committed():
-        done, _ = activities.complete_task(rep, task)
+    done, _ = activities.complete_task(rep, task)
     assert (row(rep).tasks_done, row(rep).tasks_done_on_time) == (1, 1)
-    with committed():
-        activities.complete_task(rep, done, done=False)
+    activities.complete_task(rep, done, done=False)
     assert (row(rep).tasks_done, row(rep).tasks_done_on_time) == (0, 0)
-    assert row(rep).actions == 2  # done, and opened again
+    assert row(rep).actions == 4  # the person, the task, done, and opened again
 
 
-def test_the_catch_up_writes_the_rows_the_events_wrote(rep, manager, committed):
-    with committed():
-        person = a_working_day(rep)
-        activities.add_note(manager, person, "客户要求下周回访")
+def test_the_catch_up_writes_the_rows_the_events_wrote(rep, manager):
+    person = a_working_day(rep)
+    activities.add_note(manager, person, "客户要求下周回访")
     live, managers = values(rep), values(manager)
     assert sum(r["notes"] for r in managers.values()) == 1
     AdoptionDay.objects.all().delete()
@@ -105,9 +95,8 @@ def test_the_catch_up_writes_the_rows_the_events_wrote(rep, manager, committed):
     assert values(rep) == live
 
 
-def test_the_catch_up_mends_a_day_the_events_missed_and_keeps_sign_ins(rep, committed):
-    with committed():
-        a_working_day(rep)
+def test_the_catch_up_mends_a_day_the_events_missed_and_keeps_sign_ins(rep):
+    a_working_day(rep)
     live = values(rep)
     today = row(rep)
     AdoptionDay.objects.filter(pk=today.pk).update(logins=2, seen=True, calls=0, actions=1)
@@ -147,22 +136,21 @@ def test_anonymous_visitors_write_nothing(client, db):
     assert not AdoptionDay.objects.exists()
 
 
-def test_converting_merging_binning_count_the_same_live_and_recomputed(rep, committed):
+def test_converting_merging_binning_count_the_same_live_and_recomputed(rep):
     from kehu.customers.duplicates import services as duplicates
     from kehu.sales.leads import services as leads
 
-    with committed():
-        lead = leads.create_lead(rep, {"name": "周杰", "company_name": "腾讯", "owner": rep})
-        activities.log_activity(rep, lead, "call", {"subject": "了解需求"})
-        lead = leads.update_lead(rep, lead, {"status": "qualified"})
-        leads.convert_lead(rep, lead)
-        first = customers.create_person(rep, {"name": "王芳", "email": "wf@example.com"})
-        second = customers.create_person(rep, {"name": "王芳", "phone": "13800138000"})
-        activities.add_note(rep, second, "同一个人")
-        duplicates.merge("person", rep, first.pk, [second.pk])
-        third = customers.create_person(rep, {"name": "赵磊"})
-        customers.delete_person(rep, third)
-        customers.restore_person(rep, third)
+    lead = leads.create_lead(rep, {"name": "周杰", "company_name": "腾讯", "owner": rep})
+    activities.log_activity(rep, lead, "call", {"subject": "了解需求"})
+    lead = leads.update_lead(rep, lead, {"status": "qualified"})
+    leads.convert_lead(rep, lead)
+    first = customers.create_person(rep, {"name": "王芳", "email": "wf@example.com"})
+    second = customers.create_person(rep, {"name": "王芳", "phone": "13800138000"})
+    activities.add_note(rep, second, "同一个人")
+    duplicates.merge("person", rep, first.pk, [second.pk])
+    third = customers.create_person(rep, {"name": "赵磊"})
+    customers.delete_person(rep, third)
+    customers.restore_person(rep, third)
     live = values(rep)
     (today,) = live.values()
     assert today["records_created"] == 7  # lead, person, company, deal, three people

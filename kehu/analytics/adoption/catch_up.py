@@ -1,8 +1,8 @@
-"""The catch-up: a day's adoption rows recomputed from the tables, for days the events missed
-(a crash between a commit and its adoption write, a database outage, the days before this
-existed). Idempotent: run twice, it writes the same rows. The worker runs it each night for
-the two days before (`tasks.catch_up_adoption`); `kehu manage rebuild_adoption` runs it over
-any range, e.g. since go-live.
+"""The catch-up: a day's adoption rows recomputed from the tables, for what the events missed
+(writes made past the services, such as data fixes and migrations; a task done, then handed to
+another owner; the days before adoption was recorded). Idempotent: run twice, it writes the
+same rows. The worker runs it each night for the two days before (`tasks.catch_up_adoption`);
+`kehu manage rebuild_adoption` runs it over any range, e.g. since go-live.
 
 What is recomputed is what the events count (`subscriptions`, decision 0035); `seen` and
 `logins` are kept as the live requests wrote them, as no table holds them (a user's last sign-in

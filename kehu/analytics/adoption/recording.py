@@ -3,13 +3,13 @@
 Both are upserts that concurrent writers (many app servers and workers, on SQLite and
 PostgreSQL) may run for the same user and day at once: an UPDATE with F() increments, and when
 no row is there yet an INSERT; an INSERT that loses the race to another writer's (the unique
-constraint on user and day) is retried as the UPDATE. Each runs in its own short transaction.
+constraint on user and day) is retried as the UPDATE. Event handlers run them inside the
+emitting transaction, so a count commits or rolls back with what it counts.
 """
 
 from __future__ import annotations
 
 import datetime
-import logging
 import zoneinfo
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +23,6 @@ from kehu.analytics.adoption.models import COUNTERS, AdoptionDay
 if TYPE_CHECKING:
     from kehu.accounts.models import User
 
-log = logging.getLogger(__name__)
 
 #: an INSERT beaten by another writer's is retried as an UPDATE; more losses than this are a bug
 TRIES = 3
@@ -44,7 +43,8 @@ def day_of(user: Any, moment: datetime.datetime | None = None) -> datetime.date:
 
 def add(user_id: int, day: datetime.date, counts: dict[str, int], seen: bool = False) -> None:
     """Add `counts` (counter → amount, negative to take back) to the user's row for `day`,
-    making it active; `seen` marks a page view or sign-in too. Counters never go below 0."""
+    making it active; `seen` marks a page view or sign-in too. Counters never go below 0.
+    The usual case is one UPDATE; the day's first write is an INSERT in a savepoint."""
     unknown = set(counts) - set(COUNTERS) - {"logins"}
     if unknown:
         raise ValueError(f"not adoption counters: {sorted(unknown)}")
@@ -53,47 +53,44 @@ def add(user_id: int, day: datetime.date, counts: dict[str, int], seen: bool = F
     marks: dict[str, Any] = {"active": True}
     if seen:
         marks["seen"] = True
+    row = AdoptionDay.objects.filter(user_id=user_id, day=day)
+
+    def update() -> bool:
+        if not row.update(**marks, **ups):
+            return False
+        for name, amount in downs.items():
+            # one UPDATE per counter taken back, each kept at 0 or above
+            row.filter(**{f"{name}__gte": amount}).update(**{name: F(name) - amount})
+        return True
+
+    if update() or (downs and not ups and not seen):
+        return  # nothing to take back from a day without a row
     for _try in range(TRIES):
         try:
             with transaction.atomic():
-                row = AdoptionDay.objects.filter(user_id=user_id, day=day)
-                if row.update(**marks, **ups):
-                    for name, amount in downs.items():
-                        # one UPDATE per counter taken back, each kept at 0 or above
-                        row.filter(**{f"{name}__gte": amount}).update(**{name: F(name) - amount})
-                    return
-                if ups or seen or not downs:
-                    AdoptionDay.objects.create(
-                        user_id=user_id,
-                        day=day,
-                        **marks,
-                        **{name: amount for name, amount in counts.items() if amount > 0},
-                    )
-                return
+                AdoptionDay.objects.create(
+                    user_id=user_id, day=day, **marks,
+                    **{name: amount for name, amount in counts.items() if amount > 0},
+                )  # fmt: skip
+            return
         except IntegrityError:
-            continue  # another writer made the row first: add to theirs
+            if update():  # another writer made the row first: add to theirs
+                return
     raise RuntimeError(f"could not record adoption of user {user_id} on {day}")
 
 
-def add_after_commit(
-    user: User | None, counts: dict[str, int], day: datetime.date | None = None
-) -> None:
-    """`add` once the caller's transaction commits (nothing if it rolls back), in a short
-    transaction of its own, so the emitting transaction never waits on an adoption row.
-    A failure is logged, never the user's: the nightly catch-up puts the day right."""
+def count(user: User | None, counts: dict[str, int], day: datetime.date | None = None) -> None:
+    """`add` for an event's handler, inside the emitting transaction (as `core.events` runs
+    them): the counts commit, or roll back, with the write they count."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.pk:
         return
     counts = {name: amount for name, amount in counts.items() if amount}
-    if not counts:
-        return
-    user_id, when = user.pk, day or day_of(user)
-
-    def write() -> None:
-        add(user_id, when, counts)
-
-    transaction.on_commit(write, robust=True)
+    if counts:
+        add(user.pk, day or day_of(user), counts)
 
 
 def mark_seen(user: User, day: datetime.date | None = None, logins: int = 0) -> None:
-    """Mark the user active and seen on `day` (today by default), adding `logins`."""
-    add(user.pk, day or day_of(user), {"logins": logins} if logins else {}, seen=True)
+    """Mark the user active and seen on `day` (today by default), adding `logins`, in a
+    transaction (or savepoint) of its own: a caller may catch its errors and go on."""
+    with transaction.atomic():
+        add(user.pk, day or day_of(user), {"logins": logins} if logins else {}, seen=True)

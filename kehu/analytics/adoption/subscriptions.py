@@ -4,7 +4,7 @@ What each event adds is what `catch_up.rebuild` recomputes from the tables (deci
 an action per audit entry written on a person, company, lead, deal or activity; records
 created and updated on the first four; activities logged by kind; tasks completed (by the
 task's owner, on the day it was done) and of those the ones done by their due time. The rows
-are written after the emitting transaction commits (`recording.add_after_commit`).
+are written in the emitting transaction (`recording.count`), so they commit with the write.
 """
 
 from __future__ import annotations
@@ -36,20 +36,20 @@ def _created(event: str, actor: Any = None, ids: Any = None, **payload: Any) -> 
     """One record made by a service (`<kind>.created`), or a batch by the importer
     (`<kind>.imported` with its `ids`)."""
     n = 1 if ids is None else len(ids)
-    recording.add_after_commit(actor, {"actions": n, "records_created": n})
+    recording.count(actor, {"actions": n, "records_created": n})
 
 
 def _updated(event: str, actor: Any = None, **payload: Any) -> None:
-    recording.add_after_commit(actor, {"actions": 1, "records_updated": 1})
+    recording.count(actor, {"actions": 1, "records_updated": 1})
 
 
 def _binned_or_restored(event: str, actor: Any = None, **payload: Any) -> None:
-    recording.add_after_commit(actor, {"actions": 1})
+    recording.count(actor, {"actions": 1})
 
 
 def _merged(event: str, actor: Any = None, merged_ids: Any = (), **payload: Any) -> None:
     # a merge writes one entry on the record kept and one on each record merged into it
-    recording.add_after_commit(actor, {"actions": 1 + len(merged_ids)})
+    recording.count(actor, {"actions": 1 + len(merged_ids)})
 
 
 for _kind in RECORD_KINDS:
@@ -70,24 +70,24 @@ def count_activity_logged(
     event: str, actor: Any = None, activity: Any = None, **payload: Any
 ) -> None:
     counter = KIND_COUNTERS.get(getattr(activity, "kind", ""))
-    recording.add_after_commit(actor, {"actions": 1, **({counter: 1} if counter else {})})
+    recording.count(actor, {"actions": 1, **({counter: 1} if counter else {})})
 
 
 @events.subscribe("activity.updated")
 @events.subscribe("activity.deleted")
 @events.subscribe("activity.restored")
 def count_activity_change(event: str, actor: Any = None, **payload: Any) -> None:
-    recording.add_after_commit(actor, {"actions": 1})
+    recording.count(actor, {"actions": 1})
 
 
 @events.subscribe("activity.done")
 def count_task_done(event: str, actor: Any = None, activity: Any = None, **payload: Any) -> None:
-    recording.add_after_commit(actor, {"actions": 1})
+    recording.count(actor, {"actions": 1})
     if activity is None or activity.done_at is None:
         return
     owner = activity.owner
     on_time = done_on_time(activity.done_at, activity.due_at)
-    recording.add_after_commit(
+    recording.count(
         owner,
         {"tasks_done": 1, "tasks_done_on_time": int(on_time)},
         day=recording.day_of(owner, activity.done_at),
@@ -100,7 +100,7 @@ def take_back_task_done(
 ) -> None:
     """A task done and opened again no longer counts as done, on the day it had been done
     (read from the audit entry the reopening just wrote)."""
-    recording.add_after_commit(actor, {"actions": 1})
+    recording.count(actor, {"actions": 1})
     if activity is None:
         return
     was_done = _done_before_reopening(activity)
@@ -108,7 +108,7 @@ def take_back_task_done(
         return
     owner = activity.owner
     on_time = done_on_time(was_done, activity.due_at)
-    recording.add_after_commit(
+    recording.count(
         owner,
         {"tasks_done": -1, "tasks_done_on_time": -int(on_time)},
         day=recording.day_of(owner, was_done),
