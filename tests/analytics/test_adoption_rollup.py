@@ -181,3 +181,14 @@ def test_the_catch_up_counts_each_user_on_their_own_day(rep, teammate):
     catch_up.rebuild(datetime.date(2026, 11, 30), datetime.date(2026, 12, 1))
     days = dict(AdoptionDay.objects.filter(records_created=1).values_list("user__username", "day"))
     assert days == {"rep": datetime.date(2026, 12, 1), "teammate": datetime.date(2026, 11, 30)}
+
+
+def test_a_task_done_by_a_manager_counts_for_its_owner_and_as_the_managers_action(rep, manager):
+    person = customers.create_person(rep, {"name": "李娜"})
+    task = activities.log_activity(rep, person, "task", {"subject": "发报价"})
+    activities.complete_task(manager, task)
+    assert (row(rep).tasks_done, row(rep).actions) == (1, 2)  # made the person and the task
+    assert (row(manager).tasks_done, row(manager).actions) == (0, 1)
+    live = {**values(rep), **values(manager)}
+    catch_up.rebuild(row(rep).day, row(rep).day)
+    assert {**values(rep), **values(manager)} == live

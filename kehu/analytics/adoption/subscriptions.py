@@ -82,16 +82,22 @@ def count_activity_change(event: str, actor: Any = None, **payload: Any) -> None
 
 @events.subscribe("activity.done")
 def count_task_done(event: str, actor: Any = None, activity: Any = None, **payload: Any) -> None:
-    recording.count(actor, {"actions": 1})
+    """An action of whoever marked it done; a task done for its owner, on the day it was done
+    (one write when they are the same person, as they nearly always are)."""
     if activity is None or activity.done_at is None:
+        recording.count(actor, {"actions": 1})
         return
     owner = activity.owner
-    on_time = done_on_time(activity.done_at, activity.due_at)
-    recording.count(
-        owner,
-        {"tasks_done": 1, "tasks_done_on_time": int(on_time)},
-        day=recording.day_of(owner, activity.done_at),
-    )
+    done = {
+        "tasks_done": 1,
+        "tasks_done_on_time": int(done_on_time(activity.done_at, activity.due_at)),
+    }
+    day = recording.day_of(owner, activity.done_at)
+    if actor is not None and actor.pk == owner.pk and day == recording.day_of(actor):
+        recording.count(owner, {"actions": 1, **done}, day=day)
+        return
+    recording.count(actor, {"actions": 1})
+    recording.count(owner, done, day=day)
 
 
 @events.subscribe("activity.reopened")
