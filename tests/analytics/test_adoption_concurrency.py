@@ -13,7 +13,7 @@ from kehu.analytics.adoption.recording import add
 WRITERS, WRITES = 2, 25
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # keeps the seeded rows
 def test_concurrent_writers_add_up(rep):
     if connection.vendor == "sqlite" and connection.is_in_memory_db():
         # an in-memory database shared by threads locks whole tables without waiting; a real
