@@ -96,7 +96,7 @@ class Goal(Versioned):
 
     @property
     def subject_kind(self) -> str:
-        """"user", "team" or "company"."""
+        """ "user", "team" or "company"."""
         if self.user_id:
             return "user"
         return "team" if self.team_id else "company"
