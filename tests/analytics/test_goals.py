@@ -171,3 +171,28 @@ def test_goals_api(world, team_a):
     assert_validation(send(client, "post", "/api/v1/goals", {**body, "target": "-1"}), "target")
     gone = send(client, "delete", f"/api/v1/goals/{goal_id}")
     assert gone.status_code == 204 and client.get(f"/api/v1/goals/{goal_id}").status_code == 404
+
+
+def test_goal_pages(client, world, team_a):
+    goal = december(world.manager, "3100", user=world.rep)
+    client.force_login(world.manager)
+    with time_machine.travel(NOW, tick=False):
+        listed = client.get("/goals/", {"month": "2026-12"}).content.decode()
+        detail = client.get(f"/goals/{goal.pk}/").content.decode()
+        form = client.post("/goals/new/", {"metric": "revenue_won", "subject": f"team-{team_a.pk}",
+                                           "period": "month", "start": "2026-12-01",
+                                           "target": "-3"})  # fmt: skip
+    assert "Revenue won" in listed and "badge ahead" in listed and "1,700.00" in listed
+    assert "1,500.00" in detail and "一号 won in Dec" in detail and "2026-12-15" in detail
+    assert f"owner={world.rep.pk}" in detail
+    assert form.status_code == 200 and "Enter a target between 0" in form.content.decode()
+    saved = client.post(f"/goals/{goal.pk}/edit/", {"metric": "revenue_won", "version": "1",
+                        "subject": f"user-{world.rep.pk}", "period": "month",
+                        "start": "2026-12-01", "target": "4000"})  # fmt: skip
+    assert saved.status_code == 302 and Goal.objects.get(pk=goal.pk).target == D("4000.00")
+    client.force_login(world.rep)
+    assert client.get("/goals/new/").status_code == 403
+    assert client.get(f"/goals/{goal.pk}/edit/").status_code == 403
+    client.force_login(world.outsider)
+    assert client.get(f"/goals/{goal.pk}/").status_code == 404
+    assert client.post(f"/goals/{goal.pk}/delete/").status_code == 404
