@@ -29,10 +29,14 @@ def test_sales_targets_become_revenue_goals():
         SalesTarget = apps.get_model("sales", "SalesTarget")
         team = Team.objects.create(name="迁移组")
         rep = User.objects.create(username="migrated-rep", team=team)
-        SalesTarget.objects.create(period="month", start=datetime.date(2026, 2, 1), user_id=rep.pk,
-                                   amount=decimal.Decimal("12800.50"), set_by_id=rep.pk)  # fmt: skip
-        SalesTarget.objects.create(period="quarter", start=datetime.date(2026, 10, 1), team_id=team.pk,
-                                   amount=decimal.Decimal("90000"))  # fmt: skip
+        SalesTarget.objects.create(
+            period="month", start=datetime.date(2026, 2, 1), user_id=rep.pk,
+            amount=decimal.Decimal("12800.50"), set_by_id=rep.pk,
+        )  # fmt: skip
+        SalesTarget.objects.create(
+            period="quarter", start=datetime.date(2026, 10, 1), team_id=team.pk,
+            amount=decimal.Decimal("90000"),
+        )  # fmt: skip
         migrate("latest")
         from kehu.analytics.goals.models import Goal
         from kehu.sales.models import SalesTarget as Target
