@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from kehu.accounts.models import User
 from kehu.analytics.goals import progress as pacing
@@ -245,9 +246,8 @@ def goal_form(request, pk=None):
 
 
 @login_required
+@require_POST
 def goal_delete(request, pk):
-    if request.method != "POST":
-        return redirect("goal-detail", pk=pk)
     goal = services.get_visible_goal(request.user, pk)
     services.delete_goal(request.user, goal)
     messages.success(request, _("The goal is in the recycle bin."))
