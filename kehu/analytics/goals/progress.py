@@ -139,7 +139,9 @@ def progress(goal: Goal, *, now: datetime.datetime | None = None,
     current = _decimal(number)
     target = goal.target
     adds_up, lower = cumulative(metric), lower_is_better(metric)
-    expected = (target * passed / days).quantize(decimal.Decimal("0.01")) if adds_up else target
+    expected: decimal.Decimal | None = (
+        (target * passed / days).quantize(decimal.Decimal("0.01")) if adds_up else target
+    )
     if passed == 0:
         expected = decimal.Decimal(0) if adds_up else None
     percent = remaining = None
@@ -203,9 +205,9 @@ def history(viewer: User, goal: Goal, limit: int = 12) -> list[Progress]:
     with their final attainment: a goal's history, one row per period."""
     from kehu.analytics.goals.services import visible_goals
 
+    subject: dict[str, Any] = {"user_id": goal.user_id, "team_id": goal.team_id}
     earlier = visible_goals(viewer).filter(
-        metric=goal.metric, user_id=goal.user_id, team_id=goal.team_id, period=goal.period,
-        start__lt=goal.start,
+        metric=goal.metric, period=goal.period, start__lt=goal.start, **subject
     ).order_by("-start")[:limit]  # fmt: skip
     return [progress(g) for g in earlier]
 

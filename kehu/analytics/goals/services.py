@@ -40,7 +40,7 @@ KINDS = [choice for choice, _label in Goal.Period.choices]
 
 def module_of(metric_key: str) -> str:
     """The permission module of the metric's records ("sales", "activities" …)."""
-    return registry.metric(metric_key).model.module
+    return str(registry.metric(metric_key).model.module)
 
 
 def goal_metrics() -> list[registry.Metric]:
@@ -234,10 +234,10 @@ def _clean(actor: User, goal: Goal, data: dict[str, Any]) -> None:
 
 
 def _duplicate(goal: Goal) -> bool:
+    subject: dict[str, Any] = {"user_id": goal.user_id, "team_id": goal.team_id}
     same = Goal.objects.filter(
-        metric=goal.metric, period=goal.period, start=goal.start, end=goal.end,
-        user_id=goal.user_id, team_id=goal.team_id,
-    )  # fmt: skip
+        metric=goal.metric, period=goal.period, start=goal.start, end=goal.end, **subject
+    )
     return same.exclude(pk=goal.pk).exists()
 
 

@@ -204,14 +204,14 @@ def goal_form(request, pk=None):
         raise PermissionDenied
     errors: dict[str, list[str]] = {}
     today = pacing.today()
-    values = {
+    values: dict[str, str] = {
         "metric": goal.metric if goal else request.GET.get("metric", "revenue_won"),
         "subject": _subject_value(goal) if goal else request.GET.get("subject", ""),
         "period": goal.period if goal else "month",
         "start": (goal.start if goal else today.replace(day=1)).isoformat(),
         "end": goal.end.isoformat() if goal and goal.period == "custom" else "",
         "target": str(goal.target) if goal else "",
-        "version": goal.version if goal else "",
+        "version": str(goal.version) if goal else "",
     }
     if request.method == "POST":
         post = request.POST

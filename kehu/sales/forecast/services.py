@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from kehu.accounts.models import Team, User
 from kehu.analytics.goals import services as goals
+from kehu.analytics.goals.models import Goal
 from kehu.core import visibility
 from kehu.core.access import users_in_scope
 from kehu.sales.deals import services
@@ -274,19 +275,20 @@ def set_target(actor: User, period: Period, *, user: User | None = None,
             value = services.clean_amount(amount)
         except ValidationError as exc:
             raise ValidationError({"amount": exc.message_dict["amount"]}) from exc
-        if current is None:
+        goal: Goal | None = current
+        if goal is None:
             data = {"metric": TARGET_METRIC, "period": period.kind, "start": period.start,
                     "user": user, "team": team, "target": value}  # fmt: skip
             try:
                 with transaction.atomic():
-                    current = goals.create_goal(actor, data)
+                    goal = goals.create_goal(actor, data)
             except ValidationError:  # someone saved the first target of this period meanwhile
-                current = SalesTarget.objects.select_for_update().filter(**lookup).first()
-                if current is None:
+                goal = SalesTarget.objects.select_for_update().filter(**lookup).first()
+                if goal is None:
                     raise
-        if current.target != value:
-            current = goals.update_goal(actor, current, {"target": value})
-    return SalesTarget.objects.get(pk=current.pk)
+        if goal.target != value:
+            goal = goals.update_goal(actor, goal, {"target": value})
+    return SalesTarget.objects.get(pk=goal.pk)
 
 
 def set_targets(actor: User, period: Period, amounts: dict[tuple[str, int], str]) -> None:
