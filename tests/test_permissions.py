@@ -612,6 +612,7 @@ UI_RULES: dict[str, Rule] = {
     "goal-delete": Rule(
         get=None, post=statuses(403, teammate=404, outsider=404, manager=302, admin=None)
     ),  # fmt: skip
+    "goal-restore": Rule(get=None, post=statuses(404, manager=302, admin=None)),
     "sales-targets": Rule(
         get=statuses(403, manager=200, admin=200),
         post=statuses(403, manager=302, admin=None),

@@ -8,4 +8,5 @@ urlpatterns = [
     path("goals/<int:pk>/", views.goal_detail, name="goal-detail"),
     path("goals/<int:pk>/edit/", views.goal_form, name="goal-edit"),
     path("goals/<int:pk>/delete/", views.goal_delete, name="goal-delete"),
+    path("goals/<int:pk>/restore/", views.goal_restore, name="goal-restore"),
 ]

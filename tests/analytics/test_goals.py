@@ -196,3 +196,17 @@ def test_goal_pages(client, world, team_a):
     client.force_login(world.outsider)
     assert client.get(f"/goals/{goal.pk}/").status_code == 404
     assert client.post(f"/goals/{goal.pk}/delete/").status_code == 404
+
+
+def test_a_deleted_goal_comes_back_from_the_goals_page(client, world):
+    goal = december(world.manager, "3100", user=world.rep)
+    client.force_login(world.manager)
+    assert client.post(f"/goals/{goal.pk}/delete/").status_code == 302
+    with time_machine.travel(NOW, tick=False):
+        page = client.get("/goals/", {"month": "2026-12"}).content.decode()
+    assert f"/goals/{goal.pk}/restore/" in page
+    client.force_login(world.rep)  # sees the goal, may not change it: nothing to restore
+    assert client.post(f"/goals/{goal.pk}/restore/").status_code == 404
+    client.force_login(world.manager)
+    assert client.post(f"/goals/{goal.pk}/restore/").status_code == 302
+    assert Goal.objects.filter(pk=goal.pk).exists()

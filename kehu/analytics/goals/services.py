@@ -60,11 +60,13 @@ def _sees_everything(viewer: User) -> bool:
     return viewer.is_admin or visibility.scope_of(viewer) == visibility.SCOPE_ALL
 
 
-def visible_goals(viewer: User) -> QuerySet[Goal]:
-    """The one door for reading goals: those about subjects `viewer` may see (module docstring)."""
+def visible_goals(viewer: User, binned: bool = False) -> QuerySet[Goal]:
+    """The one door for reading goals: those about subjects `viewer` may see (module
+    docstring); with `binned`, those of them in the recycle bin instead of the live ones."""
     if not visibility._is_live(viewer):
         return Goal.objects.none()
-    goals = Goal.objects.filter(metric__in=_readable_metrics(viewer))
+    base = Goal.all_objects.filter(deleted_at__isnull=False) if binned else Goal.objects.all()
+    goals = base.filter(metric__in=_readable_metrics(viewer))
     if _sees_everything(viewer):
         return goals
     about = Q(user_id=viewer.pk)
@@ -307,7 +309,7 @@ def delete_goal(actor: User, goal: Goal, expected_version: int | None = None) ->
 
 def restore_goal(actor: User, pk: Any) -> Goal:
     """Bring a goal back from the recycle bin, unless another goal took its place meanwhile."""
-    goal = Goal.all_objects.filter(pk=_pk(pk, "id", "") or 0, deleted_at__isnull=False).first()
+    goal = visible_goals(actor, binned=True).filter(pk=_pk(pk, "id", "") or 0).first()
     if goal is None or not may_change(actor, goal):
         raise Http404
     with transaction.atomic():

@@ -83,9 +83,17 @@ def goal_list(request):
         qs = qs.filter(user__isnull=True, team__isnull=True)
     known = {m.key for m in registry.metrics()}
     rows = [_row(g, pacing.progress(g)) for g in qs[:200] if g.metric in known]
+    binned = services.visible_goals(user, binned=True).filter(start__lte=last, end__gte=month)
+    binned_rows = [
+        {"goal": g, "metric": registry.metric(g.metric), "subject": subject_label(g),
+         "period": period_label(g)}
+        for g in binned.select_related("user", "team").order_by("-deleted_at")[:50]
+        if g.metric in known and services.may_change(user, g)
+    ]  # fmt: skip
     context = {
         "nav": "goals",
         "rows": rows,
+        "binned": binned_rows,
         "month": month,
         "month_label": f"{month.year}-{month.month:02d}",
         "previous": _shift(month, -1).strftime("%Y-%m"),
@@ -243,6 +251,18 @@ def goal_form(request, pk=None):
         **_choices(user),
     }
     return render(request, "analytics/goals/form.html", context)
+
+
+@login_required
+@require_POST
+def goal_restore(request, pk):
+    try:
+        goal = services.restore_goal(request.user, pk)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("goal-list")
+    messages.success(request, _("The goal is restored."))
+    return redirect("goal-detail", pk=goal.pk)
 
 
 @login_required
