@@ -34,6 +34,9 @@ FILES: dict[str, list[str]] = {
     "@fullcalendar/timegrid": ["index.global.min.js", "LICENSE.md"],
     "@fullcalendar/interaction": ["index.global.min.js", "LICENSE.md"],
     "axe-core": ["axe.min.js", "LICENSE", "LICENSE-3RD-PARTY.txt"],
+    # the full build (every chart type, funnel included); whitenoise serves it gzip/brotli
+    "echarts": ["dist/echarts.min.js", "LICENSE", "NOTICE", "licenses/LICENSE-d3"],
+    "zrender": ["LICENSE"],  # bundled inside echarts.min.js; its BSD licence travels with it
 }
 
 

@@ -97,9 +97,9 @@ def test_main_pages_work_without_breaking_the_policy(new_page, server_errors):
     expect(slot).to_be_visible(timeout=WAIT_MS)
     assert slot.evaluate("s => s.getBoundingClientRect().height") > 60
 
-    # the forecast chart draws its bars (their widths come from data- attributes)
+    # the forecast chart (ECharts, SVG) draws its weighted bars from its inert JSON script
     page.goto("/deals/forecast/")
-    weighted = page.locator(".bar.weighted").first
+    weighted = page.locator('[data-chart-canvas] svg path[fill="#c2410c"]').first  # 2nd colour
     expect(weighted).to_be_visible(timeout=WAIT_MS)
     assert weighted.evaluate("b => b.getBoundingClientRect().width") > 10
 

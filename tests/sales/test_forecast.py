@@ -100,7 +100,12 @@ def test_forecast_page_chart_table_and_csv(client, manager, rep):
     client.force_login(manager)
     body = client.get(reverse("deal-forecast"), {"period": "2026-Q4"}).content.decode()
     assert "2,500.00" in body and "10,000.00" in body and "25%" in body
-    assert 'class="bar won"' in body and "2027-Q1" in body
+    assert "data-chart" in body and "2027-Q1" in body
+    # the chart's won bar opens the deals the rep won in the quarter
+    won_link = (
+        f"/deals/?owner={rep.pk}&amp;status=won&amp;close_from=2026-10-01&amp;close_to=2026-12-31"
+    )
+    assert won_link in body
     response = client.get(reverse("deal-forecast"), {"period": "2026-Q4", "format": "csv"})
     assert response.status_code == 200
     text = b"".join(response.streaming_content).decode("utf-8-sig")
@@ -182,3 +187,51 @@ def test_set_targets_saves_all_or_none_and_only_for_the_actors_team(manager, rep
         forecast.set_targets(manager, Q4, {("user", outsider.pk): "1"})
     forecast.set_targets(manager, Q4, {("user", rep.pk): "100", ("user", manager.pk): "200"})
     assert SalesTarget.objects.count() == 2
+
+
+def test_the_forecast_charts_links_list_the_deals_behind_each_bar(client, manager, rep):
+    won_now = deal(rep, "2500", "Won")
+    won_in(won_now, "2026-10-20")
+    won_before = deal(rep, "700", "Won")
+    won_in(won_before, "2026-09-30")
+    open_now = deal(rep, "4000", "Proposal", close="2026-12-31")
+    open_later = deal(rep, "900", "Proposal", close="2027-01-01")
+    client.force_login(manager)
+    page = client.get(reverse("deal-forecast"), {"period": "2026-Q4"}).content.decode()
+    links = {
+        status: f"/deals/?owner={rep.pk}&status={status}&close_from=2026-10-01&close_to=2026-12-31"
+        for status in ("won", "open")
+    }
+
+    def listed(url: str) -> set[str]:
+        assert url.replace("&", "&amp;") in page
+        body = client.get(url).content.decode()
+        return {d.name for d in (won_now, won_before, open_now, open_later) if d.name in body}
+
+    assert listed(links["won"]) == {won_now.name}
+    assert listed(links["open"]) == {open_now.name}
+    # without a status: both kinds, each by its own date
+    both = client.get(f"/deals/?owner={rep.pk}&close_from=2026-10-01&close_to=2026-12-31")
+    assert {d.name for d in (won_now, won_before, open_now, open_later)
+            if d.name in both.content.decode()} == {won_now.name, open_now.name}  # fmt: skip
+
+
+@pytest.mark.parametrize("day", ["2026-13-01", "tomorrow", "9999-12-31", "0001-01-01"])
+def test_a_bad_closing_day_on_the_deal_list_is_named_not_a_crash(client, rep, day):
+    client.force_login(rep)
+    response = client.get("/deals/", {"close_to": day})
+    assert response.status_code == 200
+    assert "Enter a date as YYYY-MM-DD between 1900 and 9998." in response.content.decode()
+
+
+def test_the_forecast_chart_shows_targets_only_where_there_are_some(client, manager, rep):
+    deal(rep, "4000", "Proposal", close="2026-12-31")
+    client.force_login(manager)
+    by_owner = client.get(reverse("deal-forecast"), {"period": "2026-Q4"}).context["chart"]
+    assert [s.name for s in by_owner.series] == ["Won", "Weighted pipeline", "Best case"]
+    forecast.set_target(manager, Q4, user=rep, amount="10000")
+    by_owner = client.get(reverse("deal-forecast"), {"period": "2026-Q4"}).context["chart"]
+    assert by_owner.series[-1].name == "Target"
+    assert list(by_owner.series[-1].values) == [decimal.Decimal("10000.00")]
+    by_pipeline = client.get(reverse("deal-forecast"), {"period": "2026-Q4", "group": "pipeline"})
+    assert [s.name for s in by_pipeline.context["chart"].series][-1] == "Best case"

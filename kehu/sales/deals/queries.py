@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -76,12 +76,51 @@ def apply_filters(qs: QuerySet, params, user, capped: bool = True) -> QuerySet:
         return qs.filter(closed_at__isnull=True, next_step_due__lt=timezone.localdate())
 
     narrow("overdue", overdue)
+    qs = _closing_between(qs, get("close_from"), get("close_to"), get("status"), errors)
     if errors:
         raise ValidationError(errors)
     q = (get("q") or "").strip()
     if q:
         qs = search.search(qs, q, cap=search.LIST_MATCH_CAP if capped else None)
     return qs
+
+
+def _day(value, name: str, errors: dict[str, list[str]]) -> datetime.date | None:
+    if not value:
+        return None
+    try:
+        day = datetime.date.fromisoformat(str(value).strip())
+    except ValueError:
+        day = None
+    if day is None or not 1900 <= day.year <= 9998:
+        errors[name] = [_("Enter a date as YYYY-MM-DD between 1900 and 9998.")]
+        return None
+    return day
+
+
+def _closing_between(qs: QuerySet, first, last, status, errors) -> QuerySet:
+    """Deals that close between two days (both included): an open deal by its expected close
+    date, a closed one by the day it closed in the user's time zone (what the forecast counts,
+    so its chart links here)."""
+    start, end = _day(first, "close_from", errors), _day(last, "close_to", errors)
+    if start is None and end is None:
+        return qs
+    expected, closed = Q(closed_at__isnull=True), Q(closed_at__isnull=False)
+    if start is not None:
+        expected &= Q(expected_close__gte=start)
+        closed &= Q(closed_at__gte=_start_of(start))
+    if end is not None:
+        expected &= Q(expected_close__lte=end)
+        closed &= Q(closed_at__lt=_start_of(end + datetime.timedelta(days=1)))
+    if status == "open":
+        return qs.filter(expected)
+    if status in ("won", "lost"):
+        return qs.filter(closed)
+    return qs.filter(expected | closed)
+
+
+def _start_of(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
 def rates() -> dict[str, decimal.Decimal]:

@@ -39,7 +39,10 @@ from kehu.web.pages import (
     settings_page,
 )
 
-FILTER_KEYS = ("q", "pipeline", "stage", "owner", "status", "company", "overdue")
+FILTER_KEYS = (
+    *("q", "pipeline", "stage", "owner", "status", "company", "overdue"),
+    *("close_from", "close_to"),
+)
 
 
 #: what a deal's pages show beside it, read in the same query

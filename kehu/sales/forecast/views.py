@@ -7,11 +7,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from kehu.core import visibility
 from kehu.customers.exporting import csv_stream, safe_cell
 from kehu.sales.forecast import services as forecast
+from kehu.web.charts import Chart, Series
 
 # --- forecast and targets ------------------------------------------------------------------
 
@@ -27,6 +29,49 @@ def _forecast_table(result) -> list[list[str]]:
         values = [label, row.won, target, attainment, row.committed, row.weighted, row.best_case]
         lines.append([safe_cell(v) for v in values])
     return lines
+
+
+def _forecast_chart(result: forecast.Forecast, group: str) -> Chart | None:
+    """Won, weighted and best case against target per row; a bar opens the deals behind it
+    (the deal list filtered by owner or pipeline, status and the period's closing days)."""
+    if not result.rows:
+        return None
+    period = result.period
+    dates = {"close_from": period.start.isoformat(), "close_to": period.end.isoformat()}
+    filter_by = {"owner": "owner", "pipeline": "pipeline"}.get(group)  # deals have no team filter
+
+    def links(status: str | None) -> list[str | None]:
+        found: list[str | None] = []
+        for row in result.rows:
+            if filter_by is None or row.key is None:
+                found.append(None)
+                continue
+            query = {filter_by: str(row.key), **({"status": status} if status else {}), **dates}
+            found.append(f"{reverse('deal-list')}?{urlencode(query)}")
+        return found
+
+    rows = result.rows
+    return Chart(
+        kind="bar",
+        title=_("Won and expected, against target"),
+        unit="money",
+        currency=settings.DEFAULT_CURRENCY,
+        categories=[row.label for row in rows],
+        category_label={"owner": _("Owner"), "team": _("Team"), "pipeline": _("Pipeline")}[group],
+        series=[
+            Series(_("Won"), [row.won for row in rows], links("won")),
+            Series(_("Weighted pipeline"), [row.weighted for row in rows], links("open")),
+            Series(_("Best case"), [row.best_case for row in rows], links("open")),
+            # no targets set (never by pipeline): no empty legend entry
+            *(
+                [Series(_("Target"), [row.target for row in rows])]
+                if any(row.target is not None for row in rows)
+                else []
+            ),
+        ],
+        links=links(None),
+        key="forecast",
+    )
 
 
 @login_required
@@ -48,23 +93,10 @@ def deal_forecast(request):
         name = f"kehu-forecast-{period.label}-{group}.csv"
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
-    scale = max(
-        [r.best_case + r.won for r in result.rows] + [r.target or 0 for r in result.rows] + [1]
-    )
-    bars = [
-        {
-            "row": row,
-            "won": float(row.won * 100 / scale),
-            "weighted": float(row.weighted * 100 / scale),
-            "best_end": float((row.best_case + row.won) * 100 / scale),
-            "target": float((row.target or 0) * 100 / scale),
-        }
-        for row in result.rows
-    ]
     context = {
         "nav": "forecast",
         "result": result,
-        "bars": bars,
+        "chart": _forecast_chart(result, group),
         "period": period,
         "previous": period.shifted(-1),
         "next": period.shifted(1),
