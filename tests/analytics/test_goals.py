@@ -184,7 +184,8 @@ def test_goal_pages(client, world, team_a):
                                            "target": "-3"})  # fmt: skip
     assert "Revenue won" in listed and "badge ahead" in listed and "1,700.00" in listed
     assert "1,500.00" in detail and "一号 won in Dec" in detail and "2026-12-15" in detail
-    assert f"owner={world.rep.pk}" in detail
+    assert f"owner={world.rep.pk}" in detail and "close_from=2026-12-01" in detail
+    assert 'id="chart-goal-pacing"' in detail  # the shared line chart, with its table
     assert form.status_code == 200 and "Enter a target between 0" in form.content.decode()
     saved = client.post(f"/goals/{goal.pk}/edit/", {"metric": "revenue_won", "version": "1",
                         "subject": f"user-{world.rep.pk}", "period": "month",

@@ -54,6 +54,8 @@ def test_a_manager_sets_a_goal_for_a_rep_and_sees_the_pacing(new_page, server_er
     expect(page.get_by_test_id("goal-expected")).to_have_text(expected)
     expect(page.get_by_test_id("goal-status")).to_be_visible()
     expect(page.get_by_role("heading", name="Pacing")).to_be_visible()
+    # the pacing line is drawn by the shared chart component (ECharts, as SVG)
+    expect(page.locator("#chart-goal-pacing [data-chart-canvas] svg")).to_be_visible()
     expect(page.locator("body")).to_contain_text("深圳 大单")  # the record behind it
     assert page.evaluate(OVERFLOW) is None
     page.goto("/goals/")

@@ -3,7 +3,7 @@ to set or change one (the metric picker shows each metric's definition), and a g
 its attainment, pacing line, the records behind it and its earlier periods."""
 
 import datetime
-import decimal
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -26,6 +26,7 @@ from kehu.analytics.metrics.compute import Job
 from kehu.analytics.metrics.measures import Formula
 from kehu.core.conditions import Context
 from kehu.core.records import VersionConflict
+from kehu.web.charts import Chart, Series
 
 SUBJECT_FILTERS = ("", "mine", "team", "company")
 RECORDS_SHOWN = 50
@@ -126,12 +127,31 @@ def _records(viewer: User, goal: Goal) -> tuple[list, int, str]:
     elif goal.team_id:
         rows = rows.filter(owner__team_id=goal.team_id)
     link = ""
-    if goal.metric in WON_DEAL_METRICS:  # the deal list filters by owner and status, not dates
-        link = reverse("deal-list") + "?status=won"
+    if goal.metric in WON_DEAL_METRICS and not goal.team_id:  # the deal list has no team filter
+        query = {"status": "won", "close_from": goal.start.isoformat(),
+                 "close_to": goal.end.isoformat()}  # fmt: skip
         if goal.user_id:
-            link += f"&owner={goal.user_id}"
+            query["owner"] = str(goal.user_id)
+        link = f"{reverse('deal-list')}?{urlencode(query)}"
     total = rows.count()
     return list(rows.order_by("-pk")[:RECORDS_SHOWN]), total, link
+
+
+def _pacing_chart(found: pacing.Progress, metric: registry.Metric) -> Chart:
+    """Expected and actual at the pacing line's days, as the shared line chart."""
+    return Chart(
+        kind="line",
+        title=_("Expected and actual over the period"),
+        categories=[p["day"].isoformat() for p in found.points],
+        series=[
+            Series(_("Expected"), [p["expected"] for p in found.points]),
+            Series(_("Actual"), [p["actual"] for p in found.points]),
+        ],
+        unit=metric.unit,  # type: ignore[arg-type]  # the catalogue's units are the chart's
+        currency=settings.DEFAULT_CURRENCY if metric.unit == "money" else "",
+        category_label=_("Day"),
+        key="goal-pacing",
+    )
 
 
 def registry_period(goal: Goal):
@@ -148,23 +168,12 @@ def goal_detail(request, pk):
         raise Http404
     found = pacing.progress(goal, with_points=True)
     records, total, link = _records(user, goal)
-    top = max([goal.target] + [p["actual"] or 0 for p in found.points] + [decimal.Decimal(1)])
-    width, height = 600, 200
-
-    def xy(index: int, amount) -> str:
-        x = 0 if len(found.points) < 2 else index * width / (len(found.points) - 1)
-        return f"{x:.1f},{height - float(amount) * height / float(top):.1f}"
-
-    expected_line = " ".join(xy(i, p["expected"]) for i, p in enumerate(found.points))
-    actual_line = " ".join(
-        xy(i, p["actual"]) for i, p in enumerate(found.points) if p["actual"] is not None
-    )
+    metric = registry.metric(goal.metric)
     context = {
         "nav": "goals",
         "row": _row(goal, found),
         "points": found.points,
-        "expected_line": expected_line if pacing.cumulative(registry.metric(goal.metric)) else "",
-        "actual_line": actual_line,
+        "chart": _pacing_chart(found, metric) if found.points else None,
         "records": records,
         "record_total": total,
         "record_type": registry.metric(goal.metric).record_type,
