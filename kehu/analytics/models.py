@@ -1,5 +1,4 @@
-"""Every model of the analytics app (app label `analytics`); each concept keeps its own."""
+"""The analytics app's models, one sub-package per concept."""
 
-from kehu.analytics.goals.models import Goal
-
-__all__ = ["Goal"]
+from kehu.analytics.adoption.models import AdoptionDay  # noqa: F401
+from kehu.analytics.goals.models import Goal  # noqa: F401

@@ -1,5 +1,5 @@
 """The sales targets of a database from before goals become goals on revenue won, with the
-same amounts, subjects and periods (analytics 0002, sales 0020)."""
+same amounts, subjects and periods (analytics 0003, sales 0020)."""
 
 import datetime
 import decimal
@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-BEFORE = [("sales", "0019_deal_and_quote_custom_fields"), ("analytics", None)]
+BEFORE = [("sales", "0019_deal_and_quote_custom_fields"), ("analytics", "0001_adoption_days")]
 
 
 def migrate(targets):

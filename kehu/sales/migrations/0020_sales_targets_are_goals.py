@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('analytics', '0002_sales_targets_become_goals'),
+        ('analytics', '0003_sales_targets_become_goals'),
         ('sales', '0019_deal_and_quote_custom_fields'),
     ]
 

@@ -63,7 +63,7 @@ def goals_to_targets(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("analytics", "0001_goals"),
+        ("analytics", "0002_goals"),
         ("sales", "0019_deal_and_quote_custom_fields"),
     ]
 

@@ -8,9 +8,8 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
 
-    initial = True
-
     dependencies = [
+        ('analytics', '0001_adoption_days'),
         ('accounts', '0006_builtin_keys_and_one_name'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
