@@ -32,6 +32,7 @@ from kehu.accounts.models import ApiToken, User
 from kehu.activities.forms import FORM_FIELDS, ActivityForm, initial_for
 from kehu.activities.models import Activity
 from kehu.activities.services import delete_activity, log_activity, update_activity
+from kehu.analytics.goals.models import Goal
 from kehu.core.models import AuditEntry, SavedView
 from kehu.customers import services
 from kehu.customers.fields import services as field_services
@@ -79,7 +80,7 @@ MARKERS = {
 USER_KINDS = ("other_user", "inactive_user")
 DIRECTORY_KINDS = (*USER_KINDS, "inactive_product", "archived_lost_reason")
 #: the row counts a refused request must leave alone
-COUNTED = (Person, Company, Deal, DealContact, Lead, Quote, QuoteLine, Activity, SalesTarget,
+COUNTED = (Person, Company, Deal, DealContact, Lead, Quote, QuoteLine, Activity, SalesTarget, Goal,
            Feedback)  # fmt: skip
 
 
@@ -942,6 +943,12 @@ API_FIELDS = {
     "POST targets user_id": Field(
         fixed("/api/v1/targets"), "user_id", ("other_user",), body(period="2026-Q4", amount=1)
     ),
+    "POST goals user_id": Field(
+        fixed("/api/v1/goals"),
+        "user_id",
+        ("other_user",),
+        body(metric="revenue_won", period="month", start="2026-12-01", target="1"),
+    ),  # fmt: skip
 }
 
 #: how each kind of request may refuse (a stale API write may also answer 412)

@@ -31,6 +31,8 @@ from kehu.accounts.models import ApiToken, EmailChange, Role, Team, User
 from kehu.activities.models import Activity, CalendarFeed, Notification
 from kehu.activities.notifications.services import notify
 from kehu.activities.services import add_note, delete_activity, log_activity
+from kehu.analytics.goals import services as goal_services
+from kehu.analytics.goals.models import Goal
 from kehu.core.bulk.models import BulkJob
 from kehu.core.models import AuditEntry, ListColumns, SavedView
 from kehu.core.saved_views import services as view_services
@@ -172,6 +174,8 @@ TARGET_BY_PREFIX = {
     "/api/v1/activities/": "activity",
     "/api/v1/orders/": "order",
     "/api/v1/views/": "view",
+    "/api/v1/goals/": "goal",
+    "goals/": "goal",
     "views/": "view",
     "/api/v1/emails/review/": "email_review",
     "help/": "help_page",
@@ -579,6 +583,36 @@ UI_RULES: dict[str, Rule] = {
     # administrators only; the walk's world has customers, so the load is refused (a message)
     "sample-data-load": Rule(get=None, post=statuses(403, admin=302)),
     "sample-data-status": Rule(get=ADMIN_ONLY),
+    # goals: everyone lists those they may see; the owner's goal is seen by those who see the
+    # owner's records; managers set them for their team (administrators for everyone)
+    "goal-list": Rule(get=ANYONE),
+    "goal-new": Rule(
+        get=statuses(403, manager=200, admin=200),
+        post=statuses(403, manager=302, admin=None),
+        post_data=lambda o: {
+            "metric": "revenue_won",
+            "subject": f"user-{o['deal'].owner_id}",
+            "period": "month",
+            "start": "2027-03-01",
+            "target": "5",
+        },
+    ),  # fmt: skip
+    "goal-detail": Rule(get=READ),
+    "goal-edit": Rule(
+        get=statuses(403, teammate=404, outsider=404, manager=200, admin=200),
+        post=statuses(403, teammate=404, outsider=404, manager=302, admin=None),
+        post_data=lambda o: {
+            "metric": "revenue_won",
+            "subject": f"user-{o['deal'].owner_id}",
+            "period": "month",
+            "start": "2026-12-01",
+            "target": "6",
+        },
+    ),  # fmt: skip
+    "goal-delete": Rule(
+        get=None, post=statuses(403, teammate=404, outsider=404, manager=302, admin=None)
+    ),  # fmt: skip
+    "goal-restore": Rule(get=None, post=statuses(404, manager=302, admin=None)),
     "sales-targets": Rule(
         get=statuses(403, manager=200, admin=200),
         post=statuses(403, manager=302, admin=None),
@@ -694,6 +728,18 @@ API_RULES: dict[str, Rule] = {
     "POST /api/v1/leads/{lead_id}/restore": Rule(get=None, post={**API_CHANGE_OWN, "owner": 200}),
     "POST /api/v1/leads/{lead_id}/convert": Rule(get=None, post={**API_CHANGE_OWN, "owner": 200}),
     "GET /api/v1/targets": Rule(get=statuses(403, manager=200, admin=200)),
+    "GET /api/v1/goals": Rule(get=ANYONE),
+    "POST /api/v1/goals": Rule(get=None, post=statuses(403, manager=201, admin=None)),
+    "GET /api/v1/goals/{goal_id}": Rule(get=READ),
+    "PATCH /api/v1/goals/{goal_id}": Rule(
+        get=None, post=statuses(403, teammate=404, outsider=404, manager=200, admin=None)
+    ),
+    "DELETE /api/v1/goals/{goal_id}": Rule(
+        get=None, post=statuses(403, teammate=404, outsider=404, manager=204, admin=None)
+    ),
+    "POST /api/v1/goals/{goal_id}/restore": Rule(
+        get=None, post=statuses(404, manager=200, admin=None)
+    ),
     "GET /api/v1/activities": Rule(get=ANYONE, shows=("activity",), query="kind=task"),
     # logging on a record needs only read access to it
     # a record the writer cannot see is a 422 on record_id (as a hidden company is elsewhere)
@@ -782,6 +828,14 @@ API_BODIES = {
     "/api/v1/leads/{lead_id}/convert": {"make_deal": True},
     "/api/v1/deals/{deal_id}/contacts": lambda o: {"person_id": o["person"].pk, "role": "用户"},
     "/api/v1/web-leads": {"name": "网上来的 Web visitor", "email": "visitor@example.com"},
+    "/api/v1/goals": lambda o: {
+        "metric": "revenue_won",
+        "user_id": o["deal"].owner_id,
+        "period": "month",
+        "start": "2027-04-01",
+        "target": "5",
+    },
+    "/api/v1/goals/{goal_id}": {"target": "7"},
     "/api/v1/targets": lambda o: {"period": "2026-Q4", "user_id": o["deal"].owner_id, "amount": 1},
     "/api/v1/products": {"sku": "NEW-1", "name": "新产品 New product", "price": "10"},
     "/api/v1/products/{product_id}": {"price": "1.50"},
@@ -1009,6 +1063,13 @@ def world(db, rep, teammate, manager, outsider, admin_user, team_b, tmp_path, se
         },
     )
     saved_view.walk_list_key = "person"
+    goal = goal_services.create_goal(manager, {"metric": "revenue_won", "user": rep,
+                                               "period": "month", "start": "2026-12-01",
+                                               "target": "100"})  # fmt: skip
+    binned_goal = goal_services.create_goal(manager, {"metric": "deals_won", "user": rep,
+                                                      "period": "month", "start": "2026-12-01",
+                                                      "target": "3"})  # fmt: skip
+    goal_services.delete_goal(manager, binned_goal)
     objects = {
         "person": person,
         "metric": metric,
@@ -1071,6 +1132,8 @@ def world(db, rep, teammate, manager, outsider, admin_user, team_b, tmp_path, se
         "sample_load": SampleDataLoad.objects.create(started_by=admin_user, state="done"),
         "help_page": help_page,
         "view": saved_view,
+        "goal": goal,
+        "binned_goal": binned_goal,
     }  # fmt: skip
     return users, objects
 
@@ -1151,7 +1214,7 @@ def fingerprint(objects: dict) -> dict:
               PriceList, PriceListItem, Quote, QuoteLine, Order, OrderLine,
               AssignmentRule, ScoringRule, DuplicatePair, DuplicateScan, Merge,
               BulkJob, Feedback, TourSeen, SampleDataLoad, SavedView, ListColumns,
-              LostReason)  # fmt: skip
+              LostReason, Goal)  # fmt: skip
     for model in models:
         state[f"{model.__name__} rows"] = model._base_manager.count()
     for kind, obj in objects.items():

@@ -1,3 +1,4 @@
 """The analytics app's models, one sub-package per concept."""
 
 from kehu.analytics.adoption.models import AdoptionDay  # noqa: F401
+from kehu.analytics.goals.models import Goal  # noqa: F401

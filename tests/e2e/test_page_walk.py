@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kehu.activities import services as activity_services
+from kehu.analytics.goals import services as goals
 from kehu.sales.catalog import services as catalog
 from kehu.sales.leads import services as leads
 from kehu.sales.models import Order
@@ -142,7 +143,11 @@ def seed() -> dict[str, str]:
         "task",
         {"subject": "电话回访张伟", "due_at": timezone.now() + datetime.timedelta(hours=2)},
     )
+    goal = goals.create_goal(admin_en, {"metric": "revenue_won", "user": admin_en.pk,
+                                        "period": "month", "start": timezone.localdate(),
+                                        "target": "100000"})  # fmt: skip
     return {
+        "goal": reverse("goal-detail", args=[goal.pk]),
         "person": person.get_absolute_url(),
         "company": company.get_absolute_url(),
         "deal": deal.get_absolute_url(),
@@ -162,7 +167,7 @@ LIST_PAGES = [
     "user-list", "team-list", "role-list", "customfield-list", "pipeline-list",
     "exchange-rates", "seller-settings", "assignment-rule-list", "email-template-list",
     "scoring-settings", "lost-reason-settings", "person-create", "deal-create", "help-index",
-    "feedback-list", "feedback-create",
+    "feedback-list", "feedback-create", "goal-list", "goal-new",
 ]  # fmt: skip
 
 

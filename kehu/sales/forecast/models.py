@@ -1,52 +1,40 @@
-"""Sales targets: what a person or a team should win in a month or a quarter."""
+"""Sales targets: what a person or a team should win in a month or a quarter. They are goals
+(kehu.analytics.goals) on the metric `revenue_won`: one source of truth (decision 0036)."""
 
-from django.conf import settings
+from decimal import Decimal
+
 from django.db import models
-from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kehu.analytics.goals.models import Goal
 
-class SalesTarget(models.Model):
-    """What a person or a team should win in a month or a quarter, in the company currency."""
+TARGET_METRIC = "revenue_won"
+TARGET_PERIODS = ("month", "quarter")
 
-    class Period(models.TextChoices):
-        MONTH = "month", _("Month")
-        QUARTER = "quarter", _("Quarter")
 
-    period = models.CharField(_("period"), max_length=7, choices=Period.choices)
-    start = models.DateField(_("starts"))  # the first day of the month or quarter
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
-    )
-    team = models.ForeignKey(
-        "accounts.Team", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
-    )
-    amount = models.DecimalField(_("target"), max_digits=16, decimal_places=2)
-    set_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    updated_at = models.DateTimeField(default=timezone.now)
+class SalesTargetManager(models.Manager["SalesTarget"]):
+    def get_queryset(self) -> models.QuerySet["SalesTarget"]:
+        return (
+            super()
+            .get_queryset()
+            .filter(deleted_at__isnull=True, metric=TARGET_METRIC, period__in=TARGET_PERIODS)
+            .exclude(user__isnull=True, team__isnull=True)
+        )
+
+
+class SalesTarget(Goal):
+    """The goals the forecast measures won amounts against: revenue won by a person or a team
+    in a month or a quarter, in the company currency."""
+
+    objects = SalesTargetManager()  # type: ignore[misc, assignment]
 
     class Meta:
+        proxy = True
         verbose_name = _("sales target")
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(user__isnull=False, team__isnull=True)
-                | Q(user__isnull=True, team__isnull=False),
-                name="target_for_a_user_or_a_team",
-            ),
-            models.UniqueConstraint(
-                fields=["period", "start", "user"],
-                condition=Q(user__isnull=False),
-                name="one_target_per_user_and_period",
-            ),
-            models.UniqueConstraint(
-                fields=["period", "start", "team"],
-                condition=Q(team__isnull=False),
-                name="one_target_per_team_and_period",
-            ),
-        ]
+
+    @property
+    def amount(self) -> Decimal:  # the name the forecast has always used
+        return self.target
 
     def __str__(self) -> str:
-        return f"{self.period} {self.start}: {self.amount}"
+        return f"{self.period} {self.start}: {self.target}"

@@ -18,16 +18,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kehu.accounts.models import Team, User
-from kehu.core import audit, visibility
+from kehu.analytics.goals import services as goals
+from kehu.analytics.goals.models import Goal
+from kehu.core import visibility
 from kehu.core.access import users_in_scope
 from kehu.sales.deals import services
 from kehu.sales.deals.queries import in_company_currency, rates
+from kehu.sales.forecast.models import TARGET_METRIC
 from kehu.sales.models import Deal, Pipeline, SalesTarget, Stage
 
 COMMIT_PROBABILITY = 70
@@ -249,7 +252,8 @@ def target_subjects(actor: User) -> tuple[list[User], list[Team]]:
 
 def set_target(actor: User, period: Period, *, user: User | None = None,
                team: Team | None = None, amount: Any) -> SalesTarget | None:  # fmt: skip
-    """Set (or, with an empty amount, remove) the target of a user or a team for `period`."""
+    """Set (or, with an empty amount, remove) the target of a user or a team for `period`: a
+    goal on `revenue_won` (decision 0036), written through the goals' service."""
     users, teams = target_subjects(actor)
     if (user is None) == (team is None):
         raise ValidationError(_("Set a target for a person or for a team."))
@@ -265,29 +269,26 @@ def set_target(actor: User, period: Period, *, user: User | None = None,
         current = SalesTarget.objects.select_for_update().filter(**lookup).first()
         if amount in (None, ""):
             if current is not None:
-                audit.record(actor, current, "delete", {"amount": [str(current.amount), None]})
-                current.delete()
+                goals.delete_goal(actor, current)
             return None
         try:
             value = services.clean_amount(amount)
         except ValidationError as exc:
             raise ValidationError({"amount": exc.message_dict["amount"]}) from exc
-        before = str(current.amount) if current else None
-        target = current or SalesTarget(**lookup)
-        target.amount = value
-        target.set_by = actor
-        target.updated_at = timezone.now()
-        try:
-            with transaction.atomic():
-                target.save()
-        except IntegrityError:  # someone saved the first target of this period meanwhile
-            target = SalesTarget.objects.select_for_update().get(**lookup)
-            target.amount, target.set_by, target.updated_at = value, actor, timezone.now()
-            target.save()
-        if before != str(value):
-            action = "update" if current else "create"
-            audit.record(actor, target, action, {"amount": [before, str(value)]})
-    return target
+        goal: Goal | None = current
+        if goal is None:
+            data = {"metric": TARGET_METRIC, "period": period.kind, "start": period.start,
+                    "user": user, "team": team, "target": value}  # fmt: skip
+            try:
+                with transaction.atomic():
+                    goal = goals.create_goal(actor, data)
+            except ValidationError:  # someone saved the first target of this period meanwhile
+                goal = SalesTarget.objects.select_for_update().filter(**lookup).first()
+                if goal is None:
+                    raise
+        if goal.target != value:
+            goal = goals.update_goal(actor, goal, {"target": value})
+    return SalesTarget.objects.get(pk=goal.pk)
 
 
 def set_targets(actor: User, period: Period, amounts: dict[tuple[str, int], str]) -> None:

@@ -462,3 +462,12 @@ document.addEventListener("keydown", (event) => {
 });
 
 bulkRefresh();
+
+// a picker whose options carry data-definition shows the chosen one's in the element named by
+// data-definition-into (the goal form's metric picker)
+document.addEventListener("change", (event) => {
+  const picker = event.target.closest && event.target.closest("select[data-definition-into]");
+  if (!picker) return;
+  const into = document.getElementById(picker.dataset.definitionInto);
+  if (into) into.textContent = picker.selectedOptions[0]?.dataset.definition || "";
+});

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from kehu.analytics.goals import views
+
+urlpatterns = [
+    path("goals/", views.goal_list, name="goal-list"),
+    path("goals/new/", views.goal_form, name="goal-new"),
+    path("goals/<int:pk>/", views.goal_detail, name="goal-detail"),
+    path("goals/<int:pk>/edit/", views.goal_form, name="goal-edit"),
+    path("goals/<int:pk>/delete/", views.goal_delete, name="goal-delete"),
+    path("goals/<int:pk>/restore/", views.goal_restore, name="goal-restore"),
+]
