@@ -98,6 +98,8 @@ class Builder:
             rule: dict[str, Any] = {"field": row.field, "op": row.op}
             found = conditions.fields_of(self.record_type).get(row.field)
             op = found.operators.get(row.op) if found else None
+            if op is not None and op.takes != NONE and not row.value.strip():
+                continue  # a rule still being written: not a filter yet
             if op is not None and op.takes == MANY:
                 rule["value"] = [v.strip() for v in row.value.split(",") if v.strip()]
             elif op is None or op.takes != NONE:

@@ -331,6 +331,19 @@ def _total(definition: Definition, rows: QuerySet[Any], ctx: Context) -> Value:
     return next(iter(grouped.values()))
 
 
+def _added(definition: Definition, values: Iterable[Value]) -> Value:
+    """The sum of groups' counts or sums; no value (with its reason) if one of them has none."""
+    found = list(values)
+    for value in found:
+        if value.value is None:
+            return value
+    if definition.measure.how == "count":
+        return Value(sum(int(v.value or 0) for v in found))
+    if not found:
+        return _empty(definition)
+    return Value(sum((decimal.Decimal(v.value or 0) for v in found), decimal.Decimal("0.00")))
+
+
 def _empty(definition: Definition) -> Value:
     if definition.measure.how == "sum":
         return Value(decimal.Decimal("0.00"))
@@ -351,8 +364,6 @@ def run(
     dims = definition.dimensions
     tell = progress or (lambda _n: None)
     tell(5)
-    total = _total(definition, rows, ctx)
-    tell(30)
     measure = {
         "key": definition.measure.key,
         "label": definition.measure.label,
@@ -361,10 +372,20 @@ def run(
     }
     described = [{"key": d.key, "label": d.label} for d in dims]
     if not dims:
+        total = _total(definition, rows, ctx)
         tell(100)
         return Result(described, measure, [Row((), (), total)], total)
     grouped, truncated = _grouped(definition, rows, dims, ctx)
-    tell(70)
+    tell(60)
+    # a count or a sum adds up over the groups (each record in exactly one group, unless
+    # grouped by tags): the totals come from the groups, not from more scans of the rows
+    additive = (
+        definition.measure.how in ("count", "sum")
+        and not truncated
+        and all(d.field.type != "tags" for d in dims)
+    )
+    total = _added(definition, grouped.values()) if additive else _total(definition, rows, ctx)
+    tell(75)
     labels = [_labels(d, {k[i] for k in grouped}) for i, d in enumerate(dims)]
     result_rows = [
         Row(keys, tuple(labels[i][k] for i, k in enumerate(keys)), value)
@@ -378,6 +399,12 @@ def run(
     totals: list[dict[Any, Value]] = []
     if len(dims) == 2:
         for i, d in enumerate(dims):
+            if additive:
+                parts: dict[Any, list[Value]] = {}
+                for keys, value in grouped.items():
+                    parts.setdefault(keys[i], []).append(value)
+                totals.append({k: _added(definition, v) for k, v in parts.items()})
+                continue
             own, _cut = _grouped(definition, rows, (d,), ctx)
             totals.append({k[0]: v for k, v in own.items() if k[0] in labels[i]})
     tell(100)
