@@ -178,6 +178,9 @@ def test_a_large_report_runs_in_the_worker(rep, teammate, settings):
     run = ReportRun.objects.get(viewer=rep)
     assert run.status == ReportRun.Status.DONE and run.progress == 100  # the tests' worker
     assert "data-report-result" in page.content.decode()
+    # asked again (a reload): the same run, not another
+    client.get(reverse("report-new"), {"record_type": "person", "g1": "owner", "chart": "table"})
+    assert ReportRun.objects.filter(viewer=rep).count() == 1
     polled = client.get(reverse("report-run", args=[run.pk]))
     assert polled.status_code == 200 and ">2<" in polled.content.decode()
     # another user's run is no run at all

@@ -142,3 +142,22 @@ def test_next_run_in_the_owners_time_zone(manager, frequency, extra, now, expect
     start = datetime.datetime.fromisoformat(now).replace(tzinfo=SHANGHAI)
     found = schedules.next_run(schedule, manager, start)
     assert found == datetime.datetime.fromisoformat(expected).replace(tzinfo=SHANGHAI)
+
+
+def test_old_runs_in_the_worker_are_forgotten(rep):
+    from kehu.analytics.reports.models import ReportRun
+
+    old = ReportRun.objects.create(viewer=rep, definition={"record_type": "person"})
+    ReportRun.objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - schedules.KEEP_RUNS - datetime.timedelta(hours=1)
+    )
+    fresh = ReportRun.objects.create(viewer=rep, definition={"record_type": "person"})
+    assert schedules.prune_runs() == 1
+    assert list(ReportRun.objects.values_list("pk", flat=True)) == [fresh.pk]
+
+
+def test_nothing_is_sent_without_an_email_server(scheduled, settings):
+    settings.EMAIL_HOST = ""
+    make_due(scheduled)
+    made = schedules.queue_due()
+    assert {schedules.deliver(pk) for pk in made} == {"skipped"}

@@ -90,10 +90,24 @@ def queue_due(now: datetime.datetime | None = None) -> list[int]:
     return made
 
 
+#: how long the result of a run in the worker is kept for its viewer
+KEEP_RUNS = datetime.timedelta(days=7)
+
+
+def prune_runs(now: datetime.datetime | None = None) -> int:
+    """Forget the runs in the worker older than KEEP_RUNS; returns how many."""
+    from kehu.analytics.reports.models import ReportRun
+
+    cutoff = (now or timezone.now()) - KEEP_RUNS
+    return ReportRun.objects.filter(created_at__lt=cutoff).delete()[0]
+
+
 def send_due(now: datetime.datetime | None = None) -> int:
-    """The sweep's work: queue the emails of every due schedule; returns how many."""
+    """The sweep's work: queue the emails of every due schedule (and forget old runs);
+    returns how many emails were queued."""
     from kehu.analytics.reports.tasks import deliver_report
 
+    prune_runs(now)
     made = queue_due(now)
     for pk in made:
         deliver_report.enqueue(pk)
@@ -155,9 +169,14 @@ def deliver(delivery_pk: int) -> str:
         return delivery.status if delivery else "missing"
     recipient = delivery.recipient
     owner = delivery.schedule.report.owner
-    if not recipient.is_active or not owner.is_active or not recipient.email:
+    if not settings.EMAIL_HOST or not recipient.email:
         delivery.status = ReportDelivery.Status.SKIPPED
-        delivery.error = "inactive or without an email address"
+        delivery.error = "no email server set up, or no address"
+        delivery.save(update_fields=["status", "error"])
+        return delivery.status
+    if not recipient.is_active or not owner.is_active:
+        delivery.status = ReportDelivery.Status.SKIPPED
+        delivery.error = "inactive"
         delivery.save(update_fields=["status", "error"])
         return delivery.status
     claimed = ReportDelivery.objects.filter(

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -12,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -23,6 +25,10 @@ from kehu.analytics.reports.models import Report, ReportRun, ReportSchedule
 from kehu.core import conditions, visibility
 from kehu.core.records import VersionConflict
 from kehu.core.saved_views.services import may_share
+
+#: a run in the worker is shown again, not made again, when the same viewer asks for the same
+#: report within this time
+REUSE = datetime.timedelta(minutes=10)
 
 
 def may_export(user: User, record_type: str) -> bool:
@@ -43,9 +49,21 @@ def _shown(request, parsed: definitions.Definition, title: str,
     if running.is_slow(parsed, user):
         from kehu.analytics.reports.tasks import run_report_in_background
 
-        run = ReportRun.objects.create(viewer=user, report=report, definition=parsed.as_json())
-        run_report_in_background.enqueue(str(run.pk))
-        run.refresh_from_db()
+        # the same report asked again soon (a reload): the run already made or on its way
+        recent = (
+            ReportRun.objects.filter(
+                viewer=user, definition=parsed.as_json(), created_at__gte=timezone.now() - REUSE
+            )
+            .exclude(status=ReportRun.Status.FAILED)
+            .order_by("-created_at")
+            .first()
+        )
+        run = recent or ReportRun.objects.create(
+            viewer=user, report=report, definition=parsed.as_json()
+        )
+        if recent is None:
+            run_report_in_background.enqueue(str(run.pk))
+            run.refresh_from_db()
         if run.status != ReportRun.Status.DONE:
             return {"run": run}
         result = running.Result.from_json(run.result or {})
