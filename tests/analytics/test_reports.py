@@ -224,3 +224,40 @@ def test_result_survives_json(sales, manager):
     again = running.Result.from_json(result.as_json())
     assert again.rows == result.rows and again.total == result.total
     assert again.totals == result.totals
+
+
+def test_custom_choice_fields_group_and_custom_numbers_measure(rep, admin_user):
+    from kehu.customers.fields import services as field_services
+
+    tier = {"entity": "person", "key": "tier", "label": "级别", "type": "choice"}
+    field_services.create_field(admin_user, {**tier, "choices": ["金", "银"]})
+    field_services.create_field(admin_user, {"entity": "person", "key": "visits",
+                                             "label": "来访", "type": "number"})  # fmt: skip
+    make_person(rep, "甲", custom={"tier": "金", "visits": 3})
+    make_person(rep, "乙", custom={"tier": "金", "visits": 5})
+    make_person(rep, "丙", custom={"tier": "银"})
+    make_person(rep, "丁")
+    by_tier = run(rep, {"record_type": "person", "group_by": ["custom.tier"]})
+    assert {r.labels[0]: r.value.value for r in by_tier.rows} == {"金": 2, "银": 1, "(none)": 1}
+    visits = run(rep, {"record_type": "person", "group_by": ["custom.tier"],
+                       "measure": {"how": "sum", "field": "custom.visits"}})  # fmt: skip
+    assert {r.labels[0]: r.value.value for r in visits.rows} == {"金": D("8.00")}
+    median = run(rep, {"record_type": "person",
+                       "measure": {"how": "median", "field": "custom.visits"}})  # fmt: skip
+    assert median.total.value == D("4.00")
+
+
+def test_two_dimensions_draw_as_a_pivot_and_a_stacked_bar(sales, manager, rep, client):
+    from kehu.analytics.reports import presenting
+
+    result = run(manager, {"record_type": "deal", "group_by": ["owner", "stage"],
+                           "chart": "stacked_bar"})  # fmt: skip
+    pivot = presenting.pivot_of(result, "deal")
+    assert pivot.column_labels == ["Negotiation", "Won"]
+    rep_row = next(r for r in pivot.rows if r.label == str(rep))
+    assert [c.text for c in rep_row.cells] == ["2", "2"] and rep_row.total.text == "4"
+    assert rep_row.cells[1].link.startswith("/deals/?owner=")
+    assert "stage=" in rep_row.cells[1].link
+    chart = presenting.chart_of(result, "deal", "stacked_bar", "按阶段")
+    assert chart is not None and [s.name for s in chart.series] == ["Negotiation", "Won"]
+    assert [c.text for c in pivot.column_totals] == ["4", "2"]
