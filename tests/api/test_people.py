@@ -75,14 +75,16 @@ def test_create_query_count_does_not_grow_with_the_tags(client, rep, django_asse
 
     with CaptureQueriesContext(connection) as one_tag:
         create(names[:1])
-    # token, custom fields, company, tags, insert, links, audit, and the savepoint pair
-    assert len(one_tag) <= 9, "\n".join(q["sql"][:150] for q in one_tag.captured_queries)
+    # token, custom fields, company, tags, insert, links, audit, the author's adoption count
+    # (decision 0035), and the savepoint pair
+    assert len(one_tag) <= 10, "\n".join(q["sql"][:150] for q in one_tag.captured_queries)
     with django_assert_num_queries(len(one_tag)):
         create(names)
     with CaptureQueriesContext(connection) as bare:
         response = send(client, "post", "/api/v1/people", {"name": "李娜"})
     assert response.json()["tags"] == [] and response.json()["company_id"] is None
-    assert len(bare) <= 6, [q["sql"] for q in bare.captured_queries]  # no tag or company reads
+    # no tag or company reads (the seventh: the adoption count)
+    assert len(bare) <= 7, [q["sql"] for q in bare.captured_queries]
 
 
 def test_detail_has_every_field_and_an_etag(client, rep):
