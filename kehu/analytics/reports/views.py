@@ -50,14 +50,7 @@ def _shown(request, parsed: definitions.Definition, title: str,
         from kehu.analytics.reports.tasks import run_report_in_background
 
         # the same report asked again soon (a reload): the run already made or on its way
-        recent = (
-            ReportRun.objects.filter(
-                viewer=user, definition=parsed.as_json(), created_at__gte=timezone.now() - REUSE
-            )
-            .exclude(status=ReportRun.Status.FAILED)
-            .order_by("-created_at")
-            .first()
-        )
+        recent = _recent_run(user, parsed)
         run = recent or ReportRun.objects.create(
             viewer=user, report=report, definition=parsed.as_json()
         )
@@ -70,6 +63,18 @@ def _shown(request, parsed: definitions.Definition, title: str,
     else:
         result = running.run(parsed, user)
     return _result_context(result, parsed.record_type, parsed.chart, title)
+
+
+def _recent_run(user: User, parsed: definitions.Definition) -> ReportRun | None:
+    """The viewer's run of the same report in the worker made in the last REUSE, if any."""
+    return (
+        ReportRun.objects.filter(
+            viewer=user, definition=parsed.as_json(), created_at__gte=timezone.now() - REUSE
+        )
+        .exclude(status=ReportRun.Status.FAILED)
+        .order_by("-created_at")
+        .first()
+    )
 
 
 def _result_context(result: running.Result, record_type: str, chart: str, title: str) -> dict:
@@ -187,7 +192,18 @@ def report_export(request, pk: int) -> HttpResponse:
     parsed = definitions.parse(report.definition)
     if not may_export(request.user, parsed.record_type):
         raise PermissionDenied
-    result = running.run(parsed, request.user)
+    if running.is_slow(parsed, request.user):
+        # a large report is exported from its run in the worker, never run in the request
+        done = _recent_run(request.user, parsed)
+        if done is None:
+            _shown(request, parsed, report.name, report)  # queued (or already run)
+            done = _recent_run(request.user, parsed)
+        if done is None or done.status != ReportRun.Status.DONE or not done.result:
+            messages.info(request, _("The report is being prepared; export it when it is ready."))
+            return redirect("report-detail", report.pk)
+        result = running.Result.from_json(done.result)
+    else:
+        result = running.run(parsed, request.user)
     response = exporting.download(
         request, presenting.table_of(result), exporting.file_name(report.name)
     )
