@@ -36,6 +36,7 @@ PAGES = [
     HelpPage("email", _("Sending email from Kehu: signature, templates, placeholders.")),
     HelpPage("email-receiving", _("Received email: the review list and uploading .eml files.")),
     HelpPage("quotes", _("Quotes, their PDF, and orders.")),
+    HelpPage("reports", _("Building, sharing, exporting and emailing reports.")),
     HelpPage("duplicates", _("Finding and merging duplicate people and companies.")),
     HelpPage("shortcuts", _("Keyboard shortcuts, the command palette and what search finds.")),
     HelpPage("sorting-and-company-picker", _("How names are sorted; choosing a company.")),
