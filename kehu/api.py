@@ -15,6 +15,7 @@ from kehu.activities.api.timeline import timeline_router
 from kehu.activities.notifications.api import notifications_router
 from kehu.analytics.goals.api import goals_router
 from kehu.analytics.metrics.api import metrics_router
+from kehu.analytics.reports.api import reports_router
 from kehu.core.api_support import AUTH, install_error_handlers, operation_module
 from kehu.core.bulk.api import bulk_router
 from kehu.core.saved_views.api import views_router
@@ -95,3 +96,4 @@ api.add_router("/views", views_router)
 api.add_router("/email-templates", email_templates_router)
 api.add_router("/metrics", metrics_router)
 api.add_router("/goals", goals_router)
+api.add_router("/reports", reports_router)

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "kehu.mail",
     "kehu.sales",
     "kehu.analytics",
+    "kehu.analytics.reports",  # its own label ("reports"): its migrations stand apart
     "kehu.learning",
     "kehu.web",
     "django.forms",  # its widget templates, after kehu.web, which overrides the select's
@@ -227,6 +228,10 @@ DEFAULT_CURRENCY = env("CURRENCY", "CNY")
 # follow-up digest) run at DAILY_HOUR local time, scheduled by `kehu worker`.
 PUBLIC_URL = env("PUBLIC_URL", "http://127.0.0.1:8000")
 DAILY_HOUR = int(env("DAILY_HOUR", "7"))
+
+# A report whose condition matches more records than this runs in the worker, with progress on
+# the page, instead of in the request (docs/reports.md).
+REPORT_BACKGROUND_ROWS = int(env("REPORT_BACKGROUND_ROWS", "200000"))
 # The seller named at the top of quotes (and their PDFs).
 COMPANY_NAME = env("COMPANY_NAME", "")
 #: a TrueType font (.ttf or .ttc) with Chinese glyphs, embedded (as a subset) in quote PDFs;

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("kehu.mail.urls")),
     path("", include("kehu.learning.urls")),
     path("", include("kehu.core.saved_views.urls")),
+    path("", include("kehu.analytics.reports.urls")),
     path("api/v1/", include("kehu.api_urls")),
 ]
 

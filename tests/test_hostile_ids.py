@@ -33,6 +33,8 @@ from kehu.activities.forms import FORM_FIELDS, ActivityForm, initial_for
 from kehu.activities.models import Activity
 from kehu.activities.services import delete_activity, log_activity, update_activity
 from kehu.analytics.goals.models import Goal
+from kehu.analytics.reports import services as report_services
+from kehu.analytics.reports.models import Report
 from kehu.core.models import AuditEntry, SavedView
 from kehu.customers import services
 from kehu.customers.fields import services as field_services
@@ -75,6 +77,7 @@ MARKERS = {
     # feedback is its sender's and the administrators' only
     "other_feedback": ["隐秘反馈 HIDDENFEEDBACK7746", "/hidden7746/"],
     "other_view": ["隐秘视图 HIDDENVIEW7746"],
+    "other_report": ["隐秘报表 HIDDENREPORT7747"],
     "archived_lost_reason": ["ARCHIVEDREASON7746", "旧原因7746"],
 }
 USER_KINDS = ("other_user", "inactive_user")
@@ -246,6 +249,12 @@ def build_world() -> World:
             condition={"field": "name", "op": "contains", "value": "隐"},
         ),
         "archived_lost_reason": archived_reason,
+        # another team's report (shared with that team)
+        "other_report": Report.objects.create(
+            owner=stranger, team=team_b, sharing="team", name="隐秘报表 HIDDENREPORT7747",
+            definition={"record_type": "person", "condition": {"all": []}, "group_by": [],
+                        "measure": {"how": "count"}, "chart": "table"},
+        ),
     }  # fmt: skip
     missing = {
         kind: type(obj)._base_manager.order_by("-pk").values_list("pk", flat=True)[0] + 1000
@@ -266,6 +275,9 @@ def build_world() -> World:
         "quote": quote,
         "task": task,
         "meeting": meeting,
+        "report": report_services.create_report(
+            actor, {"name": "我的报表", "definition": {"record_type": "person"}}
+        ),
     }
     signed_in = Client()
     signed_in.force_login(actor)
@@ -430,6 +442,17 @@ UI_FIELDS = {
     ),
     "person-list view": Field(
         fixed("/people/?view={id}"), "view", ("other_view",), nothing, get=True
+    ),
+    # reports: another team's report is no report at all; a schedule goes to active users only
+    "report-detail (another's)": Field(
+        fixed("/reports/{id}/"), "report", ("other_report",), nothing, get=True
+    ),
+    "report-schedule recipients": Field(
+        own_url("/reports/{pk}/schedule/", "report"),
+        "recipients",
+        ("inactive_user",),
+        lambda w: {"frequency": "weekly", "hour": "8", "weekday": "0", "day": "1"},
+        many=True,
     ),
     "person-merge with": Field(own_url("/people/{pk}/merge/", "person"), "with", PEOPLE, nothing),
     "company-merge with": Field(
@@ -710,6 +733,12 @@ API_FIELDS = {
     ),
     "GET views view_id": Field(
         fixed("/api/v1/views/{id}"), "view_id", ("other_view",), nothing, get=True
+    ),
+    "GET reports report_id": Field(
+        fixed("/api/v1/reports/{id}"), "report_id", ("other_report",), nothing, get=True
+    ),
+    "GET reports run": Field(
+        fixed("/api/v1/reports/{id}/run"), "report_id", ("other_report",), nothing, get=True
     ),
     # merging: every id a merge names must be a record the sender may see and edit
     "POST people merge other_ids": Field(

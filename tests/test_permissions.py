@@ -33,6 +33,8 @@ from kehu.activities.notifications.services import notify
 from kehu.activities.services import add_note, delete_activity, log_activity
 from kehu.analytics.goals import services as goal_services
 from kehu.analytics.goals.models import Goal
+from kehu.analytics.reports import services as report_services
+from kehu.analytics.reports.models import ReportRun
 from kehu.core.bulk.models import BulkJob
 from kehu.core.models import AuditEntry, ListColumns, SavedView
 from kehu.core.saved_views import services as view_services
@@ -177,6 +179,9 @@ TARGET_BY_PREFIX = {
     "/api/v1/goals/": "goal",
     "goals/": "goal",
     "views/": "view",
+    "/api/v1/reports/": "report",
+    "reports/runs/": "report_run",
+    "reports/": "report",
     "/api/v1/emails/review/": "email_review",
     "help/": "help_page",
     "feedback/": "feedback",
@@ -551,6 +556,30 @@ UI_RULES: dict[str, Rule] = {
         target="view",
         post_data=lambda o: {"column": ["name", "email"], "next": "/"},
     ),  # fmt: skip
+    # reports: anyone, for themselves; a private report is its owner's (each viewer of a
+    # shared one sees only their own records: tests/analytics/test_report_pages.py)
+    "report-list": Rule(get=ANYONE),
+    "report-new": Rule(get=ANYONE, post=statuses(302), post_data=lambda o: REPORT_FORM),
+    "report-detail": Rule(get=statuses(404, owner=200, admin=200)),
+    "report-edit": Rule(
+        get=statuses(404, owner=200, admin=200),
+        post=statuses(404, owner=302, admin=None),
+        post_data=lambda o: REPORT_FORM,
+    ),
+    "report-export": Rule(get=statuses(404, owner=403, admin=200)),  # reps may not export
+    "report-schedule": Rule(
+        get=statuses(404, owner=200, admin=200),
+        post=statuses(404, owner=302, admin=None),
+        post_data=lambda o: {
+            "frequency": "weekly",
+            "hour": "8",
+            "weekday": "0",
+            "day": "1",
+            "recipients": [o["report"].owner_id],
+        },
+    ),  # fmt: skip
+    "report-delete": Rule(get=None, post=statuses(404, owner=302, admin=None)),
+    "report-run": Rule(get=statuses(404, owner=200)),  # a run is its viewer's alone
     # assignment rules: administrators
     "assignment-rule-list": Rule(get=ADMIN_ONLY),
     "assignment-rule-create": Rule(get=ADMIN_ONLY, post=ADMIN_POST, post_data=rule_form),
@@ -715,6 +744,12 @@ API_RULES: dict[str, Rule] = {
         get=None, post={**API_CHANGE_OWN, "owner": 204}, target="deal_with_contact"
     ),
     "GET /api/v1/forecast": Rule(get=ANYONE),
+    "GET /api/v1/reports": Rule(get=ANYONE),
+    "POST /api/v1/reports": Rule(get=None, post=statuses(201)),
+    "GET /api/v1/reports/{report_id}": Rule(get=statuses(404, owner=200, admin=200)),
+    "GET /api/v1/reports/{report_id}/run": Rule(get=statuses(404, owner=200, admin=200)),
+    "PATCH /api/v1/reports/{report_id}": Rule(get=None, post=statuses(404, owner=200, admin=None)),
+    "DELETE /api/v1/reports/{report_id}": Rule(get=None, post=statuses(404, owner=204, admin=None)),
     # the metric catalogue: everyone reads it; a value counts only the records one may see
     # (the open pipeline holds the owner's deal amount, which the walk looks for)
     "GET /api/v1/metrics": Rule(get=ANYONE),
@@ -873,6 +908,10 @@ API_BODIES["/api/v1/bulk"] = lambda o: {"type": "person", "action": "add_tag", "
 API_BODIES["/api/v1/feedback"] = {"what": "走查反馈 walk feedback", "where": "/deals/"}
 API_BODIES["/api/v1/feedback/{feedback_id}"] = {"status": "planned", "reply": "好的"}
 API_BODIES["/api/v1/views"] = {"list": "person", "name": "走查视图 Walk view"}
+API_BODIES["/api/v1/reports"] = {"name": "走查报表 Walk report",
+                                 "definition": {"record_type": "person"}}  # fmt: skip
+REPORT_FORM = {"record_type": "person", "g1": "owner", "measure": "count", "chart": "bar",
+               "name": "走查报表 Walk report", "sharing": "private"}  # fmt: skip
 DEFAULT_API_BODY = {"name": "改过的名字 Changed"}
 
 
@@ -892,6 +931,7 @@ DEAL_NAME, BINNED_DEAL_NAME = "精密仪器采购 Jingmi order", "旧的框架�
 LEAD_NAME, BINNED_LEAD_NAME = "欧阳修 Ouyang Xiu", "上官婉儿 Shangguan"
 NOTIFICATION_TEXT = "只给主人看的提醒 owner-only notification"
 VIEW_NAME = "机密视图 owner-only view"
+REPORT_NAME = "机密报表 owner-only report"
 QUOTE_TITLE, BINNED_QUOTE_TITLE = "机密报价 Secret quote", "作废的报价 Binned quote"
 FEEDBACK_TEXT = "只给管理员看的反馈 owner's feedback"
 
@@ -1070,6 +1110,12 @@ def world(db, rep, teammate, manager, outsider, admin_user, team_b, tmp_path, se
                                                       "period": "month", "start": "2026-12-01",
                                                       "target": "3"})  # fmt: skip
     goal_services.delete_goal(manager, binned_goal)
+    report = report_services.create_report(
+        rep, {"name": REPORT_NAME, "definition": {"record_type": "person", "group_by": ["owner"],
+                                                  "chart": "table"}})  # fmt: skip
+    report_run = ReportRun.objects.create(viewer=rep, report=report,
+                                          definition=report.definition, status="done",
+                                          result=None)  # fmt: skip
     objects = {
         "person": person,
         "metric": metric,
@@ -1134,6 +1180,8 @@ def world(db, rep, teammate, manager, outsider, admin_user, team_b, tmp_path, se
         "view": saved_view,
         "goal": goal,
         "binned_goal": binned_goal,
+        "report": report,
+        "report_run": report_run,
     }  # fmt: skip
     return users, objects
 
@@ -1160,6 +1208,7 @@ def make_import_job(user, **state) -> ImportJob:
 
 MARKERS = {
     "view": lambda o: [VIEW_NAME],
+    "report": lambda o: [REPORT_NAME],
     "person": lambda o: [PERSON_NAME, PERSON_EMAIL, f"/people/{o.pk}/"],
     "company": lambda o: [COMPANY_NAME, COMPANY_EMAIL, f"/companies/{o.pk}/"],
     "binned_person": lambda o: [BINNED_PERSON_NAME, f"/people/{o.pk}/"],

@@ -22,7 +22,7 @@ def migrate(targets):
 
 # no serialized rollback: it needs no seeded rows, and restoring them would collide with the
 # content types a flushing transactional test before it (test_adoption_concurrency) leaves
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # keeps the seeded rows
 def test_sales_targets_become_revenue_goals():
     apps = migrate(BEFORE)
     try:
