@@ -7,6 +7,7 @@ changed only by its owner (or an administrator); each viewer runs it over their 
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -226,3 +227,38 @@ def start_run(viewer: User, report: Report | None, parsed: Any) -> ReportRun:
     """A run of `parsed` for `viewer` to be made in the worker (too many records for a page):
     the row the page polls, not yet run."""
     return ReportRun.objects.create(viewer=viewer, report=report, definition=parsed.as_json())
+
+
+#: how long a worker run of the same definition is reused for the same viewer (a reload)
+REUSE = datetime.timedelta(minutes=10)
+
+
+def recent_run(viewer: User, parsed: Any) -> ReportRun | None:
+    """The viewer's run of the same definition made in the worker in the last REUSE, if any."""
+    return (
+        ReportRun.objects.filter(
+            viewer=viewer, definition=parsed.as_json(), created_at__gte=timezone.now() - REUSE
+        )
+        .exclude(status=ReportRun.Status.FAILED)
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def own_run(viewer: User, run_id: Any) -> ReportRun:
+    """A run the viewer asked for; anyone else's (or no run) answers 404."""
+    try:
+        return ReportRun.objects.get(pk=run_id, viewer=viewer)
+    except (ReportRun.DoesNotExist, ValidationError, ValueError):
+        raise Http404 from None
+
+
+def schedule_of(report: Report) -> ReportSchedule | None:
+    """The report's email schedule (a report the caller has already loaded through the door)."""
+    return ReportSchedule.objects.filter(report=report).first()
+
+
+def recipient_choices() -> QuerySet[User]:
+    """Who a schedule may send to: every active user of the instance (each gets the report
+    run as themself, so naming a colleague shows them nothing of the owner's records)."""
+    return User.objects.filter(is_active=True).order_by("username")

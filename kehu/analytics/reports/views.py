@@ -4,16 +4,14 @@
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -25,10 +23,6 @@ from kehu.analytics.reports.models import Report, ReportRun, ReportSchedule
 from kehu.core import conditions, visibility
 from kehu.core.records import VersionConflict
 from kehu.core.saved_views.services import may_share
-
-#: a run in the worker is shown again, not made again, when the same viewer asks for the same
-#: report within this time
-REUSE = datetime.timedelta(minutes=10)
 
 
 def may_export(user: User, record_type: str) -> bool:
@@ -50,7 +44,7 @@ def _shown(request, parsed: definitions.Definition, title: str,
         from kehu.analytics.reports.tasks import run_report_in_background
 
         # the same report asked again soon (a reload): the run already made or on its way
-        recent = _recent_run(user, parsed)
+        recent = services.recent_run(user, parsed)
         run = recent or services.start_run(user, report, parsed)
         if recent is None:
             run_report_in_background.enqueue(str(run.pk))
@@ -61,18 +55,6 @@ def _shown(request, parsed: definitions.Definition, title: str,
     else:
         result = running.run(parsed, user)
     return _result_context(result, parsed.record_type, parsed.chart, title)
-
-
-def _recent_run(user: User, parsed: definitions.Definition) -> ReportRun | None:
-    """The viewer's run of the same report in the worker made in the last REUSE, if any."""
-    return (
-        ReportRun.objects.filter(
-            viewer=user, definition=parsed.as_json(), created_at__gte=timezone.now() - REUSE
-        )
-        .exclude(status=ReportRun.Status.FAILED)
-        .order_by("-created_at")
-        .first()
-    )
 
 
 def _result_context(result: running.Result, record_type: str, chart: str, title: str) -> dict:
@@ -164,17 +146,14 @@ def report_detail(request, pk: int) -> HttpResponse:
         context.update(_shown(request, parsed, report.name, report))
         context["can_export"] = may_export(request.user, parsed.record_type)
     context["editable"] = services.may_change(request.user, report)
-    context["schedule"] = ReportSchedule.objects.filter(report=report).first()
+    context["schedule"] = services.schedule_of(report)
     return render(request, "reports/detail.html", context)
 
 
 @login_required
 def report_run(request, run_id: str) -> HttpResponse:
     """A run in the worker: its progress (polled by htmx), then its result."""
-    try:
-        run = ReportRun.objects.get(pk=run_id, viewer=request.user)
-    except (ReportRun.DoesNotExist, ValidationError, ValueError):
-        raise Http404 from None
+    run = services.own_run(request.user, run_id)
     context: dict[str, Any] = {"run": run}
     if run.status == ReportRun.Status.DONE and run.result:
         parsed = definitions.parse(run.definition)
@@ -192,10 +171,10 @@ def report_export(request, pk: int) -> HttpResponse:
         raise PermissionDenied
     if running.is_slow(parsed, request.user):
         # a large report is exported from its run in the worker, never run in the request
-        done = _recent_run(request.user, parsed)
+        done = services.recent_run(request.user, parsed)
         if done is None:
             _shown(request, parsed, report.name, report)  # queued (or already run)
-            done = _recent_run(request.user, parsed)
+            done = services.recent_run(request.user, parsed)
         if done is None or done.status != ReportRun.Status.DONE or not done.result:
             messages.info(request, _("The report is being prepared; export it when it is ready."))
             return redirect("report-detail", report.pk)
@@ -222,7 +201,7 @@ def report_schedule(request, pk: int) -> HttpResponse:
     report = services.get_visible(request.user, pk)
     if not services.may_change(request.user, report):
         raise PermissionDenied
-    schedule = ReportSchedule.objects.filter(report=report).first()
+    schedule = services.schedule_of(report)
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         try:
@@ -238,7 +217,7 @@ def report_schedule(request, pk: int) -> HttpResponse:
             return redirect("report-detail", report.pk)
         except ValidationError as exc:
             errors = exc.message_dict
-    users = User.objects.filter(is_active=True).order_by("username")
+    users = services.recipient_choices()
     chosen = (
         {str(u) for u in request.POST.getlist("recipients")}
         if request.method == "POST"
