@@ -110,34 +110,47 @@ def _revenue_target(ask: Ask, kind: str) -> tuple[decimal.Decimal | None, Any]:
     return None, p
 
 
+def _label(p: Any) -> str:
+    """ "2026-Q4" or "2026-12": the period a coverage is over."""
+    if p.kind.endswith("quarter"):
+        return f"{p.start.year}-Q{(p.start.month - 1) // 3 + 1}"
+    return f"{p.start.year}-{p.start.month:02d}"
+
+
 def pipeline_coverage(ask: Ask) -> Shown:
+    """Open weighted pipeline ÷ the revenue still to win against this quarter's revenue goal,
+    or this month's when no quarter goal is set."""
     if (refused := _no_sales(ask)) is not None:
         return refused
-    target, quarter = _revenue_target(ask, "this_quarter")
-    weighted = value("pipeline_weighted", ask.user, quarter, now=ask.now).total
+    for kind in ("this_quarter", "this_month"):
+        target, goal_period = _revenue_target(ask, kind)
+        if target is not None:
+            break
+    weighted = value("pipeline_weighted", ask.user, goal_period, now=ask.now).total
     open_link = deals_url(status="open")
     if target is None:
         return Shown(
             stats=[Stat(_("Weighted pipeline"), text(weighted, "money"), open_link,
                         weighted.value)],
-            empty=_("Set a revenue goal for this quarter to see how well the pipeline covers "
-                    "what is left to win."),
+            empty=_("Set a revenue goal for this quarter or month to see how well the "
+                    "pipeline covers what is left to win."),
             action=(_("Goals"), reverse("goal-list")),
         )  # fmt: skip
-    won = value(GOAL_METRIC, ask.user, quarter, now=ask.now).total
+    won = value(GOAL_METRIC, ask.user, goal_period, now=ask.now).total
     remaining = max(target - decimal.Decimal(won.value or 0), decimal.Decimal(0))
     coverage = (
         (decimal.Decimal(weighted.value or 0) / remaining).quantize(decimal.Decimal("0.01"))
         if remaining else None
     )  # fmt: skip
     shown = "—" if coverage is None else f"{coverage}×"
+    label = {"period": _label(goal_period)}
     return Shown(stats=[
         Stat(_("Pipeline coverage"), shown, open_link, coverage,
-             _("Open weighted pipeline ÷ revenue still to win this quarter.") if coverage
-             is not None else _("The quarter's target is reached.")),
+             _("Open weighted pipeline ÷ revenue still to win in %(period)s.") % label
+             if coverage is not None else _("The target of %(period)s is reached.") % label),
         Stat(_("Weighted pipeline"), text(weighted, "money"), open_link, weighted.value),
         Stat(_("Still to win"), text(remaining, "money"),
-             deals_url(status="won", **closed_in(quarter)), remaining,
+             deals_url(status="won", **closed_in(goal_period)), remaining,
              _("Target %(target)s − won %(won)s") % {"target": text(target, "money"),
                                                      "won": text(won, "money")}),
     ])  # fmt: skip
