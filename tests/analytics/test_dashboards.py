@@ -25,7 +25,7 @@ from kehu.customers.models import Person
 from kehu.sales.models import Deal
 from tests.analytics.conftest import NOW, at
 from tests.api.conftest import bearer_client
-from tests.factories import make_deal, make_person
+from tests.factories import make_deal, make_person, make_user
 
 pytestmark = pytest.mark.django_db
 D = decimal.Decimal
@@ -143,7 +143,7 @@ def test_team_attainment_ranks_the_members_the_manager_sees(world):
         ("rep", "1,700.00 CNY / 3,100.00 CNY · 54.8%"),
         ("teammate", "9,999.00 CNY"),
     ]
-    assert shown.chart.categories == ["rep"] and shown.chart.series[0].values == [D("54.8")]
+    assert [line.bar for line in shown.lines] == [54.8, None]
     assert "status=won" in shown.lines[0].link and "close_from=2026-12-01" in shown.lines[0].link
     # an outsider (a rep of team B) sees only themself: nothing won
     assert outsider_view.empty
@@ -327,3 +327,29 @@ def test_the_api_gives_the_callers_dashboard(world):
     team = bearer_client(world.manager).get("/api/v1/dashboards").json()
     assert team["role"] == "manager"
     assert Client().get("/api/v1/dashboards").status_code == 401
+
+
+def test_every_widget_speaks_chinese(world):
+    """Each widget's label and help line, and each dashboard as a Chinese reader sees it (with
+    numbers and in its empty states), have no English left untranslated."""
+    import html
+    import re
+
+    from django.utils import translation
+
+    from kehu.analytics.dashboards.widgets import widgets
+    from tests.e2e.test_page_walk import untranslated_words
+
+    with translation.override("zh-hans"):
+        for w in widgets():
+            assert re.search(r"[\u4e00-\u9fff]", str(w.label)), w.key
+            assert re.search(r"[\u4e00-\u9fff]", str(w.help)), w.key
+    names = {"rep", "teammate", "manager", "outsider", "admin", "newadmin"}  # user names
+    empty_admin = make_user("newadmin", role="Administrator")
+    for user in (world.rep, world.manager, world.admin, world.outsider, empty_admin):
+        page = signed_in(user, "zh-hans").get("/?edit=1").content.decode()
+        main = page[page.index("<main") : page.index("</main>")]
+        visible = re.sub(r"<(script|select)[^>]*>.*?</\1>", " ", main, flags=re.S)
+        visible = html.unescape(re.sub(r"<[^>]+>", " ", visible))
+        left = [w for w in untranslated_words(visible) if w not in names]
+        assert not left, (user.username, left)

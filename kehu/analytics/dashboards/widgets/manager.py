@@ -74,18 +74,8 @@ def team_attainment(ask: Ask) -> Shown:
              "" if target else _("No monthly revenue goal"))
         for (pk, amount, target, percent), link in zip(rows, links, strict=True)
     ]  # fmt: skip
-    with_goal = [r for r in rows if r[3] is not None]
-    chart = None
-    if with_goal:
-        chart = Chart(
-            kind="bar", title=_("Attainment this month"),
-            categories=[str(members[r[0]]) for r in with_goal],
-            series=[Series(_("Attainment"), [r[3] for r in with_goal])], unit="percent",
-            links=[deals_url(owner=r[0], status="won", **closed_in(month)) for r in with_goal],
-            category_label=_("Member"), key=f"w-attainment-{ask.user.pk}",
-            note=_("Revenue won this month ÷ the member's monthly revenue goal."),
-        )  # fmt: skip
-    return Shown(lines=lines, chart=chart, more=(_("Forecast"), reverse("deal-forecast")))
+    # the lines with their bars are the leaderboard (a chart of the same shares adds nothing)
+    return Shown(lines=lines, more=(_("Forecast"), reverse("deal-forecast")))
 
 
 def _revenue_target(ask: Ask, kind: str) -> tuple[decimal.Decimal | None, Any]:
@@ -255,7 +245,6 @@ register(
         MANAGER_ROLES,
         team_attainment,
         gettext_lazy("Revenue won this month by member against their goals."),
-        wide=True,
     )
 )
 register(
@@ -264,7 +253,7 @@ register(
         gettext_lazy("Pipeline coverage"),
         MANAGER_ROLES,
         pipeline_coverage,
-        gettext_lazy("Open weighted pipeline ÷ the revenue still to win this quarter."),
+        gettext_lazy("Open weighted pipeline ÷ the revenue still to win this quarter (or month)."),
     )
 )
 register(
