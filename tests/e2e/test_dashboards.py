@@ -108,3 +108,22 @@ def test_a_manager_sees_the_team_and_drills_into_a_members_wins(
     expect(page).to_have_url(re.compile(rf"/deals/\?owner={rep.pk}&status=won&close_from="))
     expect(page.locator("main")).to_contain_text("杭州 赢单")
     expect(page.locator("main")).not_to_contain_text("杭州 还在谈")
+
+
+def test_a_saved_report_pinned_to_the_dashboard_shows_its_chart(new_page, server_errors):
+    from kehu.analytics.reports import services as reports
+
+    rep = make_user("xiao.chen", team=make_team("西南组"), first_name="小陈")
+    make_deal(rep, "成都 单子", amount="800")
+    report = reports.create_report(rep, {"name": "我的商机 by stage", "definition": {
+        "record_type": "deal", "group_by": ["stage"], "measure": {"how": "count"},
+        "chart": "bar"}})  # fmt: skip
+    page = new_page()
+    sign_in(page, "xiao.chen")
+    page.goto(f"/reports/{report.pk}/")
+    page.get_by_role("button", name="Pin to dashboard").click()
+    expect(page.locator("#messages")).to_contain_text("pinned to your dashboard")
+    page.goto("/")
+    pinned = page.locator(f'[data-widget="report:{report.pk}"]')
+    expect(pinned.get_by_role("heading", name="我的商机 by stage")).to_be_visible()
+    expect(pinned.locator("[data-chart-canvas] svg")).to_be_visible()
