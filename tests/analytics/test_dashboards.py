@@ -353,3 +353,12 @@ def test_every_widget_speaks_chinese(world):
         visible = html.unescape(re.sub(r"<[^>]+>", " ", visible))
         left = [w for w in untranslated_words(visible) if w not in names]
         assert not left, (user.username, left)
+
+
+def test_the_lists_show_the_filters_a_number_opened_them_with(world):
+    deals = signed_in(world.rep).get("/deals/?status=open&next_step=none").content.decode()
+    assert 'name="next_step" value="none" checked' in deals and "四号 open" in deals
+    assert signed_in(world.rep).get("/deals/?next_step=bad").status_code == 200
+    people = signed_in(world.admin).get("/people/?contact=none&owner=inactive").content.decode()
+    assert 'name="contact" value="none" checked' in people
+    assert '<option value="inactive" selected>' in people
