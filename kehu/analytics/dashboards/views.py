@@ -20,9 +20,13 @@ from kehu.analytics.dashboards import services
 def home(request) -> HttpResponse:
     user = request.user
     layout = services.layout_of(user)
+    widgets = services.render(user, layout)
     context = {
         "layout": layout,
-        "widgets": services.render(user, layout),
+        "widgets": widgets,
+        # ECharts is a large script: only a dashboard with a chart loads it (the page's other
+        # scripts, the search box's among them, start sooner without it)
+        "has_charts": any(w.shown.chart for w in widgets),
         "addable": services.addable(user, layout),
         "may_publish": services.may_publish(user),
         "editing": request.GET.get("edit") == "1",
