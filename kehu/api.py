@@ -13,6 +13,7 @@ from kehu.accounts.api.users import users_router
 from kehu.activities.api.activities import activities_router
 from kehu.activities.api.timeline import timeline_router
 from kehu.activities.notifications.api import notifications_router
+from kehu.analytics.dashboards.api import dashboards_router
 from kehu.analytics.goals.api import goals_router
 from kehu.analytics.metrics.api import metrics_router
 from kehu.analytics.reports.api import reports_router
@@ -97,3 +98,4 @@ api.add_router("/email-templates", email_templates_router)
 api.add_router("/metrics", metrics_router)
 api.add_router("/goals", goals_router)
 api.add_router("/reports", reports_router)
+api.add_router("/dashboards", dashboards_router)

@@ -89,5 +89,20 @@ def test_load_fills_an_empty_database_once_through_the_services():
     assert Activity.objects.on(old).filter(kind="call", at__lt=old.closed_at).exists()
     assert SalesTarget.objects.filter(user__username="liu.yang").count() == 13
 
+    # every demo user opens on a filled dashboard (issue 15): numbers, not empty states
+    from kehu.analytics.dashboards import services as dashboards
+
+    for user in User.objects.all():
+        shown = {w.id: w.shown for w in dashboards.render(user)}
+        broken = [key for key, s in shown.items() if "could not be shown" in s.empty]
+        assert not broken, (user.username, broken)
+        filled = [key for key, s in shown.items() if s.stats or s.lines or s.chart]
+        assert len(filled) >= len(shown) - 1, (user.username, shown)
+    rep_board = {w.id: w.shown for w in dashboards.render(rep)}
+    assert rep_board["my_pipeline"].stats and rep_board["my_goals"].lines
+    manager = User.objects.get(username="zhou.min")
+    team_board = {w.id: w.shown for w in dashboards.render(manager)}
+    assert team_board["team_attainment"].lines and not team_board["pipeline_coverage"].empty
+
     assert demo.load(log=lambda _message: None) is False  # idempotent
     assert Person.objects.count() == people and User.objects.count() == 4

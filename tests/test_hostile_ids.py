@@ -32,6 +32,7 @@ from kehu.accounts.models import ApiToken, User
 from kehu.activities.forms import FORM_FIELDS, ActivityForm, initial_for
 from kehu.activities.models import Activity
 from kehu.activities.services import delete_activity, log_activity, update_activity
+from kehu.analytics.dashboards.models import DashboardLayout
 from kehu.analytics.goals.models import Goal
 from kehu.analytics.reports import services as report_services
 from kehu.analytics.reports.models import Report
@@ -84,7 +85,7 @@ USER_KINDS = ("other_user", "inactive_user")
 DIRECTORY_KINDS = (*USER_KINDS, "inactive_product", "archived_lost_reason")
 #: the row counts a refused request must leave alone
 COUNTED = (Person, Company, Deal, DealContact, Lead, Quote, QuoteLine, Activity, SalesTarget, Goal,
-           Feedback)  # fmt: skip
+           Feedback, DashboardLayout)  # fmt: skip
 
 
 @dataclass
@@ -446,6 +447,9 @@ UI_FIELDS = {
     # reports: another team's report is no report at all; a schedule goes to active users only
     "report-detail (another's)": Field(
         fixed("/reports/{id}/"), "report", ("other_report",), nothing, get=True
+    ),
+    "report-pin (another's)": Field(
+        fixed("/reports/{id}/pin/"), "report", ("other_report",), nothing
     ),
     "report-schedule recipients": Field(
         own_url("/reports/{pk}/schedule/", "report"),

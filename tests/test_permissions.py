@@ -32,6 +32,7 @@ from kehu.accounts.models import ApiToken, EmailChange, Role, Team, User
 from kehu.activities.models import Activity, CalendarFeed, Notification
 from kehu.activities.notifications.services import notify
 from kehu.activities.services import add_note, delete_activity, log_activity
+from kehu.analytics.dashboards.models import DashboardLayout
 from kehu.analytics.goals import services as goal_services
 from kehu.analytics.goals.models import Goal
 from kehu.analytics.reports import services as report_services
@@ -270,7 +271,23 @@ UI_RULES: dict[str, Rule] = {
         post_data=lambda o: {"name": "网上来的 Web visitor", "email": "visitor@example.com"},
     ),
     # everyone signed in; lists show only what each may see
-    "home": Rule(get=ANYONE, shows=("person", "company")),
+    "home": Rule(get=ANYONE),
+    # the home dashboard: each their own layout; a manager publishes theirs to their team
+    "dashboard-add": Rule(
+        get=None, post=statuses(302), post_data=lambda o: {"widget": "my_pipeline"}
+    ),
+    "dashboard-remove": Rule(
+        get=None, post=statuses(302), post_data=lambda o: {"widget": "my_tasks"}
+    ),
+    "dashboard-move": Rule(
+        get=None,
+        post=statuses(302),
+        post_data=lambda o: {"widget": "my_pipeline", "direction": "down"},
+    ),
+    "dashboard-order": Rule(get=None, post=statuses(302), post_data=lambda o: {"widget": ["x"]}),
+    "dashboard-reset": Rule(get=None, post=statuses(302)),
+    "dashboard-publish": Rule(get=None, post=statuses(403, manager=302)),
+    "report-pin": Rule(get=None, post=statuses(404, owner=302, admin=302)),
     "search": Rule(get=ANYONE, query="q=simaxiangru", shows=("person",)),
     "palette": Rule(get=ANYONE, query="q=simaxiangru", shows=("person",)),
     "profile": Rule(get=ANYONE),
@@ -754,6 +771,8 @@ API_RULES: dict[str, Rule] = {
     # the metric catalogue: everyone reads it; a value counts only the records one may see
     # (the open pipeline holds the owner's deal amount, which the walk looks for)
     "GET /api/v1/metrics": Rule(get=ANYONE),
+    # the caller's own dashboard, over what they may see
+    "GET /api/v1/dashboards": Rule(get=ANYONE),
     "GET /api/v1/metrics/{key}": Rule(get=ANYONE, target="metric", query="group_by=stage"),
     "GET /api/v1/leads": Rule(get=ANYONE, shows=("lead",), query="q=ouyang"),
     "POST /api/v1/web-leads": Rule(get=None, post={"owner": 201}, anonymous=201),
@@ -1265,8 +1284,11 @@ def fingerprint(objects: dict) -> dict:
               PriceList, PriceListItem, Quote, QuoteLine, Order, OrderLine,
               AssignmentRule, ScoringRule, DuplicatePair, DuplicateScan, Merge,
               BulkJob, Feedback, TourSeen, SampleDataLoad, SavedView, ListColumns,
-              LostReason, Goal)  # fmt: skip
+              LostReason, Goal, DashboardLayout)  # fmt: skip
     state.update(_row_counts(models))
+    state["dashboard layouts"] = list(
+        DashboardLayout.objects.order_by("pk").values_list("widgets", "updated_at")
+    )
     by_model: dict[type, list[tuple[str, int]]] = {}
     for kind, obj in objects.items():
         by_model.setdefault(type(obj), []).append((kind, obj.pk))
@@ -1399,7 +1421,10 @@ def test_ui_route(world, name, pattern):
         # (a bulk action's review only shows what it would do; sample data is refused with a
         # message, since the walk's world holds customers)
         quiet = name in ("logout", "set-language", "scoring-train", "calendar-unsubscribe",
-                         "quote-lines-preview", "bulk-confirm", "sample-data-load")  # fmt: skip
+                         "quote-lines-preview", "bulk-confirm", "sample-data-load",
+                         # a widget already last, an order that lists other widgets, a layout
+                         # already the default: told so, nothing to change
+                         "dashboard-move", "dashboard-order", "dashboard-reset")  # fmt: skip
         done = method == "POST" and not refused and accepts(expected, got)
         if done and not quiet and not changed(before, after):
             problems.append(f"{persona} {method} {full}: answered {got} but changed nothing")

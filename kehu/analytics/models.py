@@ -1,4 +1,5 @@
 """The analytics app's models, one sub-package per concept."""
 
 from kehu.analytics.adoption.models import AdoptionDay  # noqa: F401
+from kehu.analytics.dashboards.models import DashboardLayout  # noqa: F401
 from kehu.analytics.goals.models import Goal  # noqa: F401

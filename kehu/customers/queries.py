@@ -143,7 +143,9 @@ def apply_filters(
     get = params.get
     owner_id = None
     owner = get("owner")
-    if owner:
+    if owner == "inactive":  # records whose owner has left (the dashboard's data quality)
+        qs = qs.filter(owner__is_active=False)
+    elif owner:
         owner_id = user.pk if owner == "me" and user else _int(owner, "owner")
         qs = qs.filter(owner_id=owner_id)
     elif user is not None and visibility.scope_of(user) == visibility.SCOPE_OWN:
@@ -157,6 +159,11 @@ def apply_filters(
             qs = qs.filter(company__isnull=True)
         else:
             qs = qs.filter(company_id=_int(company, "company"))
+    if entity == "person" and get("contact"):
+        if get("contact") != "none":
+            errors["contact"] = [_("Choose none (people without phone and email).")]
+        else:
+            qs = qs.filter(phone="", email="")
     for name, lookup, end in (
         ("created_after", "created_at__gte", False),
         ("created_before", "created_at__lte", True),

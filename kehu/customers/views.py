@@ -38,7 +38,7 @@ COMPANY_PEOPLE_SHOWN = 50
 FILTER_OPTION_LIMIT = 200
 #: above this many visible companies the list's company filter becomes a type-ahead
 FILTER_COMPANY_SELECT_LIMIT = 50
-FILTER_KEYS = ["q", "owner", "tag", "company", "created_after", "created_before",
+FILTER_KEYS = ["q", "owner", "tag", "company", "contact", "created_after", "created_before",
                "updated_after", "updated_before"]  # fmt: skip
 
 

@@ -1,9 +1,10 @@
 from django.urls import path
 
+from kehu.analytics.dashboards import views as dashboards
 from kehu.web import installable, palette, recycle_bin, undo, views
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", dashboards.home, name="home"),  # the role dashboard
     path("search/", views.global_search, name="search"),
     path("palette/", palette.palette, name="palette"),
     path("healthz", views.healthz, name="healthz"),

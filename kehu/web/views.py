@@ -5,22 +5,8 @@ from django.shortcuts import render
 
 from kehu.core import unavailable
 from kehu.core.search import everything
-from kehu.customers.models import Company, Person
 
 SEARCH_LIMIT = 5  # hits per kind in the popup under the box
-
-
-@login_required
-def home(request):
-    people = Person.objects.visible_to(request.user)
-    companies = Company.objects.visible_to(request.user)
-    context = {
-        "recent_people": people.select_related("company").order_by("-updated_at", "-id")[:8],
-        "recent_companies": companies.order_by("-updated_at", "-id")[:8],
-        "my_people": people.filter(owner=request.user).order_by()[:1001].count(),
-        "my_companies": companies.filter(owner=request.user).order_by()[:1001].count(),
-    }
-    return render(request, "web/home.html", context)
 
 
 @login_required

@@ -147,6 +147,7 @@ def seed() -> dict[str, str]:
                                         "period": "month", "start": timezone.localdate(),
                                         "target": "100000"})  # fmt: skip
     return {
+        "dashboard (customising)": reverse("home") + "?edit=1",
         "goal": reverse("goal-detail", args=[goal.pk]),
         "person": person.get_absolute_url(),
         "company": company.get_absolute_url(),

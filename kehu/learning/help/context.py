@@ -9,7 +9,8 @@ from kehu.learning.help.pages import BY_SLUG, page_url
 
 #: URL name -> (help page, anchor on it)
 CONTEXT: dict[str, tuple[str, str]] = {
-    "home": ("getting-started", ""),
+    "home": ("dashboards", "dashboards"),
+    "dashboard": ("dashboards", "arranging"),
     "search": ("shortcuts", "what-the-search-finds"),
     "palette": ("shortcuts", "the-command-palette-命令面板"),
     "my-day": ("my-day-and-reminders", "my-day"),

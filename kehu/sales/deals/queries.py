@@ -76,6 +76,20 @@ def apply_filters(qs: QuerySet, params, user, capped: bool = True) -> QuerySet:
         return qs.filter(closed_at__isnull=True, next_step_due__lt=timezone.localdate())
 
     narrow("overdue", overdue)
+
+    def next_step(value):
+        if value != "none":
+            raise ValidationError({"next_step": [_("Choose none (deals without a next step).")]})
+        return qs.filter(closed_at__isnull=True, next_step="", next_step_due__isnull=True)
+
+    narrow("next_step", next_step)
+
+    def stale(value):
+        if value not in ("1", "true", "yes"):
+            return qs
+        return qs.filter(stale_deals(), closed_at__isnull=True)
+
+    narrow("stale", stale)
     qs = _closing_between(qs, get("close_from"), get("close_to"), get("status"), errors)
     if errors:
         raise ValidationError(errors)
@@ -83,6 +97,17 @@ def apply_filters(qs: QuerySet, params, user, capped: bool = True) -> QuerySet:
     if q:
         qs = search.search(qs, q, cap=search.LIST_MATCH_CAP if capped else None)
     return qs
+
+
+def stale_deals() -> Q:
+    """Deals unchanged for longer than their pipeline's `stale_days` (the follow-up page's
+    "stale deals" and the manager dashboard's)."""
+    now = timezone.now()
+    stale = Q(pk__in=[])
+    for pipeline in Pipeline.objects.all():
+        cutoff = now - datetime.timedelta(days=pipeline.stale_days)
+        stale |= Q(pipeline=pipeline, updated_at__lt=cutoff)
+    return stale
 
 
 def _day(value, name: str, errors: dict[str, list[str]]) -> datetime.date | None:

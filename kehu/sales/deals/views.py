@@ -41,7 +41,7 @@ from kehu.web.pages import (
 
 FILTER_KEYS = (
     *("q", "pipeline", "stage", "owner", "status", "company", "overdue"),
-    *("close_from", "close_to"),
+    *("close_from", "close_to", "next_step", "stale"),
 )
 
 
