@@ -614,6 +614,9 @@ UI_RULES: dict[str, Rule] = {
     "sample-data-status": Rule(get=ADMIN_ONLY),
     # goals: everyone lists those they may see; the owner's goal is seen by those who see the
     # owner's records; managers set them for their team (administrators for everyone)
+    # staff adoption: everyone, over the colleagues in their scope (a rep: themself), the
+    # owner's quiet deal listed only to those who see it (tests/analytics/test_adoption_page.py)
+    "adoption": Rule(get=ANYONE),
     "goal-list": Rule(get=ANYONE),
     "goal-new": Rule(
         get=statuses(403, manager=200, admin=200),

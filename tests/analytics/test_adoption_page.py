@@ -1,0 +1,69 @@
+"""The staff adoption page: one week per person and per team, the trend since go-live and the
+neglected records, each limited to the colleagues and records the viewer may see."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from kehu.analytics.adoption.recording import add
+from kehu.sales.models import Deal
+from tests.factories import make_deal
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def used(rep, teammate, outsider):
+    monday = timezone.localdate() - datetime.timedelta(days=timezone.localdate().weekday())
+    add(rep.pk, monday, {"calls": 2, "notes": 1, "actions": 3, "records_created": 4})
+    add(teammate.pk, monday, {"logins": 1}, seen=True)
+    add(outsider.pk, monday, {"meetings": 7})
+    old = timezone.now() - datetime.timedelta(days=60)
+    quiet = make_deal(rep, "沉睡的商机 Quiet deal")
+    Deal.objects.filter(pk=quiet.pk).update(created_at=old, updated_at=old)
+    hidden = make_deal(outsider, "外人的商机 Outsider deal")
+    Deal.objects.filter(pk=hidden.pk).update(created_at=old, updated_at=old)
+    return monday
+
+
+def page(client, user, **query):
+    client.force_login(user)
+    response = client.get(reverse("adoption"), query)
+    assert response.status_code == 200
+    return response
+
+
+def test_a_rep_sees_only_their_own_week(client, rep, used):
+    response = page(client, rep)
+    people = response.context["people"]
+    assert [r.label for r in people] == [str(rep)]
+    assert people[0].week.activities_logged == 3
+    assert people[0].week.sums["records_created"] == 5  # 4 + the quiet deal made today
+    assert people[0].week.active_days == 1
+    assert response.context["teams"] == []  # one person: no team table
+    html = response.content.decode()
+    assert "沉睡的商机" in html and "外人的商机" not in html
+    assert response.context["chart"] is not None
+
+
+def test_a_manager_sees_the_team_per_person_and_summed(client, manager, used):
+    response = page(client, manager)
+    assert [r.label for r in response.context["people"]] == ["manager", "rep", "teammate"]
+    (team,) = response.context["teams"]
+    # the manager is active too: opening the page is a use of Kehu
+    assert (team.members, team.week.active_users, team.week.activities_logged) == (3, 3, 3)
+    assert "外人的商机" not in response.content.decode()
+
+
+def test_an_admin_sees_everyone_and_an_earlier_week_is_empty(client, admin_user, used):
+    response = page(client, admin_user, week=str(used - datetime.timedelta(days=7)))
+    assert "outsider" in [r.label for r in response.context["people"]]
+    assert all(r.week.activities_logged == 0 for r in response.context["people"])
+    assert response.context["next"] == used.isoformat()
+
+
+@pytest.mark.parametrize("week", ["yesterday", "2999-01-01", "0000-13-45", ""])
+def test_a_bad_or_future_week_shows_this_week(client, rep, used, week):
+    assert page(client, rep, week=week).context["monday"] == used
