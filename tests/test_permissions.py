@@ -617,6 +617,18 @@ UI_RULES: dict[str, Rule] = {
     # staff adoption: everyone, over the colleagues in their scope (a rep: themself), the
     # owner's quiet deal listed only to those who see it (tests/analytics/test_adoption_page.py)
     "adoption": Rule(get=ANYONE),
+    # the ROI page: managers read it over what they see, administrators change its inputs
+    "roi": Rule(
+        get=statuses(403, manager=200, readonly=200, admin=200),
+        post=statuses(403, admin=302),
+        post_data=lambda o: {
+            "hosting_monthly": "100",
+            "staff_hours_monthly": "1",
+            "hourly_rate": "50",
+            "training_monthly": "0",
+            "version": "1",
+        },
+    ),  # fmt: skip
     "goal-list": Rule(get=ANYONE),
     "goal-new": Rule(
         get=statuses(403, manager=200, admin=200),
