@@ -110,17 +110,19 @@ def test_an_admin_saves_the_inputs_audited_and_bad_input_saves_nothing(client, a
     response = client.post(URL, form)
     assert response.status_code == 302
     saved = RoiInputs.objects.get()
-    assert (saved.hosting_monthly, saved.gross_margin_percent, saved.version) == (D(500), None, 1)
+    # version 1 is the zeros shown before anyone saved; the first save makes version 2
+    assert (saved.hosting_monthly, saved.gross_margin_percent, saved.version) == (D(500), None, 2)
     assert AuditEntry.objects.filter(object_id=saved.pk, action="create").exists()
-    response = client.post(URL, {**form, "hosting_monthly": "-1", "version": "1"})
+    form["version"] = "2"
+    response = client.post(URL, {**form, "hosting_monthly": "-1"})
     assert response.status_code == 200
     assert "hosting_monthly" in response.context["form"].errors
-    response = client.post(URL, {**form, "gross_margin_percent": "120", "version": "1"})
+    response = client.post(URL, {**form, "gross_margin_percent": "120"})
     assert "gross_margin_percent" in response.context["form"].errors
     assert RoiInputs.objects.get().hosting_monthly == D(500)
-    client.post(URL, {**form, "hosting_monthly": "600", "version": "1"})
-    assert RoiInputs.objects.get().version == 2
-    response = client.post(URL, {**form, "hosting_monthly": "700", "version": "1"})  # stale
+    client.post(URL, {**form, "hosting_monthly": "600"})
+    assert RoiInputs.objects.get().version == 3
+    response = client.post(URL, {**form, "hosting_monthly": "700"})  # read at 2: stale
     assert response.status_code == 200 and RoiInputs.objects.get().hosting_monthly == D(600)
     assert "ROI" in response.content.decode()
 

@@ -94,6 +94,8 @@ def save_inputs(
             values = clean(data, current)
             for field, value in values.items():
                 setattr(current, field, value)
+            # version 1 was the zeros shown before anyone saved: a form read then is stale now
+            current.version = 2
             current.updated_by, current.updated_at = actor, timezone.now()
             current.save()
             audit.record(actor, current, "create",
