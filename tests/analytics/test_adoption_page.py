@@ -28,8 +28,8 @@ def used(rep, teammate, outsider):
     return monday
 
 
-def page(client, user, **query):
-    client.force_login(user)
+def page(client, viewer, **query):
+    client.force_login(viewer)
     response = client.get(reverse("adoption"), query)
     assert response.status_code == 200
     return response
@@ -67,3 +67,18 @@ def test_an_admin_sees_everyone_and_an_earlier_week_is_empty(client, admin_user,
 @pytest.mark.parametrize("week", ["yesterday", "2999-01-01", "0000-13-45", ""])
 def test_a_bad_or_future_week_shows_this_week(client, rep, used, week):
     assert page(client, rep, week=week).context["monday"] == used
+
+
+def test_a_manager_reads_one_colleagues_trend_but_not_a_strangers(
+    client, manager, rep, outsider, used
+):
+    response = page(client, manager, user=str(rep.pk))
+    assert response.context["person"] == rep
+    chart = response.context["chart"]
+    assert str(rep) in chart.title
+    assert chart.links[-1].endswith(f"&user={rep.pk}")
+    assert sum(chart.series[1].values) == 3  # only the rep's activities, not the outsider's 7
+    for hidden in (str(outsider.pk), "abc", "-1", str(2**70)):
+        response = page(client, manager, user=hidden)
+        assert response.context["person"] is None
+        assert str(outsider) not in response.context["chart"].title

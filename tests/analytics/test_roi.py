@@ -95,6 +95,10 @@ def test_a_manager_sees_the_teams_numbers_a_rep_nothing(client, rep, manager, li
     assert response.status_code == 200
     rows = {i["row"].metric.key: i["row"] for i in response.context["rows"]}
     assert rows["revenue_won"].after.value == D("10000.00")
+    # the revenue opens the won deals of the period, which the manager's list narrows to theirs
+    (revenue,) = [i for i in response.context["rows"] if i["row"].metric.key == "revenue_won"]
+    assert revenue["after_link"].startswith("/deals/?status=won&close_from=")
+    assert revenue["after_link"] in response.content.decode().replace("&amp;", "&")
     assert not response.context["editable"]
     assert client.post(URL, {"hosting_monthly": "1"}).status_code == 403
     client.force_login(rep)

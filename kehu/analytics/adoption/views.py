@@ -117,20 +117,36 @@ def _median_of_medians(touches: list[queries.FirstTouch]) -> queries.FirstTouch 
     )
 
 
-def trend_chart(viewer: Any) -> Chart | None:
-    weeks = queries.trend(viewer)
+def chosen_person(viewer: Any, value: str | None) -> Any:
+    """The colleague `value` names when the viewer may see their adoption; None otherwise (an
+    unknown or hidden id reads as "everyone", telling nothing about who exists)."""
+    try:
+        pk = int(value or "")
+    except (TypeError, ValueError):
+        return None
+    if not 0 < pk < 2**63:
+        return None
+    return queries.scope(viewer).filter(pk=pk).first()
+
+
+def trend_chart(viewer: Any, person: Any = None) -> Chart | None:
+    weeks = queries.trend(viewer, user_ids=[person.pk] if person is not None else None)
     if not weeks:
         return None
+    title = _("Use of Kehu per week since go-live")
+    if person is not None:
+        title = _("%(person)s: use of Kehu per week since go-live") % {"person": person}
+    suffix = f"&user={person.pk}" if person is not None else ""
     return Chart(
         kind="line",
-        title=_("Use of Kehu per week since go-live"),
+        title=title,
         categories=[w.week.isoformat() for w in weeks],
         series=[
             Series(_("People active"), [w.active_users for w in weeks]),
             Series(_("Activities logged"), [w.activities_logged for w in weeks]),
             Series(_("Records created"), [w.sums["records_created"] for w in weeks]),
         ],
-        links=[f"/adoption/?week={w.week.isoformat()}" for w in weeks],
+        links=[f"/adoption/?week={w.week.isoformat()}{suffix}" for w in weeks],
         category_label=_("Week of"),
         note=_("A click on a week opens that week's table."),
     )
@@ -141,6 +157,7 @@ def adoption_page(request):
     viewer = request.user
     monday = chosen_week(request.GET.get("week"))
     people, teams = rows_for_week(viewer, monday)
+    person = chosen_person(viewer, request.GET.get("user"))
     this_week = queries.week_start(timezone.localdate())
     deals = queries.neglected_deals(viewer, limit=NEGLECTED_SHOWN)
     persons = queries.neglected_people(viewer, limit=NEGLECTED_SHOWN)
@@ -152,8 +169,9 @@ def adoption_page(request):
         "next": (monday + datetime.timedelta(days=7)).isoformat() if monday < this_week else "",
         "people": people,
         "teams": teams if len(people) > 1 else [],
-        "chart": trend_chart(viewer),
-        "go_live": queries.go_live(viewer),
+        "chart": trend_chart(viewer, person),
+        "person": person,
+        "go_live": queries.go_live(viewer, [person.pk] if person is not None else None),
         "neglected_deals": deals.items,
         "neglected_people": persons.items,
         "more_deals": bool(deals.next_cursor),

@@ -2,11 +2,14 @@
 with the change, and the ROI line from the saved inputs. Administrators change the inputs;
 managers read the page over the records they may see."""
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from kehu.analytics.roi import compute, services
@@ -15,6 +18,14 @@ from kehu.core.records import VersionConflict
 from kehu.web.charts import format_value
 
 PERIOD_FIELDS = ("before_start", "before_end", "after_start", "after_end")
+#: outcomes read from the deals won in a period: their cells open the deal list so filtered
+WON_DEALS = ("revenue_won", "win_rate", "sales_cycle_days")
+
+
+def _won_deals(period) -> str:
+    query = {"status": "won", "close_from": period.start.isoformat(),
+             "close_to": period.end.isoformat()}  # fmt: skip
+    return f"{reverse('deal-list')}?{urlencode(query)}"
 
 
 def _text(number, unit):
@@ -59,8 +70,11 @@ def roi_page(request):
         line = compute.roi(inputs, chosen, revenue)
     shown = [
         {"row": r, "before": _text(r.before, r.metric.unit), "after": _text(r.after, r.metric.unit),
-         "change": _text(r.change, r.metric.unit)}
+         "change": _text(r.change, r.metric.unit),
+         "before_link": _won_deals(chosen.before) if r.metric.key in WON_DEALS else "",
+         "after_link": _won_deals(chosen.after) if r.metric.key in WON_DEALS else ""}
         for r in rows
+        if chosen is not None
     ]  # fmt: skip
     money = settings.DEFAULT_CURRENCY
     context = {
