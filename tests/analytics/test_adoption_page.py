@@ -82,3 +82,20 @@ def test_a_manager_reads_one_colleagues_trend_but_not_a_strangers(
         response = page(client, manager, user=hidden)
         assert response.context["person"] is None
         assert str(outsider) not in response.context["chart"].title
+
+
+def test_neglected_deals_come_a_page_at_a_time(client, rep, used, monkeypatch):
+    from kehu.analytics.adoption import views
+
+    monkeypatch.setattr(views, "NEGLECTED_SHOWN", 1)
+    old = timezone.now() - datetime.timedelta(days=50)
+    second = make_deal(rep, "第二个沉睡的商机")
+    Deal.objects.filter(pk=second.pk).update(created_at=old, updated_at=old)
+    first = page(client, rep)
+    assert [d.name for d in first.context["neglected_deals"]] == ["沉睡的商机 Quiet deal"]
+    cursor = first.context["more_deals"]
+    assert cursor
+    following = page(client, rep, deals=cursor)
+    assert [d.name for d in following.context["neglected_deals"]] == ["第二个沉睡的商机"]
+    assert following.context["later_deals"] and not following.context["more_deals"]
+    assert page(client, rep, deals="not-a-cursor").context["later_deals"] is False

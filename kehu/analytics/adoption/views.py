@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from kehu.analytics.adoption import queries
 from kehu.analytics.adoption.measures import MEASURES
+from kehu.core.pagination import BadCursor, Page
 from kehu.web.charts import Chart, Series
 
 NEGLECTED_SHOWN = 25
@@ -152,6 +153,17 @@ def trend_chart(viewer: Any, person: Any = None) -> Chart | None:
     )
 
 
+def _neglected(find: Any, viewer: Any, cursor: str | None) -> tuple[Page, bool]:
+    """A page of neglected records from `cursor` (the first page for a bad one), and whether
+    it is a later page."""
+    if cursor:
+        try:
+            return find(viewer, cursor=cursor, limit=NEGLECTED_SHOWN), True
+        except BadCursor:
+            pass
+    return find(viewer, limit=NEGLECTED_SHOWN), False
+
+
 @login_required
 def adoption_page(request):
     viewer = request.user
@@ -159,8 +171,8 @@ def adoption_page(request):
     people, teams = rows_for_week(viewer, monday)
     person = chosen_person(viewer, request.GET.get("user"))
     this_week = queries.week_start(timezone.localdate())
-    deals = queries.neglected_deals(viewer, limit=NEGLECTED_SHOWN)
-    persons = queries.neglected_people(viewer, limit=NEGLECTED_SHOWN)
+    deals, later_deals = _neglected(queries.neglected_deals, viewer, request.GET.get("deals"))
+    persons, later_people = _neglected(queries.neglected_people, viewer, request.GET.get("people"))
     context = {
         "nav": "adoption",
         "monday": monday,
@@ -174,8 +186,10 @@ def adoption_page(request):
         "go_live": queries.go_live(viewer, [person.pk] if person is not None else None),
         "neglected_deals": deals.items,
         "neglected_people": persons.items,
-        "more_deals": bool(deals.next_cursor),
-        "more_people": bool(persons.next_cursor),
+        "more_deals": deals.next_cursor,
+        "more_people": persons.next_cursor,
+        "later_deals": later_deals,
+        "later_people": later_people,
         "measures": MEASURES,
         "deal_quiet_days": queries.DEAL_QUIET_DAYS,
         "person_quiet_days": queries.PERSON_QUIET_DAYS,
