@@ -99,3 +99,23 @@ def test_neglected_deals_come_a_page_at_a_time(client, rep, used, monkeypatch):
     assert [d.name for d in following.context["neglected_deals"]] == ["第二个沉睡的商机"]
     assert following.context["later_deals"] and not following.context["more_deals"]
     assert page(client, rep, deals="not-a-cursor").context["later_deals"] is False
+
+
+def test_the_page_costs_the_same_queries_for_one_colleague_or_many(
+    client, manager, team_a, used, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import make_user
+
+    client.force_login(manager)
+    client.get(reverse("adoption"))  # the day's first view writes the adoption row
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("adoption"))
+    for n in range(3):
+        colleague = make_user(f"colleague{n}", role="Sales rep", team=team_a)
+        add(colleague.pk, used, {"notes": 1, "actions": 1})
+        make_deal(colleague, f"商机 {n}")
+    with django_assert_max_num_queries(len(few)):
+        client.get(reverse("adoption"))
