@@ -119,3 +119,17 @@ def test_the_page_costs_the_same_queries_for_one_colleague_or_many(
         make_deal(colleague, f"商机 {n}")
     with django_assert_max_num_queries(len(few)):
         client.get(reverse("adoption"))
+
+
+def test_a_teams_first_touch_is_the_median_of_its_members_medians():
+    from kehu.analytics.adoption.queries import FirstTouch
+    from kehu.analytics.adoption.views import _median_of_medians
+
+    hours = datetime.timedelta(hours=1)
+    team = _median_of_medians(
+        [FirstTouch(2 * hours, 3, 0), FirstTouch(10 * hours, 1, 2), FirstTouch(None, 0, 4)]
+    )
+    assert (team.median, team.touched, team.untouched) == (6 * hours, 4, 6)
+    nobody = _median_of_medians([FirstTouch(None, 0, 1)])
+    assert (nobody.median, nobody.untouched) == (None, 1)
+    assert _median_of_medians([]) is None

@@ -5,6 +5,7 @@ only `adoption.queries`, which answer for the colleagues and records the viewer 
 from __future__ import annotations
 
 import datetime
+import statistics
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,9 +87,7 @@ def rows_for_week(viewer: Any, monday: datetime.date) -> tuple[list[Row], list[R
         week = queries.Week(monday)
         for _user, person in members:
             week.add(person.week)
-        waits = [
-            p.first_touch for _u, p in members if p.first_touch and p.first_touch.median is not None
-        ]
+        waits = [p.first_touch for _u, p in members if p.first_touch is not None]
         team_rows.append(
             Row(
                 label=team.name if team is not None else _("No team"),
@@ -108,11 +107,9 @@ def _median_of_medians(touches: list[queries.FirstTouch]) -> queries.FirstTouch 
     weigh the same whatever their number), with the touched and untouched leads summed."""
     if not touches:
         return None
-    import statistics
-
-    middle = statistics.median(t.median.total_seconds() for t in touches if t.median)
+    medians = [t.median.total_seconds() for t in touches if t.median is not None]
     return queries.FirstTouch(
-        datetime.timedelta(seconds=middle),
+        datetime.timedelta(seconds=statistics.median(medians)) if medians else None,
         sum(t.touched for t in touches),
         sum(t.untouched for t in touches),
     )
