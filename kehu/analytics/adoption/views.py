@@ -11,6 +11,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
@@ -144,7 +145,7 @@ def trend_chart(viewer: Any, person: Any = None) -> Chart | None:
             Series(_("Activities logged"), [w.activities_logged for w in weeks]),
             Series(_("Records created"), [w.sums["records_created"] for w in weeks]),
         ],
-        links=[f"/adoption/?week={w.week.isoformat()}{suffix}" for w in weeks],
+        links=[f"{reverse('adoption')}?week={w.week.isoformat()}{suffix}" for w in weeks],
         category_label=_("Week of"),
         note=_("A click on a week opens that week's table."),
     )
