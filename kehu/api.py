@@ -13,10 +13,12 @@ from kehu.accounts.api.users import users_router
 from kehu.activities.api.activities import activities_router
 from kehu.activities.api.timeline import timeline_router
 from kehu.activities.notifications.api import notifications_router
+from kehu.analytics.adoption.api import adoption_router
 from kehu.analytics.dashboards.api import dashboards_router
 from kehu.analytics.goals.api import goals_router
 from kehu.analytics.metrics.api import metrics_router
 from kehu.analytics.reports.api import reports_router
+from kehu.analytics.roi.api import roi_router
 from kehu.core.api_support import AUTH, install_error_handlers, operation_module
 from kehu.core.bulk.api import bulk_router
 from kehu.core.saved_views.api import views_router
@@ -99,3 +101,5 @@ api.add_router("/metrics", metrics_router)
 api.add_router("/goals", goals_router)
 api.add_router("/reports", reports_router)
 api.add_router("/dashboards", dashboards_router)
+api.add_router("/adoption", adoption_router)
+api.add_router("/roi", roi_router)

@@ -689,6 +689,7 @@ UI_FIELDS = {
     ),
     "my-day ?owner=": Field(fixed("/my-day/?owner={id}"), "owner", USERS, nothing, get=True),
     "quote-list ?owner=": Field(fixed("/quotes/?owner={id}"), "owner", USERS, nothing, get=True),
+    "adoption ?user=": Field(fixed("/adoption/?user={id}"), "user", USERS, nothing, get=True),
     "activity-log on a record": Field(
         lambda w: "/activities/on/person/{id}/note/",
         "record",

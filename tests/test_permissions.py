@@ -632,6 +632,21 @@ UI_RULES: dict[str, Rule] = {
     "sample-data-status": Rule(get=ADMIN_ONLY),
     # goals: everyone lists those they may see; the owner's goal is seen by those who see the
     # owner's records; managers set them for their team (administrators for everyone)
+    # staff adoption: everyone, over the colleagues in their scope (a rep: themself), the
+    # owner's quiet deal listed only to those who see it (tests/analytics/test_adoption_page.py)
+    "adoption": Rule(get=ANYONE),
+    # the ROI page: managers read it over what they see, administrators change its inputs
+    "roi": Rule(
+        get=statuses(403, manager=200, readonly=200, admin=200),
+        post=statuses(403, admin=302),
+        post_data=lambda o: {
+            "hosting_monthly": "100",
+            "staff_hours_monthly": "1",
+            "hourly_rate": "50",
+            "training_monthly": "0",
+            "version": "1",
+        },
+    ),  # fmt: skip
     "goal-list": Rule(get=ANYONE),
     "goal-new": Rule(
         get=statuses(403, manager=200, admin=200),
@@ -783,6 +798,11 @@ API_RULES: dict[str, Rule] = {
     "POST /api/v1/leads/{lead_id}/restore": Rule(get=None, post={**API_CHANGE_OWN, "owner": 200}),
     "POST /api/v1/leads/{lead_id}/convert": Rule(get=None, post={**API_CHANGE_OWN, "owner": 200}),
     "GET /api/v1/targets": Rule(get=statuses(403, manager=200, admin=200)),
+    # staff adoption: everyone, over the colleagues in their scope; the ROI page's numbers:
+    # managers and administrators read them, administrators change the inputs
+    "GET /api/v1/adoption": Rule(get=ANYONE),
+    "GET /api/v1/roi": Rule(get=statuses(403, manager=200, readonly=200, admin=200)),
+    "PUT /api/v1/roi": Rule(get=None, post=statuses(403, admin=200)),
     "GET /api/v1/goals": Rule(get=ANYONE),
     "POST /api/v1/goals": Rule(get=None, post=statuses(403, manager=201, admin=None)),
     "GET /api/v1/goals/{goal_id}": Rule(get=READ),
@@ -925,6 +945,8 @@ API_BODIES["/api/v1/companies/merges/{merge_id}/undo"] = {}
 API_BODIES["/api/v1/duplicates/scan"] = {}
 API_BODIES["/api/v1/bulk"] = lambda o: {"type": "person", "action": "add_tag", "value": "走查",
                                         "ids": [o["person"].pk]}  # fmt: skip
+API_BODIES["/api/v1/roi"] = {"hosting_monthly": "100", "staff_hours_monthly": "2",
+                             "hourly_rate": "80", "training_monthly": "0"}  # fmt: skip
 API_BODIES["/api/v1/feedback"] = {"what": "走查反馈 walk feedback", "where": "/deals/"}
 API_BODIES["/api/v1/feedback/{feedback_id}"] = {"status": "planned", "reply": "好的"}
 API_BODIES["/api/v1/views"] = {"list": "person", "name": "走查视图 Walk view"}

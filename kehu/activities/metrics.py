@@ -1,5 +1,5 @@
-"""Activities in the metric catalogue (kehu/analytics/metrics): calls made, meetings held and
-tasks done on time, each counted by the moment it happened (docs/metrics.md)."""
+"""Activities in the metric catalogue (kehu/analytics/metrics): activities logged, calls made,
+meetings held and tasks done on time, each counted by the moment it happened (docs/metrics.md)."""
 
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +15,12 @@ def register() -> None:
                       where=where, dimensions=DIMENSIONS, domain="activities")  # fmt: skip
 
     register_metrics([
+        counted("activities_logged", _("Activities logged"),
+                _("How many calls, meetings, tasks, notes and emails were logged as happening in "
+                  "the period, up to now (staff adoption counts them by the day they were "
+                  "entered)."),
+                _("count of activities at a moment in the period and not after now"), "at",
+                lambda ctx: Q(at__lte=ctx.now)),
         counted("calls_made", _("Calls made"),
                 _("How many calls were logged in the period, incoming calls left out."),
                 _("count of calls (not incoming) at a moment in the period"), "at",

@@ -1,6 +1,7 @@
 """Sales in the metric catalogue (kehu/analytics/metrics): revenue, deals won and lost, win
-rate, deal size, cycle length, pipeline, leads and their conversion, new customers, quotes
-sent, growth; each with its textbook definition (docs/metrics.md). Also the dimensions sales
+rate, deal size, cycle length, pipeline, stage-to-stage conversion, leads, their conversion and
+response time, customers (new, active, kept, repeat), order revenue per customer, quotes sent,
+growth; each with its textbook definition (docs/metrics.md). Also the dimensions sales
 adds (pipeline, stage, lead source) and the exchange rates money is converted at."""
 
 import decimal
@@ -21,6 +22,7 @@ from kehu.analytics.metrics import (
     register_metrics,
     use_rates,
 )
+from kehu.sales.measures import RepeatCustomers, ResponseHours, StageFunnel
 
 WON = Q(stage__kind="won")
 LOST = Q(stage__kind="lost")
@@ -134,6 +136,15 @@ def deal_metrics() -> list[Metric]:
                  "size and cycle length."),
                _("open deals × win rate × average deal size ÷ sales cycle length (per day)"),
                where=None, dims=("owner", "team", "pipeline")),
+        Metric("stage_conversion", _("Stage-to-stage conversion"), "percent", "deal",
+               StageFunnel(),
+               _("The funnel of the deals created in the period: grouped by stage, the share of "
+                 "the deals that reached a stage that went on to reach the next one (the last "
+                 "open stage's next is won); in total, the share that was won."),
+               _("by stage: deals that reached stage N+1 ÷ deals that reached stage N × 100; "
+                 "total: deals won ÷ deals created in the period × 100"),
+               date="created_at", dimensions=("owner", "team", "pipeline", "stage"),
+               domain="sales"),
     ]  # fmt: skip
 
 
@@ -157,6 +168,14 @@ def lead_metrics() -> list[Metric]:
                  "deal."),
                _("new leads converted ÷ new leads × 100"), date="created_at", dimensions=dims,
                domain="sales"),
+        Metric("lead_response_hours", _("Response time to new leads"), "hours", "lead",
+               ResponseHours(),
+               _("The median number of hours from a new lead's creation to its first touch (a "
+                 "call, meeting or email logged on it, or its first change of status), over the "
+                 "leads created in the period that have been touched."),
+               _("median(first touch − created at) over touched leads created in the period, "
+                 "in hours"), date="created_at", dimensions=dims, domain="sales",
+               extra={"better": "lower"}),
     ]  # fmt: skip
 
 
@@ -183,6 +202,34 @@ def order_and_quote_metrics() -> list[Metric]:
                  "of this period who are not new, against those of the period before."),
                _("(active customers − new customers) ÷ active customers of the period before "
                  "× 100"), date="ordered_at", domain="sales"),
+        Metric("order_revenue", _("Order revenue"), "money", "order",
+               Aggregate("sum", field="total", currency="currency"),
+               _("The totals of the orders placed in the period, in the company currency; "
+                 "cancelled orders do not count."),
+               _("Σ total of orders placed in the period"), date="ordered_at",
+               where=~Q(status="cancelled"), dimensions=BY_DATE, domain="sales"),
+        Metric("revenue_per_customer", _("Revenue per customer"), "money", "order",
+               Formula({"revenue": "order_revenue", "customers": "active_customers"},
+                       lambda v: v["revenue"] / v["customers"],
+                       _("No customer ordered in this period.")),
+               _("The order revenue of the period divided among the customers who ordered in "
+                 "it."),
+               _("order revenue ÷ active customers"), date="ordered_at", dimensions=BY_DATE,
+               domain="sales"),
+        Metric("repeat_customers", _("Repeat customers"), "count", "order",
+               RepeatCustomers(("company_id", "person_id")),
+               _("Customers who ordered in the period and have ordered at least twice by its "
+                 "end (twice in it, or once in it and before); cancelled orders do not count."),
+               _("count of active customers with ≥ 2 orders up to the period's end"),
+               date="ordered_at", where=~Q(status="cancelled"), domain="sales"),
+        Metric("repeat_purchase_rate", _("Repeat-purchase rate"), "percent", "order",
+               Formula({"repeat": "repeat_customers", "active": "active_customers"},
+                       lambda v: v["repeat"] * HUNDRED / v["active"],
+                       _("No customer ordered in this period.")),
+               _("Of the customers who ordered in the period, the share who have bought more "
+                 "than once (twice in the period, or once in it and once before)."),
+               _("repeat customers ÷ active customers × 100"), date="ordered_at",
+               domain="sales"),
         Metric("quotes_sent", _("Quotes sent"), "count", "quote", Count(distinct="number"),
                _("How many quotes were sent to customers in the period (a quote sent again as a "
                  "new version counts once)."),

@@ -21,11 +21,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 Kind = Literal["bar", "stacked_bar", "line", "pie", "donut", "funnel"]
-Unit = Literal["count", "money", "percent", "days"]
+Unit = Literal["count", "money", "percent", "days", "hours"]
 Number = decimal.Decimal | int | float
 
 KINDS: tuple[str, ...] = ("bar", "stacked_bar", "line", "pie", "donut", "funnel")
-UNITS: tuple[str, ...] = ("count", "money", "percent", "days")
+UNITS: tuple[str, ...] = ("count", "money", "percent", "days", "hours")
 #: kinds that show one series as parts of a whole (one segment per category)
 ONE_SERIES_KINDS = ("pie", "donut", "funnel")
 EMPTY = "—"
@@ -117,6 +117,10 @@ def format_value(value: Number | None, unit: str, currency: str = "") -> str:
         shown = _number(value)
         count = int(value) if float(value).is_integer() else 2  # plural for fractions
         return ngettext("%(days)s day", "%(days)s days", count) % {"days": shown}
+    if unit == "hours":
+        shown = _number(value)
+        count = int(value) if float(value).is_integer() else 2
+        return ngettext("%(hours)s hour", "%(hours)s hours", count) % {"hours": shown}
     return _number(value)
 
 
@@ -127,6 +131,8 @@ def _axis_name(chart: Chart) -> str:
         return "%"
     if chart.unit == "days":
         return _("days")
+    if chart.unit == "hours":
+        return _("hours")
     return ""
 
 

@@ -69,6 +69,7 @@ def world(rep, teammate, manager, outsider, admin_user):
     deal(teammate, "七号 teammate's", "9999", "won", "2026-12-01 08:00", "2026-12-04 08:00")
     deal(teammate, "八号 teammate's open", "3000", "open", "2026-12-01 08:00")
     # the rep's leads: four this month (one converted), one in November
+    made = {}
     for name, source, created, converted in [
         ("甲 web", "web", "2026-12-01 09:00", "2026-12-03 09:00"),
         ("乙 web", "web", "2026-12-02 09:00", None),
@@ -76,7 +77,11 @@ def world(rep, teammate, manager, outsider, admin_user):
         ("丁 referral", "referral", "2026-12-04 09:00", None),
         ("戊 old", "web", "2026-11-04 09:00", "2026-12-04 09:00"),
     ]:
-        lead(rep, name, source, created, converted)
+        made[name] = lead(rep, name, source, created, converted)
+    # first touches: 甲 emailed 6 hours after it came in, 丁 10 hours after; the others not yet
+    for name, moment in (("甲 web", "2026-12-01 15:00"), ("丁 referral", "2026-12-04 19:00")):
+        touch = log_activity(rep, made[name], "email", {"subject": f"回复 {name}"})
+        Activity.objects.filter(pk=touch.pk).update(at=at(moment))
     lead(outsider, "己 outsider's", "event", "2026-12-05 09:00")
     # orders: 老客户 bought in October, November and December (not new, kept), 新客户 first
     # in December (new), 散客 (a person without a company) in December (new); 流失公司

@@ -211,3 +211,16 @@ def test_a_deleted_goal_comes_back_from_the_goals_page(client, world):
     client.force_login(world.manager)
     assert client.post(f"/goals/{goal.pk}/restore/").status_code == 302
     assert Goal.objects.filter(pk=goal.pk).exists()
+
+
+def test_a_goal_on_the_response_time_to_new_leads_is_better_lower(world):
+    """The rep answered new leads in 8 hours (median of 6 and 10) in December: ahead of a 12
+    hour goal, behind a 4 hour one."""
+    quick = december(world.manager, "12", metric="lead_response_hours", user=world.rep)
+    with time_machine.travel(NOW, tick=False):
+        result = pacing.progress(quick)
+    assert result.actual.value == D("8.0") and result.status == "ahead"
+    quick.delete()
+    strict = december(world.manager, "4", metric="lead_response_hours", user=world.rep)
+    with time_machine.travel(NOW, tick=False):
+        assert pacing.progress(strict).status == "behind"

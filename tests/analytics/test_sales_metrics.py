@@ -45,6 +45,14 @@ EXPECTED_FOR_THE_REP = {
     "calls_made": 2,  # one incoming left out, one in November
     "meetings_held": 1,  # the 20 December one has not happened yet
     "tasks_done_on_time": 1,
+    # 3 calls, the meeting held, 3 tasks and the 2 emails answering leads (not the 20th's)
+    "activities_logged": 9,
+    "stage_conversion": D("0.0"),  # of the one deal created in December (四号), none won
+    "lead_response_hours": D("8.0"),  # median of 6 h (甲) and 10 h (丁); 乙 and 丙 untouched
+    "order_revenue": D("40.00"),  # four orders of 10 CNY, the cancelled one left out
+    "revenue_per_customer": D("13.33"),  # 40 ÷ 3 active customers
+    "repeat_customers": 2,  # 老客户 (ordered before), 新客户 (twice in December); not 散客
+    "repeat_purchase_rate": D("66.7"),  # 2 ÷ 3
 }
 
 

@@ -61,7 +61,7 @@ OVERFLOW = """() => {
 #: Latin words a Chinese page may show: names, brands, formats, codes and units, not interface
 ALLOWED = {
     "Kehu", "API", "CSV", "XLSX", "Excel", "PDF", "URL", "SKU", "CNY", "USD", "EUR", "HKD",
-    "JPY", "GBP", "UTC", "CSAT", "NPS", "ROI", "RFM", "vCard", "iCalendar", "ics", "ETag",
+    "JPY", "GBP", "UTC", "CSAT", "NPS", "ROI", "RFM", "CRM", "vCard", "iCalendar", "ics", "ETag",
     "English",  # the language switch names each language in its own words
     "Token", "Bearer", "JSON", "IMAP", "SMTP", "HTTP", "HTTPS", "Webhook", "pcs", "REST",
     "Markdown", "UTF", "GBK", "Big", "Windows", "xlsx", "eml", "JPEG", "PNG", "SVG", "WPS",
@@ -168,7 +168,7 @@ LIST_PAGES = [
     "user-list", "team-list", "role-list", "customfield-list", "pipeline-list",
     "exchange-rates", "seller-settings", "assignment-rule-list", "email-template-list",
     "scoring-settings", "lost-reason-settings", "person-create", "deal-create", "help-index",
-    "feedback-list", "feedback-create", "goal-list", "goal-new",
+    "feedback-list", "feedback-create", "goal-list", "goal-new", "adoption", "roi",
 ]  # fmt: skip
 
 

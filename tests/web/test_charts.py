@@ -155,6 +155,8 @@ def test_a_chart_that_cannot_be_drawn_is_refused_where_it_is_made(change, proble
         (12.25, "days", "12.25 days", "12.25 天"),
         (None, "money", "—", "—"),
         (None, "days", "—", "—"),
+        (1, "hours", "1 hour", "1 小时"),
+        (decimal.Decimal("2.5"), "hours", "2.5 hours", "2.5 小时"),
     ],
 )
 def test_values_read_the_way_people_write_them_in_both_languages(value, unit, english, chinese):

@@ -271,14 +271,49 @@ def first_touch(
     colleagues in scope own. A touch is the first call, meeting or email logged on the lead,
     or the first change of its status (from "new"), whichever came first; one logged as
     happening before the lead was made counts as at once."""
-    from kehu.activities.models import Activity
-    from kehu.core.models import AuditEntry
     from kehu.sales.models import Lead
 
     last = last or timezone.localdate()
     zone = timezone.get_current_timezone()
     since = datetime.datetime.combine(first, datetime.time(0), tzinfo=zone)
     until = datetime.datetime.combine(last + datetime.timedelta(days=1), datetime.time(0), zone)
+    leads = (
+        with_first_touch(
+            Lead.objects.visible_to(viewer).filter(
+                owner__in=scope(viewer), created_at__gte=since, created_at__lt=until
+            )
+        )
+        .order_by("-created_at", "-id")
+        .values_list("owner_id", "created_at", "first_activity", "first_status")[
+            :MAX_LEADS_FOR_MEDIAN
+        ]
+    )
+    waits: dict[int, list[float]] = defaultdict(list)
+    untouched: dict[int, int] = defaultdict(int)
+    for owner, created, activity_at, status_at in leads:
+        wait = seconds_to_first_touch(created, activity_at, status_at)
+        if wait is None:
+            untouched[owner] += 1
+            continue
+        waits[owner].append(wait)
+    return {
+        owner: FirstTouch(
+            datetime.timedelta(seconds=statistics.median(waits[owner])) if waits[owner] else None,
+            len(waits[owner]),
+            untouched[owner],
+        )
+        for owner in set(waits) | set(untouched)
+    }
+
+
+def with_first_touch(leads: QuerySet[Any]) -> QuerySet[Any]:
+    """`leads` annotated with `first_activity` (the first call, meeting or email logged on
+    each) and `first_status` (the first audit entry changing its status): the two touches
+    `seconds_to_first_touch` takes the earlier of. Shared with the catalogue's response time."""
+    from kehu.activities.models import Activity
+    from kehu.core.models import AuditEntry
+    from kehu.sales.models import Lead
+
     lead_type = ContentType.objects.get_for_model(Lead)
     first_activity = (
         Activity.objects.filter(
@@ -297,33 +332,22 @@ def first_touch(
         .order_by("at")
         .values("at")[:1]
     )
-    leads = (
-        Lead.objects.visible_to(viewer)
-        .filter(owner__in=scope(viewer), created_at__gte=since, created_at__lt=until)
-        .annotate(
-            first_activity=Subquery(first_activity), first_status=Subquery(first_status_change)
-        )
-        .order_by("-created_at", "-id")
-        .values_list("owner_id", "created_at", "first_activity", "first_status")[
-            :MAX_LEADS_FOR_MEDIAN
-        ]
+    return leads.annotate(
+        first_activity=Subquery(first_activity), first_status=Subquery(first_status_change)
     )
-    waits: dict[int, list[float]] = defaultdict(list)
-    untouched: dict[int, int] = defaultdict(int)
-    for owner, created, activity_at, status_at in leads:
-        touches = [t for t in (activity_at, status_at) if t is not None]
-        if not touches:
-            untouched[owner] += 1
-            continue
-        waits[owner].append(max(0.0, (min(touches) - created).total_seconds()))
-    return {
-        owner: FirstTouch(
-            datetime.timedelta(seconds=statistics.median(waits[owner])) if waits[owner] else None,
-            len(waits[owner]),
-            untouched[owner],
-        )
-        for owner in set(waits) | set(untouched)
-    }
+
+
+def seconds_to_first_touch(
+    created: datetime.datetime,
+    activity_at: datetime.datetime | None,
+    status_at: datetime.datetime | None,
+) -> float | None:
+    """Seconds from a lead's creation to its first touch (0 for one logged as before it was
+    made); None while it has none."""
+    touches = [t for t in (activity_at, status_at) if t is not None]
+    if not touches:
+        return None
+    return max(0.0, (min(touches) - created).total_seconds())
 
 
 # --- neglected records ------------------------------------------------------------------

@@ -65,7 +65,10 @@ def cumulative(metric: registry.Metric) -> bool:
 def lower_is_better(metric: registry.Metric) -> bool:
     """Days (a cycle length, a response time) are better fewer; a metric may say otherwise
     with extra={"better": "lower" | "higher"} when it registers."""
-    return metric.extra.get("better", "lower" if metric.unit == "days" else "higher") == "lower"
+    return (
+        metric.extra.get("better", "lower" if metric.unit in ("days", "hours") else "higher")
+        == "lower"
+    )
 
 
 def today(now: datetime.datetime | None = None) -> datetime.date:

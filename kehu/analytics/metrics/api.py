@@ -27,7 +27,7 @@ class DimensionOut(Schema):
 class MetricOut(Schema):
     key: str
     label: str = Field(description="In the request's language.")
-    unit: Literal["count", "money", "percent", "days"]
+    unit: Literal["count", "money", "percent", "days", "hours"]
     record_type: str = Field(description="The records it counts (deal, lead, activity …).")
     domain: str
     definition: str

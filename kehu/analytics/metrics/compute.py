@@ -30,6 +30,7 @@ PLACES = {
     "money": decimal.Decimal("0.01"),
     "percent": decimal.Decimal("0.1"),
     "days": decimal.Decimal("0.1"),
+    "hours": decimal.Decimal("0.1"),
     "count": decimal.Decimal("0.1"),
 }
 

@@ -21,7 +21,7 @@ from kehu.core.conditions import Context
 if TYPE_CHECKING:
     from kehu.analytics.metrics.measures import Measure
 
-UNITS = ("count", "money", "percent", "days")
+UNITS = ("count", "money", "percent", "days", "hours")
 #: the truncations a date dimension may ask for (of the metric's own date)
 DATE_PARTS = ("month", "quarter", "year")
 

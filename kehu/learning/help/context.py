@@ -32,6 +32,8 @@ CONTEXT: dict[str, tuple[str, str]] = {
     "report": ("reports", "building-a-report"),
     "report-list": ("reports", "reports"),
     "report-schedule": ("reports", "email-on-a-schedule"),
+    "adoption": ("adoption-and-roi", "staff-adoption"),
+    "roi": ("adoption-and-roi", "is-the-crm-paying-off"),
     "duplicates": ("duplicates", "the-duplicates-queue"),
     "person-merge": ("duplicates", "merging"),
     "company-merge": ("duplicates", "merging"),

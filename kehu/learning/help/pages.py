@@ -39,6 +39,7 @@ PAGES = [
     HelpPage("dashboards", _("Your home dashboard: its widgets, arranging it, pinning reports.")),
     HelpPage("goals", _("KPI goals: setting them, attainment and pacing.")),
     HelpPage("reports", _("Building, sharing, exporting and emailing reports.")),
+    HelpPage("adoption-and-roi", _("Staff adoption per week, and whether the CRM pays off.")),
     HelpPage("duplicates", _("Finding and merging duplicate people and companies.")),
     HelpPage("shortcuts", _("Keyboard shortcuts, the command palette and what search finds.")),
     HelpPage("sorting-and-company-picker", _("How names are sorted; choosing a company.")),

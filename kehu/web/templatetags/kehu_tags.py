@@ -87,6 +87,14 @@ def may_create(user, module: str) -> bool:
 
 
 @register.filter
+def may_see_roi(user) -> bool:
+    """Whether the ROI page is in `user`'s menu (administrators and managers)."""
+    from kehu.analytics.roi.services import may_see
+
+    return bool(user.is_authenticated and may_see(user))
+
+
+@register.filter
 def may_send_email(user) -> bool:
     """Whether the user's role lets them send email from Kehu (the Send email and Reply
     buttons)."""
