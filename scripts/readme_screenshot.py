@@ -1,9 +1,11 @@
 """Take the README's screenshot (docs/screenshot.png) from the demo, as a new user sees it.
 
-    .venv/bin/python scripts/readme_screenshot.py [--page /people/] [--language en]
+    .venv/bin/python scripts/readme_screenshot.py [--page /people/] [--language en] [--user admin]
+    # the README's dashboard:
+    .venv/bin/python scripts/readme_screenshot.py --page / --user zhou.min --out docs/dashboard.png
 
-Starts `kehu demo` on a free port with a throw-away data folder, signs in as the demo
-administrator in Debian's chromium (Playwright) at 1440×900 and saves the page.
+Starts `kehu demo` on a free port with a throw-away data folder, signs in as a demo user
+(the administrator unless told) in Debian's chromium (Playwright) at 1440×900 and saves the page.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--page", default="/people/")
     parser.add_argument("--language", default="en")
+    parser.add_argument("--user", default="admin", help="a demo user (password kehu-demo)")
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshot.png"))
     args = parser.parse_args()
     port = free_port()
@@ -69,7 +72,7 @@ def main() -> None:
                 extra_http_headers={"Accept-Language": args.language},
             )  # fmt: skip
             page.goto(url + "/login/")
-            page.fill("input[name=username]", "admin")
+            page.fill("input[name=username]", args.user)
             page.fill("input[name=password]", "kehu-demo")
             page.click("button[type=submit]")
             page.wait_for_load_state()

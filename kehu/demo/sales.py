@@ -5,6 +5,7 @@ scored by a few rules, a small catalogue with price lists, and quotes in every s
 import datetime
 import random
 
+import time_machine
 from django.utils import timezone
 
 from kehu.customers.models import Tag
@@ -55,16 +56,22 @@ def add_deals(rng: random.Random, users: dict, companies: list) -> int:
             "pipeline": pipeline,
             "company": company,
             "owner": owner,
-            "amount": str(rng.randrange(20, 2000) * 500),
+            "amount": str(rng.randrange(20, 300) * 500),  # as the history's: 10,000–150,000
             "currency": "CNY" if chinese else rng.choice(["USD", "CNY"]),
             "expected_close": today + datetime.timedelta(days=rng.randint(5, 120)),
             "next_step": rng.choice(["电话回访", "发送报价", "Demo", "Send contract", ""]),
             "next_step_due": due,
         }
-        deal = sales.create_deal(owner, data)
+        # opened some weeks ago and moved since, so that this month's wins have a real sales
+        # cycle on the dashboards instead of one afternoon
+        now = timezone.now()
+        opened = now - datetime.timedelta(days=rng.randint(7, 75), hours=rng.randint(0, 8))
+        with time_machine.travel(opened, tick=False):
+            deal = sales.create_deal(owner, data)
         if stage != deal.stage:
             reason = rng.choice(LOST_REASONS) if stage.kind == "lost" else None
-            sales.move_deal(owner, deal, stage, reason=reason)
+            with time_machine.travel(opened + (now - opened) * rng.uniform(0.3, 0.95), tick=False):
+                sales.move_deal(owner, deal, stage, reason=reason)
         made += 1
     return made
 
