@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from kehu.analytics.metrics.compute import zone_of
 from kehu.analytics.metrics.money import MissingRate, convert, rates
+from kehu.analytics.metrics.trunc import LocalTrunc
 from kehu.analytics.reports.definition import Definition, Dimension, names_for
 from kehu.core import conditions
 from kehu.core.conditions import Context
@@ -147,7 +148,7 @@ def _group_expression(dimension: Dimension, ctx: Context) -> Any:
     f = dimension.field
     if dimension.part:
         if f.type == "datetime":
-            return Trunc(f.lookup, dimension.part, tzinfo=ctx.zone)
+            return LocalTrunc(f.lookup, dimension.part, tzinfo=ctx.zone)
         return Trunc(f.lookup, dimension.part, output_field=DateField())
     if f.type == "tags":
         return F("tags")  # the many-to-many: a record counts in each of its tags
