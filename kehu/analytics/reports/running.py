@@ -31,6 +31,8 @@ from kehu.core import conditions
 from kehu.core.conditions import Context
 
 MAX_GROUPS = 500
+#: groups read past MAX_GROUPS to add a count's or a sum's totals up (past it: asked again)
+MAX_ADDED_GROUPS = 100_000
 CENT = decimal.Decimal("0.01")
 VALUE = "report_value"
 CURRENCY = "report_currency"
@@ -299,34 +301,51 @@ def _parts(
 
 
 def _grouped(
-    definition: Definition, rows: QuerySet[Any], dims: tuple[Dimension, ...], ctx: Context
-) -> tuple[dict[tuple[Any, ...], Value], bool]:
-    """Each group's value (at most MAX_GROUPS groups), and whether some were left out."""
+    definition: Definition,
+    rows: QuerySet[Any],
+    dims: tuple[Dimension, ...],
+    ctx: Context,
+    keep_rest: bool = False,
+) -> tuple[dict[tuple[Any, ...], Value], bool, dict[tuple[Any, ...], Value] | None]:
+    """Each group's value (at most MAX_GROUPS groups), whether some were left out, and, with
+    `keep_rest`, the groups left out (up to MAX_ADDED_GROUPS of them; None past that): a count
+    or a sum adds its totals up from them instead of asking the database again."""
     measurer = _Measurer(definition)
     found: dict[tuple[Any, ...], Value] = {}
+    rest: dict[tuple[Any, ...], Value] | None = {} if keep_rest else None
     current: tuple[Any, ...] | None = None
     bucket: list[dict[str, Any]] = []
     truncated = False
+
+    def keep(raw: tuple[Any, ...], value: Value) -> bool:
+        """Keep one group; False when nothing more is to be read."""
+        nonlocal truncated, rest
+        key = tuple(_key(d, k, ctx) for d, k in zip(dims, raw, strict=True))
+        if len(found) < MAX_GROUPS:
+            found[key] = value
+            return True
+        truncated = True
+        if rest is None or len(rest) >= MAX_ADDED_GROUPS:
+            rest = None
+            return False
+        rest[key] = value
+        return True
+
     for part in _parts(definition, rows, dims, ctx):
         raw = tuple(part[f"g{i}"] for i in range(len(dims)))
         if raw != current:
-            if current is not None:
-                key = tuple(_key(d, k, ctx) for d, k in zip(dims, current, strict=True))
-                found[key] = measurer.combine(bucket)
-            if len(found) >= MAX_GROUPS:
-                truncated = True
+            if current is not None and not keep(current, measurer.combine(bucket)):
                 current = None
                 break
             current, bucket = raw, []
         bucket.append(part)
     if current is not None:
-        key = tuple(_key(d, k, ctx) for d, k in zip(dims, current, strict=True))
-        found[key] = measurer.combine(bucket)
-    return found, truncated
+        keep(current, measurer.combine(bucket))
+    return found, truncated, rest
 
 
 def _total(definition: Definition, rows: QuerySet[Any], ctx: Context) -> Value:
-    grouped, _cut = _grouped(definition, rows, (), ctx)
+    grouped, _cut, _rest = _grouped(definition, rows, (), ctx)
     if not grouped:
         return Value(0) if definition.measure.how == "count" else _empty(definition)
     return next(iter(grouped.values()))
@@ -376,16 +395,17 @@ def run(
         total = _total(definition, rows, ctx)
         tell(100)
         return Result(described, measure, [Row((), (), total)], total)
-    grouped, truncated = _grouped(definition, rows, dims, ctx)
-    tell(60)
     # a count or a sum adds up over the groups (each record in exactly one group, unless
-    # grouped by tags): the totals come from the groups, not from more scans of the rows
-    additive = (
-        definition.measure.how in ("count", "sum")
-        and not truncated
-        and all(d.field.type != "tags" for d in dims)
+    # grouped by tags): the totals come from the groups (those past MAX_GROUPS too, read from
+    # the same query), not from more scans of the rows
+    addable = definition.measure.how in ("count", "sum") and all(
+        d.field.type != "tags" for d in dims
     )
-    total = _added(definition, grouped.values()) if additive else _total(definition, rows, ctx)
+    grouped, truncated, rest = _grouped(definition, rows, dims, ctx, keep_rest=addable)
+    tell(60)
+    additive = addable and rest is not None
+    every = {**grouped, **(rest or {})}
+    total = _added(definition, every.values()) if additive else _total(definition, rows, ctx)
     tell(75)
     labels = [_labels(d, {k[i] for k in grouped}) for i, d in enumerate(dims)]
     result_rows = [
@@ -402,11 +422,12 @@ def run(
         for i, d in enumerate(dims):
             if additive:
                 parts: dict[Any, list[Value]] = {}
-                for keys, value in grouped.items():
-                    parts.setdefault(keys[i], []).append(value)
+                for keys, value in every.items():
+                    if keys[i] in labels[i]:
+                        parts.setdefault(keys[i], []).append(value)
                 totals.append({k: _added(definition, v) for k, v in parts.items()})
                 continue
-            own, _cut = _grouped(definition, rows, (d,), ctx)
+            own, _cut, _rest = _grouped(definition, rows, (d,), ctx)
             totals.append({k[0]: v for k, v in own.items() if k[0] in labels[i]})
     tell(100)
     return Result(described, measure, result_rows, total, truncated, totals, labels)
