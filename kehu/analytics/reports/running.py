@@ -10,14 +10,17 @@ the reason. A median needs every value and is taken in Python, the same on both 
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import decimal
+import logging
 import statistics
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.db import DatabaseError, connection
 from django.db.models import Count, DateField, F, Max, Min, QuerySet, Sum
 from django.db.models.functions import Trunc
 from django.utils import timezone
@@ -30,9 +33,13 @@ from kehu.analytics.reports.definition import Definition, Dimension, names_for
 from kehu.core import conditions
 from kehu.core.conditions import Context
 
+log = logging.getLogger(__name__)
+
 MAX_GROUPS = 500
 #: groups read past MAX_GROUPS to add a count's or a sum's totals up (past it: asked again)
 MAX_ADDED_GROUPS = 100_000
+#: the most rows (a group × a currency) read of a grouping query
+MAX_PART_ROWS = 200_000
 CENT = decimal.Decimal("0.01")
 VALUE = "report_value"
 CURRENCY = "report_currency"
@@ -291,13 +298,37 @@ def _parts(
     extra = [CURRENCY] if definition.measure.currency else []
     measurer = _Measurer(definition)
     if definition.measure.how == "median":
-        qs = qs.values(*names, *extra, VALUE)
+        qs = qs.values(*names, *extra, VALUE)  # every record's value, in group order
     elif not names and not extra:
         yield qs.aggregate(**measurer.aggregates())  # one row: nothing to group by
         return
     else:
         qs = qs.values(*names, *extra).annotate(**measurer.aggregates())
-    yield from qs.order_by(*names).iterator(chunk_size=2000)
+    with _planned_for_every_row():
+        yield from qs.order_by(*names).iterator(chunk_size=2000)
+
+
+@contextlib.contextmanager
+def _planned_for_every_row() -> Iterator[None]:
+    """On PostgreSQL, plan the streamed query for reading all its rows, which a report does.
+    A server-side cursor is otherwise planned for its first tenth (`cursor_tuple_fraction`):
+    for a grouping of 2M activities by owner × month, a walk of the owner index in order took
+    7.7 s, hashing the rows 2.9 s (docs/benchmarks.md, issue 15). (Reading the groups as one
+    plain query, which may scan in parallel, would be faster still, but a LIMIT to bound its
+    memory brings the first-rows plan back.)"""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET cursor_tuple_fraction = 1.0")
+    try:
+        yield
+    finally:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET cursor_tuple_fraction")
+        except DatabaseError:  # a failed transaction: its rollback undoes the SET
+            log.warning("could not reset cursor_tuple_fraction", exc_info=True)
 
 
 def _grouped(
@@ -331,7 +362,12 @@ def _grouped(
         rest[key] = value
         return True
 
-    for part in _parts(definition, rows, dims, ctx):
+    capped = definition.measure.how != "median"  # a median reads one row per record
+    cut = False
+    for read, part in enumerate(_parts(definition, rows, dims, ctx), 1):
+        if capped and read > MAX_PART_ROWS:
+            cut = True
+            break
         raw = tuple(part[f"g{i}"] for i in range(len(dims)))
         if raw != current:
             if current is not None and not keep(current, measurer.combine(bucket)):
@@ -339,7 +375,9 @@ def _grouped(
                 break
             current, bucket = raw, []
         bucket.append(part)
-    if current is not None:
+    if cut:  # the last group read may be partial: left out, and no totals added up
+        truncated, rest = True, None
+    elif current is not None:
         keep(current, measurer.combine(bucket))
     return found, truncated, rest
 
