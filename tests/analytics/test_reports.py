@@ -151,6 +151,39 @@ def test_groups_are_capped(rep, monkeypatch):
     assert result.total.value == 5
 
 
+@pytest.mark.parametrize(("added", "part_rows"), [(100_000, 200_000), (1, 200_000), (100_000, 4)])
+def test_a_cut_report_adds_its_totals_up_from_all_its_groups(
+    rep, teammate, admin_user, monkeypatch, added, part_rows
+):
+    """Past MAX_GROUPS, a count's totals still count every record: read from the groups past
+    the shown ones (one grouping query), or, past MAX_ADDED_GROUPS groups or MAX_PART_ROWS rows
+    read, asked of the database."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    monkeypatch.setattr(running, "MAX_GROUPS", 3)
+    monkeypatch.setattr(running, "MAX_ADDED_GROUPS", added)
+    monkeypatch.setattr(running, "MAX_PART_ROWS", part_rows)
+    for owner in (rep, teammate):
+        for i in range(4):
+            person = make_person(owner, f"人{owner.pk}-{i}")
+            Person.objects.filter(pk=person.pk).update(created_at=at(f"2026-0{i + 1}-10 10:00"))
+    viewer = admin_user
+    with CaptureQueriesContext(connection) as queries:
+        result = run(viewer, {"record_type": "person", "group_by": ["owner", "created_at:month"],
+                              "chart": "pivot"})  # fmt: skip
+    assert result.truncated and len(result.rows) == 3
+    seen = Person.objects.visible_to(viewer)
+    assert result.total.value == seen.count() == 8
+    by_owner, by_month = result.totals
+    for owner, value in by_owner.items():
+        assert value.value == seen.filter(owner_id=owner).count()
+    for month, value in by_month.items():
+        assert value.value == seen.filter(created_at__month=int(month[5:7])).count() == 2
+    grouping = [q for q in queries.captured_queries if "GROUP BY" in q["sql"]]
+    assert len(grouping) == (1 if added > 1 and part_rows > 4 else 3)
+
+
 @pytest.mark.parametrize(
     ("data", "where"),
     [

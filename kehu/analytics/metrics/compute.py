@@ -22,6 +22,7 @@ from kehu.analytics.metrics import periods, registry
 from kehu.analytics.metrics.measures import Formula, Number, Outcome, Prior
 from kehu.analytics.metrics.periods import Period
 from kehu.analytics.metrics.registry import Dimension, Metric
+from kehu.analytics.metrics.trunc import LocalTrunc
 from kehu.core import conditions
 from kehu.core.conditions import Context
 
@@ -103,7 +104,7 @@ class Job:
         date = self.metric.date
         assert date is not None  # registration refuses date groups of a snapshot
         if self._is_moment(date):
-            return Trunc(date, dimension.date_part, tzinfo=self.zone)
+            return LocalTrunc(date, dimension.date_part, tzinfo=self.zone)
         return Trunc(date, dimension.date_part)
 
     def key_of(self, raw: Any) -> Any:

@@ -10,14 +10,17 @@ the reason. A median needs every value and is taken in Python, the same on both 
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import decimal
+import logging
 import statistics
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.db import DatabaseError, connection
 from django.db.models import Count, DateField, F, Max, Min, QuerySet, Sum
 from django.db.models.functions import Trunc
 from django.utils import timezone
@@ -25,11 +28,18 @@ from django.utils.translation import gettext as _
 
 from kehu.analytics.metrics.compute import zone_of
 from kehu.analytics.metrics.money import MissingRate, convert, rates
+from kehu.analytics.metrics.trunc import LocalTrunc
 from kehu.analytics.reports.definition import Definition, Dimension, names_for
 from kehu.core import conditions
 from kehu.core.conditions import Context
 
+log = logging.getLogger(__name__)
+
 MAX_GROUPS = 500
+#: groups read past MAX_GROUPS to add a count's or a sum's totals up (past it: asked again)
+MAX_ADDED_GROUPS = 100_000
+#: the most rows (a group × a currency) read of a grouping query
+MAX_PART_ROWS = 200_000
 CENT = decimal.Decimal("0.01")
 VALUE = "report_value"
 CURRENCY = "report_currency"
@@ -147,7 +157,7 @@ def _group_expression(dimension: Dimension, ctx: Context) -> Any:
     f = dimension.field
     if dimension.part:
         if f.type == "datetime":
-            return Trunc(f.lookup, dimension.part, tzinfo=ctx.zone)
+            return LocalTrunc(f.lookup, dimension.part, tzinfo=ctx.zone)
         return Trunc(f.lookup, dimension.part, output_field=DateField())
     if f.type == "tags":
         return F("tags")  # the many-to-many: a record counts in each of its tags
@@ -288,44 +298,92 @@ def _parts(
     extra = [CURRENCY] if definition.measure.currency else []
     measurer = _Measurer(definition)
     if definition.measure.how == "median":
-        qs = qs.values(*names, *extra, VALUE)
+        qs = qs.values(*names, *extra, VALUE)  # every record's value, in group order
     elif not names and not extra:
         yield qs.aggregate(**measurer.aggregates())  # one row: nothing to group by
         return
     else:
         qs = qs.values(*names, *extra).annotate(**measurer.aggregates())
-    yield from qs.order_by(*names).iterator(chunk_size=2000)
+    with _planned_for_every_row():
+        yield from qs.order_by(*names).iterator(chunk_size=2000)
+
+
+@contextlib.contextmanager
+def _planned_for_every_row() -> Iterator[None]:
+    """On PostgreSQL, plan the streamed query for reading all its rows, which a report does.
+    A server-side cursor is otherwise planned for its first tenth (`cursor_tuple_fraction`):
+    for a grouping of 2M activities by owner × month, a walk of the owner index in order took
+    7.7 s, hashing the rows 2.9 s (docs/benchmarks.md, issue 15). (Reading the groups as one
+    plain query, which may scan in parallel, would be faster still, but a LIMIT to bound its
+    memory brings the first-rows plan back.)"""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET cursor_tuple_fraction = 1.0")
+    try:
+        yield
+    finally:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET cursor_tuple_fraction")
+        except DatabaseError:  # a failed transaction: its rollback undoes the SET
+            log.warning("could not reset cursor_tuple_fraction", exc_info=True)
 
 
 def _grouped(
-    definition: Definition, rows: QuerySet[Any], dims: tuple[Dimension, ...], ctx: Context
-) -> tuple[dict[tuple[Any, ...], Value], bool]:
-    """Each group's value (at most MAX_GROUPS groups), and whether some were left out."""
+    definition: Definition,
+    rows: QuerySet[Any],
+    dims: tuple[Dimension, ...],
+    ctx: Context,
+    keep_rest: bool = False,
+) -> tuple[dict[tuple[Any, ...], Value], bool, dict[tuple[Any, ...], Value] | None]:
+    """Each group's value (at most MAX_GROUPS groups), whether some were left out, and, with
+    `keep_rest`, the groups left out (up to MAX_ADDED_GROUPS of them; None past that): a count
+    or a sum adds its totals up from them instead of asking the database again."""
     measurer = _Measurer(definition)
     found: dict[tuple[Any, ...], Value] = {}
+    rest: dict[tuple[Any, ...], Value] | None = {} if keep_rest else None
     current: tuple[Any, ...] | None = None
     bucket: list[dict[str, Any]] = []
     truncated = False
-    for part in _parts(definition, rows, dims, ctx):
+
+    def keep(raw: tuple[Any, ...], value: Value) -> bool:
+        """Keep one group; False when nothing more is to be read."""
+        nonlocal truncated, rest
+        key = tuple(_key(d, k, ctx) for d, k in zip(dims, raw, strict=True))
+        if len(found) < MAX_GROUPS:
+            found[key] = value
+            return True
+        truncated = True
+        if rest is None or len(rest) >= MAX_ADDED_GROUPS:
+            rest = None
+            return False
+        rest[key] = value
+        return True
+
+    capped = definition.measure.how != "median"  # a median reads one row per record
+    cut = False
+    for read, part in enumerate(_parts(definition, rows, dims, ctx), 1):
+        if capped and read > MAX_PART_ROWS:
+            cut = True
+            break
         raw = tuple(part[f"g{i}"] for i in range(len(dims)))
         if raw != current:
-            if current is not None:
-                key = tuple(_key(d, k, ctx) for d, k in zip(dims, current, strict=True))
-                found[key] = measurer.combine(bucket)
-            if len(found) >= MAX_GROUPS:
-                truncated = True
+            if current is not None and not keep(current, measurer.combine(bucket)):
                 current = None
                 break
             current, bucket = raw, []
         bucket.append(part)
-    if current is not None:
-        key = tuple(_key(d, k, ctx) for d, k in zip(dims, current, strict=True))
-        found[key] = measurer.combine(bucket)
-    return found, truncated
+    if cut:  # the last group read may be partial: left out, and no totals added up
+        truncated, rest = True, None
+    elif current is not None:
+        keep(current, measurer.combine(bucket))
+    return found, truncated, rest
 
 
 def _total(definition: Definition, rows: QuerySet[Any], ctx: Context) -> Value:
-    grouped, _cut = _grouped(definition, rows, (), ctx)
+    grouped, _cut, _rest = _grouped(definition, rows, (), ctx)
     if not grouped:
         return Value(0) if definition.measure.how == "count" else _empty(definition)
     return next(iter(grouped.values()))
@@ -375,16 +433,17 @@ def run(
         total = _total(definition, rows, ctx)
         tell(100)
         return Result(described, measure, [Row((), (), total)], total)
-    grouped, truncated = _grouped(definition, rows, dims, ctx)
-    tell(60)
     # a count or a sum adds up over the groups (each record in exactly one group, unless
-    # grouped by tags): the totals come from the groups, not from more scans of the rows
-    additive = (
-        definition.measure.how in ("count", "sum")
-        and not truncated
-        and all(d.field.type != "tags" for d in dims)
+    # grouped by tags): the totals come from the groups (those past MAX_GROUPS too, read from
+    # the same query), not from more scans of the rows
+    addable = definition.measure.how in ("count", "sum") and all(
+        d.field.type != "tags" for d in dims
     )
-    total = _added(definition, grouped.values()) if additive else _total(definition, rows, ctx)
+    grouped, truncated, rest = _grouped(definition, rows, dims, ctx, keep_rest=addable)
+    tell(60)
+    additive = addable and rest is not None
+    every = {**grouped, **(rest or {})}
+    total = _added(definition, every.values()) if additive else _total(definition, rows, ctx)
     tell(75)
     labels = [_labels(d, {k[i] for k in grouped}) for i, d in enumerate(dims)]
     result_rows = [
@@ -401,11 +460,12 @@ def run(
         for i, d in enumerate(dims):
             if additive:
                 parts: dict[Any, list[Value]] = {}
-                for keys, value in grouped.items():
-                    parts.setdefault(keys[i], []).append(value)
+                for keys, value in every.items():
+                    if keys[i] in labels[i]:
+                        parts.setdefault(keys[i], []).append(value)
                 totals.append({k: _added(definition, v) for k, v in parts.items()})
                 continue
-            own, _cut = _grouped(definition, rows, (d,), ctx)
+            own, _cut, _rest = _grouped(definition, rows, (d,), ctx)
             totals.append({k[0]: v for k, v in own.items() if k[0] in labels[i]})
     tell(100)
     return Result(described, measure, result_rows, total, truncated, totals, labels)

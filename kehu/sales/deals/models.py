@@ -194,6 +194,13 @@ class Deal(Record):
                 condition=ALIVE & Q(closed_at__isnull=True),
                 name="deal_owner_next_step_idx",
             ),
+            # stale deals (the manager dashboard, follow-ups): an owner's open deals by when
+            # they last changed, without walking their closed ones (issue 15 benchmarks)
+            models.Index(
+                fields=["owner", "updated_at", "id"],
+                condition=ALIVE & Q(closed_at__isnull=True),
+                name="deal_owner_open_updated_idx",
+            ),
             # the forecast: open deals by expected close, closed ones by when they closed
             models.Index(
                 fields=["expected_close", "owner", "stage", "currency", "amount"],
