@@ -245,6 +245,20 @@ def recent_run(viewer: User, parsed: Any) -> ReportRun | None:
     )
 
 
+def run_in_worker(viewer: User, report: Report | None, parsed: Any) -> ReportRun:
+    """The viewer's worker run of `parsed`: the one made in the last REUSE (a reload, an
+    export after viewing), else a new one queued for the worker."""
+    recent = recent_run(viewer, parsed)
+    if recent is not None:
+        return recent
+    from kehu.analytics.reports.tasks import run_report_in_background
+
+    run = start_run(viewer, report, parsed)
+    run_report_in_background.enqueue(str(run.pk))
+    run.refresh_from_db()  # an immediate backend (tests, one machine) has run it already
+    return run
+
+
 def own_run(viewer: User, run_id: Any) -> ReportRun:
     """A run the viewer asked for; anyone else's (or no run) answers 404."""
     try:

@@ -41,14 +41,7 @@ def _shown(request, parsed: definitions.Definition, title: str,
     """The result for the page: run now, or (too many records) a run in the worker."""
     user = request.user
     if running.is_slow(parsed, user):
-        from kehu.analytics.reports.tasks import run_report_in_background
-
-        # the same report asked again soon (a reload): the run already made or on its way
-        recent = services.recent_run(user, parsed)
-        run = recent or services.start_run(user, report, parsed)
-        if recent is None:
-            run_report_in_background.enqueue(str(run.pk))
-            run.refresh_from_db()
+        run = services.run_in_worker(user, report, parsed)
         if run.status != ReportRun.Status.DONE:
             return {"run": run}
         result = running.Result.from_json(run.result or {})
@@ -171,11 +164,8 @@ def report_export(request, pk: int) -> HttpResponse:
         raise PermissionDenied
     if running.is_slow(parsed, request.user):
         # a large report is exported from its run in the worker, never run in the request
-        done = services.recent_run(request.user, parsed)
-        if done is None:
-            _shown(request, parsed, report.name, report)  # queued (or already run)
-            done = services.recent_run(request.user, parsed)
-        if done is None or done.status != ReportRun.Status.DONE or not done.result:
+        done = services.run_in_worker(request.user, report, parsed)
+        if done.status != ReportRun.Status.DONE or not done.result:
             messages.info(request, _("The report is being prepared; export it when it is ready."))
             return redirect("report-detail", report.pk)
         result = running.Result.from_json(done.result)
