@@ -41,7 +41,8 @@ def test_a_rep_sees_only_their_own_week(client, rep, used):
     assert [r.label for r in people] == [str(rep)]
     assert people[0].week.activities_logged == 3
     assert people[0].week.sums["records_created"] == 5  # 4 + the quiet deal made today
-    assert people[0].week.active_days == 1
+    # Monday's logged work, and today's opening of the page (the same day on a Monday)
+    assert people[0].week.active_days == len({used, timezone.localdate()})
     assert response.context["teams"] == []  # one person: no team table
     html = response.content.decode()
     assert "沉睡的商机" in html and "外人的商机" not in html
