@@ -17,6 +17,8 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
+from django.db import connection, transaction
+
 _handlers: dict[str, list[Callable[..., None]]] = defaultdict(list)
 
 #: one-record creation events, and the batch event the importer emits for the same records
@@ -37,6 +39,17 @@ def subscribe(event: str) -> Callable[..., Any]:
 def emit(event: str, **payload: Any) -> None:
     for handler in list(_handlers.get(event, ())) + list(_handlers.get("*", ())):
         handler(event=event, **payload)
+
+
+def on_commit_once(function: Callable[[], None]) -> None:
+    """`transaction.on_commit(function)`, unless the open transaction will call it already: a
+    handler of a per-record event, emitted for each of a batch's records, schedules its work
+    once for the batch."""
+    # Django keeps no other record of what a transaction will call on commit than this list
+    # of (savepoint ids, function, robust)
+    if connection.in_atomic_block and any(e[1] is function for e in connection.run_on_commit):
+        return
+    transaction.on_commit(function)
 
 
 def missing_batch_handlers() -> list[tuple[str, Callable[..., None]]]:

@@ -10,9 +10,17 @@ import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.utils import timezone
 
 if TYPE_CHECKING:
     from django_tasks.base import Task
+
+
+def next_daily_run(now: datetime.datetime | None = None) -> datetime.datetime:
+    """The next KEHU_DAILY_HOUR, local time: when the nightly work (daily jobs, catch-ups) runs."""
+    now = timezone.localtime(now)
+    at = now.replace(hour=settings.DAILY_HOUR, minute=0, second=0, microsecond=0)
+    return at if now < at else at + datetime.timedelta(days=1)
 
 
 def enqueue_once(task: Task[Any, Any], run_after: datetime.datetime) -> bool:

@@ -17,7 +17,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
@@ -75,19 +74,12 @@ def catch_up_recent_days(today: datetime.date | None = None) -> int:
     return rebuild(today - datetime.timedelta(days=2), today - datetime.timedelta(days=1))
 
 
-def next_run(now: datetime.datetime | None = None) -> datetime.datetime:
-    """The next KEHU_DAILY_HOUR (local time), when the daily jobs run too."""
-    now = timezone.localtime(now)
-    at = now.replace(hour=settings.DAILY_HOUR, minute=0, second=0, microsecond=0)
-    return at if now < at else at + datetime.timedelta(days=1)
-
-
 def schedule_next() -> None:
     """Queue the next nightly catch-up, unless one is queued already (the database queue)."""
     from kehu.analytics.adoption.tasks import catch_up_adoption
-    from kehu.core.schedule import enqueue_once
+    from kehu.core.schedule import enqueue_once, next_daily_run
 
-    enqueue_once(catch_up_adoption, next_run())
+    enqueue_once(catch_up_adoption, next_daily_run())
 
 
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:

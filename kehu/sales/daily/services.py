@@ -5,26 +5,17 @@ import datetime
 import logging
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from kehu.core.schedule import enqueue_once
+from kehu.core.schedule import enqueue_once, next_daily_run
 from kehu.sales.daily.models import DailyRun
 
 if TYPE_CHECKING:
     from django_tasks_db.models import DBTaskResult
 
 log = logging.getLogger(__name__)
-
-
-def next_run(now: datetime.datetime | None = None) -> datetime.datetime:
-    now = timezone.localtime(now)
-    today: datetime.datetime = now.replace(
-        hour=settings.DAILY_HOUR, minute=0, second=0, microsecond=0
-    )
-    return today if now < today else today + datetime.timedelta(days=1)
 
 
 #: a day's run with no live task this long after it started was left by a dead worker
@@ -126,4 +117,4 @@ def schedule_next() -> None:
     """Queue the next daily run, unless one is queued already (the database queue)."""
     from kehu.sales.tasks import daily_jobs
 
-    enqueue_once(daily_jobs, next_run())
+    enqueue_once(daily_jobs, next_daily_run())

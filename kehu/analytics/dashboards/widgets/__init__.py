@@ -67,6 +67,7 @@ class Shown:
     empty: str = ""
     action: tuple[str, str] | None = None  # (text, url)
     more: tuple[str, str] | None = None  # (text, url): the page with the whole story
+    note: str = ""  # how the figures were counted (e.g. when, for a rollup)
 
 
 @dataclass(frozen=True)

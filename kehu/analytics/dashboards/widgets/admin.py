@@ -8,6 +8,7 @@ import datetime
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -53,21 +54,12 @@ def adoption(ask: Ask) -> Shown:
 
 
 def data_quality(ask: Ask) -> Shown:
+    from kehu.analytics.data_quality.rollup import totals_for
     from kehu.customers.duplicates.queries import visible_pairs
-    from kehu.customers.models import Person
 
     if not visibility.can(ask.user, "customers", "read"):
         return Shown(empty=_("Your role does not include customers."))
-    found = (
-        Person.objects.visible_to(ask.user)
-        .order_by()
-        .aggregate(
-            total=Count("id"),
-            no_owner=Count("id", filter=Q(owner__is_active=False)),
-            no_contact=Count("id", filter=Q(phone="", email="")),
-            no_company=Count("id", filter=Q(company__isnull=True)),
-        )
-    )
+    found = totals_for(ask.user)  # counts per owner, refreshed a minute after a change
     total = found["total"]
     if not total:
         return Shown(empty=_("No people yet. Add the first one or import a file."),
@@ -89,7 +81,9 @@ def data_quality(ask: Ask) -> Shown:
              _("%(n)s of %(total)s people") % {"n": found["no_company"], "total": total}),
         Stat(_("Suspected duplicates"), "1,000+" if duplicates > 1000 else str(duplicates),
              reverse("duplicates-person"), duplicates, _("Pairs of people to review")),
-    ])  # fmt: skip
+    ], note=_("Counted at %(time)s; counted again a minute after people change.") % {
+        "time": date_format(timezone.localtime(found["as_of"]), "SHORT_DATETIME_FORMAT"),
+    })  # fmt: skip
 
 
 def system_health(ask: Ask) -> Shown:
