@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from kehu.activities.views import panel_context
 from kehu.core import search, visibility
 from kehu.core.access import colleague_choices, get_visible_or_404
-from kehu.core.bulk.bar import bulk_bar
+from kehu.core.bulk.bar import OPTION_LIMIT, bulk_bar
 from kehu.core.pagination import capped_count
 from kehu.core.saved_views.toolbar import toolbar
 from kehu.customers import list_table, queries, services
@@ -35,7 +35,7 @@ from kehu.customers.models import Company, CustomField, Person, Tag
 from kehu.web.pages import create_page, delete_page, edit_page, keyset_page, restore_page
 
 COMPANY_PEOPLE_SHOWN = 50
-FILTER_OPTION_LIMIT = 200
+FILTER_OPTION_LIMIT = OPTION_LIMIT  # the bulk bar's tags are the filter's
 #: above this many visible companies the list's company filter becomes a type-ahead
 FILTER_COMPANY_SELECT_LIMIT = 50
 FILTER_KEYS = ["q", "owner", "tag", "company", "contact", "created_after", "created_before",
@@ -185,7 +185,8 @@ def record_list(request, entity):
         params.get(k) for k in params if k in FILTER_KEYS or k.startswith(queries.CUSTOM_PREFIX)
     )
     options = _filter_options(entity, user, params)
-    bulk = bulk_bar(request, entity.key, None if more else count)
+    tag_names = [label for _value, label, _chosen in options["tags"]]
+    bulk = bulk_bar(request, entity.key, None if more else count, tags=tag_names)
     # the rows' owners are mostly among the filter's owners (or the user): no query for those
     owners = {user.pk: str(user), **options.pop("owner_names")}
     context = {

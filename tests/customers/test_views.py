@@ -625,3 +625,14 @@ def test_company_delete_confirmation_counts_only_people_the_user_can_see(
     client.force_login(rep)
     page = client.get(f"/companies/{company.pk}/delete/").content.decode()
     assert "Its 1 person stays" in page
+
+
+def test_the_list_reads_the_tag_names_once_for_its_filter_and_bulk_bar(client, admin_user):
+    services.create_person(admin_user, {"name": "有标签", "tags": ["VIP"]})
+    login(client, admin_user)
+    client.get(reverse("person-list"))  # warm caches (content types, sessions)
+    with CaptureQueriesContext(connection) as page:
+        body = text(client.get(reverse("person-list")))
+    assert "Add tag" in body and body.count(">VIP<") >= 2  # filter and bulk bar list it
+    by_name = [q for q in page if re.search(r'FROM "customers_tag"\s+ORDER BY', q["sql"])]
+    assert len(by_name) == 1, by_name

@@ -33,8 +33,11 @@ def may(user: Any, kind: registry.BulkKind, action: str) -> bool:
     return visibility.can(user, kind.right_module, registry.RIGHT_OF[action])
 
 
-def bulk_bar(request: Any, kind_key: str, count: int | None = None) -> dict[str, Any] | None:
-    """The bar's context, or None when the user may do none of the actions."""
+def bulk_bar(
+    request: Any, kind_key: str, count: int | None = None, tags: list[str] | None = None
+) -> dict[str, Any] | None:
+    """The bar's context, or None when the user may do none of the actions. `tags`: the first
+    OPTION_LIMIT tag names by name, when the page has read them already (its filter bar)."""
     kind = registry.get(kind_key)
     user = request.user
     if kind is None:
@@ -51,10 +54,12 @@ def bulk_bar(request: Any, kind_key: str, count: int | None = None) -> dict[str,
     if registry.ASSIGN_OWNER in names:
         context["owners"] = colleague_choices(user, kind.right_module, "edit")
     if names & set(registry.TAG_ACTIONS):
-        from django.apps import apps
+        if tags is None:
+            from django.apps import apps
 
-        tags = apps.get_model("customers", "Tag").objects.order_by("name")
-        context["tags"] = list(tags.values_list("name", flat=True)[:OPTION_LIMIT])
+            by_name = apps.get_model("customers", "Tag").objects.order_by("name")
+            tags = list(by_name.values_list("name", flat=True)[:OPTION_LIMIT])
+        context["tags"] = tags
     if registry.SET_FIELD in names:
         context["fields"] = [
             {"name": f.name, "label": f.label, "choices": f.choices() if f.choices else None,
