@@ -79,3 +79,27 @@ def test_api_token_requests_start_no_session_and_write_no_row(client, rep):
         assert response.status_code == 200
         assert "sessionid" not in response.cookies
     assert not AdoptionDay.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("moment", "local_day"),
+    [
+        ("2026-03-08T04:30:00+00:00", "2026-03-07"),  # 23:30 EST, the night before summer time
+        ("2026-03-08T07:30:00+00:00", "2026-03-08"),  # 03:30 EDT, just after the change
+        ("2026-07-01T03:59:00+00:00", "2026-06-30"),  # 23:59 EDT
+    ],
+)
+def test_the_rebuild_counts_on_the_users_own_day(rep, moment, local_day):
+    """The day a thing was done is the user's own, across a daylight-saving change too (SQLite
+    computes it in SQL from the zone's offsets: metrics/trunc.py)."""
+    rep.time_zone = "America/New_York"
+    rep.save(update_fields=["time_zone"])
+    at = datetime.datetime.fromisoformat(moment)
+    person = customers.create_person(rep, {"name": "李娜"})
+    Person.all_objects.filter(pk=person.pk).update(created_at=at)
+    AuditEntry.objects.filter(actor=rep).update(at=at)
+    AdoptionDay.objects.all().delete()
+    day = datetime.date.fromisoformat(local_day)
+    call_command("rebuild_adoption", since=str(day - datetime.timedelta(days=1)), until=str(day))
+    (row,) = AdoptionDay.objects.filter(user=rep)
+    assert (row.day, row.records_created, row.actions) == (day, 1, 1)

@@ -20,11 +20,11 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
-from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from kehu.analytics.adoption.models import COUNTERS, KIND_COUNTERS, AdoptionDay
 from kehu.analytics.adoption.recording import zone_of
+from kehu.analytics.metrics.trunc import LocalTrunc
 
 log = logging.getLogger(__name__)
 
@@ -134,13 +134,13 @@ def counts_from_tables(
             model.all_objects.filter(
                 created_by_id__in=ids, created_at__gte=since, created_at__lt=until
             )
-            .annotate(d=TruncDate("created_at", tzinfo=zone))
+            .annotate(d=LocalTrunc("created_at", "day", tzinfo=zone))
             .order_by()
             .values_list("created_by_id", "d")
             .annotate(n=Count("id"))
         )
         for user_id, day, n in rows:
-            counts[(user_id, day)]["records_created"] += n
+            counts[(user_id, day.date())]["records_created"] += n
     record_types = set(ContentType.objects.get_for_models(*models).values())
     activity_type = ContentType.objects.get_for_model(Activity)
     audited = (
@@ -150,14 +150,14 @@ def counts_from_tables(
             at__lt=until,
             content_type_id__in=[t.pk for t in (*record_types, activity_type)],
         )
-        .annotate(d=TruncDate("at", tzinfo=zone))
+        .annotate(d=LocalTrunc("at", "day", tzinfo=zone))
         .order_by()
         .values_list("actor_id", "d", "content_type_id", "action")
         .annotate(n=Count("id"))
     )
     record_type_ids = {t.pk for t in record_types}
     for user_id, day, type_id, action, n in audited:
-        row = counts[(user_id, day)]
+        row = counts[(user_id, day.date())]
         row["actions"] += n
         if action == AuditEntry.Action.UPDATE and type_id in record_type_ids:
             row["records_updated"] += n
@@ -165,25 +165,26 @@ def counts_from_tables(
         Activity.all_objects.filter(
             created_by_id__in=ids, created_at__gte=since, created_at__lt=until
         )
-        .annotate(d=TruncDate("created_at", tzinfo=zone))
+        .annotate(d=LocalTrunc("created_at", "day", tzinfo=zone))
         .order_by()
         .values_list("created_by_id", "d", "kind")
         .annotate(n=Count("id"))
     )
     for user_id, day, kind, n in logged:
         if kind in KIND_COUNTERS:
-            counts[(user_id, day)][KIND_COUNTERS[kind]] += n
+            counts[(user_id, day.date())][KIND_COUNTERS[kind]] += n
     on_time = Q(due_at__isnull=True) | Q(done_at__lte=F("due_at"))
     done = (
         Activity.all_objects.filter(
             kind=Activity.Kind.TASK, owner_id__in=ids, done_at__gte=since, done_at__lt=until
         )
-        .annotate(d=TruncDate("done_at", tzinfo=zone))
+        .annotate(d=LocalTrunc("done_at", "day", tzinfo=zone))
         .order_by()
         .values_list("owner_id", "d")
         .annotate(n=Count("id"), on_time=Count("id", filter=on_time))
     )
-    for user_id, day, n, n_on_time in done:
+    for user_id, moment, n, n_on_time in done:
+        day = moment.date()
         counts[(user_id, day)]["tasks_done"] += n
         counts[(user_id, day)]["tasks_done_on_time"] += n_on_time
     return counts
