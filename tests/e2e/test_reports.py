@@ -13,16 +13,25 @@ from tests.factories import make_deal, make_team, make_user
 WAIT_MS = 15_000
 
 
-def settle(page) -> None:
-    """Wait until the builder's preview request (htmx) has come back and been swapped in."""
-    expect(page.locator(".htmx-request")).to_have_count(0, timeout=WAIT_MS)
+#: counts the builder's swaps: each choice waits for its own response to be swapped in, since
+#: a choice made while an earlier response is on its way is lost when that one replaces the form
+COUNT_SWAPS = (
+    "document.addEventListener('htmx:afterSettle', () => {"
+    " window.kehuSwaps = (window.kehuSwaps || 0) + 1; });"
+)
+
+
+def after_swap(page, change) -> None:
+    """Make `change` in the builder and wait until the preview it asks for is swapped in."""
+    before = page.evaluate("window.kehuSwaps || 0")
+    change()
+    page.wait_for_function("n => (window.kehuSwaps || 0) > n", arg=before, timeout=WAIT_MS)
 
 
 def choose(page, name: str, value: str) -> None:
     """Pick a value in one of the builder's lists and wait for the preview to follow."""
     control = page.locator(f"#report-builder select[name={name}]")
-    control.select_option(value)
-    settle(page)
+    after_swap(page, lambda: control.select_option(value))
     expect(control).to_have_value(value, timeout=WAIT_MS)
 
 
@@ -35,16 +44,18 @@ def test_build_and_save_a_report_with_a_chart(new_page, server_errors, width, he
     make_deal(manager, "二号", amount="1500")
 
     page = new_page(viewport={"width": width, "height": height})
+    page.add_init_script(COUNT_SWAPS)
     login(page, "manager")
     page.goto("/reports/")
     page.get_by_role("link", name="New report").click()
+    page.wait_for_url("**/reports/new/**")
+    page.wait_for_load_state()  # htmx (a deferred script) listens for the builder's changes
     choose(page, "record_type", "deal")
     choose(page, "f0_field", "amount")
     choose(page, "f0_op", "gt")
     value = page.locator("input[name=f0_value]")
     value.fill("1000")
-    value.dispatch_event("change")
-    settle(page)
+    after_swap(page, lambda: value.dispatch_event("change"))
     choose(page, "g1", "owner")
     choose(page, "measure", "sum:amount")
     choose(page, "chart", "bar")
