@@ -52,6 +52,31 @@ def locked_current(model: type[M], pk: Any, expected_version: int | None, change
     return current
 
 
+def update_versioned(
+    actor: User,
+    item: M,
+    changes: dict[str, Any],
+    expected_version: int | None,
+    apply: Callable[[User, M, dict[str, Any]], None],
+    snapshot: Callable[[M], dict[str, Any]],
+) -> M:
+    """The write path of a versioned setting (a saved view, a report): `item` read again and
+    locked (VersionConflict when it changed since `expected_version`), `apply(actor, current,
+    changes)` sets and checks the fields, and when `snapshot` differs the version goes up and
+    the audit entry says what changed."""
+    with transaction.atomic():
+        current = locked_current(type(item), item.pk, expected_version, changes)
+        before = snapshot(current)
+        apply(actor, current, changes)
+        changed = audit.diff(before, snapshot(current))
+        if changed:
+            current.version += 1  # type: ignore[attr-defined]
+            current.updated_at = timezone.now()  # type: ignore[attr-defined]
+            current.save()
+            audit.record(actor, current, "update", changed)
+    return current
+
+
 @dataclass
 class RecordSpec(Generic[R]):
     """What a service tells the shared write path about one kind of record."""

@@ -21,7 +21,7 @@ from kehu.accounts.models import User
 from kehu.analytics.reports import definition as definitions
 from kehu.analytics.reports.models import Report, ReportRun, ReportSchedule
 from kehu.core import audit
-from kehu.core.records import locked_current
+from kehu.core.records import update_versioned
 from kehu.core.saved_views.services import may_share
 
 #: how many reports one user may keep
@@ -120,17 +120,7 @@ def update_report(
     changed since `expected_version`."""
     if not may_change(actor, report):
         raise PermissionDenied("only the owner changes a report")
-    with transaction.atomic():
-        current = locked_current(Report, report.pk, expected_version, changes)
-        before = _snapshot(current)
-        _apply(actor, current, changes)
-        changed = audit.diff(before, _snapshot(current))
-        if changed:
-            current.version += 1
-            current.updated_at = timezone.now()
-            current.save()
-            audit.record(actor, current, "update", changed)
-    return current
+    return update_versioned(actor, report, changes, expected_version, _apply, _snapshot)
 
 
 def delete_report(actor: User, report: Report) -> None:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from kehu.accounts.models import User
 from kehu.core import audit, conditions, visibility
-from kehu.core.records import locked_current
+from kehu.core.records import update_versioned
 from kehu.core.saved_views import columns as list_columns
 from kehu.core.saved_views.models import LISTS, ListColumns, SavedView
 
@@ -134,17 +134,7 @@ def update_view(
         raise PermissionDenied("only the owner changes a view")
     if "list" in changes and changes["list"] != view.list_key:
         raise ValidationError({"list": [_("A view cannot move to another list.")]})
-    with transaction.atomic():
-        current = locked_current(SavedView, view.pk, expected_version, changes)
-        before = _snapshot(current)
-        _apply(actor, current, changes)
-        changed = audit.diff(before, _snapshot(current))
-        if changed:
-            current.version += 1
-            current.updated_at = timezone.now()
-            current.save()
-            audit.record(actor, current, "update", changed)
-    return current
+    return update_versioned(actor, view, changes, expected_version, _apply, _snapshot)
 
 
 def delete_view(actor: User, view: SavedView) -> None:
