@@ -104,6 +104,8 @@ def colleague_choices(user: User, module: str, action: str = "read") -> list[tup
     key = _reach(user, module, action, None)
     if key is None:
         return []
+    if key == visibility.SCOPE_OWN:
+        return [(user.pk, str(user))]  # a live user (`_reach`) reaches only themself
     memo: dict[str, list[tuple[int, str]]] = user.__dict__.setdefault("_colleague_choices", {})
     if key not in memo:
         users = users_in_scope(user, module, action).only(
