@@ -508,6 +508,12 @@ def main() -> None:
             # VACUUM sets the visibility map, so index-only scans work as after autovacuum
             cur.execute("VACUUM (ANALYZE)")
         print(f"analyzed in {time.perf_counter() - t:.1f}s", flush=True)
+    # rows written past the services: count the people's data quality as the worker would
+    from kehu.analytics.data_quality.rollup import rebuild
+
+    t = time.perf_counter()
+    rebuild()
+    print(f"data quality counted in {time.perf_counter() - t:.1f}s", flush=True)
     if connection.vendor == "sqlite":
         with connection.cursor() as cur:
             cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
