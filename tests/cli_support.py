@@ -8,7 +8,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
+
+#: the PostgreSQL run of the suite (CI runs it once on SQLite, once on PostgreSQL)
+ON_POSTGRES = os.environ.get("KEHU_TEST_DATABASE_URL", "").startswith("postgres")
+#: a test that runs Kehu on a SQLite data folder of its own, whatever the test database: the
+#: PostgreSQL run would repeat the SQLite run's work exactly, so only the SQLite run does it
+own_sqlite_folder = pytest.mark.skipif(
+    ON_POSTGRES, reason="runs Kehu on a SQLite data folder of its own: the SQLite run covers it"
+)
 
 
 def kehu_env(data_dir: Path, database_url: str | None = None, **extra: str) -> dict:

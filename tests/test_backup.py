@@ -15,7 +15,14 @@ import psycopg
 import pytest
 
 from kehu.backup import databases
-from tests.cli_support import kehu, make_template, migrated_data_dir, query, usernames
+from tests.cli_support import (
+    kehu,
+    make_template,
+    migrated_data_dir,
+    own_sqlite_folder,
+    query,
+    usernames,
+)
 
 PASSWORD = "plum-orchard-42"
 ADD_PERSON = (
@@ -114,6 +121,7 @@ def fts_names(data_dir: Path, token: str) -> set[str]:
     return {name for (name,) in rows}
 
 
+@own_sqlite_folder
 def test_sqlite_backup_change_restore_brings_the_data_and_the_files_back(data_dir, tmp_path):
     create_user(data_dir, "ana")
     add_person(data_dir, "张伟")
@@ -189,6 +197,7 @@ def test_sqlite_backup_change_restore_brings_the_data_and_the_files_back(data_di
     assert kehu(data_dir, "check").returncode == 0
 
 
+@own_sqlite_folder
 def test_a_database_only_backup_from_before_still_restores(data_dir, tmp_path):
     """Backups written before they held the files (a plain SQLite copy) still restore; the
     files folder is left alone."""
@@ -211,6 +220,7 @@ def test_a_database_only_backup_from_before_still_restores(data_dir, tmp_path):
     assert (safety / "kehu.sqlite3").is_file()
 
 
+@own_sqlite_folder
 def test_backup_does_not_overwrite_a_file_without_force(data_dir, tmp_path):
     file = tmp_path / "existing.sqlite3"
     file.write_text("keep me")
@@ -224,6 +234,7 @@ def test_backup_does_not_overwrite_a_file_without_force(data_dir, tmp_path):
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".kehu-backup")] == []
 
 
+@own_sqlite_folder
 def test_backup_into_a_missing_folder_is_a_clear_error(data_dir, tmp_path):
     result = kehu(data_dir, "backup", str(tmp_path / "nope" / "b.sqlite3"))
     assert result.returncode == 1
@@ -247,6 +258,7 @@ def _not_kehu_sqlite(path: Path) -> Path:
     return path
 
 
+@own_sqlite_folder
 @pytest.mark.parametrize(
     ("make", "message"),
     [
@@ -323,6 +335,7 @@ def _drop_a_file(members):
     members[:] = [m for m in members if not m[0].name.startswith("files/")]
 
 
+@own_sqlite_folder
 @pytest.mark.parametrize(
     ("change", "message"),
     [
@@ -397,6 +410,7 @@ def backed_up(migrated_template, tmp_path_factory) -> tuple[Path, Path]:
     return data_dir, good
 
 
+@own_sqlite_folder
 def test_restore_without_a_terminal_needs_yes(data_dir, tmp_path):
     create_user(data_dir, "ana")
     file = tmp_path / "b.sqlite3"

@@ -25,9 +25,13 @@ from tests.cli_support import (
     kehu_env,
     make_template,
     migrated_data_dir,
+    own_sqlite_folder,
     query,
     usernames,
 )
+
+#: every command here runs on a SQLite data folder of its own, whatever the test database
+pytestmark = own_sqlite_folder
 
 GOOD_PASSWORD = "plum-orchard-42"
 

@@ -16,7 +16,15 @@ from kehu.core.models import IdempotencyKey
 from kehu.customers.models import Company, Person
 from kehu.sales.models import Deal, Lead
 from tests.api.conftest import bearer_client, send
-from tests.cli_support import ROOT, kehu, kehu_env, make_template, migrated_data_dir, query
+from tests.cli_support import (
+    ROOT,
+    kehu,
+    kehu_env,
+    make_template,
+    migrated_data_dir,
+    own_sqlite_folder,
+    query,
+)
 from tests.factories import make_person
 
 pytestmark = pytest.mark.django_db
@@ -200,6 +208,7 @@ print(answer.status_code, answer.content.decode())
 """
 
 
+@own_sqlite_folder
 def test_identical_requests_from_processes_at_once_make_one_record_on_sqlite(
     tmp_path_factory, tmp_path
 ):

@@ -30,6 +30,7 @@ from kehu.sales.catalog import services as catalog
 from kehu.sales.leads import services as leads
 from kehu.sales.models import Order
 from kehu.sales.quotes import services as quotes
+from tests.cli_support import ON_POSTGRES
 from tests.e2e.accessibility import serious_violations
 from tests.e2e.helpers import TIMEOUT_MS
 from tests.factories import PASSWORD, make_company, make_deal, make_person, make_team, make_user
@@ -172,7 +173,20 @@ LIST_PAGES = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize("screen", SCREENS)
+#: the PostgreSQL run walks the desktop size only: what the phone walk adds (layout at 390 px)
+#: does not depend on the database, and the SQLite run walks both
+WALKED = [
+    pytest.param(
+        screen,
+        marks=pytest.mark.skipif(
+            screen == "phone" and ON_POSTGRES, reason="layout: the SQLite run walks the phone"
+        ),
+    )
+    for screen in SCREENS
+]
+
+
+@pytest.mark.parametrize("screen", WALKED)
 def test_every_main_page_fits_is_accessible_and_speaks_the_readers_language(
     browser, site, server_errors, screen
 ):
