@@ -42,6 +42,8 @@ from kehu.sales.leads.api.web_leads import web_leads_router
 from kehu.sales.lost_reasons.api import lost_reasons_router
 from kehu.sales.quotes.api.orders import orders_router
 from kehu.sales.quotes.api.quotes import quotes_router
+from kehu.service.categories.api import categories_router
+from kehu.service.tickets.api import tickets_router
 
 DESCRIPTION = (
     "Kehu's REST API. Authenticate with your browser session or `Authorization: Bearer <token>` "
@@ -103,3 +105,5 @@ api.add_router("/reports", reports_router)
 api.add_router("/dashboards", dashboards_router)
 api.add_router("/adoption", adoption_router)
 api.add_router("/roi", roi_router)
+api.add_router("/tickets", tickets_router)
+api.add_router("/ticket-categories", categories_router)

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "kehu.activities",
     "kehu.mail",
     "kehu.sales",
+    "kehu.service",
     "kehu.analytics",
     "kehu.analytics.reports",  # its own label ("reports"): its migrations stand apart
     "kehu.learning",

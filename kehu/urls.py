@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("kehu.customers.imports.urls")),
     path("", include("kehu.customers.fields.urls")),
     path("", include("kehu.sales.urls")),
+    path("", include("kehu.service.urls")),
     path("", include("kehu.analytics.urls")),
     path("", include("kehu.activities.urls")),
     path("", include("kehu.core.bulk.urls")),

@@ -78,6 +78,8 @@ from kehu.sales.models import (
 )
 from kehu.sales.quotes import services as quotes
 from kehu.sales.scoring import services as scoring
+from kehu.service.categories import services as ticket_categories
+from kehu.service.tickets import services as ticket_services
 from tests.factories import make_company, make_deal, make_person, make_team, make_user, stage
 
 PERSONAS = ("owner", "teammate", "manager", "outsider", "readonly", "admin")
@@ -115,6 +117,10 @@ IMPORT_OWN = statuses(404, owner=200, readonly=REFUSED)
 #: POST to the owner's record: refused for those who may not, done (302) by the owner
 CHANGE_OWN = {"teammate": 404, "outsider": 404, "readonly": 403, "owner": 302}
 ADMIN_POST = statuses(403, admin=302)
+#: tickets: who may work them (the owner, a sales rep, may only open and follow them)
+TICKET_WRITE = statuses(200, owner=403, teammate=404, outsider=404, readonly=403)
+TICKET_CHANGE = {"teammate": 404, "outsider": 404, "readonly": 403, "owner": 403, "manager": 302}
+API_TICKET_CHANGE = {"teammate": 404, "outsider": 404, "readonly": 403, "owner": 403}
 
 
 @dataclass(frozen=True)
@@ -155,6 +161,10 @@ TARGET_BY_PREFIX = {
     "settings/assignment/": "assignment_rule",
     "settings/scoring/": "scoring_rule",
     "settings/lost-reasons/": "lost_reason",
+    "settings/ticket-categories/": "ticket_category",
+    "tickets/": "ticket",
+    "/api/v1/tickets/": "ticket",
+    "/api/v1/ticket-categories/": "ticket_category",
     "deals/": "deal",
     "leads/": "lead",
     "products/": "product",
@@ -454,6 +464,26 @@ UI_RULES: dict[str, Rule] = {
     "lead-convert": Rule(get=WRITE, post=CHANGE_OWN, post_data=lambda o: {"make_deal": "on"}),
     "lead-delete": Rule(get=WRITE, post=CHANGE_OWN),
     "lead-restore": Rule(get=None, post=CHANGE_OWN),
+    # tickets: the owner (a sales rep) opened the walk's ticket for their team and follows
+    # it, but only support and managers work tickets (edit, reply, delete)
+    "ticket-list": Rule(get=ANYONE, shows=("ticket",), query="queue=all"),
+    "ticket-create": Rule(get=CREATE),
+    "ticket-detail": Rule(get=READ, shows=("ticket",)),
+    "ticket-edit": Rule(get=TICKET_WRITE),
+    "ticket-reply": Rule(
+        get=None,
+        post=TICKET_CHANGE,
+        post_data=lambda o: {
+            "body": "走查备注 walk note",
+            "kind": "note",
+            "version": o["ticket"].version,
+        },
+    ),
+    "ticket-delete": Rule(get=TICKET_WRITE, post=TICKET_CHANGE),
+    "ticket-restore": Rule(get=None, post=TICKET_CHANGE),
+    "ticket-categories": Rule(get=ADMIN_ONLY),
+    "ticket-category-create": Rule(get=ADMIN_ONLY),
+    "ticket-category-edit": Rule(get=ADMIN_ONLY),
     # the catalogue: everyone in sales reads it, administrators keep it
     "product-list": Rule(get=ANYONE),
     "product-create": Rule(get=ADMIN_ONLY, post=ADMIN_POST, post_data=lambda o: PRODUCT_FORM),
@@ -797,6 +827,28 @@ API_RULES: dict[str, Rule] = {
     "DELETE /api/v1/leads/{lead_id}": Rule(get=None, post={**API_CHANGE_OWN, "owner": 204}),
     "POST /api/v1/leads/{lead_id}/restore": Rule(get=None, post={**API_CHANGE_OWN, "owner": 200}),
     "POST /api/v1/leads/{lead_id}/convert": Rule(get=None, post={**API_CHANGE_OWN, "owner": 200}),
+    "GET /api/v1/tickets": Rule(get=ANYONE, shows=("ticket",), query="queue=all"),
+    "POST /api/v1/tickets": Rule(get=None, post={"readonly": 403, "manager": 201}),
+    "GET /api/v1/tickets/{ticket_id}": Rule(get=READ),
+    "PATCH /api/v1/tickets/{ticket_id}": Rule(get=None, post={**API_TICKET_CHANGE, "manager": 200}),
+    "DELETE /api/v1/tickets/{ticket_id}": Rule(
+        get=None, post={**API_TICKET_CHANGE, "manager": 204}
+    ),
+    "POST /api/v1/tickets/{ticket_id}/restore": Rule(
+        get=None, post={**API_TICKET_CHANGE, "manager": 200}
+    ),
+    "GET /api/v1/tickets/{ticket_id}/replies": Rule(get=READ),
+    "POST /api/v1/tickets/{ticket_id}/replies": Rule(
+        get=None, post={**API_TICKET_CHANGE, "manager": 201}
+    ),
+    "GET /api/v1/tickets/{ticket_id}/notes": Rule(get=READ),
+    "POST /api/v1/tickets/{ticket_id}/notes": Rule(
+        get=None, post={**API_TICKET_CHANGE, "manager": 201}
+    ),
+    "GET /api/v1/ticket-categories": Rule(get=ANYONE),
+    "GET /api/v1/ticket-categories/{category_id}": Rule(get=ANYONE),
+    "POST /api/v1/ticket-categories": Rule(get=None, post=statuses(403, admin=201)),
+    "PATCH /api/v1/ticket-categories/{category_id}": Rule(get=None, post=statuses(403, admin=200)),
     "GET /api/v1/targets": Rule(get=statuses(403, manager=200, admin=200)),
     # staff adoption: everyone, over the colleagues in their scope; the ROI page's numbers:
     # managers and administrators read them, administrators change the inputs
@@ -900,6 +952,12 @@ API_BODIES = {
     "/api/v1/custom-fields/{field_id}": {"label": "WeChat ID"},
     "/api/v1/deals/{deal_id}/move": lambda objects: {"stage_id": stage("Proposal").pk},
     "/api/v1/lost-reasons": {"name": "走查原因 Walk reason"},
+    "/api/v1/tickets": lambda o: {"subject": "走查新工单", "requester_id": o["person"].pk},
+    "/api/v1/tickets/{ticket_id}": {"subject": "改过的工单 Changed"},
+    "/api/v1/tickets/{ticket_id}/replies": {"body": "走查回复 walk reply"},
+    "/api/v1/tickets/{ticket_id}/notes": {"body": "走查备注 walk note"},
+    "/api/v1/ticket-categories": {"name": "走查分类 Walk category"},
+    "/api/v1/ticket-categories/{category_id}": {"name": "改过的分类 Changed"},
     "/api/v1/leads/{lead_id}/convert": {"make_deal": True},
     "/api/v1/deals/{deal_id}/contacts": lambda o: {"person_id": o["person"].pk, "role": "用户"},
     "/api/v1/web-leads": {"name": "网上来的 Web visitor", "email": "visitor@example.com"},
@@ -976,6 +1034,8 @@ VIEW_NAME = "机密视图 owner-only view"
 REPORT_NAME = "机密报表 owner-only report"
 QUOTE_TITLE, BINNED_QUOTE_TITLE = "机密报价 Secret quote", "作废的报价 Binned quote"
 FEEDBACK_TEXT = "只给管理员看的反馈 owner's feedback"
+TICKET_SUBJECT = "机密工单 the owner ticket"
+BINNED_TICKET_SUBJECT = "走查删掉的工单 binned ticket"
 
 
 # ---------------------------------------------------------------- enumeration
@@ -1088,6 +1148,14 @@ def world(db, rep, teammate, manager, outsider, admin_user, team_b, tmp_path, se
     rule = assignment.save_rule(
         admin_user, None, {"name": "Walk", "entity": "lead", "method": "user", "user": rep.pk}, []
     )
+    ticket_category = ticket_categories.create_category(admin_user, {"name": "走查 Walk"})
+    ticket = ticket_services.create_ticket(
+        rep, {"subject": TICKET_SUBJECT, "requester": person, "team": rep.team}
+    )
+    binned_ticket = ticket_services.create_ticket(
+        rep, {"subject": BINNED_TICKET_SUBJECT, "requester": person, "team": rep.team}
+    )
+    ticket_services.delete_ticket(admin_user, binned_ticket)
     scoring_rule = scoring.save_rule(admin_user, None, {"name": "Web", "field": "source",
                                                         "op": "equals", "value": "web",
                                                         "points": 5})  # fmt: skip
@@ -1224,6 +1292,9 @@ def world(db, rep, teammate, manager, outsider, admin_user, team_b, tmp_path, se
         "binned_goal": binned_goal,
         "report": report,
         "report_run": report_run,
+        "ticket": ticket,
+        "binned_ticket": binned_ticket,
+        "ticket_category": ticket_category,
     }  # fmt: skip
     return users, objects
 
@@ -1270,6 +1341,8 @@ MARKERS = {
     "order": lambda o: [o.number, f"/orders/{o.pk}/"],
     "notification": lambda o: [NOTIFICATION_TEXT],
     "feedback": lambda o: [FEEDBACK_TEXT, f"/feedback/{o.pk}/"],
+    "ticket": lambda o: [TICKET_SUBJECT, f"/tickets/{o.pk}/"],
+    "binned_ticket": lambda o: [BINNED_TICKET_SUBJECT, f"/tickets/{o.pk}/"],
 }
 
 

@@ -102,6 +102,13 @@ class RoleForm(forms.Form):
             kwargs["initial"] = self.initial_from(role)
         super().__init__(*args, **kwargs)
         for module, module_label in MODULES.items():
+            label = f"{module_label}: {_('record scope')}"
+            self.fields[f"scope_{module}"] = forms.ChoiceField(
+                required=False,
+                label=label,
+                choices=[("", _("As the role"))] + list(Role.Scope.choices),
+                widget=forms.Select(attrs={"aria-label": label}),
+            )
             for action in ACTIONS:
                 label = f"{module_label}: {ACTION_LABELS[action]}"
                 self.fields[permission_field_name(module, action)] = forms.BooleanField(
@@ -117,6 +124,7 @@ class RoleForm(forms.Form):
                 "module": module,
                 "label": label,
                 "cells": [self[permission_field_name(module, a)] for a in ACTIONS],
+                "scope": self[f"scope_{module}"],
             }
             for module, label in MODULES.items()
         ]
@@ -127,6 +135,7 @@ class RoleForm(forms.Form):
         initial = {"name": role.name, "scope": role.scope, "is_admin": role.is_admin,
                    "version": role.version}  # fmt: skip
         for module in MODULES:
+            initial[f"scope_{module}"] = (role.scopes or {}).get(module, "")
             for action in ACTIONS:
                 initial[permission_field_name(module, action)] = role.allows(module, action)
         return initial
@@ -145,6 +154,7 @@ class RoleForm(forms.Form):
                 module: [a for a in ACTIONS if data.get(permission_field_name(module, a))]
                 for module in MODULES
             },
+            "scopes": {module: data.get(f"scope_{module}") or "" for module in MODULES},
         }
 
 

@@ -18,7 +18,7 @@ from kehu.core.models import Versioned
 from kehu.core.visibility import ACTIONS, SCOPE_ALL, SCOPE_OWN, SCOPE_TEAM
 
 #: permission modules; later apps add theirs here
-MODULES = {"customers": _("Customers"), "sales": _("Sales")}
+MODULES = {"customers": _("Customers"), "sales": _("Sales"), "service": _("Service")}
 ACTION_LABELS = {
     "read": _("read"),
     "create": _("create"),
@@ -54,6 +54,9 @@ class Role(Versioned):
     scope = models.CharField(_("record scope"), max_length=8, choices=Scope.choices)
     #: {module: [action, ...]}
     permissions = models.JSONField(_("rights"), default=dict, blank=True)
+    #: {module: scope} where a module's records are seen more or less widely than `scope`
+    #: (a support agent works their team's tickets and reads every customer)
+    scopes = models.JSONField(_("record scope per module"), default=dict, blank=True)
     #: may manage users, teams, roles and custom fields
     is_admin = models.BooleanField(_("administrator"), default=False)
 

@@ -304,10 +304,28 @@ def clean_permissions(value: Any) -> dict[str, Any]:
     return result
 
 
+def clean_scopes(value: Any) -> dict[str, str]:
+    """{module: scope} for the modules whose records the role sees more or less widely than
+    its record scope; an empty scope follows the role's."""
+    if not isinstance(value, dict):
+        raise ValidationError({"scopes": [_("Expected an object of module scopes.")]})
+    result = {}
+    for module, scope in value.items():
+        if module not in MODULES:
+            raise ValidationError({"scopes": [_("Unknown module “%(m)s”.") % {"m": module}]})
+        if scope in (None, ""):
+            continue
+        if scope not in (SCOPE_OWN, SCOPE_TEAM, SCOPE_ALL):
+            raise ValidationError({"scopes": [_("Choose own, team or all.")]})
+        result[module] = scope
+    return result
+
+
 def _role_snapshot(role: Role) -> dict[str, Any]:
     values = audit.snapshot(role, ["name", "scope", "is_admin"])
     for module in MODULES:
         values[f"permissions.{module}"] = ", ".join(role.permissions.get(module, []))
+        values[f"scopes.{module}"] = (role.scopes or {}).get(module, "")
     return values
 
 
@@ -327,6 +345,11 @@ def _apply_role_fields(role: Role, data: dict[str, Any]) -> None:
     if "permissions" in data:
         try:
             role.permissions = clean_permissions(data["permissions"])
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    if "scopes" in data:
+        try:
+            role.scopes = {k: v for k, v in clean_scopes(data["scopes"]).items() if v != role.scope}
         except ValidationError as exc:
             errors.update(exc.message_dict)
     if "is_admin" in data:

@@ -85,7 +85,7 @@ def _reach(user: User, module: str, action: str, scope: str | None) -> str | Non
     if scope is None:
         if module not in SCOPE_ONLY_MODULES and not visibility.can(user, module, action):
             return None
-        scope = visibility.scope_of(user)
+        scope = visibility.scope_of(user, module)
     if scope == visibility.SCOPE_ALL:
         return scope
     if scope == visibility.SCOPE_TEAM and user.team_id:

@@ -15,6 +15,8 @@ ROLES: dict[str, tuple[str, str]] = {
     "manager": (gettext_noop("Manager"), ""),
     "sales_rep": (gettext_noop("Sales rep"), ""),
     "read_only": (gettext_noop("Read-only"), ""),
+    "support_agent": (gettext_noop("Support agent"), ""),
+    "support_lead": (gettext_noop("Support lead"), ""),
 }
 PIPELINES: dict[str, tuple[str, str]] = {
     "new_business": (gettext_noop("New business"), "新客户开发"),

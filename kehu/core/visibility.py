@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 if TYPE_CHECKING:
@@ -33,10 +33,16 @@ def can(user: User, module: str, action: str) -> bool:
     return bool(role and action in role.permissions.get(module, []))
 
 
-def scope_of(user: User) -> str:
+def scope_of(user: User, module: str | None = None) -> str:
+    """The user's record scope, on `module`'s records when the role sets one for it."""
     if user.is_superuser:
         return SCOPE_ALL
-    return user.role.scope if user.role else SCOPE_OWN
+    role = user.role
+    if role is None:
+        return SCOPE_OWN
+    if module is not None and role.scopes:
+        return role.scopes.get(module) or role.scope
+    return role.scope
 
 
 _Rows = TypeVar("_Rows", bound=QuerySet[Any])
@@ -46,17 +52,21 @@ def filter_visible(qs: _Rows, user: User, action: str = "read") -> _Rows:
     module = qs.model.module
     if not can(user, module, action):
         return qs.none()
-    owners = owners_in_scope(user)
+    owners = owners_in_scope(user, module)
     if owners is None:
         return qs
-    if isinstance(owners, int):
-        return qs.filter(owner_id=owners)
-    return qs.filter(owner_id__in=owners)
+    owned = Q(owner_id=owners) if isinstance(owners, int) else Q(owner_id__in=owners)
+    widen = getattr(qs.model, "also_in_scope", None)
+    if widen is not None:
+        # a record kept by more than its owner (a ticket: its team, who opened it)
+        return qs.filter(owned | widen(user))
+    return qs.filter(owned)
 
 
-def owners_in_scope(user: User) -> int | QuerySet[Any] | None:
-    """The owners of every record `user` may see, as an id or a query of ids; None for all."""
-    scope = scope_of(user)
+def owners_in_scope(user: User, module: str | None = None) -> int | QuerySet[Any] | None:
+    """The owners of every record (of `module`) `user` may see, as an id or a query of ids;
+    None for all."""
+    scope = scope_of(user, module)
     if scope == SCOPE_ALL:
         return None
     if scope == SCOPE_TEAM and user.team_id:
@@ -68,12 +78,14 @@ def owners_in_scope(user: User) -> int | QuerySet[Any] | None:
 
 def in_scope(user: User, record: Any) -> bool:
     """Whether `record` falls inside the user's record scope (role rights aside)."""
-    scope = scope_of(user)
+    scope = scope_of(user, record.module)
     if scope == SCOPE_ALL:
         return True
     if record.owner_id == user.pk:
         return True
-    if scope == SCOPE_TEAM and user.team_id:
+    if hasattr(record, "is_also_in_scope") and record.is_also_in_scope(user):
+        return True
+    if scope == SCOPE_TEAM and user.team_id and record.owner_id is not None:
         from kehu.accounts.models import User
 
         return User.objects.filter(pk=record.owner_id, team_id=user.team_id).exists()

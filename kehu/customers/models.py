@@ -36,6 +36,7 @@ class CustomField(Versioned):
         LEAD = "lead", _("Leads")
         DEAL = "deal", _("Deals")
         QUOTE = "quote", _("Quotes")
+        TICKET = "ticket", _("Tickets")
 
     class Type(models.TextChoices):
         TEXT = "text", _("Text")

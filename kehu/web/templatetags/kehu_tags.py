@@ -179,6 +179,7 @@ def sidebar_links(context) -> SafeString:
     menu = {
         "admin": bool(user.is_admin),
         "read_sales": may_read(user, "sales"),
+        "read_service": may_read(user, "service"),
         "create_customers": may_create(user, "customers"),
         "roi": may_see_roi(user),
     }

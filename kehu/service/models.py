@@ -1,0 +1,7 @@
+"""Every model of the service app, for Django (app label `service`). Each concept keeps its
+models in its own sub-package (`tickets/`, `categories/`); the migrations stay the app's."""
+
+from kehu.service.categories.models import TicketCategory
+from kehu.service.tickets.models import Ticket, TicketMessage
+
+__all__ = ["Ticket", "TicketCategory", "TicketMessage"]

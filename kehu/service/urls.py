@@ -1,0 +1,25 @@
+from django.urls import path
+
+from kehu.service.categories import views as category_views
+from kehu.service.tickets import views
+
+urlpatterns = [
+    path("tickets/", views.ticket_list, name="ticket-list"),
+    path("tickets/new/", views.ticket_create, name="ticket-create"),
+    path("tickets/<int:pk>/", views.ticket_detail, name="ticket-detail"),
+    path("tickets/<int:pk>/edit/", views.ticket_edit, name="ticket-edit"),
+    path("tickets/<int:pk>/reply/", views.ticket_reply, name="ticket-reply"),
+    path("tickets/<int:pk>/delete/", views.ticket_delete, name="ticket-delete"),
+    path("tickets/<int:pk>/restore/", views.ticket_restore, name="ticket-restore"),
+    path("settings/ticket-categories/", category_views.category_list, name="ticket-categories"),
+    path(
+        "settings/ticket-categories/new/",
+        category_views.category_edit,
+        name="ticket-category-create",
+    ),
+    path(
+        "settings/ticket-categories/<int:pk>/",
+        category_views.category_edit,
+        name="ticket-category-edit",
+    ),
+]
