@@ -320,3 +320,18 @@ def test_new_ticket_form_finds_the_requester_by_email(agent, customer):
     unknown = client.post(reverse("ticket-create"), {**form, "requester": "nobody@example.com"})
     assert unknown.status_code == 200
     assert Ticket.objects.count() == 1
+
+
+def test_a_customer_opens_a_ticket_without_a_colleague(customer, support, agent):
+    ticket = services.open_customer_ticket(
+        customer, "  发票\n问题 ", "请重开发票", "email", team=support, message_id="<m1@x>"
+    )
+    assert ticket.subject == "发票 问题" and ticket.description == "请重开发票"
+    assert ticket.created_by is None and ticket.owner is None and ticket.channel == "email"
+    assert ticket.company == customer.company and ticket.first_message_id == "<m1@x>"
+    assert list(Ticket.objects.visible_to(agent)) == [ticket]  # in the team's queue
+    assert AuditEntry.objects.filter(object_id=ticket.pk, action="create").exists()
+    untitled = services.open_customer_ticket(customer, "", "?", "web")
+    assert untitled.subject == "(no subject)"
+    with pytest.raises(ValidationError):
+        services.open_customer_ticket(customer, "x", "y", "carrier pigeon")

@@ -126,6 +126,8 @@ class Ticket(Record):
     #: public replies from the team (one-touch resolution: solved after exactly one)
     agent_replies = models.PositiveIntegerField(default=0)
     last_message_at = models.DateTimeField(_("last message"), default=timezone.now)
+    #: the Message-ID of the mail that opened it: replies to it thread into the ticket
+    first_message_id = models.CharField(max_length=255, blank=True, default="")
     search_text = models.TextField(default="", editable=False)
 
     class Meta:
@@ -160,6 +162,11 @@ class Ticket(Record):
                 name="ticket_company_idx",
             ),
             models.Index(fields=["deleted_at", "id"], condition=BINNED, name="ticket_binned_idx"),
+            models.Index(
+                fields=["first_message_id"],
+                condition=~Q(first_message_id=""),
+                name="ticket_first_mid_idx",
+            ),
         ]
 
     def __str__(self) -> str:

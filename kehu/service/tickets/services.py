@@ -21,7 +21,7 @@ from kehu.customers.fields.values import clean_custom
 from kehu.customers.models import Person
 from kehu.customers.services import resolve_tags
 from kehu.service.categories.models import TicketCategory
-from kehu.service.tickets.models import BODY_MAX_LENGTH, Ticket, TicketMessage
+from kehu.service.tickets.models import BODY_MAX_LENGTH, SUBJECT_MAX_LENGTH, Ticket, TicketMessage
 
 TICKET_FIELDS = ["subject", "description", "requester", "company", "channel", "category",
                  "priority", "status", "owner", "team", "deal", "order", "custom"]  # fmt: skip
@@ -221,6 +221,43 @@ def create_ticket(actor: User, data: dict[str, Any]) -> Ticket:
     data = {"owner": None, "channel": Ticket.Channel.AGENT, **data}
     data.setdefault("subject", "")
     return records.create(TICKET, actor, data)
+
+
+def open_customer_ticket(
+    requester: Person,
+    subject: str,
+    body: str,
+    channel: str,
+    *,
+    team: Team | None = None,
+    message_id: str = "",
+) -> Ticket:
+    """A ticket the customer opened themselves (by mail, the web form, the portal): no
+    colleague acts, so no permission check; the caller (mail intake, a public form with its
+    own limits) has decided the message is worth a ticket. Unassigned, in `team`'s queue."""
+    subject = " ".join((subject or "").split())[:SUBJECT_MAX_LENGTH] or _("(no subject)")
+    with transaction.atomic():
+        ticket = Ticket(
+            subject=subject,
+            description=(body or "").strip()[:BODY_MAX_LENGTH],
+            requester=requester,
+            company=requester.company if requester.company_id else None,
+            channel=_choice(channel, Ticket.Channel, "channel"),
+            team=team,
+            owner=None,
+            created_by=None,
+            first_message_id=message_id[:255],
+        )
+        ticket.full_clean(exclude=["search_text", "owner", "created_by", "deleted_by",
+                                   "requester", "company", "team", "category"])  # fmt: skip
+        ticket.save()
+        ticket.search_text = ticket_document(ticket)
+        Ticket.objects.filter(pk=ticket.pk).update(search_text=ticket.search_text)
+        from kehu.core import audit
+
+        audit.record(None, ticket, "create", {"channel": [None, ticket.channel]})
+        events.emit("ticket.created", actor=None, record=ticket)
+    return ticket
 
 
 def update_ticket(
