@@ -79,6 +79,7 @@ from kehu.sales.models import (
 from kehu.sales.quotes import services as quotes
 from kehu.sales.scoring import services as scoring
 from kehu.service.categories import services as ticket_categories
+from kehu.service.sla import services as sla_services
 from kehu.service.tickets import services as ticket_services
 from tests.factories import make_company, make_deal, make_person, make_team, make_user, stage
 
@@ -162,6 +163,9 @@ TARGET_BY_PREFIX = {
     "settings/scoring/": "scoring_rule",
     "settings/lost-reasons/": "lost_reason",
     "settings/ticket-categories/": "ticket_category",
+    "settings/sla/policies/": "sla_policy",
+    "settings/sla/calendars/": "sla_calendar",
+    "/api/v1/sla-policies/": "sla_policy",
     "tickets/": "ticket",
     "/api/v1/tickets/": "ticket",
     "/api/v1/ticket-categories/": "ticket_category",
@@ -484,6 +488,10 @@ UI_RULES: dict[str, Rule] = {
     "ticket-categories": Rule(get=ADMIN_ONLY),
     "ticket-category-create": Rule(get=ADMIN_ONLY),
     "ticket-category-edit": Rule(get=ADMIN_ONLY),
+    "sla-settings": Rule(get=ADMIN_ONLY),
+    "sla-policy-edit": Rule(get=ADMIN_ONLY),
+    "sla-calendar-create": Rule(get=ADMIN_ONLY),
+    "sla-calendar-edit": Rule(get=ADMIN_ONLY),
     # the catalogue: everyone in sales reads it, administrators keep it
     "product-list": Rule(get=ANYONE),
     "product-create": Rule(get=ADMIN_ONLY, post=ADMIN_POST, post_data=lambda o: PRODUCT_FORM),
@@ -846,6 +854,10 @@ API_RULES: dict[str, Rule] = {
         get=None, post={**API_TICKET_CHANGE, "manager": 201}
     ),
     "GET /api/v1/ticket-categories": Rule(get=ANYONE),
+    "GET /api/v1/sla-policies": Rule(get=ANYONE),
+    "GET /api/v1/sla-policies/{policy_id}": Rule(get=ANYONE),
+    "POST /api/v1/sla-policies": Rule(get=None, post=statuses(403, admin=201)),
+    "PATCH /api/v1/sla-policies/{policy_id}": Rule(get=None, post=statuses(403, admin=200)),
     "GET /api/v1/ticket-categories/{category_id}": Rule(get=ANYONE),
     "POST /api/v1/ticket-categories": Rule(get=None, post=statuses(403, admin=201)),
     "PATCH /api/v1/ticket-categories/{category_id}": Rule(get=None, post=statuses(403, admin=200)),
@@ -957,6 +969,12 @@ API_BODIES = {
     "/api/v1/tickets/{ticket_id}/replies": {"body": "走查回复 walk reply"},
     "/api/v1/tickets/{ticket_id}/notes": {"body": "走查备注 walk note"},
     "/api/v1/ticket-categories": {"name": "走查分类 Walk category"},
+    "/api/v1/sla-policies": {
+        "name": "走查 SLA",
+        "first_response_minutes": 60,
+        "resolution_minutes": 480,
+    },
+    "/api/v1/sla-policies/{policy_id}": {"name": "改过的 SLA Changed"},
     "/api/v1/ticket-categories/{category_id}": {"name": "改过的分类 Changed"},
     "/api/v1/leads/{lead_id}/convert": {"make_deal": True},
     "/api/v1/deals/{deal_id}/contacts": lambda o: {"person_id": o["person"].pk, "role": "用户"},
@@ -1295,6 +1313,10 @@ def world(db, rep, teammate, manager, outsider, admin_user, team_b, tmp_path, se
         "ticket": ticket,
         "binned_ticket": binned_ticket,
         "ticket_category": ticket_category,
+        "sla_policy": sla_services.save_policy(admin_user, None, {
+            "name": "Walk SLA", "first_response_minutes": 60, "resolution_minutes": 480}),
+        "sla_calendar": sla_services.save_calendar(admin_user, None, {
+            "name": "Walk calendar", "time_zone": "Asia/Shanghai"}),
     }  # fmt: skip
     return users, objects
 

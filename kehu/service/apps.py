@@ -13,3 +13,16 @@ class ServiceConfig(AppConfig):
         from kehu.service.tickets.models import Ticket
 
         field_services.register_entity(CustomField.Entity.TICKET, Ticket, "cf_t_")
+        _watch_tasks()
+
+
+def _watch_tasks() -> None:
+    """How `kehu.core.recovery` tells a run of these tasks that a dead worker left behind."""
+    import datetime
+
+    from kehu.core.recovery import watch_task
+    from kehu.service.sla import tasks
+
+    watch_task(tasks.sweep_sla, longest=datetime.timedelta(minutes=10),
+               reschedule=tasks.schedule_sweep)  # fmt: skip
+    watch_task(tasks.recompute_sla, longest=datetime.timedelta(hours=1))

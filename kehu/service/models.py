@@ -2,6 +2,14 @@
 models in its own sub-package (`tickets/`, `categories/`); the migrations stay the app's."""
 
 from kehu.service.categories.models import TicketCategory
+from kehu.service.sla.models import BusinessCalendar, SlaBreach, SlaPolicy
 from kehu.service.tickets.models import Ticket, TicketMessage
 
-__all__ = ["Ticket", "TicketCategory", "TicketMessage"]
+__all__ = [
+    "BusinessCalendar",
+    "SlaBreach",
+    "SlaPolicy",
+    "Ticket",
+    "TicketCategory",
+    "TicketMessage",
+]

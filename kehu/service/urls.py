@@ -1,6 +1,7 @@
 from django.urls import path
 
 from kehu.service.categories import views as category_views
+from kehu.service.sla import views as sla_views
 from kehu.service.tickets import views
 
 urlpatterns = [
@@ -22,4 +23,8 @@ urlpatterns = [
         category_views.category_edit,
         name="ticket-category-edit",
     ),
+    path("settings/sla/", sla_views.policy_edit, name="sla-settings"),
+    path("settings/sla/policies/<int:pk>/", sla_views.policy_edit, name="sla-policy-edit"),
+    path("settings/sla/calendars/new/", sla_views.calendar_edit, name="sla-calendar-create"),
+    path("settings/sla/calendars/<int:pk>/", sla_views.calendar_edit, name="sla-calendar-edit"),
 ]

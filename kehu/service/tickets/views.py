@@ -59,15 +59,18 @@ def ticket_list(request):
 
 
 def _ticket(request, pk, include_bin=False):
-    model = Ticket.all_objects if include_bin else Ticket.objects
+    related = ("requester", "company", "owner", "team", "category", "category__parent",
+               "sla_policy")  # fmt: skip
+    if include_bin:
+        return get_visible_or_404(
+            Ticket,
+            request.user,
+            pk,
+            include_bin=True,
+            queryset=Ticket.all_objects.select_related(*related),
+        )
     return get_visible_or_404(
-        Ticket,
-        request.user,
-        pk,
-        include_bin=include_bin,
-        queryset=model.select_related(
-            "requester", "company", "owner", "team", "category", "category__parent"
-        ),
+        Ticket, request.user, pk, queryset=Ticket.objects.select_related(*related)
     )
 
 
