@@ -239,8 +239,8 @@ def test_the_sla_policies_api(admin_user, agent):
                 {"name": "Gold", "priority": "high", "first_response_minutes": 30,
                  "resolution_minutes": 240})  # fmt: skip
     assert made.status_code == 201, made.content
-    backwards = send(admin, "post", "/api/v1/sla-policies",
-                     {"name": "Odd", "first_response_minutes": 300, "resolution_minutes": 60})  # fmt: skip
+    odd = {"name": "Odd", "first_response_minutes": 300, "resolution_minutes": 60}
+    backwards = send(admin, "post", "/api/v1/sla-policies", odd)
     assert_validation(backwards, "resolution_minutes")
     reader = bearer_client(agent)
     assert [p["name"] for p in reader.get("/api/v1/sla-policies").json()["items"]] == ["Gold"]
