@@ -79,6 +79,7 @@ from kehu.sales.models import (
 from kehu.sales.quotes import services as quotes
 from kehu.sales.scoring import services as scoring
 from kehu.service.categories import services as ticket_categories
+from kehu.service.macros import services as macro_services
 from kehu.service.sla import services as sla_services
 from kehu.service.tickets import services as ticket_services
 from tests.factories import make_company, make_deal, make_person, make_team, make_user, stage
@@ -164,6 +165,7 @@ TARGET_BY_PREFIX = {
     "settings/lost-reasons/": "lost_reason",
     "settings/ticket-categories/": "ticket_category",
     "settings/sla/policies/": "sla_policy",
+    "settings/macros/": "macro",
     "settings/sla/calendars/": "sla_calendar",
     "/api/v1/sla-policies/": "sla_policy",
     "tickets/": "ticket",
@@ -489,6 +491,12 @@ UI_RULES: dict[str, Rule] = {
     "ticket-category-create": Rule(get=ADMIN_ONLY),
     "ticket-category-edit": Rule(get=ADMIN_ONLY),
     "sla-settings": Rule(get=ADMIN_ONLY),
+    "macro-settings": Rule(get=ADMIN_ONLY),
+    "macro-edit": Rule(get=ADMIN_ONLY),
+    "ticket-macro-text": Rule(get=TICKET_WRITE),
+    "ticket-macro-apply": Rule(
+        get=None, post=TICKET_CHANGE, post_data=lambda o: {"version": o["ticket"].version}
+    ),
     "sla-policy-edit": Rule(get=ADMIN_ONLY),
     "sla-calendar-create": Rule(get=ADMIN_ONLY),
     "sla-calendar-edit": Rule(get=ADMIN_ONLY),
@@ -1174,6 +1182,10 @@ def world(db, rep, teammate, manager, outsider, admin_user, team_b, tmp_path, se
         rep, {"subject": BINNED_TICKET_SUBJECT, "requester": person, "team": rep.team}
     )
     ticket_services.delete_ticket(admin_user, binned_ticket)
+    macro = macro_services.save_macro(
+        admin_user, None, {"name": "走查宏 Walk macro", "body": "您好 {{ person.name }}"}
+    )
+    ticket.walk_macro_id = macro.pk
     scoring_rule = scoring.save_rule(admin_user, None, {"name": "Web", "field": "source",
                                                         "op": "equals", "value": "web",
                                                         "points": 5})  # fmt: skip
@@ -1313,6 +1325,7 @@ def world(db, rep, teammate, manager, outsider, admin_user, team_b, tmp_path, se
         "ticket": ticket,
         "binned_ticket": binned_ticket,
         "ticket_category": ticket_category,
+        "macro": macro,
         "sla_policy": sla_services.save_policy(admin_user, None, {
             "name": "Walk SLA", "first_response_minutes": 60, "resolution_minutes": 480}),
         "sla_calendar": sla_services.save_calendar(admin_user, None, {

@@ -8,11 +8,9 @@ class ServiceConfig(AppConfig):
     verbose_name = _("Service")
 
     def ready(self) -> None:
-        from kehu.customers.fields import services as field_services
-        from kehu.customers.models import CustomField
-        from kehu.service.tickets.models import Ticket
+        from kehu.service import registrations
 
-        field_services.register_entity(CustomField.Entity.TICKET, Ticket, "cf_t_")
+        registrations.register()  # tickets on customers' pages and timelines, custom fields
         _watch_tasks()
 
 

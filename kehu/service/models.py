@@ -2,11 +2,13 @@
 models in its own sub-package (`tickets/`, `categories/`); the migrations stay the app's."""
 
 from kehu.service.categories.models import TicketCategory
+from kehu.service.macros.models import Macro
 from kehu.service.sla.models import BusinessCalendar, SlaBreach, SlaPolicy
 from kehu.service.tickets.models import Ticket, TicketMessage
 
 __all__ = [
     "BusinessCalendar",
+    "Macro",
     "SlaBreach",
     "SlaPolicy",
     "Ticket",

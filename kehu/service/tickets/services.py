@@ -286,7 +286,7 @@ def clean_body(value: Any) -> str:
         raise ValidationError(
             {"body": [_("At most %(n)s characters.") % {"n": f"{BODY_MAX_LENGTH:,}"}]}
         )
-    if text.has_control_characters(body):
+    if text.has_unprintable_characters(body):
         raise ValidationError({"body": [_("The message holds characters that cannot be shown.")]})
     return body
 
