@@ -54,8 +54,20 @@ def test_load_fills_an_empty_database_once_through_the_services():
         "zhou.min": "华东销售",
         "liu.yang": "华东销售",
         "emily.carter": "North America",
+        "wang.li": "客服中心",
+        "sun.hao": "客服中心",
     }
     assert set(CustomField.objects.values_list("key", flat=True)) == {"level", "source"}
+    # a service desk at work: tickets in every state, answered, late and solved
+    from kehu.service.sla.models import SlaBreach
+    from kehu.service.tickets.models import Ticket, TicketMessage
+
+    assert Ticket.objects.count() == 200
+    assert set(Ticket.objects.values_list("status", flat=True)) == {
+        "new", "open", "pending", "solved", "closed"
+    }  # fmt: skip
+    assert TicketMessage.objects.filter(kind="note").exists()
+    assert SlaBreach.objects.exists()
 
     # every record has its history, some have later edits
     created = AuditEntry.objects.filter(action="create", content_type__model="person").count()
@@ -111,4 +123,4 @@ def test_load_fills_an_empty_database_once_through_the_services():
     assert team_board["team_attainment"].lines and not team_board["pipeline_coverage"].empty
 
     assert demo.load(log=lambda _message: None) is False  # idempotent
-    assert Person.objects.count() == people and User.objects.count() == 4
+    assert Person.objects.count() == people and User.objects.count() == 6

@@ -1,6 +1,7 @@
 """Realistic bilingual demo data for `kehu demo`, one module per domain: `accounts` (teams and
 users), `customers` (companies, people, tags, custom fields and their history, made from
-`names`), `activities`, `mail`, `sales` and `history` (three years of closed sales).
+`names`), `activities`, `mail`, `sales`, `history` (three years of closed sales) and
+`service` (the service desk and two months of tickets).
 
 Everything is made through the services, so records carry owners, versions and audit history,
 and it is deterministic: the same seed gives the same companies, people and phone numbers.
@@ -14,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from kehu.accounts.models import User
 from kehu.customers.models import Company, Person
-from kehu.demo import activities, customers, history, mail, sales
+from kehu.demo import activities, customers, history, mail, sales, service
 from kehu.demo.accounts import DEMO_PASSWORD, colleagues_for, create_users
 from kehu.demo.customers import SEED, build_plan
 
@@ -67,6 +68,8 @@ def _fill(users: dict[str, User], seed: int, log, history_months: int) -> None:
     log("  " + _("%(n)d quotes") % {"n": quotes})
     closed = history.add_history(rng, users, companies, history_months)
     log("  " + _("%(n)d closed deals over three years") % {"n": closed})
+    made = service.add_tickets(rng, users, people, users["wang.li"].team)
+    log("  " + _("%(n)d tickets") % {"n": made})
     from kehu.analytics.data_quality.rollup import rebuild
 
     rebuild()  # the admin's dashboard counts the demo's people at once, not a minute later

@@ -1,5 +1,6 @@
 # mypy: disable-error-code="arg-type"
-"""The demo's teams and users: an administrator, a manager and two sales reps in two teams."""
+"""The demo's teams and users: an administrator, a manager and two sales reps in two teams,
+and a support team with an agent and its lead."""
 
 import secrets
 
@@ -9,19 +10,22 @@ from kehu.core.builtin_names import ROLES
 
 DEMO_PASSWORD = "kehu-demo"
 
-EAST, NORTH_AMERICA = "华东销售", "North America"
+EAST, NORTH_AMERICA, SUPPORT = "华东销售", "North America", "客服中心"
+TEAMS = (EAST, NORTH_AMERICA, SUPPORT)
 # username, display name, role, team
 USERS = [
     ("admin", "Admin", "Administrator", None),
     ("zhou.min", "周敏", "Manager", EAST),
     ("liu.yang", "刘洋", "Sales rep", EAST),
     ("emily.carter", "Emily Carter", "Sales rep", NORTH_AMERICA),
+    ("wang.li", "王丽", "Support agent", SUPPORT),
+    ("sun.hao", "孙浩", "Support lead", SUPPORT),
 ]
 
 
 def create_users() -> dict[str, User]:
     """The teams and users, made by no one (actor `None`): no user exists before them."""
-    teams = {name: accounts.create_team(None, {"name": name}) for name in (EAST, NORTH_AMERICA)}
+    teams = {name: accounts.create_team(None, {"name": name}) for name in TEAMS}
     users = {}
     for username, display, role, team in USERS:
         users[username] = accounts.create_user(
@@ -56,7 +60,7 @@ def colleagues_for(actor: User) -> dict[str, User]:
     made (by `actor`) without a usable password, so no one signs in with a known one until an
     administrator sets a password. The demo's teams are made unless there."""
     teams = {}
-    for name in (EAST, NORTH_AMERICA):
+    for name in TEAMS:
         teams[name] = Team.objects.filter(name=name).first() or accounts.create_team(
             actor, {"name": name}
         )

@@ -8,9 +8,11 @@ class ServiceConfig(AppConfig):
     verbose_name = _("Service")
 
     def ready(self) -> None:
-        from kehu.service import registrations
+        from kehu.service import dashboard, measurement, registrations
 
         registrations.register()  # tickets on customers' pages and timelines, custom fields
+        measurement.register()  # tickets in the condition language, service metrics
+        dashboard.register_widgets()  # an agent's queues and the service figures at home
         _watch_tasks()
 
 

@@ -67,7 +67,9 @@ def test_each_metric_gives_the_hand_computed_value(world):
 
 
 def test_every_registered_metric_has_a_hand_computed_test():
-    assert {m.key for m in metrics.metrics()} == set(EXPECTED_FOR_THE_REP)
+    """The service desk's have theirs in tests/service/test_sla.py."""
+    found = {m.key for m in metrics.metrics() if m.domain != "service"}
+    assert found == set(EXPECTED_FOR_THE_REP)
 
 
 def test_a_manager_sees_the_team_and_can_split_it_by_owner(world):

@@ -107,7 +107,8 @@ def test_an_administrator_loads_the_sample_data_in_the_background(
     status = client.get(response["Location"]).content.decode()
     assert "1 companies" in status and "every 2s" not in status
     colleagues = User.objects.exclude(pk=admin_user.pk)
-    assert colleagues.count() == 3 and not any(u.has_usable_password() for u in colleagues)
+    # the two sales reps, their manager and the support team's agent and lead
+    assert colleagues.count() == 5 and not any(u.has_usable_password() for u in colleagues)
     assert "Kehu is empty so far" not in client.get("/").content.decode()
     with pytest.raises(ValidationError, match="only loaded"):
         sample_data.start_load(admin_user)

@@ -2,6 +2,7 @@
 pause while the customer is asked, warnings, breaches and escalation, and recomputing."""
 
 import datetime
+import decimal
 import zoneinfo
 
 import pytest
@@ -249,3 +250,49 @@ def test_the_sla_policies_api(admin_user, agent):
     stale = send(admin, "patch", f"/api/v1/sla-policies/{made.json()['id']}", {"name": "Y"},
                  **{"If-Match": 'W/"9"'})  # fmt: skip
     assert stale.status_code == 412
+
+
+def test_the_service_metrics_count_working_hours(admin_user, agent, policies, support):
+    """Every service metric, computed by hand: three tickets in March 2026 (Shanghai, a
+    Chinese office's week)."""
+    from kehu.analytics import metrics
+    from kehu.analytics.metrics import compute
+
+    person = make_person(admin_user, "卫五", email="wei@example.com")
+    fast = opened(admin_user, person, at(2026, 3, 2, 9), owner=agent)  # Monday
+    slow = opened(admin_user, person, at(2026, 3, 6, 17), owner=agent)  # Friday evening
+    opened(admin_user, person, at(2026, 3, 10, 9), owner=agent)  # still waiting
+    with time_machine.travel(at(2026, 3, 2, 10), tick=False):
+        services.add_message(agent, fast, "好了", public=True, status="solved")
+    with time_machine.travel(at(2026, 3, 2, 11), tick=False):  # it came back …
+        services.add_customer_reply(fast, person, "又坏了", channel="email")
+    with time_machine.travel(at(2026, 3, 2, 12), tick=False):  # … and was solved again
+        services.update_ticket(agent, Ticket.objects.get(pk=fast.pk), {"status": "solved"})
+    with time_machine.travel(at(2026, 3, 9, 10), tick=False):  # Monday: 2 working hours later
+        services.add_message(agent, slow, "看看", public=True)
+    with time_machine.travel(at(2026, 3, 9, 11), tick=False):
+        services.add_message(agent, Ticket.objects.get(pk=slow.pk), "好了", public=True,
+                             status="solved")  # fmt: skip
+    fast.refresh_from_db()
+    slow.refresh_from_db()
+    assert fast.first_response_hours == 1 and fast.resolution_hours == 3
+    assert slow.first_response_hours == 2 and slow.resolution_hours == 3
+    expected = {
+        "tickets_opened": 3,
+        "tickets_solved": 2,
+        "first_response_hours": decimal.Decimal("1.5"),  # median of 1 and 2
+        "resolution_hours": 3,
+        "tickets_solved_in_sla": 2,
+        "tickets_solved_with_sla": 2,
+        "sla_attainment": 100,
+        "tickets_reopened": 1,
+        "reopen_rate": 50,
+        "tickets_one_touch": 1,  # the fast one took one reply; the slow one two
+        "one_touch_rate": 50,
+        "ticket_backlog": 1,
+    }
+    assert {m.key for m in metrics.metrics() if m.domain == "service"} == set(expected)
+    with time_machine.travel(at(2026, 3, 20, 12), tick=False):
+        month = compute.period_for(admin_user, "this_month")
+        got = {key: compute.value(key, admin_user, month).total.value for key in expected}
+    assert got == expected

@@ -35,16 +35,21 @@ DEFAULTS = {
     "manager": ["team_attainment", "pipeline_coverage", "forecast", "sales_kpis",
                 "activity_by_member", "stale_deals"],
     "admin": ["adoption", "data_quality", "system_health", "team_attainment", "sales_kpis"],
+    # the service desk registers its widgets (kehu/service/dashboard.py)
+    "support": ["my_queues", "service_kpis", "my_tasks"],
 }  # fmt: skip
 #: the most widgets one dashboard holds
 MAX_WIDGETS = 20
-ROLE_LABELS = {"rep": "Sales rep", "manager": "Manager", "admin": "Administrator"}
+ROLE_LABELS = {"rep": "Sales rep", "manager": "Manager", "admin": "Administrator",
+               "support": "Support agent"}  # fmt: skip
 
 
 def role_of(user: User) -> str:
-    """ "admin", "manager" or "rep": which dashboard `user` opens on."""
+    """ "admin", "manager", "rep" or "support": which dashboard `user` opens on."""
     if user.is_admin:
         return "admin"
+    if visibility.can(user, "service", "edit") and not visibility.can(user, "sales", "read"):
+        return "support"
     if visibility.scope_of(user) in (visibility.SCOPE_TEAM, visibility.SCOPE_ALL) and (
         visibility.can(user, "sales", "read")
     ):

@@ -36,6 +36,7 @@ PAGES = [
     HelpPage("email", _("Sending email from Kehu: signature, templates, placeholders.")),
     HelpPage("email-receiving", _("Received email: the review list and uploading .eml files.")),
     HelpPage("quotes", _("Quotes, their PDF, and orders.")),
+    HelpPage("service-desk", _("Tickets, queues, SLA clocks, macros and categories.")),
     HelpPage("dashboards", _("Your home dashboard: its widgets, arranging it, pinning reports.")),
     HelpPage("goals", _("KPI goals: setting them, attainment and pacing.")),
     HelpPage("reports", _("Building, sharing, exporting and emailing reports.")),

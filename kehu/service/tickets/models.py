@@ -123,6 +123,22 @@ class Ticket(Record):
     closed_at = models.DateTimeField(pgettext_lazy("ticket", "closed"), null=True, blank=True)
     #: how many times a solved ticket came back (reopen rate)
     reopened_count = models.PositiveIntegerField(_("times reopened"), default=0)
+    #: working hours (of the team's calendar) to the first public reply, and from opening to
+    #: the last solving: what the service metrics take the median of
+    first_response_hours = models.DecimalField(
+        _("first response time (working hours)"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+    )
+    resolution_hours = models.DecimalField(
+        _("resolution time (working hours)"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+    )
     #: public replies from the team (one-touch resolution: solved after exactly one)
     agent_replies = models.PositiveIntegerField(default=0)
     last_message_at = models.DateTimeField(_("last message"), default=timezone.now)

@@ -6,6 +6,8 @@ solved, back to the team (a solved one counts as reopened). Solving and closing 
 a closed ticket is final: nothing changes it, and the customer's next mail opens a new one.
 """
 
+import datetime
+import decimal
 import re
 from typing import Any
 
@@ -170,13 +172,22 @@ def _stamp_status(ticket: Ticket, before: str | None) -> None:
         return
     if status == Ticket.Status.SOLVED:
         ticket.solved_at = now
+        ticket.resolution_hours = working_hours(ticket, now)
     elif status == Ticket.Status.CLOSED:
         ticket.closed_at = now
-        ticket.solved_at = ticket.solved_at or now
+        if ticket.solved_at is None:
+            ticket.solved_at = now
+            ticket.resolution_hours = working_hours(ticket, now)
     else:
         if before == Ticket.Status.SOLVED:
             ticket.reopened_count += 1
         ticket.solved_at = None
+
+
+def working_hours(ticket: Ticket, until: datetime.datetime) -> decimal.Decimal:
+    """Working hours of the ticket's team from its opening to `until` (service metrics)."""
+    seconds = clock.calendar_for(ticket.team_id).business_seconds_between(ticket.created_at, until)
+    return (decimal.Decimal(seconds) / 3600).quantize(decimal.Decimal("0.01"))
 
 
 def ticket_document(ticket: Ticket) -> str:
@@ -337,6 +348,7 @@ def add_message(
         if public:
             if current.first_response_at is None:
                 current.first_response_at = now
+                current.first_response_hours = working_hours(current, now)
             current.agent_replies = F("agent_replies") + 1
             if status is None and current.status == Ticket.Status.NEW:
                 status = Ticket.Status.OPEN
@@ -346,7 +358,8 @@ def add_message(
             changes["status"] = status
         current.last_message_at = now
         clock.refresh(current)  # a first response stops its clock
-        current.save(update_fields=["first_response_at", "agent_replies", "last_message_at",
+        current.save(update_fields=["first_response_at", "first_response_hours", "agent_replies",
+                                    "last_message_at",
                                     "sla_due_at", "sla_check_at"])  # fmt: skip
         current.refresh_from_db(fields=["agent_replies"])
         if changes:

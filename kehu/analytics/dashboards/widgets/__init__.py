@@ -19,7 +19,7 @@ from django.utils.functional import Promise
 
 from kehu.web.charts import Chart
 
-ROLES = ("rep", "manager", "admin")
+ROLES = ("rep", "manager", "admin", "support")
 
 
 @dataclass(frozen=True)

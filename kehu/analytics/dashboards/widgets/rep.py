@@ -190,7 +190,7 @@ register(
     Widget(
         "my_tasks",
         gettext_lazy("Due today and overdue"),
-        ALL_ROLES,
+        (*ALL_ROLES, "support"),
         my_tasks,
         gettext_lazy("Your open tasks due today and those past due."),
     )
@@ -208,7 +208,7 @@ register(
     Widget(
         "my_activity",
         gettext_lazy("My activity this week"),
-        ALL_ROLES,
+        (*ALL_ROLES, "support"),
         my_activity,
         gettext_lazy("Activities you logged this week against your usual week."),
     )
