@@ -9,6 +9,7 @@ class ServiceConfig(AppConfig):
 
     def ready(self) -> None:
         from kehu.service import registrations
+        from kehu.service.kb import services as kb_services  # noqa: F401  (its subscriptions)
 
         registrations.register()  # tickets on customers' pages and timelines, custom fields
         _watch_tasks()
