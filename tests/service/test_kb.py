@@ -294,3 +294,50 @@ def test_an_article_counts_the_tickets_it_helped_solve(shelf, agent, admin_user)
 
 def Ticket_fresh(ticket):  # noqa: N802
     return type(ticket).objects.get(pk=ticket.pk)
+
+
+def test_the_ticket_pages_suggestions_include(shelf, agent, admin_user, rf):
+    from django.template.loader import render_to_string
+
+    customer = make_person(admin_user, "韩梅梅")
+    ticket = tickets.create_ticket(admin_user, {"subject": "怎么重置密码", "requester": customer})
+    request = rf.get("/tickets/1/")
+    request.user = agent
+    html = render_to_string(
+        "service/kb/_suggestions.html",
+        {"kb_suggestions": services.suggestions_for_ticket(agent, ticket)},
+        request=request,
+    )
+    assert f'value="http://testserver/help-centre/{shelf["public"].pk}/"' in html
+    assert f'href="/kb/{shelf["public"].pk}/"' in html
+
+
+def test_lists_take_the_same_queries_whatever_their_length(agent, admin_user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from kehu.service.categories import services as categories
+
+    category = categories.create_category(admin_user, {"name": "账户 Accounts"})
+    client = bearer_client(agent)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/api/v1/kb/articles").status_code == 200
+            assert Client().get("/api/v1/kb/public/articles").status_code == 200
+        return len(captured)
+
+    write(agent, "一", category=category.pk, visibility="public", status="published")
+    queries()  # the first request reads what later ones find cached (the token, the role)
+    few = queries()
+    for title in ("二", "三", "四"):
+        write(agent, title, category=category.pk, visibility="public", status="published")
+    assert queries() == few
+
+
+def test_the_sidebar_offers_the_knowledge_base_to_service_readers(rep, db):
+    assert "/kb/" in client_for(rep).get("/").content.decode()
+    nobody = make_user("nobody", role="Read-only")
+    nobody.role.permissions = {"customers": ["read"]}
+    nobody.role.save()
+    assert 'href="/kb/"' not in client_for(nobody).get("/").content.decode()

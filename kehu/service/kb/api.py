@@ -126,7 +126,7 @@ def article_out(article: Article) -> dict:
         "visibility": article.visibility,
         "status": article.status,
         "category_id": article.category_id,
-        "category_name": article.category.path if article.category_id else None,
+        "category_name": article.category.path if article.category is not None else None,
         "author_id": article.author_id,
         "solved_count": article.solved_count,
         "public_url": article.public_url() if article.is_public else None,
@@ -143,7 +143,7 @@ def public_article_out(article: Article) -> dict:
         "title": article.title,
         "body": article.body,
         "language": article.language,
-        "category_name": article.category.path if article.category_id else None,
+        "category_name": article.category.path if article.category is not None else None,
         "url": article.public_url(),
         "updated_at": article.updated_at,
     }

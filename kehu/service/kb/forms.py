@@ -40,7 +40,7 @@ class ArticleForm(forms.Form):
         kept = article.category if article is not None and article.category_id else None
         if kept is not None and not any(k == str(kept.pk) for k, _v in choices):
             choices.append((str(kept.pk), kept.path))  # an archived category stays offered
-        self.fields["category"].choices = choices
+        self.fields["category"].choices = choices  # type: ignore[attr-defined]
 
     @staticmethod
     def initial_from(article: Article) -> dict:

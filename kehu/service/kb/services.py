@@ -322,7 +322,9 @@ def credit_solved(ticket: Ticket) -> int:
 
 
 @events.subscribe("ticket.updated")
-def _on_ticket_updated(event: str, record: Ticket, changes: dict | None = None, **_: Any) -> None:
+def _on_ticket_updated(
+    event: str, record: Ticket, changes: dict[str, Any] | None = None, **_: Any
+) -> None:
     status = (changes or {}).get("status")
     if status and status[0] in UNSOLVED and status[1] in ("solved", "closed"):
         credit_solved(record)
