@@ -900,6 +900,12 @@ API_RULES: dict[str, Rule] = {
     "POST /api/v1/kb/articles": Rule(get=None, post={**KB_REFUSED, "manager": 201}),
     "GET /api/v1/kb/articles/{article_id}": Rule(get=KB_EDITORS),
     "PATCH /api/v1/kb/articles/{article_id}": Rule(get=None, post={**KB_HIDDEN, "manager": 200}),
+    # an agent says an article went into a reply: to a ticket they work (the walk's article)
+    "POST /api/v1/kb/articles/{article_id}/uses": Rule(
+        get=None,
+        post={"owner": 403, "teammate": 404, "outsider": 404, "readonly": 403, "manager": 201},
+        target="kb_article",
+    ),
     "GET /api/v1/kb/public/articles": Rule(get=ANYONE, anonymous=200),
     "GET /api/v1/kb/public/articles/{article_id}": Rule(get=ANYONE, anonymous=200),
     "GET /api/v1/targets": Rule(get=statuses(403, manager=200, admin=200)),
@@ -1019,6 +1025,7 @@ API_BODIES = {
     "/api/v1/ticket-categories/{category_id}": {"name": "改过的分类 Changed"},
     "/api/v1/kb/articles": {"title": "走查文章 Walk article", "body": "正文"},
     "/api/v1/kb/articles/{article_id}": {"body": "改过的正文 Changed"},
+    "/api/v1/kb/articles/{article_id}/uses": lambda o: {"ticket_id": o["ticket"].pk},
     "/api/v1/leads/{lead_id}/convert": {"make_deal": True},
     "/api/v1/deals/{deal_id}/contacts": lambda o: {"person_id": o["person"].pk, "role": "用户"},
     "/api/v1/web-leads": {"name": "网上来的 Web visitor", "email": "visitor@example.com"},

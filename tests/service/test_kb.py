@@ -341,3 +341,21 @@ def test_the_sidebar_offers_the_knowledge_base_to_service_readers(rep, db):
     nobody.role.permissions = {"customers": ["read"]}
     nobody.role.save()
     assert 'href="/kb/"' not in client_for(nobody).get("/").content.decode()
+
+
+def test_the_api_records_a_use_in_a_ticket_the_agent_works(shelf, agent, admin_user, rep):
+    customer = make_person(admin_user, "李雷")
+    ticket = tickets.create_ticket(
+        admin_user, {"subject": "忘记密码", "requester": customer, "owner": agent}
+    )
+    url = f"/api/v1/kb/articles/{shelf['public'].pk}/uses"
+    done = send(bearer_client(agent), "post", url, {"ticket_id": ticket.pk})
+    assert done.status_code == 201 and done.json()["ticket_id"] == ticket.pk
+    # a sales rep may not work tickets; nobody uses a draft; a ticket one cannot see is 404
+    assert send(bearer_client(rep), "post", url, {"ticket_id": ticket.pk}).status_code == 404
+    draft = f"/api/v1/kb/articles/{shelf['draft'].pk}/uses"
+    assert_validation(send(bearer_client(agent), "post", draft, {"ticket_id": ticket.pk}))
+    assert send(bearer_client(agent), "post", url, {"ticket_id": 10**12}).status_code == 404
+    assert ArticleUse.objects.count() == 1
+    tickets.update_ticket(agent, ticket, {"status": "solved"})
+    assert Article.objects.get(pk=shelf["public"].pk).solved_count == 1

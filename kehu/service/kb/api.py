@@ -9,6 +9,7 @@ from django.http import Http404, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
 from kehu.core import search, visibility
+from kehu.core.access import get_visible_or_404
 from kehu.core.api_support import (
     CREATE_ERRORS,
     IF_MATCH,
@@ -16,6 +17,7 @@ from kehu.core.api_support import (
     PATH_ID,
     READ_ERRORS,
     WITH_ETAG,
+    WRITE_ERRORS,
     ApiRequest,
     ErrorOut,
     Input,
@@ -28,6 +30,7 @@ from kehu.core.api_support import (
 )
 from kehu.service.kb import services
 from kehu.service.kb.models import BODY_MAX_LENGTH, TITLE_MAX_LENGTH, Article
+from kehu.service.tickets.models import Ticket
 
 kb_router = Router(tags=["knowledge base"])
 public_kb_router = Router(tags=["knowledge base"])
@@ -61,6 +64,16 @@ class ArticleOut(Schema):
 class ArticlePage(Schema):
     items: list[ArticleOut]
     next_cursor: str | None
+
+
+class UseIn(Input):
+    ticket_id: RowId = Field(description="A ticket you work (service: edit).")
+
+
+class UseOut(Schema):
+    article_id: int
+    ticket_id: int
+    used_at: datetime.datetime
 
 
 class PublicArticleOut(Schema):
@@ -231,6 +244,20 @@ def update_kb_article(
     article = services.update_article(request.auth, article, _changes(payload, True), version)
     set_etag(response, article.version)
     return article_out(_with_category(Article.objects).get(pk=article.pk))
+
+
+@kb_router.post(
+    "/{article_id}/uses",
+    response={201: UseOut, **WRITE_ERRORS},
+    summary="Say an article went into a ticket's reply",
+    description="When the ticket is then solved, the article counts it (`solved_count`, once "
+    "per ticket). The article must be published; the ticket one you may work.",
+)
+def use_kb_article(request: ApiRequest, payload: UseIn, article_id: int = PATH_ID):
+    article = _one(request, article_id)
+    ticket = get_visible_or_404(Ticket, request.auth, payload.ticket_id)
+    use = services.record_use(request.auth, article, ticket)
+    return Status(201, {"article_id": article.pk, "ticket_id": ticket.pk, "used_at": use.used_at})
 
 
 @public_kb_router.get(
