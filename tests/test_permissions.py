@@ -79,6 +79,8 @@ from kehu.sales.models import (
 from kehu.sales.quotes import services as quotes
 from kehu.sales.scoring import services as scoring
 from kehu.service.categories import services as ticket_categories
+from kehu.service.kb import services as kb_services
+from kehu.service.kb.models import Article, KbSearchMiss
 from kehu.service.macros import services as macro_services
 from kehu.service.sla import services as sla_services
 from kehu.service.tickets import services as ticket_services
@@ -123,6 +125,11 @@ ADMIN_POST = statuses(403, admin=302)
 TICKET_WRITE = statuses(200, owner=403, teammate=404, outsider=404, readonly=403)
 TICKET_CHANGE = {"teammate": 404, "outsider": 404, "readonly": 403, "owner": 403, "manager": 302}
 API_TICKET_CHANGE = {"teammate": 404, "outsider": 404, "readonly": 403, "owner": 403}
+#: the knowledge base: everyone reads published articles; editors (service: edit) write them
+#: and alone see drafts (the walk's article pages show its draft: 404 for the others)
+KB_EDITORS = statuses(404, manager=200, admin=200)
+KB_REFUSED = {"owner": 403, "teammate": 403, "outsider": 403, "readonly": 403}
+KB_HIDDEN = {"owner": 404, "teammate": 404, "outsider": 404, "readonly": 404}
 
 
 @dataclass(frozen=True)
@@ -168,6 +175,10 @@ TARGET_BY_PREFIX = {
     "settings/macros/": "macro",
     "settings/sla/calendars/": "sla_calendar",
     "/api/v1/sla-policies/": "sla_policy",
+    "kb/": "kb_draft",
+    "help-centre/": "kb_article",
+    "/api/v1/kb/articles/": "kb_draft",
+    "/api/v1/kb/public/articles/": "kb_article",
     "tickets/": "ticket",
     "/api/v1/tickets/": "ticket",
     "/api/v1/ticket-categories/": "ticket_category",
@@ -500,6 +511,22 @@ UI_RULES: dict[str, Rule] = {
     "sla-policy-edit": Rule(get=ADMIN_ONLY),
     "sla-calendar-create": Rule(get=ADMIN_ONLY),
     "sla-calendar-edit": Rule(get=ADMIN_ONLY),
+    # the knowledge base (the walk's article pages show its draft: editors only)
+    "kb-article-list": Rule(get=ANYONE),
+    "kb-article-create": Rule(
+        get=statuses(403, manager=200, admin=200),
+        post={**KB_REFUSED, "manager": 302},
+        post_data=lambda o: {**KB_FORM, "title": "走查文章 Walk article"},
+    ),
+    "kb-article-detail": Rule(get=KB_EDITORS),
+    "kb-article-edit": Rule(
+        get=KB_EDITORS,
+        post={**KB_HIDDEN, "manager": 302},
+        post_data=lambda o: {**KB_FORM, "title": KB_DRAFT_TITLE, "version": o["kb_draft"].version},
+    ),
+    # the public help centre: anyone, signed in or not, reads published public articles
+    "help-centre": Rule(get=ANYONE, anonymous=200),
+    "help-centre-article": Rule(get=ANYONE, anonymous=200),
     # the catalogue: everyone in sales reads it, administrators keep it
     "product-list": Rule(get=ANYONE),
     "product-create": Rule(get=ADMIN_ONLY, post=ADMIN_POST, post_data=lambda o: PRODUCT_FORM),
@@ -869,6 +896,18 @@ API_RULES: dict[str, Rule] = {
     "GET /api/v1/ticket-categories/{category_id}": Rule(get=ANYONE),
     "POST /api/v1/ticket-categories": Rule(get=None, post=statuses(403, admin=201)),
     "PATCH /api/v1/ticket-categories/{category_id}": Rule(get=None, post=statuses(403, admin=200)),
+    "GET /api/v1/kb/articles": Rule(get=ANYONE),
+    "POST /api/v1/kb/articles": Rule(get=None, post={**KB_REFUSED, "manager": 201}),
+    "GET /api/v1/kb/articles/{article_id}": Rule(get=KB_EDITORS),
+    "PATCH /api/v1/kb/articles/{article_id}": Rule(get=None, post={**KB_HIDDEN, "manager": 200}),
+    # an agent says an article went into a reply: to a ticket they work (the walk's article)
+    "POST /api/v1/kb/articles/{article_id}/uses": Rule(
+        get=None,
+        post={"owner": 403, "teammate": 404, "outsider": 404, "readonly": 403, "manager": 201},
+        target="kb_article",
+    ),
+    "GET /api/v1/kb/public/articles": Rule(get=ANYONE, anonymous=200),
+    "GET /api/v1/kb/public/articles/{article_id}": Rule(get=ANYONE, anonymous=200),
     "GET /api/v1/targets": Rule(get=statuses(403, manager=200, admin=200)),
     # staff adoption: everyone, over the colleagues in their scope; the ROI page's numbers:
     # managers and administrators read them, administrators change the inputs
@@ -984,6 +1023,9 @@ API_BODIES = {
     },
     "/api/v1/sla-policies/{policy_id}": {"name": "改过的 SLA Changed"},
     "/api/v1/ticket-categories/{category_id}": {"name": "改过的分类 Changed"},
+    "/api/v1/kb/articles": {"title": "走查文章 Walk article", "body": "正文"},
+    "/api/v1/kb/articles/{article_id}": {"body": "改过的正文 Changed"},
+    "/api/v1/kb/articles/{article_id}/uses": lambda o: {"ticket_id": o["ticket"].pk},
     "/api/v1/leads/{lead_id}/convert": {"make_deal": True},
     "/api/v1/deals/{deal_id}/contacts": lambda o: {"person_id": o["person"].pk, "role": "用户"},
     "/api/v1/web-leads": {"name": "网上来的 Web visitor", "email": "visitor@example.com"},
@@ -1062,6 +1104,10 @@ QUOTE_TITLE, BINNED_QUOTE_TITLE = "机密报价 Secret quote", "作废的报价 
 FEEDBACK_TEXT = "只给管理员看的反馈 owner's feedback"
 TICKET_SUBJECT = "机密工单 the owner ticket"
 BINNED_TICKET_SUBJECT = "走查删掉的工单 binned ticket"
+KB_ARTICLE_TITLE = "走查帮助文章 walk help article"
+KB_DRAFT_TITLE = "未发布的草稿 unpublished kb draft"
+KB_FORM = {"body": "走查正文 walk body", "language": "zh-hans", "visibility": "internal",
+           "status": "draft", "category": ""}  # fmt: skip
 
 
 # ---------------------------------------------------------------- enumeration
@@ -1186,6 +1232,10 @@ def world(db, rep, teammate, manager, outsider, admin_user, team_b, tmp_path, se
         admin_user, None, {"name": "走查宏 Walk macro", "body": "您好 {{ person.name }}"}
     )
     ticket.walk_macro_id = macro.pk
+    kb_article = kb_services.create_article(admin_user, {"title": KB_ARTICLE_TITLE,
+                                                         "visibility": "public",
+                                                         "status": "published"})  # fmt: skip
+    kb_draft = kb_services.create_article(admin_user, {"title": KB_DRAFT_TITLE, "body": "草稿"})
     scoring_rule = scoring.save_rule(admin_user, None, {"name": "Web", "field": "source",
                                                         "op": "equals", "value": "web",
                                                         "points": 5})  # fmt: skip
@@ -1330,6 +1380,8 @@ def world(db, rep, teammate, manager, outsider, admin_user, team_b, tmp_path, se
             "name": "Walk SLA", "first_response_minutes": 60, "resolution_minutes": 480}),
         "sla_calendar": sla_services.save_calendar(admin_user, None, {
             "name": "Walk calendar", "time_zone": "Asia/Shanghai"}),
+        "kb_article": kb_article,
+        "kb_draft": kb_draft,
     }  # fmt: skip
     return users, objects
 
@@ -1378,6 +1430,8 @@ MARKERS = {
     "feedback": lambda o: [FEEDBACK_TEXT, f"/feedback/{o.pk}/"],
     "ticket": lambda o: [TICKET_SUBJECT, f"/tickets/{o.pk}/"],
     "binned_ticket": lambda o: [BINNED_TICKET_SUBJECT, f"/tickets/{o.pk}/"],
+    # published articles are everyone's; a draft only its editors'
+    "kb_draft": lambda o: [KB_DRAFT_TITLE, f"/kb/{o.pk}/"],
 }
 
 
@@ -1414,7 +1468,7 @@ def fingerprint(objects: dict) -> dict:
               PriceList, PriceListItem, Quote, QuoteLine, Order, OrderLine,
               AssignmentRule, ScoringRule, DuplicatePair, DuplicateScan, Merge,
               BulkJob, Feedback, TourSeen, SampleDataLoad, SavedView, ListColumns,
-              LostReason, Goal, DashboardLayout)  # fmt: skip
+              LostReason, Goal, DashboardLayout, Article, KbSearchMiss)  # fmt: skip
     state.update(_row_counts(models))
     state["dashboard layouts"] = list(
         DashboardLayout.objects.order_by("pk").values_list("widgets", "updated_at")

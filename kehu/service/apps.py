@@ -9,6 +9,7 @@ class ServiceConfig(AppConfig):
 
     def ready(self) -> None:
         from kehu.service import dashboard, measurement, registrations
+        from kehu.service.kb import services as kb_services  # noqa: F401  (its subscriptions)
 
         registrations.register()  # tickets on customers' pages and timelines, custom fields
         measurement.register()  # tickets in the condition language, service metrics

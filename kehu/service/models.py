@@ -1,13 +1,18 @@
 """Every model of the service app, for Django (app label `service`). Each concept keeps its
-models in its own sub-package (`tickets/`, `categories/`); the migrations stay the app's."""
+models in its own sub-package (`tickets/`, `categories/`, `sla/`, `macros/`, `kb/`); the
+migrations stay the app's."""
 
 from kehu.service.categories.models import TicketCategory
+from kehu.service.kb.models import Article, ArticleUse, KbSearchMiss
 from kehu.service.macros.models import Macro
 from kehu.service.sla.models import BusinessCalendar, SlaBreach, SlaPolicy
 from kehu.service.tickets.models import Ticket, TicketMessage
 
 __all__ = [
+    "Article",
+    "ArticleUse",
     "BusinessCalendar",
+    "KbSearchMiss",
     "Macro",
     "SlaBreach",
     "SlaPolicy",

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from kehu.service.categories import views as category_views
+from kehu.service.kb import views as kb_views
 from kehu.service.macros import views as macro_views
 from kehu.service.sla import views as sla_views
 from kehu.service.tickets import views
@@ -40,4 +41,11 @@ urlpatterns = [
     ),
     path("settings/macros/", macro_views.macro_edit, name="macro-settings"),
     path("settings/macros/<int:pk>/", macro_views.macro_edit, name="macro-edit"),
+    path("kb/", kb_views.article_list, name="kb-article-list"),
+    path("kb/new/", kb_views.article_create, name="kb-article-create"),
+    path("kb/<int:pk>/", kb_views.article_detail, name="kb-article-detail"),
+    path("kb/<int:pk>/edit/", kb_views.article_edit, name="kb-article-edit"),
+    # the public help centre: no login
+    path("help-centre/", kb_views.help_centre, name="help-centre"),
+    path("help-centre/<int:pk>/", kb_views.help_centre_article, name="help-centre-article"),
 ]
