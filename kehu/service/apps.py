@@ -10,6 +10,7 @@ class ServiceConfig(AppConfig):
     def ready(self) -> None:
         from kehu.customers.fields import services as field_services
         from kehu.customers.models import CustomField
+        from kehu.service.mailbox import subscriptions  # noqa: F401  (sends agents' replies)
         from kehu.service.tickets.models import Ticket
 
         field_services.register_entity(CustomField.Entity.TICKET, Ticket, "cf_t_")

@@ -2,6 +2,13 @@
 models in its own sub-package (`tickets/`, `categories/`); the migrations stay the app's."""
 
 from kehu.service.categories.models import TicketCategory
+from kehu.service.mailbox.models import (
+    InboundMail,
+    OutgoingTicketMail,
+    SupportMailbox,
+    TicketAttachment,
+)
 from kehu.service.tickets.models import Ticket, TicketMessage
 
-__all__ = ["Ticket", "TicketCategory", "TicketMessage"]
+__all__ = ["InboundMail", "OutgoingTicketMail", "SupportMailbox", "Ticket", "TicketAttachment",
+           "TicketCategory", "TicketMessage"]  # fmt: skip
