@@ -79,6 +79,8 @@ from kehu.sales.models import (
 from kehu.sales.quotes import services as quotes
 from kehu.sales.scoring import services as scoring
 from kehu.service.categories import services as ticket_categories
+from kehu.service.mailbox import services as support_mailboxes
+from kehu.service.mailbox.models import TicketAttachment
 from kehu.service.tickets import services as ticket_services
 from tests.factories import make_company, make_deal, make_person, make_team, make_user, stage
 
@@ -162,6 +164,7 @@ TARGET_BY_PREFIX = {
     "settings/scoring/": "scoring_rule",
     "settings/lost-reasons/": "lost_reason",
     "settings/ticket-categories/": "ticket_category",
+    "settings/support-mailboxes/": "support_mailbox",
     "tickets/": "ticket",
     "/api/v1/tickets/": "ticket",
     "/api/v1/ticket-categories/": "ticket_category",
@@ -484,6 +487,11 @@ UI_RULES: dict[str, Rule] = {
     "ticket-categories": Rule(get=ADMIN_ONLY),
     "ticket-category-create": Rule(get=ADMIN_ONLY),
     "ticket-category-edit": Rule(get=ADMIN_ONLY),
+    # a file a customer mailed in: whoever sees the ticket (walk_attachment_pk)
+    "ticket-attachment": Rule(get=READ),
+    "support-mailboxes": Rule(get=ADMIN_ONLY),
+    "support-mailbox-create": Rule(get=ADMIN_ONLY),
+    "support-mailbox-edit": Rule(get=ADMIN_ONLY),
     # the catalogue: everyone in sales reads it, administrators keep it
     "product-list": Rule(get=ANYONE),
     "product-create": Rule(get=ADMIN_ONLY, post=ADMIN_POST, post_data=lambda o: PRODUCT_FORM),
@@ -1156,6 +1164,15 @@ def world(db, rep, teammate, manager, outsider, admin_user, team_b, tmp_path, se
         rep, {"subject": BINNED_TICKET_SUBJECT, "requester": person, "team": rep.team}
     )
     ticket_services.delete_ticket(admin_user, binned_ticket)
+    ticket.walk_attachment_pk = TicketAttachment.objects.create(
+        ticket=ticket, filename="walk.txt", size=4, file=ContentFile(b"walk", name="walk.txt")
+    ).pk
+    support_mailbox = support_mailboxes.create_mailbox(
+        admin_user,
+        {"name": "走查 Walk desk", "address": "walk-desk@kehu.example", "imap_host": "imap.invalid",
+         "imap_port": 993, "imap_security": "ssl", "imap_user": "walk", "imap_password": "secret",
+         "imap_folder": "INBOX", "person_owner": admin_user, "acknowledge": True, "active": True},
+    )  # fmt: skip
     scoring_rule = scoring.save_rule(admin_user, None, {"name": "Web", "field": "source",
                                                         "op": "equals", "value": "web",
                                                         "points": 5})  # fmt: skip
@@ -1295,6 +1312,7 @@ def world(db, rep, teammate, manager, outsider, admin_user, team_b, tmp_path, se
         "ticket": ticket,
         "binned_ticket": binned_ticket,
         "ticket_category": ticket_category,
+        "support_mailbox": support_mailbox,
     }  # fmt: skip
     return users, objects
 

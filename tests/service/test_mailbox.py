@@ -445,3 +445,42 @@ def desk_without_server(intake_owner, support, settings):
         name="Desk", address="desk@kehu.example", imap_host="imap.invalid", imap_user="u",
         imap_password="p", team=support, person_owner=intake_owner,
     )  # fmt: skip
+
+
+# ---------------------------------------------------------------- settings
+
+
+def test_administrators_set_up_mailboxes_and_the_password_is_never_shown(
+    client, admin_user, support, intake_owner, agent
+):
+    from kehu.core.models import AuditEntry
+
+    client.force_login(admin_user)
+    form = {
+        "name": "客服 Support", "address": "Support@Kehu.example", "team": support.pk,
+        "person_owner": intake_owner.pk, "imap_host": "imap.kehu.example",
+        "imap_security": "ssl", "imap_port": 993, "imap_user": "support",
+        "imap_password": "s3cret-pass", "imap_folder": "INBOX", "acknowledge": "on",
+        "active": "on",
+    }  # fmt: skip
+    assert client.post(reverse("support-mailboxes"), form).status_code == 302
+    mailbox = SupportMailbox.objects.get()
+    assert (mailbox.address, mailbox.imap_password, mailbox.team) == (
+        "support@kehu.example", "s3cret-pass", support)  # fmt: skip
+    page = client.get(reverse("support-mailbox-edit", args=[mailbox.pk])).content.decode()
+    assert "s3cret-pass" not in page and "support@kehu.example" in page
+    # an empty password keeps the stored one
+    changed = {**form, "imap_password": "", "name": "Desk", "version": mailbox.version}
+    url = reverse("support-mailbox-edit", args=[mailbox.pk])
+    assert client.post(url, changed).status_code == 302
+    mailbox.refresh_from_db()
+    assert (mailbox.name, mailbox.imap_password, mailbox.version) == ("Desk", "s3cret-pass", 2)
+    assert "s3cret-pass" not in str(list(AuditEntry.objects.values_list("changes", flat=True)))
+    # a colleague who may not create people cannot own the mailbox's new people
+    refused = client.post(url, {**changed, "person_owner": agent.pk, "version": 2})
+    assert refused.status_code == 200 and "may create people" in refused.content.decode()
+    # only administrators
+    client.force_login(agent)
+    assert client.get(reverse("support-mailboxes")).status_code == 403
+    assert client.post(url, {**changed, "name": "Hijack", "version": 2}).status_code == 403
+    assert SupportMailbox.objects.get().name == "Desk"

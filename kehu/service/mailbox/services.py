@@ -33,7 +33,14 @@ def _line(value: Any, field: str, errors: dict, required: bool = True, limit: in
 def _clean(mailbox: SupportMailbox, data: dict[str, Any]) -> bool:
     """Apply `data` to `mailbox`, checked; returns whether the password changed."""
     errors: dict[str, list[str]] = {}
-    get = lambda name: data.get(name, getattr(mailbox, name))  # noqa: E731
+
+    def get(name: str) -> Any:
+        if name in data:
+            return data[name]
+        if name in ("team", "person_owner") and getattr(mailbox, f"{name}_id") is None:
+            return None  # a new mailbox has none yet
+        return getattr(mailbox, name)
+
     name = _line(get("name"), "name", errors, limit=100)
     address = _line(get("address"), "address", errors, limit=254).lower()
     if "address" not in errors:
