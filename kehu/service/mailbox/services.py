@@ -19,15 +19,17 @@ FIELDS = ["name", "address", "imap_host", "imap_port", "imap_security", "imap_us
 HIDDEN = "••••••"
 
 
-def _line(value: Any, field: str, errors: dict, required: bool = True, limit: int = 255) -> str:
-    value = str(value or "").strip()
-    if required and not value:
+def _line(
+    value: Any, field: str, errors: dict[str, list[str]], required: bool = True, limit: int = 255
+) -> str:
+    line = str(value or "").strip()
+    if required and not line:
         errors[field] = [_("This field is required.")]
-    elif len(value) > limit:
+    elif len(line) > limit:
         errors[field] = [_("Use at most %(n)s characters.") % {"n": limit}]
-    elif text.has_control_characters(value):
+    elif text.has_control_characters(line):
         errors[field] = [text.one_line_message()]
-    return value
+    return line
 
 
 def _clean(mailbox: SupportMailbox, data: dict[str, Any]) -> bool:
