@@ -28,6 +28,11 @@ urlpatterns = [
         mailbox_views.mailbox_edit,
         name="support-mailbox-edit",
     ),
+    path(
+        "settings/support-mailboxes/<int:pk>/check/",
+        mailbox_views.mailbox_check,
+        name="support-mailbox-check",
+    ),
     path("settings/ticket-categories/", category_views.category_list, name="ticket-categories"),
     path(
         "settings/ticket-categories/new/",

@@ -366,9 +366,13 @@ def test_hostile_mail_is_taken_safely(imap_server, smtp_server, desk, settings, 
         b"Message-ID: <html@customer.example>\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
         b'<p onclick="steal()">Hello<script>alert(1)</script><img src=x onerror=alert(2)></p>'
     ))  # fmt: skip
+    deliver(imap_server, desk, raw_email(
+        sender="y@customer.example", message_id="<text@customer.example>",
+        body='<script>alert("text")</script> <a href="javascript:alert(3)">click</a>',
+    ))  # fmt: skip
     deliver(imap_server, desk, b"\x00\xff not mail at all")
     result = read(desk)
-    assert result.count("ticket") == 3 and result.unreadable == 1
+    assert result.count("ticket") == 4 and result.unreadable == 1
 
     files = Ticket.objects.get(first_message_id="<files@customer.example>")
     assert "big.bin" in files.description  # said, not kept
@@ -384,6 +388,9 @@ def test_hostile_mail_is_taken_safely(imap_server, smtp_server, desk, settings, 
     client.login(username=lead.username, password=PASSWORD)
     page = client.get(reverse("ticket-detail", args=[html.pk])).content.decode()
     assert "<script>alert" not in page and "onerror" not in page and "<b>html</b>" not in page
+    text = Ticket.objects.get(first_message_id="<text@customer.example>")
+    page = client.get(reverse("ticket-detail", args=[text.pk])).content.decode()
+    assert "<script>alert" not in page and "javascript:alert" not in page
     answer = client.get(reverse("ticket-attachment", args=[files.pk, kept["page.html"].pk]))
     assert answer.status_code == 200
     assert answer["Content-Type"] == "application/octet-stream"
@@ -484,3 +491,36 @@ def test_administrators_set_up_mailboxes_and_the_password_is_never_shown(
     assert client.get(reverse("support-mailboxes")).status_code == 403
     assert client.post(url, {**changed, "name": "Hijack", "version": 2}).status_code == 403
     assert SupportMailbox.objects.get().name == "Desk"
+
+
+def test_a_temporary_failure_is_tried_again_later_then_given_up(desk_without_server, settings):
+    from kehu.service.mailbox.replies import MAX_TRIES, deliver_ticket_mail
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    intake.receive(raw_email(), desk_without_server)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 9  # nothing listens there
+    OutgoingTicketMail.objects.update(status="queued", error="")
+    ack = OutgoingTicketMail.objects.get()
+    assert deliver_ticket_mail.call(ack.pk) == "retry"
+    (later,) = deliver_ticket_mail.get_backend().results
+    assert later.args == [ack.pk, 2] and later.task.run_after is not None
+    ack.refresh_from_db()
+    assert ack.status == "queued" and "ConnectionRefusedError" in ack.error
+    assert deliver_ticket_mail.call(ack.pk, MAX_TRIES) == "failed"
+    ack.refresh_from_db()
+    assert ack.status == "failed"
+    assert deliver_ticket_mail.call(ack.pk) == "failed"  # given up: never sent again on its own
+
+
+def test_the_connection_test_says_whether_kehu_can_read_the_mailbox(
+    imap_server, desk, admin_user, client
+):
+    client.force_login(admin_user)
+    url = reverse("support-mailbox-check", args=[desk.pk])
+    page = client.post(url, follow=True).content.decode()
+    assert "Kehu can read" in page
+    SupportMailbox.objects.filter(pk=desk.pk).update(imap_password="wrong")
+    page = client.post(url, follow=True).content.decode()
+    assert "Kehu cannot read" in page and "wrong" not in page.split("Kehu cannot read")[1][:300]
+    assert Ticket.objects.count() == 0  # nothing was read

@@ -2,17 +2,21 @@
 sent with their mail (whoever sees the ticket)."""
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from kehu.accounts.models import Team, User
 from kehu.accounts.services import require_admin
 from kehu.core.access import get_visible_or_404
+from kehu.mail.imap import check_connection
 from kehu.service.mailbox import services
-from kehu.service.mailbox.models import SupportMailbox, TicketAttachment
-from kehu.service.mailbox.tasks import state_of
+from kehu.service.mailbox.models import InboundMail, SupportMailbox, TicketAttachment
+from kehu.service.mailbox.tasks import account_of, state_of
 from kehu.service.tickets.models import Ticket
 from kehu.web.pages import setting_or_404, settings_page
 
@@ -99,6 +103,14 @@ def mailbox_edit(request, pk=None):
                        version=mailbox.version)  # fmt: skip
     mailboxes = list(SupportMailbox.objects.select_related("team").order_by("name"))
     rows = [(m, state_of(m)) for m in mailboxes]
+    # what the mailbox kept without making it a ticket (robots, floods, Kehu's own mail)
+    kept = []
+    if mailbox is not None:
+        kept = list(
+            InboundMail.objects.filter(mailbox=mailbox, ticket__isnull=True).order_by(
+                "-received_at", "-id"
+            )[:20]
+        )
 
     def save(form, _rows):
         data = dict(form.cleaned_data)
@@ -114,5 +126,22 @@ def mailbox_edit(request, pk=None):
         save=save,
         template="service/mailbox/mailboxes.html",
         done="support-mailboxes",
-        context={"nav": "support_mailboxes", "mailbox": mailbox, "rows": rows},
+        context={"nav": "support_mailboxes", "mailbox": mailbox, "rows": rows, "kept": kept},
     )
+
+
+@login_required
+@require_POST
+def mailbox_check(request, pk):
+    """Log in to the mailbox and open its folder now, reading nothing, and say how it went."""
+    require_admin(request.user)
+    mailbox = get_object_or_404(SupportMailbox, pk=pk)
+    error = check_connection(account_of(mailbox))
+    if error:
+        messages.error(
+            request,
+            _("Kehu cannot read “%(name)s”: %(error)s") % {"name": mailbox.name, "error": error},
+        )
+    else:
+        messages.success(request, _("Kehu can read “%(name)s”.") % {"name": mailbox.name})
+    return redirect("support-mailbox-edit", pk=mailbox.pk)
