@@ -353,6 +353,8 @@ def test_reading_our_own_sent_mail_takes_nothing(imap_server, smtp_server, desk)
 
 
 def test_hostile_mail_is_taken_safely(imap_server, smtp_server, desk, settings, agent, client):
+    from django.template.loader import render_to_string
+
     settings.MAIL_MAX_ATTACHMENT_MB = 0.1
     deliver(imap_server, desk, with_attachments(
         [('filename="big.bin"', b"x" * 200_000),
@@ -396,6 +398,8 @@ def test_hostile_mail_is_taken_safely(imap_server, smtp_server, desk, settings, 
     assert answer["Content-Type"] == "application/octet-stream"
     assert answer["X-Content-Type-Options"] == "nosniff"
     assert answer["Content-Disposition"].startswith("attachment")
+    listed = render_to_string("service/mailbox/_attachments.html", {"ticket": files})
+    assert "page.html" in listed and "passwd" in listed and "big.bin" not in listed
     assert b"".join(answer.streaming_content) == b"<script>alert(1)</script>"
 
 
@@ -436,6 +440,8 @@ def test_a_failed_delivery_is_shown_to_the_agent(imap_server, desk, agent, setti
 
     html = render_to_string("service/mailbox/_delivery.html", {"message": reply})
     assert "not delivered" in html.lower() and "ConnectionRefusedError" in html
+    note = tickets.add_message(agent, ticket, "internal", public=False)
+    assert render_to_string("service/mailbox/_delivery.html", {"message": note}).strip() == ""
 
 
 def test_intake_is_idempotent_without_imap(db, desk_without_server):

@@ -246,7 +246,7 @@ def _take(
     if not sender:
         return _ignored(_("The message names no sender."))
     if sender.lower() in support_addresses():
-        return _ignored(_("Sent by one of Kehu's own support mailboxes: never made a ticket."))
+        return _ignored(_("Sent by one of Kehu's own support mailboxes: never made into a ticket."))
     ticket, our_mail = _answered_ticket(parsed)
     if ticket is None:
         ticket = _referenced_ticket(parsed)
@@ -259,8 +259,10 @@ def _take(
         if machine:
             if machine == automatic.BOUNCE and our_mail is not None:
                 replies.mark_bounced(our_mail)
+            kind = {automatic.BOUNCE: _("a delivery report"), automatic.AUTO_REPLY:
+                    _("an automatic reply"), automatic.BULK: _("bulk mail")}[machine]  # fmt: skip
             body = _body(parsed, _("Automatic message (%(kind)s) from %(address)s:") % {
-                "kind": machine, "address": sender})  # fmt: skip
+                "kind": kind, "address": sender})  # fmt: skip
             note = tickets.add_automatic_message(ticket, person, body, EMAIL, parsed.message_id)
             _store_attachments(parsed, ticket, note, stored)
             return Intake(InboundMail.Outcome.NOTE, ticket)
