@@ -530,3 +530,22 @@ def test_the_connection_test_says_whether_kehu_can_read_the_mailbox(
     page = client.post(url, follow=True).content.decode()
     assert "Kehu cannot read" in page and "wrong" not in page.split("Kehu cannot read")[1][:300]
     assert Ticket.objects.count() == 0  # nothing was read
+
+
+def test_the_worker_reads_the_support_mailboxes_every_few_minutes(settings, intake_owner):
+    from django_tasks_db.models import DBTaskResult
+
+    from kehu.service.mailbox import tasks
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    path = "kehu.service.mailbox.tasks.poll_support_mail"
+    tasks.schedule_next()
+    assert not DBTaskResult.objects.filter(task_path=path).exists()  # no mailbox: no read
+    SupportMailbox.objects.create(
+        name="Desk", address="desk@kehu.example", imap_host="127.0.0.1", imap_port=9,
+        imap_user="u", imap_password="p", person_owner=intake_owner,
+    )  # fmt: skip
+    tasks.schedule_next()
+    tasks.schedule_next()  # a second worker starting
+    (queued,) = DBTaskResult.objects.filter(task_path=path)
+    assert queued.status == "READY"
