@@ -218,6 +218,12 @@ def test_a_reply_to_a_closed_ticket_opens_a_new_one(imap_server, smtp_server, de
     assert new.description.startswith(f"Follow-up to the closed ticket #{old.pk}.")
     assert "Me again." in new.description
     assert old.messages.count() == 0
+    # a robot answering the closed ticket's mail opens nothing
+    deliver(imap_server, desk, raw_email(
+        subject="Out of office", message_id="<ooo@customer.example>",
+        headers="Auto-Submitted: auto-replied\nIn-Reply-To: <old@customer.example>",
+    ))  # fmt: skip
+    assert read(desk).count("ignored") == 1 and Ticket.objects.count() == 2
 
 
 def test_the_acknowledgement_can_be_switched_off(imap_server, smtp_server, desk):

@@ -276,6 +276,9 @@ def _take(
         return Intake(InboundMail.Outcome.REPLY, ticket)
     if machine == automatic.BOUNCE:
         return _ignored(_("A delivery report that belongs to no ticket."))
+    if machine and follow_up_of is not None:
+        # an out-of-office answering the last mail of a finished ticket is not a new request
+        return _ignored(_("An automatic answer about a closed ticket."))
     if _over_limit(sender):
         limit = max_per_sender_hour()
         reason = _("More than %(n)s messages from this sender in an hour.") % {"n": limit}
