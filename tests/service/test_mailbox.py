@@ -131,7 +131,7 @@ def test_a_customer_conversation_by_mail(imap_server, smtp_server, desk, agent, 
     assert f"We received your request #{ticket.pk}" in body
 
     # the agent answers: sent from the mailbox, threaded, "[#n]" in the subject
-    reply = answer(agent, ticket, "Please restart it.\n\nThe desk")
+    reply = answer(agent, ticket, "Please restart it.\n\n<script>alert(1)</script>**The desk**")
     delivery = OutgoingTicketMail.objects.get(reply=reply)
     sent = smtp_server.messages[-1]
     reply.refresh_from_db()
@@ -140,7 +140,10 @@ def test_a_customer_conversation_by_mail(imap_server, smtp_server, desk, agent, 
     assert sent["In-Reply-To"] == ack["Message-ID"]
     assert sent["References"].split() == ["<first@customer.example>", ack["Message-ID"]]
     assert sent["Auto-Submitted"] is None  # a person wrote it
-    assert "Please restart it." in sent.get_content()
+    assert "Please restart it." in sent.get_body(("plain",)).get_content()
+    html = sent.get_body(("html",)).get_content()
+    assert "<p>Please restart it.</p>" in html and "<strong>The desk</strong>" in html
+    assert "<script" not in html
     delivery.refresh_from_db()
     assert delivery.status == "sent"
 

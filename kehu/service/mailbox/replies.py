@@ -8,7 +8,8 @@ server is down, a 4xx answer) a few times with growing pauses before giving up.
 
 Threading: each mail has its own Message-ID (kept on the agent's `TicketMessage`), answers
 the thread's latest mail (In-Reply-To) and lists the thread (References), and its subject
-carries "[#123]", so the customer's answer finds its ticket. An acknowledgement is marked
+carries "[#123]", so the customer's answer finds its ticket. A reply is its Markdown as plain
+text, and as HTML sanitised as the ticket page shows it. An acknowledgement is marked
 `Auto-Submitted: auto-replied` (RFC 3834) so other robots do not answer it; an agent's reply
 is a person's mail and carries no such header.
 """
@@ -183,7 +184,9 @@ def mark_bounced(mail: OutgoingTicketMail) -> None:
 
 
 def _mail(mail: OutgoingTicketMail):
-    from django.core.mail import EmailMessage as Outgoing
+    from django.core.mail import EmailMultiAlternatives as Outgoing
+
+    from kehu.activities.rendering import render_markdown
 
     headers = {"Message-ID": mail.message_id, "Date": format_datetime(timezone.now())}
     if mail.in_reply_to:
@@ -192,7 +195,7 @@ def _mail(mail: OutgoingTicketMail):
     if mail.kind == OutgoingTicketMail.Kind.ACKNOWLEDGEMENT:
         headers["Auto-Submitted"] = "auto-replied"
         headers["X-Auto-Response-Suppress"] = "All"
-    return Outgoing(
+    outgoing = Outgoing(
         subject=mail.subject,
         body=mail.text,
         from_email=formataddr((mail.from_name, mail.from_address)),
@@ -200,6 +203,10 @@ def _mail(mail: OutgoingTicketMail):
         reply_to=[mail.from_address],
         headers=headers,
     )
+    if mail.kind == OutgoingTicketMail.Kind.REPLY:
+        # the agent wrote Markdown: also as HTML, sanitised as the ticket page shows it
+        outgoing.attach_alternative(str(render_markdown(mail.text)), "text/html")
+    return outgoing
 
 
 def _temporary(exc: Exception) -> bool:
