@@ -43,6 +43,7 @@ from kehu.sales.lost_reasons.api import lost_reasons_router
 from kehu.sales.quotes.api.orders import orders_router
 from kehu.sales.quotes.api.quotes import quotes_router
 from kehu.service.categories.api import categories_router
+from kehu.service.sla.api import sla_policies_router
 from kehu.service.tickets.api import tickets_router
 
 DESCRIPTION = (
@@ -107,3 +108,4 @@ api.add_router("/adoption", adoption_router)
 api.add_router("/roi", roi_router)
 api.add_router("/tickets", tickets_router)
 api.add_router("/ticket-categories", categories_router)
+api.add_router("/sla-policies", sla_policies_router)

@@ -79,8 +79,10 @@ from kehu.sales.models import (
 from kehu.sales.quotes import services as quotes
 from kehu.sales.scoring import services as scoring
 from kehu.service.categories import services as ticket_categories
+from kehu.service.macros import services as macro_services
 from kehu.service.mailbox import services as support_mailboxes
 from kehu.service.mailbox.models import TicketAttachment
+from kehu.service.sla import services as sla_services
 from kehu.service.tickets import services as ticket_services
 from tests.factories import make_company, make_deal, make_person, make_team, make_user, stage
 
@@ -165,6 +167,10 @@ TARGET_BY_PREFIX = {
     "settings/lost-reasons/": "lost_reason",
     "settings/ticket-categories/": "ticket_category",
     "settings/support-mailboxes/": "support_mailbox",
+    "settings/sla/policies/": "sla_policy",
+    "settings/macros/": "macro",
+    "settings/sla/calendars/": "sla_calendar",
+    "/api/v1/sla-policies/": "sla_policy",
     "tickets/": "ticket",
     "/api/v1/tickets/": "ticket",
     "/api/v1/ticket-categories/": "ticket_category",
@@ -493,6 +499,16 @@ UI_RULES: dict[str, Rule] = {
     "support-mailbox-create": Rule(get=ADMIN_ONLY),
     "support-mailbox-edit": Rule(get=ADMIN_ONLY),
     "support-mailbox-check": Rule(get=None, post=ADMIN_POST),
+    "sla-settings": Rule(get=ADMIN_ONLY),
+    "macro-settings": Rule(get=ADMIN_ONLY),
+    "macro-edit": Rule(get=ADMIN_ONLY),
+    "ticket-macro-text": Rule(get=TICKET_WRITE),
+    "ticket-macro-apply": Rule(
+        get=None, post=TICKET_CHANGE, post_data=lambda o: {"version": o["ticket"].version}
+    ),
+    "sla-policy-edit": Rule(get=ADMIN_ONLY),
+    "sla-calendar-create": Rule(get=ADMIN_ONLY),
+    "sla-calendar-edit": Rule(get=ADMIN_ONLY),
     # the catalogue: everyone in sales reads it, administrators keep it
     "product-list": Rule(get=ANYONE),
     "product-create": Rule(get=ADMIN_ONLY, post=ADMIN_POST, post_data=lambda o: PRODUCT_FORM),
@@ -855,6 +871,10 @@ API_RULES: dict[str, Rule] = {
         get=None, post={**API_TICKET_CHANGE, "manager": 201}
     ),
     "GET /api/v1/ticket-categories": Rule(get=ANYONE),
+    "GET /api/v1/sla-policies": Rule(get=ANYONE),
+    "GET /api/v1/sla-policies/{policy_id}": Rule(get=ANYONE),
+    "POST /api/v1/sla-policies": Rule(get=None, post=statuses(403, admin=201)),
+    "PATCH /api/v1/sla-policies/{policy_id}": Rule(get=None, post=statuses(403, admin=200)),
     "GET /api/v1/ticket-categories/{category_id}": Rule(get=ANYONE),
     "POST /api/v1/ticket-categories": Rule(get=None, post=statuses(403, admin=201)),
     "PATCH /api/v1/ticket-categories/{category_id}": Rule(get=None, post=statuses(403, admin=200)),
@@ -966,6 +986,12 @@ API_BODIES = {
     "/api/v1/tickets/{ticket_id}/replies": {"body": "走查回复 walk reply"},
     "/api/v1/tickets/{ticket_id}/notes": {"body": "走查备注 walk note"},
     "/api/v1/ticket-categories": {"name": "走查分类 Walk category"},
+    "/api/v1/sla-policies": {
+        "name": "走查 SLA",
+        "first_response_minutes": 60,
+        "resolution_minutes": 480,
+    },
+    "/api/v1/sla-policies/{policy_id}": {"name": "改过的 SLA Changed"},
     "/api/v1/ticket-categories/{category_id}": {"name": "改过的分类 Changed"},
     "/api/v1/leads/{lead_id}/convert": {"make_deal": True},
     "/api/v1/deals/{deal_id}/contacts": lambda o: {"person_id": o["person"].pk, "role": "用户"},
@@ -1174,6 +1200,10 @@ def world(db, rep, teammate, manager, outsider, admin_user, team_b, tmp_path, se
          "imap_port": 9, "imap_security": "none", "imap_user": "walk", "imap_password": "secret",
          "imap_folder": "INBOX", "person_owner": admin_user, "acknowledge": True, "active": True},
     )  # fmt: skip
+    macro = macro_services.save_macro(
+        admin_user, None, {"name": "走查宏 Walk macro", "body": "您好 {{ person.name }}"}
+    )
+    ticket.walk_macro_id = macro.pk
     scoring_rule = scoring.save_rule(admin_user, None, {"name": "Web", "field": "source",
                                                         "op": "equals", "value": "web",
                                                         "points": 5})  # fmt: skip
@@ -1314,6 +1344,11 @@ def world(db, rep, teammate, manager, outsider, admin_user, team_b, tmp_path, se
         "binned_ticket": binned_ticket,
         "ticket_category": ticket_category,
         "support_mailbox": support_mailbox,
+        "macro": macro,
+        "sla_policy": sla_services.save_policy(admin_user, None, {
+            "name": "Walk SLA", "first_response_minutes": 60, "resolution_minutes": 480}),
+        "sla_calendar": sla_services.save_calendar(admin_user, None, {
+            "name": "Walk calendar", "time_zone": "Asia/Shanghai"}),
     }  # fmt: skip
     return users, objects
 

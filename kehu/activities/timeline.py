@@ -8,6 +8,7 @@ queries however long the history is.
 """
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
@@ -28,17 +29,48 @@ KINDS = (*Activity.Kind.values, "changes")
 
 @dataclass
 class Item:
-    kind: str  # "activity" or "audit"
+    kind: str  # "activity", "audit", or a registered stream's (e.g. "ticket")
     at: datetime.datetime
     obj: object
     changes: list = field(default_factory=list)  # [(label, key, old, new)] for audit entries
     #: the same, values as the page shows them (codes and built-in names in the reader's
     #: language); the API keeps the stored values of `changes`
     shown_changes: list = field(default_factory=list)
+    #: a registered stream's place in the keyset (see `Stream`)
+    rank: int | None = None
 
     @property
     def key(self) -> tuple:
-        return (self.at, ACTIVITY if self.kind == "activity" else AUDIT, self.obj.pk)
+        rank = (
+            self.rank if self.rank is not None else ACTIVITY if self.kind == "activity" else AUDIT
+        )
+        return (self.at, rank, self.obj.pk)
+
+
+@dataclass(frozen=True)
+class Stream:
+    """What another app adds to a record's timeline (the service desk: the customer's
+    tickets and replies). `read(record, user, cursor_key, size)` returns up to size + 1 Items
+    older than the cursor, newest first, each with a `rank` of its own (above ACTIVITY), read
+    with `older_than` so pages join up; `kind` is what `kinds` filters it by."""
+
+    kind: str
+    label: object  # a lazy translation: the filter chip's name
+    read: Callable[..., list]
+    applies: Callable[[object], bool]  # (record) → whether it has this stream at all
+
+
+STREAMS: list[Stream] = []
+
+
+def register_stream(stream: Stream) -> None:
+    if all(s.kind != stream.kind for s in STREAMS):
+        STREAMS.append(stream)
+
+
+def all_kinds(record=None) -> tuple[str, ...]:
+    """What the timeline (of `record`) can be filtered to, registered streams included."""
+    return (*KINDS, *(s.kind for s in STREAMS if record is None or s.applies(record)))
 
 
 @dataclass
@@ -67,7 +99,7 @@ def decode(cursor: str | None) -> tuple | None:
         return None
 
 
-def _older_than(qs, time_field: str, rank: int, cursor: tuple | None):
+def older_than(qs, time_field: str, rank: int, cursor: tuple | None):
     if cursor is None:
         return qs
     at, cursor_rank, pk = cursor
@@ -155,7 +187,8 @@ def page(
     page shows it above the history (`focus`)."""
     key = decode(cursor)
     content_type = ContentType.objects.get_for_model(record.__class__)
-    kinds = [k for k in (kinds or []) if k in KINDS] or list(KINDS)
+    known = all_kinds()
+    kinds = [k for k in (kinds or []) if k in known] or list(known)
     items = []
     activity_kinds = [k for k in kinds if k != "changes"]
     if activity_kinds:
@@ -164,14 +197,14 @@ def page(
             activities = activities.exclude(_upcoming(history_only))
         if len(activity_kinds) < len(Activity.Kind.values):
             activities = activities.filter(kind__in=activity_kinds)
-        activities = _older_than(activities, "at", ACTIVITY, key).order_by("-at", "-id")
+        activities = older_than(activities, "at", ACTIVITY, key).order_by("-at", "-id")
         found = list(activities[: size + 1])
         for activity in found:
             if activity.object_id == record.pk and activity.content_type_id == content_type.pk:
                 activity.record = record  # the page's own record: no query per item
         items += [Item("activity", a.at, a) for a in found]
     if "changes" in kinds:
-        entries = _older_than(
+        entries = older_than(
             AuditEntry.objects.filter(
                 content_type=content_type, object_id=record.pk
             ).select_related("actor"),
@@ -187,6 +220,9 @@ def page(
                 (lb, k, _shown(shown, k, o), _shown(shown, k, n)) for lb, k, o, n in changes
             ]
             items.append(Item("audit", entry.at, entry, changes, readable))
+    for stream in STREAMS:
+        if stream.kind in kinds and stream.applies(record):
+            items += stream.read(record, user, key, size)
     items.sort(key=lambda item: item.key, reverse=True)
     next_cursor = encode(items[size - 1].key) if len(items) > size else None
     return TimelinePage(items[:size], next_cursor)

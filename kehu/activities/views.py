@@ -58,7 +58,7 @@ def _custom_labels(record) -> dict:
 
 
 def _kinds(request) -> list[str]:
-    return [k for k in request.GET.getlist("kind") if k in timeline.KINDS]
+    return [k for k in request.GET.getlist("kind") if k in timeline.all_kinds()]
 
 
 def panel_context(
@@ -101,7 +101,7 @@ def panel_context(
         ),
         "follow_up_for": follow_up_for,
         "follow_up_box": follow_up_form,
-        "timeline_kinds": [(k, _kind_label(k)) for k in timeline.KINDS],
+        "timeline_kinds": [(k, _kind_label(k)) for k in timeline.all_kinds(record)],
         "chosen_kinds": kinds,
         "timeline_url": reverse("activity-timeline", args=[target, record.pk]),
         "now": now,
@@ -119,7 +119,11 @@ def _follow_up_form(kind: str, user, record, data=None) -> FollowUpForm | None:
 
 
 def _kind_label(kind: str) -> str:
-    return _("changes") if kind == "changes" else str(Activity.Kind(kind).label)
+    if kind == "changes":
+        return _("changes")
+    if kind in Activity.Kind.values:
+        return str(Activity.Kind(kind).label)
+    return next(str(s.label) for s in timeline.STREAMS if s.kind == kind)
 
 
 @login_required

@@ -18,8 +18,18 @@ from django.utils.translation import gettext as _
 CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
+#: what a multi-line text (a reply, an article) may not hold: the control characters but
+#: tab, line feed and carriage return (NUL among them, which PostgreSQL cannot store)
+UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def has_control_characters(value: Any) -> bool:
     return isinstance(value, str) and CONTROL_CHARACTERS.search(value) is not None
+
+
+def has_unprintable_characters(value: Any) -> bool:
+    """For multi-line text: control characters other than tab and line breaks."""
+    return isinstance(value, str) and UNPRINTABLE.search(value) is not None
 
 
 def one_line_message() -> str:

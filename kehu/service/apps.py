@@ -8,9 +8,20 @@ class ServiceConfig(AppConfig):
     verbose_name = _("Service")
 
     def ready(self) -> None:
-        from kehu.customers.fields import services as field_services
-        from kehu.customers.models import CustomField
+        from kehu.service import registrations
         from kehu.service.mailbox import subscriptions  # noqa: F401  (sends agents' replies)
-        from kehu.service.tickets.models import Ticket
 
-        field_services.register_entity(CustomField.Entity.TICKET, Ticket, "cf_t_")
+        registrations.register()  # tickets on customers' pages and timelines, custom fields
+        _watch_tasks()
+
+
+def _watch_tasks() -> None:
+    """How `kehu.core.recovery` tells a run of these tasks that a dead worker left behind."""
+    import datetime
+
+    from kehu.core.recovery import watch_task
+    from kehu.service.sla import tasks
+
+    watch_task(tasks.sweep_sla, longest=datetime.timedelta(minutes=10),
+               reschedule=tasks.schedule_sweep)  # fmt: skip
+    watch_task(tasks.recompute_sla, longest=datetime.timedelta(hours=1))

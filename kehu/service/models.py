@@ -2,13 +2,26 @@
 models in its own sub-package (`tickets/`, `categories/`); the migrations stay the app's."""
 
 from kehu.service.categories.models import TicketCategory
+from kehu.service.macros.models import Macro
 from kehu.service.mailbox.models import (
     InboundMail,
     OutgoingTicketMail,
     SupportMailbox,
     TicketAttachment,
 )
+from kehu.service.sla.models import BusinessCalendar, SlaBreach, SlaPolicy
 from kehu.service.tickets.models import Ticket, TicketMessage
 
-__all__ = ["InboundMail", "OutgoingTicketMail", "SupportMailbox", "Ticket", "TicketAttachment",
-           "TicketCategory", "TicketMessage"]  # fmt: skip
+__all__ = [
+    "BusinessCalendar",
+    "InboundMail",
+    "Macro",
+    "OutgoingTicketMail",
+    "SlaBreach",
+    "SlaPolicy",
+    "SupportMailbox",
+    "Ticket",
+    "TicketAttachment",
+    "TicketCategory",
+    "TicketMessage",
+]

@@ -1,7 +1,9 @@
 from django.urls import path
 
 from kehu.service.categories import views as category_views
+from kehu.service.macros import views as macro_views
 from kehu.service.mailbox import views as mailbox_views
+from kehu.service.sla import views as sla_views
 from kehu.service.tickets import views
 
 urlpatterns = [
@@ -44,4 +46,20 @@ urlpatterns = [
         category_views.category_edit,
         name="ticket-category-edit",
     ),
+    path("settings/sla/", sla_views.policy_edit, name="sla-settings"),
+    path("settings/sla/policies/<int:pk>/", sla_views.policy_edit, name="sla-policy-edit"),
+    path("settings/sla/calendars/new/", sla_views.calendar_edit, name="sla-calendar-create"),
+    path("settings/sla/calendars/<int:pk>/", sla_views.calendar_edit, name="sla-calendar-edit"),
+    path(
+        "tickets/<int:pk>/macros/<int:macro_id>/apply/",
+        macro_views.macro_apply,
+        name="ticket-macro-apply",
+    ),
+    path(
+        "tickets/<int:pk>/macros/<int:macro_id>/text/",
+        macro_views.macro_text,
+        name="ticket-macro-text",
+    ),
+    path("settings/macros/", macro_views.macro_edit, name="macro-settings"),
+    path("settings/macros/<int:pk>/", macro_views.macro_edit, name="macro-edit"),
 ]

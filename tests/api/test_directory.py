@@ -115,7 +115,7 @@ def test_only_admins_change_definitions(rep, manager):
     ("body", "field"),
     [
         (LEVEL | {"type": "colour"}, "type"),
-        (LEVEL | {"entity": "ticket"}, "entity"),
+        (LEVEL | {"entity": "invoice"}, "entity"),
         (LEVEL | {"key": "Level 1"}, "key"),
         (LEVEL | {"key": "1level"}, "key"),
         (LEVEL | {"choices": []}, "choices"),

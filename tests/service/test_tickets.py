@@ -335,3 +335,83 @@ def test_a_customer_opens_a_ticket_without_a_colleague(customer, support, agent)
     assert untitled.subject == "(no subject)"
     with pytest.raises(ValidationError):
         services.open_customer_ticket(customer, "x", "y", "carrier pigeon")
+
+
+def test_tickets_show_on_the_customers_page_and_360_timeline(
+    admin_user, agent, customer, support, outsider
+):
+    ticket = open_ticket(admin_user, customer, team=support)
+    services.add_message(agent, ticket, "**已收到**，正在排查", public=True)
+    services.add_message(agent, ticket, "内部：疑似网络问题", public=False)
+    client = signed_in(admin_user)
+    page = client.get(customer.get_absolute_url()).content.decode()
+    assert 'id="customer-tickets"' in page and ticket.subject in page
+    assert "已收到" in page  # the reply, on the timeline
+    assert "疑似网络问题" not in page  # internal notes stay on the ticket
+    company_page = client.get(customer.company.get_absolute_url()).content.decode()
+    assert ticket.subject in company_page
+    only = client.get(f"/activities/on/person/{customer.pk}/timeline/", {"kind": "tickets"})
+    assert only.status_code == 200 and "已收到" in only.content.decode()
+    api = bearer_client(admin_user).get(
+        f"/api/v1/timeline/person/{customer.pk}", {"kind": "tickets"}
+    )
+    assert api.status_code == 200, api.content
+    events = [(i["type"], i["ticket"]["event"]) for i in api.json()["items"]]
+    assert events == [("ticket", "reply"), ("ticket", "opened")]
+    # a colleague without the ticket in reach sees neither (a sales rep of another team)
+    mine = make_person(outsider, "外人的客户", email="x@y.example")
+    open_ticket(admin_user, mine, team=support)
+    theirs = signed_in(outsider).get(mine.get_absolute_url()).content.decode()
+    assert "外人的客户" in theirs and 'id="customer-tickets"' in theirs
+    assert "打印机无法连接" not in theirs
+
+
+def test_the_timeline_pages_through_tickets_and_activities_together(admin_user, customer):
+    from kehu.activities.services import add_note
+    from kehu.activities.timeline import page
+
+    for n in range(3):
+        open_ticket(admin_user, customer, subject=f"工单 {n}")
+        add_note(admin_user, customer, f"备注 {n}")
+    first = page(customer, user=admin_user, size=4, kinds=["note", "tickets"])
+    second = page(customer, first.next_cursor, user=admin_user, size=4, kinds=["note", "tickets"])
+    seen = [i.obj.pk for i in first.items + second.items]
+    assert len(first.items) == 4 and len(second.items) == 2 and second.next_cursor is None
+    assert len(seen) == 6
+
+
+def test_a_macro_replies_and_changes_the_ticket_in_one_click(admin_user, agent, customer, support):
+    from kehu.service.macros import services as macros
+
+    body = "{{ person.name }}您好，请把 {{ ticket.reference }} 的日志发给我们。\n{{ user.name }}"
+    macro = macros.save_macro(admin_user, None, {
+        "name": "需要日志", "body": body, "set_status": "pending", "set_priority": "high",
+        "add_tags": "日志, 跟进", "assign": "me"})  # fmt: skip
+    with pytest.raises(ValidationError):
+        macros.save_macro(admin_user, None, {"name": "坏的", "body": "{{ ticket.secret }}"})
+    with pytest.raises(PermissionDenied):
+        macros.save_macro(agent, None, {"name": "自己的", "body": "hi"})
+    ticket = open_ticket(admin_user, customer, team=support)
+    client = signed_in(agent)
+    page = client.get(ticket.get_absolute_url()).content.decode()
+    assert "需要日志" in page
+    text = client.get(reverse("ticket-macro-text", args=[ticket.pk, macro.pk])).content.decode()
+    assert text.startswith(f"王芳您好，请把 #{ticket.pk} 的日志发给我们。")
+    applied = client.post(reverse("ticket-macro-apply", args=[ticket.pk, macro.pk]),
+                          {"version": ticket.version})  # fmt: skip
+    assert applied.status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.status == "pending" and ticket.priority == "high" and ticket.owner == agent
+    assert sorted(t.name for t in ticket.tags.all()) == ["日志", "跟进"]
+    reply = ticket.messages.get()
+    assert reply.kind == "reply" and "王芳您好" in reply.body
+    stale = client.post(reverse("ticket-macro-apply", args=[ticket.pk, macro.pk]),
+                        {"version": 1})  # fmt: skip
+    assert stale.status_code == 302
+    assert ticket.messages.count() == 1  # nothing sent from a stale page
+
+
+def test_a_reply_keeps_its_lines(admin_user, agent, customer):
+    ticket = open_ticket(admin_user, customer, owner=agent)
+    reply = services.add_message(agent, ticket, "第一行\n\n- 第二行\r\n\t缩进", public=True)
+    assert reply.body == "第一行\n\n- 第二行\r\n\t缩进"

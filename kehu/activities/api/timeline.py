@@ -22,11 +22,24 @@ class ChangeOut(Schema):
     changes: dict[str, list] = Field(description="{field: [old, new]} as shown on the page.")
 
 
+class TicketItemOut(Schema):
+    ticket_id: int
+    reference: str
+    subject: str
+    status: str
+    event: Literal["opened", "reply"]
+    body: str | None = Field(None, description="The reply, in Markdown.")
+    from_customer: bool | None = None
+
+
 class TimelineItemOut(Schema):
-    type: Literal["activity", "change"]
+    type: Literal["activity", "change", "ticket"]
     at: datetime.datetime
     activity: ActivityOut | None = None
     change: ChangeOut | None = None
+    ticket: TicketItemOut | None = Field(
+        None, description="A person's or company's ticket opened, or a public reply in it."
+    )
 
 
 class TimelinePage(Schema):
@@ -35,8 +48,10 @@ class TimelinePage(Schema):
 
 
 class TimelineParams(QueryParams):
-    kind: list[Literal["task", "call", "meeting", "note", "email", "changes"]] = Field(
-        [], description="Only these kinds (repeat the parameter); `changes`: the field history."
+    kind: list[Literal["task", "call", "meeting", "note", "email", "changes", "tickets"]] = Field(
+        [],
+        description="Only these kinds (repeat the parameter); `changes`: the field history; "
+        "`tickets`: a customer's tickets and the replies in them.",
     )
     cursor: str | None = Field(None, max_length=200)
     limit: int = Field(timeline.PAGE_SIZE, ge=1, le=100)
@@ -69,6 +84,8 @@ def record_timeline(
     for item in page.items:
         if item.kind == "activity":
             items.append({"type": "activity", "at": item.at, "activity": activity_out(item.obj)})
+        elif item.kind == "ticket":
+            items.append({"type": "ticket", "at": item.at, "ticket": ticket_item(item.obj)})
         else:
             entry = item.obj
             items.append(
@@ -83,3 +100,18 @@ def record_timeline(
                 }
             )
     return {"items": items, "next_cursor": page.next_cursor}
+
+
+def ticket_item(obj) -> dict:
+    """A ticket opened (a Ticket) or a public reply in one (a TicketMessage)."""
+    ticket = getattr(obj, "ticket", obj)
+    reply = obj is not ticket
+    return {
+        "ticket_id": ticket.pk,
+        "reference": ticket.reference,
+        "subject": ticket.subject,
+        "status": ticket.status,
+        "event": "reply" if reply else "opened",
+        "body": obj.body if reply else None,
+        "from_customer": obj.from_customer if reply else None,
+    }

@@ -18,7 +18,6 @@ from kehu.core.api_support import (
     READ_ERRORS,
     ApiRequest,
     Input,
-    OwnerFilter,
     PageParams,
     RowId,
     expected_version,
@@ -61,6 +60,19 @@ class TicketOut(Schema):
     solved_at: datetime.datetime | None
     closed_at: datetime.datetime | None
     reopened_count: int
+    sla_policy_id: int | None
+    first_response_due_at: datetime.datetime | None = Field(
+        description="When the first response is due, in the team's working hours."
+    )
+    resolution_due_at: datetime.datetime | None = Field(
+        description="When the resolution is due; it moves on by the working time the "
+        "ticket waited for the customer."
+    )
+    sla_due_at: datetime.datetime | None = Field(
+        description="The earliest target still running; null when no clock runs."
+    )
+    first_response_breached: bool
+    resolution_breached: bool
     last_message_at: datetime.datetime
     version: int
     created_at: datetime.datetime
@@ -112,11 +124,13 @@ class TicketFilters(PageParams):
     """The filters of the ticket list and queues in the UI."""
 
     q: str | None = Field(None, max_length=200, description="Search reference, subject, requester.")
-    queue: Literal["mine", "unassigned", "pending", "open", "all"] | None = None
+    queue: Literal["mine", "unassigned", "breaching", "pending", "open", "all"] | None = None
     status: STATUS | None = None
     priority: PRIORITY | None = None
     channel: CHANNEL | None = None
-    owner: OwnerFilter | Literal["none"] = None
+    owner: str | None = Field(
+        None, pattern=r"^(me|none|[0-9]{1,18})$", description="User id, `me` or `none`."
+    )
     team: int | None = Field(None, ge=1, le=2**63 - 1)
     category: int | None = Field(None, ge=1, le=2**63 - 1, description="With its subcategories.")
     requester: int | None = Field(None, ge=1, le=2**63 - 1)
@@ -141,7 +155,7 @@ def ticket_out(ticket: Ticket) -> dict:
         "requester_name": ticket.requester.name,
         "company_id": ticket.company_id,
         "category_id": ticket.category_id,
-        "category_name": ticket.category.path if ticket.category_id else None,
+        "category_name": ticket.category.path if ticket.category else None,
         "owner_id": ticket.owner_id,
         "team_id": ticket.team_id,
         "tags": sorted(tag.name for tag in ticket.tags.all()),
@@ -152,6 +166,12 @@ def ticket_out(ticket: Ticket) -> dict:
         "solved_at": ticket.solved_at,
         "closed_at": ticket.closed_at,
         "reopened_count": ticket.reopened_count,
+        "sla_policy_id": ticket.sla_policy_id,
+        "first_response_due_at": ticket.first_response_due_at,
+        "resolution_due_at": ticket.resolution_due_at,
+        "sla_due_at": ticket.sla_due_at,
+        "first_response_breached": ticket.first_response_breached,
+        "resolution_breached": ticket.resolution_breached,
         "last_message_at": ticket.last_message_at,
         "version": ticket.version,
         "created_at": ticket.created_at,
@@ -264,7 +284,7 @@ def _write(
         status=payload.status,
         expected_version=expected_version(if_match, ticket.version),
     )
-    set_etag(response, Ticket.objects.values_list("version", flat=True).get(pk=ticket.pk))
+    set_etag(response, TICKETS.visible(request.auth, ticket.pk).version)
     return message_out(message)
 
 

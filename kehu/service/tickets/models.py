@@ -49,7 +49,7 @@ class Ticket(Record):
         API = "api", _("API")
         AGENT = "agent", _("Opened by an agent")
 
-    owner = models.ForeignKey(
+    owner = models.ForeignKey(  # type: ignore[assignment]  # nullable here: unassigned
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
@@ -126,6 +126,28 @@ class Ticket(Record):
     #: public replies from the team (one-touch resolution: solved after exactly one)
     agent_replies = models.PositiveIntegerField(default=0)
     last_message_at = models.DateTimeField(_("last message"), default=timezone.now)
+    # the SLA clocks (service.sla.clock): the policy, the due times, the pause
+    sla_policy = models.ForeignKey(
+        "service.SlaPolicy",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("SLA policy"),
+    )
+    first_response_due_at = models.DateTimeField(_("first response due"), null=True, blank=True)
+    resolution_due_at = models.DateTimeField(_("resolution due"), null=True, blank=True)
+    #: the earliest target still running (queues sort and warn by it); None when none runs
+    sla_due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    sla_paused_at = models.DateTimeField(null=True, blank=True)
+    #: working seconds the resolution clock stood still while the customer was asked
+    sla_paused_seconds = models.BigIntegerField(default=0)
+    #: the due time the last warning was about (a new due time is warned about again)
+    sla_warned_for = models.DateTimeField(null=True, blank=True)
+    #: when the clock sweep next has something to do: warn, or record a breach
+    sla_check_at = models.DateTimeField(null=True, blank=True)
+    first_response_breached = models.BooleanField(_("first response late"), default=False)
+    resolution_breached = models.BooleanField(_("resolution late"), default=False)
     #: the Message-ID of the mail that opened it: replies to it thread into the ticket
     first_message_id = models.CharField(max_length=255, blank=True, default="")
     search_text = models.TextField(default="", editable=False)
@@ -162,6 +184,18 @@ class Ticket(Record):
                 name="ticket_company_idx",
             ),
             models.Index(fields=["deleted_at", "id"], condition=BINNED, name="ticket_binned_idx"),
+            # breaching soon
+            models.Index(
+                fields=["sla_due_at", "id"],
+                condition=ALIVE & Q(sla_due_at__isnull=False),
+                name="ticket_sla_due_idx",
+            ),
+            # the clock sweep: what needs a warning or a breach recorded now
+            models.Index(
+                fields=["sla_check_at"],
+                condition=Q(sla_check_at__isnull=False),
+                name="ticket_sla_check_idx",
+            ),
             models.Index(
                 fields=["first_message_id"],
                 condition=~Q(first_message_id=""),

@@ -1,10 +1,12 @@
 """How ticket lists read: the agents' queues, the filters and sorts, the counts in the
 navigation. The UI and the API share them."""
 
+import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -12,10 +14,12 @@ from kehu.core import search
 from kehu.service.tickets.models import UNSOLVED, Ticket
 
 SORTS = ["-updated_at", "updated_at", "-created_at", "created_at"]
+BREACHING_SOON = datetime.timedelta(hours=1)
 #: queue key → (label, condition for `user`)
 QUEUES = {
     "mine": gettext_lazy("Mine"),
     "unassigned": gettext_lazy("My team's unassigned"),
+    "breaching": gettext_lazy("Breaching soon"),
     "pending": gettext_lazy("Pending customer"),
     "open": gettext_lazy("All open"),
     "all": gettext_lazy("All tickets"),
@@ -28,6 +32,9 @@ def queue_condition(queue: str, user: Any) -> Q:
         return unsolved & Q(owner_id=user.pk)
     if queue == "unassigned":
         return unsolved & Q(owner__isnull=True, team_id=user.team_id)
+    if queue == "breaching":
+        # due within the hour, or already late; the clock runs only on unsolved tickets
+        return Q(sla_due_at__lte=timezone.now() + BREACHING_SOON)
     if queue == "pending":
         return Q(status=Ticket.Status.PENDING)
     if queue == "open":

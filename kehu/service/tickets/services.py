@@ -21,6 +21,7 @@ from kehu.customers.fields.values import clean_custom
 from kehu.customers.models import Person
 from kehu.customers.services import resolve_tags
 from kehu.service.categories.models import TicketCategory
+from kehu.service.sla import clock
 from kehu.service.tickets.models import BODY_MAX_LENGTH, SUBJECT_MAX_LENGTH, Ticket, TicketMessage
 
 TICKET_FIELDS = ["subject", "description", "requester", "company", "channel", "category",
@@ -28,7 +29,7 @@ TICKET_FIELDS = ["subject", "description", "requester", "company", "channel", "c
 MENTION = re.compile(r"(?<![\w.@])@([\w.+-]{1,150})")
 
 
-def _pick(value: Any, model: type, **alive: Any) -> Any:
+def _pick(value: Any, model: Any, **alive: Any) -> Any:
     """The row of `model` that `value` (an instance or an id) names among `alive`, or None."""
     if isinstance(value, model):
         value = value.pk
@@ -74,7 +75,7 @@ def resolve_requester(actor: User, value: Any) -> Person:
 def _resolve_category(value: Any) -> TicketCategory | None:
     if value in (None, ""):
         return None
-    category = _pick(value, TicketCategory, active=True)
+    category: TicketCategory | None = _pick(value, TicketCategory, active=True)
     if category is None:
         raise ValidationError({"category": [_("Choose an active category.")]})
     return category
@@ -83,13 +84,13 @@ def _resolve_category(value: Any) -> TicketCategory | None:
 def _resolve_team(value: Any) -> Team | None:
     if value in (None, ""):
         return None
-    team = _pick(value, Team)
+    team: Team | None = _pick(value, Team)
     if team is None:
         raise ValidationError({"team": [_("Choose a team.")]})
     return team
 
 
-def _resolve_visible(actor: User, value: Any, model: type, module: str, field: str) -> Any:
+def _resolve_visible(actor: User, value: Any, model: Any, module: str, field: str) -> Any:
     """A deal or order `actor` may see, to link the ticket to; None unlinks."""
     if value in (None, ""):
         return None
@@ -156,6 +157,8 @@ def _prepare(actor: User, ticket: Ticket, changes: dict[str, Any]) -> None:
     if ticket.owner_id and ticket.team_id is None and ticket.owner is not None:
         ticket.team_id = ticket.owner.team_id  # a ticket someone takes is their team's
     _stamp_status(ticket, before)
+    repick = any(name in changes for name in ("priority", "requester", "team"))
+    clock.settle(ticket, before, timezone.now(), repick=repick or before is None)
     ticket.search_text = ticket_document(ticket)
 
 
@@ -248,6 +251,7 @@ def open_customer_ticket(
             created_by=None,
             first_message_id=message_id[:255],
         )
+        clock.settle(ticket, None, ticket.created_at, repick=True)
         ticket.full_clean(exclude=["search_text", "owner", "created_by", "deleted_by",
                                    "requester", "company", "team", "category"])  # fmt: skip
         ticket.save()
@@ -276,15 +280,13 @@ def restore_ticket(actor: User, ticket: Ticket, expected_version: int | None = N
 
 def clean_body(value: Any) -> str:
     body = (value or "").strip() if isinstance(value, str) else ""
-    body = body.replace("\r\n", "\n").replace("\r", "\n")
     if not body:
         raise ValidationError({"body": [_("Write a message.")]})
     if len(body) > BODY_MAX_LENGTH:
         raise ValidationError(
             {"body": [_("At most %(n)s characters.") % {"n": f"{BODY_MAX_LENGTH:,}"}]}
         )
-    # a message has lines and may be indented; no other control character
-    if text.has_control_characters(body.replace("\n", "").replace("\t", "")):
+    if text.has_unprintable_characters(body):
         raise ValidationError({"body": [_("The message holds characters that cannot be shown.")]})
     return body
 
@@ -343,7 +345,9 @@ def add_message(
         if status not in (None, "", current.status):
             changes["status"] = status
         current.last_message_at = now
-        current.save(update_fields=["first_response_at", "agent_replies", "last_message_at"])
+        clock.refresh(current)  # a first response stops its clock
+        current.save(update_fields=["first_response_at", "agent_replies", "last_message_at",
+                                    "sla_due_at", "sla_check_at"])  # fmt: skip
         current.refresh_from_db(fields=["agent_replies"])
         if changes:
             current = records.update(TICKET, actor, current, changes)
@@ -387,6 +391,7 @@ def add_customer_reply(
         if before in (Ticket.Status.PENDING, Ticket.Status.SOLVED):
             current.status = Ticket.Status.OPEN
             _stamp_status(current, before)
+            clock.settle(current, before, now)
         current.last_message_at = now
         current.version += 1
         current.updated_at = now

@@ -13,12 +13,13 @@ from kehu.core.access import get_visible_or_404
 from kehu.core.records import VersionConflict
 from kehu.customers.fields.values import active_fields
 from kehu.service.categories.services import choices as category_choices
+from kehu.service.macros import services as macros
 from kehu.service.tickets import queries, services
 from kehu.service.tickets.forms import MessageForm, TicketForm
 from kehu.service.tickets.models import Ticket
 from kehu.web.pages import chosen_sort, create_page, delete_page, edit_page, list_page, restore_page
 
-FILTER_KEYS = ("q", "queue", "status", "priority", "category", "owner")
+FILTER_KEYS = ("q", "queue", "status", "priority", "category", "owner", "requester", "company")
 
 
 @login_required
@@ -59,15 +60,18 @@ def ticket_list(request):
 
 
 def _ticket(request, pk, include_bin=False):
-    model = Ticket.all_objects if include_bin else Ticket.objects
+    related = ("requester", "company", "owner", "team", "category", "category__parent",
+               "sla_policy")  # fmt: skip
+    if include_bin:
+        return get_visible_or_404(
+            Ticket,
+            request.user,
+            pk,
+            include_bin=True,
+            queryset=Ticket.all_objects.select_related(*related),
+        )
     return get_visible_or_404(
-        Ticket,
-        request.user,
-        pk,
-        include_bin=include_bin,
-        queryset=model.select_related(
-            "requester", "company", "owner", "team", "category", "category__parent"
-        ),
+        Ticket, request.user, pk, queryset=Ticket.objects.select_related(*related)
     )
 
 
@@ -83,6 +87,7 @@ def _detail_page(request, ticket, form=None, status=200):
         "thread": list(ticket.messages.select_related("author", "person")),
         "form": form,
         "custom_fields": active_fields("ticket"),
+        "macros": list(macros.offered()) if can_edit and not ticket.deleted_at else [],
         "can_edit": can_edit,
         "can_delete": visibility.can(user, "service", "delete"),
         # the requester's page links only for those who may open it
