@@ -279,6 +279,9 @@ IMAP_POLL_MINUTES = float(env("IMAP_POLL_MINUTES", "5"))
 IMAP_TIMEOUT = int(env("IMAP_TIMEOUT", "60"))
 MAIL_MAX_ATTACHMENT_MB = float(env("MAIL_MAX_ATTACHMENT_MB", "20"))
 MAIL_MAX_MESSAGE_MB = float(env("MAIL_MAX_MESSAGE_MB", "50"))
+# Email to ticket (docs/service-desk.md): beyond this many messages from one sender in an
+# hour, the support mailboxes keep their mail but open no new ticket and send no answer.
+SUPPORT_MAX_PER_SENDER_HOUR = int(env("SUPPORT_MAX_PER_SENDER_HOUR", "20"))
 
 LOGGING = {
     "version": 1,

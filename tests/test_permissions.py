@@ -82,6 +82,8 @@ from kehu.service.categories import services as ticket_categories
 from kehu.service.kb import services as kb_services
 from kehu.service.kb.models import Article, KbSearchMiss
 from kehu.service.macros import services as macro_services
+from kehu.service.mailbox import services as support_mailboxes
+from kehu.service.mailbox.models import TicketAttachment
 from kehu.service.sla import services as sla_services
 from kehu.service.tickets import services as ticket_services
 from tests.factories import make_company, make_deal, make_person, make_team, make_user, stage
@@ -171,6 +173,7 @@ TARGET_BY_PREFIX = {
     "settings/scoring/": "scoring_rule",
     "settings/lost-reasons/": "lost_reason",
     "settings/ticket-categories/": "ticket_category",
+    "settings/support-mailboxes/": "support_mailbox",
     "settings/sla/policies/": "sla_policy",
     "settings/macros/": "macro",
     "settings/sla/calendars/": "sla_calendar",
@@ -501,6 +504,12 @@ UI_RULES: dict[str, Rule] = {
     "ticket-categories": Rule(get=ADMIN_ONLY),
     "ticket-category-create": Rule(get=ADMIN_ONLY),
     "ticket-category-edit": Rule(get=ADMIN_ONLY),
+    # a file a customer mailed in: whoever sees the ticket (walk_attachment_pk)
+    "ticket-attachment": Rule(get=READ),
+    "support-mailboxes": Rule(get=ADMIN_ONLY),
+    "support-mailbox-create": Rule(get=ADMIN_ONLY),
+    "support-mailbox-edit": Rule(get=ADMIN_ONLY),
+    "support-mailbox-check": Rule(get=None, post=ADMIN_POST),
     "sla-settings": Rule(get=ADMIN_ONLY),
     "macro-settings": Rule(get=ADMIN_ONLY),
     "macro-edit": Rule(get=ADMIN_ONLY),
@@ -1228,6 +1237,15 @@ def world(db, rep, teammate, manager, outsider, admin_user, team_b, tmp_path, se
         rep, {"subject": BINNED_TICKET_SUBJECT, "requester": person, "team": rep.team}
     )
     ticket_services.delete_ticket(admin_user, binned_ticket)
+    ticket.walk_attachment_pk = TicketAttachment.objects.create(
+        ticket=ticket, filename="walk.txt", size=4, file=ContentFile(b"walk", name="walk.txt")
+    ).pk
+    support_mailbox = support_mailboxes.create_mailbox(
+        admin_user,
+        {"name": "走查 Walk desk", "address": "walk-desk@kehu.example", "imap_host": "127.0.0.1",
+         "imap_port": 9, "imap_security": "none", "imap_user": "walk", "imap_password": "secret",
+         "imap_folder": "INBOX", "person_owner": admin_user, "acknowledge": True, "active": True},
+    )  # fmt: skip
     macro = macro_services.save_macro(
         admin_user, None, {"name": "走查宏 Walk macro", "body": "您好 {{ person.name }}"}
     )
@@ -1375,6 +1393,7 @@ def world(db, rep, teammate, manager, outsider, admin_user, team_b, tmp_path, se
         "ticket": ticket,
         "binned_ticket": binned_ticket,
         "ticket_category": ticket_category,
+        "support_mailbox": support_mailbox,
         "macro": macro,
         "sla_policy": sla_services.save_policy(admin_user, None, {
             "name": "Walk SLA", "first_response_minutes": 60, "resolution_minutes": 480}),
@@ -1608,7 +1627,9 @@ def test_ui_route(world, name, pattern):
                          "quote-lines-preview", "bulk-confirm", "sample-data-load",
                          # a widget already last, an order that lists other widgets, a layout
                          # already the default: told so, nothing to change
-                         "dashboard-move", "dashboard-order", "dashboard-reset")  # fmt: skip
+                         "dashboard-move", "dashboard-order", "dashboard-reset",
+                         # logs in to the mailbox and says how it went
+                         "support-mailbox-check")  # fmt: skip
         done = method == "POST" and not refused and accepts(expected, got)
         if done and not quiet and not changed(before, after):
             problems.append(f"{persona} {method} {full}: answered {got} but changed nothing")

@@ -13,6 +13,7 @@ import datetime
 import imaplib
 import logging
 import ssl
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,14 +56,60 @@ class PollResult:
         return self.matched + self.review
 
 
+@dataclass(frozen=True)
+class ImapAccount:
+    """Where a mailbox is and how to log in: the KEHU_IMAP_* one (`settings_account`) or a
+    support mailbox (`kehu.service.mailbox`)."""
+
+    host: str
+    port: int
+    user: str
+    password: str
+    folder: str = "INBOX"
+    ssl: bool = True
+    starttls: bool = False
+    timeout: int = 60
+
+    @property
+    def key(self) -> str:
+        """What names its reading state (`MailboxState.key`): another server, login or folder
+        is another mailbox, read from its start."""
+        return f"{self.user}@{self.host}:{self.port}/{self.folder}"[:300]
+
+
+@dataclass
+class FolderRead:
+    """What one pass over a folder did (`read_folder`)."""
+
+    uids: list[int] = field(default_factory=list)
+    unreadable: int = 0
+    more: bool = False
+    #: why reading stopped, "" when it did not
+    error: str = ""
+    #: what `handle` returned (other than None) for each message, once it was committed
+    kept: list[Any] = field(default_factory=list)
+
+
 def configured() -> bool:
     return bool(settings.IMAP_HOST)
 
 
+def settings_account() -> ImapAccount:
+    """The mailbox of the KEHU_IMAP_* settings."""
+    return ImapAccount(
+        host=settings.IMAP_HOST,
+        port=settings.IMAP_PORT,
+        user=settings.IMAP_USER,
+        password=settings.IMAP_PASSWORD,
+        folder=settings.IMAP_FOLDER,
+        ssl=settings.IMAP_SSL,
+        starttls=settings.IMAP_STARTTLS,
+        timeout=settings.IMAP_TIMEOUT,
+    )
+
+
 def mailbox_key() -> str:
-    return (
-        f"{settings.IMAP_USER}@{settings.IMAP_HOST}:{settings.IMAP_PORT}/{settings.IMAP_FOLDER}"
-    )[:300]
+    return settings_account().key
 
 
 def mailbox_state() -> MailboxState | None:
@@ -86,18 +133,21 @@ def _quote(folder: str) -> str:
     return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _connect() -> imaplib.IMAP4:
-    host, port, timeout = settings.IMAP_HOST, settings.IMAP_PORT, settings.IMAP_TIMEOUT
+def connect(account: ImapAccount) -> imaplib.IMAP4:
+    """A logged-in connection to `account`'s server (raises imaplib/OS errors)."""
     conn: imaplib.IMAP4
-    if settings.IMAP_SSL and not settings.IMAP_STARTTLS:
+    if account.ssl and not account.starttls:
         conn = imaplib.IMAP4_SSL(
-            host, port, ssl_context=ssl.create_default_context(), timeout=timeout
+            account.host,
+            account.port,
+            ssl_context=ssl.create_default_context(),
+            timeout=account.timeout,
         )
     else:
-        conn = imaplib.IMAP4(host, port, timeout=timeout)
-        if settings.IMAP_STARTTLS:
+        conn = imaplib.IMAP4(account.host, account.port, timeout=account.timeout)
+        if account.starttls:
             conn.starttls(ssl_context=ssl.create_default_context())
-    conn.login(settings.IMAP_USER, settings.IMAP_PASSWORD)
+    conn.login(account.user, account.password)
     return conn
 
 
@@ -116,19 +166,43 @@ def _message_bytes(data: list[Any] | None) -> bytes | None:
     return None
 
 
-def poll_mailbox() -> PollResult:
-    """Read the messages that arrived since the last poll and store them (see `receive`).
-    A failure is recorded in `MailboxState.last_error` and returned, not raised."""
-    if not configured():
-        return PollResult(configured=False)
-    state, _created = MailboxState.objects.get_or_create(key=mailbox_key())
-    result = PollResult()
-    waiting = []  # the messages this poll put in the review list
+def check_connection(account: ImapAccount) -> str:
+    """Log in and open the folder, read nothing: "" when it works, else why not."""
     conn = None
     try:
-        owner = _owner()
-        conn = _connect()
-        _check(conn.select(_quote(settings.IMAP_FOLDER), readonly=True), "SELECT")
+        conn = connect(account)
+        _check(conn.select(_quote(account.folder), readonly=True), "SELECT")
+        return ""
+    except (MailboxError, imaplib.IMAP4.error, OSError) as exc:
+        return f"{type(exc).__name__}: {exc}"[:500]
+    finally:
+        if conn is not None:
+            with suppress(imaplib.IMAP4.error, OSError):
+                conn.logout()
+
+
+#: what `handle` may raise for one message Kehu cannot store: skipped, reading goes on
+SKIPPABLE = (UnreadableEmail, DataError, ValueError, UnicodeError)
+
+
+def read_folder(
+    account: ImapAccount,
+    handle: Callable[[bytes], Any],
+    *,
+    prepare: Callable[[], None] | None = None,
+) -> FolderRead:
+    """Call `handle(raw)` for each message that arrived in `account`'s folder since the last
+    read, each in a transaction that also moves the folder's `last_uid` past it. `prepare`
+    runs first (a configuration check whose MailboxError is recorded like a refused login).
+    A failure is recorded in `MailboxState.last_error` and returned, not raised."""
+    state, _created = MailboxState.objects.get_or_create(key=account.key)
+    result = FolderRead()
+    conn = None
+    try:
+        if prepare is not None:
+            prepare()
+        conn = connect(account)
+        _check(conn.select(_quote(account.folder), readonly=True), "SELECT")
         _name, values = conn.response("UIDVALIDITY")
         if not values or not values[0]:
             raise MailboxError("the server did not tell the folder's UIDVALIDITY")
@@ -145,27 +219,20 @@ def poll_mailbox() -> PollResult:
         result.more = len(uids) > BATCH
         for uid in uids[:BATCH]:
             raw = _message_bytes(_check(conn.uid("FETCH", str(uid), "(BODY.PEEK[])"), "FETCH"))
-            for_review = None
+            kept = None
             with transaction.atomic():
                 if raw is not None:  # None: expunged since the search
                     try:
-                        received = receive(raw, owner=owner, source="imap")
-                    except (UnreadableEmail, DataError, ValueError, UnicodeError) as exc:
+                        with transaction.atomic():
+                            kept = handle(raw)
+                    except SKIPPABLE as exc:
                         # one message Kehu cannot store must not stop the mailbox: it stays on
                         # the server (read with PEEK, never deleted) and reading goes on
                         log.warning("IMAP %s: UID %s skipped: %s", state.key, uid, exc)
                         result.unreadable += 1
-                    else:
-                        if received.outcome == MATCHED:
-                            result.matched += 1
-                        elif received.outcome == REVIEW:
-                            result.review += 1
-                            for_review = received.message
-                        elif received.outcome == DUPLICATE:
-                            result.duplicate += 1
                 MailboxState.objects.filter(pk=state.pk, last_uid__lt=uid).update(last_uid=uid)
-            if for_review is not None:  # stored for good: the transaction is committed
-                waiting.append(for_review)
+            if kept is not None:  # committed: the message is stored for good
+                result.kept.append(kept)
             result.uids.append(uid)
         error = ""
     except (MailboxError, imaplib.IMAP4.error, OSError) as exc:
@@ -180,10 +247,38 @@ def poll_mailbox() -> PollResult:
                 conn.logout()
     result.error = error
     MailboxState.objects.filter(pk=state.pk).update(last_polled_at=timezone.now(), last_error=error)
+    return result
+
+
+def poll_mailbox() -> PollResult:
+    """Read the messages that arrived since the last poll and store them (see `receive`).
+    A failure is recorded in `MailboxState.last_error` and returned, not raised."""
+    if not configured():
+        return PollResult(configured=False)
+    result = PollResult()
+    owner: list[User | None] = []
+
+    def prepare() -> None:
+        owner.append(_owner())
+
+    def handle(raw: bytes) -> Any:
+        received = receive(raw, owner=owner[0], source="imap")
+        if received.outcome == MATCHED:
+            result.matched += 1
+        elif received.outcome == REVIEW:
+            result.review += 1
+            return received.message  # told to the reviewers below, after the read
+        elif received.outcome == DUPLICATE:
+            result.duplicate += 1
+        return None
+
+    read = read_folder(settings_account(), handle, prepare=prepare)
+    result.uids, result.unreadable, result.more, result.error = (
+        read.uids, read.unreadable, read.more, read.error)  # fmt: skip
     try:
-        tell_reviewers(waiting)  # one notification for the whole poll, however many
+        tell_reviewers(read.kept)  # one notification for the whole poll, however many
     except Exception:  # noqa: BLE001  (the mail is stored; a lost notice must not fail the poll)
-        log.exception("IMAP %s: could not tell the reviewers", state.key)
+        log.exception("IMAP %s: could not tell the reviewers", mailbox_key())
     return result
 
 

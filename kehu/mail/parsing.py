@@ -23,6 +23,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kehu.mail.automatic import automatic_kind
 from kehu.mail.decoding import (
     all_raw_headers,
     codec_for,
@@ -83,6 +84,8 @@ class ParsedMessage:
     problems: list[str] = field(default_factory=list)
     #: the receiving server found the sender forged (see `sender_failed_checks`)
     sender_forged: bool = False
+    #: a machine sent it: "bounce", "auto-reply" or "bulk" (`kehu.mail.automatic`); "" a person
+    automatic: str = ""
 
 
 def max_attachment_bytes() -> int:
@@ -237,4 +240,5 @@ def parse(raw: bytes) -> ParsedMessage:
         attachments=attachments,
         problems=list(dict.fromkeys(problems)),
         sender_forged=sender_failed_checks(raw_header(msg, "Authentication-Results")),
+        automatic=automatic_kind(msg, from_address),
     )

@@ -10,6 +10,7 @@ class ServiceConfig(AppConfig):
     def ready(self) -> None:
         from kehu.service import dashboard, measurement, registrations
         from kehu.service.kb import services as kb_services  # noqa: F401  (its subscriptions)
+        from kehu.service.mailbox import subscriptions  # noqa: F401  (sends agents' replies)
 
         registrations.register()  # tickets on customers' pages and timelines, custom fields
         measurement.register()  # tickets in the condition language, service metrics

@@ -5,6 +5,12 @@ migrations stay the app's."""
 from kehu.service.categories.models import TicketCategory
 from kehu.service.kb.models import Article, ArticleUse, KbSearchMiss
 from kehu.service.macros.models import Macro
+from kehu.service.mailbox.models import (
+    InboundMail,
+    OutgoingTicketMail,
+    SupportMailbox,
+    TicketAttachment,
+)
 from kehu.service.sla.models import BusinessCalendar, SlaBreach, SlaPolicy
 from kehu.service.tickets.models import Ticket, TicketMessage
 
@@ -12,11 +18,15 @@ __all__ = [
     "Article",
     "ArticleUse",
     "BusinessCalendar",
+    "InboundMail",
     "KbSearchMiss",
     "Macro",
+    "OutgoingTicketMail",
     "SlaBreach",
     "SlaPolicy",
+    "SupportMailbox",
     "Ticket",
+    "TicketAttachment",
     "TicketCategory",
     "TicketMessage",
 ]

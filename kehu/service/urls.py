@@ -3,6 +3,7 @@ from django.urls import path
 from kehu.service.categories import views as category_views
 from kehu.service.kb import views as kb_views
 from kehu.service.macros import views as macro_views
+from kehu.service.mailbox import views as mailbox_views
 from kehu.service.sla import views as sla_views
 from kehu.service.tickets import views
 
@@ -14,6 +15,27 @@ urlpatterns = [
     path("tickets/<int:pk>/reply/", views.ticket_reply, name="ticket-reply"),
     path("tickets/<int:pk>/delete/", views.ticket_delete, name="ticket-delete"),
     path("tickets/<int:pk>/restore/", views.ticket_restore, name="ticket-restore"),
+    path(
+        "tickets/<int:pk>/attachments/<int:attachment_pk>/",
+        mailbox_views.attachment,
+        name="ticket-attachment",
+    ),
+    path("settings/support-mailboxes/", mailbox_views.mailbox_list, name="support-mailboxes"),
+    path(
+        "settings/support-mailboxes/new/",
+        mailbox_views.mailbox_edit,
+        name="support-mailbox-create",
+    ),
+    path(
+        "settings/support-mailboxes/<int:pk>/",
+        mailbox_views.mailbox_edit,
+        name="support-mailbox-edit",
+    ),
+    path(
+        "settings/support-mailboxes/<int:pk>/check/",
+        mailbox_views.mailbox_check,
+        name="support-mailbox-check",
+    ),
     path("settings/ticket-categories/", category_views.category_list, name="ticket-categories"),
     path(
         "settings/ticket-categories/new/",

@@ -25,10 +25,12 @@ def cmd_worker(args) -> int:
     from kehu.analytics.data_quality import rollup as data_quality
     from kehu.mail import imap
     from kehu.sales.daily.services import schedule_next
+    from kehu.service.mailbox import tasks as support_mail
     from kehu.service.sla.tasks import schedule_sweep
 
     schedule_next()  # the daily jobs (scores, follow-up digests), if none is queued yet
     imap.schedule_next()  # reading the IMAP mailbox (KEHU_IMAP_HOST), if none is queued yet
+    support_mail.schedule_next()  # reading the support mailboxes (email to ticket)
     adoption.schedule_next()  # the nightly catch-up of the staff adoption rows
     data_quality.schedule_nightly()  # the nightly count of the people's data quality
     schedule_reminders()  # the reminder sweep, once a minute, if none is queued yet

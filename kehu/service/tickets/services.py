@@ -429,3 +429,28 @@ def _notify_mentions(actor: User, ticket: Ticket, users: list[User]) -> None:
                 % {"who": actor, "ref": ticket.reference, "subject": ticket.subject},
                 ticket.get_absolute_url(),
             )
+
+
+def add_automatic_message(
+    ticket: Ticket, person: Person | None, body: Any, channel: str, message_id: str = ""
+) -> TicketMessage:
+    """Mail a machine sent about the ticket (an out-of-office answer, a bounce): kept in the
+    thread as an internal note and nothing else changes, so it never brings the ticket back
+    to the team nor counts as the customer's reply. Nothing is added to a closed ticket."""
+    body = clean_body(body)
+    with transaction.atomic():
+        current = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        if current.status == Ticket.Status.CLOSED:
+            raise ValidationError(
+                _("This ticket is closed. A new message from the customer opens a new one.")
+            )
+        message = TicketMessage.objects.create(
+            ticket=current,
+            kind=TicketMessage.Kind.NOTE,
+            person=person,
+            body=body,
+            channel=channel,
+            message_id=message_id[:255],
+        )
+        events.emit("ticket.noted", actor=None, record=current, changes={"message": message.pk})
+    return message

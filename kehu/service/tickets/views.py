@@ -13,6 +13,7 @@ from kehu.core.access import get_visible_or_404
 from kehu.core.records import VersionConflict
 from kehu.customers.fields.values import active_fields
 from kehu.service.categories.services import choices as category_choices
+from kehu.service.kb import services as kb
 from kehu.service.macros import services as macros
 from kehu.service.tickets import queries, services
 from kehu.service.tickets.forms import MessageForm, TicketForm
@@ -84,7 +85,12 @@ def _detail_page(request, ticket, form=None, status=200):
         "nav": "tickets",
         "ticket": ticket,
         "record": ticket,
-        "thread": list(ticket.messages.select_related("author", "person")),
+        "thread": list(
+            ticket.messages.select_related("author", "person", "delivery").prefetch_related(
+                "attachments"
+            )
+        ),
+        "kb_suggestions": kb.suggestions_for_ticket(user, ticket) if can_edit else [],
         "form": form,
         "custom_fields": active_fields("ticket"),
         "macros": list(macros.offered()) if can_edit and not ticket.deleted_at else [],
