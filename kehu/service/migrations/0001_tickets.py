@@ -152,6 +152,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('kind', models.CharField(choices=[('reply', 'reply'), ('note', 'internal note')], max_length=5, verbose_name='kind')),
                 ('body', models.TextField(max_length=50000, verbose_name='message')),
+                ('body_html', models.TextField(default='', editable=False)),
                 ('channel', models.CharField(choices=[('email', 'Email'), ('web', 'Web form'), ('portal', 'Portal'), ('phone', 'Phone'), ('api', 'API'), ('agent', 'Opened by an agent')], default='agent', max_length=8, verbose_name='channel')),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created')),
                 ('mentions', models.JSONField(blank=True, default=list)),

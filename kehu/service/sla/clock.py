@@ -12,8 +12,10 @@ from __future__ import annotations
 import datetime
 from typing import TYPE_CHECKING, Any
 
+from django.db import transaction
 from django.db.models import Q
 
+from kehu.core.bulk_write import update_rows
 from kehu.service.sla.calendar import WorkingCalendar, default_hours
 from kehu.service.sla.models import BusinessCalendar, SlaPolicy
 
@@ -173,6 +175,11 @@ def time_left(ticket: Ticket, now: datetime.datetime) -> datetime.timedelta | No
 SLA_FIELDS = ["sla_policy", "first_response_due_at", "resolution_due_at", "sla_due_at",
               "sla_paused_at", "sla_paused_seconds", "sla_check_at"]  # fmt: skip
 BATCH = 2000
+#: what recomputing reads of a ticket: the facts its due times come from
+READ_FIELDS = ["created_at", "status", "priority", "company", "team", "sla_policy",
+               "first_response_at", "first_response_due_at", "resolution_due_at", "sla_due_at",
+               "sla_paused_at", "sla_paused_seconds", "sla_check_at", "sla_warned_for",
+               "first_response_breached", "resolution_breached"]  # fmt: skip
 
 
 def recompute(team_ids: list[int | None] | None = None) -> int:
@@ -195,7 +202,7 @@ def recompute(team_ids: list[int | None] | None = None) -> int:
     done = 0
     last = 0
     while True:
-        batch = list(qs.filter(pk__gt=last).order_by("pk")[:BATCH])
+        batch = list(qs.filter(pk__gt=last).only(*READ_FIELDS).order_by("pk")[:BATCH])
         if not batch:
             return done
         tags = company_tags([t.company_id for t in batch]) if tiered else {}
@@ -208,6 +215,7 @@ def recompute(team_ids: list[int | None] | None = None) -> int:
                 continue
             engine = calendar_for(ticket.team_id if ticket.team_id in own else None, calendars)
             due_times(ticket, policy, engine)
-        Ticket.objects.bulk_update(batch, SLA_FIELDS)
+        with transaction.atomic():
+            update_rows(Ticket, batch, SLA_FIELDS)
         done += len(batch)
         last = batch[-1].pk

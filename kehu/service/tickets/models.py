@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -270,6 +271,9 @@ class TicketMessage(models.Model):
         "customers.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     body = models.TextField(_("message"), max_length=BODY_MAX_LENGTH)
+    #: `body` rendered (Markdown, sanitised) when saved: a thread of 200 replies is shown
+    #: without rendering 200 Markdown texts on each view
+    body_html = models.TextField(default="", editable=False)
     channel = models.CharField(
         _("channel"), max_length=8, choices=Ticket.Channel.choices, default=Ticket.Channel.AGENT
     )
@@ -292,6 +296,21 @@ class TicketMessage(models.Model):
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
 
+    def save(self, *args, **kwargs) -> None:
+        from kehu.activities.rendering import render_markdown
+
+        self.body_html = render_markdown(self.body)
+        if kwargs.get("update_fields") is not None and "body" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "body_html"}
+        super().save(*args, **kwargs)
+
     @property
     def from_customer(self) -> bool:
         return self.author_id is None
+
+    @property
+    def rendered(self) -> SafeString:
+        """The body as HTML: sanitised by `render_markdown` when it was saved."""
+        from kehu.activities.rendering import render_markdown
+
+        return mark_safe(self.body_html) if self.body_html else render_markdown(self.body)  # noqa: S308
