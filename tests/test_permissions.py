@@ -545,8 +545,12 @@ UI_RULES: dict[str, Rule] = {
         get=ANYONE,
         anonymous=200,
         post={"owner": 200},
-        post_data=lambda o: {"name": "网上来的 Web visitor", "email": "help@visitor.example",
-                             "subject": "走查求助 Walk help", "description": "请帮忙"},
+        post_data=lambda o: {
+            "name": "网上来的 Web visitor",
+            "email": "help@visitor.example",
+            "subject": "走查求助 Walk help",
+            "description": "请帮忙",
+        },
     ),  # fmt: skip
     # a ticket's portal page: whoever holds its signed link (walk_token), signed in or not
     "support-portal": Rule(get=ANYONE, anonymous=200),
