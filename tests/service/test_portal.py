@@ -152,6 +152,7 @@ def test_the_link_shows_the_ticket_and_only_public_replies(ticket, agent, reques
     assert response.status_code == 200
     assert "打印机坏了 Printer broken" in text and ticket.reference in text
     assert "它不打印了。" in text and "<strong>Please restart</strong>" in text
+    assert "Being worked on" in text
     assert "secret note" not in text
     assert agent.username not in text
     assert f"/tickets/{ticket.pk}/" not in text

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
@@ -23,6 +24,18 @@ from kehu.service.tickets.models import Ticket, TicketMessage
 from kehu.web.conflicts import show_service_errors
 
 SUGGESTIONS = 5
+
+
+def customer_status(ticket: Ticket) -> str:
+    """The ticket's status as the customer reads it (the agents' words name their queues)."""
+    return {
+        Ticket.Status.NEW: _("Received"),
+        Ticket.Status.OPEN: _("Being worked on"),
+        Ticket.Status.PENDING: _("Waiting for your reply"),
+        Ticket.Status.ON_HOLD: _("Being worked on"),
+        Ticket.Status.SOLVED: _("Solved"),
+        Ticket.Status.CLOSED: pgettext("ticket status", "Closed"),
+    }.get(ticket.status, ticket.get_status_display())
 
 
 def _suggestions(subject: str) -> list:
@@ -87,6 +100,7 @@ def _page(request, token, ticket, form=None, status=200):
     )
     context = {
         "ticket": ticket,
+        "status": customer_status(ticket),
         "token": token,
         "thread": thread,
         "closed": ticket.status == Ticket.Status.CLOSED,
