@@ -29,7 +29,7 @@ SUGGESTIONS = 5
 def customer_status(ticket: Ticket) -> str:
     """The ticket's status as the customer reads it (the agents' words name their queues)."""
     return {
-        Ticket.Status.NEW: _("Received"),
+        Ticket.Status.NEW: pgettext("customer ticket status", "Received"),
         Ticket.Status.OPEN: _("Being worked on"),
         Ticket.Status.PENDING: _("Waiting for your reply"),
         Ticket.Status.ON_HOLD: _("Being worked on"),
