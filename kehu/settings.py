@@ -282,6 +282,11 @@ MAIL_MAX_MESSAGE_MB = float(env("MAIL_MAX_MESSAGE_MB", "50"))
 # Email to ticket (docs/service-desk.md): beyond this many messages from one sender in an
 # hour, the support mailboxes keep their mail but open no new ticket and send no answer.
 SUPPORT_MAX_PER_SENDER_HOUR = int(env("SUPPORT_MAX_PER_SENDER_HOUR", "20"))
+# The public support form (/support/new/) takes at most SUPPORT_FORM_PER_HOUR tickets an hour
+# from one address; a customer's portal link works for SUPPORT_PORTAL_LINK_DAYS days after it
+# was mailed (kehu/service/portal/services.py).
+SUPPORT_FORM_PER_HOUR = int(env("SUPPORT_FORM_PER_HOUR", "5"))
+SUPPORT_PORTAL_LINK_DAYS = int(env("SUPPORT_PORTAL_LINK_DAYS", "180"))
 
 LOGGING = {
     "version": 1,

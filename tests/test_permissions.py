@@ -84,6 +84,7 @@ from kehu.service.kb.models import Article, KbSearchMiss
 from kehu.service.macros import services as macro_services
 from kehu.service.mailbox import services as support_mailboxes
 from kehu.service.mailbox.models import TicketAttachment
+from kehu.service.portal import services as portal_services
 from kehu.service.sla import services as sla_services
 from kehu.service.tickets import services as ticket_services
 from tests.factories import make_company, make_deal, make_person, make_team, make_user, stage
@@ -180,6 +181,7 @@ TARGET_BY_PREFIX = {
     "/api/v1/sla-policies/": "sla_policy",
     "kb/": "kb_draft",
     "help-centre/": "kb_article",
+    "support/t/": "portal_ticket",
     "/api/v1/kb/articles/": "kb_draft",
     "/api/v1/kb/public/articles/": "kb_article",
     "tickets/": "ticket",
@@ -501,6 +503,8 @@ UI_RULES: dict[str, Rule] = {
     ),
     "ticket-delete": Rule(get=TICKET_WRITE, post=TICKET_CHANGE),
     "ticket-restore": Rule(get=None, post=TICKET_CHANGE),
+    # a new portal link for the customer, the old ones dead: those who work the ticket
+    "ticket-portal-revoke": Rule(get=None, post=TICKET_CHANGE),
     "ticket-categories": Rule(get=ADMIN_ONLY),
     "ticket-category-create": Rule(get=ADMIN_ONLY),
     "ticket-category-edit": Rule(get=ADMIN_ONLY),
@@ -536,6 +540,27 @@ UI_RULES: dict[str, Rule] = {
     # the public help centre: anyone, signed in or not, reads published public articles
     "help-centre": Rule(get=ANYONE, anonymous=200),
     "help-centre-article": Rule(get=ANYONE, anonymous=200),
+    # the public support form: anyone may send it; it shows back only the new reference
+    "support-new": Rule(
+        get=ANYONE,
+        anonymous=200,
+        post={"owner": 200},
+        post_data=lambda o: {
+            "name": "网上来的 Web visitor",
+            "email": "help@visitor.example",
+            "subject": "走查求助 Walk help",
+            "description": "请帮忙",
+        },
+    ),  # fmt: skip
+    # a ticket's portal page: whoever holds its signed link (walk_token), signed in or not
+    "support-portal": Rule(get=ANYONE, anonymous=200),
+    "support-portal-reply": Rule(
+        get=None,
+        post=statuses(302),
+        anonymous=302,
+        post_data=lambda o: {"body": "走查回复 walk reply"},
+    ),
+    "support-portal-solve": Rule(get=None, post={"owner": 302}, anonymous=302),
     # the catalogue: everyone in sales reads it, administrators keep it
     "product-list": Rule(get=ANYONE),
     "product-create": Rule(get=ADMIN_ONLY, post=ADMIN_POST, post_data=lambda o: PRODUCT_FORM),
@@ -1113,6 +1138,7 @@ QUOTE_TITLE, BINNED_QUOTE_TITLE = "机密报价 Secret quote", "作废的报价 
 FEEDBACK_TEXT = "只给管理员看的反馈 owner's feedback"
 TICKET_SUBJECT = "机密工单 the owner ticket"
 BINNED_TICKET_SUBJECT = "走查删掉的工单 binned ticket"
+PORTAL_TICKET_SUBJECT = "走查门户工单 portal ticket"
 KB_ARTICLE_TITLE = "走查帮助文章 walk help article"
 KB_DRAFT_TITLE = "未发布的草稿 unpublished kb draft"
 KB_FORM = {"body": "走查正文 walk body", "language": "zh-hans", "visibility": "internal",
@@ -1237,6 +1263,10 @@ def world(db, rep, teammate, manager, outsider, admin_user, team_b, tmp_path, se
         rep, {"subject": BINNED_TICKET_SUBJECT, "requester": person, "team": rep.team}
     )
     ticket_services.delete_ticket(admin_user, binned_ticket)
+    portal_ticket = ticket_services.open_customer_ticket(
+        person, PORTAL_TICKET_SUBJECT, "走查门户 walk portal", "email", team=rep.team
+    )
+    portal_ticket.walk_token = portal_services.portal_token(portal_ticket)
     ticket.walk_attachment_pk = TicketAttachment.objects.create(
         ticket=ticket, filename="walk.txt", size=4, file=ContentFile(b"walk", name="walk.txt")
     ).pk
@@ -1392,6 +1422,7 @@ def world(db, rep, teammate, manager, outsider, admin_user, team_b, tmp_path, se
         "report_run": report_run,
         "ticket": ticket,
         "binned_ticket": binned_ticket,
+        "portal_ticket": portal_ticket,
         "ticket_category": ticket_category,
         "support_mailbox": support_mailbox,
         "macro": macro,
@@ -1629,7 +1660,9 @@ def test_ui_route(world, name, pattern):
                          # already the default: told so, nothing to change
                          "dashboard-move", "dashboard-order", "dashboard-reset",
                          # logs in to the mailbox and says how it went
-                         "support-mailbox-check")  # fmt: skip
+                         "support-mailbox-check",
+                         # the customer marks solved a ticket already solved: nothing to change
+                         "support-portal-solve")  # fmt: skip
         done = method == "POST" and not refused and accepts(expected, got)
         if done and not quiet and not changed(before, after):
             problems.append(f"{persona} {method} {full}: answered {got} but changed nothing")

@@ -11,6 +11,7 @@ from kehu.service.mailbox.models import (
     SupportMailbox,
     TicketAttachment,
 )
+from kehu.service.portal.models import PortalAccess
 from kehu.service.sla.models import BusinessCalendar, SlaBreach, SlaPolicy
 from kehu.service.tickets.models import Ticket, TicketMessage
 
@@ -22,6 +23,7 @@ __all__ = [
     "KbSearchMiss",
     "Macro",
     "OutgoingTicketMail",
+    "PortalAccess",
     "SlaBreach",
     "SlaPolicy",
     "SupportMailbox",

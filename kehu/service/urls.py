@@ -4,6 +4,7 @@ from kehu.service.categories import views as category_views
 from kehu.service.kb import views as kb_views
 from kehu.service.macros import views as macro_views
 from kehu.service.mailbox import views as mailbox_views
+from kehu.service.portal import views as portal_views
 from kehu.service.sla import views as sla_views
 from kehu.service.tickets import views
 
@@ -70,4 +71,12 @@ urlpatterns = [
     # the public help centre: no login
     path("help-centre/", kb_views.help_centre, name="help-centre"),
     path("help-centre/<int:pk>/", kb_views.help_centre_article, name="help-centre-article"),
+    # the customer's side: the public support form and each ticket's signed portal link
+    path("support/new/", portal_views.support_form, name="support-new"),
+    path("support/t/<str:token>/", portal_views.portal, name="support-portal"),
+    path("support/t/<str:token>/reply/", portal_views.portal_reply, name="support-portal-reply"),
+    path("support/t/<str:token>/solve/", portal_views.portal_solve, name="support-portal-solve"),
+    path(
+        "tickets/<int:pk>/portal/revoke/", portal_views.portal_revoke, name="ticket-portal-revoke"
+    ),
 ]

@@ -108,7 +108,7 @@ def queue_reply(message: TicketMessage) -> OutgoingTicketMail | None:
     message_id = new_message_id()
     TicketMessage.objects.filter(pk=message.pk).update(message_id=message_id)
     message.message_id = message_id
-    text = message.body
+    text = f"{message.body}\n\n{_follow_line(ticket)}"
     if mailbox is not None:
         text = f"{text}\n\n-- \n{mailbox.name}"
     return _queue(
@@ -143,13 +143,26 @@ def acknowledgement_text(ticket: Ticket) -> str:
                 )
                 % {"reference": ticket.reference, "subject": ticket.subject}
             )
+    parts.append(_follow_line(ticket))
     return "\n\n".join(dict.fromkeys(parts))  # once while the catalogue lacks the Chinese
 
 
+def _follow_line(ticket: Ticket) -> str:
+    """ "Follow your request: <portal link>", in English and in Chinese."""
+    from kehu.service.portal.services import follow_line, portal_url
+
+    link, lines = portal_url(ticket), []
+    for language in ("en", "zh-hans"):
+        with translation.override(language):
+            lines.append(follow_line(link))
+    return "\n".join(dict.fromkeys(lines))
+
+
 def queue_acknowledgement(
-    ticket: Ticket, mailbox: SupportMailbox, in_reply_to: str
+    ticket: Ticket, mailbox: SupportMailbox | None, in_reply_to: str
 ) -> OutgoingTicketMail | None:
-    """Tell the requester their mail became ticket #123 (the mailbox's `acknowledge`)."""
+    """Tell the requester their mail (or the support form) became ticket #123 (the mailbox's
+    `acknowledge`; from the default sender without a mailbox)."""
     to = (ticket.requester.email or "").strip()
     if not to:
         return None
