@@ -184,7 +184,7 @@ def solve_by_customer(ticket: Ticket) -> Ticket:
         now = timezone.now()
         before = current.status
         current.status = Ticket.Status.SOLVED
-        tickets._stamp_status(current, before)
+        tickets.stamp_status(current, before)
         clock.settle(current, before, now)
         current.version += 1
         current.updated_at = now

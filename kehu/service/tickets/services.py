@@ -158,13 +158,13 @@ def _prepare(actor: User, ticket: Ticket, changes: dict[str, Any]) -> None:
             setattr(ticket, name, value)
     if ticket.owner_id and ticket.team_id is None and ticket.owner is not None:
         ticket.team_id = ticket.owner.team_id  # a ticket someone takes is their team's
-    _stamp_status(ticket, before)
+    stamp_status(ticket, before)
     repick = any(name in changes for name in ("priority", "requester", "team"))
     clock.settle(ticket, before, timezone.now(), repick=repick or before is None)
     ticket.search_text = ticket_document(ticket)
 
 
-def _stamp_status(ticket: Ticket, before: str | None) -> None:
+def stamp_status(ticket: Ticket, before: str | None) -> None:
     """Solved and closed times follow the status; a solved ticket coming back is a reopen."""
     now = timezone.now()
     status = ticket.status
@@ -403,7 +403,7 @@ def add_customer_reply(
         before = current.status
         if before in (Ticket.Status.PENDING, Ticket.Status.SOLVED):
             current.status = Ticket.Status.OPEN
-            _stamp_status(current, before)
+            stamp_status(current, before)
             clock.settle(current, before, now)
         current.last_message_at = now
         current.version += 1
