@@ -28,14 +28,15 @@ SUGGESTIONS = 5
 
 def customer_status(ticket: Ticket) -> str:
     """The ticket's status as the customer reads it (the agents' words name their queues)."""
-    return {
+    shown: dict[str, str] = {
         Ticket.Status.NEW: pgettext("customer ticket status", "Received"),
         Ticket.Status.OPEN: _("Being worked on"),
         Ticket.Status.PENDING: _("Waiting for your reply"),
         Ticket.Status.ON_HOLD: _("Being worked on"),
         Ticket.Status.SOLVED: _("Solved"),
         Ticket.Status.CLOSED: pgettext("ticket status", "Closed"),
-    }.get(ticket.status, ticket.get_status_display())
+    }
+    return shown.get(ticket.status) or ticket.get_status_display()
 
 
 def _suggestions(subject: str) -> list:
