@@ -11,6 +11,7 @@ class ServiceConfig(AppConfig):
         from kehu.service import dashboard, measurement, registrations
         from kehu.service.kb import services as kb_services  # noqa: F401  (its subscriptions)
         from kehu.service.mailbox import subscriptions  # noqa: F401  (sends agents' replies)
+        from kehu.service.surveys import services as surveys  # noqa: F401  (CSAT on solving)
 
         registrations.register()  # tickets on customers' pages and timelines, custom fields
         measurement.register()  # tickets in the condition language, service metrics

@@ -12,6 +12,7 @@ from kehu.service.mailbox.models import (
     TicketAttachment,
 )
 from kehu.service.sla.models import BusinessCalendar, SlaBreach, SlaPolicy
+from kehu.service.surveys.models import Survey, SurveyResponse
 from kehu.service.tickets.models import Ticket, TicketMessage
 
 __all__ = [
@@ -25,6 +26,8 @@ __all__ = [
     "SlaBreach",
     "SlaPolicy",
     "SupportMailbox",
+    "Survey",
+    "SurveyResponse",
     "Ticket",
     "TicketAttachment",
     "TicketCategory",

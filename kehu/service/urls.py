@@ -5,9 +5,11 @@ from kehu.service.kb import views as kb_views
 from kehu.service.macros import views as macro_views
 from kehu.service.mailbox import views as mailbox_views
 from kehu.service.sla import views as sla_views
+from kehu.service.surveys import views as survey_views
 from kehu.service.tickets import views
 
 urlpatterns = [
+    path("survey/<str:token>/", survey_views.survey_answer, name="survey-answer"),
     path("tickets/", views.ticket_list, name="ticket-list"),
     path("tickets/new/", views.ticket_create, name="ticket-create"),
     path("tickets/<int:pk>/", views.ticket_detail, name="ticket-detail"),
