@@ -281,3 +281,29 @@ def test_the_survey_metrics_by_hand(admin_user, agent, rep, support, customer):
     assert got == expected
     assert mine == expected["csat_percent"]  # the agent sees their own answers
     assert none == 0  # another team's agent sees none of them
+
+
+def test_the_ticket_and_the_customers_pages_show_the_answers(smtp_server, csat, agent, rep,
+                                                              customer, ticket, commits):  # fmt: skip
+    from django.template.loader import render_to_string
+
+    from tests.factories import PASSWORD
+
+    solve(agent, ticket, commits)
+    html = render_to_string("service/surveys/_ticket_result.html", {"ticket": ticket})
+    assert "not answered yet" in html
+    link = links_of(smtp_server.messages[0])[5]
+    Client().get(link)
+    Client().post(link, {"comment": "很快就修好了 Fixed fast"})
+    html = render_to_string("service/surveys/_ticket_result.html", {"ticket": ticket})
+    assert "5 of 5" in html and "很快就修好了 Fixed fast" in html
+
+    client = Client()
+    client.login(username=agent.username, password=PASSWORD)
+    page = client.get(customer.get_absolute_url())
+    assert page.status_code == 200
+    assert 'id="customer-satisfaction"' in page.text and "5.0 of 5 (1 answer)" in page.text
+    outsider = Client()  # a rep of no support team: sees the person, not the service answers
+    make_user("other", role="Support agent", team=make_team("Other"))
+    outsider.login(username="other", password=PASSWORD)
+    assert 'id="customer-satisfaction"' not in outsider.get(customer.get_absolute_url()).text
