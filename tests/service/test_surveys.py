@@ -283,8 +283,9 @@ def test_the_survey_metrics_by_hand(admin_user, agent, rep, support, customer):
     assert none == 0  # another team's agent sees none of them
 
 
-def test_the_ticket_and_the_customers_pages_show_the_answers(smtp_server, csat, agent, rep,
-                                                              customer, ticket, commits):  # fmt: skip
+def test_the_ticket_and_the_customers_pages_show_the_answers(
+    smtp_server, csat, agent, rep, customer, ticket, commits
+):
     from django.template.loader import render_to_string
 
     from tests.factories import PASSWORD
@@ -307,3 +308,46 @@ def test_the_ticket_and_the_customers_pages_show_the_answers(smtp_server, csat, 
     make_user("other", role="Support agent", team=make_team("Other"))
     outsider.login(username="other", password=PASSWORD)
     assert 'id="customer-satisfaction"' not in outsider.get(customer.get_absolute_url()).text
+
+
+def test_the_api_lists_surveys_and_the_responses_one_may_see(admin_user, agent, rep, customer,
+                                                             ticket, csat):  # fmt: skip
+    from tests.api.conftest import assert_validation, bearer_client, send
+
+    admin = bearer_client(admin_user)
+    made = send(admin, "post", "/api/v1/surveys", {
+        "name": "季度 NPS", "every_days": 30,
+        "condition": {"field": "title", "op": "eq", "value": "CTO"},
+    })  # fmt: skip
+    assert made.status_code == 201, made.content
+    survey = made.json()
+    assert (survey["kind"], survey["every_days"], survey["active"]) == ("nps", 30, True)
+    bad = {"name": "x", "condition": {"field": "nonsense", "op": "eq", "value": 1}}
+    assert_validation(send(admin, "post", "/api/v1/surveys", bad), "condition")
+    assert_validation(send(admin, "post", "/api/v1/surveys", {"kind": "csat", "name": "2"}),
+                      "kind")  # fmt: skip
+    assert send(bearer_client(agent), "post", "/api/v1/surveys", {"name": "x"}).status_code == 403
+    url = f"/api/v1/surveys/{survey['id']}"
+    stale = send(admin, "patch", url, {"active": False}, **{"If-Match": '"7"'})
+    assert stale.status_code == 412
+    off = send(admin, "patch", url, {"active": False}, **{"If-Match": '"1"'})
+    assert off.status_code == 200 and off.json()["active"] is False and off.json()["version"] == 2
+    assert [s["name"] for s in bearer_client(agent).get("/api/v1/surveys").json()["items"]] == [
+        "CSAT", "季度 NPS"
+    ]  # fmt: skip
+
+    with_ticket = _answer("csat", 5, customer, agent, agent.team, timezone.now())
+    SurveyResponse.objects.filter(pk=with_ticket.pk).update(ticket=ticket)
+    _answer("nps", 3, customer, rep, None, timezone.now())
+    mine = bearer_client(agent).get("/api/v1/survey-responses").json()["items"]
+    assert [(r["kind"], r["score"], r["ticket_id"]) for r in mine] == [("csat", 5, ticket.pk)]
+    everyone = admin.get("/api/v1/survey-responses?kind=nps").json()["items"]
+    assert [r["score"] for r in everyone] == [3]
+    assert (
+        admin.get(f"/api/v1/survey-responses?ticket={ticket.pk}").json()["items"][0]["id"]
+        == with_ticket.pk
+    )
+    assert len(admin.get(f"/api/v1/survey-responses?person={customer.pk}").json()["items"]) == 2
+    other = make_user("other", role="Support agent", team=make_team("Other"))
+    assert bearer_client(other).get(f"/api/v1/survey-responses/{with_ticket.pk}").status_code == 404
+    assert bearer_client(agent).get(f"/api/v1/survey-responses/{with_ticket.pk}").status_code == 200
