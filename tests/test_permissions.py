@@ -173,6 +173,7 @@ TARGET_BY_PREFIX = {
     "settings/scoring/": "scoring_rule",
     "settings/lost-reasons/": "lost_reason",
     "settings/ticket-categories/": "ticket_category",
+    "settings/surveys/": "survey",
     "settings/support-mailboxes/": "support_mailbox",
     "settings/sla/policies/": "sla_policy",
     "settings/macros/": "macro",
@@ -507,6 +508,8 @@ UI_RULES: dict[str, Rule] = {
     "ticket-categories": Rule(get=ADMIN_ONLY),
     "ticket-category-create": Rule(get=ADMIN_ONLY),
     "ticket-category-edit": Rule(get=ADMIN_ONLY),
+    "survey-settings": Rule(get=ADMIN_ONLY),
+    "survey-edit": Rule(get=ADMIN_ONLY),
     # a file a customer mailed in: whoever sees the ticket (walk_attachment_pk)
     "ticket-attachment": Rule(get=READ),
     # a customer's one-click survey link (signed, walk_token): anyone with the link, no login;

@@ -25,7 +25,10 @@ def _watch_tasks() -> None:
 
     from kehu.core.recovery import watch_task
     from kehu.service.sla import tasks
+    from kehu.service.surveys import tasks as surveys
 
     watch_task(tasks.sweep_sla, longest=datetime.timedelta(minutes=10),
                reschedule=tasks.schedule_sweep)  # fmt: skip
     watch_task(tasks.recompute_sla, longest=datetime.timedelta(hours=1))
+    watch_task(surveys.send_nps_surveys, longest=datetime.timedelta(hours=1),
+               reschedule=surveys.schedule_next)  # fmt: skip

@@ -351,3 +351,31 @@ def test_the_api_lists_surveys_and_the_responses_one_may_see(admin_user, agent, 
     other = make_user("other", role="Support agent", team=make_team("Other"))
     assert bearer_client(other).get(f"/api/v1/survey-responses/{with_ticket.pk}").status_code == 404
     assert bearer_client(agent).get(f"/api/v1/survey-responses/{with_ticket.pk}").status_code == 200
+
+
+def test_an_administrator_sets_up_an_nps_survey_from_a_saved_view(admin_user, agent):
+    from kehu.core.saved_views import services as saved_views
+    from tests.factories import PASSWORD
+
+    view = saved_views.create_view(admin_user, {
+        "list": "person", "name": "上海的 CTO",
+        "condition": {"field": "title", "op": "eq", "value": "CTO"},
+    })  # fmt: skip
+    client = Client()
+    client.login(username=admin_user.username, password=PASSWORD)
+    page = client.get("/settings/surveys/")
+    assert page.status_code == 200 and "上海的 CTO" in page.text
+    data = {"kind": "nps", "name": "季度 NPS", "audience": str(view.pk), "every_days": 30,
+            "active": "on"}  # fmt: skip
+    assert client.post("/settings/surveys/", data).status_code == 302
+    survey = Survey.objects.get()
+    assert (survey.kind, survey.every_days, survey.condition) == ("nps", 30, view.condition)
+    change = {"name": "季度 NPS", "audience": "keep", "every_days": 60, "version": 1}
+    assert client.post(f"/settings/surveys/{survey.pk}/", change).status_code == 302
+    survey.refresh_from_db()
+    assert (survey.every_days, survey.active, survey.condition, survey.version) == (
+        60, False, view.condition, 2
+    )  # fmt: skip
+    agent_client = Client()
+    agent_client.login(username=agent.username, password=PASSWORD)
+    assert agent_client.get("/settings/surveys/").status_code == 403
