@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -131,14 +132,14 @@ def _on_ticket_updated(
         invite_csat(record)
 
 
-def nps_audience(survey: Survey, now: datetime.datetime | None = None):
+def nps_audience(survey: Survey, now: datetime.datetime | None = None) -> QuerySet[Any]:
     """The people `survey` asks now: matching its condition, with an address, and not asked
     an NPS question in the last 90 days."""
     from kehu.core import conditions
     from kehu.customers.models import Person
 
     now = now or timezone.now()
-    people = Person.objects.exclude(email="")
+    people: QuerySet[Any] = Person.objects.exclude(email="")
     if survey.condition:
         people = conditions.narrow(people, "person", survey.condition, conditions.Context(now=now))
     recent = SurveyResponse.all_objects.filter(kind=SurveyKind.NPS, sent_at__gt=now - NPS_REST)
@@ -235,7 +236,7 @@ def follow_up_subject(response: SurveyResponse) -> str:
     subject = " · ".join(dict.fromkeys(parts))
     if len(set(parts)) == 1:  # the Chinese catalogue lacks it yet: the word 回访 still shows
         subject = f"回访 {subject}"
-    if response.ticket_id:
+    if response.ticket is not None:
         subject += f" ({response.ticket.reference})"
     return subject[:200]
 
@@ -247,23 +248,24 @@ def _tomorrow() -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time(9), tzinfo=zone)
 
 
-def follow_up(response: SurveyResponse):
+def follow_up(response: SurveyResponse) -> Any:
     """A task on the person, for the ticket's agent (CSAT) or the person's owner (NPS), due
     tomorrow. When the agent may not see the person, the person's owner gets it. None when
     nobody can take it."""
     from kehu.activities.services import log_activity
 
     person = response.person
+    ticket = response.ticket
     candidates = []
-    if response.kind == SurveyKind.CSAT and response.ticket_id and response.ticket.owner_id:
-        candidates.append(response.ticket.owner)
+    if response.kind == SurveyKind.CSAT and ticket is not None and ticket.owner is not None:
+        candidates.append(ticket.owner)
     if person.owner_id:
         candidates.append(person.owner)
     body = response.comment
-    if response.ticket_id:
-        body = f"{settings.PUBLIC_URL.rstrip('/')}{response.ticket.get_absolute_url()}\n\n{body}"
+    if ticket is not None:
+        body = f"{settings.PUBLIC_URL.rstrip('/')}{ticket.get_absolute_url()}\n\n{body}"
     for user in candidates:
-        if not user.is_active:
+        if user is None or not user.is_active:
             continue
         try:
             with transaction.atomic():
@@ -296,7 +298,7 @@ def mail_subject(response: SurveyResponse) -> str:
             else:
                 parts.append(_("How likely are you to recommend us?"))
     subject = " / ".join(dict.fromkeys(parts))
-    if response.ticket_id:
+    if response.ticket is not None:
         subject += f" [{response.ticket.reference}]"
     return subject
 
@@ -304,16 +306,17 @@ def mail_subject(response: SurveyResponse) -> str:
 def mail_text(response: SurveyResponse) -> str:
     """The question in both languages, then one link a score."""
     parts = []
+    ticket = response.ticket
     for language in MAIL_LANGUAGES:
         with translation.override(language):
-            if response.kind == SurveyKind.CSAT:
+            if ticket is not None:
                 parts.append(
                     _(
                         "Your request %(reference)s “%(subject)s” was solved. How satisfied "
                         "are you with our help? Click a score: 1 = very dissatisfied, "
                         "5 = very satisfied."
                     )
-                    % {"reference": response.ticket.reference, "subject": response.ticket.subject}
+                    % {"reference": ticket.reference, "subject": ticket.subject}
                 )
             else:
                 parts.append(

@@ -3,6 +3,8 @@
 and set up NPS surveys: who is asked (the people of a saved view of the people list, or
 everyone with an email) and how often."""
 
+from typing import Any
+
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.db.models import Avg, Count, Q
@@ -37,7 +39,7 @@ class SurveyForm(forms.Form):
 
     def __init__(self, *args, user, survey=None, **kwargs):
         super().__init__(*args, **kwargs)
-        choices = [(EVERYONE, gettext_lazy("Everyone with an email"))]
+        choices: list[tuple[str, Any]] = [(EVERYONE, gettext_lazy("Everyone with an email"))]
         if survey is not None:
             choices.insert(0, (KEEP, gettext_lazy("— keep who is asked now —")))
             self.fields["kind"].disabled = True
