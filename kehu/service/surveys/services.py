@@ -177,9 +177,18 @@ def send_nps(survey: Survey, now: datetime.datetime | None = None) -> int:
 
 def send_due_nps(now: datetime.datetime | None = None) -> int:
     """Every active NPS survey whose time has come, sent; returns how many were invited."""
+    from kehu.core.conditions import ConditionError
+
     now = now or timezone.now()
-    return sum(send_nps(s, now) for s in Survey.objects.filter(kind="nps", active=True)
-               if is_due(s, now))  # fmt: skip
+    sent = 0
+    for survey in Survey.objects.filter(kind=SurveyKind.NPS, active=True):
+        if not is_due(survey, now):
+            continue
+        try:
+            sent += send_nps(survey, now)
+        except ConditionError:  # a field since removed, "me" (nobody is "me" here): skipped
+            log.warning("NPS survey %s has a condition that cannot be used", survey.pk)
+    return sent
 
 
 # --- answers ----------------------------------------------------------------------------------
