@@ -45,6 +45,7 @@ from kehu.sales.quotes.api.quotes import quotes_router
 from kehu.service.categories.api import categories_router
 from kehu.service.kb.api import kb_router, public_kb_router
 from kehu.service.sla.api import sla_policies_router
+from kehu.service.surveys.api import survey_responses_router, surveys_router
 from kehu.service.tickets.api import tickets_router
 
 DESCRIPTION = (
@@ -109,6 +110,8 @@ api.add_router("/adoption", adoption_router)
 api.add_router("/roi", roi_router)
 api.add_router("/tickets", tickets_router)
 api.add_router("/ticket-categories", categories_router)
+api.add_router("/surveys", surveys_router)
+api.add_router("/survey-responses", survey_responses_router)
 api.add_router("/sla-policies", sla_policies_router)
 api.add_router("/kb/articles", kb_router)
 api.add_router("/kb/public/articles", public_kb_router)

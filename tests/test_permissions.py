@@ -174,6 +174,7 @@ TARGET_BY_PREFIX = {
     "settings/scoring/": "scoring_rule",
     "settings/lost-reasons/": "lost_reason",
     "settings/ticket-categories/": "ticket_category",
+    "settings/surveys/": "survey",
     "settings/support-mailboxes/": "support_mailbox",
     "settings/sla/policies/": "sla_policy",
     "settings/macros/": "macro",
@@ -187,6 +188,9 @@ TARGET_BY_PREFIX = {
     "tickets/": "ticket",
     "/api/v1/tickets/": "ticket",
     "/api/v1/ticket-categories/": "ticket_category",
+    "/api/v1/surveys/": "survey",
+    "/api/v1/survey-responses/": "survey_response",
+    "survey/": "survey_link",
     "deals/": "deal",
     "leads/": "lead",
     "products/": "product",
@@ -508,8 +512,18 @@ UI_RULES: dict[str, Rule] = {
     "ticket-categories": Rule(get=ADMIN_ONLY),
     "ticket-category-create": Rule(get=ADMIN_ONLY),
     "ticket-category-edit": Rule(get=ADMIN_ONLY),
+    "survey-settings": Rule(get=ADMIN_ONLY),
+    "survey-edit": Rule(get=ADMIN_ONLY),
     # a file a customer mailed in: whoever sees the ticket (walk_attachment_pk)
     "ticket-attachment": Rule(get=READ),
+    # a customer's one-click survey link (signed, walk_token): anyone with the link, no login;
+    # the first visit records the score, a comment can be added once
+    "survey-answer": Rule(
+        get=ANYONE,
+        anonymous=200,
+        post={"owner": 200},
+        post_data=lambda o: {"comment": "走查评价 Walk comment"},
+    ),
     "support-mailboxes": Rule(get=ADMIN_ONLY),
     "support-mailbox-create": Rule(get=ADMIN_ONLY),
     "support-mailbox-edit": Rule(get=ADMIN_ONLY),
@@ -923,6 +937,13 @@ API_RULES: dict[str, Rule] = {
         get=None, post={**API_TICKET_CHANGE, "manager": 201}
     ),
     "GET /api/v1/ticket-categories": Rule(get=ANYONE),
+    "GET /api/v1/surveys": Rule(get=ANYONE),
+    "GET /api/v1/surveys/{survey_id}": Rule(get=ANYONE),
+    "POST /api/v1/surveys": Rule(get=None, post=statuses(403, admin=201)),
+    "PATCH /api/v1/surveys/{survey_id}": Rule(get=None, post=statuses(403, admin=200)),
+    # a survey response is seen by whoever sees its ticket
+    "GET /api/v1/survey-responses": Rule(get=ANYONE, shows=("survey_response",)),
+    "GET /api/v1/survey-responses/{response_id}": Rule(get=READ),
     "GET /api/v1/sla-policies": Rule(get=ANYONE),
     "GET /api/v1/sla-policies/{policy_id}": Rule(get=ANYONE),
     "POST /api/v1/sla-policies": Rule(get=None, post=statuses(403, admin=201)),
@@ -1050,6 +1071,8 @@ API_BODIES = {
     "/api/v1/tickets/{ticket_id}/replies": {"body": "走查回复 walk reply"},
     "/api/v1/tickets/{ticket_id}/notes": {"body": "走查备注 walk note"},
     "/api/v1/ticket-categories": {"name": "走查分类 Walk category"},
+    "/api/v1/surveys": {"name": "走查 NPS Walk survey"},
+    "/api/v1/surveys/{survey_id}": {"name": "改过的调查 Changed"},
     "/api/v1/sla-policies": {
         "name": "走查 SLA",
         "first_response_minutes": 60,
@@ -1137,6 +1160,7 @@ REPORT_NAME = "机密报表 owner-only report"
 QUOTE_TITLE, BINNED_QUOTE_TITLE = "机密报价 Secret quote", "作废的报价 Binned quote"
 FEEDBACK_TEXT = "只给管理员看的反馈 owner's feedback"
 TICKET_SUBJECT = "机密工单 the owner ticket"
+SURVEY_COMMENT = "机密评价 the owner's survey comment"
 BINNED_TICKET_SUBJECT = "走查删掉的工单 binned ticket"
 PORTAL_TICKET_SUBJECT = "走查门户工单 portal ticket"
 KB_ARTICLE_TITLE = "走查帮助文章 walk help article"
@@ -1193,6 +1217,28 @@ def target_kind(route_name: str, pattern: str, rule: Rule) -> str | None:
 
 
 # ---------------------------------------------------------------- the world the walk runs in
+
+
+def _walk_survey(ticket):
+    """A CSAT survey and the answer of the walk ticket's requester (its owner: the ticket's)."""
+    from kehu.service.surveys.models import Survey, SurveyResponse
+    from kehu.service.surveys.services import make_token
+
+    survey = Survey.objects.create(kind="csat", name="走查 CSAT")
+    response = SurveyResponse.objects.create(
+        survey=survey, kind="csat", ticket=ticket, person=ticket.requester,
+        owner_id=ticket.owner_id or ticket.created_by_id, team_id=ticket.team_id,
+        email=ticket.requester.email, mail_status="sent", answered_at=timezone.now(), score=2,
+        comment=SURVEY_COMMENT,
+    )  # fmt: skip
+    # the link of an NPS answer given without a comment yet: a visit shows it, a POST adds it
+    link = SurveyResponse.objects.create(
+        survey=Survey.objects.create(kind="nps", name="走查 NPS"), kind="nps",
+        person=ticket.requester, owner_id=ticket.requester.owner_id, email="walk@example.com",
+        mail_status="sent", answered_at=timezone.now(), score=9,
+    )  # fmt: skip
+    link.walk_token = make_token(link, 9)
+    return survey, response, link
 
 
 @pytest.fixture
@@ -1280,6 +1326,7 @@ def world(db, rep, teammate, manager, outsider, admin_user, team_b, tmp_path, se
         admin_user, None, {"name": "走查宏 Walk macro", "body": "您好 {{ person.name }}"}
     )
     ticket.walk_macro_id = macro.pk
+    survey, survey_response, survey_link = _walk_survey(ticket)
     kb_article = kb_services.create_article(admin_user, {"title": KB_ARTICLE_TITLE,
                                                          "visibility": "public",
                                                          "status": "published"})  # fmt: skip
@@ -1421,6 +1468,9 @@ def world(db, rep, teammate, manager, outsider, admin_user, team_b, tmp_path, se
         "report": report,
         "report_run": report_run,
         "ticket": ticket,
+        "survey": survey,
+        "survey_response": survey_response,
+        "survey_link": survey_link,
         "binned_ticket": binned_ticket,
         "portal_ticket": portal_ticket,
         "ticket_category": ticket_category,
@@ -1480,6 +1530,7 @@ MARKERS = {
     "feedback": lambda o: [FEEDBACK_TEXT, f"/feedback/{o.pk}/"],
     "ticket": lambda o: [TICKET_SUBJECT, f"/tickets/{o.pk}/"],
     "binned_ticket": lambda o: [BINNED_TICKET_SUBJECT, f"/tickets/{o.pk}/"],
+    "survey_response": lambda o: [SURVEY_COMMENT],
     # published articles are everyone's; a draft only its editors'
     "kb_draft": lambda o: [KB_DRAFT_TITLE, f"/kb/{o.pk}/"],
 }

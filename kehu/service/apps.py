@@ -11,6 +11,7 @@ class ServiceConfig(AppConfig):
         from kehu.service import dashboard, measurement, registrations
         from kehu.service.kb import services as kb_services  # noqa: F401  (its subscriptions)
         from kehu.service.mailbox import subscriptions  # noqa: F401  (sends agents' replies)
+        from kehu.service.surveys import services as surveys  # noqa: F401  (CSAT on solving)
 
         registrations.register()  # tickets on customers' pages and timelines, custom fields
         measurement.register()  # tickets in the condition language, service metrics
@@ -24,7 +25,10 @@ def _watch_tasks() -> None:
 
     from kehu.core.recovery import watch_task
     from kehu.service.sla import tasks
+    from kehu.service.surveys import tasks as surveys
 
     watch_task(tasks.sweep_sla, longest=datetime.timedelta(minutes=10),
                reschedule=tasks.schedule_sweep)  # fmt: skip
     watch_task(tasks.recompute_sla, longest=datetime.timedelta(hours=1))
+    watch_task(surveys.send_nps_surveys, longest=datetime.timedelta(hours=1),
+               reschedule=surveys.schedule_next)  # fmt: skip

@@ -1,7 +1,8 @@
 # mypy: disable-error-code="misc"
 """Tickets in the condition language (lists, reports, rules) and the service metrics in the
 catalogue (kehu/analytics/metrics): tickets opened and solved, first response and resolution
-times in working hours, SLA attainment, backlog, reopen rate, one-touch resolution."""
+times in working hours, SLA attainment, backlog, reopen rate, one-touch resolution; and survey
+responses with customer satisfaction (CSAT %) and the Net Promoter Score."""
 
 import decimal
 
@@ -65,6 +66,73 @@ def register() -> None:
     register_dimension(Dimension("priority", _("Priority"), lookup="priority",
                                  names=_choice_names(Ticket.Priority.choices)))  # fmt: skip
     register_metrics(service_metrics())
+    register_survey_responses()
+    register_metrics(survey_metrics())
+
+
+def register_survey_responses() -> None:
+    from kehu.service.surveys.models import SurveyKind, SurveyResponse
+
+    conditions.register("survey_response", SurveyResponse, _("Survey responses"), [
+        F("kind", _("Kind"), "choice", "kind", choices=lambda: SurveyKind.choices),
+        F("score", _("Score"), "number", "score", nullable=True),
+        F("answered_at", _("Answered"), "datetime", "answered_at", nullable=True),
+        F("sent_at", _("Sent"), "datetime", "sent_at"),
+        F("team", _("Team"), "ref", "team_id", nullable=True),
+        F("ticket", _("Ticket"), "ref", "ticket_id", nullable=True),
+        F("person", _("Person"), "ref", "person_id"),
+        *record_fields(),
+    ])  # fmt: skip
+
+
+#: what the survey metrics group by: the agent (a response's owner), the team, the month …
+SURVEY_DIMENSIONS = ("owner", "team", *BY_DATE)
+CSAT = Q(kind="csat", answered_at__isnull=False)
+NPS = Q(kind="nps", answered_at__isnull=False)
+
+
+def survey_metrics() -> list[Metric]:
+    def answered(key, label, measure, unit, definition, formula, where, **more):
+        return Metric(key, label, unit, "survey_response", measure, definition, formula,
+                      date="answered_at", where=where, dimensions=SURVEY_DIMENSIONS,
+                      domain="service", **more)  # fmt: skip
+
+    return [
+        answered("csat_answers", _("CSAT answers"), Count(), "count",
+                 _("How many customers answered the satisfaction survey of a solved ticket in "
+                   "the period."),
+                 _("count of CSAT answers in the period"), CSAT),
+        answered("csat_satisfied", _("Satisfied CSAT answers"), Count(), "count",
+                 _("CSAT answers in the period that gave 4 or 5 of 5."),
+                 _("count of CSAT answers in the period with a score of 4 or 5"),
+                 CSAT & Q(score__gte=4)),
+        answered("csat_percent", _("Customer satisfaction (CSAT)"),
+                 Formula({"good": "csat_satisfied", "all": "csat_answers"},
+                         lambda v: v["good"] * HUNDRED / v["all"],
+                         _("No customer answered a satisfaction survey in this period.")),
+                 "percent",
+                 _("The share of the satisfaction answers in the period that gave 4 or 5 of 5."),
+                 _("satisfied CSAT answers ÷ CSAT answers × 100"), None),
+        answered("nps_answers", _("NPS answers"), Count(), "count",
+                 _("How many people answered the NPS question in the period."),
+                 _("count of NPS answers in the period"), NPS),
+        answered("nps_promoters", _("NPS promoters"), Count(), "count",
+                 _("NPS answers in the period that gave 9 or 10."),
+                 _("count of NPS answers in the period with a score of 9 or 10"),
+                 NPS & Q(score__gte=9)),
+        answered("nps_detractors", _("NPS detractors"), Count(), "count",
+                 _("NPS answers in the period that gave 0 to 6."),
+                 _("count of NPS answers in the period with a score of 0 to 6"),
+                 NPS & Q(score__lte=6)),
+        answered("nps", _("Net Promoter Score (NPS)"),
+                 Formula({"p": "nps_promoters", "d": "nps_detractors", "all": "nps_answers"},
+                         lambda v: (v["p"] - v["d"]) * HUNDRED / v["all"],
+                         _("Nobody answered the NPS question in this period.")),
+                 "percent",
+                 _("Promoters (9–10) minus detractors (0–6), as a share of all the NPS answers "
+                   "in the period: from −100 to 100."),
+                 _("(NPS promoters − NPS detractors) ÷ NPS answers × 100"), None),
+    ]  # fmt: skip
 
 
 def service_metrics() -> list[Metric]:

@@ -13,6 +13,7 @@ from kehu.service.mailbox.models import (
 )
 from kehu.service.portal.models import PortalAccess
 from kehu.service.sla.models import BusinessCalendar, SlaBreach, SlaPolicy
+from kehu.service.surveys.models import Survey, SurveyResponse
 from kehu.service.tickets.models import Ticket, TicketMessage
 
 __all__ = [
@@ -27,6 +28,8 @@ __all__ = [
     "SlaBreach",
     "SlaPolicy",
     "SupportMailbox",
+    "Survey",
+    "SurveyResponse",
     "Ticket",
     "TicketAttachment",
     "TicketCategory",

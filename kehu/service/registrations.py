@@ -82,12 +82,14 @@ def register() -> None:
     from kehu.customers import views as customer_views
     from kehu.customers.fields import services as field_services
     from kehu.customers.models import CustomField
+    from kehu.service.surveys.summary import customer_satisfaction
     from kehu.service.tickets.models import Ticket
 
     field_services.register_entity(CustomField.Entity.TICKET, Ticket, "cf_t_")
     for sections in (customer_views.COMPANY_SECTIONS, customer_views.PERSON_SECTIONS):
-        if customer_tickets not in sections:
-            sections.append(customer_tickets)
+        for section in (customer_tickets, customer_satisfaction):
+            if section not in sections:
+                sections.append(section)
     timeline.register_stream(
         timeline.Stream(
             kind="tickets",

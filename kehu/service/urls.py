@@ -6,9 +6,12 @@ from kehu.service.macros import views as macro_views
 from kehu.service.mailbox import views as mailbox_views
 from kehu.service.portal import views as portal_views
 from kehu.service.sla import views as sla_views
+from kehu.service.surveys import settings_views as survey_settings
+from kehu.service.surveys import views as survey_views
 from kehu.service.tickets import views
 
 urlpatterns = [
+    path("survey/<str:token>/", survey_views.survey_answer, name="survey-answer"),
     path("tickets/", views.ticket_list, name="ticket-list"),
     path("tickets/new/", views.ticket_create, name="ticket-create"),
     path("tickets/<int:pk>/", views.ticket_detail, name="ticket-detail"),
@@ -37,6 +40,8 @@ urlpatterns = [
         mailbox_views.mailbox_check,
         name="support-mailbox-check",
     ),
+    path("settings/surveys/", survey_settings.survey_list, name="survey-settings"),
+    path("settings/surveys/<int:pk>/", survey_settings.survey_edit, name="survey-edit"),
     path("settings/ticket-categories/", category_views.category_list, name="ticket-categories"),
     path(
         "settings/ticket-categories/new/",

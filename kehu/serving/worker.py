@@ -27,6 +27,7 @@ def cmd_worker(args) -> int:
     from kehu.sales.daily.services import schedule_next
     from kehu.service.mailbox import tasks as support_mail
     from kehu.service.sla.tasks import schedule_sweep
+    from kehu.service.surveys import tasks as surveys
 
     schedule_next()  # the daily jobs (scores, follow-up digests), if none is queued yet
     imap.schedule_next()  # reading the IMAP mailbox (KEHU_IMAP_HOST), if none is queued yet
@@ -35,6 +36,7 @@ def cmd_worker(args) -> int:
     data_quality.schedule_nightly()  # the nightly count of the people's data quality
     schedule_reminders()  # the reminder sweep, once a minute, if none is queued yet
     schedule_sweep()  # the SLA clocks' sweep (warnings, breaches), once a minute
+    surveys.schedule_next()  # the daily run that sends the NPS surveys that are due
     call_command("recover")  # take up what a killed worker left behind (docs/operations.md)
     options = {"queue_name": args.queue, "interval": args.interval, "reload": False}
     if args.batch:
