@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('accounts', '0007_role_scopes'),
         ('customers', '0020_ticket_custom_fields'),
-        ('service', '0004_support_mailboxes'),
+        ('service', '0005_portal'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
