@@ -229,6 +229,11 @@ def role_list(request):
                 (label, [ACTION_LABELS.get(a, a) for a in role.permissions.get(module, [])])
                 for module, label in MODULES.items()
             ],
+            [
+                (label, Role.Scope(role.scopes[module]).label)
+                for module, label in MODULES.items()
+                if module in (role.scopes or {})
+            ],
         )
         for role in roles
     ]

@@ -62,7 +62,8 @@ OVERFLOW = """() => {
 #: Latin words a Chinese page may show: names, brands, formats, codes and units, not interface
 ALLOWED = {
     "Kehu", "API", "CSV", "XLSX", "Excel", "PDF", "URL", "SKU", "CNY", "USD", "EUR", "HKD",
-    "JPY", "GBP", "UTC", "CSAT", "NPS", "ROI", "RFM", "CRM", "vCard", "iCalendar", "ics", "ETag",
+    "JPY", "GBP", "UTC", "CSAT", "NPS", "SLA", "ROI", "RFM", "CRM", "vCard", "iCalendar", "ics",
+    "ETag",
     "English",  # the language switch names each language in its own words
     "Token", "Bearer", "JSON", "IMAP", "SMTP", "HTTP", "HTTPS", "Webhook", "pcs", "REST",
     "Markdown", "UTF", "GBK", "Big", "Windows", "xlsx", "eml", "JPEG", "PNG", "SVG", "WPS",

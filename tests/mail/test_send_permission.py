@@ -43,13 +43,16 @@ def _nothing_sent(before: dict, smtp_server) -> bool:
     return _counts() == before and not smtp_server.messages
 
 
-def test_every_built_in_role_but_read_only_may_send():
+def test_every_built_in_sales_role_but_read_only_may_send():
+    """Support agents and leads answer customers through tickets (their replies go out from
+    the support mailbox), not from a person's page."""
     from kehu.accounts.models import Role
 
     rights = {name: mail_send.may_send(make_user(f"u{n}", role=name))
               for n, name in enumerate(Role.objects.values_list("name", flat=True))}  # fmt: skip
     assert rights == {"Administrator": True, "Manager": True, "Sales rep": True,
-                      "Read-only": False}  # fmt: skip
+                      "Read-only": False, "Support agent": False,
+                      "Support lead": False}  # fmt: skip
 
 
 def test_the_service_refuses_a_read_only_user(readonly_user, person, smtp_server):

@@ -34,7 +34,9 @@ class MacroForm(forms.Form):
     add_tags = forms.CharField(label=gettext_lazy("Add the tags"), required=False, max_length=500)
     assign = forms.ChoiceField(label=gettext_lazy("Assign"), required=False)
     assignee = forms.ChoiceField(label=gettext_lazy("Assign to"), required=False)
-    position = forms.IntegerField(label=gettext_lazy("Position"), min_value=0, initial=0)
+    position = forms.IntegerField(
+        label=gettext_lazy("Position"), min_value=0, max_value=10000, initial=0
+    )
     active = forms.BooleanField(label=gettext_lazy("Active"), required=False, initial=True)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 

@@ -2,7 +2,6 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import kehu.service.portal.models
 from django.db import migrations, models
 
 
@@ -17,7 +16,7 @@ class Migration(migrations.Migration):
             name='PortalAccess',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(default=kehu.service.portal.models.new_portal_key, max_length=64)),
+                ('key', models.CharField(default='', max_length=64)),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('revoked_at', models.DateTimeField(blank=True, null=True)),
                 ('web_address', models.GenericIPAddressField(blank=True, null=True)),

@@ -2,7 +2,6 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import kehu.service.surveys.models
 from django.conf import settings
 from django.db import migrations, models
 
@@ -47,7 +46,7 @@ class Migration(migrations.Migration):
                 ('deleted_at', models.DateTimeField(blank=True, null=True)),
                 ('kind', models.CharField(choices=[('csat', 'Customer satisfaction (CSAT)'), ('nps', 'Net Promoter Score (NPS)')], max_length=4, verbose_name='kind')),
                 ('solving', models.PositiveIntegerField(default=0)),
-                ('nonce', models.CharField(default=kehu.service.surveys.models.new_nonce, editable=False, max_length=32)),
+                ('nonce', models.CharField(default='', editable=False, max_length=32)),
                 ('email', models.CharField(max_length=254, verbose_name='sent to')),
                 ('mail_status', models.CharField(choices=[('queued', 'sending'), ('sent', 'sent'), ('failed', 'not delivered')], default='queued', max_length=6)),
                 ('mail_error', models.CharField(blank=True, default='', max_length=500)),

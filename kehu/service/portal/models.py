@@ -18,7 +18,8 @@ class PortalAccess(models.Model):
     ticket = models.OneToOneField(
         "service.Ticket", on_delete=models.CASCADE, related_name="portal_access"
     )
-    key = models.CharField(max_length=64, default=new_portal_key)
+    #: set by the services (`new_portal_key`); a new one revokes the links made with the old
+    key = models.CharField(max_length=64, default="")
     created_at = models.DateTimeField(default=timezone.now)
     revoked_at = models.DateTimeField(null=True, blank=True)
     web_address = models.GenericIPAddressField(null=True, blank=True)

@@ -48,7 +48,9 @@ class SpamRefused(Exception):
 
 def access_for(ticket: Ticket) -> PortalAccess:
     """The ticket's portal key, made the first time a link is needed."""
-    access, _created = PortalAccess.objects.get_or_create(ticket=ticket)
+    access, _created = PortalAccess.objects.get_or_create(
+        ticket=ticket, defaults={"key": new_portal_key()}
+    )
     return access
 
 
@@ -154,7 +156,7 @@ def open_web_ticket(data: dict[str, Any], address: str | None, honeypot: str = "
         ticket = tickets.open_customer_ticket(
             requester, str(data.get("subject") or ""), body, Ticket.Channel.WEB
         )
-        PortalAccess.objects.create(ticket=ticket, web_address=address)
+        PortalAccess.objects.create(ticket=ticket, web_address=address, key=new_portal_key())
         _acknowledge(ticket)
     return ticket
 

@@ -25,20 +25,23 @@ class PolicyForm(forms.Form):
     priority = forms.ChoiceField(label=gettext_lazy("Priority"), required=False)
     tier_tag = forms.ChoiceField(label=gettext_lazy("Customer tier (company tag)"), required=False)
     first_response_minutes = forms.IntegerField(
-        label=gettext_lazy("First response within (working minutes)"), min_value=1
+        label=gettext_lazy("First response within (working minutes)"), min_value=1, max_value=525600
     )
     resolution_minutes = forms.IntegerField(
-        label=gettext_lazy("Resolution within (working minutes)"), min_value=1
+        label=gettext_lazy("Resolution within (working minutes)"), min_value=1, max_value=525600
     )
     warn_minutes = forms.IntegerField(
-        label=gettext_lazy("Warn this many minutes before"), min_value=0, initial=30
+        label=gettext_lazy("Warn this many minutes before"),
+        min_value=0,
+        max_value=525600,
+        initial=30,
     )
     escalate_to = forms.ChoiceField(label=gettext_lazy("At breach, reassign to"), required=False)
     raise_priority = forms.BooleanField(
         label=gettext_lazy("At breach, raise the priority"), required=False
     )
     position = forms.IntegerField(
-        label=gettext_lazy("Position"), min_value=0, initial=0,
+        label=gettext_lazy("Position"), min_value=0, max_value=10000, initial=0,
         help_text=gettext_lazy("The first active policy in order that fits a ticket applies."),
     )  # fmt: skip
     active = forms.BooleanField(label=gettext_lazy("Active"), required=False, initial=True)

@@ -103,7 +103,9 @@ class SurveyResponse(Record):
         verbose_name=_("person"),
     )
     #: in every link of the mail: a link made for another invitation never fits this one
-    nonce = models.CharField(max_length=32, default=new_nonce, editable=False)
+    #: set when first saved (`save`); part of every link, so a link made for another
+    #: response (or forged) is refused
+    nonce = models.CharField(max_length=32, default="", editable=False)
     email = models.CharField(_("sent to"), max_length=254)
     mail_status = models.CharField(
         max_length=6, choices=MailStatus.choices, default=MailStatus.QUEUED
@@ -132,6 +134,11 @@ class SurveyResponse(Record):
             models.Index(fields=["team", "kind", "-sent_at"], name="survey_team_idx"),
             models.Index(fields=["deleted_at", "id"], condition=BINNED, name="survey_binned_idx"),
         ]
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.nonce:
+            self.nonce = new_nonce()
+        super().save(*args, **kwargs)
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.person_id}"
