@@ -34,7 +34,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'verbose_name': 'working calendar',
-                'ordering': ['team__name', 'name'],
+                'ordering': ['name'],
             },
         ),
         migrations.CreateModel(

@@ -64,7 +64,7 @@ class BusinessCalendar(Versioned):
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        ordering = ["team__name", "name"]
+        ordering = ["name"]
         verbose_name = _("working calendar")
 
     def __str__(self) -> str:
