@@ -39,6 +39,13 @@ ALLOWED = {
         "a background task with no request user: the page or API route that queued it loaded "
         "the quote through the door as the sender; the task sends that quote by its id"
     ),
+    ("kehu/service/surveys/tasks.py", "deliver_survey_mail"): (
+        "a background task with no request user: a ticket's solving (or the NPS schedule) "
+        "queued the survey mail by the response's id; the task sends that one mail"
+    ),
+    ("kehu/service/surveys/tasks.py", "_deliver"): (
+        "the same task marks the mail it just sent as sent or failed, by the response's id"
+    ),
     ("kehu/sales/scoring/views.py", "scoring_settings"): (
         "an administrator's settings page counts the company's decided leads (the data a "
         "scoring model learns from, which is every lead); a count that names no lead"
