@@ -83,13 +83,15 @@ def _setup(admin, support) -> dict:
     return made
 
 
-def add_tickets(rng: random.Random, users: dict, people: list[Person], support) -> int:
-    """The service desk's settings and TICKETS tickets over the last 60 days."""
+def add_tickets(
+    rng: random.Random, users: dict, people: list[Person], support, count: int = TICKETS
+) -> int:
+    """The service desk's settings and `count` tickets over the last 60 days."""
     admin, agent, lead = users["admin"], users["wang.li"], users["sun.hao"]
     cats = _setup(admin, support)
     customers = [p for p in people if p.email]
     now = timezone.now()
-    for _n in range(TICKETS):
+    for _n in range(count):
         person = rng.choice(customers)
         chinese = not person.name.isascii()
         subject, category = rng.choice([p for p in PROBLEMS if p[0].isascii() != chinese])

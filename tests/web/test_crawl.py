@@ -68,7 +68,8 @@ def linked_pages(client: Client, start: list[str], budget: int = BUDGET, samples
 def demo_data(django_db_setup, django_db_blocker):
     """The demo, loaded once for the module in a transaction that is rolled back after it."""
     with django_db_blocker.unblock(), transaction.atomic():
-        demo.load(log=lambda _message: None, history_months=2)  # pages, not years of them
+        # pages, not years of them: two months of sales, a few tickets in every state
+        demo.load(log=lambda _message: None, history_months=2, tickets=30)
         make_user("reader", role="Read-only")
         yield
         transaction.set_rollback(True)
